@@ -1,0 +1,129 @@
+# One plain Makefile. `make` builds, `make run` runs the whole system on a
+# project-local PostgreSQL cluster, `make test` runs every test (sanitizer
+# build), `make bench` prints throughput and latency figures.
+#
+# SAN=1 builds with AddressSanitizer + UndefinedBehaviorSanitizer into build/san.
+
+SAN ?= 0
+ifeq ($(SAN),1)
+  B := build/san
+  OPT := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+else
+  B := build/release
+  OPT := -O2 -g
+endif
+GEN := build/gen
+
+PKGS := libczmq libzmq libprotobuf-c libpq libcrypto
+CC ?= cc
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+CFLAGS := -std=gnu11 $(OPT) -Wall -Wextra -Werror -Wno-missing-field-initializers \
+          -I$(GEN) -Ilib -Igateway/client -Igateway/shep \
+          -Iservices/registries/gbdfl -Iservices/registries/enis
+LDLIBS = $(PKG_LIBS) -lpthread
+LDFLAGS := $(filter -fsanitize=%,$(OPT))
+
+PROTOS := $(wildcard proto/*.proto)
+PROTO_C := $(patsubst proto/%.proto,$(GEN)/%.pb-c.c,$(PROTOS))
+PROTO_H := $(PROTO_C:.c=.h)
+
+# Schemas are embedded in the binaries so a service can set up its own database.
+SCHEMAS := gateway/shep/schema.sql services/registries/gbdfl/schema.sql \
+           services/registries/enis/schema.sql tests/sink_schema.sql
+SCHEMA_C := $(GEN)/shep_schema.c $(GEN)/gbdfl_schema.c $(GEN)/enis_schema.c $(GEN)/sink_schema.c
+
+LIB_SRC := $(wildcard lib/*.c) gateway/client/shep_client.c
+SHEP_SRC := $(filter-out %_main.c,$(wildcard gateway/shep/*.c))
+GBDFL_SRC := $(filter-out %_main.c,$(wildcard services/registries/gbdfl/*.c))
+ENIS_SRC := $(filter-out %_main.c,$(wildcard services/registries/enis/*.c))
+
+obj = $(patsubst %.c,$(B)/obj/%.o,$(1))
+
+LIB_OBJ := $(call obj,$(LIB_SRC) $(PROTO_C) $(SCHEMA_C))
+SHEP_OBJ := $(call obj,$(SHEP_SRC))
+GBDFL_OBJ := $(call obj,$(GBDFL_SRC))
+ENIS_OBJ := $(call obj,$(ENIS_SRC))
+
+BINS := $(B)/bin/shep $(B)/bin/gbdfl $(B)/bin/enis $(B)/bin/egovctl \
+        $(B)/bin/egov-selftest $(B)/bin/shep-sink $(B)/bin/shep-bench
+
+.PHONY: all run stop test bench deps clean selftest
+.SECONDARY:
+
+all: deps-check $(BINS)
+
+deps-check:
+	@deploy/install-deps.sh --check-build
+
+deps:
+	deploy/install-deps.sh
+
+$(GEN)/%.pb-c.c $(GEN)/%.pb-c.h: proto/%.proto
+	@mkdir -p $(GEN)
+	protoc-c --proto_path=proto --c_out=$(GEN) $<
+
+$(GEN)/shep_schema.c: gateway/shep/schema.sql
+	@mkdir -p $(GEN)
+	deploy/embed.sh shep_schema_sql $< > $@
+$(GEN)/gbdfl_schema.c: services/registries/gbdfl/schema.sql
+	@mkdir -p $(GEN)
+	deploy/embed.sh gbdfl_schema_sql $< > $@
+$(GEN)/enis_schema.c: services/registries/enis/schema.sql
+	@mkdir -p $(GEN)
+	deploy/embed.sh enis_schema_sql $< > $@
+$(GEN)/sink_schema.c: tests/sink_schema.sql
+	@mkdir -p $(GEN)
+	deploy/embed.sh sink_schema_sql $< > $@
+
+$(B)/obj/%.o: %.c $(PROTO_H)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(PKG_CFLAGS) -MMD -MP -c $< -o $@
+
+$(B)/libegov.a: $(LIB_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(B)/bin/shep: $(call obj,gateway/shep/shep_main.c) $(SHEP_OBJ) $(B)/libegov.a
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+$(B)/bin/gbdfl: $(call obj,services/registries/gbdfl/gbdfl_main.c) $(GBDFL_OBJ) $(B)/libegov.a
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+$(B)/bin/enis: $(call obj,services/registries/enis/enis_main.c) $(ENIS_OBJ) $(B)/libegov.a
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+$(B)/bin/egovctl: $(call obj,tools/egovctl/egovctl.c) $(B)/libegov.a
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+$(B)/bin/shep-sink: $(call obj,tests/shep_sink.c) $(B)/libegov.a
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+$(B)/bin/shep-bench: $(call obj,tests/shep_bench.c) $(B)/libegov.a
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+$(B)/bin/egov-selftest: $(call obj,tests/selftest.c) $(SHEP_OBJ) $(GBDFL_OBJ) $(ENIS_OBJ) $(B)/libegov.a
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(shell pkg-config --libs cmocka 2>/dev/null)
+
+# Runs the whole system in the foreground; Ctrl-C stops it.
+run: all
+	deploy/run.sh
+
+stop:
+	deploy/run.sh --stop
+
+# Every test, on the sanitizer build: class selftests, then the real
+# processes against a throwaway PostgreSQL cluster.
+test:
+	@deploy/install-deps.sh
+	$(MAKE) SAN=1 all
+	tests/run-all.sh build/san
+
+bench: all
+	tests/bench.sh $(B)
+
+clean:
+	rm -rf build
+
+-include $(shell find build -name '*.d' 2>/dev/null)

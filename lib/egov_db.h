@@ -1,0 +1,28 @@
+/*  egov_db — PostgreSQL helpers over libpq: connect with backoff, apply a
+    schema, check results. SQL goes only through parameterised statements.  */
+#ifndef EGOV_DB_H_INCLUDED
+#define EGOV_DB_H_INCLUDED
+
+#include <libpq-fe.h>
+#include <stdbool.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+//  Connects, retrying with backoff up to timeout_ms; NULL (logged) on failure.
+PGconn *egov_db_connect (const char *conninfo, int timeout_ms);
+//  Runs a multi-statement schema script (idempotent DDL); false on error (logged).
+bool egov_db_exec_script (PGconn *conn, const char *script, const char *what);
+//  True when result has the expected status; otherwise logs what failed.
+//  The result is not cleared either way.
+bool egov_db_check (PGresult *result, ExecStatusType expected, const char *what);
+//  True when result failed with a unique violation (SQLSTATE 23505).
+bool egov_db_is_duplicate (PGresult *result);
+//  Re-establishes a broken connection (PQreset) when needed; true when usable.
+bool egov_db_alive (PGconn *conn);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
