@@ -1,0 +1,24 @@
+/*  egov-selftest — runs every class's selftest under cmocka.
+    Each class keeps its test beside its code (foo_test); this file only lists them.  */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <cmocka.h>
+#include "egov_util.h"
+#include "shep_client.h"
+
+static bool s_verbose = false;
+
+static void s_egov_util (void **state) { (void) state; egov_util_test (s_verbose); }
+static void s_shep_client (void **state) { (void) state; shep_client_test (s_verbose); }
+
+int
+main (int argc, char *argv [])
+{
+    s_verbose = argc > 1 && streq (argv [1], "-v");
+    const struct CMUnitTest tests [] = {
+        cmocka_unit_test (s_egov_util),
+        cmocka_unit_test (s_shep_client),
+    };
+    return cmocka_run_group_tests_name ("selftests", tests, NULL, NULL);
+}
