@@ -14,7 +14,7 @@ else
 endif
 GEN := build/gen
 
-PKGS := libczmq libzmq libprotobuf-c libpq libcrypto
+PKGS := libczmq libzmq libprotobuf-c libpq libcrypto jansson
 CC ?= cc
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null)

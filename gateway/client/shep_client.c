@@ -1,0 +1,636 @@
+/*  shep_client — a participant's connection to the central gateway (ЭҮШ).
+    See shep_client.h for the model; the gateway side is gateway/shep.  */
+#include "shep_client.h"
+
+#define SHEP_PROTOCOL_VERSION 1
+#define SHEP_CLIENT_HEARTBEAT_MS 1000
+#define SHEP_CLIENT_DEFAULT_MAX (1024 * 1024)
+
+struct _shep_client_t {
+    char *endpoint;              //  gateway endpoint, e.g. tcp://127.0.0.1:7700
+    char *participant_id;        //  who we are to the gateway
+    zlist_t *services;           //  service ids we provide (char *)
+    zlist_t *routes;             //  route ids we serve (char *)
+    bool receive_async;          //  ask the gateway to deliver async messages
+    zsock_t *dealer;             //  our one socket to the gateway
+    zlist_t *backlog;            //  frames read while a blocking call waited
+    uint64_t next_tag;           //  tags for frames whose answers we match
+    uint32_t heartbeat_ms;       //  heartbeat period the gateway expects
+    uint32_t max_message_size;   //  largest frame the gateway takes
+    int64_t last_sent;           //  monotonic ms of our last frame
+    int64_t last_heard;          //  monotonic ms of the gateway's last frame
+    bool welcomed;               //  the gateway has answered our hello
+};
+
+shep_client_t *
+shep_client_new (const char *endpoint, const char *participant_id)
+{
+    assert (endpoint && participant_id);
+    shep_client_t *self = (shep_client_t *) zmalloc (sizeof (shep_client_t));
+    assert (self);
+    self->endpoint = strdup (endpoint);
+    self->participant_id = strdup (participant_id);
+    self->services = zlist_new ();
+    self->routes = zlist_new ();
+    self->backlog = zlist_new ();
+    zlist_autofree (self->services);
+    zlist_autofree (self->routes);
+    self->next_tag = 1;
+    self->heartbeat_ms = SHEP_CLIENT_HEARTBEAT_MS;
+    self->max_message_size = SHEP_CLIENT_DEFAULT_MAX;
+    return self;
+}
+
+void
+shep_client_destroy (shep_client_t **self_p)
+{
+    assert (self_p);
+    shep_client_t *self = *self_p;
+    if (!self)
+        return;
+    Egov__Shep__Frame *frame;
+    while ((frame = (Egov__Shep__Frame *) zlist_pop (self->backlog)))
+        egov__shep__frame__free_unpacked (frame, NULL);
+    zlist_destroy (&self->backlog);
+    zlist_destroy (&self->services);
+    zlist_destroy (&self->routes);
+    zsock_destroy (&self->dealer);
+    free (self->endpoint);
+    free (self->participant_id);
+    free (self);
+    *self_p = NULL;
+}
+
+void
+shep_client_provide (shep_client_t *self, const char *service_id)
+{
+    zlist_append (self->services, (void *) service_id);
+}
+
+void
+shep_client_serve_route (shep_client_t *self, const char *route_id)
+{
+    zlist_append (self->routes, (void *) route_id);
+}
+
+void
+shep_client_set_receive_async (shep_client_t *self, bool receive)
+{
+    self->receive_async = receive;
+}
+
+zsock_t *
+shep_client_sock (shep_client_t *self)
+{
+    return self->dealer;
+}
+
+const char *
+shep_client_id (shep_client_t *self)
+{
+    return self->participant_id;
+}
+
+bool
+shep_client_pending (shep_client_t *self)
+{
+    return zlist_size (self->backlog) > 0;
+}
+
+int
+shep_client_send (shep_client_t *self, const Egov__Shep__Frame *frame)
+{
+    if (!self->dealer)
+        return -1;
+    size_t size = egov__shep__frame__get_packed_size (frame);
+    if (size > self->max_message_size) {
+        zsys_warning ("shep_client: frame of %zu bytes exceeds the gateway's limit of %u",
+                      size, self->max_message_size);
+        return -1;
+    }
+    zframe_t *packed = egov_pb_frame (&frame->base);
+    int rc = zframe_send (&packed, self->dealer, 0);
+    if (rc == 0)
+        self->last_sent = zclock_mono ();
+    return rc;
+}
+
+//  Sends our hello: id, services, routes, async wish.
+static int
+s_send_hello (shep_client_t *self)
+{
+    Egov__Shep__Hello hello = EGOV__SHEP__HELLO__INIT;
+    hello.participant_id = self->participant_id;
+    hello.heartbeat_ms = SHEP_CLIENT_HEARTBEAT_MS;
+    hello.protocol_version = SHEP_PROTOCOL_VERSION;
+    hello.receive_async = self->receive_async;
+    hello.n_services = zlist_size (self->services);
+    hello.services = (char **) calloc (hello.n_services + 1, sizeof (char *));
+    hello.n_routes = zlist_size (self->routes);
+    hello.routes = (char **) calloc (hello.n_routes + 1, sizeof (char *));
+    assert (hello.services && hello.routes);
+    size_t index = 0;
+    for (char *id = (char *) zlist_first (self->services); id; id = (char *) zlist_next (self->services))
+        hello.services [index++] = id;
+    index = 0;
+    for (char *id = (char *) zlist_first (self->routes); id; id = (char *) zlist_next (self->routes))
+        hello.routes [index++] = id;
+    Egov__Shep__Frame frame = EGOV__SHEP__FRAME__INIT;
+    frame.body_case = EGOV__SHEP__FRAME__BODY_HELLO;
+    frame.hello = &hello;
+    int rc = shep_client_send (self, &frame);
+    free (hello.services);
+    free (hello.routes);
+    return rc;
+}
+
+//  Reads one frame from the socket (not the backlog), handling the
+//  gateway's housekeeping frames here. NULL on timeout.
+static Egov__Shep__Frame *
+s_read (shep_client_t *self, int timeout_ms)
+{
+    int64_t deadline = timeout_ms < 0 ? -1 : zclock_mono () + timeout_ms;
+    while (true) {
+        int wait_ms = deadline < 0 ? -1 : (int) (deadline - zclock_mono ());
+        if (deadline >= 0 && wait_ms < 0)
+            wait_ms = 0;
+        zmq_pollitem_t item = { zsock_resolve (self->dealer), 0, ZMQ_POLLIN, 0 };
+        int rc = zmq_poll (&item, 1, wait_ms);
+        if (rc <= 0)
+            return NULL;        //  timeout or interrupted
+        zframe_t *packed = zframe_recv (self->dealer);
+        if (!packed)
+            return NULL;
+        while (zsock_rcvmore (self->dealer)) {
+            zframe_t *extra = zframe_recv (self->dealer);
+            zframe_destroy (&extra);
+        }
+        Egov__Shep__Frame *frame = egov__shep__frame__unpack (
+            NULL, zframe_size (packed), zframe_data (packed));
+        zframe_destroy (&packed);
+        if (!frame) {
+            zsys_warning ("shep_client: dropped an undecodable frame from the gateway");
+            continue;
+        }
+        self->last_heard = zclock_mono ();
+        if (frame->body_case == EGOV__SHEP__FRAME__BODY_HEARTBEAT) {
+            egov__shep__frame__free_unpacked (frame, NULL);
+            continue;
+        }
+        if (frame->body_case == EGOV__SHEP__FRAME__BODY_WELCOME) {
+            self->welcomed = true;
+            if (frame->welcome->heartbeat_ms)
+                self->heartbeat_ms = frame->welcome->heartbeat_ms;
+            if (frame->welcome->max_message_size)
+                self->max_message_size = frame->welcome->max_message_size;
+            egov__shep__frame__free_unpacked (frame, NULL);
+            continue;
+        }
+        if (frame->body_case == EGOV__SHEP__FRAME__BODY_ERROR
+        &&  frame->error->error && streq (frame->error->error->code, "NOT_REGISTERED")) {
+            //  The gateway restarted and forgot us: say hello again, and let
+            //  the caller see the error so it can resend what was lost
+            self->welcomed = false;
+            s_send_hello (self);
+        }
+        return frame;
+    }
+}
+
+int
+shep_client_connect (shep_client_t *self, int timeout_ms)
+{
+    if (!self->dealer) {
+        self->dealer = zsock_new (ZMQ_DEALER);
+        assert (self->dealer);
+        zsock_set_linger (self->dealer, 0);
+        zsock_set_sndhwm (self->dealer, 100000);
+        zsock_set_rcvhwm (self->dealer, 100000);
+        zsock_set_reconnect_ivl (self->dealer, 100);
+        zsock_set_reconnect_ivl_max (self->dealer, 1000);
+        zsock_set_maxmsgsize (self->dealer, 64 * 1024 * 1024);
+        if (zsock_connect (self->dealer, "%s", self->endpoint)) {
+            zsys_error ("shep_client: bad gateway endpoint '%s'", self->endpoint);
+            return -1;
+        }
+    }
+    self->welcomed = false;
+    int64_t deadline = zclock_mono () + timeout_ms;
+    while (!self->welcomed && zclock_mono () < deadline) {
+        s_send_hello (self);
+        int64_t retry_at = zclock_mono () + 500;
+        if (retry_at > deadline)
+            retry_at = deadline;
+        while (!self->welcomed && zclock_mono () < retry_at) {
+            Egov__Shep__Frame *frame = s_read (self, (int) (retry_at - zclock_mono ()));
+            if (frame)
+                zlist_append (self->backlog, frame);
+        }
+    }
+    //  Frames answered before the welcome (errors for a stale identity) are noise
+    if (self->welcomed) {
+        Egov__Shep__Frame *frame;
+        zlist_t *keep = zlist_new ();
+        while ((frame = (Egov__Shep__Frame *) zlist_pop (self->backlog))) {
+            if (frame->body_case == EGOV__SHEP__FRAME__BODY_ERROR)
+                egov__shep__frame__free_unpacked (frame, NULL);
+            else
+                zlist_append (keep, frame);
+        }
+        zlist_destroy (&self->backlog);
+        self->backlog = keep;
+    }
+    return self->welcomed ? 0 : -1;
+}
+
+void
+shep_client_tick (shep_client_t *self)
+{
+    if (!self->dealer)
+        return;
+    int64_t now = zclock_mono ();
+    if (self->last_heard && now - self->last_heard > 3 * (int64_t) self->heartbeat_ms) {
+        //  Gateway silent too long: it may have restarted without us noticing
+        s_send_hello (self);
+        self->last_heard = now;
+    }
+    else
+    if (now - self->last_sent >= self->heartbeat_ms / 2) {
+        Egov__Shep__Heartbeat heartbeat = EGOV__SHEP__HEARTBEAT__INIT;
+        Egov__Shep__Frame frame = EGOV__SHEP__FRAME__INIT;
+        frame.body_case = EGOV__SHEP__FRAME__BODY_HEARTBEAT;
+        frame.heartbeat = &heartbeat;
+        shep_client_send (self, &frame);
+    }
+}
+
+Egov__Shep__Frame *
+shep_client_recv (shep_client_t *self, int timeout_ms)
+{
+    Egov__Shep__Frame *frame = (Egov__Shep__Frame *) zlist_pop (self->backlog);
+    if (frame)
+        return frame;
+    return s_read (self, timeout_ms);
+}
+
+//  Waits for the frame answering tag; other frames go to the backlog in order.
+static Egov__Shep__Frame *
+s_wait_tag (shep_client_t *self, uint64_t tag, int timeout_ms)
+{
+    int64_t deadline = zclock_mono () + timeout_ms;
+    while (true) {
+        int64_t left = deadline - zclock_mono ();
+        if (left <= 0)
+            return NULL;
+        Egov__Shep__Frame *frame = s_read (self, (int) left);
+        if (!frame)
+            return NULL;
+        if (frame->tag == tag)
+            return frame;
+        zlist_append (self->backlog, frame);
+    }
+}
+
+int
+shep_client_send_request (shep_client_t *self, const Egov__Envelope *request,
+                          int timeout_ms, uint64_t tag)
+{
+    Egov__Shep__SyncRequest body = EGOV__SHEP__SYNC_REQUEST__INIT;
+    body.envelope = (Egov__Envelope *) request;
+    body.timeout_ms = timeout_ms > 0 ? (uint32_t) timeout_ms : 0;
+    Egov__Shep__Frame frame = EGOV__SHEP__FRAME__INIT;
+    frame.body_case = EGOV__SHEP__FRAME__BODY_SYNC_REQUEST;
+    frame.sync_request = &body;
+    frame.tag = tag;
+    return shep_client_send (self, &frame);
+}
+
+//  Fills error from an Error frame, or says the gateway did not answer.
+static void
+s_frame_error (Egov__Shep__Frame *frame, egov_error_t *error, const char *what)
+{
+    if (frame && frame->body_case == EGOV__SHEP__FRAME__BODY_ERROR && frame->error->error)
+        egov_error_from_info (error, frame->error->error);
+    else
+    if (frame)
+        egov_error_set (error, "PROTOCOL_ERROR", "unexpected answer to %s", what);
+    else
+        egov_error_set (error, "GATEWAY_UNREACHABLE", "the gateway did not answer %s in time", what);
+}
+
+Egov__Envelope *
+shep_client_call (shep_client_t *self, const Egov__Envelope *request,
+                  int timeout_ms, egov_error_t *error)
+{
+    for (int attempt = 0; attempt < 2; attempt++) {
+        uint64_t tag = self->next_tag++;
+        if (shep_client_send_request (self, request, timeout_ms, tag)) {
+            egov_error_set (error, "MESSAGE_TOO_LARGE", "the request does not fit the gateway's limit");
+            return NULL;
+        }
+        //  The gateway answers TIMEOUT itself; our own margin covers a dead gateway
+        Egov__Shep__Frame *frame = s_wait_tag (self, tag, timeout_ms + 1000);
+        if (frame && frame->body_case == EGOV__SHEP__FRAME__BODY_SYNC_REPLY
+        &&  frame->sync_reply->envelope) {
+            Egov__Envelope *reply = frame->sync_reply->envelope;
+            frame->sync_reply->envelope = NULL;
+            egov__shep__frame__free_unpacked (frame, NULL);
+            return reply;
+        }
+        bool retry = frame && frame->body_case == EGOV__SHEP__FRAME__BODY_ERROR
+                  && frame->error->error && streq (frame->error->error->code, "NOT_REGISTERED");
+        s_frame_error (frame, error, "the request");
+        if (frame)
+            egov__shep__frame__free_unpacked (frame, NULL);
+        if (!retry)
+            return NULL;
+        shep_client_connect (self, timeout_ms);
+    }
+    return NULL;
+}
+
+int
+shep_client_reply (shep_client_t *self, const char *in_reply_to, const Egov__Envelope *reply)
+{
+    Egov__Shep__SyncReply body = EGOV__SHEP__SYNC_REPLY__INIT;
+    body.in_reply_to = (char *) in_reply_to;
+    body.envelope = (Egov__Envelope *) reply;
+    Egov__Shep__Frame frame = EGOV__SHEP__FRAME__INIT;
+    frame.body_case = EGOV__SHEP__FRAME__BODY_SYNC_REPLY;
+    frame.sync_reply = &body;
+    return shep_client_send (self, &frame);
+}
+
+int
+shep_client_refuse (shep_client_t *self, const char *in_reply_to,
+                    const char *code, const char *message)
+{
+    Egov__ErrorInfo reason = EGOV__ERROR_INFO__INIT;
+    reason.code = (char *) code;
+    reason.message = (char *) message;
+    Egov__Shep__Refuse body = EGOV__SHEP__REFUSE__INIT;
+    body.in_reply_to = (char *) in_reply_to;
+    body.reason = &reason;
+    Egov__Shep__Frame frame = EGOV__SHEP__FRAME__INIT;
+    frame.body_case = EGOV__SHEP__FRAME__BODY_REFUSE;
+    frame.refuse = &body;
+    return shep_client_send (self, &frame);
+}
+
+int
+shep_client_send_submit (shep_client_t *self, const Egov__Envelope *envelope,
+                         uint32_t ttl_ms, uint64_t tag)
+{
+    Egov__Shep__AsyncSubmit body = EGOV__SHEP__ASYNC_SUBMIT__INIT;
+    body.envelope = (Egov__Envelope *) envelope;
+    body.ttl_ms = ttl_ms;
+    Egov__Shep__Frame frame = EGOV__SHEP__FRAME__INIT;
+    frame.body_case = EGOV__SHEP__FRAME__BODY_ASYNC_SUBMIT;
+    frame.async_submit = &body;
+    frame.tag = tag;
+    return shep_client_send (self, &frame);
+}
+
+int
+shep_client_submit (shep_client_t *self, const Egov__Envelope *envelope,
+                    uint32_t ttl_ms, int timeout_ms,
+                    Egov__DeliveryStatus *status, egov_error_t *error)
+{
+    int64_t deadline = zclock_mono () + timeout_ms;
+    while (zclock_mono () < deadline) {
+        uint64_t tag = self->next_tag++;
+        if (shep_client_send_submit (self, envelope, ttl_ms, tag)) {
+            egov_error_set (error, "MESSAGE_TOO_LARGE", "the message does not fit the gateway's limit");
+            return -1;
+        }
+        int64_t left = deadline - zclock_mono ();
+        Egov__Shep__Frame *frame = s_wait_tag (self, tag, left < 2000 ? (int) left : 2000);
+        if (!frame)
+            continue;           //  resend: the gateway dedupes by message id
+        if (frame->body_case == EGOV__SHEP__FRAME__BODY_ASYNC_RECEIPT) {
+            Egov__Shep__AsyncReceipt *receipt = frame->async_receipt;
+            int rc = 0;
+            if (receipt->error) {
+                egov_error_from_info (error, receipt->error);
+                rc = -1;
+            }
+            if (status)
+                *status = receipt->status;
+            egov__shep__frame__free_unpacked (frame, NULL);
+            return rc;
+        }
+        bool retry = frame->body_case == EGOV__SHEP__FRAME__BODY_ERROR
+                  && frame->error->error && streq (frame->error->error->code, "NOT_REGISTERED");
+        s_frame_error (frame, error, "the submission");
+        egov__shep__frame__free_unpacked (frame, NULL);
+        if (!retry)
+            return -1;
+        shep_client_connect (self, (int) (deadline - zclock_mono ()));
+    }
+    egov_error_set (error, "GATEWAY_UNREACHABLE", "the gateway did not confirm the message in %d ms",
+                    timeout_ms);
+    return -1;
+}
+
+int
+shep_client_ack (shep_client_t *self, const char *message_id,
+                 const char *reject_code, const char *reject_message)
+{
+    Egov__ErrorInfo reject = EGOV__ERROR_INFO__INIT;
+    Egov__Shep__Ack body = EGOV__SHEP__ACK__INIT;
+    body.message_id = (char *) message_id;
+    if (reject_code) {
+        reject.code = (char *) reject_code;
+        reject.message = (char *) (reject_message ? reject_message : "");
+        body.reject = &reject;
+    }
+    Egov__Shep__Frame frame = EGOV__SHEP__FRAME__INIT;
+    frame.body_case = EGOV__SHEP__FRAME__BODY_ACK;
+    frame.ack = &body;
+    return shep_client_send (self, &frame);
+}
+
+Egov__Shep__Frame *
+shep_client_ask (shep_client_t *self, Egov__Shep__Frame *frame, int timeout_ms, egov_error_t *error)
+{
+    for (int attempt = 0; attempt < 2; attempt++) {
+        frame->tag = self->next_tag++;
+        if (shep_client_send (self, frame)) {
+            egov_error_set (error, "MESSAGE_TOO_LARGE", "the query does not fit the gateway's limit");
+            return NULL;
+        }
+        Egov__Shep__Frame *answer = s_wait_tag (self, frame->tag, timeout_ms);
+        if (answer && answer->body_case != EGOV__SHEP__FRAME__BODY_ERROR)
+            return answer;
+        bool retry = answer && answer->error->error
+                  && streq (answer->error->error->code, "NOT_REGISTERED");
+        s_frame_error (answer, error, "the query");
+        if (answer)
+            egov__shep__frame__free_unpacked (answer, NULL);
+        if (!retry)
+            return NULL;
+        shep_client_connect (self, timeout_ms);
+    }
+    return NULL;
+}
+
+Egov__Shep__StatusReply *
+shep_client_status (shep_client_t *self, const char *message_id, int timeout_ms, egov_error_t *error)
+{
+    Egov__Shep__StatusQuery query = EGOV__SHEP__STATUS_QUERY__INIT;
+    query.message_id = (char *) message_id;
+    Egov__Shep__Frame frame = EGOV__SHEP__FRAME__INIT;
+    frame.body_case = EGOV__SHEP__FRAME__BODY_STATUS_QUERY;
+    frame.status_query = &query;
+    Egov__Shep__Frame *answer = shep_client_ask (self, &frame, timeout_ms, error);
+    if (!answer)
+        return NULL;
+    if (answer->body_case != EGOV__SHEP__FRAME__BODY_STATUS_REPLY) {
+        egov_error_set (error, "PROTOCOL_ERROR", "unexpected answer to a status query");
+        egov__shep__frame__free_unpacked (answer, NULL);
+        return NULL;
+    }
+    Egov__Shep__StatusReply *reply = answer->status_reply;
+    answer->status_reply = NULL;
+    answer->body_case = EGOV__SHEP__FRAME__BODY__NOT_SET;
+    egov__shep__frame__free_unpacked (answer, NULL);
+    return reply;
+}
+
+//  Selftest: a tiny gateway stand-in on a ROUTER socket checks the client's
+//  side of the protocol (hello, tags, backlog order); the real gateway is
+//  exercised by the integration tests.
+static Egov__Shep__Frame *
+s_router_recv (zsock_t *router, zframe_t **identity)
+{
+    zmsg_t *msg = zmsg_recv (router);
+    assert (msg);
+    *identity = zmsg_pop (msg);
+    zframe_t *body = zmsg_pop (msg);
+    Egov__Shep__Frame *frame = egov__shep__frame__unpack (NULL, zframe_size (body), zframe_data (body));
+    zframe_destroy (&body);
+    zmsg_destroy (&msg);
+    assert (frame);
+    return frame;
+}
+
+static void
+s_router_send (zsock_t *router, zframe_t *identity, Egov__Shep__Frame *frame)
+{
+    zmsg_t *msg = zmsg_new ();
+    zmsg_append (msg, &identity);
+    zframe_t *body = egov_pb_frame (&frame->base);
+    zmsg_append (msg, &body);
+    zmsg_send (&msg, router);
+}
+
+void
+shep_client_test (bool verbose)
+{
+    if (verbose)
+        printf (" * shep_client: ");
+
+    //  Nobody listening: connect gives up in time, and says so
+    shep_client_t *lonely = shep_client_new ("tcp://127.0.0.1:1", "lonely");
+    assert (shep_client_connect (lonely, 300) == -1);
+    shep_client_destroy (&lonely);
+    shep_client_destroy (&lonely);      //  safe twice
+
+    zsock_t *router = zsock_new (ZMQ_ROUTER);
+    int port = zsock_bind (router, "tcp://127.0.0.1:*");
+    assert (port > 0);
+    char endpoint [64];
+    snprintf (endpoint, sizeof (endpoint), "tcp://127.0.0.1:%d", port);
+
+    shep_client_t *client = shep_client_new (endpoint, "tester");
+    shep_client_provide (client, "test.echo");
+    shep_client_serve_route (client, "750000000");
+    //  A connect too short to be answered still leaves its hello queued
+    assert (shep_client_connect (client, 1) == -1);     //  too short, hello is queued
+    zframe_t *identity;
+    Egov__Shep__Frame *frame = s_router_recv (router, &identity);
+    assert (frame->body_case == EGOV__SHEP__FRAME__BODY_HELLO);
+    assert (streq (frame->hello->participant_id, "tester"));
+    assert (frame->hello->n_services == 1 && streq (frame->hello->services [0], "test.echo"));
+    assert (frame->hello->n_routes == 1 && streq (frame->hello->routes [0], "750000000"));
+    egov__shep__frame__free_unpacked (frame, NULL);
+
+    //  Welcome with a small size limit, then a notification the app must see
+    Egov__Shep__Welcome welcome = EGOV__SHEP__WELCOME__INIT;
+    welcome.gateway_id = "test-gateway";
+    welcome.heartbeat_ms = 1000;
+    welcome.max_message_size = 4096;
+    Egov__Shep__Frame out = EGOV__SHEP__FRAME__INIT;
+    out.body_case = EGOV__SHEP__FRAME__BODY_WELCOME;
+    out.welcome = &welcome;
+    s_router_send (router, zframe_dup (identity), &out);
+    assert (shep_client_connect (client, 2000) == 0);
+    //  The second hello the connect sent is answered too; drain it
+    zframe_destroy (&identity);
+    frame = s_router_recv (router, &identity);
+    while (frame->body_case != EGOV__SHEP__FRAME__BODY_HELLO) {
+        egov__shep__frame__free_unpacked (frame, NULL);
+        zframe_destroy (&identity);
+        frame = s_router_recv (router, &identity);
+    }
+    egov__shep__frame__free_unpacked (frame, NULL);
+    zframe_destroy (&identity);
+
+    //  An envelope over the limit is refused locally
+    Egov__Envelope *big = egov_envelope_new ("test.echo", EGOV__MESSAGE_TYPE__REQUEST);
+    big->payload.len = 8192;
+    big->payload.data = calloc (1, big->payload.len);
+    egov_error_t error;
+    assert (shep_client_call (client, big, 100, &error) == NULL);
+    assert (streq (error.code, "MESSAGE_TOO_LARGE"));
+    egov__envelope__free_unpacked (big, NULL);
+
+    //  A pipelined request: a Deliver arriving first must wait in the backlog
+    Egov__Envelope *request = egov_envelope_new ("test.echo", EGOV__MESSAGE_TYPE__REQUEST);
+    assert (shep_client_send_request (client, request, 500, 77) == 0);
+    frame = s_router_recv (router, &identity);
+    assert (frame->body_case == EGOV__SHEP__FRAME__BODY_SYNC_REQUEST);
+    assert (frame->tag == 77);
+    assert (streq (frame->sync_request->envelope->message_id, request->message_id));
+    egov__shep__frame__free_unpacked (frame, NULL);
+
+    Egov__Shep__Deliver deliver = EGOV__SHEP__DELIVER__INIT;
+    deliver.envelope = request;
+    deliver.attempt = 1;
+    out.body_case = EGOV__SHEP__FRAME__BODY_DELIVER;
+    out.deliver = &deliver;
+    s_router_send (router, zframe_dup (identity), &out);
+    Egov__Shep__StatusReply status = EGOV__SHEP__STATUS_REPLY__INIT;
+    status.message_id = request->message_id;
+    status.status = EGOV__DELIVERY_STATUS__DELIVERED;
+    out.body_case = EGOV__SHEP__FRAME__BODY_STATUS_REPLY;
+    out.status_reply = &status;
+    out.tag = client->next_tag;         //  the tag the status query will use
+    s_router_send (router, identity, &out);
+
+    Egov__Shep__StatusReply *answer = shep_client_status (client, request->message_id, 1000, &error);
+    assert (answer);
+    assert (answer->status == EGOV__DELIVERY_STATUS__DELIVERED);
+    egov__shep__status_reply__free_unpacked (answer, NULL);
+    frame = s_router_recv (router, &identity);   //  the status query itself
+    assert (frame->body_case == EGOV__SHEP__FRAME__BODY_STATUS_QUERY);
+    egov__shep__frame__free_unpacked (frame, NULL);
+    zframe_destroy (&identity);
+
+    assert (shep_client_pending (client));
+    frame = shep_client_recv (client, 0);
+    assert (frame && frame->body_case == EGOV__SHEP__FRAME__BODY_DELIVER);
+    assert (streq (frame->deliver->envelope->message_id, request->message_id));
+    egov__shep__frame__free_unpacked (frame, NULL);
+    assert (shep_client_recv (client, 0) == NULL);
+
+    //  A gateway that never answers: the call reports it, nothing hangs
+    assert (shep_client_call (client, request, 50, &error) == NULL);
+    assert (streq (error.code, "GATEWAY_UNREACHABLE"));
+
+    egov__envelope__free_unpacked (request, NULL);
+    shep_client_destroy (&client);
+    zsock_destroy (&router);
+    if (verbose)
+        printf ("OK\n");
+}
