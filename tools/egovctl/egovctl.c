@@ -546,7 +546,7 @@ s_print_person (const Egov__Registries__Person *person)
     }
     else
         printf ("Address      -\n");
-    printf ("Documents    %s\n", person->n_documents ? "" : "-");
+    printf ("Documents%s\n", person->n_documents ? "" : "    -");
     for (size_t index = 0; index < person->n_documents; index++) {
         const Egov__Registries__IdentityDocument *document = person->documents [index];
         printf ("  %s %s  issued %s  expires %s  by %s\n", s_or_dash (document->type),
@@ -762,7 +762,8 @@ s_report_sent (egovctl_t *self, json_t *messages, const char *message_id,
 
 //  Sends count messages with at most EGOVCTL_WINDOW awaiting their receipts;
 //  on silence resends what is in flight (same ids, the gateway dedupes).
-//  Returns the number that failed, or -1 when the gateway stopped answering.
+//  Returns the exit code: 0, 2 when some were refused, 4 when the gateway
+//  stopped confirming (those ids are reported as not confirmed).
 static int
 s_send_pipelined (egovctl_t *self, Egov__Envelope *envelope, json_t *messages)
 {
@@ -841,8 +842,17 @@ s_send_pipelined (egovctl_t *self, Egov__Envelope *envelope, json_t *messages)
         egov__shep__frame__free_unpacked (frame, NULL);
     }
     bool silent = finished < (uint64_t) self->count;
+    egov_error_t error;
+    egov_error_set (&error, "GATEWAY_UNREACHABLE", "the gateway did not confirm the message");
+    for (char *message_id = zhashx_first (in_flight); message_id;
+         message_id = zhashx_next (in_flight))
+        s_report_sent (self, messages, message_id, 0, &error);
+    if (silent)
+        fprintf (stderr, "error GATEWAY_UNREACHABLE: %" PRIu64 " of %ld messages not"
+                 " confirmed (%" PRIu64 " never sent)\n", self->count - finished,
+                 self->count, self->count - sent);
     zhashx_destroy (&in_flight);
-    return silent ? -1 : failures;
+    return silent ? EGOVCTL_UNREACHABLE : failures ? EGOVCTL_ERROR : EGOVCTL_OK;
 }
 
 static int
@@ -876,16 +886,12 @@ s_cmd_send (egovctl_t *self)
             s_report_sent (self, messages, envelope->message_id, status, NULL);
         else {
             s_report_sent (self, messages, envelope->message_id, status, &error);
-            exit_code = EGOVCTL_ERROR;
+            exit_code = streq (error.code, "GATEWAY_UNREACHABLE")
+                      ? EGOVCTL_UNREACHABLE : EGOVCTL_ERROR;
         }
     }
-    else {
-        int failures = s_send_pipelined (self, envelope, messages);
-        if (failures < 0)
-            fprintf (stderr, "error TIMEOUT: the gateway stopped answering after %zu receipts\n",
-                     json_array_size (messages));
-        exit_code = failures ? EGOVCTL_ERROR : EGOVCTL_OK;
-    }
+    else
+        exit_code = s_send_pipelined (self, envelope, messages);
     egov__envelope__free_unpacked (envelope, NULL);
     if (self->json)
         return s_json_print (json_pack ("{s:o}", "messages", messages), exit_code);
