@@ -67,16 +67,26 @@ s_day_between_years (uint64_t *state, int first_year, int last_year)
                                 egov_date_days (last_year, 12, 31));
 }
 
-//  Birth day of a mother's next child: the first at 20 to 32, each next one
-//  1.5 to 6 years after the previous, never after the as-of date.
+//  Birth day of a mother's next child: between her 20th and 40th birthdays,
+//  at least a year and a half after the previous child, leaving room for
+//  the remaining ones, and never after the as-of date.
 static int64_t
-s_child_birth (uint64_t *state, int64_t mother_birth, int64_t previous_child)
+s_child_birth (uint64_t *state, int64_t mother_birth, int64_t previous_child, int remaining)
 {
-    int64_t born = previous_child < 0
-                 ? mother_birth + egov_random_between (state, 20 * 365, 32 * 365)
-                 : previous_child + egov_random_between (state, 548, 6 * 365);
-    int64_t latest = egov_population_as_of () - egov_random_between (state, 20, 200);
-    return born < latest ? born : latest;
+    const int64_t spacing = 548;
+    int64_t last = mother_birth + 40 * 365;
+    int64_t as_of = egov_population_as_of () - 20;
+    if (last > as_of)
+        last = as_of;
+    int64_t earliest = previous_child < 0 ? mother_birth + 20 * 365 : previous_child + spacing;
+    int64_t latest = last - remaining * spacing;
+    int64_t usual = previous_child < 0 ? earliest + 12 * 365 : previous_child + 6 * 365;
+    if (latest > usual)
+        latest = usual;
+    if (latest < earliest)
+        latest = earliest;
+    int64_t born = egov_random_between (state, earliest, latest);
+    return born < last ? born : last;
 }
 
 //  Fills the roles, genders, birth days and parents of one household's
@@ -116,7 +126,8 @@ s_household_plan (uint64_t seed, size_t household, egov_population_id_t plan [EG
             for (int slot = 2; slot < 2 + children; slot++) {
                 plan [slot].role = EGOV_POPULATION_CHILD;
                 plan [slot].male = egov_splitmix64 (&state) & 1;
-                plan [slot].birth_days = s_child_birth (&state, plan [1].birth_days, previous_child);
+                plan [slot].birth_days = s_child_birth (&state, plan [1].birth_days, previous_child,
+                                                         1 + children - slot);
                 plan [slot].father = first_index;
                 plan [slot].mother = first_index + 1;
                 previous_child = plan [slot].birth_days;
@@ -142,7 +153,8 @@ s_household_plan (uint64_t seed, size_t household, egov_population_id_t plan [EG
             for (int slot = 1; slot < EGOV_POPULATION_HOUSEHOLD; slot++) {
                 plan [slot].role = EGOV_POPULATION_CHILD;
                 plan [slot].male = egov_splitmix64 (&state) & 1;
-                plan [slot].birth_days = s_child_birth (&state, plan [0].birth_days, previous_child);
+                plan [slot].birth_days = s_child_birth (&state, plan [0].birth_days, previous_child,
+                                                         EGOV_POPULATION_HOUSEHOLD - 1 - slot);
                 plan [slot].mother = first_index;
                 previous_child = plan [slot].birth_days;
             }
@@ -292,6 +304,9 @@ egov_population_ids_test (bool verbose)
                 assert (father->role == EGOV_POPULATION_FATHER && father->male);
                 assert (father->birth_days < person->birth_days);
             }
+            const egov_population_id_t *previous = egov_population_ids_get (large, index - 1);
+            if (previous->role == EGOV_POPULATION_CHILD)
+                assert (person->birth_days - previous->birth_days >= 548);
             if (person->birth_days >= egov_date_days (2009, 1, 1))
                 born_after_2008++;
         }
