@@ -29,8 +29,6 @@ PROTO_C := $(patsubst proto/%.proto,$(GEN)/%.pb-c.c,$(PROTOS))
 PROTO_H := $(PROTO_C:.c=.h)
 
 # Schemas are embedded in the binaries so a service can set up its own database.
-SCHEMAS := gateway/shep/schema.sql services/registries/gbdfl/schema.sql \
-           services/registries/enis/schema.sql tests/sink_schema.sql
 SCHEMA_C := $(GEN)/shep_schema.c $(GEN)/gbdfl_schema.c $(GEN)/enis_schema.c $(GEN)/sink_schema.c
 
 LIB_SRC := $(wildcard lib/*.c) gateway/client/shep_client.c
@@ -61,24 +59,26 @@ deps:
 
 $(GEN)/%.pb-c.c $(GEN)/%.pb-c.h: proto/%.proto
 	@mkdir -p $(GEN)
-	protoc-c --proto_path=proto --c_out=$(GEN) $<
+	@echo "  PROTO $<"
+	@protoc-c --proto_path=proto --c_out=$(GEN) $<
 
 $(GEN)/shep_schema.c: gateway/shep/schema.sql
 	@mkdir -p $(GEN)
-	deploy/embed.sh shep_schema_sql $< > $@
+	@deploy/embed.sh shep_schema_sql $< > $@
 $(GEN)/gbdfl_schema.c: services/registries/gbdfl/schema.sql
 	@mkdir -p $(GEN)
-	deploy/embed.sh gbdfl_schema_sql $< > $@
+	@deploy/embed.sh gbdfl_schema_sql $< > $@
 $(GEN)/enis_schema.c: services/registries/enis/schema.sql
 	@mkdir -p $(GEN)
-	deploy/embed.sh enis_schema_sql $< > $@
+	@deploy/embed.sh enis_schema_sql $< > $@
 $(GEN)/sink_schema.c: tests/sink_schema.sql
 	@mkdir -p $(GEN)
-	deploy/embed.sh sink_schema_sql $< > $@
+	@deploy/embed.sh sink_schema_sql $< > $@
 
 $(B)/obj/%.o: %.c $(PROTO_H)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(PKG_CFLAGS) -MMD -MP -c $< -o $@
+	@echo "  CC $<"
+	@$(CC) $(CFLAGS) $(PKG_CFLAGS) -MMD -MP -c $< -o $@
 
 $(B)/libegov.a: $(LIB_OBJ)
 	@rm -f $@
@@ -86,25 +86,32 @@ $(B)/libegov.a: $(LIB_OBJ)
 
 $(B)/bin/shep: $(call obj,gateway/shep/shep_main.c) $(SHEP_OBJ) $(B)/libegov.a
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	@echo "  LD $@"
+	@$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 $(B)/bin/gbdfl: $(call obj,services/registries/gbdfl/gbdfl_main.c) $(GBDFL_OBJ) $(B)/libegov.a
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	@echo "  LD $@"
+	@$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 $(B)/bin/enis: $(call obj,services/registries/enis/enis_main.c) $(ENIS_OBJ) $(B)/libegov.a
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	@echo "  LD $@"
+	@$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 $(B)/bin/egovctl: $(call obj,tools/egovctl/egovctl.c) $(B)/libegov.a
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	@echo "  LD $@"
+	@$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 $(B)/bin/shep-sink: $(call obj,tests/shep_sink.c) $(B)/libegov.a
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	@echo "  LD $@"
+	@$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 $(B)/bin/shep-bench: $(call obj,tests/shep_bench.c) $(B)/libegov.a
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	@echo "  LD $@"
+	@$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 $(B)/bin/egov-selftest: $(call obj,tests/selftest.c) $(SHEP_OBJ) $(GBDFL_OBJ) $(ENIS_OBJ) $(B)/libegov.a
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(shell pkg-config --libs cmocka 2>/dev/null)
+	@echo "  LD $@"
+	@$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(shell pkg-config --libs cmocka 2>/dev/null)
 
 # Runs the whole system in the foreground; Ctrl-C stops it.
 run: all

@@ -6,11 +6,17 @@
 #include <cmocka.h>
 #include "egov_util.h"
 #include "shep_client.h"
+#include "shep_log.h"
+#include "shep_store.h"
+#include "shep_server.h"
 
 static bool s_verbose = false;
 
 static void s_egov_util (void **state) { (void) state; egov_util_test (s_verbose); }
 static void s_shep_client (void **state) { (void) state; shep_client_test (s_verbose); }
+static void s_shep_log (void **state) { (void) state; shep_log_test (s_verbose); }
+static void s_shep_store (void **state) { (void) state; shep_store_test (s_verbose); }
+static void s_shep_server (void **state) { (void) state; shep_server_test (s_verbose); }
 
 int
 main (int argc, char *argv [])
@@ -19,6 +25,9 @@ main (int argc, char *argv [])
     const struct CMUnitTest tests [] = {
         cmocka_unit_test (s_egov_util),
         cmocka_unit_test (s_shep_client),
+        cmocka_unit_test (s_shep_log),
+        cmocka_unit_test (s_shep_store),
+        cmocka_unit_test (s_shep_server),
     };
     return cmocka_run_group_tests_name ("selftests", tests, NULL, NULL);
 }

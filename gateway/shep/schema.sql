@@ -1,0 +1,75 @@
+-- The central gateway's own database (ЭҮШ): async store-and-forward queue,
+-- routing tables and the message log. Applied by the gateway at start; idempotent.
+
+-- Every participant that ever said hello: async messages to it are stored
+-- while it is away.
+CREATE TABLE IF NOT EXISTS participant (
+    participant_id  text PRIMARY KEY,
+    first_seen      timestamptz NOT NULL DEFAULT now(),
+    last_hello      timestamptz NOT NULL DEFAULT now()
+);
+
+-- Which participant receives async messages for a service id (the latest to
+-- announce it), so a message can wait for a provider that is down.
+CREATE TABLE IF NOT EXISTS service_route (
+    service_id      text PRIMARY KEY,
+    participant_id  text NOT NULL REFERENCES participant,
+    updated_at      timestamptz NOT NULL DEFAULT now()
+);
+
+-- Routing by route id: a region's KATO code to the regional gateway (ЭҮӨШ)
+-- serving it. Filled when a regional gateway announces its routes; rows can
+-- also be added by hand to pre-route a region before its gateway first runs.
+CREATE TABLE IF NOT EXISTS route (
+    route_id        text PRIMARY KEY,
+    participant_id  text NOT NULL REFERENCES participant,
+    updated_at      timestamptz NOT NULL DEFAULT now()
+);
+
+-- The async channel: a message is here, committed, before its sender hears
+-- ON_DELIVERY.
+CREATE TABLE IF NOT EXISTS async_message (
+    seq             bigint GENERATED ALWAYS AS IDENTITY UNIQUE,
+    message_id      text PRIMARY KEY,
+    sender_id       text NOT NULL,
+    recipient_id    text NOT NULL,
+    service_id      text NOT NULL,
+    correlation_id  text NOT NULL,
+    envelope        bytea NOT NULL,
+    status          text NOT NULL DEFAULT 'ON_DELIVERY'
+                    CHECK (status IN ('ON_DELIVERY', 'DELIVERED', 'NOT_DELIVERED', 'DELIVERY_STOPPED')),
+    accepted_at     timestamptz NOT NULL DEFAULT now(),
+    expires_at      timestamptz NOT NULL,
+    finished_at     timestamptz,
+    attempts        integer NOT NULL DEFAULT 0,
+    error_code      text,
+    error_message   text
+);
+CREATE INDEX IF NOT EXISTS async_message_pending
+    ON async_message (recipient_id, seq) WHERE status = 'ON_DELIVERY';
+CREATE INDEX IF NOT EXISTS async_message_expiry
+    ON async_message (expires_at) WHERE status = 'ON_DELIVERY';
+
+-- The message log: every envelope crossing the gateway, both channels, with a
+-- hash chain (hash = SHA-256 over the record and the previous hash) so that
+-- an edited or deleted record shows.
+CREATE TABLE IF NOT EXISTS message_log (
+    seq             bigint PRIMARY KEY,
+    logged_at_us    bigint NOT NULL,        -- wall time, microseconds since the epoch
+    channel         text NOT NULL,          -- sync | async
+    sender_id       text NOT NULL,
+    recipient_id    text NOT NULL,
+    service_id      text NOT NULL,
+    message_type    integer NOT NULL,
+    message_id      text NOT NULL,
+    correlation_id  text NOT NULL,
+    payload_size    integer NOT NULL,
+    payload_sha256  bytea NOT NULL,
+    note            text NOT NULL,
+    prev_hash       bytea NOT NULL,
+    hash            bytea NOT NULL
+);
+CREATE INDEX IF NOT EXISTS message_log_correlation ON message_log (correlation_id, seq);
+CREATE INDEX IF NOT EXISTS message_log_sender ON message_log (sender_id, seq);
+CREATE INDEX IF NOT EXISTS message_log_recipient ON message_log (recipient_id, seq);
+CREATE INDEX IF NOT EXISTS message_log_time ON message_log (logged_at_us);

@@ -1,0 +1,50 @@
+/*  shep_log — one record of the gateway's message log and the hash chain
+    that links the records, so that an edited or removed record shows.
+
+    hash(n) = SHA-256 (prev_hash || canonical bytes of record n), where the
+    canonical bytes are the fields in a fixed order, separated by 0x1F.   */
+#ifndef SHEP_LOG_H_INCLUDED
+#define SHEP_LOG_H_INCLUDED
+
+#include "egov_util.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define SHEP_HASH_SIZE 32
+
+typedef struct {
+    uint64_t seq;                           //  position in the log, from 1
+    int64_t logged_at_us;                   //  wall time of the crossing
+    char *channel;                          //  "sync" or "async"
+    char *sender_id;                        //  who sent the envelope
+    char *recipient_id;                     //  who it goes to
+    char *service_id;
+    int message_type;                       //  Egov__MessageType
+    char *message_id;
+    char *correlation_id;
+    uint32_t payload_size;                  //  bytes of the envelope's payload
+    uint8_t payload_sha256 [SHEP_HASH_SIZE];    //  SHA-256 of the payload
+    char *note;                             //  what happened: forwarded, stored, DELIVERED, TIMEOUT...
+    uint8_t prev_hash [SHEP_HASH_SIZE];     //  hash of record seq-1 (zeros for the first)
+    uint8_t hash [SHEP_HASH_SIZE];          //  this record's chain hash
+} shep_log_entry_t;
+
+//  Makes an entry for an envelope crossing the gateway: the envelope's
+//  payload is measured and hashed here. Strings are copied; NULLs become "".
+shep_log_entry_t *shep_log_entry_new (const char *channel, const Egov__Envelope *envelope,
+                                      const char *sender_id, const char *recipient_id,
+                                      const char *note);
+void shep_log_entry_destroy (shep_log_entry_t **self_p);
+//  Sets seq and prev_hash and computes hash.
+void shep_log_entry_chain (shep_log_entry_t *self, uint64_t seq, const uint8_t *prev_hash);
+//  Recomputes the hash from the fields; true when it matches self->hash.
+bool shep_log_entry_verify (shep_log_entry_t *self);
+
+void shep_log_test (bool verbose);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

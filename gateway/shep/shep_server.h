@@ -1,0 +1,49 @@
+/*  shep_server — the central e-government gateway (ЭҮШ, "электрондық
+    үкімет" шлюзі / ШЭП): one ROUTER socket that participants connect to,
+    a sync channel (request → provider → reply, with a deadline) and an
+    async store-and-forward channel whose messages are committed to
+    PostgreSQL before the sender hears ON_DELIVERY, and a message log of
+    every envelope that crosses it. All database work runs in the store
+    actor (shep_store); this reactor never blocks on PostgreSQL.         */
+#ifndef SHEP_SERVER_H_INCLUDED
+#define SHEP_SERVER_H_INCLUDED
+
+#include "shep_store.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct {
+    const char *endpoint;           //  where participants connect, tcp://127.0.0.1:7700
+    const char *conninfo;           //  the gateway's database
+    uint32_t max_message_size;      //  bytes; a larger frame gets MESSAGE_TOO_LARGE
+    uint32_t heartbeat_ms;          //  participants silent for 3 periods are dropped
+    uint32_t sync_timeout_ms;       //  default deadline of a sync call
+    uint32_t sync_timeout_max_ms;   //  the longest deadline a requester may ask
+    uint32_t async_ttl_ms;          //  default time to live of an async message
+    uint32_t redeliver_ms;          //  resend an unacknowledged delivery after this
+    uint32_t window;                //  deliveries in flight per recipient
+    uint32_t max_calls;             //  sync calls waiting for providers, at most
+    uint32_t max_queued;            //  async submissions waiting for a commit, at most
+    bool verbose;
+} shep_config_t;
+
+typedef struct _shep_server_t shep_server_t;
+
+//  Fills config with the documented defaults.
+void shep_config_defaults (shep_config_t *config);
+//  Sets up the schema, starts the store, binds; NULL (logged) on failure.
+shep_server_t *shep_server_new (const shep_config_t *config);
+void shep_server_destroy (shep_server_t **self_p);
+//  Runs until interrupted (SIGINT/SIGTERM).
+void shep_server_run (shep_server_t *self);
+//  The endpoint actually bound (a port of 0 or * is resolved).
+const char *shep_server_endpoint (shep_server_t *self);
+
+void shep_server_test (bool verbose);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
