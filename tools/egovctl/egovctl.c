@@ -1199,6 +1199,8 @@ s_parse (egovctl_t *self, int argc, char *argv [], const s_command_t **command)
     for (const struct option *flag = s_options; flag->name; flag++)
         if (stray & BIT (flag->val))
             return s_usage_error ("--%s does not apply here", flag->name);
+    if (streq (self->command, "status") && !egov_uuid_valid (self->argument))
+        return s_usage_error ("MESSAGE_ID is a UUID, not '%s'", self->argument);
     if (streq (self->command, "poa") && !self->representative)
         return s_usage_error ("%s", "poa needs --representative IIN");
     if (streq (self->command, "send")) {
