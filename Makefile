@@ -44,7 +44,7 @@ GBDFL_OBJ := $(call obj,$(GBDFL_SRC))
 ENIS_OBJ := $(call obj,$(ENIS_SRC))
 
 BINS := $(B)/bin/shep $(B)/bin/gbdfl $(B)/bin/enis $(B)/bin/egovctl \
-        $(B)/bin/egov-selftest $(B)/bin/shep-sink $(B)/bin/shep-bench
+        $(B)/bin/egov-selftest $(B)/bin/shep-sink $(B)/bin/shep-bench $(B)/bin/shep-probe
 
 .PHONY: all run stop test bench deps clean selftest
 .SECONDARY:
@@ -101,6 +101,10 @@ $(B)/bin/egovctl: $(call obj,tools/egovctl/egovctl.c) $(B)/libegov.a
 	@echo "  LD $@"
 	@$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 $(B)/bin/shep-sink: $(call obj,tests/shep_sink.c) $(B)/libegov.a
+	@mkdir -p $(dir $@)
+	@echo "  LD $@"
+	@$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+$(B)/bin/shep-probe: $(call obj,tests/shep_probe.c) $(B)/libegov.a
 	@mkdir -p $(dir $@)
 	@echo "  LD $@"
 	@$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)

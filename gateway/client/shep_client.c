@@ -54,6 +54,15 @@ shep_client_destroy (shep_client_t **self_p)
     zlist_destroy (&self->backlog);
     zlist_destroy (&self->services);
     zlist_destroy (&self->routes);
+    if (self->dealer && self->welcomed) {
+        //  Say goodbye so the gateway forgets us now, not after 3 heartbeats
+        Egov__Shep__Goodbye goodbye = EGOV__SHEP__GOODBYE__INIT;
+        Egov__Shep__Frame frame = EGOV__SHEP__FRAME__INIT;
+        frame.body_case = EGOV__SHEP__FRAME__BODY_GOODBYE;
+        frame.goodbye = &goodbye;
+        zsock_set_linger (self->dealer, 200);
+        shep_client_send (self, &frame);
+    }
     zsock_destroy (&self->dealer);
     free (self->endpoint);
     free (self->participant_id);

@@ -241,6 +241,12 @@ s_valid_envelope (const Egov__Envelope *envelope, char *reason, size_t size)
 static void
 s_peer_forget (shep_server_t *self, s_peer_t *peer)
 {
+    //  Deliveries it never acknowledged stay stored; remember how many were made
+    for (s_flight_t *flight = (s_flight_t *) zhashx_first (peer->in_flight); flight;
+         flight = (s_flight_t *) zhashx_next (peer->in_flight))
+        zlistx_add_end (self->batch->finals, shep_final_new (
+            flight->envelope->message_id, peer->id, EGOV__DELIVERY_STATUS__ON_DELIVERY,
+            NULL, NULL, flight->attempts));
     for (char *service = (char *) zlist_first (peer->services); service;
          service = (char *) zlist_next (peer->services)) {
         zlistx_t *list = (zlistx_t *) zhashx_lookup (self->providers, service);
@@ -878,6 +884,9 @@ s_handle (shep_server_t *self, zmsg_t *msg)
             break;
         case EGOV__SHEP__FRAME__BODY_PARTICIPANTS_QUERY:
             s_on_participants (self, peer, frame);
+            break;
+        case EGOV__SHEP__FRAME__BODY_GOODBYE:
+            s_peer_forget (self, peer);
             break;
         default:
             s_send_error (self, routing_id, frame->tag, "MALFORMED_FRAME",

@@ -225,6 +225,9 @@ static const char *s_statements [][2] = {
       "UPDATE async_message SET status = $3, finished_at = now(), "
       "attempts = GREATEST (attempts, $4::int), error_code = $5, error_message = $6 "
       "WHERE message_id = $1 AND recipient_id = $2 AND status = 'ON_DELIVERY'" },
+    { "attempts",
+      "UPDATE async_message SET attempts = GREATEST (attempts, $2::int) "
+      "WHERE message_id = $1 AND recipient_id = $3 AND status = 'ON_DELIVERY'" },
     { "status",
       "SELECT status, sender_id, recipient_id, "
       "(extract (epoch FROM accepted_at) * 1000)::bigint, "
@@ -473,6 +476,14 @@ s_store_batch_body (s_store_t *self, shep_batch_t *batch)
          final = (shep_final_t *) zlistx_next (batch->finals)) {
         char attempts [16];
         snprintf (attempts, sizeof (attempts), "%u", final->attempts);
+        if (final->status == EGOV__DELIVERY_STATUS__ON_DELIVERY) {
+            //  Not final: only the deliveries made before the recipient went away
+            const char *counts [3] = { final->message_id, attempts, final->recipient_id };
+            PGresult *result = s_exec (self, "attempts", 3, counts, NULL, NULL);
+            ok = egov_db_check (result, PGRES_COMMAND_OK, "counting deliveries");
+            PQclear (result);
+            continue;
+        }
         const char *values [6] = {
             final->message_id, final->recipient_id, egov_delivery_status_name (final->status),
             attempts, final->error_code, final->error_message

@@ -30,7 +30,8 @@ typedef struct {
     bool failed;                    //  the store could not take it (the batch failed)
 } shep_submit_t;
 
-//  A final status for an async message: acknowledged, rejected.
+//  A final status for an async message: acknowledged, rejected; or, with
+//  status ON_DELIVERY, only the number of deliveries made so far.
 typedef struct {
     char *message_id;
     char *recipient_id;             //  only the recipient can finish its message
