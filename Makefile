@@ -96,7 +96,7 @@ $(B)/bin/enis: $(call obj,services/registries/enis/enis_main.c) $(ENIS_OBJ) $(B)
 	@mkdir -p $(dir $@)
 	@echo "  LD $@"
 	@$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
-$(B)/bin/egovctl: $(call obj,tools/egovctl/egovctl.c) $(B)/libegov.a
+$(B)/bin/egovctl: $(call obj,$(wildcard tools/egovctl/*.c)) $(B)/libegov.a
 	@mkdir -p $(dir $@)
 	@echo "  LD $@"
 	@$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)

@@ -154,7 +154,8 @@ s_send_hello (shep_client_t *self)
 }
 
 //  Reads one frame from the socket (not the backlog), handling the
-//  gateway's housekeeping frames here. NULL on timeout.
+//  gateway's housekeeping frames here. NULL on timeout, or as soon as a
+//  welcome arrives while we wait for one.
 static Egov__Shep__Frame *
 s_read (shep_client_t *self, int timeout_ms)
 {
@@ -193,7 +194,7 @@ s_read (shep_client_t *self, int timeout_ms)
             if (frame->welcome->max_message_size)
                 self->max_message_size = frame->welcome->max_message_size;
             egov__shep__frame__free_unpacked (frame, NULL);
-            continue;
+            return NULL;        //  lets a connect in progress see it at once
         }
         if (frame->body_case == EGOV__SHEP__FRAME__BODY_ERROR
         &&  frame->error->error && streq (frame->error->error->code, "NOT_REGISTERED")) {
@@ -279,7 +280,15 @@ shep_client_recv (shep_client_t *self, int timeout_ms)
     Egov__Shep__Frame *frame = (Egov__Shep__Frame *) zlist_pop (self->backlog);
     if (frame)
         return frame;
-    return s_read (self, timeout_ms);
+    int64_t deadline = zclock_mono () + timeout_ms;
+    while (true) {
+        int left = timeout_ms < 0 ? -1 : (int) (deadline - zclock_mono ());
+        frame = s_read (self, left < -1 ? 0 : left);
+        if (frame || (timeout_ms >= 0 && zclock_mono () >= deadline))
+            return frame;
+        if (timeout_ms == 0)
+            return NULL;
+    }
 }
 
 //  Waits for the frame answering tag; other frames go to the backlog in order.
@@ -293,7 +302,7 @@ s_wait_tag (shep_client_t *self, uint64_t tag, int timeout_ms)
             return NULL;
         Egov__Shep__Frame *frame = s_read (self, (int) left);
         if (!frame)
-            return NULL;
+            continue;           //  a welcome, or the deadline: the loop tells
         if (frame->tag == tag)
             return frame;
         zlist_append (self->backlog, frame);
