@@ -9,6 +9,11 @@
 #include "shep_log.h"
 #include "shep_store.h"
 #include "shep_server.h"
+#include "egov_iin.h"
+#include "egov_population_ids.h"
+#include "gbdfl_population.h"
+#include "gbdfl_server.h"
+#include "enis_server.h"
 
 static bool s_verbose = false;
 
@@ -17,6 +22,11 @@ static void s_shep_client (void **state) { (void) state; shep_client_test (s_ver
 static void s_shep_log (void **state) { (void) state; shep_log_test (s_verbose); }
 static void s_shep_store (void **state) { (void) state; shep_store_test (s_verbose); }
 static void s_shep_server (void **state) { (void) state; shep_server_test (s_verbose); }
+static void s_egov_iin (void **state) { (void) state; egov_iin_test (s_verbose); }
+static void s_egov_population_ids (void **state) { (void) state; egov_population_ids_test (s_verbose); }
+static void s_gbdfl_population (void **state) { (void) state; gbdfl_population_test (s_verbose); }
+static void s_gbdfl_server (void **state) { (void) state; gbdfl_server_test (s_verbose); }
+static void s_enis_server (void **state) { (void) state; enis_server_test (s_verbose); }
 
 int
 main (int argc, char *argv [])
@@ -28,6 +38,11 @@ main (int argc, char *argv [])
         cmocka_unit_test (s_shep_log),
         cmocka_unit_test (s_shep_store),
         cmocka_unit_test (s_shep_server),
+        cmocka_unit_test (s_egov_iin),
+        cmocka_unit_test (s_egov_population_ids),
+        cmocka_unit_test (s_gbdfl_population),
+        cmocka_unit_test (s_gbdfl_server),
+        cmocka_unit_test (s_enis_server),
     };
     return cmocka_run_group_tests_name ("selftests", tests, NULL, NULL);
 }
