@@ -385,7 +385,10 @@ gbdfl_server_drain (gbdfl_server_t *self, shep_client_t *client)
     while ((frame = shep_client_recv (client, 0))) {
         gbdfl_server_on_frame (self, client, frame);
         egov__shep__frame__free_unpacked (frame, NULL);
-        handled++;
+        //  A steady stream can keep this loop busy for long: keep the
+        //  heartbeat going so the gateway does not drop us meanwhile
+        if (++handled % 1024 == 0)
+            shep_client_tick (client);
     }
     return handled;
 }
