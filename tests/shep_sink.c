@@ -9,6 +9,14 @@
         applied <id>      first time we saw it, row inserted
         duplicate <id>    already in the inbox (a redelivery), acked again
         rejected <id>     --reject-type matched, acked with UNPROCESSABLE
+    The sink is no sync provider, but a --service it declares can be called;
+    --sync says how a SyncRequest is answered, with one stdout line each:
+        refused <id>      refuse (default): Refuse with NOT_A_PROVIDER, so
+                          the caller gets REFUSED with that cause
+        ignored <id>      ignore: no answer, so the caller gets the gateway's
+                          TIMEOUT
+        echoed <id>       echo: a RESPONSE with the same correlation id, the
+                          request's payload and payload type
     --crash-after N exits with _exit (3) right after committing the Nth
     applied message and before its ack: the crash window a receiver must
     survive. Exit codes: 0 on SIGINT/SIGTERM, 1 on database trouble at
@@ -23,12 +31,20 @@ extern const char *sink_schema_sql;
 #define SINK_CONNECT_MS     1000        //  one hello attempt; retried until welcomed
 #define SINK_DB_WAIT_MS     10000       //  how long to wait for PostgreSQL at start
 
+//  How the sink answers a sync call to a service it declared.
+typedef enum {
+    SINK_SYNC_REFUSE,                   //  Refuse with NOT_A_PROVIDER
+    SINK_SYNC_IGNORE,                   //  never answer: the gateway times out
+    SINK_SYNC_ECHO                      //  answer with the request's payload
+} sink_sync_t;
+
 typedef struct {
     const char *participant_id;     //  --id
     const char *gateway;            //  --gateway
     const char *conninfo;           //  --db
     const char *reject_type;        //  --reject-type, or NULL
     long crash_after;               //  --crash-after, 0 never
+    sink_sync_t sync;               //  --sync: how SyncRequests are answered
     bool verbose;                   //  --verbose: one stderr line per delivery
     zlist_t *services;              //  --service values (borrowed argv strings)
     zlist_t *routes;                //  --route values (borrowed argv strings)
@@ -131,6 +147,57 @@ s_sink_deliver (sink_t *self, const Egov__Shep__Deliver *deliver)
     s_sink_report (applied ? "applied" : "duplicate", envelope->message_id);
 }
 
+//  Answers the request with a RESPONSE carrying its payload back.
+static void
+s_sink_echo (sink_t *self, const Egov__Envelope *request)
+{
+    Egov__Envelope *reply = egov_envelope_new (request->service_id,
+                                               EGOV__MESSAGE_TYPE__RESPONSE);
+    egov_string_set (&reply->correlation_id, request->correlation_id);
+    egov_string_set (&reply->recipient_id, request->sender_id);
+    egov_string_set (&reply->route_id, request->route_id);
+    egov_string_set (&reply->payload_type, request->payload_type);
+    if (request->payload.len) {
+        reply->payload.data = malloc (request->payload.len);
+        assert (reply->payload.data);
+        memcpy (reply->payload.data, request->payload.data, request->payload.len);
+        reply->payload.len = request->payload.len;
+    }
+    if (shep_client_reply (self->client, request->message_id, reply))
+        zsys_warning ("shep-sink: could not send the echo of %s", request->message_id);
+    egov__envelope__free_unpacked (reply, NULL);
+}
+
+//  Handles one SyncRequest the way --sync says.
+static void
+s_sink_sync (sink_t *self, const Egov__Shep__SyncRequest *sync_request)
+{
+    const Egov__Envelope *request = sync_request ? sync_request->envelope : NULL;
+    if (!request || !request->message_id || !*request->message_id
+    ||  strlen (request->message_id) > 128) {
+        zsys_warning ("shep-sink: dropped a SyncRequest without a usable message id");
+        return;
+    }
+    if (self->options->verbose)
+        zsys_info ("shep-sink: sync request %s from %s for %s, %s, %zu bytes",
+                   request->message_id, request->sender_id, request->service_id,
+                   request->payload_type, request->payload.len);
+    switch (self->options->sync) {
+        case SINK_SYNC_REFUSE:
+            shep_client_refuse (self->client, request->message_id, "NOT_A_PROVIDER",
+                                "shep-sink only receives async messages");
+            s_sink_report ("refused", request->message_id);
+            break;
+        case SINK_SYNC_IGNORE:
+            s_sink_report ("ignored", request->message_id);
+            break;
+        case SINK_SYNC_ECHO:
+            s_sink_echo (self, request);
+            s_sink_report ("echoed", request->message_id);
+            break;
+    }
+}
+
 //  Reader on the gateway socket: drains the socket and the client's backlog.
 static int
 s_sink_on_gateway (zloop_t *loop, zsock_t *reader, void *argument)
@@ -142,6 +209,9 @@ s_sink_on_gateway (zloop_t *loop, zsock_t *reader, void *argument)
     while ((frame = shep_client_recv (self->client, 0))) {
         if (frame->body_case == EGOV__SHEP__FRAME__BODY_DELIVER)
             s_sink_deliver (self, frame->deliver);
+        else
+        if (frame->body_case == EGOV__SHEP__FRAME__BODY_SYNC_REQUEST)
+            s_sink_sync (self, frame->sync_request);
         else
         if (frame->body_case == EGOV__SHEP__FRAME__BODY_ERROR && frame->error->error)
             zsys_warning ("shep-sink: gateway error %s: %s", frame->error->error->code,
@@ -190,7 +260,13 @@ s_usage (const char *problem)
         fprintf (stderr, "shep-sink: %s\n", problem);
     fprintf (stderr,
         "usage: shep-sink --id ID --db CONNINFO [--service S]... [--route R]...\n"
-        "                 [--gateway ENDPOINT] [--crash-after N] [--reject-type TYPE] [--verbose]\n");
+        "                 [--gateway ENDPOINT] [--crash-after N] [--reject-type TYPE]\n"
+        "                 [--sync refuse|ignore|echo] [--verbose]\n"
+        "  --sync MODE   how to answer a sync call to a --service it declares:\n"
+        "                refuse  refuse it with NOT_A_PROVIDER (default)\n"
+        "                ignore  never answer, so the caller gets the gateway's TIMEOUT\n"
+        "                echo    answer a RESPONSE with the request's correlation id,\n"
+        "                        payload and payload type\n");
     return 64;
 }
 
@@ -206,6 +282,7 @@ s_parse (sink_options_t *options, int argc, char *argv [])
         { "gateway", required_argument, NULL, 'g' },
         { "crash-after", required_argument, NULL, 'c' },
         { "reject-type", required_argument, NULL, 't' },
+        { "sync", required_argument, NULL, 'y' },
         { "verbose", no_argument, NULL, 'v' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 }
@@ -221,6 +298,18 @@ s_parse (sink_options_t *options, int argc, char *argv [])
             case 'g': options->gateway = optarg; break;
             case 't': options->reject_type = optarg; break;
             case 'v': options->verbose = true; break;
+            case 'y':
+                if (streq (optarg, "refuse"))
+                    options->sync = SINK_SYNC_REFUSE;
+                else
+                if (streq (optarg, "ignore"))
+                    options->sync = SINK_SYNC_IGNORE;
+                else
+                if (streq (optarg, "echo"))
+                    options->sync = SINK_SYNC_ECHO;
+                else
+                    return s_usage ("--sync wants refuse, ignore or echo");
+                break;
             case 'c':
                 options->crash_after = strtol (optarg, &end, 10);
                 if (*end || options->crash_after < 1)
