@@ -1,0 +1,81 @@
+/*  egovctl — what the command line's files share: the parsed command line
+    with the gateway connection (egovctl_t), the exit codes, reporting an
+    error the same way everywhere, and the commands themselves.
+
+    The commands are grouped by the gateway channel they use:
+      egovctl_sync.c     person, poa, call   (sync calls to a provider)
+      egovctl_async.c    send, status        (store-and-forward)
+      egovctl_gateway.c  log, participants   (the gateway's own views)
+    egovctl.c parses the command line and runs one of them.              */
+#ifndef EGOVCTL_H_INCLUDED
+#define EGOVCTL_H_INCLUDED
+
+#include "shep_client.h"
+#include <jansson.h>
+
+#define EGOVCTL_OK          0
+#define EGOVCTL_LOCAL_ERROR 1       //  cannot read a file, cannot write output
+#define EGOVCTL_ERROR       2       //  the gateway or the provider answered an error
+#define EGOVCTL_NEGATIVE    3       //  not found, POA not valid, unknown message id
+#define EGOVCTL_UNREACHABLE 4       //  no welcome from the gateway
+#define EGOVCTL_LOG_BROKEN  5       //  the message log's hash chain is broken
+#define EGOVCTL_USAGE       64      //  bad command line (EX_USAGE)
+
+#define EGOVCTL_FILE_MAX    (64 * 1024 * 1024)  //  --file cap; the gateway refuses far less
+
+//  The command line as parsed, and the connection the command uses.
+typedef struct {
+    const char *gateway;            //  gateway endpoint
+    const char *participant_id;     //  --as, or egovctl-<pid>
+    bool json;                      //  one JSON document on stdout
+    int timeout_ms;                 //  per gateway round trip
+    const char *command;            //  first positional argument
+    const char *argument;           //  second positional: IIN, number, id, "verify"
+    const char *representative;     //  poa --representative
+    const char *on_date;            //  poa --on
+    const char *to;                 //  send --to participant
+    const char *service;            //  send/call --service
+    const char *route;              //  send/call --route (KATO)
+    const char *correlation;        //  send/call/log --correlation
+    Egov__MessageType type;         //  send --type
+    const char *text;               //  send/call --text
+    const char *file;               //  send/call --file
+    const char *payload_type;       //  call --payload-type, or NULL for the default
+    long count;                     //  send --count
+    uint32_t ttl_ms;                //  send --ttl
+    const char *participant;        //  log --participant
+    int64_t since_ms;               //  log --since, 0 none
+    int64_t until_ms;               //  log --until, 0 none
+    long limit;                     //  log --limit, 0 all
+    char own_id [64];               //  storage for the default participant id
+    shep_client_t *client;          //  connected client, or NULL
+} egovctl_t;
+
+//  Prints "error CODE: message (cause CODE: message)" on stderr.
+void egovctl_error_print (const egov_error_t *error);
+//  Reports an error on stderr (and as {"error": ...} on stdout with --json);
+//  returns exit_code, or EGOVCTL_UNREACHABLE when the gateway went silent.
+int egovctl_fail (egovctl_t *self, const egov_error_t *error, int exit_code);
+//  Same from a code and a message.
+int egovctl_fail_code (egovctl_t *self, const char *code, const char *message, int exit_code);
+//  Sends a query frame to the gateway and returns the answer when its body
+//  is expected (free with egov__shep__frame__free_unpacked); NULL with
+//  *exit_code set after reporting.
+Egov__Shep__Frame *egovctl_ask (egovctl_t *self, Egov__Shep__Frame *query,
+                                Egov__Shep__Frame__BodyCase expected, int *exit_code);
+//  Fills the envelope's payload from --text or --file (empty without
+//  either); false after reporting when the file cannot be read.
+bool egovctl_payload_read (egovctl_t *self, Egov__Envelope *envelope);
+//  "-" for empty strings in tables.
+const char *egovctl_or_dash (const char *text);
+
+//  The commands; each returns the exit code.
+int egovctl_person (egovctl_t *self);
+int egovctl_poa (egovctl_t *self);
+int egovctl_call (egovctl_t *self);
+int egovctl_send (egovctl_t *self);
+int egovctl_status (egovctl_t *self);
+int egovctl_log (egovctl_t *self);
+int egovctl_participants (egovctl_t *self);
+
+#endif
