@@ -12,6 +12,7 @@
 #include "egov_iin.h"
 #include "egov_population_ids.h"
 #include "gbdfl_population.h"
+#include "gbdfl_seed.h"
 #include "gbdfl_server.h"
 #include "enis_server.h"
 
@@ -25,6 +26,7 @@ static void s_shep_server (void **state) { (void) state; shep_server_test (s_ver
 static void s_egov_iin (void **state) { (void) state; egov_iin_test (s_verbose); }
 static void s_egov_population_ids (void **state) { (void) state; egov_population_ids_test (s_verbose); }
 static void s_gbdfl_population (void **state) { (void) state; gbdfl_population_test (s_verbose); }
+static void s_gbdfl_seed (void **state) { (void) state; gbdfl_seed_test (s_verbose); }
 static void s_gbdfl_server (void **state) { (void) state; gbdfl_server_test (s_verbose); }
 static void s_enis_server (void **state) { (void) state; enis_server_test (s_verbose); }
 
@@ -41,6 +43,7 @@ main (int argc, char *argv [])
         cmocka_unit_test (s_egov_iin),
         cmocka_unit_test (s_egov_population_ids),
         cmocka_unit_test (s_gbdfl_population),
+        cmocka_unit_test (s_gbdfl_seed),
         cmocka_unit_test (s_gbdfl_server),
         cmocka_unit_test (s_enis_server),
     };

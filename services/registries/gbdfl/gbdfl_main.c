@@ -2,7 +2,7 @@
     registry: seeds its PostgreSQL database at first start, loads it, and
     answers gbdfl.person through the gateway until Ctrl-C or SIGTERM.   */
 #include "gbdfl_server.h"
-#include "gbdfl_population.h"
+#include "gbdfl_seed.h"
 #include "egov_db.h"
 
 extern const char *gbdfl_schema_sql;
@@ -136,7 +136,7 @@ main (int argc, char *argv [])
     }
     egov_error_t error;
     int64_t started = zclock_usecs ();
-    int64_t seeded = gbdfl_population_seed (conn, EGOV_POPULATION_SEED, population, &error);
+    int64_t seeded = gbdfl_seed (conn, EGOV_POPULATION_SEED, population, &error);
     int64_t seeded_at = zclock_usecs ();
     if (seeded < 0) {
         fprintf (stderr, "gbdfl: cannot seed the registry: %s\n", error.message);

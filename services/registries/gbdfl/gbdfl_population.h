@@ -7,13 +7,13 @@
     egov_population_ids: Kazakh names with gendered surnames (‑ов/‑ова,
     ‑ев/‑ева) and patronymics (‑ұлы/‑қызы), addresses in every region with
     its KATO code, ID cards and passports, and birth certificates linking
-    children born after 2008 to their parents. Deterministic for a seed.  */
+    children born after 2008 to their parents. Deterministic for a seed.
+    gbdfl_seed writes it into the registry's database.                  */
 #ifndef GBDFL_POPULATION_H_INCLUDED
 #define GBDFL_POPULATION_H_INCLUDED
 
 #include "egov_population_ids.h"
 #include "registries.pb-c.h"
-#include <libpq-fe.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -40,13 +40,6 @@ const char *gbdfl_population_iin (gbdfl_population_t *self, size_t index);
 //  certificate, certificates naming them as a parent. Caller frees with
 //  egov__registries__person__free_unpacked (person, NULL).
 Egov__Registries__Person *gbdfl_population_person (gbdfl_population_t *self, size_t index);
-//  Writes the population into the (empty) tables with COPY; the caller
-//  holds the transaction. False with error set on failure.
-bool gbdfl_population_store (gbdfl_population_t *self, PGconn *conn, egov_error_t *error);
-//  At first start: when the person table is empty, generates and stores
-//  the population in one transaction. Returns how many people it stored,
-//  0 when the registry already had people, -1 with error on failure.
-int64_t gbdfl_population_seed (PGconn *conn, uint64_t seed, size_t count, egov_error_t *error);
 
 void gbdfl_population_test (bool verbose);
 

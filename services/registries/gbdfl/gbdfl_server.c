@@ -1,6 +1,6 @@
 /*  gbdfl_server — the registry of individuals answering through the gateway.  */
 #include "gbdfl_server.h"
-#include "gbdfl_population.h"
+#include "gbdfl_seed.h"
 #include "egov_iin.h"
 #include "egov_db.h"
 
@@ -631,7 +631,7 @@ gbdfl_server_test (bool verbose)
             "SET search_path TO gbdfl_server_test", "test schema"));
         assert (egov_db_exec_script (conn, gbdfl_schema_sql, "gbdfl schema"));
         egov_error_t error;
-        assert (gbdfl_population_seed (conn, EGOV_POPULATION_SEED, 300, &error) == 307);
+        assert (gbdfl_seed (conn, EGOV_POPULATION_SEED, 300, &error) == 307);
         gbdfl_server_t *loaded = gbdfl_server_new ();
         assert (gbdfl_server_load (loaded, conn, &error) == 307);
         for (size_t index = 0; index < gbdfl_population_size (population); index++) {
