@@ -20,9 +20,10 @@ typedef struct {
     int64_t connected_at;       //  wall ms
     int64_t last_seen;          //  monotonic ms of its last frame
     zhashx_t *in_flight;        //  message id -> s_flight_t, delivered, not acknowledged
-    bool backlog;               //  messages for it may wait in the database
+    zlistx_t *waiting;          //  s_flight_t * committed, not yet delivered, in queue order
+    bool backlog;               //  messages for it wait in the database only (then waiting is empty)
     bool loading;               //  a LOAD job for it is out
-    int64_t cursor;             //  highest queue position delivered to it
+    int64_t cursor;             //  highest queue position taken into memory for it
     uint64_t generation;        //  tells this connection from an earlier one
 } s_peer_t;
 
@@ -97,6 +98,7 @@ s_peer_destroy (s_peer_t **self_p)
     zlist_destroy (&self->services);
     zlist_destroy (&self->routes);
     zhashx_destroy (&self->in_flight);
+    zlistx_destroy (&self->waiting);
     free (self);
     *self_p = NULL;
 }
@@ -264,6 +266,7 @@ s_peer_forget (shep_server_t *self, s_peer_t *peer)
 }
 
 static void s_peer_pull (shep_server_t *self, s_peer_t *peer);
+static void s_deliver (shep_server_t *self, s_peer_t *peer, s_flight_t *flight);
 
 //  A hello: registers (or re-registers) a participant and welcomes it.
 static void
@@ -308,6 +311,8 @@ s_on_hello (shep_server_t *self, zframe_t *routing_id, const char *key, Egov__Sh
     peer->last_seen = zclock_mono ();
     peer->in_flight = zhashx_new ();
     zhashx_set_destructor (peer->in_flight, (zhashx_destructor_fn *) s_flight_destroy);
+    peer->waiting = zlistx_new ();
+    zlistx_set_destructor (peer->waiting, (zlistx_destructor_fn *) s_flight_destroy);
     peer->generation = ++self->generations;
     zhashx_insert (self->peers_by_key, key, peer);
     zhashx_insert (self->peers_by_id, peer->id, peer);
@@ -519,44 +524,67 @@ s_deliver (shep_server_t *self, s_peer_t *peer, s_flight_t *flight)
         snprintf (note, sizeof (note), "delivery attempt %u", flight->attempts);
         s_log (self, "async", flight->envelope, flight->envelope->sender_id, peer->id, note);
     }
-    if (flight->seq > peer->cursor)
-        peer->cursor = flight->seq;
 }
 
-//  Takes a stored message into flight for a peer, unless already there.
-static void
-s_take_flight (shep_server_t *self, s_peer_t *peer, int64_t seq, const uint8_t *packed,
-               size_t size, uint32_t attempts)
+//  A stored message on its way to a peer; NULL when it cannot be decoded.
+static s_flight_t *
+s_flight_new (int64_t seq, const uint8_t *packed, size_t size, uint32_t attempts)
 {
     Egov__Envelope *envelope = egov__envelope__unpack (NULL, size, packed);
     if (!envelope) {
         zsys_error ("shep: stored message %" PRId64 " cannot be decoded", seq);
-        return;
-    }
-    if (zhashx_lookup (peer->in_flight, envelope->message_id)) {
-        egov__envelope__free_unpacked (envelope, NULL);
-        return;
+        return NULL;
     }
     s_flight_t *flight = (s_flight_t *) zmalloc (sizeof (s_flight_t));
     assert (flight);
     flight->seq = seq;
     flight->envelope = envelope;
     flight->attempts = attempts;
-    zhashx_insert (peer->in_flight, envelope->message_id, flight);
-    s_deliver (self, peer, flight);
+    return flight;
 }
 
-//  Asks the store for messages waiting for a peer when its window has room.
+//  Delivers waiting messages while the peer's window has room; when the
+//  waiting list is empty and more wait in the database, asks for them.
+static void
+s_peer_feed (shep_server_t *self, s_peer_t *peer)
+{
+    while (zhashx_size (peer->in_flight) < self->config.window && zlistx_size (peer->waiting)) {
+        s_flight_t *flight = (s_flight_t *) zlistx_detach (peer->waiting, NULL);
+        if (zhashx_lookup (peer->in_flight, flight->envelope->message_id)) {
+            s_flight_destroy (&flight);
+            continue;
+        }
+        zhashx_insert (peer->in_flight, flight->envelope->message_id, flight);
+        s_deliver (self, peer, flight);
+    }
+    if (zlistx_size (peer->waiting) == 0)
+        s_peer_pull (self, peer);
+}
+
+//  Keeps a message in the peer's waiting list; past the list's bound, drops
+//  the list and lets the database hold the queue (backlog) until it drains.
+static void
+s_peer_queue (shep_server_t *self, s_peer_t *peer, s_flight_t *flight)
+{
+    if (zlistx_size (peer->waiting) >= 16 * (size_t) self->config.window) {
+        s_flight_destroy (&flight);
+        zlistx_purge (peer->waiting);
+        peer->backlog = true;
+        return;
+    }
+    zlistx_add_end (peer->waiting, flight);
+}
+
+//  Asks the store for messages waiting for a peer in the database.
 static void
 s_peer_pull (shep_server_t *self, s_peer_t *peer)
 {
-    size_t in_flight = zhashx_size (peer->in_flight);
-    if (peer->loading || !peer->backlog || in_flight > self->config.window / 2)
+    if (peer->loading || !peer->backlog || zlistx_size (peer->waiting))
         return;
     shep_job_t *job = shep_job_new (SHEP_JOB_LOAD);
     job->recipient_id = strdup (peer->id);
     job->after_seq = peer->cursor;
-    job->limit = (int) (self->config.window - in_flight);
+    job->limit = 8 * (int) self->config.window;
     job->tag = peer->generation;
     peer->loading = true;
     s_send_job (self, job);
@@ -570,12 +598,19 @@ s_on_loaded (shep_server_t *self, shep_job_t *job)
         return;                 //  gone or reconnected since; its new hello loads again
     peer->loading = false;
     for (shep_loaded_t *loaded = (shep_loaded_t *) zlistx_first (job->loaded); loaded;
-         loaded = (shep_loaded_t *) zlistx_next (job->loaded))
-        s_take_flight (self, peer, loaded->seq, loaded->packed, loaded->packed_size, loaded->attempts);
+         loaded = (shep_loaded_t *) zlistx_next (job->loaded)) {
+        if (loaded->seq <= peer->cursor)
+            continue;
+        s_flight_t *flight = s_flight_new (loaded->seq, loaded->packed, loaded->packed_size, loaded->attempts);
+        if (flight)
+            zlistx_add_end (peer->waiting, flight);
+    }
+    s_flight_t *last = (s_flight_t *) zlistx_last (peer->waiting);
+    if (last && last->seq > peer->cursor)
+        peer->cursor = last->seq;
     if ((int) zlistx_size (job->loaded) < job->limit)
         peer->backlog = false;
-    else
-        s_peer_pull (self, peer);
+    s_peer_feed (self, peer);
 }
 
 //  A message just committed: deliver it now when its recipient can take it.
@@ -585,12 +620,18 @@ s_dispatch (shep_server_t *self, shep_submit_t *submit)
     s_peer_t *peer = (s_peer_t *) zhashx_lookup (self->peers_by_id, submit->recipient_id);
     if (!peer || !peer->receive_async)
         return;                 //  it waits in the database for the recipient's hello
-    if (peer->backlog || peer->loading || zhashx_size (peer->in_flight) >= self->config.window) {
-        peer->backlog = true;
+    if (peer->backlog || peer->loading) {
+        peer->backlog = true;   //  the next load, from the cursor, will bring it
         s_peer_pull (self, peer);
         return;
     }
-    s_take_flight (self, peer, submit->seq, submit->packed, submit->packed_size, 0);
+    s_flight_t *flight = s_flight_new (submit->seq, submit->packed, submit->packed_size, 0);
+    if (!flight)
+        return;
+    if (submit->seq > peer->cursor)
+        peer->cursor = submit->seq;
+    s_peer_queue (self, peer, flight);
+    s_peer_feed (self, peer);
 }
 
 //  Finds who receives an async message: the named recipient, the regional
@@ -678,7 +719,7 @@ s_on_ack (shep_server_t *self, s_peer_t *peer, Egov__Shep__Frame *frame)
                egov_delivery_status_name (status));
         zhashx_delete (peer->in_flight, ack->message_id);
     }
-    s_peer_pull (self, peer);
+    s_peer_feed (self, peer);
 }
 
 //  The store finished a batch: answer the submitters, deliver what is new.

@@ -214,20 +214,24 @@ static const char *s_statements [][2] = {
     { "route_upsert",
       "INSERT INTO route (route_id, participant_id) VALUES ($1, $2) "
       "ON CONFLICT (route_id) DO UPDATE SET participant_id = $2, updated_at = now()" },
-    { "submit",
+    { "submit_staged",
       "INSERT INTO async_message (message_id, sender_id, recipient_id, service_id, "
       "correlation_id, envelope, expires_at) "
-      "VALUES ($1, $2, $3, $4, $5, $6, now() + $7::bigint * interval '1 millisecond') "
-      "ON CONFLICT (message_id) DO NOTHING RETURNING seq" },
+      "SELECT message_id, sender_id, recipient_id, service_id, correlation_id, envelope, "
+      "now () + ttl_ms * interval '1 millisecond' FROM stage_submit ORDER BY position "
+      "ON CONFLICT (message_id) DO NOTHING RETURNING message_id, seq" },
     { "submit_existing",
       "SELECT status FROM async_message WHERE message_id = $1" },
-    { "finish",
-      "UPDATE async_message SET status = $3, finished_at = now(), "
-      "attempts = GREATEST (attempts, $4::int), error_code = $5, error_message = $6 "
-      "WHERE message_id = $1 AND recipient_id = $2 AND status = 'ON_DELIVERY'" },
-    { "attempts",
-      "UPDATE async_message SET attempts = GREATEST (attempts, $2::int) "
-      "WHERE message_id = $1 AND recipient_id = $3 AND status = 'ON_DELIVERY'" },
+    { "finish_staged",
+      "UPDATE async_message a SET "
+      "status = CASE WHEN f.status = 'ON_DELIVERY' THEN a.status ELSE f.status END, "
+      "finished_at = CASE WHEN f.status = 'ON_DELIVERY' THEN a.finished_at ELSE now () END, "
+      "attempts = GREATEST (a.attempts, f.attempts), "
+      "error_code = f.error_code, error_message = f.error_message "
+      "FROM (SELECT DISTINCT ON (message_id) * FROM stage_final "
+      "      ORDER BY message_id, status = 'ON_DELIVERY', attempts DESC) f "
+      "WHERE a.message_id = f.message_id AND a.recipient_id = f.recipient_id "
+      "AND a.status = 'ON_DELIVERY'" },
     { "status",
       "SELECT status, sender_id, recipient_id, "
       "(extract (epoch FROM accepted_at) * 1000)::bigint, "
@@ -265,6 +269,16 @@ s_store_connect (s_store_t *self, int timeout_ms)
     self->conn = egov_db_connect (self->conninfo, timeout_ms);
     if (!self->conn)
         return false;
+    //  Staging tables: a batch's submissions and acknowledgements arrive by
+    //  COPY and are applied with one statement each
+    const char *staging =
+        "CREATE TEMP TABLE IF NOT EXISTS stage_submit (position int, message_id text, "
+        "sender_id text, recipient_id text, service_id text, correlation_id text, "
+        "envelope bytea, ttl_ms bigint) ON COMMIT DELETE ROWS; "
+        "CREATE TEMP TABLE IF NOT EXISTS stage_final (message_id text, recipient_id text, "
+        "status text, attempts int, error_code text, error_message text) ON COMMIT DELETE ROWS";
+    if (!egov_db_exec_script (self->conn, staging, "creating staging tables"))
+        return false;
     for (size_t index = 0; index < sizeof (s_statements) / sizeof (s_statements [0]); index++) {
         PGresult *result = PQprepare (self->conn, s_statements [index][0],
                                       s_statements [index][1], 0, NULL);
@@ -299,6 +313,16 @@ s_exec (s_store_t *self, const char *name, int count, const char *const *values,
         const int *lengths, const int *formats)
 {
     return PQexecPrepared (self->conn, name, count, values, lengths, formats, 0);
+}
+
+//  Runs a prepared statement without parameters; false (logged) on failure.
+static bool
+s_exec_prepared (s_store_t *self, const char *name)
+{
+    PGresult *result = s_exec (self, name, 0, NULL, NULL, NULL);
+    bool ok = egov_db_check (result, PGRES_COMMAND_OK, name);
+    PQclear (result);
+    return ok;
 }
 
 static bool
@@ -341,23 +365,44 @@ s_copy_bytes (zchunk_t *buffer, const uint8_t *bytes, size_t size)
     }
 }
 
+//  Appends a text field or \N for NULL, then the separator.
+static void
+s_copy_field (zchunk_t *buffer, const char *text, const char *separator)
+{
+    if (text)
+        s_copy_text (buffer, text);
+    else
+        zchunk_extend (buffer, "\\N", 2);
+    zchunk_extend (buffer, separator, 1);
+}
+
+//  Runs a COPY ... FROM STDIN with the rows in buffer; false on failure.
+static bool
+s_copy_send (s_store_t *self, const char *sql, zchunk_t *buffer, const char *what)
+{
+    PGresult *result = PQexec (self->conn, sql);
+    bool ok = PQresultStatus (result) == PGRES_COPY_IN;
+    if (!ok)
+        egov_db_check (result, PGRES_COPY_IN, what);
+    PQclear (result);
+    if (!ok)
+        return false;
+    ok = PQputCopyData (self->conn, (const char *) zchunk_data (buffer), (int) zchunk_size (buffer)) == 1
+      && PQputCopyEnd (self->conn, NULL) == 1;
+    while ((result = PQgetResult (self->conn))) {
+        if (!egov_db_check (result, PGRES_COMMAND_OK, what))
+            ok = false;
+        PQclear (result);
+    }
+    return ok;
+}
+
 //  Chains the entries and writes them with one COPY.
 static bool
 s_store_write_log (s_store_t *self, zlistx_t *entries)
 {
     if (zlistx_size (entries) == 0)
         return true;
-    PGresult *result = PQexec (self->conn,
-        "COPY message_log (seq, logged_at_us, channel, sender_id, recipient_id, service_id, "
-        "message_type, message_id, correlation_id, payload_size, payload_sha256, note, "
-        "prev_hash, hash) FROM STDIN");
-    bool ok = PQresultStatus (result) == PGRES_COPY_IN;
-    if (!ok)
-        egov_db_check (result, PGRES_COPY_IN, "starting the log COPY");
-    PQclear (result);
-    if (!ok)
-        return false;
-
     zchunk_t *buffer = zchunk_new (NULL, 256 * zlistx_size (entries));
     for (shep_log_entry_t *entry = (shep_log_entry_t *) zlistx_first (entries); entry;
          entry = (shep_log_entry_t *) zlistx_next (entries)) {
@@ -388,14 +433,11 @@ s_store_write_log (s_store_t *self, zlistx_t *entries)
         s_copy_bytes (buffer, entry->hash, SHEP_HASH_SIZE);
         zchunk_extend (buffer, "\n", 1);
     }
-    ok = PQputCopyData (self->conn, (const char *) zchunk_data (buffer), (int) zchunk_size (buffer)) == 1
-      && PQputCopyEnd (self->conn, NULL) == 1;
+    bool ok = s_copy_send (self,
+        "COPY message_log (seq, logged_at_us, channel, sender_id, recipient_id, service_id, "
+        "message_type, message_id, correlation_id, payload_size, payload_sha256, note, "
+        "prev_hash, hash) FROM STDIN", buffer, "writing the message log");
     zchunk_destroy (&buffer);
-    while ((result = PQgetResult (self->conn))) {
-        if (!egov_db_check (result, PGRES_COMMAND_OK, "writing the message log"))
-            ok = false;
-        PQclear (result);
-    }
     return ok;
 }
 
@@ -405,6 +447,86 @@ s_status_value (const char *name)
     const ProtobufCEnumValue *value =
         protobuf_c_enum_descriptor_get_value_by_name (&egov__delivery_status__descriptor, name);
     return value ? (Egov__DeliveryStatus) value->value : EGOV__DELIVERY_STATUS__DELIVERY_STATUS_UNSPECIFIED;
+}
+
+//  Stores a batch's async messages with one COPY and one INSERT; a message
+//  id seen before keeps its first copy and reports its current status.
+static bool
+s_store_submits (s_store_t *self, zlistx_t *submits)
+{
+    if (zlistx_size (submits) == 0)
+        return true;
+    zchunk_t *buffer = zchunk_new (NULL, 512 * zlistx_size (submits));
+    int position = 0;
+    for (shep_submit_t *submit = (shep_submit_t *) zlistx_first (submits); submit;
+         submit = (shep_submit_t *) zlistx_next (submits)) {
+        Egov__Envelope *envelope = submit->envelope;
+        char number [32];
+        snprintf (number, sizeof (number), "%d\t", position++);
+        zchunk_extend (buffer, number, strlen (number));
+        s_copy_field (buffer, envelope->message_id, "\t");
+        s_copy_field (buffer, envelope->sender_id, "\t");
+        s_copy_field (buffer, submit->recipient_id, "\t");
+        s_copy_field (buffer, envelope->service_id, "\t");
+        s_copy_field (buffer, envelope->correlation_id, "\t");
+        s_copy_bytes (buffer, submit->packed, submit->packed_size);
+        snprintf (number, sizeof (number), "\t%" PRId64 "\n", submit->ttl_ms);
+        zchunk_extend (buffer, number, strlen (number));
+    }
+    bool ok = s_copy_send (self, "COPY stage_submit FROM STDIN", buffer, "staging async messages");
+    zchunk_destroy (&buffer);
+    if (!ok)
+        return false;
+    PGresult *result = s_exec (self, "submit_staged", 0, NULL, NULL, NULL);
+    ok = egov_db_check (result, PGRES_TUPLES_OK, "storing async messages");
+    zhashx_t *stored = zhashx_new ();
+    for (int row = 0; ok && row < PQntuples (result); row++)
+        zhashx_insert (stored, PQgetvalue (result, row, 0), PQgetvalue (result, row, 1));
+    for (shep_submit_t *submit = (shep_submit_t *) zlistx_first (submits); submit && ok;
+         submit = (shep_submit_t *) zlistx_next (submits)) {
+        const char *seq = (const char *) zhashx_lookup (stored, submit->envelope->message_id);
+        if (seq) {
+            submit->seq = atoll (seq);
+            submit->status = EGOV__DELIVERY_STATUS__ON_DELIVERY;
+            zhashx_delete (stored, submit->envelope->message_id);    //  a twin in this batch is a duplicate
+            continue;
+        }
+        //  The same message id again (a resend): answer what we know
+        const char *values [1] = { submit->envelope->message_id };
+        PGresult *existing = s_exec (self, "submit_existing", 1, values, NULL, NULL);
+        ok = egov_db_check (existing, PGRES_TUPLES_OK, "reading a stored message");
+        if (ok && PQntuples (existing) == 1)
+            submit->status = s_status_value (PQgetvalue (existing, 0, 0));
+        PQclear (existing);
+    }
+    zhashx_destroy (&stored);
+    PQclear (result);
+    return ok;
+}
+
+//  Applies acknowledgements, rejections and delivery counts with one COPY
+//  and one UPDATE; only the recipient can finish a message still on delivery.
+static bool
+s_store_finals (s_store_t *self, zlistx_t *finals)
+{
+    if (zlistx_size (finals) == 0)
+        return true;
+    zchunk_t *buffer = zchunk_new (NULL, 128 * zlistx_size (finals));
+    for (shep_final_t *final = (shep_final_t *) zlistx_first (finals); final;
+         final = (shep_final_t *) zlistx_next (finals)) {
+        char number [16];
+        s_copy_field (buffer, final->message_id, "\t");
+        s_copy_field (buffer, final->recipient_id, "\t");
+        s_copy_field (buffer, egov_delivery_status_name (final->status), "\t");
+        snprintf (number, sizeof (number), "%u\t", final->attempts);
+        zchunk_extend (buffer, number, strlen (number));
+        s_copy_field (buffer, final->error_code, "\t");
+        s_copy_field (buffer, final->error_message, "\n");
+    }
+    bool ok = s_copy_send (self, "COPY stage_final FROM STDIN", buffer, "staging acknowledgements")
+           && s_exec_prepared (self, "finish_staged");
+    zchunk_destroy (&buffer);
+    return ok;
 }
 
 //  The body of a batch transaction; false on any failure.
@@ -439,59 +561,13 @@ s_store_batch_body (s_store_t *self, shep_batch_t *batch)
     //  Log records of submissions join the batch's records in this transaction
     zlistx_t *submit_entries = zlistx_new ();
     zlistx_set_destructor (submit_entries, (zlistx_destructor_fn *) shep_log_entry_destroy);
-    bool ok = true;
+    bool ok = s_store_submits (self, batch->submits);
     for (shep_submit_t *submit = (shep_submit_t *) zlistx_first (batch->submits); submit && ok;
-         submit = (shep_submit_t *) zlistx_next (batch->submits)) {
-        Egov__Envelope *envelope = submit->envelope;
-        char ttl [32];
-        snprintf (ttl, sizeof (ttl), "%" PRId64, submit->ttl_ms);
-        const char *values [7] = {
-            envelope->message_id, envelope->sender_id, submit->recipient_id,
-            envelope->service_id, envelope->correlation_id, (const char *) submit->packed, ttl
-        };
-        int lengths [7] = { 0, 0, 0, 0, 0, (int) submit->packed_size, 0 };
-        int formats [7] = { 0, 0, 0, 0, 0, 1, 0 };
-        PGresult *result = PQexecPrepared (self->conn, "submit", 7, values, lengths, formats, 0);
-        ok = egov_db_check (result, PGRES_TUPLES_OK, "storing an async message");
-        if (ok && PQntuples (result) == 1) {
-            submit->seq = atoll (PQgetvalue (result, 0, 0));
-            submit->status = EGOV__DELIVERY_STATUS__ON_DELIVERY;
-        }
-        else
-        if (ok) {
-            //  The same message id again (a resend): answer what we know
-            PGresult *existing = s_exec (self, "submit_existing", 1, values, NULL, NULL);
-            ok = egov_db_check (existing, PGRES_TUPLES_OK, "reading a stored message");
-            if (ok && PQntuples (existing) == 1)
-                submit->status = s_status_value (PQgetvalue (existing, 0, 0));
-            PQclear (existing);
-        }
-        PQclear (result);
-        if (ok)
-            zlistx_add_end (submit_entries, shep_log_entry_new (
-                "async", envelope, envelope->sender_id, submit->recipient_id,
-                submit->seq ? "stored" : "duplicate submission"));
-    }
-    for (shep_final_t *final = (shep_final_t *) zlistx_first (batch->finals); final && ok;
-         final = (shep_final_t *) zlistx_next (batch->finals)) {
-        char attempts [16];
-        snprintf (attempts, sizeof (attempts), "%u", final->attempts);
-        if (final->status == EGOV__DELIVERY_STATUS__ON_DELIVERY) {
-            //  Not final: only the deliveries made before the recipient went away
-            const char *counts [3] = { final->message_id, attempts, final->recipient_id };
-            PGresult *result = s_exec (self, "attempts", 3, counts, NULL, NULL);
-            ok = egov_db_check (result, PGRES_COMMAND_OK, "counting deliveries");
-            PQclear (result);
-            continue;
-        }
-        const char *values [6] = {
-            final->message_id, final->recipient_id, egov_delivery_status_name (final->status),
-            attempts, final->error_code, final->error_message
-        };
-        PGresult *result = s_exec (self, "finish", 6, values, NULL, NULL);
-        ok = egov_db_check (result, PGRES_COMMAND_OK, "finishing an async message");
-        PQclear (result);
-    }
+         submit = (shep_submit_t *) zlistx_next (batch->submits))
+        zlistx_add_end (submit_entries, shep_log_entry_new (
+            "async", submit->envelope, submit->envelope->sender_id, submit->recipient_id,
+            submit->seq ? "stored" : "duplicate submission"));
+    ok = ok && s_store_finals (self, batch->finals);
     //  Submission records go first: they were stored before any delivery
     while (ok && zlistx_size (batch->entries)) {
         shep_log_entry_t *entry = (shep_log_entry_t *) zlistx_detach (batch->entries, NULL);

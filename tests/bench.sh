@@ -1,0 +1,71 @@
+#!/usr/bin/env bash
+# make bench: throughput and latency of the gateway, with this machine's raw
+# ZeroMQ round trip and PostgreSQL commit rate measured in the same run, and
+# the ratios between them. Runs on a throwaway cluster with durable commits.
+#
+#   tests/bench.sh BUILD_DIR      (BUILD_DIR/bin holds the binaries)
+# Environment: EGOV_BENCH_COUNT [200000] sync look-ups, EGOV_BENCH_ASYNC [20000]
+# async messages, EGOV_BENCH_WINDOW [16] requests in flight for the latency run
+# (the throughput run keeps 64 in flight).
+set -euo pipefail
+REPO=$(cd "$(dirname "$0")/.." && pwd)
+BIN=$(cd "${1:-$REPO/build/release}/bin" && pwd)
+COUNT=${EGOV_BENCH_COUNT:-200000}
+ASYNC=${EGOV_BENCH_ASYNC:-20000}
+WINDOW=${EGOV_BENCH_WINDOW:-16}
+
+WORK=$(mktemp -d /tmp/egov-bench.XXXXXX)
+chmod 755 "$WORK"
+export EGOV_PG_DIR=$WORK/pg
+export EGOV_PG_PORT=$(( 20000 + RANDOM % 20000 ))
+GATEWAY_PORT=$(( 40000 + RANDOM % 20000 ))
+export EGOV_GATEWAY=tcp://127.0.0.1:$GATEWAY_PORT
+PIDS=()
+cleanup() {
+    for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
+    wait 2>/dev/null || true
+    "$REPO/deploy/pg.sh" destroy >/dev/null 2>&1 || true
+    [[ -n ${EGOV_BENCH_KEEP:-} ]] || rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+"$REPO/deploy/pg.sh" createdb shep gbdfl bench >/dev/null
+eval "$("$REPO/deploy/pg.sh" env)"
+BENCH_DB=${EGOV_SHEP_DB/dbname=shep/dbname=bench}
+
+"$BIN/shep" --endpoint "$EGOV_GATEWAY" --db "$EGOV_SHEP_DB" >"$WORK/shep.log" 2>&1 &
+PIDS+=($!)
+"$BIN/gbdfl" --gateway "$EGOV_GATEWAY" --db "$EGOV_GBDFL_DB" >"$WORK/gbdfl.log" 2>&1 &
+PIDS+=($!)
+for _ in $(seq 1 600); do
+    if "$BIN/egovctl" --timeout 500 person 850314301234 >/dev/null 2>&1; then break; fi
+    sleep 0.2
+done
+"$BIN/egovctl" person 850314301234 >/dev/null || { tail "$WORK"/*.log; echo "bench: the system did not come up" >&2; exit 1; }
+
+echo "machine: $(nproc) cores, $(uname -m); build: $BIN"
+echo
+zmq=$("$BIN/shep-bench" zmq --count "$COUNT" --window "$WINDOW")
+echo "$zmq"
+sync=$("$BIN/shep-bench" sync --count "$COUNT" --window "$WINDOW")
+echo "$sync (window $WINDOW)"
+peak=$("$BIN/shep-bench" sync --count "$COUNT" --window 64)
+echo "$peak (window 64)"
+pg=$("$BIN/shep-bench" pg --db "$BENCH_DB" --seconds 3)
+echo "$pg"
+async=$("$BIN/shep-bench" async --count "$ASYNC" --window 1000)
+echo "$async"
+
+rate() { sed -n 's/.*= \([0-9]*\)\/s.*/\1/p' <<<"$1" | head -n 1; }
+p99() { sed -n 's/.*p99 \([0-9]*\).*/\1/p' <<<"$1" | head -n 1; }
+zmq_rate=$(rate "$zmq"); sync_rate=$(rate "$sync"); pg_rate=$(rate "$pg"); async_rate=$(rate "$async")
+sync_p99=$(p99 "$sync")
+echo
+awk -v s="$sync_rate" -v z="$zmq_rate" -v a="$async_rate" -v p="$pg_rate" -v l="$sync_p99" 'BEGIN {
+    printf "ratios:\n"
+    printf "  sync look-ups / raw ZeroMQ round trips      = %.2f (two hops, a registry and the log vs one echo)\n", s / z
+    printf "  async commits / PostgreSQL one-row commits  = %.2f (group commit lets this exceed 1)\n", a / p
+    printf "targets (2 cores): sync >= 20000/s: %s (%d/s); sync p99 < 2 ms: %s (%.2f ms); async >= half of commits: %s\n",
+        (s >= 20000 ? "met" : "NOT met"), s, (l < 2000 ? "met" : "NOT met"), l / 1000,
+        (a >= p / 2 ? "met" : "NOT met")
+}'
