@@ -1,0 +1,326 @@
+#!/usr/bin/env bash
+# Runs the whole system in the foreground (what `make run` calls; it builds nothing):
+# the project-local PostgreSQL cluster, then shep, gbdfl and enis as separate processes.
+# Ctrl-C stops every service, then the cluster.
+#
+#   deploy/run.sh          start and stay in the foreground
+#   deploy/run.sh --stop   stop an instance running in another terminal (`make stop`)
+#   deploy/run.sh --help
+#
+# Environment (defaults in brackets):
+#   EGOV_BIN             binaries [build/release/bin]
+#   EGOV_SHEP_ENDPOINT   where shep binds [tcp://127.0.0.1:7700]
+#   EGOV_GATEWAY         where services and egovctl connect [EGOV_SHEP_ENDPOINT, with a
+#                        wildcard host (* or 0.0.0.0) replaced by 127.0.0.1]
+#   EGOV_PG_PORT         cluster port on 127.0.0.1 [54329]
+#   EGOV_PG_DIR          cluster directory [var/pg]
+#   EGOV_PG_EXTERNAL     base conninfo of an existing server instead of the local cluster
+#   EGOV_SHEP_DB, EGOV_GBDFL_DB, EGOV_ENIS_DB
+#                        conninfo per service [from `deploy/pg.sh env`]
+#   EGOV_RUN_TIMEOUT     seconds to wait for everything to connect [60]
+#   EGOV_STOP_TIMEOUT    seconds a process gets after SIGTERM before SIGKILL [10]
+# Logs go to var/log/<name>.log (the previous run's to <name>.log.1), pid files to var/run/.
+set -euo pipefail
+
+REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+PG=$REPO/deploy/pg.sh
+VAR=$REPO/var
+LOG_DIR=$VAR/log
+RUN_DIR=$VAR/run
+RUN_PID=$RUN_DIR/run.pid
+PG_MARK=$RUN_DIR/pg.started-by-run      # present when we started the cluster
+
+BIN=${EGOV_BIN:-$REPO/build/release/bin}
+[[ $BIN == /* ]] || BIN=$PWD/$BIN
+export EGOV_SHEP_ENDPOINT=${EGOV_SHEP_ENDPOINT:-tcp://127.0.0.1:7700}
+# Connecting to a wildcard address means connecting to this host.
+default_gateway=$(sed -E 's#^(tcp://)(\*|0\.0\.0\.0)(:)#\1127.0.0.1\3#' <<<"$EGOV_SHEP_ENDPOINT")
+export EGOV_GATEWAY=${EGOV_GATEWAY:-$default_gateway}
+START_TIMEOUT=${EGOV_RUN_TIMEOUT:-60}
+STOP_TIMEOUT=${EGOV_STOP_TIMEOUT:-10}
+
+SERVICES=(shep gbdfl enis)           # start order; stopped in reverse
+REGISTRIES=(gbdfl enis)              # must show up in `egovctl participants`
+
+die() { echo "run.sh: $*" >&2; exit 1; }
+say() { echo "run.sh: $*" >&2; }
+
+usage() { sed -n '2,23s/^# \{0,1\}//p' "$0"; }
+
+# Path relative to the repo when it is inside it, for shorter messages.
+short() { local path=$1; printf '%s' "${path#"$REPO"/}"; }
+
+# True while process $1 exists and is not a zombie.
+alive() {
+    local state
+    state=$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null) || return 1
+    [[ -n $state && $state != Z ]]
+}
+
+# The pid in pid file $1 when that process still runs, else nothing.
+live_pid() {
+    local pid
+    pid=$(cat "$1" 2>/dev/null) || return 0
+    [[ $pid =~ ^[0-9]+$ ]] && alive "$pid" && printf '%s' "$pid"
+    return 0
+}
+
+# Sends SIGTERM to the given pids, waits up to STOP_TIMEOUT for them, then SIGKILLs.
+terminate() {
+    local pid waited=0 left
+    [[ $# -gt 0 ]] || return 0
+    kill -TERM "$@" 2>/dev/null || true
+    while :; do
+        left=()
+        for pid in "$@"; do alive "$pid" && left+=("$pid"); done
+        [[ ${#left[@]} -eq 0 ]] && return 0
+        (( waited < STOP_TIMEOUT * 10 )) || break
+        sleep 0.1
+        waited=$((waited + 1))
+    done
+    say "still running after ${STOP_TIMEOUT}s, killing: ${left[*]}"
+    kill -KILL "${left[@]}" 2>/dev/null || true
+}
+
+OWN_CHILDREN=0     # 1 in the foreground instance: the pid files name our children
+
+# Stops the services named in $@ (in parallel) through their pid files.
+stop_services() {
+    local name pid pids=()
+    for name in "$@"; do
+        pid=$(live_pid "$RUN_DIR/$name.pid")
+        [[ -n $pid ]] || continue
+        # A pid from another instance may have been recycled: it must be the service.
+        if [[ $OWN_CHILDREN -eq 1 ]] || grep -qa "$name" "/proc/$pid/cmdline" 2>/dev/null; then
+            pids+=("$pid")
+        fi
+    done
+    terminate "${pids[@]}"
+    if [[ $OWN_CHILDREN -eq 1 ]]; then
+        for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+    fi
+    for name in "$@"; do rm -f "$RUN_DIR/$name.pid"; done
+}
+
+# Stops everything in order: registries, gateway, then the cluster if we started it.
+stop_all() {
+    stop_services enis gbdfl
+    stop_services shep
+    if [[ -f $PG_MARK ]]; then
+        "$PG" stop || say "the cluster did not stop cleanly; see deploy/pg.sh status"
+        rm -f "$PG_MARK"
+    fi
+}
+
+# `deploy/run.sh --stop`: ask the foreground run.sh to stop, or clean up after it.
+stop_other() {
+    local pid stopped=0 waited=0
+    pid=$(live_pid "$RUN_PID")
+    if [[ -n $pid ]] && grep -qa run.sh "/proc/$pid/cmdline" 2>/dev/null; then
+        say "stopping the instance run by pid $pid"
+        kill -TERM "$pid"
+        # It stops the services (STOP_TIMEOUT each group) and the cluster itself.
+        while alive "$pid"; do
+            (( waited < (3 * STOP_TIMEOUT + 60) * 10 )) || die "pid $pid does not stop"
+            sleep 0.1
+            waited=$((waited + 1))
+        done
+        stopped=1
+    fi
+    # Whatever is left over (run.sh killed with SIGKILL, say).
+    local name
+    for name in "${SERVICES[@]}"; do
+        [[ -n $(live_pid "$RUN_DIR/$name.pid") ]] && stopped=1
+    done
+    [[ -f $PG_MARK ]] && stopped=1
+    stop_all
+    rm -f "$RUN_PID"
+    if [[ $stopped -eq 1 ]]; then say "stopped"; else say "nothing was running"; fi
+}
+
+# Trap handler: stop everything once; a signal means a normal, successful stop.
+SHUTTING_DOWN=0
+shutdown() {
+    local status=$1
+    [[ $SHUTTING_DOWN -eq 1 ]] && return
+    SHUTTING_DOWN=1
+    trap '' INT TERM
+    echo >&2
+    say "stopping services"
+    stop_all
+    rm -f "$RUN_PID"
+    say "stopped"
+    exit "$status"
+}
+
+# Prints the last lines of service $1's log, to explain a failure.
+show_log() {
+    local log=$LOG_DIR/$1.log
+    echo "--- last lines of $(short "$log"):" >&2
+    tail -n 25 "$log" >&2 2>/dev/null || echo "(no log)" >&2
+    echo "---" >&2
+}
+
+# Starts service $1 (args follow) in its own session, so that Ctrl-C reaches only this
+# script and the services are stopped in order.
+start_service() {
+    local name=$1; shift
+    local log=$LOG_DIR/$name.log
+    [[ -f $log ]] && mv -f "$log" "$log.1"
+    setsid "$BIN/$name" "$@" </dev/null >"$log" 2>&1 &
+    echo $! >"$RUN_DIR/$name.pid"
+}
+
+# Fails with the service's log when one of the named services is not running.
+check_alive() {
+    local name pid status
+    for name in "$@"; do
+        pid=$(cat "$RUN_DIR/$name.pid")
+        if ! alive "$pid"; then
+            status=0
+            wait "$pid" 2>/dev/null || status=$?
+            say "$name (pid $pid) exited with status $status"
+            show_log "$name"
+            return 1
+        fi
+    done
+}
+
+LAST_JSON=""       # the last answer to `egovctl participants --json`
+
+# True when `egovctl participants --json` lists every registry.
+all_connected() {
+    local name
+    LAST_JSON=$("$BIN/egovctl" --gateway "$EGOV_GATEWAY" participants --json 2>/dev/null) || return 1
+    for name in "${REGISTRIES[@]}"; do
+        grep -q "\"participant_id\"[[:space:]]*:[[:space:]]*\"$name\"" <<<"$LAST_JSON" || return 1
+    done
+}
+
+# Waits until the gateway answers and every registry is connected.
+wait_until_up() {
+    local deadline=$((SECONDS + START_TIMEOUT))
+    until all_connected; do
+        check_alive "${SERVICES[@]}" || return 1
+        if (( SECONDS >= deadline )); then
+            say "not everything connected to the gateway within ${START_TIMEOUT}s (EGOV_RUN_TIMEOUT)"
+            "$BIN/egovctl" --gateway "$EGOV_GATEWAY" participants >&2 || true
+            local name
+            for name in "${REGISTRIES[@]}"; do
+                grep -q "\"participant_id\"[[:space:]]*:[[:space:]]*\"$name\"" <<<"$LAST_JSON" ||
+                    show_log "$name"
+            done
+            return 1
+        fi
+        sleep 0.5
+    done
+}
+
+# The dbname in conninfo $1, for the table.
+dbname_of() {
+    sed -nE "s/.*dbname=('([^']*)'|([^ ]*)).*/\2\3/p" <<<"$1"
+}
+
+print_table() {
+    local pg_pid pg_where pg_log
+    if [[ -n ${EGOV_PG_EXTERNAL:-} ]]; then
+        pg_pid="-"; pg_where="external: $EGOV_PG_EXTERNAL"; pg_log="-"
+    else
+        pg_pid=$(sed -n 1p "$EGOV_PG_DIR/data/postmaster.pid" 2>/dev/null || echo "?")
+        pg_where="127.0.0.1:$EGOV_PG_PORT, socket $(short "$EGOV_PG_HOST")"
+        pg_log=$(short "$EGOV_PG_DIR/postgresql.log")
+    fi
+    local format="  %-9s %-8s %-34s %-16s %s\n"
+    echo
+    echo "The e-government simulator is running:"
+    echo
+    # shellcheck disable=SC2059
+    {
+        printf "$format" PROCESS PID "ENDPOINT / PORT" DATABASE LOG
+        printf "$format" postgres "$pg_pid" "$pg_where" "shep gbdfl enis" "$pg_log"
+        printf "$format" shep "$(cat "$RUN_DIR/shep.pid")" "binds $EGOV_SHEP_ENDPOINT" \
+            "$(dbname_of "$EGOV_SHEP_DB")" "$(short "$LOG_DIR/shep.log")"
+        printf "$format" gbdfl "$(cat "$RUN_DIR/gbdfl.pid")" "-> $EGOV_GATEWAY" \
+            "$(dbname_of "$EGOV_GBDFL_DB")" "$(short "$LOG_DIR/gbdfl.log")"
+        printf "$format" enis "$(cat "$RUN_DIR/enis.pid")" "-> $EGOV_GATEWAY" \
+            "$(dbname_of "$EGOV_ENIS_DB")" "$(short "$LOG_DIR/enis.log")"
+    }
+    local ctl gateway_flag=""
+    ctl=$(short "$BIN/egovctl")
+    [[ $EGOV_GATEWAY == tcp://127.0.0.1:7700 ]] || gateway_flag=" --gateway $EGOV_GATEWAY"
+    echo
+    echo "Try it (from another terminal, in $REPO):"
+    echo "  $ctl$gateway_flag person 850314301234"
+    echo "  $ctl$gateway_flag participants"
+    echo "  deploy/pg.sh psql -d shep"
+    echo
+    echo "Ctrl-C here, or 'make stop' from another terminal, stops everything."
+}
+
+main() {
+    local name
+    for name in "${SERVICES[@]}" egovctl; do
+        [[ -x $BIN/$name ]] || die "$(short "$BIN/$name") not found; build first with 'make'"
+    done
+    mkdir -p "$LOG_DIR" "$RUN_DIR"
+
+    local other
+    other=$(live_pid "$RUN_PID")
+    [[ -z $other ]] || die "already running (pid $other); stop it with 'make stop'"
+    for name in "${SERVICES[@]}"; do
+        other=$(live_pid "$RUN_DIR/$name.pid")
+        [[ -z $other ]] ||
+            die "$name from an earlier run still runs (pid $other); stop it with 'make stop'"
+    done
+    echo $$ >"$RUN_PID"
+    OWN_CHILDREN=1
+
+    trap 'shutdown 0' INT TERM
+    trap 'shutdown 1' EXIT
+
+    # Leave a cluster that was already running (a developer's psql session) running.
+    if [[ -z ${EGOV_PG_EXTERNAL:-} ]] && ! "$PG" status >/dev/null; then
+        touch "$PG_MARK"
+    fi
+    "$PG" start
+    "$PG" createdb shep gbdfl enis
+    # Explicit per-service conninfo strings win over the cluster's.
+    local shep_db=${EGOV_SHEP_DB:-} gbdfl_db=${EGOV_GBDFL_DB:-} enis_db=${EGOV_ENIS_DB:-}
+    eval "$("$PG" env)"
+    export EGOV_SHEP_DB=${shep_db:-$EGOV_SHEP_DB}
+    export EGOV_GBDFL_DB=${gbdfl_db:-$EGOV_GBDFL_DB}
+    export EGOV_ENIS_DB=${enis_db:-$EGOV_ENIS_DB}
+
+    say "starting shep on $EGOV_SHEP_ENDPOINT"
+    start_service shep --endpoint "$EGOV_SHEP_ENDPOINT" --db "$EGOV_SHEP_DB"
+    # The registries connect once the gateway answers.
+    local deadline=$((SECONDS + START_TIMEOUT))
+    until "$BIN/egovctl" --gateway "$EGOV_GATEWAY" participants >/dev/null 2>&1; do
+        check_alive shep || exit 1
+        if (( SECONDS >= deadline )); then
+            say "shep does not answer on $EGOV_GATEWAY within ${START_TIMEOUT}s"
+            show_log shep
+            exit 1
+        fi
+        sleep 0.5
+    done
+    say "starting gbdfl and enis"
+    start_service gbdfl --gateway "$EGOV_GATEWAY" --db "$EGOV_GBDFL_DB"
+    start_service enis --gateway "$EGOV_GATEWAY" --db "$EGOV_ENIS_DB"
+    wait_until_up || exit 1
+    print_table
+
+    # Stay in the foreground; a service that dies takes the rest down with a reason.
+    while :; do
+        sleep 1 &
+        wait $! || true
+        check_alive "${SERVICES[@]}" || exit 1
+    done
+}
+
+case "${1:-}" in
+    "") main ;;
+    --stop) stop_other ;;
+    -h|--help) usage ;;
+    *) echo "run.sh: unknown argument '$1'" >&2; usage >&2; exit 2 ;;
+esac
