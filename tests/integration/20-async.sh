@@ -1,0 +1,91 @@
+#!/usr/bin/env bash
+# The async channel: store and forward. A message is committed before the
+# sender hears ON_DELIVERY; it reaches a recipient that is down when it comes
+# back; a receiver that crashes between applying and acknowledging sees it
+# again and applies it once; the gateway killed with -9 mid-flight loses
+# nothing; rejections, expiry and routing errors each have their status.
+source "$(dirname "$0")/common.sh"
+it_setup shep sink
+it_start_gateway --redeliver 1000
+ctl() { "$EGOV_BIN/egovctl" "$@"; }
+applied() { it_psql sink -Atc "SELECT count(*) FROM inbox WHERE receiver_id = '$1'"; }
+statuses() { it_psql shep -Atc "SELECT status || ':' || count(*) FROM async_message WHERE recipient_id = '$1' GROUP BY status ORDER BY 1" | tr '\n' ' '; }
+
+# A recipient must have connected once to be addressed
+check_output "an unknown recipient is refused" 'UNKNOWN_RECIPIENT' ctl send --to nobody --text hi
+check_output "an unknown route is refused" 'NO_ROUTE' ctl send --route 999999999 --text hi
+check_output "an unserved service is refused" 'NO_PROVIDER' ctl send --service no.such.service --text hi
+
+# Recipient down: messages wait, then arrive, each applied once
+egov_start box "$EGOV_BIN/shep-sink" --id box --service test.box --route 750000000 --db "$(it_db sink)"
+egov_wait_for it_connected box
+egov_kill box TERM
+egov_wait_for it_gone box
+ids=$(ctl send --to box --text "while you were away" --count 50 | cut -d' ' -f1)
+check_output "50 messages to a recipient that is down are accepted" '^50$' bash -c "echo '$ids' | grep -c ."
+check_output "... and wait ON_DELIVERY" 'ON_DELIVERY:50' statuses box
+first=$(echo "$ids" | head -n 1)
+check_output "the sender can ask a message's status" 'ON_DELIVERY' ctl status "$first"
+egov_start box "$EGOV_BIN/shep-sink" --id box --service test.box --route 750000000 --db "$(it_db sink)"
+egov_wait_for it_query_is sink "SELECT count(*) FROM inbox WHERE receiver_id = 'box'" 50
+check_output "the recipient back gets all 50" '^50$' applied box
+egov_wait_for it_query_is shep "SELECT count(*) FROM async_message WHERE recipient_id = 'box' AND status = 'DELIVERED'" 50
+check_output "... and all are DELIVERED" 'DELIVERED:50' statuses box
+check_output "status shows DELIVERED with the recipient" 'DELIVERED.*box|box.*DELIVERED' bash -c "'$EGOV_BIN/egovctl' status $first | tr '\n' ' '"
+
+# Routing by route id reaches the participant serving the region
+check_output "a message by route id (KATO) reaches the region's participant" 'ON_DELIVERY' \
+    ctl send --route 750000000 --text "to the region"
+egov_wait_for it_query_is sink "SELECT count(*) FROM inbox WHERE receiver_id = 'box'" 51
+check_output "... and is applied there" '^51$' applied box
+egov_kill box TERM
+
+# A receiver that crashes after applying, before acknowledging
+egov_start crashy "$EGOV_BIN/shep-sink" --id crashy --db "$(it_db sink)" --crash-after 5
+egov_wait_for it_connected crashy
+ctl send --to crashy --text "apply me once" --count 20 >/dev/null
+egov_wait_for bash -c "! kill -0 $(egov_pid crashy) 2>/dev/null"
+check_output "the receiver crashed after applying 5" '^5$' applied crashy
+egov_start crashy2 "$EGOV_BIN/shep-sink" --id crashy --db "$(it_db sink)"
+egov_wait_for it_query_is shep "SELECT count(*) FROM async_message WHERE recipient_id = 'crashy' AND status = 'DELIVERED'" 20
+check_output "after restart every message is DELIVERED" 'DELIVERED:20' statuses crashy
+check_output "... each applied exactly once (20 rows, no duplicates)" '^20$' applied crashy
+check_output "the unacknowledged one was delivered again and recognised" 'duplicate' cat "$(egov_log crashy2)"
+egov_kill crashy2 TERM
+
+# The gateway killed with -9 while messages are in flight, then restarted
+egov_start burst "$EGOV_BIN/shep-sink" --id burst --db "$(it_db sink)"
+egov_wait_for it_connected burst
+ctl send --to burst --text "in flight" --count 3000 > "$EGOV_TEST_DIR/burst.ids" 2>&1 &
+sender=$!
+sleep 0.3
+egov_kill shep KILL
+sleep 0.5
+it_start_gateway --redeliver 1000
+wait $sender
+confirmed=$(grep -c ' ON_DELIVERY$' "$EGOV_TEST_DIR/burst.ids" || true)
+check_output "the sender had confirmations before the crash" '^[1-9][0-9]*$' echo "$confirmed"
+egov_wait_for it_query_is shep "SELECT count(*) FROM async_message WHERE recipient_id = 'burst' AND status <> 'DELIVERED'" 0
+missing=$(grep ' ON_DELIVERY$' "$EGOV_TEST_DIR/burst.ids" | cut -d' ' -f1 | while read -r id; do
+    it_psql sink -Atc "SELECT 1 FROM inbox WHERE message_id = '$id'" | grep -q 1 || echo "$id"; done | wc -l)
+check_output "every confirmed message was applied after the restart (nothing lost)" '^0$' echo "$missing"
+check_output "no message was applied twice" '^0$' it_psql sink -Atc \
+    "SELECT count(*) FROM (SELECT message_id FROM inbox GROUP BY message_id HAVING count(*) > 1) twice"
+egov_kill burst TERM
+
+# A receiver that rejects: DELIVERY_STOPPED with the reason
+egov_start picky "$EGOV_BIN/shep-sink" --id picky --db "$(it_db sink)" --reject-type text/plain
+egov_wait_for it_connected picky
+rejected=$(ctl send --to picky --text "not for me" | cut -d' ' -f1)
+egov_wait_for bash -c "'$EGOV_BIN/egovctl' status $rejected | grep -q DELIVERY_STOPPED"
+check_output "a rejected message is DELIVERY_STOPPED with the reason" 'DELIVERY_STOPPED|UNPROCESSABLE' ctl status "$rejected"
+egov_kill picky TERM
+
+# A message nobody picks up within its time to live: NOT_DELIVERED
+expired=$(ctl send --to box --ttl 500 --text "too late" | cut -d' ' -f1)
+egov_wait_for bash -c "'$EGOV_BIN/egovctl' status $expired | grep -q NOT_DELIVERED"
+check_output "a message past its time to live is NOT_DELIVERED" 'NOT_DELIVERED' ctl status "$expired"
+check_exit "an unknown message id is 'not found' (exit 3)" 3 ctl status 00000000-0000-4000-8000-000000000000
+
+check "the message log's hash chain holds after the crash and restart" ctl log verify
+egov_test_done

@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# The message log: every crossing recorded in order under its correlation id,
+# and a hash chain that shows an edited, removed or truncated record.
+source "$(dirname "$0")/common.sh"
+it_setup shep gbdfl sink
+it_start_gateway
+it_start_gbdfl
+ctl() { "$EGOV_BIN/egovctl" "$@"; }
+
+egov_start echo "$EGOV_BIN/shep-sink" --id echo --service test.echo --sync echo --db "$(it_db sink)"
+egov_wait_for it_connected echo
+corr=6b0f4a52-1c4e-4d7a-9b8e-1f2a3b4c5d6e
+ctl call --service test.echo --correlation "$corr" --text "first hop" >/dev/null
+ctl send --to echo --correlation "$corr" --text "second hop" >/dev/null
+egov_wait_for bash -c "'$EGOV_BIN/egovctl' log --correlation $corr | grep -q DELIVERED"
+ctl log --correlation "$corr" > "$EGOV_TEST_DIR/hops.txt"
+check_output "the sync request is logged going to the provider" 'sync .*-> echo .*REQUEST.*forwarded' cat "$EGOV_TEST_DIR/hops.txt"
+check_output "the reply is logged going back" 'sync +echo -> .*RESPONSE' cat "$EGOV_TEST_DIR/hops.txt"
+check_output "the hops come in order: request, reply, stored, delivered, acknowledged" \
+    'forwarded.*forwarded.*stored.*delivery attempt 1.*DELIVERED' bash -c "tr '\n' ' ' < '$EGOV_TEST_DIR/hops.txt'"
+check_output "the log names the payload's size and hash" ' 9 +[0-9a-f]{16}' cat "$EGOV_TEST_DIR/hops.txt"
+check_output "filtering by participant works" 'gbdfl' bash -c "'$EGOV_BIN/egovctl' person 850314301234 >/dev/null; '$EGOV_BIN/egovctl' log --participant gbdfl"
+check "the chain holds" ctl log verify
+
+# Tampering shows, and undoing it heals the chain
+original=$(it_psql shep -Atc "SELECT recipient_id FROM message_log WHERE seq = 2")
+it_psql shep -qc "UPDATE message_log SET recipient_id = 'mallory' WHERE seq = 2"
+check_exit "an edited record breaks the chain (exit 5)" 5 ctl log verify
+check_output "... at that record" 'BROKEN at seq 2' ctl log verify
+it_psql shep -qc "UPDATE message_log SET recipient_id = '$original' WHERE seq = 2"
+check "the record restored, the chain holds again" ctl log verify
+
+it_psql shep -qc "CREATE TABLE saved AS SELECT * FROM message_log WHERE seq = 3; DELETE FROM message_log WHERE seq = 3"
+check_output "a record removed from the middle breaks the chain" 'BROKEN at seq 3.*missing' ctl log verify
+it_psql shep -qc "INSERT INTO message_log SELECT * FROM saved; DROP TABLE saved"
+check "the record put back, the chain holds again" ctl log verify
+
+last=$(it_psql shep -Atc "SELECT max(seq) FROM message_log")
+it_psql shep -qc "CREATE TABLE saved AS SELECT * FROM message_log WHERE seq > $last - 2; DELETE FROM message_log WHERE seq > $last - 2"
+check_output "records removed from the end break the chain too" 'BROKEN.*ends at record' ctl log verify
+it_psql shep -qc "INSERT INTO message_log SELECT * FROM saved; DROP TABLE saved"
+check "the records put back, the chain holds again" ctl log verify
+
+it_psql shep -qc "UPDATE message_log SET hash = prev_hash WHERE seq = 4"
+check_output "a replaced hash shows as a changed record" 'BROKEN at seq 4' ctl log verify
+egov_test_done

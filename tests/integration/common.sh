@@ -1,0 +1,49 @@
+# Shared set-up for the integration tests: a throwaway cluster, the gateway and
+# the registries as real processes, on free ports. Sourced by each test.
+# Builds on tests/lib.sh (process control, checks, the closing count).
+EGOV_REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+source "${EGOV_TEST_LIB:-$EGOV_REPO/tests/lib.sh}"
+EGOV_BIN=${EGOV_BIN:-$EGOV_REPO/build/san/bin}
+export EGOV_REPO EGOV_BIN
+
+# it_setup DB...: a throwaway cluster with these databases and a free gateway port.
+it_setup() {
+    egov_test_cluster_start "$@"
+    EGOV_GATEWAY=tcp://127.0.0.1:$(egov_free_port)
+    export EGOV_GATEWAY
+}
+
+# it_db NAME: the conninfo of a database of the throwaway cluster.
+it_db() { echo "host=$EGOV_PG_HOST port=$EGOV_PG_PORT user=egov dbname=$1"; }
+
+# it_psql NAME ARGS...: psql on a database of the throwaway cluster.
+it_psql() { local name=$1; shift; psql "$(it_db "$name")" -v ON_ERROR_STOP=1 "$@"; }
+export -f it_db it_psql
+
+# Waits until participant $1 is (or with "!" before it, is no longer) connected.
+it_connected() { "$EGOV_BIN/egovctl" participants 2>/dev/null | grep -q "^$1 "; }
+
+# it_start_gateway [FLAGS...]: starts shep and waits until it answers.
+it_start_gateway() {
+    egov_start shep "$EGOV_BIN/shep" --endpoint "$EGOV_GATEWAY" --db "$(it_db shep)" "$@"
+    egov_wait_for "$EGOV_BIN/egovctl" --timeout 300 participants
+}
+
+it_start_gbdfl() {
+    egov_start gbdfl "$EGOV_BIN/gbdfl" --gateway "$EGOV_GATEWAY" --db "$(it_db gbdfl)"
+    egov_wait_for it_connected gbdfl
+}
+
+it_start_enis() {
+    egov_start enis "$EGOV_BIN/enis" --gateway "$EGOV_GATEWAY" --db "$(it_db enis)"
+    egov_wait_for it_connected enis
+}
+
+it_start_registries() { it_start_gbdfl; it_start_enis; }
+it_gone() { ! it_connected "$1"; }
+
+# it_query_is DB SQL EXPECTED: true when the query's single value is EXPECTED.
+it_query_is() { [[ "$(it_psql "$1" -Atc "$2")" == "$3" ]]; }
+
+# oneline CMD...: the command's output on one line, for patterns that span lines.
+oneline() { "$@" 2>&1 | tr '\n' ' '; }
