@@ -334,22 +334,29 @@ s_command (s_store_t *self, const char *sql)
     return ok;
 }
 
-//  Appends text to a COPY buffer, escaped for COPY's text format.
+//  Appends text to a COPY buffer, escaped for COPY's text format; runs of
+//  plain characters go in one piece (the log builder's hot path).
 static void
 s_copy_text (zchunk_t *buffer, const char *text)
 {
-    for (const char *cursor = text; *cursor; cursor++) {
-        char escaped [2] = { '\\', 0 };
+    const char *plain = text;
+    for (const char *cursor = text; ; cursor++) {
+        char special = 0;
         switch (*cursor) {
-            case '\\': escaped [1] = '\\'; break;
-            case '\t': escaped [1] = 't'; break;
-            case '\n': escaped [1] = 'n'; break;
-            case '\r': escaped [1] = 'r'; break;
-            default:
-                zchunk_extend (buffer, cursor, 1);
-                continue;
+            case '\\': special = '\\'; break;
+            case '\t': special = 't'; break;
+            case '\n': special = 'n'; break;
+            case '\r': special = 'r'; break;
+            case 0: break;
+            default: continue;
         }
+        if (cursor > plain)
+            zchunk_extend (buffer, plain, cursor - plain);
+        if (!*cursor)
+            return;
+        char escaped [2] = { '\\', special };
         zchunk_extend (buffer, escaped, 2);
+        plain = cursor + 1;
     }
 }
 
@@ -358,11 +365,18 @@ static void
 s_copy_bytes (zchunk_t *buffer, const uint8_t *bytes, size_t size)
 {
     static const char hex [] = "0123456789abcdef";
-    zchunk_extend (buffer, "\\\\x", 3);
+    char chunk [3 + 2 * 256];
+    memcpy (chunk, "\\\\x", 3);
+    size_t length = 3;
     for (size_t index = 0; index < size; index++) {
-        char pair [2] = { hex [bytes [index] >> 4], hex [bytes [index] & 15] };
-        zchunk_extend (buffer, pair, 2);
+        chunk [length++] = hex [bytes [index] >> 4];
+        chunk [length++] = hex [bytes [index] & 15];
+        if (length >= sizeof (chunk) - 1) {
+            zchunk_extend (buffer, chunk, length);
+            length = 0;
+        }
     }
+    zchunk_extend (buffer, chunk, length);
 }
 
 //  Appends a text field or \N for NULL, then the separator.
