@@ -31,7 +31,7 @@ typedef enum {
     OPT_PARTICIPANT, OPT_SINCE, OPT_UNTIL, OPT_LIMIT, OPT_PAYLOAD_TYPE
 } s_option_t;
 
-#define BIT(option) (1u << (option))
+#define BIT(option) (1ull << (option))
 #define GLOBAL_OPTIONS (BIT (OPT_GATEWAY) | BIT (OPT_JSON) | BIT (OPT_TIMEOUT) \
                         | BIT (OPT_HELP) | BIT (OPT_AS))
 
@@ -40,8 +40,9 @@ typedef struct {
     const char *name;
     const char *argument;           //  NULL: none; name shown in errors
     bool argument_optional;         //  `log` may have "verify"
-    unsigned options;               //  accepted flags besides the global ones
+    uint64_t options;               //  accepted flags besides the global ones
     int (*run) (egovctl_t *self);
+    int more;                       //  further positional arguments allowed (clock set TIME)
 } s_command_t;
 
 static void
@@ -345,7 +346,7 @@ s_parse_option (egovctl_t *self, int option, const char *value)
 static int
 s_parse (egovctl_t *self, int argc, char *argv [], const s_command_t **command)
 {
-    unsigned seen = 0;
+    uint64_t seen = 0;
     opterr = 0;
     int option;
     while ((option = getopt_long (argc, argv, ":h", s_options, NULL)) != -1) {
@@ -373,6 +374,9 @@ s_parse (egovctl_t *self, int argc, char *argv [], const s_command_t **command)
         return s_usage_error ("unknown command '%s'", self->command);
     if (optind < argc)
         self->argument = argv [optind++];
+    while (optind < argc && self->more_count < (*command)->more
+    &&     self->more_count < EGOVCTL_MORE_MAX)
+        self->more [self->more_count++] = argv [optind++];
     if (optind < argc)
         return s_usage_error ("unexpected argument '%s'", argv [optind]);
     if ((*command)->argument && !(*command)->argument_optional && !self->argument)
@@ -380,7 +384,7 @@ s_parse (egovctl_t *self, int argc, char *argv [], const s_command_t **command)
     if (self->argument && (!(*command)->argument
     || ((*command)->argument_optional && !streq (self->argument, (*command)->argument))))
         return s_usage_error ("unexpected argument '%s'", self->argument);
-    unsigned stray = seen & ~(GLOBAL_OPTIONS | (*command)->options);
+    uint64_t stray = seen & ~(GLOBAL_OPTIONS | (*command)->options);
     if (self->argument && streq (self->command, "log"))
         stray |= seen & ~GLOBAL_OPTIONS;        //  log verify takes no filters
     for (const struct option *flag = s_options; flag->name; flag++)

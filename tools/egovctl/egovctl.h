@@ -21,6 +21,7 @@
 #define EGOVCTL_LOG_BROKEN  5       //  the message log's hash chain is broken
 #define EGOVCTL_USAGE       64      //  bad command line (EX_USAGE)
 
+#define EGOVCTL_MORE_MAX    4       //  positional arguments after the first
 #define EGOVCTL_FILE_MAX    (64 * 1024 * 1024)  //  --file cap; the gateway refuses far less
 
 //  The command line as parsed, and the connection the command uses.
@@ -31,6 +32,8 @@ typedef struct {
     int timeout_ms;                 //  per gateway round trip
     const char *command;            //  first positional argument
     const char *argument;           //  second positional: IIN, number, id, "verify"
+    const char *more [EGOVCTL_MORE_MAX];    //  further positionals, for commands that take them
+    int more_count;
     const char *representative;     //  poa --representative
     const char *on_date;            //  poa --on
     const char *to;                 //  send --to participant
