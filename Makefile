@@ -21,7 +21,7 @@ PKG_LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 CFLAGS := -std=gnu11 $(OPT) -Wall -Wextra -Werror -Wno-missing-field-initializers \
           -I$(GEN) -Ilib -Igateway/client -Igateway/shep \
           -Iservices/registries/gbdfl -Iservices/registries/enis
-LDLIBS = $(PKG_LIBS) -lpthread
+LDLIBS = $(PKG_LIBS) -lpthread -lm
 LDFLAGS := $(filter -fsanitize=%,$(OPT))
 
 PROTOS := $(wildcard proto/*.proto)

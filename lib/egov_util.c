@@ -1,5 +1,6 @@
 /*  egov_util — time, ids, environment, protobuf packing, errors.  */
 #include "egov_util.h"
+#include "egov_clock.h"
 #include <sys/time.h>
 #include <stdarg.h>
 
@@ -109,6 +110,7 @@ egov_envelope_new (const char *service_id, Egov__MessageType type)
     assert (envelope->correlation_id && envelope->service_id);
     envelope->message_type = type;
     envelope->message_date = egov_now_ms ();
+    envelope->sim_date = egov_clock_now_ms ();
     return envelope;
 }
 

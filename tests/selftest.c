@@ -6,6 +6,7 @@
 #include <cmocka.h>
 #include "egov_util.h"
 #include "shep_client.h"
+#include "egov_clock.h"
 #include "shep_log.h"
 #include "shep_store.h"
 #include "shep_server.h"
@@ -19,6 +20,7 @@
 static bool s_verbose = false;
 
 static void s_egov_util (void **state) { (void) state; egov_util_test (s_verbose); }
+static void s_egov_clock (void **state) { (void) state; egov_clock_test (s_verbose); }
 static void s_shep_client (void **state) { (void) state; shep_client_test (s_verbose); }
 static void s_shep_log (void **state) { (void) state; shep_log_test (s_verbose); }
 static void s_shep_store (void **state) { (void) state; shep_store_test (s_verbose); }
@@ -36,6 +38,7 @@ main (int argc, char *argv [])
     s_verbose = argc > 1 && streq (argv [1], "-v");
     const struct CMUnitTest tests [] = {
         cmocka_unit_test (s_egov_util),
+        cmocka_unit_test (s_egov_clock),
         cmocka_unit_test (s_shep_client),
         cmocka_unit_test (s_shep_log),
         cmocka_unit_test (s_shep_store),

@@ -1,6 +1,7 @@
 /*  shep_client — a participant's connection to the central gateway (ЭҮШ).
     See shep_client.h for the model; the gateway side is gateway/shep.  */
 #include "shep_client.h"
+#include "egov_clock.h"
 
 #define SHEP_PROTOCOL_VERSION 1
 #define SHEP_CLIENT_HEARTBEAT_MS 1000
@@ -153,6 +154,17 @@ s_send_hello (shep_client_t *self)
     return rc;
 }
 
+//  Follows the gateway's simulation clock.
+static void
+s_adopt_clock (const Egov__Shep__ClockState *clock)
+{
+    egov_clock_state_t state = {
+        clock->base_wall_ms, clock->base_sim_ms, clock->speed, clock->version
+    };
+    if (state.version > 0)
+        egov_clock_apply (&state);
+}
+
 //  Reads one frame from the socket (not the backlog), handling the
 //  gateway's housekeeping frames here. NULL on timeout, or as soon as a
 //  welcome arrives while we wait for one.
@@ -187,8 +199,15 @@ s_read (shep_client_t *self, int timeout_ms)
             egov__shep__frame__free_unpacked (frame, NULL);
             continue;
         }
+        if (frame->body_case == EGOV__SHEP__FRAME__BODY_CLOCK_STATE && frame->tag == 0) {
+            s_adopt_clock (frame->clock_state);
+            egov__shep__frame__free_unpacked (frame, NULL);
+            continue;
+        }
         if (frame->body_case == EGOV__SHEP__FRAME__BODY_WELCOME) {
             self->welcomed = true;
+            if (frame->welcome->clock)
+                s_adopt_clock (frame->welcome->clock);
             if (frame->welcome->heartbeat_ms)
                 self->heartbeat_ms = frame->welcome->heartbeat_ms;
             if (frame->welcome->max_message_size)

@@ -50,12 +50,25 @@ CREATE INDEX IF NOT EXISTS async_message_pending
 CREATE INDEX IF NOT EXISTS async_message_expiry
     ON async_message (expires_at) WHERE status = 'ON_DELIVERY';
 
+-- The one simulation clock (a single row): simulated time =
+-- base_sim_ms + (wall - base_wall_ms) * speed. Kept so a restart keeps it.
+CREATE TABLE IF NOT EXISTS sim_clock (
+    id              integer PRIMARY KEY CHECK (id = 1),
+    base_wall_ms    bigint NOT NULL,
+    base_sim_ms     bigint NOT NULL,
+    speed           double precision NOT NULL CHECK (speed >= 0),
+    version         bigint NOT NULL,
+    changed_by      text NOT NULL,
+    changed_at      timestamptz NOT NULL DEFAULT now ()
+);
+
 -- The message log: every envelope crossing the gateway, both channels, with a
 -- hash chain (hash = SHA-256 over the record and the previous hash) so that
 -- an edited or deleted record shows.
 CREATE TABLE IF NOT EXISTS message_log (
     seq             bigint PRIMARY KEY,
     logged_at_us    bigint NOT NULL,        -- wall time, microseconds since the epoch
+    sim_at_us       bigint NOT NULL,        -- simulated time, microseconds since the epoch
     channel         text NOT NULL,          -- sync | async
     sender_id       text NOT NULL,
     recipient_id    text NOT NULL,

@@ -1,5 +1,6 @@
 /*  shep_log — message log records and their hash chain.  */
 #include "shep_log.h"
+#include "egov_clock.h"
 #include <openssl/evp.h>
 #include <openssl/sha.h>
 
@@ -18,6 +19,7 @@ shep_log_entry_new (const char *channel, const Egov__Envelope *envelope,
     shep_log_entry_t *self = (shep_log_entry_t *) zmalloc (sizeof (shep_log_entry_t));
     assert (self);
     self->logged_at_us = egov_now_us ();
+    self->sim_at_us = egov_clock_at_wall (self->logged_at_us / 1000) * 1000 + self->logged_at_us % 1000;
     self->channel = s_copy (channel);
     self->sender_id = s_copy (sender_id);
     self->recipient_id = s_copy (recipient_id);
@@ -55,9 +57,9 @@ shep_log_entry_destroy (shep_log_entry_t **self_p)
 static void
 s_compute (shep_log_entry_t *self, uint8_t *out)
 {
-    char numbers [96];
-    snprintf (numbers, sizeof (numbers), "%" PRIu64 "\x1f%" PRId64 "\x1f%d\x1f%u",
-              self->seq, self->logged_at_us, self->message_type, self->payload_size);
+    char numbers [128];
+    snprintf (numbers, sizeof (numbers), "%" PRIu64 "\x1f%" PRId64 "\x1f%" PRId64 "\x1f%d\x1f%u",
+              self->seq, self->logged_at_us, self->sim_at_us, self->message_type, self->payload_size);
     const char *fields [] = {
         numbers, self->channel, self->sender_id, self->recipient_id, self->service_id,
         self->message_id, self->correlation_id, self->note
@@ -120,6 +122,9 @@ shep_log_test (bool verbose)
     second->payload_size = 7;
     assert (!shep_log_entry_verify (second));
     second->payload_size = 6;
+    second->sim_at_us++;
+    assert (!shep_log_entry_verify (second));
+    second->sim_at_us--;
     //  A record moved to another place in the chain breaks too
     shep_log_entry_t *moved = shep_log_entry_new ("sync", envelope, "gbdfl", "intake", "forwarded");
     moved->logged_at_us = second->logged_at_us;

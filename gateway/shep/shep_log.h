@@ -17,6 +17,7 @@ extern "C" {
 typedef struct {
     uint64_t seq;                           //  position in the log, from 1
     int64_t logged_at_us;                   //  wall time of the crossing
+    int64_t sim_at_us;                      //  simulated time of the crossing
     char *channel;                          //  "sync" or "async"
     char *sender_id;                        //  who sent the envelope
     char *recipient_id;                     //  who it goes to

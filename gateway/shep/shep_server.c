@@ -69,6 +69,9 @@ struct _shep_server_t {
     bool expiring;              //  an EXPIRE job is out
     uint64_t generations;       //  counter for s_peer_t generation
     int64_t started_at;         //  wall ms
+    egov_clock_state_t clock_next;  //  the clock after the changes not yet committed
+    bool clock_changing;        //  clock_next is ahead of the process clock
+    char *clock_changed_by;     //  participant behind the clock's last change
 };
 
 //  ---------------------------------------------------------------------
@@ -266,6 +269,7 @@ s_peer_forget (shep_server_t *self, s_peer_t *peer)
 }
 
 static void s_peer_pull (shep_server_t *self, s_peer_t *peer);
+static void s_on_clock_committed (shep_server_t *self, shep_batch_t *batch);
 static void s_deliver (shep_server_t *self, s_peer_t *peer, s_flight_t *flight);
 
 //  A hello: registers (or re-registers) a participant and welcomes it.
@@ -341,7 +345,15 @@ s_on_hello (shep_server_t *self, zframe_t *routing_id, const char *key, Egov__Sh
     }
     zlistx_add_end (self->batch->registrations, registration);
 
+    egov_clock_state_t state = egov_clock_state ();
+    Egov__Shep__ClockState clock = EGOV__SHEP__CLOCK_STATE__INIT;
+    clock.base_wall_ms = state.base_wall_ms;
+    clock.base_sim_ms = state.base_sim_ms;
+    clock.speed = state.speed;
+    clock.version = state.version;
+    clock.changed_by = self->clock_changed_by ? self->clock_changed_by : "";
     Egov__Shep__Welcome welcome = EGOV__SHEP__WELCOME__INIT;
+    welcome.clock = &clock;
     welcome.gateway_id = self->gateway_id;
     welcome.heartbeat_ms = self->config.heartbeat_ms;
     welcome.max_message_size = self->config.max_message_size;
@@ -749,7 +761,109 @@ s_on_batch (shep_server_t *self, shep_batch_t *batch)
         if (!submit->failed && submit->seq > 0)
             s_dispatch (self, submit);
     }
+    s_on_clock_committed (self, batch);
     shep_batch_destroy (&batch);
+}
+
+//  ---------------------------------------------------------------------
+//  The simulation clock
+
+//  Sends the clock to one peer (tag answers a query; 0 announces a change).
+static void
+s_send_clock (shep_server_t *self, zframe_t *routing_id, uint64_t tag)
+{
+    egov_clock_state_t state = egov_clock_state ();
+    Egov__Shep__ClockState body = EGOV__SHEP__CLOCK_STATE__INIT;
+    body.base_wall_ms = state.base_wall_ms;
+    body.base_sim_ms = state.base_sim_ms;
+    body.speed = state.speed;
+    body.version = state.version;
+    body.changed_by = self->clock_changed_by ? self->clock_changed_by : "";
+    Egov__Shep__Frame out = EGOV__SHEP__FRAME__INIT;
+    out.body_case = EGOV__SHEP__FRAME__BODY_CLOCK_STATE;
+    out.clock_state = &body;
+    out.tag = tag;
+    s_send (self, routing_id, &out);
+}
+
+//  A request to set, advance, speed up or reset the clock: checked here,
+//  committed with the next batch, then announced to every participant.
+static void
+s_on_clock_set (shep_server_t *self, s_peer_t *peer, Egov__Shep__Frame *frame)
+{
+    Egov__Shep__ClockSet *set = frame->clock_set;
+    int kinds = (set->set_sim_ms != 0) + (set->advance_ms != 0) + set->speed_only + set->real;
+    const char *problem = NULL;
+    if (kinds != 1)
+        problem = "say exactly one of: set a time, advance, change the speed, back to real time";
+    else
+    if (!(set->speed >= 0 && set->speed <= 1000000))
+        problem = "speed must be between 0 (paused) and 1000000";
+    else
+    if (set->advance_ms < 0)
+        problem = "advance must be forward; set a time with force to go back";
+    if (problem) {
+        s_send_error (self, peer->routing_id, frame->tag, "INVALID_CLOCK", problem, NULL, NULL);
+        return;
+    }
+    egov_clock_state_t base = self->clock_changing ? self->clock_next : egov_clock_state ();
+    int64_t wall = egov_now_ms ();
+    int64_t current = base.version ? base.base_sim_ms
+                    + (int64_t) ((double) (wall - base.base_wall_ms) * base.speed) : wall;
+    double speed = base.version ? base.speed : 1.0;
+    int64_t target = current;
+    if (set->set_sim_ms)
+        target = set->set_sim_ms;
+    else
+    if (set->advance_ms)
+        target = current + set->advance_ms;
+    else
+    if (set->real) {
+        target = wall;
+        speed = 1.0;
+    }
+    if (set->speed_only || set->speed > 0)
+        speed = set->speed;
+    if (target < current && !set->force) {
+        s_send_error (self, peer->routing_id, frame->tag, "CLOCK_BACKWARDS",
+                      "that moves the simulated time backwards; timers already fired would not fire again (use force)",
+                      NULL, NULL);
+        return;
+    }
+    egov_clock_state_t next = { wall, target, speed, base.version + 1 };
+    self->clock_next = next;
+    self->clock_changing = true;
+    zlistx_add_end (self->batch->clock_changes,
+        shep_clock_change_new (next, peer->id, zframe_dup (peer->routing_id), frame->tag));
+}
+
+//  Clock changes committed: adopt, announce to everyone, answer the askers.
+static void
+s_on_clock_committed (shep_server_t *self, shep_batch_t *batch)
+{
+    for (shep_clock_change_t *change = (shep_clock_change_t *) zlistx_first (batch->clock_changes); change;
+         change = (shep_clock_change_t *) zlistx_next (batch->clock_changes)) {
+        if (batch->failed) {
+            s_send_error (self, change->requester, change->tag, "STORE_UNAVAILABLE",
+                          "the clock change could not be saved; nothing changed", NULL, NULL);
+            continue;
+        }
+        egov_clock_apply (&change->state);
+        free (self->clock_changed_by);
+        self->clock_changed_by = strdup (change->changed_by);
+        char text [40];
+        egov_clock_format (egov_clock_now_ms (), text, sizeof (text));
+        zsys_info ("shep: clock set by %s: %s at speed %g", change->changed_by, text, change->state.speed);
+        s_send_clock (self, change->requester, change->tag);
+        for (s_peer_t *peer = (s_peer_t *) zhashx_first (self->peers_by_key); peer;
+             peer = (s_peer_t *) zhashx_next (self->peers_by_key))
+            s_send_clock (self, peer->routing_id, 0);
+    }
+    if (zlistx_size (batch->clock_changes)) {
+        shep_clock_change_t *last = (shep_clock_change_t *) zlistx_last (batch->clock_changes);
+        if (batch->failed || last->state.version >= self->clock_next.version)
+            self->clock_changing = false;
+    }
 }
 
 //  ---------------------------------------------------------------------
@@ -926,6 +1040,12 @@ s_handle (shep_server_t *self, zmsg_t *msg)
         case EGOV__SHEP__FRAME__BODY_PARTICIPANTS_QUERY:
             s_on_participants (self, peer, frame);
             break;
+        case EGOV__SHEP__FRAME__BODY_CLOCK_QUERY:
+            s_send_clock (self, routing_id, frame->tag);
+            break;
+        case EGOV__SHEP__FRAME__BODY_CLOCK_SET:
+            s_on_clock_set (self, peer, frame);
+            break;
         case EGOV__SHEP__FRAME__BODY_GOODBYE:
             s_peer_forget (self, peer);
             break;
@@ -1059,6 +1179,17 @@ s_load_routing (shep_server_t *self)
             zhashx_update (maps [index], PQgetvalue (result, row, 0), PQgetvalue (result, row, 1));
         PQclear (result);
     }
+    //  The simulation clock as it was left
+    PGresult *result = ok ? PQexec (conn, "SELECT base_wall_ms, base_sim_ms, speed, version, changed_by FROM sim_clock") : NULL;
+    if (result && egov_db_check (result, PGRES_TUPLES_OK, "reading the clock") && PQntuples (result) == 1) {
+        egov_clock_state_t state = {
+            atoll (PQgetvalue (result, 0, 0)), atoll (PQgetvalue (result, 0, 1)),
+            atof (PQgetvalue (result, 0, 2)), (uint64_t) atoll (PQgetvalue (result, 0, 3))
+        };
+        egov_clock_apply (&state);
+        self->clock_changed_by = strdup (PQgetvalue (result, 0, 4));
+    }
+    PQclear (result);
     PQfinish (conn);
     return ok;
 }
@@ -1165,6 +1296,7 @@ shep_server_destroy (shep_server_t **self_p)
     free (self->endpoint);
     free (self->conninfo);
     free (self->gateway_id);
+    free (self->clock_changed_by);
     free (self);
     *self_p = NULL;
 }

@@ -30,6 +30,8 @@ shep_batch_new (void)
     zlistx_set_destructor (self->submits, (zlistx_destructor_fn *) shep_submit_destroy);
     zlistx_set_destructor (self->finals, (zlistx_destructor_fn *) shep_final_destroy);
     zlistx_set_destructor (self->registrations, (zlistx_destructor_fn *) shep_registration_destroy);
+    self->clock_changes = zlistx_new ();
+    zlistx_set_destructor (self->clock_changes, (zlistx_destructor_fn *) shep_clock_change_destroy);
     return self;
 }
 
@@ -44,6 +46,7 @@ shep_batch_destroy (shep_batch_t **self_p)
     zlistx_destroy (&self->submits);
     zlistx_destroy (&self->finals);
     zlistx_destroy (&self->registrations);
+    zlistx_destroy (&self->clock_changes);
     free (self);
     *self_p = NULL;
 }
@@ -52,7 +55,8 @@ bool
 shep_batch_empty (shep_batch_t *self)
 {
     return zlistx_size (self->entries) == 0 && zlistx_size (self->submits) == 0
-        && zlistx_size (self->finals) == 0 && zlistx_size (self->registrations) == 0;
+        && zlistx_size (self->finals) == 0 && zlistx_size (self->registrations) == 0
+        && zlistx_size (self->clock_changes) == 0;
 }
 
 shep_submit_t *
@@ -116,6 +120,31 @@ shep_final_destroy (shep_final_t **self_p)
     free (self->recipient_id);
     free (self->error_code);
     free (self->error_message);
+    free (self);
+    *self_p = NULL;
+}
+
+shep_clock_change_t *
+shep_clock_change_new (egov_clock_state_t state, const char *changed_by, zframe_t *requester, uint64_t tag)
+{
+    shep_clock_change_t *self = (shep_clock_change_t *) zmalloc (sizeof (shep_clock_change_t));
+    assert (self);
+    self->state = state;
+    self->changed_by = strdup (changed_by);
+    self->requester = requester;
+    self->tag = tag;
+    return self;
+}
+
+void
+shep_clock_change_destroy (shep_clock_change_t **self_p)
+{
+    assert (self_p);
+    shep_clock_change_t *self = *self_p;
+    if (!self)
+        return;
+    free (self->changed_by);
+    zframe_destroy (&self->requester);
     free (self);
     *self_p = NULL;
 }
@@ -249,13 +278,17 @@ static const char *s_statements [][2] = {
       "RETURNING message_id, recipient_id, sender_id, envelope, attempts" },
     { "log_page",
       "SELECT seq, logged_at_us, channel, sender_id, recipient_id, service_id, message_type, "
-      "message_id, correlation_id, payload_size, payload_sha256, note, prev_hash, hash "
+      "message_id, correlation_id, payload_size, payload_sha256, note, prev_hash, hash, sim_at_us "
       "FROM message_log WHERE seq > $1 "
       "AND ($2::text IS NULL OR correlation_id = $2) "
       "AND ($3::text IS NULL OR sender_id = $3 OR recipient_id = $3) "
       "AND ($4::bigint IS NULL OR logged_at_us >= $4) "
       "AND ($5::bigint IS NULL OR logged_at_us < $5) "
       "ORDER BY seq LIMIT $6" },
+    { "clock_save",
+      "INSERT INTO sim_clock (id, base_wall_ms, base_sim_ms, speed, version, changed_by) "
+      "VALUES (1, $1, $2, $3, $4, $5) ON CONFLICT (id) DO UPDATE SET "
+      "base_wall_ms = $1, base_sim_ms = $2, speed = $3, version = $4, changed_by = $5, changed_at = now ()" },
     { "log_head",
       "SELECT seq, hash FROM message_log ORDER BY seq DESC LIMIT 1" },
 };
@@ -423,8 +456,9 @@ s_store_write_log (s_store_t *self, zlistx_t *entries)
         shep_log_entry_chain (entry, self->last_seq + 1, self->last_hash);
         self->last_seq = entry->seq;
         memcpy (self->last_hash, entry->hash, SHEP_HASH_SIZE);
-        char numbers [64];
-        snprintf (numbers, sizeof (numbers), "%" PRIu64 "\t%" PRId64 "\t", entry->seq, entry->logged_at_us);
+        char numbers [96];
+        snprintf (numbers, sizeof (numbers), "%" PRIu64 "\t%" PRId64 "\t%" PRId64 "\t",
+                  entry->seq, entry->logged_at_us, entry->sim_at_us);
         zchunk_extend (buffer, numbers, strlen (numbers));
         const char *texts [] = { entry->channel, entry->sender_id, entry->recipient_id, entry->service_id };
         for (size_t index = 0; index < 4; index++) {
@@ -448,7 +482,7 @@ s_store_write_log (s_store_t *self, zlistx_t *entries)
         zchunk_extend (buffer, "\n", 1);
     }
     bool ok = s_copy_send (self,
-        "COPY message_log (seq, logged_at_us, channel, sender_id, recipient_id, service_id, "
+        "COPY message_log (seq, logged_at_us, sim_at_us, channel, sender_id, recipient_id, service_id, "
         "message_type, message_id, correlation_id, payload_size, payload_sha256, note, "
         "prev_hash, hash) FROM STDIN", buffer, "writing the message log");
     zchunk_destroy (&buffer);
@@ -575,6 +609,22 @@ s_store_batch_body (s_store_t *self, shep_batch_t *batch)
     //  Log records of submissions join the batch's records in this transaction
     zlistx_t *submit_entries = zlistx_new ();
     zlistx_set_destructor (submit_entries, (zlistx_destructor_fn *) shep_log_entry_destroy);
+    shep_clock_change_t *change = (shep_clock_change_t *) zlistx_last (batch->clock_changes);
+    if (change) {
+        char wall [32], sim [32], speed [32], version [32];
+        snprintf (wall, sizeof (wall), "%" PRId64, change->state.base_wall_ms);
+        snprintf (sim, sizeof (sim), "%" PRId64, change->state.base_sim_ms);
+        snprintf (speed, sizeof (speed), "%.17g", change->state.speed);
+        snprintf (version, sizeof (version), "%" PRIu64, change->state.version);
+        const char *values [5] = { wall, sim, speed, version, change->changed_by };
+        PGresult *result = s_exec (self, "clock_save", 5, values, NULL, NULL);
+        bool saved = egov_db_check (result, PGRES_COMMAND_OK, "saving the clock");
+        PQclear (result);
+        if (!saved) {
+            zlistx_destroy (&submit_entries);
+            return false;
+        }
+    }
     bool ok = s_store_submits (self, batch->submits);
     for (shep_submit_t *submit = (shep_submit_t *) zlistx_first (batch->submits); submit && ok;
          submit = (shep_submit_t *) zlistx_next (batch->submits))
@@ -693,6 +743,7 @@ s_row_record (PGresult *result, int row, Egov__Shep__LogRecord *record)
     egov__shep__log_record__init (record);
     record->seq = (uint64_t) atoll (PQgetvalue (result, row, 0));
     record->logged_at_us = atoll (PQgetvalue (result, row, 1));
+    record->sim_at_us = atoll (PQgetvalue (result, row, 14));
     record->channel = PQgetvalue (result, row, 2);
     record->sender_id = PQgetvalue (result, row, 3);
     record->recipient_id = PQgetvalue (result, row, 4);
@@ -789,7 +840,7 @@ s_store_verify (s_store_t *self, shep_job_t *job)
     char reason [256] = "";
     bool ok = PQsendQuery (self->conn,
         "SELECT seq, logged_at_us, channel, sender_id, recipient_id, service_id, message_type, "
-        "message_id, correlation_id, payload_size, payload_sha256, note, prev_hash, hash "
+        "message_id, correlation_id, payload_size, payload_sha256, note, prev_hash, hash, sim_at_us "
         "FROM message_log ORDER BY seq") == 1;
     ok = ok && PQsetSingleRowMode (self->conn) == 1;
     uint64_t expected_seq = 1;
@@ -803,7 +854,7 @@ s_store_verify (s_store_t *self, shep_job_t *job)
             Egov__Shep__LogRecord record;
             s_row_record (result, 0, &record);
             shep_log_entry_t entry = {
-                .seq = record.seq, .logged_at_us = record.logged_at_us,
+                .seq = record.seq, .logged_at_us = record.logged_at_us, .sim_at_us = record.sim_at_us,
                 .channel = record.channel, .sender_id = record.sender_id,
                 .recipient_id = record.recipient_id, .service_id = record.service_id,
                 .message_type = record.message_type, .message_id = record.message_id,

@@ -9,6 +9,7 @@
 #define SHEP_STORE_H_INCLUDED
 
 #include "shep_log.h"
+#include "egov_clock.h"
 #include "shep.pb-c.h"
 
 #ifdef __cplusplus
@@ -48,11 +49,20 @@ typedef struct {
     zlist_t *routes;                //  route ids it serves (char *)
 } shep_registration_t;
 
+//  A change of the simulation clock, answered and announced once committed.
+typedef struct {
+    egov_clock_state_t state;       //  the clock after the change
+    char *changed_by;               //  participant that asked
+    zframe_t *requester;            //  routing id to answer (owned)
+    uint64_t tag;
+} shep_clock_change_t;
+
 typedef struct {
     zlistx_t *entries;              //  shep_log_entry_t *, in order of crossing
     zlistx_t *submits;              //  shep_submit_t *
     zlistx_t *finals;               //  shep_final_t *
     zlistx_t *registrations;        //  shep_registration_t *
+    zlistx_t *clock_changes;        //  shep_clock_change_t *, the last one stays
     bool failed;                    //  rolled back: submits were not stored
 } shep_batch_t;
 
@@ -100,6 +110,10 @@ shep_final_t *shep_final_new (const char *message_id, const char *recipient_id,
 void shep_final_destroy (shep_final_t **self_p);
 shep_registration_t *shep_registration_new (const char *participant_id);
 void shep_registration_destroy (shep_registration_t **self_p);
+
+shep_clock_change_t *shep_clock_change_new (egov_clock_state_t state, const char *changed_by,
+                                           zframe_t *requester, uint64_t tag);
+void shep_clock_change_destroy (shep_clock_change_t **self_p);
 
 shep_job_t *shep_job_new (shep_job_kind_t kind);
 void shep_job_destroy (shep_job_t **self_p);

@@ -28,7 +28,7 @@ typedef enum {
     OPT_GATEWAY = 1, OPT_JSON, OPT_TIMEOUT, OPT_HELP, OPT_AS,
     OPT_REPRESENTATIVE, OPT_ON, OPT_TO, OPT_SERVICE, OPT_ROUTE, OPT_CORRELATION,
     OPT_TYPE, OPT_TEXT, OPT_FILE, OPT_COUNT, OPT_TTL,
-    OPT_PARTICIPANT, OPT_SINCE, OPT_UNTIL, OPT_LIMIT, OPT_PAYLOAD_TYPE
+    OPT_PARTICIPANT, OPT_SINCE, OPT_UNTIL, OPT_LIMIT, OPT_PAYLOAD_TYPE, OPT_FORCE
 } s_option_t;
 
 #define BIT(option) (1ull << (option))
@@ -73,6 +73,9 @@ s_usage (FILE *stream)
         "                                      print the message log (TIME: ISO 8601 or ms)\n"
         "  log verify                          check the message log's hash chain\n"
         "  participants                        connected participants\n"
+        "  clock show | set TIME | advance 90m|36h|31d | speed FACTOR | real  [--force]\n"
+        "                                      the simulation clock every service follows\n"
+        "  clock timers DURATION...            wait for timers that far ahead to fire, in order\n"
         "\n"
         "exit codes:\n"
         "  0   success (poa: VALID)\n"
@@ -251,6 +254,7 @@ static const s_command_t s_commands [] = {
     { "log", "verify", true, BIT (OPT_CORRELATION) | BIT (OPT_PARTICIPANT) | BIT (OPT_SINCE)
         | BIT (OPT_UNTIL) | BIT (OPT_LIMIT), egovctl_log },
     { "participants", NULL, false, 0, egovctl_participants },
+    { "clock", "show|set|advance|speed|real|timers", false, BIT (OPT_FORCE), egovctl_clock, EGOVCTL_MORE_MAX },
 };
 
 static const struct option s_options [] = {
@@ -275,6 +279,7 @@ static const struct option s_options [] = {
     { "until", required_argument, NULL, OPT_UNTIL },
     { "limit", required_argument, NULL, OPT_LIMIT },
     { "payload-type", required_argument, NULL, OPT_PAYLOAD_TYPE },
+    { "force", no_argument, NULL, OPT_FORCE },
     { NULL, 0, NULL, 0 }
 };
 
@@ -299,6 +304,9 @@ s_parse_option (egovctl_t *self, int option, const char *value)
             if (!*value || strlen (value) > EGOVCTL_PAYLOAD_TYPE_MAX)
                 return s_usage_error ("--payload-type wants 1-128 characters, not '%s'", value);
             self->payload_type = value;
+            break;
+        case OPT_FORCE:
+            self->force = true;
             break;
         case OPT_TIMEOUT:
             if (!s_number (value, 1, 3600000, &number))

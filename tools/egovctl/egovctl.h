@@ -44,6 +44,7 @@ typedef struct {
     const char *text;               //  send/call --text
     const char *file;               //  send/call --file
     const char *payload_type;       //  call --payload-type, or NULL for the default
+    bool force;                     //  clock --force: allow going backwards
     long count;                     //  send --count
     uint32_t ttl_ms;                //  send --ttl
     const char *participant;        //  log --participant
@@ -80,5 +81,6 @@ int egovctl_send (egovctl_t *self);
 int egovctl_status (egovctl_t *self);
 int egovctl_log (egovctl_t *self);
 int egovctl_participants (egovctl_t *self);
+int egovctl_clock (egovctl_t *self);
 
 #endif

@@ -14,11 +14,12 @@
 static void
 s_print_record (const Egov__Shep__LogRecord *record)
 {
-    char when [48];
+    char when [48], simulated [48];
     char *digest = egovctl_hex (record->payload_sha256.data,
                                 record->payload_sha256.len < 8 ? record->payload_sha256.len : 8);
-    printf ("%6" PRIu64 "  %s  %-5s  %s -> %s  %s  %s  %s  %s  %u  %s%s%s\n",
+    printf ("%6" PRIu64 "  %s  sim %s  %-5s  %s -> %s  %s  %s  %s  %s  %u  %s%s%s\n",
             record->seq, egovctl_time_text (record->logged_at_us, when, sizeof (when)),
+            egovctl_time_text (record->sim_at_us, simulated, sizeof (simulated)),
             egovctl_or_dash (record->channel), egovctl_or_dash (record->sender_id),
             egovctl_or_dash (record->recipient_id), egovctl_or_dash (record->service_id),
             egov_message_type_name (record->message_type), egovctl_or_dash (record->message_id),

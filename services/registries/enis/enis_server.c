@@ -1,5 +1,6 @@
 /*  enis_server — the notarial registry answering through the gateway.  */
 #include "enis_server.h"
+#include "egov_clock.h"
 #include "egov_iin.h"
 #include "egov_db.h"
 #include "egov_population_ids.h"
@@ -142,11 +143,11 @@ enis_server_answered (enis_server_t *self)
 void
 enis_today (char out [11])
 {
-    //  Real date for now; a simulation clock will replace this one call
-    time_t now = time (NULL);
-    struct tm local;
-    localtime_r (&now, &local);
-    strftime (out, 11, "%Y-%m-%d", &local);
+    //  The simulation clock's date in Almaty time (YYYY-MM-DD of the ISO form)
+    char moment [40];
+    egov_clock_format (egov_clock_now_ms (), moment, sizeof (moment));
+    memcpy (out, moment, 10);
+    out [10] = 0;
 }
 
 Egov__Registries__PoaResponse__Status

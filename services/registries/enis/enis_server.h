@@ -58,7 +58,7 @@ uint64_t enis_server_answered (enis_server_t *self);
 Egov__Registries__PoaResponse__Status
     enis_poa_judge (const Egov__Registries__PowerOfAttorney *poa,
                     const char *representative_iin, const char *on_date);
-//  Today as YYYY-MM-DD: the one place the registry reads the clock.
+//  Today in the simulation clock, Almaty time, as YYYY-MM-DD.
 void enis_today (char out [11]);
 //  The powers of attorney a new registry starts with: the fixed three,
 //  then count synthetic ones between people of the shared synthetic

@@ -1,0 +1,148 @@
+/*  egovctl_clock — the one simulation clock, as the gateway keeps it:
+      clock show              the simulated time, speed, who changed it last
+      clock set TIME          jump to a moment (forward; --force to go back)
+      clock advance DURATION  jump forward: 90m, 36h, 31d
+      clock speed FACTOR      1 real time, 3600 an hour a second, 0 paused
+      clock real              back to real time at real speed (--force)
+      clock timers DURATION.. waits for timers set that far ahead to fire,
+                              printing each as it fires (to watch a jump)  */
+#include "egovctl.h"
+#include "egovctl_json.h"
+#include "egov_clock.h"
+
+#define EGOVCTL_TIMERS_MAX  EGOVCTL_MORE_MAX
+
+//  Prints a clock state, human or JSON; returns the exit code.
+static int
+s_print_state (egovctl_t *self, const Egov__Shep__ClockState *clock)
+{
+    egov_clock_state_t state = { clock->base_wall_ms, clock->base_sim_ms, clock->speed, clock->version };
+    egov_clock_apply (&state);
+    int64_t now = egov_clock_now_ms ();
+    char sim [40], wall [40];
+    egov_clock_format (now, sim, sizeof (sim));
+    egov_clock_format (egov_now_ms (), wall, sizeof (wall));
+    if (self->json) {
+        json_t *object = egovctl_json_message (&clock->base);
+        json_object_set_new (object, "simulated", json_string (sim));
+        json_object_set_new (object, "simulated_ms", json_integer (now));
+        json_object_set_new (object, "wall", json_string (wall));
+        return egovctl_json_print (object, EGOVCTL_OK);
+    }
+    printf ("simulated  %s\n", sim);
+    printf ("wall       %s\n", wall);
+    if (clock->version == 0)
+        printf ("speed      1 (real time, never changed)\n");
+    else
+        printf ("speed      %g%s\nversion    %" PRIu64 ", changed by %s\n", clock->speed,
+                clock->speed == 0 ? " (paused)" : "", clock->version, egovctl_or_dash (clock->changed_by));
+    return EGOVCTL_OK;
+}
+
+static int
+s_clock_ask (egovctl_t *self, Egov__Shep__Frame *query)
+{
+    int exit_code = EGOVCTL_OK;
+    Egov__Shep__Frame *answer = egovctl_ask (self, query, EGOV__SHEP__FRAME__BODY_CLOCK_STATE, &exit_code);
+    if (!answer)
+        return exit_code;
+    exit_code = s_print_state (self, answer->clock_state);
+    egov__shep__frame__free_unpacked (answer, NULL);
+    return exit_code;
+}
+
+static void
+s_fired (uint64_t timer_id, int64_t due_ms, void *argument)
+{
+    egovctl_t *self = (egovctl_t *) argument;
+    char due [40], now [40];
+    egov_clock_format (due_ms, due, sizeof (due));
+    egov_clock_format (egov_clock_now_ms (), now, sizeof (now));
+    if (self->json)
+        printf ("{\"timer\": %" PRIu64 ", \"due\": \"%s\", \"fired_at\": \"%s\"}\n", timer_id, due, now);
+    else
+        printf ("timer %" PRIu64 " due %s fired at %s\n", timer_id, due, now);
+    fflush (stdout);
+}
+
+//  Sets timers ahead of the simulated time and waits until all fired,
+//  following clock changes from the gateway (at most 10 minutes of wall time).
+static int
+s_clock_timers (egovctl_t *self)
+{
+    egov_timers_t *timers = egov_timers_new ();
+    int64_t start = egov_clock_now_ms ();
+    for (int index = 0; index < self->more_count; index++) {
+        int64_t ahead;
+        if (!egov_clock_parse_duration (self->more [index], &ahead)) {
+            egov_timers_destroy (&timers);
+            return egovctl_fail_code (self, "USAGE", "clock timers wants durations like 90m, 36h, 31d", EGOVCTL_USAGE);
+        }
+        egov_timers_add (timers, start + ahead, s_fired, self);
+    }
+    if (!self->json) {
+        printf ("waiting for %zu timers\n", egov_timers_size (timers));
+        fflush (stdout);
+    }
+    int64_t give_up = egov_now_ms () + 600000;
+    while (egov_timers_size (timers) && egov_now_ms () < give_up) {
+        Egov__Shep__Frame *frame = shep_client_recv (self->client, 20);
+        if (frame)
+            egov__shep__frame__free_unpacked (frame, NULL);
+        shep_client_tick (self->client);
+        egov_timers_fire (timers);
+    }
+    int exit_code = egov_timers_size (timers) ? EGOVCTL_NEGATIVE : EGOVCTL_OK;
+    egov_timers_destroy (&timers);
+    return exit_code;
+}
+
+int
+egovctl_clock (egovctl_t *self)
+{
+    const char *verb = self->argument;
+    Egov__Shep__ClockSet set = EGOV__SHEP__CLOCK_SET__INIT;
+    Egov__Shep__ClockQuery query = EGOV__SHEP__CLOCK_QUERY__INIT;
+    Egov__Shep__Frame frame = EGOV__SHEP__FRAME__INIT;
+    frame.body_case = EGOV__SHEP__FRAME__BODY_CLOCK_SET;
+    frame.clock_set = &set;
+    set.force = self->force;
+    const char *value = self->more_count ? self->more [0] : NULL;
+    bool wants_value = streq (verb, "set") || streq (verb, "advance") || streq (verb, "speed");
+    if (streq (verb, "timers")) {
+        if (!self->more_count)
+            return egovctl_fail_code (self, "USAGE", "clock timers wants one or more durations", EGOVCTL_USAGE);
+        return s_clock_timers (self);
+    }
+    if (wants_value ? self->more_count != 1 : self->more_count != 0)
+        return egovctl_fail_code (self, "USAGE", wants_value ? "give exactly one value"
+                                  : "this takes no value", EGOVCTL_USAGE);
+    if (streq (verb, "show")) {
+        frame.body_case = EGOV__SHEP__FRAME__BODY_CLOCK_QUERY;
+        frame.clock_query = &query;
+    }
+    else
+    if (streq (verb, "set")) {
+        if (!egov_clock_parse (value, &set.set_sim_ms))
+            return egovctl_fail_code (self, "USAGE", "clock set wants a time like 2026-09-01T09:00 (Almaty time)", EGOVCTL_USAGE);
+    }
+    else
+    if (streq (verb, "advance")) {
+        if (!egov_clock_parse_duration (value, &set.advance_ms) || set.advance_ms == 0)
+            return egovctl_fail_code (self, "USAGE", "clock advance wants a duration like 90m, 36h, 31d", EGOVCTL_USAGE);
+    }
+    else
+    if (streq (verb, "speed")) {
+        char *end = NULL;
+        set.speed = strtod (value, &end);
+        if (!*value || *end || !(set.speed >= 0))
+            return egovctl_fail_code (self, "USAGE", "clock speed wants a factor: 1 real time, 3600 an hour a second, 0 paused", EGOVCTL_USAGE);
+        set.speed_only = true;
+    }
+    else
+    if (streq (verb, "real"))
+        set.real = true;
+    else
+        return egovctl_fail_code (self, "USAGE", "clock wants show, set, advance, speed, real or timers", EGOVCTL_USAGE);
+    return s_clock_ask (self, &frame);
+}
