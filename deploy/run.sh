@@ -52,9 +52,10 @@ short() { local path=$1; printf '%s' "${path#"$REPO"/}"; }
 
 # True while process $1 exists and is not a zombie.
 alive() {
-    local state
-    state=$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null) || return 1
-    [[ -n $state && $state != Z ]]
+    local stat
+    { read -r stat <"/proc/$1/stat"; } 2>/dev/null || return 1
+    stat=${stat##*) }      # after "pid (command) " comes the state letter
+    [[ ${stat:0:1} != Z ]]
 }
 
 # The pid in pid file $1 when that process still runs, else nothing.
@@ -142,6 +143,8 @@ stop_other() {
 SHUTTING_DOWN=0
 shutdown() {
     local status=$1
+    # A just-forked service that is signalled before it execs still has these traps.
+    [[ $BASHPID == "$$" ]] || exit 1
     [[ $SHUTTING_DOWN -eq 1 ]] && return
     SHUTTING_DOWN=1
     trap '' INT TERM

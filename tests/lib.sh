@@ -1,0 +1,384 @@
+# tests/lib.sh — helpers for integration tests written in bash. Source it:
+#
+#   #!/usr/bin/env bash
+#   set -euo pipefail
+#   source "$(dirname "$0")/../lib.sh"
+#   egov_test_cluster_start shep gbdfl          # throwaway cluster, exports EGOV_SHEP_DB ...
+#   endpoint=$(egov_free_endpoint)
+#   egov_start shep "$EGOV_BIN/shep" --endpoint "$endpoint" --db "$EGOV_SHEP_DB"
+#   check "the gateway answers" egov_wait_for "$EGOV_BIN/egovctl" --gateway "$endpoint" participants
+#   check_output "gbdfl is listed" '"participant_id": *"gbdfl"' "$EGOV_BIN/egovctl" ... --json
+#   check_exit "an unknown IIN is 'not found'" 3 "$EGOV_BIN/egovctl" ... person 010101599994
+#   check "shep stops cleanly on SIGTERM" egov_stop shep
+#   egov_test_done                              # "N passed, M failed"; non-zero on failures
+#
+# Everything a test starts lives in one temporary directory ($EGOV_TEST_DIR: logs, the
+# cluster); an EXIT trap kills what is still running and removes it all, also when the
+# test stops early. Environment:
+#   EGOV_BIN           binaries under test [build/san/bin]
+#   EGOV_WAIT_TIMEOUT  seconds egov_wait_for polls [20]
+#   EGOV_STOP_TIMEOUT  seconds a process gets after a signal before SIGKILL [10]
+#   EGOV_KEEP_TMP=1    keep $EGOV_TEST_DIR for a look afterwards
+#   EGOV_TEST_SUMMARY=0  do not report a summary from the EXIT trap (for tests/run-all.sh)
+
+EGOV_REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+EGOV_PG_SH=$EGOV_REPO/deploy/pg.sh
+export EGOV_BIN=${EGOV_BIN:-$EGOV_REPO/build/san/bin}
+
+# The test's scratch directory; world-searchable because, as root, the cluster in it
+# belongs to the postgres user.
+EGOV_TEST_DIR=$(mktemp -d "${TMPDIR:-/tmp}/egov-test.XXXXXX")
+chmod 0755 "$EGOV_TEST_DIR"
+export EGOV_TEST_DIR
+
+EGOV_PASSED=0
+EGOV_FAILED=0
+EGOV_SKIPPED=0
+EGOV_DONE=0                 # egov_test_done ran
+EGOV_CLUSTER=0              # a throwaway cluster is up
+declare -A EGOV_PIDS=()     # name -> pid of what egov_start started and still runs
+declare -A EGOV_STATUS=()   # name -> exit status, once stopped
+EGOV_NAMES=()               # every name started, in order, for the log scan
+
+# Lines that mean a sanitizer found something, in a log or a command's output.
+EGOV_SANITIZER_RE='ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:|WARNING: ThreadSanitizer'
+
+# ---------------------------------------------------------------------------
+# Reporting
+
+# Prints the tail of file $1, indented as a comment under a result line.
+egov__show() {
+    tail -n "${2:-40}" "$1" 2>/dev/null | sed 's/^/#   /'
+}
+
+egov__pass() {
+    EGOV_PASSED=$((EGOV_PASSED + 1))
+    echo "ok - $1"
+}
+
+# egov__fail DESCRIPTION REASON [OUTPUT_FILE]
+egov__fail() {
+    EGOV_FAILED=$((EGOV_FAILED + 1))
+    echo "not ok - $1"
+    echo "#   $2"
+    [[ -n ${3:-} ]] && egov__show "$3"
+    return 0
+}
+
+# True when file $1 holds a sanitizer report.
+egov__sanitized() {
+    grep -Eq "$EGOV_SANITIZER_RE" "$1" 2>/dev/null
+}
+
+# check "description" CMD... — passes when CMD exits 0 without a sanitizer report.
+check() {
+    local description=$1; shift
+    local out=$EGOV_TEST_DIR/check.out status=0
+    "$@" >"$out" 2>&1 || status=$?
+    if [[ $status -ne 0 ]]; then
+        egov__fail "$description" "exit status $status: $*" "$out"
+    elif egov__sanitized "$out"; then
+        egov__fail "$description" "sanitizer report: $*" "$out"
+    else
+        egov__pass "$description"
+    fi
+}
+
+# check_output "description" REGEX CMD... — passes when CMD's output (stdout and stderr)
+# matches the extended REGEX. The exit status does not matter, so error paths can be
+# checked by their message; a death by signal or a sanitizer report fails.
+check_output() {
+    local description=$1 regex=$2; shift 2
+    local out=$EGOV_TEST_DIR/check.out status=0
+    "$@" >"$out" 2>&1 || status=$?
+    if [[ $status -gt 128 ]]; then
+        egov__fail "$description" "killed by signal $((status - 128)): $*" "$out"
+    elif egov__sanitized "$out"; then
+        egov__fail "$description" "sanitizer report: $*" "$out"
+    elif ! grep -Eq -- "$regex" "$out"; then
+        egov__fail "$description" "output does not match /$regex/ (exit status $status): $*" "$out"
+    else
+        egov__pass "$description"
+    fi
+}
+
+# check_fails "description" CMD... — passes when CMD exits 1-127 (a handled error).
+check_fails() {
+    local description=$1; shift
+    local out=$EGOV_TEST_DIR/check.out status=0
+    "$@" >"$out" 2>&1 || status=$?
+    if [[ $status -eq 0 ]]; then
+        egov__fail "$description" "succeeded, expected a failure: $*" "$out"
+    elif [[ $status -gt 128 ]]; then
+        egov__fail "$description" "killed by signal $((status - 128)): $*" "$out"
+    elif egov__sanitized "$out"; then
+        egov__fail "$description" "sanitizer report: $*" "$out"
+    else
+        egov__pass "$description"
+    fi
+}
+
+# check_exit "description" STATUS CMD... — passes when CMD exits with exactly STATUS
+# (stable exit codes are part of a tool's interface) without a sanitizer report.
+check_exit() {
+    local description=$1 expected=$2; shift 2
+    local out=$EGOV_TEST_DIR/check.out status=0
+    "$@" >"$out" 2>&1 || status=$?
+    if [[ $status -ne $expected ]]; then
+        egov__fail "$description" "exit status $status, expected $expected: $*" "$out"
+    elif egov__sanitized "$out"; then
+        egov__fail "$description" "sanitizer report: $*" "$out"
+    else
+        egov__pass "$description"
+    fi
+}
+
+# skip "description" [REASON] — neither passes nor fails.
+skip() {
+    EGOV_SKIPPED=$((EGOV_SKIPPED + 1))
+    echo "skipped - $1${2:+ ($2)}"
+}
+
+# Scans the logs of everything started for sanitizer reports: one failure per log.
+egov__scan_logs() {
+    local name log
+    for name in "${EGOV_NAMES[@]}"; do
+        log=$EGOV_TEST_DIR/$name.log
+        if egov__sanitized "$log"; then
+            egov__fail "$name ran without sanitizer reports" "see $log" ""
+            grep -E -A 12 "$EGOV_SANITIZER_RE" "$log" | head -n 40 | sed 's/^/#   /'
+        fi
+    done
+}
+
+# Stops what still runs, checks its logs, prints "N passed, M failed", returns 1 on
+# failures. Call it last.
+egov_test_done() {
+    egov_kill_all
+    egov__scan_logs
+    EGOV_DONE=1
+    if [[ $EGOV_FAILED -gt 0 && ${#EGOV_NAMES[@]} -gt 0 ]]; then
+        local name
+        for name in "${EGOV_NAMES[@]}"; do
+            echo "# --- last lines of $name.log (exit status ${EGOV_STATUS[$name]:-?}):"
+            egov__show "$EGOV_TEST_DIR/$name.log" 15
+        done
+    fi
+    [[ $EGOV_SKIPPED -gt 0 ]] && echo "# $EGOV_SKIPPED skipped"
+    echo "$EGOV_PASSED passed, $EGOV_FAILED failed"
+    [[ $EGOV_FAILED -eq 0 ]]
+}
+
+# ---------------------------------------------------------------------------
+# Processes
+
+# egov_start NAME CMD... — runs CMD in the background, output to $EGOV_TEST_DIR/NAME.log.
+egov_start() {
+    local name=$1; shift
+    if [[ -n ${EGOV_PIDS[$name]:-} ]]; then
+        if egov_running "$name"; then
+            echo "egov_start: $name already runs (pid ${EGOV_PIDS[$name]})" >&2
+            return 1
+        fi
+        egov_kill "$name"       # it ended by itself: record how, then start it again
+    fi
+    "$@" </dev/null >>"$EGOV_TEST_DIR/$name.log" 2>&1 &
+    EGOV_PIDS[$name]=$!
+    unset "EGOV_STATUS[$name]"
+    [[ " ${EGOV_NAMES[*]} " == *" $name "* ]] || EGOV_NAMES+=("$name")
+}
+
+# egov_pid NAME — the pid of a running process started with egov_start.
+egov_pid() {
+    echo "${EGOV_PIDS[$1]:-}"
+}
+
+# egov_log NAME — the path of its log.
+egov_log() {
+    echo "$EGOV_TEST_DIR/$1.log"
+}
+
+# True while process $1 exists and is not a zombie.
+egov__alive() {
+    local stat
+    { read -r stat <"/proc/$1/stat"; } 2>/dev/null || return 1
+    stat=${stat##*) }      # after "pid (command) " comes the state letter
+    [[ ${stat:0:1} != Z ]]
+}
+
+# egov_running NAME — true while it runs.
+egov_running() {
+    local pid=${EGOV_PIDS[$1]:-}
+    [[ -n $pid ]] && egov__alive "$pid"
+}
+
+# egov_kill NAME [SIGNAL] — sends SIGNAL (TERM), waits for the exit (SIGKILL after
+# EGOV_STOP_TIMEOUT seconds) and records the exit status (egov_status NAME). Returns 0.
+egov_kill() {
+    local name=$1 signal=${2:-TERM}
+    local pid=${EGOV_PIDS[$name]:-} waited=0 status=0
+    if [[ -z $pid ]]; then
+        echo "egov_kill: $name is not running" >&2
+        return 0
+    fi
+    kill -s "$signal" "$pid" 2>/dev/null || true
+    while egov__alive "$pid"; do
+        if (( waited >= ${EGOV_STOP_TIMEOUT:-10} * 10 )); then
+            echo "egov_kill: $name ignored SIG$signal for ${EGOV_STOP_TIMEOUT:-10}s; killing it" >&2
+            kill -KILL "$pid" 2>/dev/null || true
+        fi
+        sleep 0.1
+        waited=$((waited + 1))
+    done
+    wait "$pid" 2>/dev/null || status=$?
+    EGOV_STATUS[$name]=$status
+    unset "EGOV_PIDS[$name]"
+    return 0
+}
+
+# egov_stop NAME — SIGTERM; returns its exit status, so `check "..." egov_stop NAME`
+# asserts a clean shutdown.
+egov_stop() {
+    egov_kill "$1" TERM
+    return "${EGOV_STATUS[$1]:-1}"
+}
+
+# egov_status NAME — the exit status recorded by egov_kill / egov_stop.
+egov_status() {
+    echo "${EGOV_STATUS[$1]:-}"
+}
+
+# Stops everything still running, in reverse start order.
+egov_kill_all() {
+    local index name
+    for (( index = ${#EGOV_NAMES[@]} - 1; index >= 0; index-- )); do
+        name=${EGOV_NAMES[$index]}
+        [[ -n ${EGOV_PIDS[$name]:-} ]] && egov_kill "$name" TERM
+    done
+    return 0
+}
+
+# egov_wait_for [-t SECONDS] CMD... — runs CMD every 0.1 s until it succeeds; after
+# the timeout (EGOV_WAIT_TIMEOUT, 20 s) prints CMD's last output and returns 1.
+egov_wait_for() {
+    local timeout=${EGOV_WAIT_TIMEOUT:-20}
+    if [[ ${1:-} == -t ]]; then timeout=$2; shift 2; fi
+    local out=$EGOV_TEST_DIR/wait.out
+    local deadline=$((SECONDS + timeout))
+    until "$@" >"$out" 2>&1; do
+        if (( SECONDS >= deadline )); then
+            echo "timed out after ${timeout}s waiting for: $*"
+            cat "$out"
+            return 1
+        fi
+        sleep 0.1
+    done
+}
+
+# ---------------------------------------------------------------------------
+# Ports and the throwaway cluster
+
+# True when something uses TCP port $1 on this host.
+egov__port_used() {
+    if command -v ss >/dev/null 2>&1; then
+        [[ -n $(ss -Htan "( sport = :$1 )" 2>/dev/null) ]]
+    else
+        (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
+    fi
+}
+
+# egov_free_port — a TCP port nothing uses, below the kernel's ephemeral range and not
+# handed out before in this test.
+egov_free_port() {
+    local port tries=0 given=$EGOV_TEST_DIR/ports
+    while (( tries++ < 500 )); do
+        port=$(( 20000 + (RANDOM * 32768 + RANDOM) % 12000 ))
+        grep -qx "$port" "$given" 2>/dev/null && continue
+        egov__port_used "$port" && continue
+        echo "$port" >>"$given"
+        echo "$port"
+        return 0
+    done
+    echo "egov_free_port: no free port found" >&2
+    return 1
+}
+
+# egov_free_endpoint — tcp://127.0.0.1:<free port>, for a gateway.
+egov_free_endpoint() {
+    echo "tcp://127.0.0.1:$(egov_free_port)"
+}
+
+# egov_conninfo DB — the conninfo of database DB in the throwaway cluster.
+egov_conninfo() {
+    echo "host=$EGOV_PG_HOST port=$EGOV_PG_PORT user=egov dbname=$1"
+}
+
+# egov_test_cluster_start [DB...] — a fresh cluster on a free port in $EGOV_TEST_DIR/pg
+# with the databases DB, each exported as EGOV_<DB>_DB (upper case), besides what
+# `deploy/pg.sh env` exports (EGOV_PG_HOST, EGOV_PG_PORT, EGOV_SHEP_DB, ...).
+egov_test_cluster_start() {
+    local attempt out=$EGOV_TEST_DIR/pg.out
+    unset EGOV_PG_EXTERNAL
+    export EGOV_PG_DIR=$EGOV_TEST_DIR/pg EGOV_PG_FAST=1
+    # Another test may grab the port between the check and the bind: try a few.
+    for attempt in 1 2 3; do
+        EGOV_PG_PORT=$(egov_free_port) || return 1
+        export EGOV_PG_PORT
+        EGOV_CLUSTER=1
+        "$EGOV_PG_SH" start >"$out" 2>&1 && break
+        if [[ $attempt -eq 3 ]]; then
+            echo "egov_test_cluster_start: the cluster did not start:" >&2
+            cat "$out" >&2
+            return 1
+        fi
+    done
+    if [[ $# -gt 0 ]] && ! "$EGOV_PG_SH" createdb "$@" >"$out" 2>&1; then
+        echo "egov_test_cluster_start: createdb $* failed:" >&2
+        cat "$out" >&2
+        return 1
+    fi
+    eval "$("$EGOV_PG_SH" env)"
+    local db var
+    for db in "$@"; do
+        var=EGOV_$(tr 'a-z' 'A-Z' <<<"$db" | tr -c 'A-Z0-9\n' '_')_DB
+        export "$var=$(egov_conninfo "$db")"
+    done
+}
+
+# egov_test_cluster_stop — stops the throwaway cluster and deletes it.
+egov_test_cluster_stop() {
+    [[ $EGOV_CLUSTER -eq 1 ]] || return 0
+    "$EGOV_PG_SH" destroy >/dev/null 2>&1 || "$EGOV_PG_SH" destroy
+    EGOV_CLUSTER=0
+}
+
+# ---------------------------------------------------------------------------
+# Cleanup, whatever way the test ends
+
+egov__cleanup() {
+    local status=$?
+    # A child forked by egov_start that is signalled before it execs still carries
+    # these traps: only the test's own shell may clean up.
+    [[ $BASHPID == "$$" ]] || exit "$status"
+    trap - EXIT
+    set +e
+    egov_kill_all
+    if [[ $EGOV_DONE -eq 0 && ${EGOV_TEST_SUMMARY:-1} != 0 ]]; then
+        # The test stopped before egov_test_done (set -e, a missing binary...).
+        egov__scan_logs
+        egov__fail "the test ran to its end" "it stopped early with exit status $status"
+        [[ $status -eq 0 ]] && status=1
+        echo "$EGOV_PASSED passed, $EGOV_FAILED failed"
+    fi
+    egov_test_cluster_stop
+    if [[ ${EGOV_KEEP_TMP:-0} == 1 ]]; then
+        echo "# kept $EGOV_TEST_DIR" >&2
+    else
+        rm -rf "$EGOV_TEST_DIR"
+    fi
+    exit "$status"
+}
+
+trap egov__cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
