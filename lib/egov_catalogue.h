@@ -1,0 +1,141 @@
+/*  egov_catalogue — the service catalogue: what the regional regulations
+    (регламент / регламент) fix for each public service and region, as data.
+
+    One JSON file per service and regional variant in regulations/catalogue,
+    named <code>.<kato>.json (e.g. externat-permit.750000000.json). Each entry
+    cites its seed file and items: names (kk, ru, en), the provider, the
+    channels, the form, results and refusal grounds, the required documents
+    of Standard item 9 (marked "assumed" where the seed does not list them),
+    the provider's steps with role and maximum duration, the overall
+    deadline, and the application windows. docs/regulations.md describes
+    every field. Every file is validated at load: one broken file fails the
+    whole catalogue with CATALOGUE_INVALID naming the file and the field.  */
+#ifndef EGOV_CATALOGUE_H_INCLUDED
+#define EGOV_CATALOGUE_H_INCLUDED
+
+#include "egov_calendar.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct _egov_catalogue_t egov_catalogue_t;
+
+//  A name in the three languages of the portal.
+typedef struct {
+    const char *kk;                 //  Kazakh, as in the seed
+    const char *ru;                 //  Russian
+    const char *en;                 //  English
+} egov_names_t;
+
+//  A result kind, a refusal ground or a required document.
+typedef struct {
+    const char *code;               //  stable code: kind / code / type in the file
+    const char *en;                 //  what it is
+    const char *kk;                 //  the seed's words, or NULL
+    const char *when;               //  documents: when it is needed, NULL if always
+    const char *source;             //  seed item; NULL only when assumed
+    const char *note;               //  why assumed, or a remark; may be NULL
+    bool assumed;                   //  not in the seed: our reading or general knowledge
+} egov_catalogue_item_t;
+
+//  A maximum duration with where it comes from.
+typedef struct {
+    bool set;                       //  false: the entry has none
+    egov_duration_t max;            //  the term
+    const char *source;             //  seed item; NULL only when assumed
+    const char *note;               //  remark, may be NULL
+    bool assumed;                   //  not stated by the seed
+} egov_catalogue_term_t;
+
+//  One step inside the provider (clerk -> head -> executor -> head -> clerk).
+typedef struct {
+    const char *role;               //  clerk, head or executor
+    const char *action;             //  what the step does
+    egov_catalogue_term_t term;     //  its maximum duration (set false: none, see note)
+} egov_catalogue_step_t;
+
+typedef enum {
+    EGOV_WINDOW_APPLICATION,        //  applications are accepted from..to
+    EGOV_WINDOW_RESULT              //  the result is due by "to"
+} egov_window_kind_t;
+
+//  A yearly window, by month and day.
+typedef struct {
+    egov_window_kind_t kind;        //  application or result
+    const char *form;               //  study form it is for, NULL for every form
+    int from_month, from_day;       //  opening day; 0 for a result window without one
+    int to_month, to_day;           //  closing day, inclusive
+    const char *source;             //  seed item; NULL only when assumed
+    const char *note;               //  remark, may be NULL
+    bool assumed;                   //  not stated by the seed
+} egov_catalogue_window_t;
+
+//  One service in one region. Strings live as long as the catalogue.
+typedef struct {
+    const char *file;               //  the file it was loaded from
+    const char *code;               //  stable service code, e.g. externat-permit
+    const char *kato;               //  region's KATO code, e.g. 750000000
+    egov_names_t region;            //  region's name
+    const char *seed;               //  seed file name
+    const char *part;               //  which regulation of the seed, items
+    const char *act;                //  the akimat's resolution
+    const char *standard;           //  the service standard it is built on
+    egov_names_t name;              //  the service's name
+    const char *provider_kind;      //  school, leb, preschool or college
+    egov_names_t provider;          //  who provides it
+    const char *provider_source;    //  seed item
+    bool channels [EGOV_CHANNEL_COUNT];             //  offered channels
+    const char *channel_source [EGOV_CHANNEL_COUNT];    //  seed item per offered channel
+    const char *channel_note [EGOV_CHANNEL_COUNT];      //  remark per channel, may be NULL
+    bool paper;                     //  the service has a paper form
+    bool electronic;                //  the service has an electronic form
+    const char *form_source;        //  seed item
+    egov_catalogue_item_t *results;     //  result kinds
+    size_t result_count;
+    egov_catalogue_item_t *refusals;    //  refusal grounds
+    size_t refusal_count;
+    egov_catalogue_item_t *documents;   //  required documents (Standard item 9)
+    size_t document_count;
+    egov_catalogue_step_t *steps;       //  the provider's steps, in order
+    size_t step_count;
+    egov_catalogue_term_t deadline;     //  overall deadline, counted from receipt
+    egov_catalogue_term_t max_wait;     //  longest wait to hand in documents, if given
+    egov_catalogue_term_t max_service;  //  longest service at the desk, if given
+    egov_catalogue_window_t *windows;   //  application and result windows
+    size_t window_count;
+    const char *note;               //  remark on the whole entry, may be NULL
+    json_t *document;               //  the file as loaded (for --json output)
+} egov_catalogue_entry_t;
+
+//  Loads and validates every *.json file in directory. NULL with
+//  CATALOGUE_INVALID naming the file and the JSON path of a broken field,
+//  or when the directory cannot be read or holds no entry.
+egov_catalogue_t *egov_catalogue_new (const char *directory, egov_error_t *error);
+//  Frees the catalogue and nulls the pointer; safe twice.
+void egov_catalogue_destroy (egov_catalogue_t **self_p);
+//  Number of entries; entries are sorted by code, then KATO.
+size_t egov_catalogue_size (egov_catalogue_t *self);
+const egov_catalogue_entry_t *egov_catalogue_entry (egov_catalogue_t *self, size_t index);
+//  The entry for a code in a region; with kato NULL, the code's only
+//  variant. NULL when there is none, or several and kato is NULL.
+const egov_catalogue_entry_t *egov_catalogue_find (egov_catalogue_t *self, const char *code,
+                                                   const char *kato);
+//  How many regional variants a code has.
+size_t egov_catalogue_variants (egov_catalogue_t *self, const char *code);
+
+//  True when a window of the entry names this study form.
+bool egov_catalogue_form_known (const egov_catalogue_entry_t *entry, const char *form);
+//  Whether applications for form (NULL: none given) are accepted on a local
+//  month and day. The application windows that apply are those for that
+//  form and those for every form; with none the service is always open.
+//  *window (may be NULL) gets the window that decided, or NULL.
+bool egov_catalogue_window_open (const egov_catalogue_entry_t *entry, const char *form,
+                                 int month, int day, const egov_catalogue_window_t **window);
+
+void egov_catalogue_test (bool verbose);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
