@@ -318,7 +318,7 @@ cmd_destroy() {
     [[ -z $EXTERNAL ]] || die "EGOV_PG_EXTERNAL is set; refusing to destroy an external server"
     [[ -d $DIR ]] || return 0
     # Only ever delete something that looks like our cluster directory.
-    if [[ ! -f $DATA/PG_VERSION && -n $(ls -A "$DIR" | grep -v -x -e .pg.lock -e initdb.log -e data) ]]; then
+    if [[ ! -f $DATA/PG_VERSION && -n $(ls -A "$DIR" | grep -v -x -e .pg.lock -e initdb.log -e postgresql.log -e data) ]]; then
         die "$DIR does not look like a cluster made by pg.sh; not deleting it"
     fi
     cmd_stop

@@ -66,6 +66,15 @@ live_pid() {
     return 0
 }
 
+# True when something listens on TCP port $1 of this host.
+port_in_use() {
+    if command -v ss >/dev/null 2>&1; then
+        [[ -n $(ss -Hltn "( sport = :$1 )" 2>/dev/null) ]]
+    else
+        (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
+    fi
+}
+
 # Sends SIGTERM to the given pids, waits up to STOP_TIMEOUT for them, then SIGKILLs.
 terminate() {
     local pid waited=0 left
@@ -275,6 +284,11 @@ main() {
         [[ -z $other ]] ||
             die "$name from an earlier run still runs (pid $other); stop it with 'make stop'"
     done
+    # Another gateway on our port would answer the health checks in our shep's stead.
+    local port=${EGOV_SHEP_ENDPOINT##*:}
+    if [[ $EGOV_SHEP_ENDPOINT == tcp://* && $port =~ ^[0-9]+$ ]] && port_in_use "$port"; then
+        die "port $port of $EGOV_SHEP_ENDPOINT is taken (another instance? 'make stop', or set EGOV_SHEP_ENDPOINT)"
+    fi
     echo $$ >"$RUN_PID"
     OWN_CHILDREN=1
 
