@@ -12,6 +12,8 @@
 #include "shep_server.h"
 #include "egov_iin.h"
 #include "egov_population_ids.h"
+#include "egov_pki.h"
+#include "egov_cms.h"
 #include "gbdfl_population.h"
 #include "gbdfl_seed.h"
 #include "gbdfl_server.h"
@@ -27,6 +29,8 @@ static void s_shep_store (void **state) { (void) state; shep_store_test (s_verbo
 static void s_shep_server (void **state) { (void) state; shep_server_test (s_verbose); }
 static void s_egov_iin (void **state) { (void) state; egov_iin_test (s_verbose); }
 static void s_egov_population_ids (void **state) { (void) state; egov_population_ids_test (s_verbose); }
+static void s_egov_pki (void **state) { (void) state; egov_pki_test (s_verbose); }
+static void s_egov_cms (void **state) { (void) state; egov_cms_test (s_verbose); }
 static void s_gbdfl_population (void **state) { (void) state; gbdfl_population_test (s_verbose); }
 static void s_gbdfl_seed (void **state) { (void) state; gbdfl_seed_test (s_verbose); }
 static void s_gbdfl_server (void **state) { (void) state; gbdfl_server_test (s_verbose); }
@@ -45,6 +49,8 @@ main (int argc, char *argv [])
         cmocka_unit_test (s_shep_server),
         cmocka_unit_test (s_egov_iin),
         cmocka_unit_test (s_egov_population_ids),
+        cmocka_unit_test (s_egov_pki),
+        cmocka_unit_test (s_egov_cms),
         cmocka_unit_test (s_gbdfl_population),
         cmocka_unit_test (s_gbdfl_seed),
         cmocka_unit_test (s_gbdfl_server),
