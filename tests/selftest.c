@@ -14,6 +14,8 @@
 #include "egov_population_ids.h"
 #include "egov_pki.h"
 #include "egov_cms.h"
+#include "egov_calendar.h"
+#include "egov_catalogue.h"
 #include "gbdfl_population.h"
 #include "gbdfl_seed.h"
 #include "gbdfl_server.h"
@@ -31,6 +33,8 @@ static void s_egov_iin (void **state) { (void) state; egov_iin_test (s_verbose);
 static void s_egov_population_ids (void **state) { (void) state; egov_population_ids_test (s_verbose); }
 static void s_egov_pki (void **state) { (void) state; egov_pki_test (s_verbose); }
 static void s_egov_cms (void **state) { (void) state; egov_cms_test (s_verbose); }
+static void s_egov_calendar (void **state) { (void) state; egov_calendar_test (s_verbose); }
+static void s_egov_catalogue (void **state) { (void) state; egov_catalogue_test (s_verbose); }
 static void s_gbdfl_population (void **state) { (void) state; gbdfl_population_test (s_verbose); }
 static void s_gbdfl_seed (void **state) { (void) state; gbdfl_seed_test (s_verbose); }
 static void s_gbdfl_server (void **state) { (void) state; gbdfl_server_test (s_verbose); }
@@ -51,6 +55,8 @@ main (int argc, char *argv [])
         cmocka_unit_test (s_egov_population_ids),
         cmocka_unit_test (s_egov_pki),
         cmocka_unit_test (s_egov_cms),
+        cmocka_unit_test (s_egov_calendar),
+        cmocka_unit_test (s_egov_catalogue),
         cmocka_unit_test (s_gbdfl_population),
         cmocka_unit_test (s_gbdfl_seed),
         cmocka_unit_test (s_gbdfl_server),

@@ -17,6 +17,8 @@
     egovctl_async.c and egovctl_gateway.c.                               */
 #include "egovctl.h"
 #include "egovctl_json.h"
+#include "egovctl_pki.h"
+#include "egovctl_regulations.h"
 #include "egovctl_time.h"
 #include <getopt.h>
 #include <sys/stat.h>
@@ -73,9 +75,21 @@ s_usage (FILE *stream)
         "                                      print the message log (TIME: ISO 8601 or ms)\n"
         "  log verify                          check the message log's hash chain\n"
         "  participants                        connected participants\n"
+        "  catalogue [list] [--region KATO] [--channel C]\n"
+        "                                      the service catalogue (no gateway needed)\n"
+        "  catalogue show CODE [--region KATO] one service in full, with its sources\n"
+        "  deadline --service CODE [--region KATO] --channel office|state-corp|portal\n"
+        "       --at TIME [--form F]           receipt and due moment, days skipped and why\n"
+        "  (catalogue and deadline: --regulations DIR or EGOV_REGULATIONS; egovctl catalogue --help)\n"
         "  clock show | set TIME | advance 90m|36h|31d | speed FACTOR | real  [--force]\n"
         "                                      the simulation clock every service follows\n"
         "  clock timers DURATION...            wait for timers that far ahead to fire, in order\n"
+        "  pki init | issue ... | revoke SERIAL|IIN | list\n"
+        "                                      the test CA (no gateway needed; egovctl pki --help)\n"
+        "  sign --key K --cert C [--attached] [--at TIME] FILE\n"
+        "                                      print the base64 CMS signature of FILE\n"
+        "  verify [--content FILE] [--iin IIN] [--at TIME] SIGFILE\n"
+        "                                      the signature's outcome and signer\n"
         "\n"
         "exit codes:\n"
         "  0   success (poa: VALID)\n"
@@ -84,6 +98,7 @@ s_usage (FILE *stream)
         "  3   negative answer: person or message not found, poa not VALID\n"
         "  4   cannot reach the gateway\n"
         "  5   log verify: the message log is broken\n"
+        "  6   verify: an outcome other than OK\n"
         "  64  bad command line\n",
         SHEP_DEFAULT_ENDPOINT);
 }
@@ -422,6 +437,12 @@ main (int argc, char *argv [])
 {
     zsys_init ();
     zsys_set_logstream (stderr);        //  stdout is for answers (and --json)
+    int signatures = egovctl_pki_main (argc, argv);     //  pki, sign, verify: no gateway
+    if (signatures >= 0)
+        return signatures;
+    int regulations = egovctl_regulations_main (argc, argv);   //  no gateway needed
+    if (regulations >= 0)
+        return regulations;
     egovctl_t self = {
         .gateway = egov_env ("EGOV_GATEWAY", SHEP_DEFAULT_ENDPOINT),
         .timeout_ms = 3000,
