@@ -182,8 +182,12 @@ egov_start() {
         fi
         egov_kill "$name"       # it ended by itself: record how, then start it again
     fi
+    # Fork without our signal traps: a signal that reaches the child before it execs
+    # would otherwise run (or be swallowed by) the test's own trap.
+    trap - INT TERM
     "$@" </dev/null >>"$EGOV_TEST_DIR/$name.log" 2>&1 &
     EGOV_PIDS[$name]=$!
+    egov__traps
     unset "EGOV_STATUS[$name]"
     [[ " ${EGOV_NAMES[*]} " == *" $name "* ]] || EGOV_NAMES+=("$name")
 }
@@ -221,16 +225,19 @@ egov_kill() {
         echo "egov_kill: $name is not running" >&2
         return 0
     fi
-    kill -s "$signal" "$pid" 2>/dev/null || true
-    while egov__alive "$pid"; do
-        if (( waited >= ${EGOV_STOP_TIMEOUT:-10} * 10 )); then
-            echo "egov_kill: $name ignored SIG$signal for ${EGOV_STOP_TIMEOUT:-10}s; killing it" >&2
-            kill -KILL "$pid" 2>/dev/null || true
-        fi
-        sleep 0.1
-        waited=$((waited + 1))
-    done
-    wait "$pid" 2>/dev/null || status=$?
+    # bash reports a job killed by a signal ("Killed") on stderr; asked for, it is noise.
+    {
+        kill -s "$signal" "$pid" || true
+        while egov__alive "$pid"; do
+            if (( waited >= ${EGOV_STOP_TIMEOUT:-10} * 10 )); then
+                echo "egov_kill: $name ignored SIG$signal for ${EGOV_STOP_TIMEOUT:-10}s; killing it" >&3
+                kill -KILL "$pid" || true
+            fi
+            sleep 0.1
+            waited=$((waited + 1))
+        done
+        wait "$pid" || status=$?
+    } 3>&2 2>/dev/null
     EGOV_STATUS[$name]=$status
     unset "EGOV_PIDS[$name]"
     return 0
@@ -379,6 +386,11 @@ egov__cleanup() {
     exit "$status"
 }
 
+# Ctrl-C or a timeout still runs the cleanup (through the EXIT trap).
+egov__traps() {
+    trap 'exit 130' INT
+    trap 'exit 143' TERM
+}
+
 trap egov__cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+egov__traps
