@@ -165,7 +165,7 @@ take_lock() {
 # would otherwise inherit the start lock (and any pipe of the caller) for its lifetime.
 start_server() (
     local fd
-    for fd in /proc/$BASHPID/fd/*; do
+    for fd in "/proc/$BASHPID/fd/"*; do
         fd=${fd##*/}
         if (( fd > 2 )); then eval "exec $fd>&-" 2>/dev/null || true; fi
     done
@@ -308,7 +308,8 @@ cmd_psql() {
         done
     else
         is_running || die "not running; run deploy/pg.sh start"
-        export PGHOST=$SOCK PGPORT=$(running_port) PGUSER=$ROLE
+        PGPORT=$(running_port)
+        export PGHOST=$SOCK PGPORT PGUSER=$ROLE
     fi
     export PGDATABASE=${PGDATABASE:-postgres}
     exec psql "$@"
@@ -318,8 +319,15 @@ cmd_destroy() {
     [[ -z $EXTERNAL ]] || die "EGOV_PG_EXTERNAL is set; refusing to destroy an external server"
     [[ -d $DIR ]] || return 0
     # Only ever delete something that looks like our cluster directory.
-    if [[ ! -f $DATA/PG_VERSION && -n $(ls -A "$DIR" | grep -v -x -e .pg.lock -e initdb.log -e postgresql.log -e data) ]]; then
-        die "$DIR does not look like a cluster made by pg.sh; not deleting it"
+    if [[ ! -f $DATA/PG_VERSION ]]; then
+        local entry
+        for entry in "$DIR"/* "$DIR"/.[!.]*; do
+            [[ -e $entry ]] || continue
+            case "${entry##*/}" in
+                .pg.lock|initdb.log|postgresql.log|data) ;;
+                *) die "$DIR does not look like a cluster made by pg.sh; not deleting it" ;;
+            esac
+        done
     fi
     cmd_stop
     rm -rf "$DIR"

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # tests/lib.sh — helpers for integration tests written in bash. Source it:
 #
 #   #!/usr/bin/env bash
@@ -317,6 +318,7 @@ egov_free_endpoint() {
 
 # egov_conninfo DB — the conninfo of database DB in the throwaway cluster.
 egov_conninfo() {
+    # shellcheck disable=SC2153  # exported by `pg.sh env` in egov_test_cluster_start
     echo "host=$EGOV_PG_HOST port=$EGOV_PG_PORT user=egov dbname=$1"
 }
 
@@ -347,7 +349,8 @@ egov_test_cluster_start() {
     eval "$("$EGOV_PG_SH" env)"
     local db var
     for db in "$@"; do
-        var=EGOV_$(tr 'a-z' 'A-Z' <<<"$db" | tr -c 'A-Z0-9\n' '_')_DB
+        var=${db^^}
+        var=EGOV_${var//[^A-Z0-9]/_}_DB
         export "$var=$(egov_conninfo "$db")"
     done
 }

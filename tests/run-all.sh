@@ -58,6 +58,7 @@ run_selftest() {
         return
     fi
     # A small script so that lib.sh's cleanup removes the cluster whatever happens.
+    # shellcheck disable=SC2016  # expanded by that script
     timeout -k 10 "$TIMEOUT" bash -c '
         EGOV_TEST_SUMMARY=0
         source tests/lib.sh

@@ -2,6 +2,7 @@
 # The test harness itself: a throwaway cluster answers, the process helpers start, stop
 # and report, and docker-compose.yml parses where a compose tool exists.
 set -euo pipefail
+# shellcheck source=../lib.sh
 source "$(dirname "$0")/../lib.sh"
 
 egov_test_cluster_start shep gbdfl
