@@ -2,7 +2,7 @@
 # the registries as real processes, on free ports. Sourced by each test.
 # Builds on tests/lib.sh (process control, checks, the closing count).
 EGOV_REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-source "${EGOV_TEST_LIB:-$EGOV_REPO/tests/lib.sh}"
+source "$EGOV_REPO/tests/lib.sh"
 EGOV_BIN=${EGOV_BIN:-$EGOV_REPO/build/san/bin}
 export EGOV_REPO EGOV_BIN
 
