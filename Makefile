@@ -14,13 +14,14 @@ else
 endif
 GEN := build/gen
 
-PKGS := libczmq libzmq libprotobuf-c libpq libcrypto jansson
+PKGS := libczmq libzmq libprotobuf-c libpq libcrypto jansson libmicrohttpd libsodium
 CC ?= cc
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 CFLAGS := -std=gnu11 $(OPT) -Wall -Wextra -Werror -Wno-missing-field-initializers \
           -I$(GEN) -Ilib -Igateway/client -Igateway/shep \
-          -Iservices/registries/gbdfl -Iservices/registries/enis
+          -Iservices/registries/gbdfl -Iservices/registries/enis \
+          -Igateway/regional -Iservices/leb -Iservices/intake -Iservices/portal
 LDLIBS = $(PKG_LIBS) -lpthread -lm
 LDFLAGS := $(filter -fsanitize=%,$(OPT))
 
@@ -43,7 +44,12 @@ SHEP_OBJ := $(call obj,$(SHEP_SRC))
 GBDFL_OBJ := $(call obj,$(GBDFL_SRC))
 ENIS_OBJ := $(call obj,$(ENIS_SRC))
 
+# Services of the diagrams: built once their folder has a main.
+DIAGRAM_SERVICES := $(foreach d,gateway/regional services/leb services/intake services/portal,\
+    $(if $(wildcard $(d)/*_main.c),$(notdir $(d))))
+
 BINS := $(B)/bin/shep $(B)/bin/gbdfl $(B)/bin/enis $(B)/bin/egovctl \
+        $(addprefix $(B)/bin/,$(DIAGRAM_SERVICES)) \
         $(B)/bin/egov-selftest $(B)/bin/shep-sink $(B)/bin/shep-bench $(B)/bin/shep-probe
 
 .PHONY: all run stop test bench deps clean selftest
@@ -96,6 +102,22 @@ $(B)/bin/enis: $(call obj,services/registries/enis/enis_main.c) $(ENIS_OBJ) $(B)
 	@mkdir -p $(dir $@)
 	@echo "  LD $@"
 	@$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+# bin/NAME from its folder: NAME_main.c plus the folder's classes
+#  (and its schema.sql embedded as NAME_schema_sql when it has one)
+define diagram_service
+$(B)/bin/$(notdir $(1)): $(call obj,$(wildcard $(1)/*.c)) $(if $(wildcard $(1)/schema.sql),$(B)/obj/$(GEN)/$(notdir $(1))_schema.o) $(B)/libegov.a
+	@mkdir -p $$(dir $$@)
+	@echo "  LD $$@"
+	@$$(CC) $$(LDFLAGS) -o $$@ $$^ $$(LDLIBS)
+$(GEN)/$(notdir $(1))_schema.c: $(1)/schema.sql
+	@mkdir -p $(GEN)
+	@deploy/embed.sh $(notdir $(1))_schema_sql $$< > $$@
+endef
+DIAGRAM_CLASS_OBJ := $(foreach d,gateway/regional services/leb services/intake services/portal,\
+    $(call obj,$(filter-out %_main.c,$(wildcard $(d)/*.c))) \
+    $(if $(wildcard $(d)/schema.sql),$(B)/obj/$(GEN)/$(notdir $(d))_schema.o))
+$(foreach d,gateway/regional services/leb services/intake services/portal,$(eval $(call diagram_service,$(d))))
+
 $(B)/bin/egovctl: $(call obj,$(wildcard tools/egovctl/*.c)) $(B)/libegov.a
 	@mkdir -p $(dir $@)
 	@echo "  LD $@"
@@ -112,7 +134,7 @@ $(B)/bin/shep-bench: $(call obj,tests/shep_bench.c) $(B)/libegov.a
 	@mkdir -p $(dir $@)
 	@echo "  LD $@"
 	@$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
-$(B)/bin/egov-selftest: $(call obj,tests/selftest.c) $(SHEP_OBJ) $(GBDFL_OBJ) $(ENIS_OBJ) $(B)/libegov.a
+$(B)/bin/egov-selftest: $(call obj,tests/selftest.c) $(SHEP_OBJ) $(GBDFL_OBJ) $(ENIS_OBJ) $(DIAGRAM_CLASS_OBJ) $(B)/libegov.a
 	@mkdir -p $(dir $@)
 	@echo "  LD $@"
 	@$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(shell pkg-config --libs cmocka 2>/dev/null)
