@@ -766,6 +766,8 @@ s_issue (egov_pki_t *self, const egov_pki_request_t *request, egov_pki_entry_t *
     entry.not_after_ms = request->not_after_ms ? request->not_after_ms
                        : entry.not_before_ms + S_DEFAULT_DAYS * EGOV_PKI_DAY_MS;
     //  ASN.1 times stop at year 9999; keep well inside
+    entry.not_before_ms = entry.not_before_ms / 1000 * 1000;    //  X.509 keeps seconds
+    entry.not_after_ms = entry.not_after_ms / 1000 * 1000;
     if (entry.not_after_ms <= entry.not_before_ms || entry.not_before_ms < 0
     ||  entry.not_after_ms > 253402300799000LL) {
         egov_error_set (error, "INVALID_VALIDITY", "the validity window is empty or out of range");
