@@ -81,6 +81,28 @@ egov_uuid_valid (const char *text)
     return true;
 }
 
+char *
+egov_repo_path (const char *relative, char *out, size_t size)
+{
+    char executable [2048];
+    ssize_t length = readlink ("/proc/self/exe", executable, sizeof (executable) - 1);
+    if (length > 0) {
+        executable [length] = 0;
+        char *slash = strrchr (executable, '/');
+        if (slash) {
+            *slash = 0;
+            char candidate [2300], resolved [PATH_MAX];
+            snprintf (candidate, sizeof (candidate), "%s/../../../%s", executable, relative);
+            if (realpath (candidate, resolved) && strlen (resolved) < size) {
+                snprintf (out, size, "%s", resolved);
+                return out;
+            }
+        }
+    }
+    snprintf (out, size, "%s", relative);
+    return out;
+}
+
 const char *
 egov_env (const char *name, const char *fallback)
 {

@@ -37,6 +37,11 @@ char *egov_uuid_new (void);
 //  True when text is a canonical UUID (36 chars, hex and dashes).
 bool egov_uuid_valid (const char *text);
 
+//  A path inside the repository the running binary was built in (it lives
+//  in build/<kind>/bin), e.g. "regulations"; falls back to the path relative
+//  to the current directory. Returns out.
+char *egov_repo_path (const char *relative, char *out, size_t size);
+
 //  getenv with a default.
 const char *egov_env (const char *name, const char *fallback);
 

@@ -28,6 +28,12 @@ check_output "the notarial registry judges on the simulated date: POA-2026-0001 
     ctl poa POA-2026-0001 --representative 781130306545
 check_output "message log records carry the simulated time" 'sim 2028-01-15' ctl log --participant enis
 
+# Working days count on the providers' calendar: Monday + 5wd ends at the
+# close of the next Monday (the day itself is not counted)
+ctl clock set --force 2027-10-04T10:00 >/dev/null
+check_output "advance 5wd from a Monday morning ends at the close of the next Monday" \
+    'simulated +2027-10-11T18:00:00' ctl clock advance 5wd
+
 # Two processes agree on the clock
 first=$(field simulated_ms); second=$(field simulated_ms)
 gap=$(( second - first ))

@@ -9,6 +9,7 @@
 #include "egovctl.h"
 #include "egovctl_json.h"
 #include "egov_clock.h"
+#include "egov_calendar.h"
 
 #define EGOVCTL_TIMERS_MAX  EGOVCTL_MORE_MAX
 
@@ -97,6 +98,46 @@ s_clock_timers (egovctl_t *self)
     return exit_code;
 }
 
+//  The end of the Nth working day after today on the providers' calendar
+//  (the moment a deadline of N working days counted from now falls due).
+static int
+s_working_days (egovctl_t *self, const char *text, int64_t *target)
+{
+    egov_duration_t duration;
+    if (!egov_duration_parse (text, &duration))
+        return egovctl_fail_code (self, "USAGE", "clock advance wants working days like 15wd", EGOVCTL_USAGE);
+    char directory [2048], path [2200];
+    const char *chosen = getenv ("EGOV_REGULATIONS");
+    if (!chosen)
+        chosen = egov_repo_path ("regulations", directory, sizeof (directory));
+    snprintf (path, sizeof (path), "%s/calendar/kz.json", chosen);
+    egov_error_t error;
+    egov_calendar_t *calendar = egov_calendar_new (path, &error);
+    if (!calendar)
+        return egovctl_fail (self, &error, EGOVCTL_LOCAL_ERROR);
+    //  Today's simulated time, as the gateway has it
+    Egov__Shep__ClockQuery query = EGOV__SHEP__CLOCK_QUERY__INIT;
+    Egov__Shep__Frame frame = EGOV__SHEP__FRAME__INIT;
+    frame.body_case = EGOV__SHEP__FRAME__BODY_CLOCK_QUERY;
+    frame.clock_query = &query;
+    int exit_code = EGOVCTL_OK;
+    Egov__Shep__Frame *answer = egovctl_ask (self, &frame, EGOV__SHEP__FRAME__BODY_CLOCK_STATE, &exit_code);
+    if (answer) {
+        egov_clock_state_t state = { answer->clock_state->base_wall_ms, answer->clock_state->base_sim_ms,
+                                     answer->clock_state->speed, answer->clock_state->version };
+        egov_clock_apply (&state);
+        egov__shep__frame__free_unpacked (answer, NULL);
+        egov_due_t due = { 0 };
+        if (egov_calendar_due (calendar, EGOV_CHANNEL_OFFICE, egov_clock_now_ms (), duration, &due, &error))
+            *target = due.due_ms;
+        else
+            exit_code = egovctl_fail (self, &error, EGOVCTL_ERROR);
+        egov_due_reset (&due);
+    }
+    egov_calendar_destroy (&calendar);
+    return exit_code;
+}
+
 int
 egovctl_clock (egovctl_t *self)
 {
@@ -128,8 +169,15 @@ egovctl_clock (egovctl_t *self)
     }
     else
     if (streq (verb, "advance")) {
+        size_t length = strlen (value);
+        if (length > 2 && streq (value + length - 2, "wd")) {
+            int exit_code = s_working_days (self, value, &set.set_sim_ms);
+            if (exit_code)
+                return exit_code;
+        }
+        else
         if (!egov_clock_parse_duration (value, &set.advance_ms) || set.advance_ms == 0)
-            return egovctl_fail_code (self, "USAGE", "clock advance wants a duration like 90m, 36h, 31d", EGOVCTL_USAGE);
+            return egovctl_fail_code (self, "USAGE", "clock advance wants a duration like 90m, 36h, 31d, 15wd", EGOVCTL_USAGE);
     }
     else
     if (streq (verb, "speed")) {
