@@ -50,7 +50,7 @@ DIAGRAM_SERVICES := $(foreach d,gateway/regional services/leb services/intake se
 
 BINS := $(B)/bin/shep $(B)/bin/gbdfl $(B)/bin/enis $(B)/bin/egovctl \
         $(addprefix $(B)/bin/,$(DIAGRAM_SERVICES)) \
-        $(B)/bin/egov-selftest $(B)/bin/shep-sink $(B)/bin/shep-bench $(B)/bin/shep-probe
+        $(B)/bin/egov-selftest $(B)/bin/shep-sink $(B)/bin/shep-bench $(B)/bin/shep-probe $(B)/bin/cms-bench
 
 .PHONY: all run stop test bench deps clean selftest
 .SECONDARY:
@@ -127,6 +127,10 @@ $(B)/bin/shep-sink: $(call obj,tests/shep_sink.c) $(B)/libegov.a
 	@echo "  LD $@"
 	@$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 $(B)/bin/shep-probe: $(call obj,tests/shep_probe.c) $(B)/libegov.a
+	@mkdir -p $(dir $@)
+	@echo "  LD $@"
+	@$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+$(B)/bin/cms-bench: $(call obj,tests/cms_bench.c) $(B)/libegov.a
 	@mkdir -p $(dir $@)
 	@echo "  LD $@"
 	@$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)

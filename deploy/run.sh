@@ -308,6 +308,12 @@ main() {
     export EGOV_GBDFL_DB=${gbdfl_db:-$EGOV_GBDFL_DB}
     export EGOV_ENIS_DB=${enis_db:-$EGOV_ENIS_DB}
 
+    # The test certification authority and every demo certificate: made on
+    # the first run (a few seconds of RSA key generation), reused after.
+    export EGOV_PKI_DIR=${EGOV_PKI_DIR:-$REPO/var/pki}
+    say "certificates in $EGOV_PKI_DIR"
+    "$BIN/egovctl" pki init >/dev/null || die "cannot set up the test CA in $EGOV_PKI_DIR"
+
     say "starting shep on $EGOV_SHEP_ENDPOINT"
     start_service shep --endpoint "$EGOV_SHEP_ENDPOINT" --db "$EGOV_SHEP_DB"
     # The registries connect once the gateway answers.

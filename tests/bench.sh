@@ -55,6 +55,7 @@ pg=$("$BIN/shep-bench" pg --db "$BENCH_DB" --seconds 3)
 echo "$pg"
 async=$("$BIN/shep-bench" async --count "$ASYNC" --window 1000)
 echo "$async"
+"$BIN/cms-bench" --seconds 2
 
 rate() { sed -n 's/.*= \([0-9]*\)\/s.*/\1/p' <<<"$1" | head -n 1; }
 p99() { sed -n 's/.*p99 \([0-9]*\).*/\1/p' <<<"$1" | head -n 1; }
