@@ -20,6 +20,8 @@
 #include "gbdfl_seed.h"
 #include "gbdfl_server.h"
 #include "enis_server.h"
+#include "regional_store.h"
+#include "regional_server.h"
 
 static bool s_verbose = false;
 
@@ -39,6 +41,8 @@ static void s_gbdfl_population (void **state) { (void) state; gbdfl_population_t
 static void s_gbdfl_seed (void **state) { (void) state; gbdfl_seed_test (s_verbose); }
 static void s_gbdfl_server (void **state) { (void) state; gbdfl_server_test (s_verbose); }
 static void s_enis_server (void **state) { (void) state; enis_server_test (s_verbose); }
+static void s_regional_store (void **state) { (void) state; regional_store_test (s_verbose); }
+static void s_regional_server (void **state) { (void) state; regional_server_test (s_verbose); }
 
 int
 main (int argc, char *argv [])
@@ -61,6 +65,8 @@ main (int argc, char *argv [])
         cmocka_unit_test (s_gbdfl_seed),
         cmocka_unit_test (s_gbdfl_server),
         cmocka_unit_test (s_enis_server),
+        cmocka_unit_test (s_regional_store),
+        cmocka_unit_test (s_regional_server),
     };
     return cmocka_run_group_tests_name ("selftests", tests, NULL, NULL);
 }

@@ -1,0 +1,204 @@
+/*  regional — the regional gateway (ЭҮӨШ, "электрондық үкіметтің" өңірлік
+    шлюзі) of one region: serves the region's route at the central gateway,
+    registers each incoming electronic document and carries messages
+    between the channels and the region's local executive body, until
+    Ctrl-C or SIGTERM.                                                   */
+#include "regional_server.h"
+#include "egov_db.h"
+#include "egov_pki.h"
+
+extern const char *regional_schema_sql;
+
+#define s_TICK_MS       200         //  heartbeats, buffered frames
+#define s_FLUSH_MS      2000        //  outbox retries
+#define s_CONNECT_MS    1000        //  one hello attempt; retried until welcomed
+#define s_DB_WAIT_MS    10000       //  how long to wait for PostgreSQL at start
+
+//  What the reactor handlers need.
+typedef struct {
+    regional_server_t *server;      //  the registrations
+    shep_client_t *client;          //  connection to the gateway
+} s_context_t;
+
+//  Prints usage to stream.
+static void
+s_usage (FILE *stream)
+{
+    fprintf (stream,
+        "usage: regional --route KATO [options]\n"
+        "  --route KATO         the region served, 9 digits (env EGOV_REGIONAL_ROUTE)\n"
+        "  --gateway ENDPOINT   gateway endpoint (env EGOV_GATEWAY, default %s)\n"
+        "  --db CONNINFO        PostgreSQL conninfo (env EGOV_REGIONAL_DB, default \"dbname=regional\")\n"
+        "  --pki DIR            test CA folder for e-signature checks (env EGOV_PKI_DIR,\n"
+        "                       default %s)\n"
+        "  --id PARTICIPANT     participant id at the gateway (default \"regional-KATO\")\n"
+        "  --leb PARTICIPANT    the region's local executive body (default \"leb-KATO\")\n"
+        "  --verbose            log every delivery\n"
+        "  --help               this text\n",
+        SHEP_DEFAULT_ENDPOINT, EGOV_PKI_DEFAULT_DIR);
+}
+
+//  True when text is a participant id the gateway accepts.
+static bool
+s_participant_valid (const char *text)
+{
+    size_t length = strlen (text);
+    return length > 0 && length <= 64
+        && strspn (text, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._:@-") == length;
+}
+
+//  The gateway socket is readable: handle everything that is there.
+static int
+s_on_gateway (zloop_t *loop, zsock_t *socket, void *argument)
+{
+    (void) loop;
+    (void) socket;
+    s_context_t *context = (s_context_t *) argument;
+    regional_server_drain (context->server, context->client);
+    return 0;
+}
+
+//  Heartbeats, and frames a blocking submission left in the client's backlog.
+static int
+s_on_tick (zloop_t *loop, int timer_id, void *argument)
+{
+    (void) loop;
+    (void) timer_id;
+    s_context_t *context = (s_context_t *) argument;
+    shep_client_tick (context->client);
+    if (shep_client_pending (context->client))
+        regional_server_drain (context->server, context->client);
+    return 0;
+}
+
+//  Outbox rows the gateway did not take yet (a leb that never connected).
+static int
+s_on_flush (zloop_t *loop, int timer_id, void *argument)
+{
+    (void) loop;
+    (void) timer_id;
+    s_context_t *context = (s_context_t *) argument;
+    regional_server_flush (context->server, context->client);
+    return 0;
+}
+
+int
+main (int argc, char *argv [])
+{
+    const char *gateway = egov_env ("EGOV_GATEWAY", SHEP_DEFAULT_ENDPOINT);
+    const char *conninfo = egov_env ("EGOV_REGIONAL_DB", "dbname=regional");
+    const char *route = egov_env ("EGOV_REGIONAL_ROUTE", "");
+    const char *pki_dir = egov_env ("EGOV_PKI_DIR", EGOV_PKI_DEFAULT_DIR);
+    const char *participant = NULL;
+    const char *leb = NULL;
+    bool verbose = false;
+    for (int index = 1; index < argc; index++) {
+        const char *flag = argv [index];
+        bool takes_value = streq (flag, "--gateway") || streq (flag, "--db")
+                        || streq (flag, "--route") || streq (flag, "--pki")
+                        || streq (flag, "--id") || streq (flag, "--leb");
+        if (streq (flag, "--help") || streq (flag, "-h")) {
+            s_usage (stdout);
+            return 0;
+        }
+        else
+        if (streq (flag, "--verbose") || streq (flag, "-v"))
+            verbose = true;
+        else
+        if (takes_value && index + 1 >= argc) {
+            fprintf (stderr, "regional: %s needs a value\n", flag);
+            return 2;
+        }
+        else
+        if (streq (flag, "--gateway"))
+            gateway = argv [++index];
+        else
+        if (streq (flag, "--db"))
+            conninfo = argv [++index];
+        else
+        if (streq (flag, "--route"))
+            route = argv [++index];
+        else
+        if (streq (flag, "--pki"))
+            pki_dir = argv [++index];
+        else
+        if (streq (flag, "--id"))
+            participant = argv [++index];
+        else
+        if (streq (flag, "--leb"))
+            leb = argv [++index];
+        else {
+            fprintf (stderr, "regional: unknown option '%s'\n", flag);
+            s_usage (stderr);
+            return 2;
+        }
+    }
+    if (strlen (route) != 9 || strspn (route, "0123456789") != 9) {
+        fprintf (stderr, "regional: --route wants the region's KATO code, 9 digits, not '%s'\n", route);
+        return 2;
+    }
+    char default_id [32], default_leb [32];
+    snprintf (default_id, sizeof (default_id), "regional-%s", route);
+    snprintf (default_leb, sizeof (default_leb), "leb-%s", route);
+    participant = participant ? participant : default_id;
+    leb = leb ? leb : default_leb;
+    if (!*gateway || !s_participant_valid (participant) || !s_participant_valid (leb)) {
+        fprintf (stderr, "regional: the gateway endpoint must be set; participant ids are"
+                 " 1-64 of A-Za-z0-9._:@-\n");
+        return 2;
+    }
+
+    zsys_init ();
+    egov_error_t error;
+    egov_cms_verifier_t *verifier = egov_cms_verifier_new (pki_dir, &error);
+    if (!verifier) {
+        fprintf (stderr, "regional: cannot check e-signatures: %s %s (egovctl pki init makes"
+                 " the test CA)\n", error.code, error.message);
+        return 1;
+    }
+    PGconn *conn = egov_db_connect (conninfo, s_DB_WAIT_MS);
+    if (!conn || !egov_db_exec_script (conn, regional_schema_sql, "regional schema")) {
+        fprintf (stderr, "regional: cannot set up the database (%s)\n", conninfo);
+        if (conn)
+            PQfinish (conn);
+        egov_cms_verifier_destroy (&verifier);
+        return 1;
+    }
+
+    regional_server_t *server = regional_server_new (route, conn, verifier);
+    regional_server_set_id (server, participant);
+    regional_server_set_leb (server, leb);
+    regional_server_set_verbose (server, verbose);
+    shep_client_t *client = shep_client_new (gateway, participant);
+    shep_client_serve_route (client, route);
+    shep_client_set_receive_async (client, true);
+    bool waiting_logged = false;
+    while (!zsys_interrupted && shep_client_connect (client, s_CONNECT_MS) != 0)
+        if (!waiting_logged) {
+            zsys_info ("regional: waiting for the gateway at %s", gateway);
+            waiting_logged = true;
+        }
+    if (!zsys_interrupted) {
+        printf ("regional: %s ready for route %s, leb %s, gateway %s\n",
+                participant, route, leb, gateway);
+        fflush (stdout);
+        s_context_t context = { server, client };
+        zloop_t *loop = zloop_new ();
+        assert (loop);
+        zloop_reader (loop, shep_client_sock (client), s_on_gateway, &context);
+        zloop_timer (loop, s_TICK_MS, 0, s_on_tick, &context);
+        zloop_timer (loop, s_FLUSH_MS, 0, s_on_flush, &context);
+        //  What a previous run committed but could not hand over goes first
+        regional_server_flush (server, client);
+        regional_server_drain (server, client);
+        zloop_start (loop);
+        zloop_destroy (&loop);
+        zsys_info ("regional: stopping after %" PRIu64 " deliveries applied, %" PRIu64 " rejected",
+                   regional_server_applied (server), regional_server_rejected (server));
+    }
+    shep_client_destroy (&client);
+    regional_server_destroy (&server);
+    PQfinish (conn);
+    egov_cms_verifier_destroy (&verifier);
+    return 0;
+}

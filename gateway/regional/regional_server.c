@@ -1,0 +1,1094 @@
+/*  regional_server — the regional gateway of one region (ЭҮӨШ).  */
+#include "regional_server.h"
+#include "regional_store.h"
+#include "egov_clock.h"
+#include "egov_iin.h"
+#include "egov_db.h"
+#include "egov_pki.h"
+
+extern const char *regional_schema_sql;
+
+#define s_MAX_CORRELATION   128     //  longest correlation id we keep
+#define s_MAX_ID            64      //  application id, service code
+#define s_FLUSH_BATCH       256     //  outbox rows read per flush
+#define s_SUBMIT_TIMEOUT_MS 3000    //  one submission's wait for the gateway's receipt
+
+//  The deliveries we handle, by service id.
+typedef enum {
+    S_SUBMIT,                       //  channel -> us: register, answer, hand to the leb
+    S_STATUS,                       //  leb -> us -> channel
+    S_RESULT,                       //  leb -> us -> channel
+    S_RETURN,                       //  channel -> us -> leb
+    S_RECALL                        //  channel -> us -> leb
+} s_kind_t;
+
+static const struct {
+    const char *service;            //  envelope service id
+    s_kind_t kind;
+    const ProtobufCMessageDescriptor *descriptor;   //  the payload it carries
+} s_kinds [] = {
+    { REGIONAL_SERVICE_SUBMIT, S_SUBMIT, &egov__applications__application__descriptor },
+    { REGIONAL_SERVICE_STATUS, S_STATUS, &egov__applications__status_notice__descriptor },
+    { REGIONAL_SERVICE_RESULT, S_RESULT, &egov__applications__result__descriptor },
+    { REGIONAL_SERVICE_RETURN, S_RETURN, &egov__applications__result_movement__descriptor },
+    { REGIONAL_SERVICE_RECALL, S_RECALL, &egov__applications__result_movement__descriptor },
+};
+#define s_KIND_COUNT (sizeof (s_kinds) / sizeof (s_kinds [0]))
+
+struct _regional_server_t {
+    char *route;                    //  the region's KATO code, our route id
+    char *leb_id;                   //  the region's local executive body
+    char *participant_id;           //  ourselves, the actor of our notices
+    regional_store_t *store;        //  the journal; NULL without a database
+    egov_cms_verifier_t *verifier;  //  e-signature checks, not owned
+    zhashx_t *complaints;           //  recipient -> last submission error logged
+    uint64_t applied;               //  deliveries applied (duplicates included)
+    uint64_t rejected;              //  deliveries rejected
+    bool verbose;                   //  log every delivery
+};
+
+//  Replaces a heap string.
+static void
+s_set (char **field, const char *value)
+{
+    free (*field);
+    *field = strdup (value);
+    assert (*field);
+}
+
+regional_server_t *
+regional_server_new (const char *route, PGconn *conn, egov_cms_verifier_t *verifier)
+{
+    assert (route && *route && verifier);
+    regional_server_t *self = calloc (1, sizeof (regional_server_t));
+    assert (self);
+    s_set (&self->route, route);
+    char name [96];
+    snprintf (name, sizeof (name), "leb-%s", route);
+    s_set (&self->leb_id, name);
+    snprintf (name, sizeof (name), "regional-%s", route);
+    s_set (&self->participant_id, name);
+    if (conn)
+        self->store = regional_store_new (conn, route);
+    self->verifier = verifier;
+    self->complaints = zhashx_new ();
+    assert (self->complaints);
+    zhashx_set_destructor (self->complaints, (zhashx_destructor_fn *) zstr_free);
+    zhashx_set_duplicator (self->complaints, (zhashx_duplicator_fn *) strdup);
+    return self;
+}
+
+void
+regional_server_destroy (regional_server_t **self_p)
+{
+    assert (self_p);
+    regional_server_t *self = *self_p;
+    if (self) {
+        regional_store_destroy (&self->store);
+        zhashx_destroy (&self->complaints);
+        free (self->route);
+        free (self->leb_id);
+        free (self->participant_id);
+        free (self);
+        *self_p = NULL;
+    }
+}
+
+void
+regional_server_set_leb (regional_server_t *self, const char *leb_id)
+{
+    assert (self && leb_id && *leb_id);
+    s_set (&self->leb_id, leb_id);
+}
+
+void
+regional_server_set_id (regional_server_t *self, const char *participant_id)
+{
+    assert (self && participant_id && *participant_id);
+    s_set (&self->participant_id, participant_id);
+}
+
+void
+regional_server_set_verbose (regional_server_t *self, bool verbose)
+{
+    assert (self);
+    self->verbose = verbose;
+}
+
+const char *
+regional_server_route (regional_server_t *self)
+{
+    assert (self);
+    return self->route;
+}
+
+const char *
+regional_server_leb (regional_server_t *self)
+{
+    assert (self);
+    return self->leb_id;
+}
+
+uint64_t
+regional_server_applied (regional_server_t *self)
+{
+    assert (self);
+    return self->applied;
+}
+
+uint64_t
+regional_server_rejected (regional_server_t *self)
+{
+    assert (self);
+    return self->rejected;
+}
+
+void
+regional_registration_number (const char *route, int year, int64_t sequence,
+                              char *buffer, size_t size)
+{
+    assert (route && buffer && size);
+    snprintf (buffer, size, "%s-%04d-%06" PRId64, route, year, sequence);
+}
+
+//  Refuses the judgement with a code and a printf-style reason.
+static void
+s_refuse (regional_judgement_t *judgement, const char *code, const char *format, ...)
+    __attribute__ ((format (printf, 3, 4)));
+static void
+s_refuse (regional_judgement_t *judgement, const char *code, const char *format, ...)
+{
+    judgement->accepted = false;
+    snprintf (judgement->refusal_code, sizeof (judgement->refusal_code), "%s", code);
+    va_list arguments;
+    va_start (arguments, format);
+    vsnprintf (judgement->refusal, sizeof (judgement->refusal), format, arguments);
+    va_end (arguments);
+}
+
+//  True when text is 1..limit bytes long.
+static bool
+s_sized (const char *text, size_t limit)
+{
+    size_t length = text ? strnlen (text, limit + 1) : 0;
+    return length > 0 && length <= limit;
+}
+
+void
+regional_server_judge (regional_server_t *self, const Egov__Applications__Application *application,
+                       int64_t at_ms, regional_judgement_t *judgement)
+{
+    assert (self && application && judgement);
+    memset (judgement, 0, sizeof (*judgement));
+    snprintf (judgement->signature_outcome, sizeof (judgement->signature_outcome), "NOT_CHECKED");
+    egov_error_t error;
+    if (!s_sized (application->application_id, s_MAX_ID))
+        s_refuse (judgement, "INVALID_APPLICATION", "application_id must be 1-%d characters", s_MAX_ID);
+    else
+    if (!s_sized (application->service, s_MAX_ID))
+        s_refuse (judgement, "INVALID_APPLICATION", "service must be 1-%d characters", s_MAX_ID);
+    else
+    if (!streq (application->region, self->route))
+        s_refuse (judgement, "WRONG_REGION", "the application is for region '%.32s';"
+                  " this regional gateway serves %s", application->region, self->route);
+    else
+    if (!egov_iin_valid (application->applicant_iin, &error))
+        s_refuse (judgement, "INVALID_APPLICATION", "applicant %s", error.message);
+    else
+    if (!egov_iin_valid (application->signer_iin, &error))
+        s_refuse (judgement, "INVALID_APPLICATION", "signer %s", error.message);
+    else
+    if (application->document.len == 0)
+        s_refuse (judgement, "INVALID_APPLICATION", "there is no signed document");
+    else
+    if (application->signature.len == 0) {
+        snprintf (judgement->signature_outcome, sizeof (judgement->signature_outcome), "MALFORMED");
+        s_refuse (judgement, "MALFORMED", "the document carries no signature");
+    }
+    if (*judgement->refusal_code)
+        return;
+
+    //  The signer's certificate must be valid now, on the simulation clock:
+    //  a document registered today is registered with today's trust
+    egov_cms_result_t result;
+    egov_cms_outcome_t outcome = egov_cms_verify (self->verifier,
+        application->signature.data, application->signature.len,
+        application->document.data, application->document.len,
+        at_ms, application->signer_iin, &result);
+    snprintf (judgement->signature_outcome, sizeof (judgement->signature_outcome), "%s",
+              egov_cms_outcome_name (outcome));
+    if (*result.name || *result.iin)
+        snprintf (judgement->signer, sizeof (judgement->signer), "%s (IIN %s)",
+                  *result.name ? result.name : "?", *result.iin ? result.iin : "-");
+    snprintf (judgement->signer_iin, sizeof (judgement->signer_iin), "%s", result.iin);
+    if (outcome != EGOV_CMS_OK)
+        s_refuse (judgement, egov_cms_outcome_name (outcome), "%s", result.detail);
+    else
+        judgement->accepted = true;
+}
+
+//  An envelope from us for this application: route, correlation, recipient.
+static Egov__Envelope *
+s_envelope_new (regional_server_t *self, const char *service, Egov__MessageType type,
+                const char *correlation_id, const char *recipient)
+{
+    Egov__Envelope *envelope = egov_envelope_new (service, type);
+    egov_string_set (&envelope->correlation_id, correlation_id);
+    egov_string_set (&envelope->recipient_id, recipient);
+    egov_string_set (&envelope->route_id, self->route);
+    return envelope;
+}
+
+//  The notice of Process 7's outcome to the channel.
+static Egov__Envelope *
+s_notice_new (regional_server_t *self, const regional_record_t *record)
+{
+    bool registered = streq (record->status, "REGISTERED");
+    char note [400];
+    if (registered)
+        snprintf (note, sizeof (note), "registered; signed by %s", record->signer);
+    else
+        snprintf (note, sizeof (note), "%s: %s", record->refusal_code, record->refusal);
+    Egov__Applications__StatusNotice notice = EGOV__APPLICATIONS__STATUS_NOTICE__INIT;
+    notice.application_id = (char *) record->application_id;
+    notice.status = registered ? EGOV__APPLICATIONS__STATUS__REGISTERED
+                               : EGOV__APPLICATIONS__STATUS__REFUSED;
+    notice.step = "registration of the electronic document in the regional gateway";
+    notice.role = "";
+    notice.actor = self->participant_id;
+    notice.note = note;
+    notice.at = record->registered_at;
+    notice.registration_number = (char *) record->registration_number;
+    Egov__Envelope *envelope = s_envelope_new (self, REGIONAL_SERVICE_STATUS,
+        EGOV__MESSAGE_TYPE__NOTIFICATION, record->correlation_id, record->sender_id);
+    egov_envelope_set_payload (envelope, &notice.base);
+    return envelope;
+}
+
+//  The registered application handed to the leb.
+static Egov__Envelope *
+s_registered_new (regional_server_t *self, const regional_record_t *record,
+                  const Egov__Applications__Application *application)
+{
+    Egov__Applications__Registration registration = EGOV__APPLICATIONS__REGISTRATION__INIT;
+    registration.registration_number = (char *) record->registration_number;
+    registration.registered_at = record->registered_at;
+    registration.registered_wall = record->registered_wall;
+    registration.signature_outcome = (char *) record->signature_outcome;
+    registration.signer = (char *) record->signer;
+    Egov__Applications__RegisteredApplication handed = EGOV__APPLICATIONS__REGISTERED_APPLICATION__INIT;
+    handed.registration = &registration;
+    handed.application = (Egov__Applications__Application *) application;
+    Egov__Envelope *envelope = s_envelope_new (self, REGIONAL_SERVICE_REGISTERED,
+        EGOV__MESSAGE_TYPE__REQUEST, record->correlation_id, self->leb_id);
+    egov_envelope_set_payload (envelope, &handed.base);
+    return envelope;
+}
+
+//  The incoming message passed on as it came: same service, payload and
+//  session, a fresh message id, naming the message it came from.
+static Egov__Envelope *
+s_forward_new (regional_server_t *self, const Egov__Envelope *incoming,
+               const char *correlation_id, const char *recipient, Egov__MessageType type)
+{
+    Egov__Envelope *envelope = s_envelope_new (self, incoming->service_id, type,
+                                               correlation_id, recipient);
+    egov_string_set (&envelope->session_id, incoming->session_id);
+    egov_string_set (&envelope->payload_type, incoming->payload_type);
+    if (incoming->payload.len) {
+        envelope->payload.data = malloc (incoming->payload.len);
+        assert (envelope->payload.data);
+        memcpy (envelope->payload.data, incoming->payload.data, incoming->payload.len);
+        envelope->payload.len = incoming->payload.len;
+    }
+    egov_envelope_add_property (envelope, "forwarded_from", incoming->message_id);
+    return envelope;
+}
+
+//  Writes envelope to the outbox and frees it; false on a store failure.
+static bool
+s_queue (regional_server_t *self, const char *cause_id, Egov__Envelope **envelope_p)
+{
+    bool ok = regional_store_outbox_add (self->store, cause_id, *envelope_p);
+    egov__envelope__free_unpacked (*envelope_p, NULL);
+    *envelope_p = NULL;
+    return ok;
+}
+
+//  Process 7 inside the open transaction: judge, register, answer the
+//  channel and, when registered, hand the document to the leb.
+static regional_verdict_t
+s_submit (regional_server_t *self, const Egov__Envelope *incoming, const char *correlation_id,
+          const Egov__Applications__Application *application, egov_error_t *reason)
+{
+    regional_record_t record;
+    int found = regional_store_find (self->store, correlation_id, &record);
+    if (found < 0) {
+        egov_error_set (reason, "STORE_FAILED", "the registration journal cannot be read");
+        return REGIONAL_RETRY;
+    }
+    if (found) {
+        egov_error_set (reason, "DUPLICATE_APPLICATION",
+                        "correlation id %.128s was %s from message %.64s",
+                        correlation_id, streq (record.status, "REGISTERED")
+                        ? "registered already" : "refused already", record.message_id);
+        return REGIONAL_REJECT;
+    }
+    memset (&record, 0, sizeof (record));
+    record.registered_at = egov_clock_now_ms ();
+    record.registered_wall = egov_now_ms ();
+    regional_judgement_t judgement;
+    regional_server_judge (self, application, record.registered_at, &judgement);
+    snprintf (record.correlation_id, sizeof (record.correlation_id), "%s", correlation_id);
+    snprintf (record.application_id, sizeof (record.application_id), "%s", application->application_id);
+    snprintf (record.service, sizeof (record.service), "%s", application->service);
+    snprintf (record.applicant_iin, sizeof (record.applicant_iin), "%s", application->applicant_iin);
+    snprintf (record.sender_id, sizeof (record.sender_id), "%s", incoming->sender_id);
+    snprintf (record.message_id, sizeof (record.message_id), "%s", incoming->message_id);
+    snprintf (record.signature_outcome, sizeof (record.signature_outcome), "%s",
+              judgement.signature_outcome);
+    snprintf (record.signer, sizeof (record.signer), "%s", judgement.signer);
+    snprintf (record.signer_iin, sizeof (record.signer_iin), "%s", judgement.signer_iin);
+    snprintf (record.refusal_code, sizeof (record.refusal_code), "%s", judgement.refusal_code);
+    snprintf (record.refusal, sizeof (record.refusal), "%s", judgement.refusal);
+    snprintf (record.status, sizeof (record.status), "%s",
+              judgement.accepted ? "REGISTERED" : "REFUSED");
+    if (judgement.accepted) {
+        //  Numbers run per simulated year, the year of Almaty time
+        char moment [40];
+        egov_clock_format (record.registered_at, moment, sizeof (moment));
+        int year = atoi (moment);
+        int64_t sequence = regional_store_next_sequence (self->store, year);
+        if (sequence < 1) {
+            egov_error_set (reason, "STORE_FAILED", "no registration number could be drawn");
+            return REGIONAL_RETRY;
+        }
+        regional_registration_number (self->route, year, sequence, record.registration_number,
+                                      sizeof (record.registration_number));
+    }
+    Egov__Envelope *notice = s_notice_new (self, &record);
+    Egov__Envelope *handed = judgement.accepted ? s_registered_new (self, &record, application) : NULL;
+    bool stored = regional_store_register (self->store, &record)
+               && s_queue (self, incoming->message_id, &notice)
+               && (!handed || s_queue (self, incoming->message_id, &handed))
+               && regional_store_settle (self->store, incoming->message_id, record.status);
+    if (notice)
+        egov__envelope__free_unpacked (notice, NULL);
+    if (handed)
+        egov__envelope__free_unpacked (handed, NULL);
+    if (!stored) {
+        egov_error_set (reason, "STORE_FAILED", "the registration could not be written");
+        return REGIONAL_RETRY;
+    }
+    //  One line per registration: the journal's story in the log too
+    zsys_info ("regional: %s %s from %s: %s%s%s", record.application_id, record.status,
+               record.sender_id, judgement.accepted ? record.registration_number
+                                                    : record.refusal_code,
+               judgement.accepted ? ", signed by " : ": ",
+               judgement.accepted ? record.signer : record.refusal);
+    return REGIONAL_ACK;
+}
+
+//  The application id a status, result or movement names.
+static const char *
+s_named_application (s_kind_t kind, const ProtobufCMessage *payload)
+{
+    switch (kind) {
+        case S_STATUS:
+            return ((const Egov__Applications__StatusNotice *) payload)->application_id;
+        case S_RESULT:
+            return ((const Egov__Applications__Result *) payload)->application_id;
+        case S_RETURN:
+        case S_RECALL:
+            return ((const Egov__Applications__ResultMovement *) payload)->application_id;
+        default:
+            return "";
+    }
+}
+
+//  A status, result, return or recall inside the open transaction: passed
+//  on to the other side of the recorded application.
+static regional_verdict_t
+s_pass_on (regional_server_t *self, s_kind_t kind, const Egov__Envelope *incoming,
+           const char *correlation_id, const ProtobufCMessage *payload, egov_error_t *reason)
+{
+    regional_record_t record;
+    int found = regional_store_find (self->store, correlation_id, &record);
+    if (found < 0) {
+        egov_error_set (reason, "STORE_FAILED", "the registration journal cannot be read");
+        return REGIONAL_RETRY;
+    }
+    if (!found) {
+        egov_error_set (reason, "UNKNOWN_APPLICATION",
+                        "no application was registered under correlation id %.128s", correlation_id);
+        return REGIONAL_REJECT;
+    }
+    const char *named = s_named_application (kind, payload);
+    if (*named && !streq (named, record.application_id)) {
+        egov_error_set (reason, "UNKNOWN_APPLICATION", "correlation id %.128s belongs to"
+                        " application %s, not %.64s", correlation_id, record.application_id, named);
+        return REGIONAL_REJECT;
+    }
+    bool from_leb = kind == S_STATUS || kind == S_RESULT;
+    const char *expected = from_leb ? self->leb_id : record.sender_id;
+    if (!streq (incoming->sender_id, expected)) {
+        egov_error_set (reason, "UNEXPECTED_SENDER", "%s of application %s comes from %s only,"
+                        " not %.64s", incoming->service_id, record.application_id, expected,
+                        incoming->sender_id);
+        return REGIONAL_REJECT;
+    }
+    if (!streq (record.status, "REGISTERED")) {
+        egov_error_set (reason, "NOT_REGISTERED", "application %s was refused registration (%s);"
+                        " the local executive body never had it", record.application_id,
+                        record.refusal_code);
+        return REGIONAL_REJECT;
+    }
+    Egov__MessageType type = kind == S_STATUS ? EGOV__MESSAGE_TYPE__NOTIFICATION
+                           : kind == S_RESULT ? EGOV__MESSAGE_TYPE__RESPONSE
+                           : EGOV__MESSAGE_TYPE__REQUEST;
+    Egov__Envelope *forward = s_forward_new (self, incoming, correlation_id,
+                                             from_leb ? record.sender_id : self->leb_id, type);
+    bool stored = s_queue (self, incoming->message_id, &forward);
+    if (stored && kind == S_STATUS) {
+        const Egov__Applications__StatusNotice *notice = (const Egov__Applications__StatusNotice *) payload;
+        const ProtobufCEnumValue *value = protobuf_c_enum_descriptor_get_value (
+            &egov__applications__status__descriptor, notice->status);
+        stored = regional_store_note_status (self->store, correlation_id,
+                                             value ? value->name : "UNKNOWN", notice->at);
+    }
+    if (stored && kind == S_RESULT) {
+        const Egov__Applications__Result *result = (const Egov__Applications__Result *) payload;
+        stored = regional_store_note_result (self->store, correlation_id, result->approved,
+                                             result->decided_at);
+    }
+    stored = stored && regional_store_settle (self->store, incoming->message_id, "FORWARDED");
+    if (!stored) {
+        egov_error_set (reason, "STORE_FAILED", "the forwarding could not be written");
+        return REGIONAL_RETRY;
+    }
+    if (self->verbose)
+        zsys_info ("regional: %s of %s from %s passed to %s", incoming->service_id,
+                   record.application_id, incoming->sender_id,
+                   from_leb ? record.sender_id : self->leb_id);
+    return REGIONAL_ACK;
+}
+
+regional_verdict_t
+regional_server_deliver (regional_server_t *self, const Egov__Envelope *envelope,
+                         egov_error_t *reason)
+{
+    assert (self && envelope);
+    egov_error_t ignored;
+    if (!reason)
+        reason = &ignored;
+    memset (reason, 0, sizeof (*reason));
+    size_t index;
+    for (index = 0; index < s_KIND_COUNT; index++)
+        if (envelope->service_id && streq (envelope->service_id, s_kinds [index].service))
+            break;
+    if (index == s_KIND_COUNT) {
+        egov_error_set (reason, "UNSUPPORTED_SERVICE", "a regional gateway does not handle '%.64s'",
+                        envelope->service_id ? envelope->service_id : "");
+        return REGIONAL_REJECT;
+    }
+    s_kind_t kind = s_kinds [index].kind;
+    const ProtobufCMessageDescriptor *descriptor = s_kinds [index].descriptor;
+    const char *correlation_id = envelope->correlation_id && *envelope->correlation_id
+                               ? envelope->correlation_id : envelope->message_id;
+    if (!s_sized (correlation_id, s_MAX_CORRELATION)) {
+        egov_error_set (reason, "MALFORMED_ENVELOPE", "the correlation id is longer than %d",
+                        s_MAX_CORRELATION);
+        return REGIONAL_REJECT;
+    }
+    if (!envelope->payload_type || !streq (envelope->payload_type, descriptor->name)) {
+        egov_error_set (reason, "MALFORMED_PAYLOAD", "%s carries %s, not '%.64s'",
+                        envelope->service_id, descriptor->name,
+                        envelope->payload_type ? envelope->payload_type : "");
+        return REGIONAL_REJECT;
+    }
+    ProtobufCMessage *payload = egov_envelope_payload (envelope, descriptor);
+    if (!payload) {
+        egov_error_set (reason, "MALFORMED_PAYLOAD", "the %s payload does not decode (%zu bytes)",
+                        descriptor->name, envelope->payload.len);
+        return REGIONAL_REJECT;
+    }
+    regional_verdict_t verdict = REGIONAL_RETRY;
+    if (!self->store)
+        egov_error_set (reason, "STORE_UNAVAILABLE", "this regional gateway has no database");
+    else
+    if (!regional_store_begin (self->store))
+        egov_error_set (reason, "STORE_FAILED", "the database cannot start a transaction");
+    else {
+        int claimed = regional_store_claim (self->store, envelope, correlation_id);
+        if (claimed < 0)
+            egov_error_set (reason, "STORE_FAILED", "the inbox cannot be written");
+        else
+        if (claimed == 0)
+            verdict = REGIONAL_ACK;     //  applied before; its outbox is flushed anyway
+        else
+        if (kind == S_SUBMIT)
+            verdict = s_submit (self, envelope, correlation_id,
+                                (Egov__Applications__Application *) payload, reason);
+        else
+            verdict = s_pass_on (self, kind, envelope, correlation_id, payload, reason);
+        //  A rejection leaves no trace: the same delivery is judged alike again
+        if (verdict == REGIONAL_ACK && claimed == 1) {
+            if (!regional_store_commit (self->store)) {
+                egov_error_set (reason, "STORE_FAILED", "the transaction did not commit");
+                verdict = REGIONAL_RETRY;
+            }
+        }
+        else
+            regional_store_rollback (self->store);
+    }
+    protobuf_c_message_free_unpacked (payload, NULL);
+    return verdict;
+}
+
+size_t
+regional_server_flush (regional_server_t *self, shep_client_t *client)
+{
+    assert (self && client);
+    if (!self->store)
+        return 0;
+    zlistx_t *pending = regional_store_pending (self->store, s_FLUSH_BATCH);
+    if (!pending)
+        return 0;
+    //  A recipient the gateway refused keeps its order: its later rows wait too
+    zhashx_t *held = zhashx_new ();
+    assert (held);
+    size_t confirmed = 0;
+    for (regional_pending_t *row = zlistx_first (pending); row; row = zlistx_next (pending)) {
+        if (zhashx_lookup (held, row->recipient_id))
+            continue;
+        egov_error_t error = { { 0 } };
+        Egov__DeliveryStatus status;
+        if (shep_client_submit (client, row->envelope, 0, s_SUBMIT_TIMEOUT_MS, &status, &error) == 0) {
+            if (!regional_store_submitted (self->store, row->id))
+                break;              //  submitted again later: the gateway dedupes by message id
+            confirmed++;
+            zhashx_delete (self->complaints, row->recipient_id);
+            continue;
+        }
+        if (streq (error.code, "GATEWAY_UNREACHABLE")) {
+            zsys_warning ("regional: the gateway does not confirm; %zu messages wait",
+                          zlistx_size (pending) - confirmed);
+            break;
+        }
+        //  Logged once per recipient and cause, retried at every flush
+        const char *told = zhashx_lookup (self->complaints, row->recipient_id);
+        if (!told || !streq (told, error.code)) {
+            zsys_warning ("regional: %s for %s not accepted by the gateway: %s %s; kept for"
+                          " retry", row->envelope->service_id, row->recipient_id, error.code,
+                          error.message);
+            zhashx_update (self->complaints, row->recipient_id, error.code);
+        }
+        zhashx_insert (held, row->recipient_id, (void *) 1);
+    }
+    zhashx_destroy (&held);
+    zlistx_destroy (&pending);
+    return confirmed;
+}
+
+void
+regional_server_on_frame (regional_server_t *self, shep_client_t *client,
+                          const Egov__Shep__Frame *frame)
+{
+    assert (self && client && frame);
+    switch (frame->body_case) {
+        case EGOV__SHEP__FRAME__BODY_DELIVER: {
+            const Egov__Envelope *envelope = frame->deliver->envelope;
+            if (!envelope || !s_sized (envelope->message_id, 128)) {
+                zsys_warning ("regional: dropped a delivery without a usable message id");
+                break;
+            }
+            egov_error_t reason;
+            regional_verdict_t verdict = regional_server_deliver (self, envelope, &reason);
+            if (verdict == REGIONAL_ACK) {
+                self->applied++;
+                shep_client_ack (client, envelope->message_id, NULL, NULL);
+                regional_server_flush (self, client);
+            }
+            else
+            if (verdict == REGIONAL_REJECT) {
+                self->rejected++;
+                zsys_warning ("regional: rejected %s (%s from %s): %s %s", envelope->message_id,
+                              envelope->service_id, envelope->sender_id, reason.code,
+                              reason.message);
+                shep_client_ack (client, envelope->message_id, reason.code, reason.message);
+            }
+            else
+                zsys_error ("regional: %s left for redelivery: %s %s", envelope->message_id,
+                            reason.code, reason.message);
+            break;
+        }
+        case EGOV__SHEP__FRAME__BODY_SYNC_REQUEST: {
+            const Egov__Envelope *request = frame->sync_request->envelope;
+            if (request && s_sized (request->message_id, 128))
+                shep_client_refuse (client, request->message_id, "UNSUPPORTED_SERVICE",
+                                    "a regional gateway takes async messages only");
+            break;
+        }
+        case EGOV__SHEP__FRAME__BODY_ERROR:
+            zsys_warning ("regional: gateway error %s: %s",
+                          frame->error->error ? frame->error->error->code : "?",
+                          frame->error->error ? frame->error->error->message : "");
+            break;
+        default:
+            break;
+    }
+}
+
+size_t
+regional_server_drain (regional_server_t *self, shep_client_t *client)
+{
+    assert (self && client);
+    size_t handled = 0;
+    Egov__Shep__Frame *frame;
+    while ((frame = shep_client_recv (client, 0))) {
+        regional_server_on_frame (self, client, frame);
+        egov__shep__frame__free_unpacked (frame, NULL);
+        //  Keep the heartbeat going through a long backlog
+        if (++handled % 256 == 0)
+            shep_client_tick (client);
+    }
+    return handled;
+}
+
+//  ---------------------------------------------------------------------
+//  Selftest
+
+//  Signs document with the key of a demo certificate (test helper).
+static void
+s_test_sign (const char *pki_dir, const char *label, const char *document,
+             ProtobufCBinaryData *signature)
+{
+    char key [PATH_MAX], cert [PATH_MAX];
+    snprintf (key, sizeof (key), "%s/keys/%s.key", pki_dir, label);
+    snprintf (cert, sizeof (cert), "%s/certs/%s.pem", pki_dir, label);
+    egov_error_t error;
+    egov_cms_signer_t *signer = egov_cms_signer_new (key, cert, &error);
+    assert (signer);
+    assert (egov_cms_sign (signer, document, strlen (document), true, 0,
+                           &signature->data, &signature->len, &error) == 0);
+    egov_cms_signer_destroy (&signer);
+}
+
+//  A heap application for the externat permit in Almaty, signed by the
+//  demo certificate label whose holder has signer_iin (test helper).
+static Egov__Applications__Application *
+s_test_application (const char *pki_dir, const char *label, const char *signer_iin,
+                    const char *application_id)
+{
+    Egov__Applications__Application *application = malloc (sizeof (*application));
+    assert (application);
+    egov__applications__application__init (application);
+    application->application_id = strdup (application_id);
+    application->service = strdup ("externat-permit");
+    application->region = strdup ("750000000");
+    application->channel = EGOV__APPLICATIONS__CHANNEL__STATE_CORPORATION;
+    application->applicant_iin = strdup ("850314301234");
+    application->applicant_name = strdup ("Асқаров Ерлан Серікұлы");
+    application->signer_iin = strdup (signer_iin);
+    application->receipt_number = strdup ("SC-2026-000001");
+    const char *document = "{\"service\":\"externat-permit\",\"applicant_iin\":\"850314301234\"}";
+    application->document.data = (uint8_t *) strdup (document);
+    application->document.len = strlen (document);
+    s_test_sign (pki_dir, label, document, &application->signature);
+    return application;
+}
+
+//  A delivered envelope as the gateway hands it over (test helper).
+static Egov__Envelope *
+s_test_envelope (const char *service, const char *sender, const char *correlation_id,
+                 const ProtobufCMessage *payload)
+{
+    Egov__Envelope *envelope = egov_envelope_new (service, EGOV__MESSAGE_TYPE__REQUEST);
+    egov_string_set (&envelope->sender_id, sender);
+    egov_string_set (&envelope->route_id, "750000000");
+    if (correlation_id)
+        egov_string_set (&envelope->correlation_id, correlation_id);
+    if (payload)
+        egov_envelope_set_payload (envelope, payload);
+    return envelope;
+}
+
+//  Delivers an envelope, frees it and returns the verdict; code gets the
+//  reason's code (test helper).
+static regional_verdict_t
+s_test_deliver (regional_server_t *self, Egov__Envelope *envelope, char code [48])
+{
+    egov_error_t reason;
+    regional_verdict_t verdict = regional_server_deliver (self, envelope, &reason);
+    snprintf (code, 48, "%s", reason.code);
+    egov__envelope__free_unpacked (envelope, NULL);
+    return verdict;
+}
+
+//  zlistx destructor of an envelope (test helper).
+static void
+s_test_envelope_free (void **item)
+{
+    if (*item) {
+        egov__envelope__free_unpacked ((Egov__Envelope *) *item, NULL);
+        *item = NULL;
+    }
+}
+
+//  Takes every pending outbox envelope, marking it confirmed: a zlistx of
+//  envelopes that frees them (test helper).
+static zlistx_t *
+s_test_outbox (regional_store_t *store)
+{
+    zlistx_t *taken = zlistx_new ();
+    assert (taken);
+    zlistx_set_destructor (taken, s_test_envelope_free);
+    zlistx_t *pending = regional_store_pending (store, 100);
+    assert (pending);
+    for (regional_pending_t *row = zlistx_first (pending); row; row = zlistx_next (pending)) {
+        assert (regional_store_submitted (store, row->id));
+        assert (streq (row->recipient_id, row->envelope->recipient_id));
+        zlistx_add_end (taken, row->envelope);
+        row->envelope = NULL;
+    }
+    zlistx_destroy (&pending);
+    return taken;
+}
+
+//  Decodes the StatusNotice an envelope carries (test helper).
+static Egov__Applications__StatusNotice *
+s_test_notice (const Egov__Envelope *envelope)
+{
+    assert (streq (envelope->service_id, REGIONAL_SERVICE_STATUS));
+    Egov__Applications__StatusNotice *notice = (Egov__Applications__StatusNotice *)
+        egov_envelope_payload (envelope, &egov__applications__status_notice__descriptor);
+    assert (notice);
+    return notice;
+}
+
+void
+regional_server_test (bool verbose)
+{
+    if (verbose)
+        printf (" * regional_server: ");
+
+    //  Registration numbers
+    char number [48];
+    regional_registration_number ("750000000", 2026, 1, number, sizeof (number));
+    assert (streq (number, "750000000-2026-000001"));
+    regional_registration_number ("230000000", 2027, 1234567, number, sizeof (number));
+    assert (streq (number, "230000000-2027-1234567"));
+
+    //  A test CA in a temporary folder
+    char pki_dir [] = "/tmp/regional-test-XXXXXX";
+    assert (mkdtemp (pki_dir));
+    egov_pki_t *pki = egov_pki_new (pki_dir);
+    egov_error_t error;
+    assert (egov_pki_ensure (pki, NULL, &error) == 0);
+    const egov_pki_entry_t *operator1 = egov_pki_find (pki, "operator1");
+    assert (operator1);
+    char operator_iin [13];
+    snprintf (operator_iin, sizeof (operator_iin), "%s", operator1->iin);
+    egov_cms_verifier_t *verifier = egov_cms_verifier_new (pki_dir, &error);
+    assert (verifier);
+
+    //  The checks of Process 7, one reason each
+    regional_server_t *server = regional_server_new ("750000000", NULL, verifier);
+    assert (streq (regional_server_leb (server), "leb-750000000"));
+    assert (streq (regional_server_route (server), "750000000"));
+    int64_t now = egov_clock_now_ms ();
+    regional_judgement_t judgement;
+    Egov__Applications__Application *application =
+        s_test_application (pki_dir, "operator1", operator_iin, "APP-1");
+    regional_server_judge (server, application, now, &judgement);
+    assert (judgement.accepted && !*judgement.refusal_code);
+    assert (streq (judgement.signature_outcome, "OK"));
+    assert (strstr (judgement.signer, "Бекова Ақмарал Серікқызы") && strstr (judgement.signer, operator_iin));
+    assert (streq (judgement.signer_iin, operator_iin));
+
+    //  The signed bytes changed after signing
+    application->document.data [2] = 'X';
+    regional_server_judge (server, application, now, &judgement);
+    assert (!judgement.accepted && streq (judgement.refusal_code, "BAD_SIGNATURE"));
+    assert (streq (judgement.signature_outcome, "BAD_SIGNATURE"));
+    application->document.data [2] = 's';
+    regional_server_judge (server, application, now, &judgement);
+    assert (judgement.accepted);
+    //  Someone else claims the signature
+    egov_string_set (&application->signer_iin, "781130306545");
+    regional_server_judge (server, application, now, &judgement);
+    assert (!judgement.accepted && streq (judgement.refusal_code, "IIN_MISMATCH"));
+    egov_string_set (&application->signer_iin, operator_iin);
+    //  Judged later than the certificate lives
+    regional_server_judge (server, application, now + 3 * 365 * EGOV_PKI_DAY_MS, &judgement);
+    assert (!judgement.accepted && streq (judgement.refusal_code, "CERT_EXPIRED"));
+    //  Another region's application
+    egov_string_set (&application->region, "230000000");
+    regional_server_judge (server, application, now, &judgement);
+    assert (!judgement.accepted && streq (judgement.refusal_code, "WRONG_REGION"));
+    assert (streq (judgement.signature_outcome, "NOT_CHECKED"));
+    egov_string_set (&application->region, "750000000");
+    //  Missing pieces
+    egov_string_set (&application->application_id, "");
+    regional_server_judge (server, application, now, &judgement);
+    assert (!judgement.accepted && streq (judgement.refusal_code, "INVALID_APPLICATION"));
+    egov_string_set (&application->application_id, "APP-1");
+    egov_string_set (&application->applicant_iin, "850314301235");
+    regional_server_judge (server, application, now, &judgement);
+    assert (!judgement.accepted && streq (judgement.refusal_code, "INVALID_APPLICATION"));
+    egov_string_set (&application->applicant_iin, "850314301234");
+    ProtobufCBinaryData signature = application->signature;
+    application->signature.len = 0;
+    regional_server_judge (server, application, now, &judgement);
+    assert (!judgement.accepted && streq (judgement.refusal_code, "MALFORMED"));
+    application->signature = signature;
+    regional_server_judge (server, application, now, &judgement);
+    assert (judgement.accepted);
+    //  A revoked certificate, and one from a CA nobody trusts
+    Egov__Applications__Application *revoked =
+        s_test_application (pki_dir, "revoked-951203407770", "951203407770", "APP-R");
+    regional_server_judge (server, revoked, now, &judgement);
+    assert (!judgement.accepted && streq (judgement.refusal_code, "CERT_REVOKED"));
+    Egov__Applications__Application *untrusted =
+        s_test_application (pki_dir, "untrusted-850314301234", "850314301234", "APP-U");
+    regional_server_judge (server, untrusted, now, &judgement);
+    assert (!judgement.accepted && streq (judgement.refusal_code, "UNKNOWN_ISSUER"));
+    egov__applications__application__free_unpacked (untrusted, NULL);
+
+    //  Deliveries we can judge without a database
+    char code [48];
+    Egov__Envelope *envelope = s_test_envelope ("application.unknown", "intake", NULL, &application->base);
+    assert (s_test_deliver (server, envelope, code) == REGIONAL_REJECT);
+    assert (streq (code, "UNSUPPORTED_SERVICE"));
+    envelope = s_test_envelope (REGIONAL_SERVICE_SUBMIT, "intake", NULL, NULL);
+    egov_string_set (&envelope->payload_type, "text/plain");
+    envelope->payload.data = (uint8_t *) strdup ("hello");
+    envelope->payload.len = 5;
+    assert (s_test_deliver (server, envelope, code) == REGIONAL_REJECT);
+    assert (streq (code, "MALFORMED_PAYLOAD"));
+    envelope = s_test_envelope (REGIONAL_SERVICE_SUBMIT, "intake", NULL, &application->base);
+    free (envelope->payload.data);
+    envelope->payload.data = (uint8_t *) strdup ("\x0a\x7f\x41");     //  a length past the end
+    envelope->payload.len = 3;
+    assert (s_test_deliver (server, envelope, code) == REGIONAL_REJECT);
+    assert (streq (code, "MALFORMED_PAYLOAD"));
+    //  A status carrying an application is the wrong type
+    envelope = s_test_envelope (REGIONAL_SERVICE_STATUS, "leb-750000000", NULL, &application->base);
+    assert (s_test_deliver (server, envelope, code) == REGIONAL_REJECT);
+    assert (streq (code, "MALFORMED_PAYLOAD"));
+    char long_id [200];
+    memset (long_id, 'c', sizeof (long_id) - 1);
+    long_id [sizeof (long_id) - 1] = 0;
+    envelope = s_test_envelope (REGIONAL_SERVICE_SUBMIT, "intake", long_id, &application->base);
+    assert (s_test_deliver (server, envelope, code) == REGIONAL_REJECT);
+    assert (streq (code, "MALFORMED_ENVELOPE"));
+    //  A good one needs the journal: without it, the gateway brings it again
+    envelope = s_test_envelope (REGIONAL_SERVICE_SUBMIT, "intake", NULL, &application->base);
+    assert (s_test_deliver (server, envelope, code) == REGIONAL_RETRY);
+    assert (streq (code, "STORE_UNAVAILABLE"));
+    regional_server_destroy (&server);
+
+    const char *conninfo = getenv ("EGOV_TEST_DB");
+    if (!conninfo || !*conninfo) {
+        if (verbose)
+            printf ("(database part skipped: EGOV_TEST_DB unset) ");
+        else
+            printf ("regional_server: database part skipped: EGOV_TEST_DB unset\n");
+    }
+    else {
+        PGconn *conn = egov_db_connect (conninfo, 5000);
+        assert (conn);
+        assert (egov_db_exec_script (conn,
+            "DROP SCHEMA IF EXISTS regional_server_test CASCADE;"
+            "CREATE SCHEMA regional_server_test;"
+            "SET search_path TO regional_server_test", "test schema"));
+        assert (egov_db_exec_script (conn, regional_schema_sql, "regional schema"));
+        server = regional_server_new ("750000000", conn, verifier);
+        regional_store_t *store = regional_store_new (conn, "750000000");
+
+        //  Process 7: registered, the channel told, the leb handed the document
+        envelope = s_test_envelope (REGIONAL_SERVICE_SUBMIT, "intake", "corr-1", &application->base);
+        Egov__Envelope *again = egov_envelope_dup (envelope);
+        assert (s_test_deliver (server, envelope, code) == REGIONAL_ACK);
+        zlistx_t *outbox = s_test_outbox (store);
+        assert (zlistx_size (outbox) == 2);
+        Egov__Envelope *sent = zlistx_first (outbox);
+        assert (streq (sent->recipient_id, "intake") && streq (sent->correlation_id, "corr-1"));
+        assert (streq (sent->route_id, "750000000"));
+        assert (sent->message_type == EGOV__MESSAGE_TYPE__NOTIFICATION);
+        Egov__Applications__StatusNotice *notice = s_test_notice (sent);
+        assert (notice->status == EGOV__APPLICATIONS__STATUS__REGISTERED);
+        assert (streq (notice->application_id, "APP-1"));
+        char year [40];
+        egov_clock_format (notice->at, year, sizeof (year));
+        regional_registration_number ("750000000", atoi (year), 1, number, sizeof (number));
+        assert (streq (notice->registration_number, number));
+        assert (streq (notice->actor, "regional-750000000"));
+        egov__applications__status_notice__free_unpacked (notice, NULL);
+        sent = zlistx_next (outbox);
+        assert (streq (sent->recipient_id, "leb-750000000"));
+        assert (streq (sent->service_id, REGIONAL_SERVICE_REGISTERED));
+        assert (streq (sent->correlation_id, "corr-1"));
+        Egov__Applications__RegisteredApplication *handed = (Egov__Applications__RegisteredApplication *)
+            egov_envelope_payload (sent, &egov__applications__registered_application__descriptor);
+        assert (handed && handed->registration && handed->application);
+        assert (streq (handed->registration->registration_number, number));
+        assert (streq (handed->registration->signature_outcome, "OK"));
+        assert (strstr (handed->registration->signer, operator_iin));
+        assert (handed->registration->registered_wall > 0 && handed->registration->registered_at > 0);
+        assert (streq (handed->application->application_id, "APP-1"));
+        assert (handed->application->signature.len == application->signature.len);
+        egov__applications__registered_application__free_unpacked (handed, NULL);
+        zlistx_destroy (&outbox);
+
+        //  Redelivered: applied once, nothing owed twice
+        assert (s_test_deliver (server, again, code) == REGIONAL_ACK);
+        outbox = s_test_outbox (store);
+        assert (zlistx_size (outbox) == 0);
+        zlistx_destroy (&outbox);
+        //  A new message under the same correlation id is not a second application
+        envelope = s_test_envelope (REGIONAL_SERVICE_SUBMIT, "intake", "corr-1", &application->base);
+        assert (s_test_deliver (server, envelope, code) == REGIONAL_REJECT);
+        assert (streq (code, "DUPLICATE_APPLICATION"));
+
+        //  A revoked signature: refused, the leb never sees it, numbers not spent
+        envelope = s_test_envelope (REGIONAL_SERVICE_SUBMIT, "portal", "corr-2", &revoked->base);
+        assert (s_test_deliver (server, envelope, code) == REGIONAL_ACK);
+        outbox = s_test_outbox (store);
+        assert (zlistx_size (outbox) == 1);
+        sent = zlistx_first (outbox);
+        assert (streq (sent->recipient_id, "portal"));
+        notice = s_test_notice (sent);
+        assert (notice->status == EGOV__APPLICATIONS__STATUS__REFUSED);
+        assert (strncmp (notice->note, "CERT_REVOKED: ", 14) == 0 && !*notice->registration_number);
+        egov__applications__status_notice__free_unpacked (notice, NULL);
+        zlistx_destroy (&outbox);
+        regional_record_t record;
+        assert (regional_store_find (store, "corr-2", &record) == 1);
+        assert (streq (record.status, "REFUSED") && streq (record.signature_outcome, "CERT_REVOKED"));
+        assert (streq (record.sender_id, "portal") && !*record.registration_number);
+        //  The next registered document gets the next number
+        egov_string_set (&application->application_id, "APP-3");
+        envelope = s_test_envelope (REGIONAL_SERVICE_SUBMIT, "intake", "corr-3", &application->base);
+        assert (s_test_deliver (server, envelope, code) == REGIONAL_ACK);
+        assert (regional_store_find (store, "corr-3", &record) == 1);
+        regional_registration_number ("750000000", atoi (year), 2, number, sizeof (number));
+        assert (streq (record.registration_number, number));
+        outbox = s_test_outbox (store);
+        zlistx_destroy (&outbox);
+
+        //  The leb's status goes back to the channel as it came
+        Egov__Applications__StatusNotice progress = EGOV__APPLICATIONS__STATUS_NOTICE__INIT;
+        progress.application_id = "APP-1";
+        progress.status = EGOV__APPLICATIONS__STATUS__IN_PROGRESS;
+        progress.step = "head assigns an executor";
+        progress.role = "head";
+        progress.at = 1780000000000;
+        envelope = s_test_envelope (REGIONAL_SERVICE_STATUS, "leb-750000000", "corr-1", &progress.base);
+        char *status_id = strdup (envelope->message_id);
+        assert (s_test_deliver (server, envelope, code) == REGIONAL_ACK);
+        outbox = s_test_outbox (store);
+        assert (zlistx_size (outbox) == 1);
+        sent = zlistx_first (outbox);
+        assert (streq (sent->recipient_id, "intake") && streq (sent->correlation_id, "corr-1"));
+        assert (streq (egov_envelope_property (sent, "forwarded_from"), status_id));
+        assert (!streq (sent->message_id, status_id));
+        notice = s_test_notice (sent);
+        assert (notice->status == EGOV__APPLICATIONS__STATUS__IN_PROGRESS);
+        assert (streq (notice->step, "head assigns an executor"));
+        egov__applications__status_notice__free_unpacked (notice, NULL);
+        zlistx_destroy (&outbox);
+        zstr_free (&status_id);
+        //  ... only from the leb, only for an application we know
+        envelope = s_test_envelope (REGIONAL_SERVICE_STATUS, "someone", "corr-1", &progress.base);
+        assert (s_test_deliver (server, envelope, code) == REGIONAL_REJECT);
+        assert (streq (code, "UNEXPECTED_SENDER"));
+        envelope = s_test_envelope (REGIONAL_SERVICE_STATUS, "leb-750000000", "corr-x", &progress.base);
+        assert (s_test_deliver (server, envelope, code) == REGIONAL_REJECT);
+        assert (streq (code, "UNKNOWN_APPLICATION"));
+        envelope = s_test_envelope (REGIONAL_SERVICE_STATUS, "leb-750000000", "corr-3", &progress.base);
+        assert (s_test_deliver (server, envelope, code) == REGIONAL_REJECT);
+        assert (streq (code, "UNKNOWN_APPLICATION"));
+        progress.application_id = "APP-R";
+        envelope = s_test_envelope (REGIONAL_SERVICE_STATUS, "leb-750000000", "corr-2", &progress.base);
+        assert (s_test_deliver (server, envelope, code) == REGIONAL_REJECT);
+        assert (streq (code, "NOT_REGISTERED"));
+
+        //  The result goes back as a response; the journal notes it
+        Egov__Applications__Result result = EGOV__APPLICATIONS__RESULT__INIT;
+        result.application_id = "APP-1";
+        result.approved = true;
+        result.decided_at = 1780000500000;
+        envelope = s_test_envelope (REGIONAL_SERVICE_RESULT, "leb-750000000", "corr-1", &result.base);
+        assert (s_test_deliver (server, envelope, code) == REGIONAL_ACK);
+        outbox = s_test_outbox (store);
+        assert (zlistx_size (outbox) == 1);
+        sent = zlistx_first (outbox);
+        assert (streq (sent->recipient_id, "intake") && streq (sent->service_id, REGIONAL_SERVICE_RESULT));
+        assert (sent->message_type == EGOV__MESSAGE_TYPE__RESPONSE);
+        zlistx_destroy (&outbox);
+        PGresult *rows = PQexecParams (conn,
+            "SELECT last_status || ' ' || result_approved::text || ' ' || result_at::text"
+            " FROM registration WHERE correlation_id = 'corr-1'", 0, NULL, NULL, NULL, NULL, 0);
+        assert (PQresultStatus (rows) == PGRES_TUPLES_OK && PQntuples (rows) == 1);
+        assert (streq (PQgetvalue (rows, 0, 0), "IN_PROGRESS true 1780000500000"));
+        PQclear (rows);
+        envelope = s_test_envelope (REGIONAL_SERVICE_RESULT, "leb-750000000", "corr-y", &result.base);
+        assert (s_test_deliver (server, envelope, code) == REGIONAL_REJECT);
+        assert (streq (code, "UNKNOWN_APPLICATION"));
+
+        //  Return and recall go from the channel to the leb
+        Egov__Applications__ResultMovement movement = EGOV__APPLICATIONS__RESULT_MOVEMENT__INIT;
+        movement.application_id = "APP-1";
+        movement.reason = "unclaimed for one month";
+        envelope = s_test_envelope (REGIONAL_SERVICE_RETURN, "intake", "corr-1", &movement.base);
+        assert (s_test_deliver (server, envelope, code) == REGIONAL_ACK);
+        envelope = s_test_envelope (REGIONAL_SERVICE_RECALL, "intake", "corr-1", &movement.base);
+        assert (s_test_deliver (server, envelope, code) == REGIONAL_ACK);
+        outbox = s_test_outbox (store);
+        assert (zlistx_size (outbox) == 2);
+        sent = zlistx_first (outbox);
+        assert (streq (sent->recipient_id, "leb-750000000") && streq (sent->service_id, REGIONAL_SERVICE_RETURN));
+        sent = zlistx_next (outbox);
+        assert (streq (sent->recipient_id, "leb-750000000") && streq (sent->service_id, REGIONAL_SERVICE_RECALL));
+        assert (sent->message_type == EGOV__MESSAGE_TYPE__REQUEST);
+        zlistx_destroy (&outbox);
+        envelope = s_test_envelope (REGIONAL_SERVICE_RECALL, "portal", "corr-1", &movement.base);
+        assert (s_test_deliver (server, envelope, code) == REGIONAL_REJECT);
+        assert (streq (code, "UNEXPECTED_SENDER"));
+        movement.application_id = "APP-R";
+        envelope = s_test_envelope (REGIONAL_SERVICE_RECALL, "portal", "corr-2", &movement.base);
+        assert (s_test_deliver (server, envelope, code) == REGIONAL_REJECT);
+        assert (streq (code, "NOT_REGISTERED"));
+        envelope = s_test_envelope (REGIONAL_SERVICE_RETURN, "intake", "corr-z", &movement.base);
+        assert (s_test_deliver (server, envelope, code) == REGIONAL_REJECT);
+        assert (streq (code, "UNKNOWN_APPLICATION"));
+        //  Rejections leave nothing behind
+        rows = PQexecParams (conn, "SELECT (SELECT count(*) FROM inbox)::text || ' '"
+            " || (SELECT count(*) FROM outbox)::text || ' ' || (SELECT count(*) FROM registration)::text",
+            0, NULL, NULL, NULL, NULL, 0);
+        assert (PQresultStatus (rows) == PGRES_TUPLES_OK);
+        assert (streq (PQgetvalue (rows, 0, 0), "7 9 3"));
+        PQclear (rows);
+
+        //  A journal that cannot be written: no answer, the gateway brings it again
+        assert (egov_db_exec_script (conn, "DROP TABLE outbox", "drop"));
+        progress.application_id = "APP-1";
+        envelope = s_test_envelope (REGIONAL_SERVICE_STATUS, "leb-750000000", "corr-1", &progress.base);
+        assert (s_test_deliver (server, envelope, code) == REGIONAL_RETRY);
+        assert (streq (code, "STORE_FAILED"));
+
+        regional_store_destroy (&store);
+        regional_server_destroy (&server);
+        assert (egov_db_exec_script (conn, "DROP SCHEMA regional_server_test CASCADE", "drop"));
+        PQfinish (conn);
+    }
+    egov__applications__application__free_unpacked (revoked, NULL);
+    egov__applications__application__free_unpacked (application, NULL);
+    egov_cms_verifier_destroy (&verifier);
+    egov_pki_destroy (&pki);
+    assert (egov_pki_remove (pki_dir) == 0);
+    regional_server_destroy (&server);
+    if (verbose)
+        printf ("OK\n");
+}

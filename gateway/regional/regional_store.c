@@ -1,0 +1,424 @@
+/*  regional_store — the regional gateway's database.  */
+#include "regional_store.h"
+#include "egov_db.h"
+
+extern const char *regional_schema_sql;
+
+struct _regional_store_t {
+    PGconn *conn;                   //  not owned
+    char *route;                    //  the region every row belongs to
+    bool in_transaction;            //  BEGIN sent, no COMMIT/ROLLBACK yet
+};
+
+regional_store_t *
+regional_store_new (PGconn *conn, const char *route)
+{
+    assert (conn && route);
+    regional_store_t *self = calloc (1, sizeof (regional_store_t));
+    assert (self);
+    self->conn = conn;
+    self->route = strdup (route);
+    assert (self->route);
+    return self;
+}
+
+void
+regional_store_destroy (regional_store_t **self_p)
+{
+    assert (self_p);
+    regional_store_t *self = *self_p;
+    if (self) {
+        regional_store_rollback (self);
+        free (self->route);
+        free (self);
+        *self_p = NULL;
+    }
+}
+
+//  Runs one statement without parameters; true on success.
+static bool
+s_exec (regional_store_t *self, const char *sql)
+{
+    PGresult *result = PQexecParams (self->conn, sql, 0, NULL, NULL, NULL, NULL, 0);
+    bool ok = egov_db_check (result, PGRES_COMMAND_OK, sql);
+    PQclear (result);
+    return ok;
+}
+
+//  Runs a parameterised command; true when it succeeded. rows (may be
+//  NULL) gets how many rows it touched.
+static bool
+s_command (regional_store_t *self, const char *what, const char *sql, int count,
+           const char *const *values, const int *lengths, const int *formats, long *rows)
+{
+    PGresult *result = PQexecParams (self->conn, sql, count, NULL, values, lengths, formats, 0);
+    bool ok = egov_db_check (result, PGRES_COMMAND_OK, what);
+    if (ok && rows)
+        *rows = atol (PQcmdTuples (result));
+    PQclear (result);
+    return ok;
+}
+
+//  Copies a column into a fixed buffer, cutting what does not fit.
+static void
+s_copy (char *target, size_t size, PGresult *result, int row, int column)
+{
+    snprintf (target, size, "%s", PQgetvalue (result, row, column));
+}
+
+bool
+regional_store_begin (regional_store_t *self)
+{
+    assert (self);
+    assert (!self->in_transaction);
+    if (!egov_db_alive (self->conn) || !s_exec (self, "BEGIN"))
+        return false;
+    self->in_transaction = true;
+    return true;
+}
+
+bool
+regional_store_commit (regional_store_t *self)
+{
+    assert (self && self->in_transaction);
+    bool ok = s_exec (self, "COMMIT");
+    self->in_transaction = false;
+    return ok;
+}
+
+void
+regional_store_rollback (regional_store_t *self)
+{
+    assert (self);
+    if (self->in_transaction) {
+        PGresult *result = PQexecParams (self->conn, "ROLLBACK", 0, NULL, NULL, NULL, NULL, 0);
+        PQclear (result);
+        self->in_transaction = false;
+    }
+}
+
+int
+regional_store_claim (regional_store_t *self, const Egov__Envelope *envelope,
+                      const char *correlation_id)
+{
+    assert (self && envelope && correlation_id);
+    const char *values [5] = { envelope->message_id, self->route, correlation_id,
+                               envelope->sender_id ? envelope->sender_id : "",
+                               envelope->service_id ? envelope->service_id : "" };
+    long rows = 0;
+    if (!s_command (self, "inbox claim",
+                    "INSERT INTO inbox (message_id, route_id, correlation_id, sender_id, service_id)"
+                    " VALUES ($1, $2, $3, $4, $5) ON CONFLICT (message_id) DO NOTHING",
+                    5, values, NULL, NULL, &rows))
+        return -1;
+    return rows == 1 ? 1 : 0;
+}
+
+bool
+regional_store_settle (regional_store_t *self, const char *message_id, const char *outcome)
+{
+    assert (self && message_id && outcome);
+    return s_command (self, "inbox outcome",
+                      "UPDATE inbox SET outcome = $2 WHERE message_id = $1",
+                      2, (const char *[]) { message_id, outcome }, NULL, NULL, NULL);
+}
+
+int
+regional_store_find (regional_store_t *self, const char *correlation_id,
+                     regional_record_t *record)
+{
+    assert (self && correlation_id && record);
+    memset (record, 0, sizeof (*record));
+    PGresult *result = PQexecParams (self->conn,
+        "SELECT correlation_id, application_id, sender_id, status,"
+        " coalesce (registration_number, ''), registered_at, registered_wall,"
+        " signature_outcome, signer, signer_iin, refusal_code, refusal, service,"
+        " applicant_iin, message_id"
+        " FROM registration WHERE correlation_id = $1 AND route_id = $2",
+        2, NULL, (const char *[]) { correlation_id, self->route }, NULL, NULL, 0);
+    int found = -1;
+    if (egov_db_check (result, PGRES_TUPLES_OK, "registration look-up")) {
+        found = PQntuples (result) == 1;
+        if (found) {
+            s_copy (record->correlation_id, sizeof (record->correlation_id), result, 0, 0);
+            s_copy (record->application_id, sizeof (record->application_id), result, 0, 1);
+            s_copy (record->sender_id, sizeof (record->sender_id), result, 0, 2);
+            s_copy (record->status, sizeof (record->status), result, 0, 3);
+            s_copy (record->registration_number, sizeof (record->registration_number), result, 0, 4);
+            record->registered_at = atoll (PQgetvalue (result, 0, 5));
+            record->registered_wall = atoll (PQgetvalue (result, 0, 6));
+            s_copy (record->signature_outcome, sizeof (record->signature_outcome), result, 0, 7);
+            s_copy (record->signer, sizeof (record->signer), result, 0, 8);
+            s_copy (record->signer_iin, sizeof (record->signer_iin), result, 0, 9);
+            s_copy (record->refusal_code, sizeof (record->refusal_code), result, 0, 10);
+            s_copy (record->refusal, sizeof (record->refusal), result, 0, 11);
+            s_copy (record->service, sizeof (record->service), result, 0, 12);
+            s_copy (record->applicant_iin, sizeof (record->applicant_iin), result, 0, 13);
+            s_copy (record->message_id, sizeof (record->message_id), result, 0, 14);
+        }
+    }
+    PQclear (result);
+    return found;
+}
+
+int64_t
+regional_store_next_sequence (regional_store_t *self, int year)
+{
+    assert (self);
+    char year_text [16];
+    snprintf (year_text, sizeof (year_text), "%d", year);
+    //  The row lock of the upsert orders concurrent registrations
+    PGresult *result = PQexecParams (self->conn,
+        "INSERT INTO registration_counter (route_id, year, last) VALUES ($1, $2::integer, 1)"
+        " ON CONFLICT (route_id, year) DO UPDATE SET last = registration_counter.last + 1"
+        " RETURNING last",
+        2, NULL, (const char *[]) { self->route, year_text }, NULL, NULL, 0);
+    int64_t sequence = -1;
+    if (egov_db_check (result, PGRES_TUPLES_OK, "registration counter") && PQntuples (result) == 1)
+        sequence = atoll (PQgetvalue (result, 0, 0));
+    PQclear (result);
+    return sequence;
+}
+
+bool
+regional_store_register (regional_store_t *self, const regional_record_t *record)
+{
+    assert (self && record);
+    char at [24], wall [24];
+    snprintf (at, sizeof (at), "%" PRId64, record->registered_at);
+    snprintf (wall, sizeof (wall), "%" PRId64, record->registered_wall);
+    const char *values [16] = {
+        record->correlation_id, self->route, record->application_id, record->service,
+        record->applicant_iin, record->sender_id, record->message_id, record->status,
+        *record->registration_number ? record->registration_number : NULL,
+        at, wall, record->signature_outcome, record->signer, record->signer_iin,
+        record->refusal_code, record->refusal
+    };
+    return s_command (self, "registration insert",
+        "INSERT INTO registration (correlation_id, route_id, application_id, service,"
+        " applicant_iin, sender_id, message_id, status, registration_number, registered_at,"
+        " registered_wall, signature_outcome, signer, signer_iin, refusal_code, refusal)"
+        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10::bigint, $11::bigint, $12, $13,"
+        " $14, $15, $16)",
+        16, values, NULL, NULL, NULL);
+}
+
+bool
+regional_store_note_status (regional_store_t *self, const char *correlation_id,
+                            const char *status, int64_t at_ms)
+{
+    assert (self && correlation_id && status);
+    char at [24];
+    snprintf (at, sizeof (at), "%" PRId64, at_ms);
+    return s_command (self, "status note",
+        "UPDATE registration SET last_status = $3, last_status_at = $4::bigint"
+        " WHERE correlation_id = $1 AND route_id = $2",
+        4, (const char *[]) { correlation_id, self->route, status, at }, NULL, NULL, NULL);
+}
+
+bool
+regional_store_note_result (regional_store_t *self, const char *correlation_id,
+                            bool approved, int64_t decided_ms)
+{
+    assert (self && correlation_id);
+    char at [24];
+    snprintf (at, sizeof (at), "%" PRId64, decided_ms);
+    return s_command (self, "result note",
+        "UPDATE registration SET result_approved = $3::boolean, result_at = $4::bigint"
+        " WHERE correlation_id = $1 AND route_id = $2",
+        4, (const char *[]) { correlation_id, self->route, approved ? "t" : "f", at },
+        NULL, NULL, NULL);
+}
+
+bool
+regional_store_outbox_add (regional_store_t *self, const char *cause_id,
+                           const Egov__Envelope *envelope)
+{
+    assert (self && cause_id && envelope);
+    zframe_t *packed = egov_pb_frame (&envelope->base);
+    const char *values [6] = { self->route, envelope->message_id, cause_id,
+                               envelope->recipient_id, envelope->service_id,
+                               (const char *) zframe_data (packed) };
+    int lengths [6] = { 0, 0, 0, 0, 0, (int) zframe_size (packed) };
+    int formats [6] = { 0, 0, 0, 0, 0, 1 };
+    bool ok = s_command (self, "outbox insert",
+        "INSERT INTO outbox (route_id, message_id, cause_id, recipient_id, service_id, envelope)"
+        " VALUES ($1, $2, $3, $4, $5, $6)",
+        6, values, lengths, formats, NULL);
+    zframe_destroy (&packed);
+    return ok;
+}
+
+//  zlistx destructor of a regional_pending_t.
+static void
+s_pending_free (void **item)
+{
+    regional_pending_t *pending = (regional_pending_t *) *item;
+    if (pending) {
+        if (pending->envelope)
+            egov__envelope__free_unpacked (pending->envelope, NULL);
+        free (pending);
+        *item = NULL;
+    }
+}
+
+zlistx_t *
+regional_store_pending (regional_store_t *self, size_t limit)
+{
+    assert (self);
+    if (!egov_db_alive (self->conn))
+        return NULL;
+    char limit_text [24];
+    snprintf (limit_text, sizeof (limit_text), "%zu", limit);
+    //  Binary results: the envelope comes back as the bytes we stored
+    PGresult *result = PQexecParams (self->conn,
+        "SELECT id::text, recipient_id, envelope FROM outbox"
+        " WHERE route_id = $1 AND submitted_at IS NULL ORDER BY id LIMIT $2::bigint",
+        2, NULL, (const char *[]) { self->route, limit_text }, NULL, NULL, 1);
+    if (!egov_db_check (result, PGRES_TUPLES_OK, "outbox read")) {
+        PQclear (result);
+        return NULL;
+    }
+    zlistx_t *list = zlistx_new ();
+    assert (list);
+    zlistx_set_destructor (list, s_pending_free);
+    for (int row = 0; row < PQntuples (result); row++) {
+        regional_pending_t *pending = calloc (1, sizeof (regional_pending_t));
+        assert (pending);
+        char id [24];
+        snprintf (id, sizeof (id), "%.*s", PQgetlength (result, row, 0), PQgetvalue (result, row, 0));
+        pending->id = atoll (id);
+        snprintf (pending->recipient_id, sizeof (pending->recipient_id), "%.*s",
+                  PQgetlength (result, row, 1), PQgetvalue (result, row, 1));
+        pending->envelope = egov__envelope__unpack (NULL, (size_t) PQgetlength (result, row, 2),
+                                                    (const uint8_t *) PQgetvalue (result, row, 2));
+        if (!pending->envelope) {
+            //  Only we write these rows: a broken one is worth a loud log, not a crash
+            zsys_error ("regional: outbox row %" PRId64 " does not decode; left as is", pending->id);
+            free (pending);
+            continue;
+        }
+        zlistx_add_end (list, pending);
+    }
+    PQclear (result);
+    return list;
+}
+
+bool
+regional_store_submitted (regional_store_t *self, int64_t id)
+{
+    assert (self);
+    char id_text [24];
+    snprintf (id_text, sizeof (id_text), "%" PRId64, id);
+    return s_command (self, "outbox confirmed",
+                      "UPDATE outbox SET submitted_at = now() WHERE id = $1::bigint",
+                      1, (const char *[]) { id_text }, NULL, NULL, NULL);
+}
+
+void
+regional_store_test (bool verbose)
+{
+    if (verbose)
+        printf (" * regional_store: ");
+    const char *conninfo = getenv ("EGOV_TEST_DB");
+    if (!conninfo || !*conninfo) {
+        if (verbose)
+            printf ("(skipped: EGOV_TEST_DB unset) ");
+        else
+            printf ("regional_store: skipped: EGOV_TEST_DB unset\n");
+    }
+    else {
+        PGconn *conn = egov_db_connect (conninfo, 5000);
+        assert (conn);
+        assert (egov_db_exec_script (conn,
+            "DROP SCHEMA IF EXISTS regional_store_test CASCADE;"
+            "CREATE SCHEMA regional_store_test;"
+            "SET search_path TO regional_store_test", "test schema"));
+        assert (egov_db_exec_script (conn, regional_schema_sql, "regional schema"));
+        //  Twice: the schema is applied at every start
+        assert (egov_db_exec_script (conn, regional_schema_sql, "regional schema"));
+        regional_store_t *store = regional_store_new (conn, "750000000");
+        regional_store_t *other = regional_store_new (conn, "230000000");
+
+        //  Claims dedupe, a rollback forgets
+        Egov__Envelope *envelope = egov_envelope_new ("application.submit",
+                                                      EGOV__MESSAGE_TYPE__REQUEST);
+        egov_string_set (&envelope->sender_id, "intake");
+        assert (regional_store_begin (store));
+        assert (regional_store_claim (store, envelope, envelope->correlation_id) == 1);
+        regional_store_rollback (store);
+        assert (regional_store_begin (store));
+        assert (regional_store_claim (store, envelope, envelope->correlation_id) == 1);
+        assert (regional_store_settle (store, envelope->message_id, "REGISTERED"));
+        //  Numbers run per region and year
+        assert (regional_store_next_sequence (store, 2026) == 1);
+        assert (regional_store_next_sequence (store, 2026) == 2);
+        assert (regional_store_next_sequence (store, 2027) == 1);
+        assert (regional_store_next_sequence (other, 2026) == 1);
+        regional_record_t record = { .registered_at = 1780000000000, .registered_wall = 1770000000000 };
+        snprintf (record.correlation_id, sizeof (record.correlation_id), "%s", envelope->correlation_id);
+        snprintf (record.application_id, sizeof (record.application_id), "APP-1");
+        snprintf (record.sender_id, sizeof (record.sender_id), "intake");
+        snprintf (record.status, sizeof (record.status), "REGISTERED");
+        snprintf (record.registration_number, sizeof (record.registration_number), "750000000-2026-000002");
+        snprintf (record.signature_outcome, sizeof (record.signature_outcome), "OK");
+        snprintf (record.signer, sizeof (record.signer), "Бекова Ақмарал Серікқызы (IIN 900417402817)");
+        snprintf (record.service, sizeof (record.service), "externat-permit");
+        snprintf (record.message_id, sizeof (record.message_id), "%s", envelope->message_id);
+        assert (regional_store_register (store, &record));
+        Egov__Envelope *notice = egov_envelope_new ("application.status",
+                                                    EGOV__MESSAGE_TYPE__NOTIFICATION);
+        egov_string_set (&notice->recipient_id, "intake");
+        assert (regional_store_outbox_add (store, envelope->message_id, notice));
+        assert (regional_store_commit (store));
+
+        //  A redelivery is recognised
+        assert (regional_store_begin (store));
+        assert (regional_store_claim (store, envelope, envelope->correlation_id) == 0);
+        regional_store_rollback (store);
+
+        //  The journal reads back; another region does not see it
+        regional_record_t found;
+        assert (regional_store_find (store, envelope->correlation_id, &found) == 1);
+        assert (streq (found.application_id, "APP-1") && streq (found.sender_id, "intake"));
+        assert (streq (found.registration_number, "750000000-2026-000002"));
+        assert (found.registered_at == 1780000000000 && found.registered_wall == 1770000000000);
+        assert (streq (found.signer, record.signer) && streq (found.status, "REGISTERED"));
+        assert (regional_store_find (other, envelope->correlation_id, &found) == 0);
+        assert (regional_store_find (store, "no-such-application", &found) == 0);
+        assert (regional_store_note_status (store, envelope->correlation_id, "IN_PROGRESS", 5));
+        assert (regional_store_note_result (store, envelope->correlation_id, true, 6));
+
+        //  A number is never given twice
+        assert (regional_store_begin (store));
+        snprintf (record.correlation_id, sizeof (record.correlation_id), "another");
+        assert (!regional_store_register (store, &record));
+        regional_store_rollback (store);
+
+        //  The outbox returns what it was given, in order, until confirmed
+        zlistx_t *pending = regional_store_pending (store, 10);
+        assert (pending && zlistx_size (pending) == 1);
+        regional_pending_t *first = zlistx_first (pending);
+        assert (streq (first->recipient_id, "intake"));
+        assert (streq (first->envelope->message_id, notice->message_id));
+        assert (streq (first->envelope->service_id, "application.status"));
+        assert (regional_store_submitted (store, first->id));
+        zlistx_destroy (&pending);
+        pending = regional_store_pending (store, 10);
+        assert (pending && zlistx_size (pending) == 0);
+        zlistx_destroy (&pending);
+        pending = regional_store_pending (other, 10);
+        assert (pending && zlistx_size (pending) == 0);
+        zlistx_destroy (&pending);
+
+        egov__envelope__free_unpacked (notice, NULL);
+        egov__envelope__free_unpacked (envelope, NULL);
+        regional_store_destroy (&other);
+        regional_store_destroy (&store);
+        regional_store_destroy (&store);
+        assert (egov_db_exec_script (conn, "DROP SCHEMA regional_store_test CASCADE", "drop"));
+        PQfinish (conn);
+    }
+    if (verbose)
+        printf ("OK\n");
+}

@@ -1,0 +1,71 @@
+-- regional: ЭҮӨШ, the regional gateway ("электрондық үкіметтің" өңірлік
+-- шлюзі): its registrations of incoming electronic documents (Process 7),
+-- the inbox that makes redelivery harmless and the outbox of messages it
+-- owes the central gateway. Several regions may share one database: every
+-- row names its route (the region's KATO code).
+-- Idempotent: applied at every start; the advisory lock lets two regional
+-- gateways set up one database at the same time.
+SELECT pg_advisory_xact_lock (7750);
+
+-- One row per delivery applied; the primary key dedupes redeliveries.
+CREATE TABLE IF NOT EXISTS inbox (
+    message_id      text PRIMARY KEY,
+    route_id        text NOT NULL,              -- the region that received it
+    correlation_id  text NOT NULL,              -- the application it belongs to
+    sender_id       text NOT NULL,              -- as the central gateway stamped it
+    service_id      text NOT NULL,
+    outcome         text NOT NULL DEFAULT '',   -- REGISTERED, REFUSED, FORWARDED
+    received_at     timestamptz NOT NULL DEFAULT now()
+);
+
+-- The registration journal, one row per application (correlation id).
+-- A refused document keeps its row without a number, so its sender is
+-- still known and a second submission is recognised.
+CREATE TABLE IF NOT EXISTS registration (
+    correlation_id      text PRIMARY KEY,
+    route_id            text NOT NULL,
+    application_id      text NOT NULL,          -- the channel's id
+    service             text NOT NULL,          -- catalogue code
+    applicant_iin       text NOT NULL,
+    sender_id           text NOT NULL,          -- the channel: every answer goes there
+    message_id          text NOT NULL,          -- the submission's message id
+    status              text NOT NULL CHECK (status IN ('REGISTERED', 'REFUSED')),
+    registration_number text UNIQUE,            -- NULL when refused
+    registered_at       bigint NOT NULL,        -- simulated ms
+    registered_wall     bigint NOT NULL,        -- wall ms
+    signature_outcome   text NOT NULL,          -- egov_cms outcome, NOT_CHECKED when not reached
+    signer              text NOT NULL DEFAULT '',   -- name and IIN from the certificate
+    signer_iin          text NOT NULL DEFAULT '',
+    refusal_code        text NOT NULL DEFAULT '',
+    refusal             text NOT NULL DEFAULT '',
+    last_status         text NOT NULL DEFAULT '',   -- the latest notice carried back
+    last_status_at      bigint,                 -- simulated ms of that notice
+    result_approved     boolean,                -- set when the result went back
+    result_at           bigint                  -- simulated ms of the decision
+);
+CREATE INDEX IF NOT EXISTS registration_application
+    ON registration (application_id);
+
+-- Registration numbers run per region and per (simulated) year.
+CREATE TABLE IF NOT EXISTS registration_counter (
+    route_id    text NOT NULL,
+    year        integer NOT NULL,
+    last        bigint NOT NULL,
+    PRIMARY KEY (route_id, year)
+);
+
+-- Messages owed to the central gateway, written with the effect that
+-- caused them; submitted_at is set once the gateway confirmed one.
+CREATE TABLE IF NOT EXISTS outbox (
+    id              bigserial PRIMARY KEY,
+    route_id        text NOT NULL,
+    message_id      text NOT NULL UNIQUE,
+    cause_id        text NOT NULL REFERENCES inbox (message_id),
+    recipient_id    text NOT NULL,
+    service_id      text NOT NULL,
+    envelope        bytea NOT NULL,             -- the packed egov.Envelope
+    created_at      timestamptz NOT NULL DEFAULT now(),
+    submitted_at    timestamptz
+);
+CREATE INDEX IF NOT EXISTS outbox_pending
+    ON outbox (route_id, id) WHERE submitted_at IS NULL;
