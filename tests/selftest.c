@@ -22,6 +22,9 @@
 #include "enis_server.h"
 #include "regional_store.h"
 #include "regional_server.h"
+#include "intake_request.h"
+#include "intake_http.h"
+#include "intake_desk.h"
 
 static bool s_verbose = false;
 
@@ -43,6 +46,9 @@ static void s_gbdfl_server (void **state) { (void) state; gbdfl_server_test (s_v
 static void s_enis_server (void **state) { (void) state; enis_server_test (s_verbose); }
 static void s_regional_store (void **state) { (void) state; regional_store_test (s_verbose); }
 static void s_regional_server (void **state) { (void) state; regional_server_test (s_verbose); }
+static void s_intake_request (void **state) { (void) state; intake_request_test (s_verbose); }
+static void s_intake_http (void **state) { (void) state; intake_http_test (s_verbose); }
+static void s_intake_desk (void **state) { (void) state; intake_desk_test (s_verbose); }
 
 int
 main (int argc, char *argv [])
@@ -67,6 +73,9 @@ main (int argc, char *argv [])
         cmocka_unit_test (s_enis_server),
         cmocka_unit_test (s_regional_store),
         cmocka_unit_test (s_regional_server),
+        cmocka_unit_test (s_intake_request),
+        cmocka_unit_test (s_intake_http),
+        cmocka_unit_test (s_intake_desk),
     };
     return cmocka_run_group_tests_name ("selftests", tests, NULL, NULL);
 }

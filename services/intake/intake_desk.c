@@ -1,0 +1,1436 @@
+/*  intake_desk — the operator's side of Diagram 1: login, the services,
+    taking an application (Processes 1-6), showing it, handing the result
+    over (Process 9). The gateway's side is in intake_flow.c.            */
+#include "intake_desk_private.h"
+#include "egov_pki.h"
+#include "egov_iin.h"
+#include "egov_db.h"
+#include <sodium.h>
+#include <openssl/sha.h>
+
+//  Demo operators: the logins whose certificates egov_pki issues, and the
+//  passwords docs/intake.md gives for local runs.
+static const struct {
+    const char *login;              //  also the certificate label
+    const char *password;           //  demo only
+} s_demo_operators [] = {
+    { "operator1", "demo-operator1" },
+    { "operator2", "demo-operator2" },
+    { "operator3", "demo-operator3" },
+};
+#define s_DEMO_COUNT (sizeof (s_demo_operators) / sizeof (s_demo_operators [0]))
+
+//  Milliseconds the registries get to answer.
+#define s_LOOKUP_TIMEOUT 5000
+
+//  zhashx destructor for a signer.
+static void
+s_signer_free (void **item)
+{
+    egov_cms_signer_destroy ((egov_cms_signer_t **) item);
+}
+
+intake_desk_t *
+intake_desk_new (PGconn *conn, egov_catalogue_t *catalogue, egov_calendar_t *calendar,
+                 const char *pki_dir, egov_error_t *error)
+{
+    assert (conn && catalogue && calendar && pki_dir);
+    egov_pki_t *pki = egov_pki_new (pki_dir);
+    bool loaded = egov_pki_load (pki, error) == 0;
+    if (loaded && !egov_pki_find (pki, s_demo_operators [0].login)) {
+        egov_error_set (error, "PKI_MISSING", "%s has no operators' certificates "
+                        "(egovctl pki init makes them)", pki_dir);
+        loaded = false;
+    }
+    egov_pki_destroy (&pki);
+    if (!loaded)
+        return NULL;
+    egov_cms_verifier_t *verifier = egov_cms_verifier_new (pki_dir, error);
+    if (!verifier)
+        return NULL;
+    intake_desk_t *self = (intake_desk_t *) zmalloc (sizeof (intake_desk_t));
+    assert (self);
+    self->conn = conn;
+    self->catalogue = catalogue;
+    self->calendar = calendar;
+    self->pki_dir = strdup (pki_dir);
+    assert (self->pki_dir);
+    self->verifier = verifier;
+    self->signers = zhashx_new ();
+    assert (self->signers);
+    zhashx_set_destructor (self->signers, s_signer_free);
+    self->timers = egov_timers_new ();
+    assert (self->timers);
+    return self;
+}
+
+void
+intake_desk_destroy (intake_desk_t **self_p)
+{
+    assert (self_p);
+    intake_desk_t *self = *self_p;
+    if (self) {
+        egov_timers_destroy (&self->timers);
+        zhashx_destroy (&self->signers);
+        egov_cms_verifier_destroy (&self->verifier);
+        free (self->pki_dir);
+        free (self);
+        *self_p = NULL;
+    }
+}
+
+void
+intake_desk_set_client (intake_desk_t *self, shep_client_t *client)
+{
+    self->client = client;
+}
+
+void
+intake_desk_set_verbose (intake_desk_t *self, bool verbose)
+{
+    self->verbose = verbose;
+}
+
+//  ---------------------------------------------------------------------
+//  Helpers shared with intake_flow.c
+
+PGresult *
+intake_desk__sql (intake_desk_t *self, ExecStatusType expected, const char *sql, int count,
+                  const char *const *values, const int *lengths, const int *formats)
+{
+    PGresult *result = PQexecParams (self->conn, sql, count, NULL, values, lengths, formats, 0);
+    if (!egov_db_check (result, expected, sql)) {
+        PQclear (result);
+        return NULL;
+    }
+    return result;
+}
+
+bool
+intake_desk__exec (intake_desk_t *self, const char *command)
+{
+    PGresult *result = PQexec (self->conn, command);
+    bool done = egov_db_check (result, PGRES_COMMAND_OK, command);
+    PQclear (result);
+    return done;
+}
+
+bool
+intake_desk__history (intake_desk_t *self, const char *id, const char *status, const char *step,
+                      const char *role, const char *actor, const char *note, int64_t at_sim)
+{
+    char at [24];
+    snprintf (at, sizeof (at), "%" PRId64, at_sim);
+    const char *values [] = { id, status, step, role ? role : "", actor ? actor : "",
+                              note ? note : "", at };
+    PGresult *result = intake_desk__sql (self, PGRES_COMMAND_OK,
+        "INSERT INTO history (application_id, status, step, role, actor, note, at_sim)"
+        " VALUES ($1, $2, $3, $4, $5, $6, $7)", 7, values, NULL, NULL);
+    if (self->verbose)
+        zsys_info ("intake: %s %s: %s%s%s", id, status, step, note && *note ? " — " : "",
+                   note ? note : "");
+    PQclear (result);
+    return result != NULL;
+}
+
+json_t *
+intake_desk__time (int64_t ms)
+{
+    if (ms == 0)
+        return json_null ();
+    char text [40];
+    egov_clock_format (ms, text, sizeof (text));
+    return json_string (text);
+}
+
+void
+intake_desk__name (const Egov__Registries__Person *person, char *buffer, size_t size)
+{
+    snprintf (buffer, size, "%s %s%s%s", person->surname, person->name,
+              *person->patronymic ? " " : "", person->patronymic);
+}
+
+//  Makes a sync call and unpacks the payload of the expected type; NULL
+//  with error set (the gateway's code, or the provider's error).
+static ProtobufCMessage *
+s_call (intake_desk_t *self, const char *service_id, const ProtobufCMessage *request,
+        const ProtobufCMessageDescriptor *expected, bool *provider_error, egov_error_t *error)
+{
+    *provider_error = false;
+    if (!self->client) {
+        egov_error_set (error, "NO_PROVIDER", "the desk is not connected to the gateway");
+        return NULL;
+    }
+    Egov__Envelope *envelope = egov_envelope_new (service_id, EGOV__MESSAGE_TYPE__REQUEST);
+    egov_envelope_set_payload (envelope, request);
+    Egov__Envelope *reply = shep_client_call (self->client, envelope, s_LOOKUP_TIMEOUT, error);
+    egov__envelope__free_unpacked (envelope, NULL);
+    if (!reply)
+        return NULL;
+    ProtobufCMessage *payload = NULL;
+    if (reply->error) {
+        egov_error_from_info (error, reply->error);
+        *provider_error = true;
+    }
+    else
+    if (!(payload = egov_envelope_payload (reply, expected)))
+        egov_error_set (error, "BAD_REPLY", "%s answered '%s', expected %s", service_id,
+                        reply->payload_type, expected->name);
+    egov__envelope__free_unpacked (reply, NULL);
+    return payload;
+}
+
+int
+intake_desk__person (intake_desk_t *self, const char *iin,
+                     Egov__Registries__PersonResponse **response, egov_error_t *error)
+{
+    Egov__Registries__PersonRequest request = EGOV__REGISTRIES__PERSON_REQUEST__INIT;
+    request.iin = (char *) iin;
+    bool provider_error;
+    *response = (Egov__Registries__PersonResponse *) s_call (self, "gbdfl.person", &request.base,
+        &egov__registries__person_response__descriptor, &provider_error, error);
+    if (!*response)
+        return provider_error && streq (error->code, "INVALID_IIN") ? 0 : -1;
+    if ((*response)->status == EGOV__REGISTRIES__PERSON_RESPONSE__STATUS__FOUND
+    &&  (*response)->person)
+        return 1;
+    bool not_found = (*response)->status == EGOV__REGISTRIES__PERSON_RESPONSE__STATUS__NOT_FOUND;
+    egov__registries__person_response__free_unpacked (*response, NULL);
+    *response = NULL;
+    if (not_found) {
+        egov_error_set (error, "NOT_FOUND", "no person with IIN %s", iin);
+        return 0;
+    }
+    egov_error_set (error, "BAD_REPLY", "gbdfl.person answered without a status");
+    return -1;
+}
+
+int
+intake_desk__poa (intake_desk_t *self, const char *number, const char *representative,
+                  const char *on_date, Egov__Registries__PoaResponse **response,
+                  egov_error_t *error)
+{
+    Egov__Registries__PoaRequest request = EGOV__REGISTRIES__POA_REQUEST__INIT;
+    request.number = (char *) number;
+    request.representative_iin = (char *) representative;
+    request.on_date = (char *) on_date;
+    bool provider_error;
+    *response = (Egov__Registries__PoaResponse *) s_call (self, "enis.poa", &request.base,
+        &egov__registries__poa_response__descriptor, &provider_error, error);
+    if (!*response)
+        return -1;
+    if ((*response)->status == EGOV__REGISTRIES__POA_RESPONSE__STATUS__STATUS_UNSPECIFIED
+    ||  !protobuf_c_enum_descriptor_get_value (&egov__registries__poa_response__status__descriptor,
+                                               (*response)->status)) {
+        egov__registries__poa_response__free_unpacked (*response, NULL);
+        *response = NULL;
+        egov_error_set (error, "BAD_REPLY", "enis.poa answered without a status");
+        return -1;
+    }
+    return 1;
+}
+
+//  Hex SHA-256 of text into out (65 bytes).
+static void
+s_sha256_hex (const char *text, char out [65])
+{
+    uint8_t digest [SHA256_DIGEST_LENGTH];
+    SHA256 ((const uint8_t *) text, strlen (text), digest);
+    sodium_bin2hex (out, 65, digest, sizeof (digest));
+}
+
+//  Local "YYYY-MM-DD" of a simulated moment.
+static void
+s_local_date (intake_desk_t *self, int64_t ms, char out [11])
+{
+    egov_date_format (egov_calendar_local_day (self->calendar, ms), out);
+}
+
+//  ---------------------------------------------------------------------
+//  Process 1: operators and sessions
+
+int
+intake_desk_seed_operators (intake_desk_t *self, egov_error_t *error)
+{
+    egov_pki_t *pki = egov_pki_new (self->pki_dir);
+    if (egov_pki_load (pki, error) != 0) {
+        egov_pki_destroy (&pki);
+        return -1;
+    }
+    int created = 0;
+    for (size_t index = 0; index < s_DEMO_COUNT; index++) {
+        const egov_pki_entry_t *entry = egov_pki_find (pki, s_demo_operators [index].login);
+        if (!entry)
+            continue;
+        const char *login = s_demo_operators [index].login;
+        PGresult *result = intake_desk__sql (self, PGRES_TUPLES_OK,
+            "SELECT 1 FROM operator WHERE login = $1", 1, &login, NULL, NULL);
+        if (!result) {
+            egov_error_set (error, "DATABASE", "cannot read the operators");
+            egov_pki_destroy (&pki);
+            return -1;
+        }
+        bool exists = PQntuples (result) > 0;
+        PQclear (result);
+        if (exists)
+            continue;
+        char hash [crypto_pwhash_STRBYTES];
+        const char *password = s_demo_operators [index].password;
+        if (crypto_pwhash_str (hash, password, strlen (password),
+                               crypto_pwhash_OPSLIMIT_INTERACTIVE,
+                               crypto_pwhash_MEMLIMIT_INTERACTIVE) != 0) {
+            egov_error_set (error, "PASSWORD_HASH", "out of memory hashing a password");
+            egov_pki_destroy (&pki);
+            return -1;
+        }
+        const char *values [] = { login, entry->iin, entry->name, entry->label, hash };
+        result = intake_desk__sql (self, PGRES_COMMAND_OK,
+            "INSERT INTO operator (login, iin, name, cert_label, password_hash)"
+            " VALUES ($1, $2, $3, $4, $5) ON CONFLICT (login) DO NOTHING",
+            5, values, NULL, NULL);
+        if (!result) {
+            egov_error_set (error, "DATABASE", "cannot store operator %s", login);
+            egov_pki_destroy (&pki);
+            return -1;
+        }
+        created += atoi (PQcmdTuples (result));
+        PQclear (result);
+    }
+    egov_pki_destroy (&pki);
+    return created;
+}
+
+void
+intake_desk_login (intake_desk_t *self, json_t *body, intake_reply_t *reply)
+{
+    char login [INTAKE_TEXT_MAX], password [INTAKE_TEXT_MAX];
+    egov_error_t error = { { 0 } };
+    if (!json_is_object (body)) {
+        intake_reply_error (reply, 400, "INVALID_REQUEST", "the body must be {login, password}");
+        return;
+    }
+    if (!intake_request_keys (body, &error, "login", "password", NULL)
+    ||  !intake_request_text (body, "login", login, sizeof (login), &error)
+    ||  !intake_request_text (body, "password", password, sizeof (password), &error)) {
+        intake_reply_error (reply, 400, error.code, "%s", error.message);
+        return;
+    }
+    const char *values [] = { login };
+    PGresult *result = intake_desk__sql (self, PGRES_TUPLES_OK,
+        "SELECT password_hash, name, iin FROM operator WHERE login = $1", 1, values, NULL, NULL);
+    if (!result) {
+        intake_reply_error (reply, 503, "DATABASE_UNAVAILABLE", "the desk's database did not answer");
+        return;
+    }
+    bool known = PQntuples (result) == 1;
+    bool right = known && crypto_pwhash_str_verify (PQgetvalue (result, 0, 0), password,
+                                                    strlen (password)) == 0;
+    sodium_memzero (password, sizeof (password));
+    if (!right) {
+        PQclear (result);
+        zsys_info ("intake: failed login for '%s'", login);
+        intake_reply_error (reply, 401, "AUTH_FAILED", "wrong login or password");
+        return;
+    }
+    json_t *operator_ = json_pack ("{s:s, s:s, s:s}", "login", login,
+                                   "name", PQgetvalue (result, 0, 1), "iin", PQgetvalue (result, 0, 2));
+    PQclear (result);
+    uint8_t random [32];
+    randombytes_buf (random, sizeof (random));
+    char token [65], digest [65];
+    sodium_bin2hex (token, sizeof (token), random, sizeof (random));
+    s_sha256_hex (token, digest);
+    char hours [8];
+    snprintf (hours, sizeof (hours), "%d", INTAKE_SESSION_HOURS);
+    const char *insert [] = { digest, login, hours };
+    result = intake_desk__sql (self, PGRES_TUPLES_OK,
+        "INSERT INTO session (token_sha256, login, expires_wall)"
+        " VALUES ($1, $2, now() + make_interval (hours => $3::int))"
+        " RETURNING (extract (epoch FROM expires_wall) * 1000)::bigint", 3, insert, NULL, NULL);
+    if (!result) {
+        json_decref (operator_);
+        intake_reply_error (reply, 503, "DATABASE_UNAVAILABLE", "the desk's database did not answer");
+        return;
+    }
+    int64_t expires = strtoll (PQgetvalue (result, 0, 0), NULL, 10);
+    PQclear (result);
+    intake_reply_set (reply, 200, json_pack ("{s:s, s:s, s:o, s:o}", "token", token,
+                                             "token_type", "Bearer", "expires_at",
+                                             intake_desk__time (expires), "operator", operator_));
+}
+
+bool
+intake_desk_authenticate (intake_desk_t *self, const char *token, intake_operator_t *operator_,
+                          intake_reply_t *reply)
+{
+    if (!token || !*token) {
+        intake_reply_error (reply, 401, "AUTH_REQUIRED",
+                            "log in first (POST /api/v1/operator/login) and send "
+                            "'Authorization: Bearer <token>'");
+        return false;
+    }
+    char digest [65];
+    s_sha256_hex (token, digest);
+    const char *values [] = { digest };
+    PGresult *result = intake_desk__sql (self, PGRES_TUPLES_OK,
+        "SELECT o.login, o.name, o.iin FROM session s JOIN operator o USING (login)"
+        " WHERE s.token_sha256 = $1 AND s.expires_wall > now()", 1, values, NULL, NULL);
+    if (!result) {
+        intake_reply_error (reply, 503, "DATABASE_UNAVAILABLE", "the desk's database did not answer");
+        return false;
+    }
+    bool live = PQntuples (result) == 1;
+    if (live) {
+        snprintf (operator_->login, sizeof (operator_->login), "%s", PQgetvalue (result, 0, 0));
+        snprintf (operator_->name, sizeof (operator_->name), "%s", PQgetvalue (result, 0, 1));
+        snprintf (operator_->iin, sizeof (operator_->iin), "%s", PQgetvalue (result, 0, 2));
+    }
+    else
+        intake_reply_error (reply, 401, "AUTH_REQUIRED", "the token is unknown or expired: log in again");
+    PQclear (result);
+    return live;
+}
+
+//  ---------------------------------------------------------------------
+//  The services served through the State Corporation
+
+//  True when the service goes to the provider on paper (no electronic form):
+//  collection sector, register, courier.
+static bool
+s_paper_route (const egov_catalogue_entry_t *entry)
+{
+    return entry->paper && !entry->electronic;
+}
+
+//  Names as a JSON object.
+static json_t *
+s_names (const egov_names_t *names)
+{
+    return json_pack ("{s:s?, s:s?, s:s?}", "kk", names->kk, "ru", names->ru, "en", names->en);
+}
+
+//  A term as text, or null.
+static json_t *
+s_term (const egov_catalogue_term_t *term)
+{
+    char text [16];
+    return term->set ? json_string (egov_duration_format (term->max, text, sizeof (text)))
+                     : json_null ();
+}
+
+void
+intake_desk_services (intake_desk_t *self, intake_reply_t *reply)
+{
+    json_t *services = json_array ();
+    for (size_t index = 0; index < egov_catalogue_size (self->catalogue); index++) {
+        const egov_catalogue_entry_t *entry = egov_catalogue_entry (self->catalogue, index);
+        if (!entry->channels [EGOV_CHANNEL_STATE_CORP])
+            continue;
+        json_t *documents = json_array ();
+        for (size_t item = 0; item < entry->document_count; item++) {
+            const egov_catalogue_item_t *document = &entry->documents [item];
+            json_array_append_new (documents, json_pack ("{s:s, s:s, s:b, s:s?}",
+                "type", document->code, "en", document->en, "required", document->when == NULL,
+                "when", document->when));
+        }
+        json_t *steps = json_array ();
+        for (size_t item = 0; item < entry->step_count; item++)
+            json_array_append_new (steps, json_pack ("{s:s, s:s, s:o}",
+                "role", entry->steps [item].role, "action", entry->steps [item].action,
+                "max", s_term (&entry->steps [item].term)));
+        json_t *windows = json_array ();
+        for (size_t item = 0; item < entry->window_count; item++) {
+            const egov_catalogue_window_t *window = &entry->windows [item];
+            char from [8] = "", to [8];
+            if (window->from_month)
+                snprintf (from, sizeof (from), "%02d-%02d", window->from_month, window->from_day);
+            snprintf (to, sizeof (to), "%02d-%02d", window->to_month, window->to_day);
+            json_array_append_new (windows, json_pack ("{s:s, s:s?, s:s?, s:s}",
+                "kind", window->kind == EGOV_WINDOW_APPLICATION ? "application" : "result",
+                "form", window->form, "from", *from ? from : NULL, "to", to));
+        }
+        json_array_append_new (services, json_pack (
+            "{s:s, s:s, s:o, s:o, s:o, s:s, s:o, s:o, s:o, s:o, s:s}",
+            "code", entry->code, "region", entry->kato, "region_name", s_names (&entry->region),
+            "name", s_names (&entry->name), "provider", s_names (&entry->provider),
+            "provider_kind", entry->provider_kind, "documents", documents, "steps", steps,
+            "deadline", s_term (&entry->deadline), "windows", windows,
+            "route", s_paper_route (entry) ? "paper" : "electronic"));
+    }
+    intake_reply_set (reply, 200, json_pack ("{s:o}", "services", services));
+}
+
+//  ---------------------------------------------------------------------
+//  Processes 2-4: the registries
+
+//  Fills reply for a registry that could not be reached.
+static void
+s_registry_unavailable (intake_reply_t *reply, const char *registry, const egov_error_t *error)
+{
+    json_t *body = intake_reply_error (reply, 503, "REGISTRY_UNAVAILABLE",
+                                       "%s could not be asked: %s %s", registry, error->code,
+                                       error->message);
+    json_object_set_new (body, "registry", json_string (registry));
+    json_object_set_new (body, "cause", json_string (error->code));
+}
+
+//  Fills reply for Condition 1 answered "no": which registry and why.
+static void
+s_data_not_available (intake_reply_t *reply, const char *registry, const char *who,
+                      const char *reason, const char *format, ...)
+    __attribute__ ((format (printf, 5, 6)));
+static void
+s_data_not_available (intake_reply_t *reply, const char *registry, const char *who,
+                      const char *reason, const char *format, ...)
+{
+    char message [400];
+    va_list args;
+    va_start (args, format);
+    vsnprintf (message, sizeof (message), format, args);
+    va_end (args);
+    json_t *body = intake_reply_error (reply, 422, "DATA_NOT_AVAILABLE",
+                                       "the data cannot be obtained: %s", message);
+    json_object_set_new (body, "registry", json_string (registry));
+    json_object_set_new (body, "subject", json_string (who));
+    json_object_set_new (body, "reason", json_string (reason));
+}
+
+//  Looks a person up; true with *response when found, else reply is set.
+static bool
+s_lookup_person (intake_desk_t *self, const char *iin, const char *who,
+                 Egov__Registries__PersonResponse **response, intake_reply_t *reply)
+{
+    egov_error_t error = { { 0 } };
+    int found = intake_desk__person (self, iin, response, &error);
+    if (found < 0)
+        s_registry_unavailable (reply, "gbdfl", &error);
+    else
+    if (found == 0)
+        s_data_not_available (reply, "gbdfl", who, error.code,
+                              "the registry of individuals has no %s with IIN %s (%s)",
+                              who, iin, error.message);
+    return found == 1;
+}
+
+//  Checks the representative's power of attorney; true when it is valid for
+//  this applicant and service, else reply is set.
+static bool
+s_check_poa (intake_desk_t *self, const intake_application_t *request, intake_reply_t *reply)
+{
+    char today [11];
+    s_local_date (self, egov_clock_now_ms (), today);
+    Egov__Registries__PoaResponse *response = NULL;
+    egov_error_t error = { { 0 } };
+    if (intake_desk__poa (self, request->poa_number, request->representative_iin, today,
+                          &response, &error) < 0) {
+        if (streq (error.code, "INVALID_IIN") || streq (error.code, "INVALID_REQUEST"))
+            s_data_not_available (reply, "enis", "power-of-attorney", error.code,
+                                  "the notarial registry refused the question: %s", error.message);
+        else
+            s_registry_unavailable (reply, "enis", &error);
+        return false;
+    }
+    bool valid = false;
+    const char *number = request->poa_number;
+    switch (response->status) {
+        case EGOV__REGISTRIES__POA_RESPONSE__STATUS__NOT_FOUND:
+            s_data_not_available (reply, "enis", "power-of-attorney", "NOT_FOUND",
+                "no notarised power of attorney %s in the notarial registry", number);
+            break;
+        case EGOV__REGISTRIES__POA_RESPONSE__STATUS__EXPIRED:
+            s_data_not_available (reply, "enis", "power-of-attorney", "EXPIRED",
+                "power of attorney %s expired on %s", number,
+                response->poa ? response->poa->valid_until : "?");
+            break;
+        case EGOV__REGISTRIES__POA_RESPONSE__STATUS__REVOKED:
+            s_data_not_available (reply, "enis", "power-of-attorney", "REVOKED",
+                "power of attorney %s was revoked on %s", number,
+                response->poa ? response->poa->revoked_on : "?");
+            break;
+        case EGOV__REGISTRIES__POA_RESPONSE__STATUS__NOT_THIS_REPRESENTATIVE:
+            s_data_not_available (reply, "enis", "power-of-attorney", "NOT_THIS_REPRESENTATIVE",
+                "power of attorney %s does not name %s as the representative", number,
+                request->representative_iin);
+            break;
+        default:
+            if (!response->poa)
+                s_data_not_available (reply, "enis", "power-of-attorney", "NO_BODY",
+                    "the notarial registry answered VALID without the power of attorney");
+            else
+            if (!streq (response->poa->principal_iin, request->applicant_iin))
+                s_data_not_available (reply, "enis", "power-of-attorney", "OTHER_PRINCIPAL",
+                    "power of attorney %s was given by %s, not by the applicant %s", number,
+                    response->poa->principal_iin, request->applicant_iin);
+            else {
+                valid = response->poa->n_services == 0;
+                for (size_t index = 0; index < response->poa->n_services && !valid; index++)
+                    valid = streq (response->poa->services [index], request->service);
+                if (!valid)
+                    s_data_not_available (reply, "enis", "power-of-attorney", "NOT_FOR_THIS_SERVICE",
+                        "power of attorney %s does not cover %s", number, request->service);
+            }
+    }
+    egov__registries__poa_response__free_unpacked (response, NULL);
+    return valid;
+}
+
+//  ---------------------------------------------------------------------
+//  Process 2-6: taking the application
+
+//  The types of the catalogue's documents missing from the package: those
+//  always required, and the power of attorney when a representative acts.
+static json_t *
+s_missing (const egov_catalogue_entry_t *entry, const intake_application_t *request)
+{
+    json_t *missing = json_array ();
+    for (size_t index = 0; index < entry->document_count; index++) {
+        const egov_catalogue_item_t *document = &entry->documents [index];
+        bool needed = document->when == NULL
+                   || (request->represented && streq (document->code, "power-of-attorney"));
+        if (needed && !intake_application_has (request, document->code))
+            json_array_append_new (missing, json_string (document->code));
+    }
+    return missing;
+}
+
+//  Next number of a receipt sequence, "<prefix>-<YYYY>-<NNNNNN>".
+static bool
+s_receipt_number (intake_desk_t *self, const char *sequence, const char *prefix, int64_t at,
+                  char *out, size_t size)
+{
+    const char *values [] = { sequence };
+    PGresult *result = intake_desk__sql (self, PGRES_TUPLES_OK, "SELECT nextval ($1::regclass)",
+                                         1, values, NULL, NULL);
+    if (!result)
+        return false;
+    char date [11];
+    egov_date_format (egov_calendar_local_day (self->calendar, at), date);
+    snprintf (out, size, "%s-%.4s-%06lld", prefix, date, strtoll (PQgetvalue (result, 0, 0), NULL, 10));
+    PQclear (result);
+    return true;
+}
+
+//  Refuses an incomplete package with a numbered refusal receipt (Standard annex form).
+static void
+s_refuse_incomplete (intake_desk_t *self, const intake_operator_t *operator_,
+                     const intake_application_t *request, json_t *missing, int64_t now,
+                     intake_reply_t *reply)
+{
+    char number [48];
+    //  the array literal of text[] for the missing types
+    char *list = json_dumps (missing, JSON_COMPACT);
+    assert (list);
+    list [0] = '{';
+    list [strlen (list) - 1] = '}';
+    char at [24];
+    snprintf (at, sizeof (at), "%" PRId64, now);
+    PGresult *result = NULL;
+    if (s_receipt_number (self, "refusal_receipt_seq", "SC-R", now, number, sizeof (number))) {
+        const char *values [] = { number, request->service, request->region,
+                                  request->applicant_iin, operator_->login, list, at };
+        result = intake_desk__sql (self, PGRES_COMMAND_OK,
+            "INSERT INTO refusal_receipt (number, service, region, applicant_iin, operator_login,"
+            " missing, issued_sim) VALUES ($1, $2, $3, $4, $5, $6, $7)", 7, values, NULL, NULL);
+    }
+    free (list);
+    if (!result) {
+        json_decref (missing);
+        intake_reply_error (reply, 503, "DATABASE_UNAVAILABLE", "the desk's database did not answer");
+        return;
+    }
+    PQclear (result);
+    char *names = NULL;
+    size_t length = 0;
+    FILE *stream = open_memstream (&names, &length);
+    assert (stream);
+    for (size_t index = 0; index < json_array_size (missing); index++)
+        fprintf (stream, "%s%s", index ? ", " : "", json_string_value (json_array_get (missing, index)));
+    fclose (stream);
+    json_t *body = intake_reply_error (reply, 422, "INCOMPLETE_DOCUMENTS",
+        "the package is incomplete against Standard item 9: missing %s; a refusal receipt was given",
+        names);
+    free (names);
+    json_object_set_new (body, "missing", json_incref (missing));
+    json_object_set_new (body, "refusal_receipt", json_pack ("{s:s, s:s, s:s, s:s, s:o, s:o, s:s, s:s}",
+        "number", number, "service", request->service, "region", request->region,
+        "applicant_iin", request->applicant_iin, "missing", missing, "issued_at",
+        intake_desk__time (now), "operator", operator_->name, "ground", "incomplete-package"));
+}
+
+//  Gets (loading once) the signer of an operator's certificate.
+static egov_cms_signer_t *
+s_signer (intake_desk_t *self, const char *label, egov_error_t *error)
+{
+    egov_cms_signer_t *signer = (egov_cms_signer_t *) zhashx_lookup (self->signers, label);
+    if (signer)
+        return signer;
+    char key [PATH_MAX], cert [PATH_MAX];
+    snprintf (key, sizeof (key), "%s/keys/%s.key", self->pki_dir, label);
+    snprintf (cert, sizeof (cert), "%s/certs/%s.pem", self->pki_dir, label);
+    signer = egov_cms_signer_new (key, cert, error);
+    if (signer)
+        zhashx_insert (self->signers, label, signer);
+    return signer;
+}
+
+//  What the regulations decide when the application is taken now.
+typedef struct {
+    int64_t submitted;              //  simulated now
+    int64_t received;               //  receipt on the State Corporation's hours
+    int64_t due;                    //  the term on the provider's calendar, 0 without one
+} s_terms_t;
+
+//  Receipt and term from the calendar; false with reply set.
+static bool
+s_terms (intake_desk_t *self, const egov_catalogue_entry_t *entry, s_terms_t *terms,
+         intake_reply_t *reply)
+{
+    terms->submitted = egov_clock_now_ms ();
+    egov_receipt_t receipt;
+    egov_error_t error = { { 0 } };
+    if (!egov_calendar_receipt (self->calendar, EGOV_CHANNEL_STATE_CORP, terms->submitted,
+                                &receipt, &error)) {
+        intake_reply_error (reply, 422, error.code, "%s", error.message);
+        return false;
+    }
+    terms->received = receipt.received_ms;
+    egov_receipt_reset (&receipt);
+    terms->due = 0;
+    if (entry->deadline.set) {
+        egov_due_t due;
+        if (!egov_calendar_due (self->calendar, EGOV_CHANNEL_OFFICE, terms->received,
+                                entry->deadline.max, &due, &error)) {
+            intake_reply_error (reply, 422, error.code, "%s", error.message);
+            return false;
+        }
+        terms->due = due.due_ms;
+        egov_due_reset (&due);
+    }
+    return true;
+}
+
+//  The request as the operator signs it: every fact of the form, the
+//  attachments by name, size and digest. Caller frees.
+static char *
+s_signed_document (const char *id, const char *receipt, const intake_application_t *request,
+                   const char *applicant_name, const char *representative_name,
+                   const intake_operator_t *operator_, const s_terms_t *terms)
+{
+    json_t *documents = json_array ();
+    for (size_t index = 0; index < request->document_count; index++) {
+        const intake_document_t *document = &request->documents [index];
+        char digest [65];
+        sodium_bin2hex (digest, sizeof (digest), document->sha256, sizeof (document->sha256));
+        json_array_append_new (documents, json_pack ("{s:s, s:s, s:I, s:s}", "type", document->type,
+            "name", document->name, "size", (json_int_t) document->size, "sha256", digest));
+    }
+    json_t *representative = request->represented
+        ? json_pack ("{s:s, s:s, s:s}", "iin", request->representative_iin,
+                     "name", representative_name, "poa_number", request->poa_number)
+        : json_null ();
+    json_t *document = json_pack ("{s:s, s:s, s:s, s:s, s:{s:s, s:s}, s:o, s:o, s:b, s:s,"
+                                  " s:o, s:o, s:o, s:{s:s, s:s, s:s}}",
+        "application_id", id, "service", request->service, "region", request->region,
+        "channel", "state-corp", "applicant", "iin", request->applicant_iin, "name", applicant_name,
+        "representative", representative, "documents", documents, "consent", request->consent,
+        "receipt_number", receipt, "submitted_at", intake_desk__time (terms->submitted),
+        "received_at", intake_desk__time (terms->received),
+        "result_due", intake_desk__time (terms->due),
+        "operator", "login", operator_->login, "iin", operator_->iin, "name", operator_->name);
+    char *text = json_dumps (document, JSON_COMPACT | JSON_SORT_KEYS);
+    assert (text);
+    json_decref (document);
+    return text;
+}
+
+//  The Application message for the regional gateway.
+static Egov__Envelope *
+s_application_envelope (const char *id, const char *receipt, const intake_application_t *request,
+                        const char *applicant_name, const char *text, const uint8_t *signature,
+                        size_t signature_size, const intake_operator_t *operator_,
+                        const s_terms_t *terms)
+{
+    Egov__Applications__Application application = EGOV__APPLICATIONS__APPLICATION__INIT;
+    application.application_id = (char *) id;
+    application.service = (char *) request->service;
+    application.region = (char *) request->region;
+    application.channel = EGOV__APPLICATIONS__CHANNEL__STATE_CORPORATION;
+    application.applicant_iin = (char *) request->applicant_iin;
+    application.applicant_name = (char *) applicant_name;
+    Egov__Applications__Representative representative = EGOV__APPLICATIONS__REPRESENTATIVE__INIT;
+    if (request->represented) {
+        representative.iin = (char *) request->representative_iin;
+        representative.poa_number = (char *) request->poa_number;
+        application.representative = &representative;
+    }
+    Egov__Applications__Attachment *attachments =
+        calloc (request->document_count + 1, sizeof (Egov__Applications__Attachment));
+    Egov__Applications__Attachment **pointers =
+        calloc (request->document_count + 1, sizeof (Egov__Applications__Attachment *));
+    assert (attachments && pointers);
+    for (size_t index = 0; index < request->document_count; index++) {
+        const intake_document_t *document = &request->documents [index];
+        egov__applications__attachment__init (&attachments [index]);
+        attachments [index].type = (char *) document->type;
+        attachments [index].name = (char *) document->name;
+        attachments [index].content.data = document->content;
+        attachments [index].content.len = document->size;
+        attachments [index].sha256.data = (uint8_t *) document->sha256;
+        attachments [index].sha256.len = sizeof (document->sha256);
+        pointers [index] = &attachments [index];
+    }
+    application.attachments = pointers;
+    application.n_attachments = request->document_count;
+    application.document.data = (uint8_t *) text;
+    application.document.len = strlen (text);
+    application.signature.data = (uint8_t *) signature;
+    application.signature.len = signature_size;
+    application.signer_iin = (char *) operator_->iin;
+    application.receipt_number = (char *) receipt;
+    application.submitted_at = terms->submitted;
+    application.received_at = terms->received;
+    application.result_due = terms->due;
+    Egov__Envelope *envelope = intake_desk__envelope ("application.submit", id, request->region,
+                                                      EGOV__MESSAGE_TYPE__REQUEST);
+    egov_envelope_set_payload (envelope, &application.base);
+    free (pointers);
+    free (attachments);
+    return envelope;
+}
+
+//  Stores the accepted application with its history and the message to the
+//  regional gateway, in one transaction.
+static bool
+s_store_accepted (intake_desk_t *self, const char *id, const char *receipt,
+                  const intake_application_t *request, const char *applicant_name,
+                  const char *representative_name, const intake_operator_t *operator_,
+                  const egov_catalogue_entry_t *entry, const s_terms_t *terms,
+                  Egov__Envelope *envelope)
+{
+    bool paper = s_paper_route (entry);
+    char submitted [24], received [24], due [24], register_number [48] = "";
+    snprintf (submitted, sizeof (submitted), "%" PRId64, terms->submitted);
+    snprintf (received, sizeof (received), "%" PRId64, terms->received);
+    snprintf (due, sizeof (due), "%" PRId64, terms->due);
+    if (!intake_desk__exec (self, "BEGIN"))
+        return false;
+    if (paper) {
+        PGresult *line = intake_desk__sql (self, PGRES_TUPLES_OK,
+            "SELECT nextval ('register_line_seq')", 0, NULL, NULL, NULL);
+        if (!line) {
+            intake_desk__exec (self, "ROLLBACK");
+            return false;
+        }
+        char date [11];
+        s_local_date (self, terms->submitted, date);
+        snprintf (register_number, sizeof (register_number), "%s/%s", date, PQgetvalue (line, 0, 0));
+        PQclear (line);
+    }
+    const char *values [] = { id, request->service, request->region, request->applicant_iin,
+        applicant_name, request->represented ? request->representative_iin : NULL,
+        request->represented ? representative_name : NULL,
+        request->represented ? request->poa_number : NULL, operator_->login, receipt,
+        paper ? "true" : "false", paper ? register_number : NULL, submitted, received,
+        terms->due ? due : NULL };
+    PGresult *result = intake_desk__sql (self, PGRES_COMMAND_OK,
+        "INSERT INTO application (id, service, region, applicant_iin, applicant_name,"
+        " representative_iin, representative_name, poa_number, operator_login, status,"
+        " receipt_number, paper, register_number, submitted_sim, received_sim, result_due_sim)"
+        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'ACCEPTED', $10, $11, $12, $13, $14, $15)",
+        15, values, NULL, NULL);
+    bool stored = result != NULL;
+    PQclear (result);
+    char note [1024];
+    //  Condition 1 answered yes: the look-ups are steps of the history
+    snprintf (note, sizeof (note), "IIN %s: %s", request->applicant_iin, applicant_name);
+    stored = stored && intake_desk__history (self, id, "ACCEPTED",
+        "registry of individuals (gbdfl) confirms the applicant's data", "operator",
+        operator_->name, note, terms->submitted);
+    if (request->represented) {
+        snprintf (note, sizeof (note), "representative %s %s, power of attorney %s in force",
+                  request->representative_iin, representative_name, request->poa_number);
+        stored = stored && intake_desk__history (self, id, "ACCEPTED",
+            "notarial registry (enis) confirms the power of attorney", "operator",
+            operator_->name, note, terms->submitted);
+    }
+    char due_text [40] = "none";
+    if (terms->due)
+        egov_clock_format (terms->due, due_text, sizeof (due_text));
+    snprintf (note, sizeof (note), "receipt %s; consent given; %zu documents; result due %s",
+              receipt, request->document_count, due_text);
+    stored = stored && intake_desk__history (self, id, "ACCEPTED",
+        "operator accepts the package and gives an acceptance receipt", "operator",
+        operator_->name, note, terms->submitted);
+    snprintf (note, sizeof (note), "certificate %s (IIN %s)", operator_->login, operator_->iin);
+    stored = stored && intake_desk__history (self, id, "ACCEPTED",
+        "operator signs the request with the operator's e-signature", "operator",
+        operator_->name, note, terms->submitted);
+    if (paper) {
+        snprintf (note, sizeof (note), "register of packages %s", register_number);
+        stored = stored && intake_desk__history (self, id, "ACCEPTED",
+            "collection sector enters the package in the register", "collection-sector",
+            "collection sector", note, terms->submitted);
+    }
+    stored = stored && intake_desk__outbox (self, id, envelope);
+    if (stored && intake_desk__exec (self, "COMMIT"))
+        return true;
+    intake_desk__exec (self, "ROLLBACK");
+    return false;
+}
+
+//  The view of an application (GET), or NULL when there is none; *failed
+//  is set on a database failure.
+static json_t *s_view (intake_desk_t *self, const char *id, bool *failed);
+
+void
+intake_desk_submit (intake_desk_t *self, const intake_operator_t *operator_, json_t *body,
+                    intake_reply_t *reply)
+{
+    intake_application_t request;
+    egov_error_t error = { { 0 } };
+    char field [64] = "";
+    Egov__Registries__PersonResponse *applicant = NULL, *representative = NULL;
+    Egov__Envelope *envelope = NULL;
+    uint8_t *signature = NULL;
+    char *text = NULL, *id = NULL;
+    if (!intake_application_parse (body, &request, &error, field, sizeof (field))) {
+        json_t *detail = intake_reply_error (reply, 400, error.code, "%s", error.message);
+        if (*field)
+            json_object_set_new (detail, "field", json_string (field));
+        goto cleanup;
+    }
+    const egov_catalogue_entry_t *entry =
+        egov_catalogue_find (self->catalogue, request.service, request.region);
+    if (!entry) {
+        intake_reply_error (reply, 422, "UNKNOWN_SERVICE",
+                            "no service '%s' in region %s in the catalogue", request.service,
+                            request.region);
+        goto cleanup;
+    }
+    if (!entry->channels [EGOV_CHANNEL_STATE_CORP]) {
+        intake_reply_error (reply, 422, "CHANNEL_NOT_OFFERED",
+                            "%s in region %s is not served through the State Corporation",
+                            request.service, request.region);
+        goto cleanup;
+    }
+    int year, month, day;
+    egov_date_from_days (egov_calendar_local_day (self->calendar, egov_clock_now_ms ()),
+                         &year, &month, &day);
+    const egov_catalogue_window_t *window = NULL;
+    if (!egov_catalogue_window_open (entry, NULL, month, day, &window)) {
+        json_t *detail = intake_reply_error (reply, 422, "APPLICATION_WINDOW_CLOSED",
+            "applications for %s are accepted %02d-%02d..%02d-%02d; today is %04d-%02d-%02d",
+            request.service, window ? window->from_month : 0, window ? window->from_day : 0,
+            window ? window->to_month : 0, window ? window->to_day : 0, year, month, day);
+        (void) detail;
+        goto cleanup;
+    }
+    //  Consent comes before any look-up: the data are legally protected
+    if (!request.consent) {
+        intake_reply_error (reply, 422, "CONSENT_REQUIRED",
+                            "the applicant's consent to use legally protected data held in "
+                            "information systems is required before the registries are asked");
+        goto cleanup;
+    }
+    if (!egov_iin_valid (request.applicant_iin, &error)
+    ||  (request.represented && !egov_iin_valid (request.representative_iin, &error))) {
+        intake_reply_error (reply, 422, "INVALID_IIN", "%s", error.message);
+        goto cleanup;
+    }
+    //  Processes 3-4, Condition 1
+    if (!s_lookup_person (self, request.applicant_iin, "applicant", &applicant, reply))
+        goto cleanup;
+    if (request.represented
+    && (!s_lookup_person (self, request.representative_iin, "representative", &representative, reply)
+    ||  !s_check_poa (self, &request, reply)))
+        goto cleanup;
+    //  Completeness against Standard item 9
+    json_t *missing = s_missing (entry, &request);
+    s_terms_t terms;
+    if (json_array_size (missing) > 0) {
+        s_refuse_incomplete (self, operator_, &request, missing, egov_clock_now_ms (), reply);
+        goto cleanup;
+    }
+    json_decref (missing);
+    if (!s_terms (self, entry, &terms, reply))
+        goto cleanup;
+    //  Process 5: the receipt, the form, the operator's signature
+    char receipt [48], applicant_name [400], representative_name [400] = "";
+    intake_desk__name (applicant->person, applicant_name, sizeof (applicant_name));
+    if (representative)
+        intake_desk__name (representative->person, representative_name, sizeof (representative_name));
+    if (!s_receipt_number (self, "acceptance_receipt_seq", "SC", terms.submitted, receipt,
+                           sizeof (receipt))) {
+        intake_reply_error (reply, 503, "DATABASE_UNAVAILABLE", "the desk's database did not answer");
+        goto cleanup;
+    }
+    id = egov_uuid_new ();
+    text = s_signed_document (id, receipt, &request, applicant_name, representative_name,
+                              operator_, &terms);
+    egov_cms_signer_t *signer = s_signer (self, operator_->login, &error);
+    size_t signature_size = 0;
+    if (!signer
+    ||  egov_cms_sign (signer, text, strlen (text), true, terms.submitted, &signature,
+                       &signature_size, &error) != 0) {
+        intake_reply_error (reply, 500, "SIGNING_FAILED",
+                            "the request could not be signed with %s's certificate: %s",
+                            operator_->login, error.message);
+        goto cleanup;
+    }
+    envelope = s_application_envelope (id, receipt, &request, applicant_name, text, signature,
+                                       signature_size, operator_, &terms);
+    if (!s_store_accepted (self, id, receipt, &request, applicant_name, representative_name,
+                           operator_, entry, &terms, envelope)) {
+        intake_reply_error (reply, 503, "DATABASE_UNAVAILABLE", "the desk's database did not answer");
+        goto cleanup;
+    }
+    zsys_info ("intake: application %s accepted, receipt %s, %s by %s", id, receipt,
+               request.service, operator_->login);
+    //  Process 6: through the gateway to the regional gateway
+    intake_desk_flush (self);
+    bool failed = false;
+    json_t *view = s_view (self, id, &failed);
+    if (!view) {
+        intake_reply_error (reply, 503, "DATABASE_UNAVAILABLE", "the desk's database did not answer");
+        goto cleanup;
+    }
+    json_object_set_new (view, "acceptance_receipt", json_pack ("{s:s, s:s, s:s, s:o, s:o, s:o, s:s}",
+        "number", receipt, "service", request.service, "applicant_iin", request.applicant_iin,
+        "issued_at", intake_desk__time (terms.submitted),
+        "received_at", intake_desk__time (terms.received),
+        "result_due", intake_desk__time (terms.due), "operator", operator_->name));
+    intake_reply_set (reply, 201, view);
+cleanup:
+    if (envelope)
+        egov__envelope__free_unpacked (envelope, NULL);
+    if (applicant)
+        egov__registries__person_response__free_unpacked (applicant, NULL);
+    if (representative)
+        egov__registries__person_response__free_unpacked (representative, NULL);
+    free (signature);
+    free (text);
+    free (id);
+    intake_application_reset (&request);
+}
+
+//  ---------------------------------------------------------------------
+//  GET /api/v1/applications/{id}
+
+//  Boolean column value, or JSON null when NULL.
+static json_t *
+s_bool (PGresult *result, int column)
+{
+    return PQgetisnull (result, 0, column) ? json_null ()
+         : json_boolean (*PQgetvalue (result, 0, column) == 't');
+}
+
+//  Text column value, or JSON null when NULL.
+static json_t *
+s_text (PGresult *result, int row, int column)
+{
+    return PQgetisnull (result, row, column) ? json_null ()
+         : json_string (PQgetvalue (result, row, column));
+}
+
+//  A simulated-time column as ISO text, or null.
+static json_t *
+s_moment (PGresult *result, int row, int column)
+{
+    return PQgetisnull (result, row, column) ? json_null ()
+         : intake_desk__time (strtoll (PQgetvalue (result, row, column), NULL, 10));
+}
+
+//  A text[] column as a JSON array (PostgreSQL's array_to_json text).
+static json_t *
+s_array (PGresult *result, int column)
+{
+    if (PQgetisnull (result, 0, column))
+        return json_array ();
+    json_t *array = json_loads (PQgetvalue (result, 0, column), 0, NULL);
+    return array ? array : json_array ();
+}
+
+static json_t *
+s_view (intake_desk_t *self, const char *id, bool *failed)
+{
+    *failed = false;
+    if (!egov_uuid_valid (id))
+        return NULL;
+    const char *values [] = { id };
+    PGresult *result = intake_desk__sql (self, PGRES_TUPLES_OK,
+        "SELECT id, service, region, applicant_iin, applicant_name, representative_iin,"
+        " representative_name, poa_number, operator_login, status, receipt_number, paper,"
+        " register_number, submitted_sim, received_sim, result_due_sim, registration_number,"
+        " result_approved, array_to_json (result_grounds), convert_from (result_document, 'UTF8'),"
+        " result_signer, result_signature, result_decided_sim, refusal_note, storage_until_sim,"
+        " recall_due_sim, barcode, issued_to"
+        " FROM application WHERE id = $1", 1, values, NULL, NULL);
+    if (!result) {
+        *failed = true;
+        return NULL;
+    }
+    if (PQntuples (result) != 1) {
+        PQclear (result);
+        return NULL;
+    }
+    json_t *representative = PQgetisnull (result, 0, 5) ? json_null ()
+        : json_pack ("{s:o, s:o, s:o}", "iin", s_text (result, 0, 5), "name", s_text (result, 0, 6),
+                     "poa_number", s_text (result, 0, 7));
+    const char *status = PQgetvalue (result, 0, 9);
+    json_t *outcome = json_null ();
+    if (!PQgetisnull (result, 0, 17)) {
+        const char *document_text = PQgetisnull (result, 0, 19) ? "" : PQgetvalue (result, 0, 19);
+        json_t *document = json_loads (document_text, 0, NULL);
+        outcome = json_pack ("{s:o, s:o, s:o, s:o, s:o, s:o}",
+            "approved", s_bool (result, 17), "grounds", s_array (result, 18),
+            "document", document ? document : json_string (document_text),
+            "signer", s_text (result, 0, 20), "signature", s_text (result, 0, 21),
+            "decided_at", s_moment (result, 0, 22));
+    }
+    json_t *refusal = json_null ();
+    if (streq (status, "REFUSED") || (!PQgetisnull (result, 0, 17) && *PQgetvalue (result, 0, 17) == 'f'))
+        refusal = json_pack ("{s:o, s:o}", "grounds", s_array (result, 18),
+                             "note", s_text (result, 0, 23));
+    json_t *paper = json_null ();
+    if (*PQgetvalue (result, 0, 11) == 't')
+        paper = json_pack ("{s:o, s:o}", "register_number", s_text (result, 0, 12),
+                           "barcode", s_text (result, 0, 26));
+    json_t *view = json_pack ("{s:o, s:o, s:o, s:{s:o, s:o}, s:o, s:o, s:s, s:o, s:o, s:o,"
+                              " s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}",
+        "id", s_text (result, 0, 0), "service", s_text (result, 0, 1), "region", s_text (result, 0, 2),
+        "applicant", "iin", s_text (result, 0, 3), "name", s_text (result, 0, 4),
+        "representative", representative, "operator", s_text (result, 0, 8), "status", status,
+        "receipt_number", s_text (result, 0, 10), "route", json_string (paper == json_null () ? "electronic" : "paper"),
+        "paper", paper, "submitted_at", s_moment (result, 0, 13),
+        "received_at", s_moment (result, 0, 14), "result_due", s_moment (result, 0, 15),
+        "registration_number", s_text (result, 0, 16), "result", outcome, "refusal", refusal,
+        "storage_until", s_moment (result, 0, 24), "recall_due", s_moment (result, 0, 25));
+    json_object_set_new (view, "issued_to", s_text (result, 0, 27));
+    PQclear (result);
+    result = intake_desk__sql (self, PGRES_TUPLES_OK,
+        "SELECT status, step, role, actor, note, at_sim,"
+        " (extract (epoch FROM at_wall) * 1000)::bigint FROM history"
+        " WHERE application_id = $1 ORDER BY seq", 1, values, NULL, NULL);
+    if (!result) {
+        json_decref (view);
+        *failed = true;
+        return NULL;
+    }
+    json_t *history = json_array ();
+    for (int row = 0; row < PQntuples (result); row++)
+        json_array_append_new (history, json_pack ("{s:o, s:o, s:o, s:o, s:o, s:o, s:o}",
+            "status", s_text (result, row, 0), "step", s_text (result, row, 1),
+            "role", s_text (result, row, 2), "actor", s_text (result, row, 3),
+            "note", s_text (result, row, 4), "simulated_at", s_moment (result, row, 5),
+            "wall_at", s_moment (result, row, 6)));
+    PQclear (result);
+    json_object_set_new (view, "history", history);
+    return view;
+}
+
+void
+intake_desk_show (intake_desk_t *self, const char *id, intake_reply_t *reply)
+{
+    bool failed = false;
+    json_t *view = s_view (self, id, &failed);
+    if (view)
+        intake_reply_set (reply, 200, view);
+    else
+    if (failed)
+        intake_reply_error (reply, 503, "DATABASE_UNAVAILABLE", "the desk's database did not answer");
+    else
+        intake_reply_error (reply, 404, "APPLICATION_NOT_FOUND", "no application %.64s", id);
+}
+
+//  ---------------------------------------------------------------------
+//  Process 9: handing the result over
+
+//  True when number is an identity document (not a birth certificate) of
+//  the person in the registry and has not expired; reply set otherwise
+//  (the registry unreachable) and *checked false.
+static bool
+s_identity_of (intake_desk_t *self, const char *iin, const char *number, bool *checked,
+               intake_reply_t *reply)
+{
+    *checked = false;
+    Egov__Registries__PersonResponse *response = NULL;
+    egov_error_t error = { { 0 } };
+    int found = intake_desk__person (self, iin, &response, &error);
+    if (found < 0) {
+        s_registry_unavailable (reply, "gbdfl", &error);
+        return false;
+    }
+    *checked = true;
+    if (found == 0)
+        return false;
+    char today [11];
+    s_local_date (self, egov_clock_now_ms (), today);
+    bool match = false;
+    for (size_t index = 0; index < response->person->n_documents && !match; index++) {
+        const Egov__Registries__IdentityDocument *document = response->person->documents [index];
+        match = streq (document->number, number) && !streq (document->type, "BIRTH_CERTIFICATE")
+             && (!*document->expires || strcmp (document->expires, today) >= 0);
+    }
+    egov__registries__person_response__free_unpacked (response, NULL);
+    return match;
+}
+
+//  Asks the provider for a returned result (intake_flow.c).
+bool intake_desk__recall (intake_desk_t *self, const char *id, const char *region,
+                          const intake_operator_t *operator_, int64_t *ready_by);
+
+void
+intake_desk_handover (intake_desk_t *self, const intake_operator_t *operator_, const char *id,
+                      json_t *body, intake_reply_t *reply)
+{
+    char receipt [INTAKE_TEXT_MAX], identity [INTAKE_TEXT_MAX];
+    egov_error_t error = { { 0 } };
+    if (!json_is_object (body)
+    ||  !intake_request_keys (body, &error, "receipt_number", "identity_document", NULL)
+    ||  !intake_request_text (body, "receipt_number", receipt, sizeof (receipt), &error)
+    ||  !intake_request_text (body, "identity_document", identity, sizeof (identity), &error)) {
+        intake_reply_error (reply, 400, "INVALID_REQUEST", "%s",
+                            *error.message ? error.message : "the body must be {receipt_number, identity_document}");
+        return;
+    }
+    PGresult *result = NULL;
+    if (egov_uuid_valid (id)) {
+        const char *values [] = { id };
+        result = intake_desk__sql (self, PGRES_TUPLES_OK,
+            "SELECT status, receipt_number, applicant_iin, representative_iin, region,"
+            " recall_due_sim, result_approved IS NOT NULL OR refusal_note IS NOT NULL"
+            " FROM application WHERE id = $1", 1, values, NULL, NULL);
+        if (!result) {
+            intake_reply_error (reply, 503, "DATABASE_UNAVAILABLE", "the desk's database did not answer");
+            return;
+        }
+    }
+    if (!result || PQntuples (result) != 1) {
+        PQclear (result);
+        intake_reply_error (reply, 404, "APPLICATION_NOT_FOUND", "no application %.64s", id);
+        return;
+    }
+    char status [32], applicant [13], representative [13] = "", region [10];
+    snprintf (status, sizeof (status), "%s", PQgetvalue (result, 0, 0));
+    bool right_receipt = streq (PQgetvalue (result, 0, 1), receipt);
+    snprintf (applicant, sizeof (applicant), "%s", PQgetvalue (result, 0, 2));
+    if (!PQgetisnull (result, 0, 3))
+        snprintf (representative, sizeof (representative), "%s", PQgetvalue (result, 0, 3));
+    snprintf (region, sizeof (region), "%s", PQgetvalue (result, 0, 4));
+    bool recalled = !PQgetisnull (result, 0, 5);
+    int64_t recall_due = recalled ? strtoll (PQgetvalue (result, 0, 5), NULL, 10) : 0;
+    bool has_result = *PQgetvalue (result, 0, 6) == 't';
+    PQclear (result);
+    if (!right_receipt) {
+        zsys_info ("intake: handover of %s refused: wrong receipt", id);
+        intake_reply_error (reply, 403, "WRONG_RECEIPT",
+                            "the receipt number is not this application's acceptance receipt");
+        return;
+    }
+    bool checked;
+    const char *holder = "applicant";
+    bool identified = s_identity_of (self, applicant, identity, &checked, reply);
+    if (!checked)
+        return;
+    if (!identified && *representative) {
+        identified = s_identity_of (self, representative, identity, &checked, reply);
+        if (!checked)
+            return;
+        holder = "representative";
+    }
+    if (!identified) {
+        intake_reply_error (reply, 403, "IDENTITY_NOT_CONFIRMED",
+                            "identity document %s is not a valid identity document of the "
+                            "applicant%s in the registry of individuals", identity,
+                            *representative ? " or the representative" : "");
+        return;
+    }
+    if (streq (status, "ISSUED")) {
+        intake_reply_error (reply, 409, "ALREADY_ISSUED", "the result was already handed over");
+        return;
+    }
+    if (streq (status, "RETURNED_TO_PROVIDER")) {
+        if (!recalled && !intake_desk__recall (self, id, region, operator_, &recall_due)) {
+            intake_reply_error (reply, 503, "DATABASE_UNAVAILABLE", "the desk's database did not answer");
+            return;
+        }
+        json_t *detail = intake_reply_error (reply, 409, "RESULT_RETURNED",
+            "the unclaimed result was returned to the provider; it has been asked back and "
+            "comes back within one working day");
+        json_object_set_new (detail, "recalled", json_true ());
+        json_object_set_new (detail, "ready_by", intake_desk__time (recall_due));
+        return;
+    }
+    if (!has_result) {
+        json_t *detail = intake_reply_error (reply, 409, "RESULT_NOT_READY",
+                                             "there is no result to hand over yet (status %s)", status);
+        json_object_set_new (detail, "status", json_string (status));
+        return;
+    }
+    char who [64], note [512];
+    snprintf (who, sizeof (who), "%s %s", holder,
+              streq (holder, "applicant") ? applicant : representative);
+    snprintf (note, sizeof (note), "to the %s on receipt %s and identity document %s",
+              who, receipt, identity);
+    const char *values [] = { id, who };
+    bool done = intake_desk__exec (self, "BEGIN");
+    result = done ? intake_desk__sql (self, PGRES_COMMAND_OK,
+        "UPDATE application SET status = 'ISSUED', issued_to = $2, storage_until_sim = NULL"
+        " WHERE id = $1", 2, values, NULL, NULL) : NULL;
+    done = result && intake_desk__history (self, id, "ISSUED", "operator hands the result over",
+                                           "operator", operator_->name, note, egov_clock_now_ms ());
+    PQclear (result);
+    if (!done || !intake_desk__exec (self, "COMMIT")) {
+        intake_desk__exec (self, "ROLLBACK");
+        intake_reply_error (reply, 503, "DATABASE_UNAVAILABLE", "the desk's database did not answer");
+        return;
+    }
+    zsys_info ("intake: application %s issued %s", id, note);
+    intake_desk_rearm (self);
+    intake_desk_show (self, id, reply);
+}
+
+//  ---------------------------------------------------------------------
+//  Selftest: the parts that need no gateway, against EGOV_TEST_DB
+
+void
+intake_desk_test (bool verbose)
+{
+    printf (" * intake_desk: ");
+    if (verbose)
+        printf ("\n");
+    const char *conninfo = getenv ("EGOV_TEST_DB");
+    if (!conninfo) {
+        printf ("(database part skipped: EGOV_TEST_DB unset) OK\n");
+        return;
+    }
+    extern const char *intake_schema_sql;
+    PGconn *conn = egov_db_connect (conninfo, 5000);
+    assert (conn);
+    //  Our own schema in the shared test database, dropped at the end
+    PGresult *result = PQexec (conn, "DROP SCHEMA IF EXISTS intake_selftest CASCADE;"
+                                     " CREATE SCHEMA intake_selftest; SET search_path = intake_selftest");
+    assert (PQresultStatus (result) == PGRES_COMMAND_OK);
+    PQclear (result);
+    assert (egov_db_exec_script (conn, intake_schema_sql, "intake schema"));
+    assert (egov_db_exec_script (conn, intake_schema_sql, "intake schema again"));
+
+    egov_error_t error = { { 0 } };
+    egov_calendar_t *calendar = egov_calendar_new ("regulations/calendar/kz.json", &error);
+    egov_catalogue_t *catalogue = egov_catalogue_new ("regulations/catalogue", &error);
+    assert (calendar && catalogue);
+    char pki_dir [] = "/tmp/intake-selftest-XXXXXX";
+    assert (mkdtemp (pki_dir));
+    //  Without operators' certificates the desk refuses to start
+    assert (intake_desk_new (conn, catalogue, calendar, pki_dir, &error) == NULL);
+    egov_pki_t *pki = egov_pki_new (pki_dir);
+    assert (egov_pki_ensure (pki, NULL, &error) == 0);
+    egov_pki_destroy (&pki);
+    intake_desk_t *desk = intake_desk_new (conn, catalogue, calendar, pki_dir, &error);
+    assert (desk);
+    intake_desk_set_verbose (desk, verbose);
+    assert (intake_desk_seed_operators (desk, &error) == 3);
+    assert (intake_desk_seed_operators (desk, &error) == 0);
+
+    //  Process 1: wrong and right passwords, sessions
+    intake_reply_t reply = { 0, NULL };
+    json_t *body = json_pack ("{s:s, s:s}", "login", "operator1", "password", "wrong");
+    intake_desk_login (desk, body, &reply);
+    json_decref (body);
+    assert (reply.status == 401);
+    assert (streq (json_string_value (json_object_get (json_object_get (reply.body, "error"), "code")),
+                   "AUTH_FAILED"));
+    body = json_pack ("{s:s, s:s}", "login", "nobody", "password", "demo-operator1");
+    intake_desk_login (desk, body, &reply);
+    json_decref (body);
+    assert (reply.status == 401);
+    body = json_pack ("{s:s}", "login", "operator1");
+    intake_desk_login (desk, body, &reply);
+    json_decref (body);
+    assert (reply.status == 400);
+    body = json_pack ("{s:s, s:s}", "login", "operator1", "password", "demo-operator1");
+    intake_desk_login (desk, body, &reply);
+    json_decref (body);
+    assert (reply.status == 200);
+    char token [80];
+    snprintf (token, sizeof (token), "%s", json_string_value (json_object_get (reply.body, "token")));
+    assert (strlen (token) == 64);
+    intake_operator_t operator_;
+    assert (intake_desk_authenticate (desk, token, &operator_, &reply));
+    assert (streq (operator_.login, "operator1") && strlen (operator_.iin) == 12);
+    assert (!intake_desk_authenticate (desk, "bogus", &operator_, &reply));
+    assert (reply.status == 401);
+    assert (!intake_desk_authenticate (desk, NULL, &operator_, &reply));
+
+    //  The services of this channel: externat in Almaty is there, the
+    //  duplicates go on paper, office-only services are not listed
+    intake_desk_services (desk, &reply);
+    assert (reply.status == 200);
+    json_t *services = json_object_get (reply.body, "services");
+    bool externat = false, duplicate_paper = false, office_only = false;
+    for (size_t index = 0; index < json_array_size (services); index++) {
+        json_t *service = json_array_get (services, index);
+        const char *code = json_string_value (json_object_get (service, "code"));
+        const char *route = json_string_value (json_object_get (service, "route"));
+        externat |= streq (code, "externat-permit")
+                 && streq (json_string_value (json_object_get (service, "region")), "750000000");
+        duplicate_paper |= streq (code, "school-duplicate") && streq (route, "paper");
+        office_only |= streq (code, "tvet-admission");
+    }
+    assert (externat && duplicate_paper && !office_only);
+
+    //  Submissions that stop before the registries: no gateway needed
+    const struct {
+        const char *body;
+        int status;
+        const char *code;
+    } cases [] = {
+        { "{\"service\":\"externat-permit\"}", 400, "INVALID_REQUEST" },
+        { "{\"service\":\"no-such\",\"region\":\"750000000\",\"applicant_iin\":\"850314301234\","
+          "\"documents\":[],\"consent\":true}", 422, "UNKNOWN_SERVICE" },
+        { "{\"service\":\"tvet-admission\",\"region\":\"270000000\",\"applicant_iin\":\"850314301234\","
+          "\"documents\":[],\"consent\":true}", 422, "CHANNEL_NOT_OFFERED" },
+        { "{\"service\":\"school-duplicate\",\"region\":\"750000000\",\"applicant_iin\":\"850314301234\","
+          "\"documents\":[],\"consent\":false}", 422, "CONSENT_REQUIRED" },
+        { "{\"service\":\"school-duplicate\",\"region\":\"750000000\",\"applicant_iin\":\"850314301235\","
+          "\"documents\":[],\"consent\":true}", 422, "INVALID_IIN" },
+        { "{\"service\":\"school-duplicate\",\"region\":\"750000000\",\"applicant_iin\":\"850314301234\","
+          "\"documents\":[],\"consent\":true}", 503, "REGISTRY_UNAVAILABLE" },
+    };
+    for (size_t index = 0; index < sizeof (cases) / sizeof (cases [0]); index++) {
+        body = json_loads (cases [index].body, 0, NULL);
+        assert (body);
+        intake_desk_submit (desk, &operator_, body, &reply);
+        json_decref (body);
+        const char *code = json_string_value (json_object_get (json_object_get (reply.body, "error"), "code"));
+        if (verbose)
+            printf ("   %s -> %d %s\n", cases [index].body, reply.status, code);
+        assert (reply.status == cases [index].status);
+        assert (streq (code, cases [index].code));
+    }
+
+    //  Unknown applications
+    intake_desk_show (desk, "not-a-uuid", &reply);
+    assert (reply.status == 404);
+    intake_desk_show (desk, "00000000-0000-4000-8000-000000000000", &reply);
+    assert (reply.status == 404);
+    body = json_pack ("{s:s, s:s}", "receipt_number", "SC-2026-000001", "identity_document", "1");
+    intake_desk_handover (desk, &operator_, "00000000-0000-4000-8000-000000000000", body, &reply);
+    assert (reply.status == 404);
+    json_decref (body);
+    body = json_pack ("{s:s}", "receipt_number", "SC-2026-000001");
+    intake_desk_handover (desk, &operator_, "00000000-0000-4000-8000-000000000000", body, &reply);
+    assert (reply.status == 400);
+    json_decref (body);
+    intake_reply_reset (&reply);
+
+    intake_desk_destroy (&desk);
+    intake_desk_destroy (&desk);
+    egov_catalogue_destroy (&catalogue);
+    egov_calendar_destroy (&calendar);
+    assert (egov_pki_remove (pki_dir) == 0);
+    result = PQexec (conn, "DROP SCHEMA intake_selftest CASCADE");
+    PQclear (result);
+    PQfinish (conn);
+    printf ("OK\n");
+}

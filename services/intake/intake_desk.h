@@ -1,0 +1,90 @@
+/*  intake_desk — the State Corporation operator's desk (МК АЖ, the
+    operator's workstation АЖО / АРМ): Diagram 1 from the operator's side.
+
+    Process 1 the operator logs in; Processes 2-4 the registries are asked
+    through the gateway (ЭҮШ) about the applicant and the representative's
+    power of attorney, and absent data stop the application; the package is
+    checked against the catalogue (refusal receipt when incomplete, else an
+    acceptance receipt with the term from the calendar); Processes 5-6 the
+    request is signed with the operator's certificate and sent as an async
+    message to the regional gateway (ЭҮӨШ) of the region. Status notices and
+    the provider's result come back as deliveries; Process 9 the result is
+    handed over on the receipt and an identity document from the registry.
+    An unclaimed result goes back to the provider after one month of
+    simulated time and is asked back when the applicant comes later.
+
+    Paper routes (services without an electronic form, the duplicates):
+    the collection sector's register of packages, the courier with the
+    provider's dated receipt and the barcode marking of returned results
+    are steps of the history.
+
+    Everything is in PostgreSQL: operators, sessions, applications, their
+    history, the inbox (deliveries applied, deduped by message id) and the
+    outbox (messages to the gateway, written with the business row).      */
+#ifndef INTAKE_DESK_H_INCLUDED
+#define INTAKE_DESK_H_INCLUDED
+
+#include "intake_request.h"
+#include "shep_client.h"
+#include "egov_catalogue.h"
+#include <libpq-fe.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define INTAKE_PARTICIPANT      "intake"
+#define INTAKE_SESSION_HOURS    12          //  a login lasts this long
+
+typedef struct _intake_desk_t intake_desk_t;
+
+//  The operator behind a request.
+typedef struct {
+    char login [INTAKE_TEXT_MAX];   //  login
+    char name [256];                //  full name, from the certificate
+    char iin [13];                  //  IIN, from the certificate
+} intake_operator_t;
+
+//  A desk over a database connection (not owned) with the schema applied,
+//  the regulations (not owned) and the PKI folder (operators' keys and the
+//  trust anchors). client may be NULL until set. NULL with PKI_MISSING when
+//  the PKI has no operators' certificates.
+intake_desk_t *intake_desk_new (PGconn *conn, egov_catalogue_t *catalogue,
+                                egov_calendar_t *calendar, const char *pki_dir,
+                                egov_error_t *error);
+void intake_desk_destroy (intake_desk_t **self_p);
+//  The gateway connection (not owned), or NULL.
+void intake_desk_set_client (intake_desk_t *self, shep_client_t *client);
+void intake_desk_set_verbose (intake_desk_t *self, bool verbose);
+//  Creates the demo operators whose certificates the PKI issued (operator1..3)
+//  with their documented passwords; returns how many were created, -1 on error.
+int intake_desk_seed_operators (intake_desk_t *self, egov_error_t *error);
+
+//  HTTP-facing: each fills reply (status and JSON body).
+void intake_desk_login (intake_desk_t *self, json_t *body, intake_reply_t *reply);
+//  True when token names a live session; otherwise reply is 401 AUTH_REQUIRED.
+bool intake_desk_authenticate (intake_desk_t *self, const char *token,
+                               intake_operator_t *operator_, intake_reply_t *reply);
+void intake_desk_services (intake_desk_t *self, intake_reply_t *reply);
+void intake_desk_submit (intake_desk_t *self, const intake_operator_t *operator_,
+                         json_t *body, intake_reply_t *reply);
+void intake_desk_show (intake_desk_t *self, const char *id, intake_reply_t *reply);
+void intake_desk_handover (intake_desk_t *self, const intake_operator_t *operator_,
+                           const char *id, json_t *body, intake_reply_t *reply);
+
+//  Gateway-facing: applies every frame waiting on the client (deliveries
+//  of application.status and application.result), then acknowledges.
+void intake_desk_drain (intake_desk_t *self);
+//  Sends what waits in the outbox; stops at the first failure (retried later).
+void intake_desk_flush (intake_desk_t *self);
+//  Arms the storage timer from the database (at start and after changes).
+void intake_desk_rearm (intake_desk_t *self);
+//  Fires business timers that are due on the simulation clock.
+void intake_desk_fire (intake_desk_t *self);
+
+void intake_desk_test (bool verbose);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,57 @@
+/*  intake_desk_private — what the desk's two files share: the state and
+    the database and registry helpers. Not for other classes.            */
+#ifndef INTAKE_DESK_PRIVATE_H_INCLUDED
+#define INTAKE_DESK_PRIVATE_H_INCLUDED
+
+#include "intake_desk.h"
+#include "egov_cms.h"
+#include "egov_clock.h"
+#include "registries.pb-c.h"
+#include "applications.pb-c.h"
+
+struct _intake_desk_t {
+    PGconn *conn;                   //  the store, not owned
+    shep_client_t *client;          //  gateway connection, not owned; NULL: none
+    egov_catalogue_t *catalogue;    //  the services, not owned
+    egov_calendar_t *calendar;      //  working days and hours, not owned
+    char *pki_dir;                  //  operators' keys, trust anchors
+    egov_cms_verifier_t *verifier;  //  checks the provider's signature
+    zhashx_t *signers;              //  certificate label -> egov_cms_signer_t
+    egov_timers_t *timers;          //  business timers on the simulation clock
+    uint64_t storage_timer;         //  the next unclaimed-result deadline, 0 when none
+    int64_t storage_due;            //  its due moment
+    int64_t flush_after;            //  wall ms before which a failed flush is not retried
+    bool verbose;                   //  log every step
+};
+
+//  Runs a parameterised statement; NULL (logged) unless the result has the
+//  expected status. lengths/formats may be NULL for text parameters.
+PGresult *intake_desk__sql (intake_desk_t *self, ExecStatusType expected, const char *sql,
+                            int count, const char *const *values, const int *lengths,
+                            const int *formats);
+//  BEGIN / COMMIT / ROLLBACK; false when it failed.
+bool intake_desk__exec (intake_desk_t *self, const char *command);
+//  Appends a step to an application's history (inside the caller's transaction).
+bool intake_desk__history (intake_desk_t *self, const char *id, const char *status,
+                           const char *step, const char *role, const char *actor,
+                           const char *note, int64_t at_sim);
+//  Stores an envelope for the gateway in the outbox (caller's transaction).
+bool intake_desk__outbox (intake_desk_t *self, const char *id, Egov__Envelope *envelope);
+//  A message to the regional gateway of region about application id.
+Egov__Envelope *intake_desk__envelope (const char *service_id, const char *id,
+                                       const char *region, Egov__MessageType type);
+//  ISO 8601 in Almaty time for a moment, or JSON null for 0.
+json_t *intake_desk__time (int64_t ms);
+//  Asks gbdfl.person; 1 found (*person set, free with free_unpacked), 0 not
+//  found (error NOT_FOUND or the registry's INVALID_IIN), -1 the registry
+//  could not be reached (error: the gateway's code).
+int intake_desk__person (intake_desk_t *self, const char *iin,
+                         Egov__Registries__PersonResponse **response, egov_error_t *error);
+//  Asks enis.poa; 1 answered (*response set), -1 unreachable or an error.
+int intake_desk__poa (intake_desk_t *self, const char *number, const char *representative,
+                      const char *on_date, Egov__Registries__PoaResponse **response,
+                      egov_error_t *error);
+//  Full name of a person from the registry.
+void intake_desk__name (const Egov__Registries__Person *person, char *buffer, size_t size);
+
+#endif

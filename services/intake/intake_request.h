@@ -1,0 +1,81 @@
+/*  intake_request — what an operator terminal sends to the State
+    Corporation's desk (МК АЖ, "Азаматтарға арналған үкімет" мемлекеттік
+    корпорациясы), checked field by field before anything else runs, and the
+    shape of every answer: a status and a JSON body, errors as
+    {"error": {"code", "message", ...}} with a stable code.              */
+#ifndef INTAKE_REQUEST_H_INCLUDED
+#define INTAKE_REQUEST_H_INCLUDED
+
+#include "egov_util.h"
+#include <jansson.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define INTAKE_MAX_DOCUMENTS    20              //  attachments in one package
+#define INTAKE_MAX_CONTENT      (480 * 1024)    //  decoded bytes of all attachments together
+#define INTAKE_TYPE_MAX         64              //  document type code, with the zero
+#define INTAKE_NAME_MAX         256             //  file name, with the zero
+#define INTAKE_POA_MAX          65              //  power-of-attorney number, with the zero
+#define INTAKE_TEXT_MAX         129             //  login, password, receipt, document number
+
+//  One scanned document of the package.
+typedef struct {
+    char type [INTAKE_TYPE_MAX];    //  catalogue document type, e.g. identity-document
+    char name [INTAKE_NAME_MAX];    //  file name
+    uint8_t *content;               //  decoded bytes (malloc'd; may be empty)
+    size_t size;                    //  bytes in content
+    uint8_t sha256 [32];            //  of content
+} intake_document_t;
+
+//  POST /api/v1/applications, validated.
+typedef struct {
+    char service [INTAKE_TYPE_MAX]; //  catalogue code
+    char region [10];               //  KATO, 9 digits
+    char applicant_iin [13];        //  12 digits (the check digit is checked later)
+    bool represented;               //  a representative acts by power of attorney
+    char representative_iin [13];   //  when represented
+    char poa_number [INTAKE_POA_MAX];   //  when represented
+    intake_document_t *documents;   //  the package
+    size_t document_count;
+    bool consent;                   //  consent to use protected data in state systems
+} intake_application_t;
+
+//  An HTTP answer: status and body (owned).
+typedef struct {
+    int status;                     //  HTTP status
+    json_t *body;                   //  JSON body, NULL for none
+} intake_reply_t;
+
+//  Parses the body of POST /api/v1/applications. False with error code
+//  INVALID_REQUEST, the message naming the field (also in *field, may be
+//  NULL). Reset the request afterwards either way.
+bool intake_application_parse (json_t *body, intake_application_t *request,
+                               egov_error_t *error, char *field, size_t field_size);
+//  Frees what a parse allocated; safe twice.
+void intake_application_reset (intake_application_t *request);
+//  True when the package holds a document of this type.
+bool intake_application_has (const intake_application_t *request, const char *type);
+
+//  Reads a required string member of 1..max-1 bytes into out; false with
+//  INVALID_REQUEST naming the member otherwise.
+bool intake_request_text (json_t *body, const char *key, char *out, size_t max,
+                          egov_error_t *error);
+//  False with INVALID_REQUEST when body has a key outside the NULL-terminated list.
+bool intake_request_keys (json_t *body, egov_error_t *error, ...) __attribute__ ((sentinel));
+
+//  Sets reply to an error; returns the error object for extra members.
+json_t *intake_reply_error (intake_reply_t *reply, int status, const char *code,
+                            const char *format, ...) __attribute__ ((format (printf, 4, 5)));
+//  Sets reply to status with body (takes it).
+void intake_reply_set (intake_reply_t *reply, int status, json_t *body);
+//  Frees the body; safe twice.
+void intake_reply_reset (intake_reply_t *reply);
+
+void intake_request_test (bool verbose);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,99 @@
+-- intake: the State Corporation operator's desk (МК АЖ). Applied at every start;
+-- idempotent. Times: *_sim are simulated ms since the epoch (the gateway's clock),
+-- *_wall are the wall clock.
+
+CREATE TABLE IF NOT EXISTS operator (
+    login           text PRIMARY KEY,
+    iin             text NOT NULL,
+    name            text NOT NULL,
+    cert_label      text NOT NULL,          -- certs/LABEL.pem and keys/LABEL.key in the PKI folder
+    password_hash   text NOT NULL           -- crypto_pwhash_str (Argon2id)
+);
+
+CREATE TABLE IF NOT EXISTS session (
+    token_sha256    text PRIMARY KEY,       -- the bearer token is never stored
+    login           text NOT NULL REFERENCES operator (login),
+    created_wall    timestamptz NOT NULL DEFAULT now(),
+    expires_wall    timestamptz NOT NULL
+);
+
+-- Numbered receipts: acceptance (A) and refusal (R), one sequence each.
+CREATE SEQUENCE IF NOT EXISTS acceptance_receipt_seq;
+CREATE SEQUENCE IF NOT EXISTS refusal_receipt_seq;
+CREATE SEQUENCE IF NOT EXISTS register_line_seq;
+
+CREATE TABLE IF NOT EXISTS refusal_receipt (
+    number          text PRIMARY KEY,
+    service         text NOT NULL,
+    region          text NOT NULL,
+    applicant_iin   text NOT NULL,
+    operator_login  text NOT NULL,
+    missing         text[] NOT NULL,        -- document types absent from the package
+    issued_sim      bigint NOT NULL,
+    issued_wall     timestamptz NOT NULL DEFAULT now()
+);
+
+CREATE TABLE IF NOT EXISTS application (
+    id                  uuid PRIMARY KEY,
+    service             text NOT NULL,
+    region              text NOT NULL,
+    applicant_iin       text NOT NULL,
+    applicant_name      text NOT NULL,
+    representative_iin  text,
+    representative_name text,
+    poa_number          text,
+    operator_login      text NOT NULL,
+    status              text NOT NULL,
+    receipt_number      text NOT NULL UNIQUE,
+    paper               boolean NOT NULL,   -- paper route: register, courier, barcode
+    register_number     text,               -- the collection sector's register line
+    submitted_sim       bigint NOT NULL,
+    received_sim        bigint NOT NULL,
+    result_due_sim      bigint,
+    registration_number text,               -- the regional gateway's (Process 7)
+    result_approved     boolean,
+    result_grounds      text[],
+    result_document     bytea,
+    result_signer       text,
+    result_signature    text,               -- outcome of checking the provider's signature
+    result_decided_sim  bigint,
+    refusal_note        text,               -- a refusal without a result document
+    storage_until_sim   bigint,             -- unclaimed result kept until then
+    recall_due_sim      bigint,             -- asked back: the provider's term
+    barcode             text,
+    issued_to           text,
+    created_wall        timestamptz NOT NULL DEFAULT now()
+);
+CREATE INDEX IF NOT EXISTS application_storage ON application (storage_until_sim)
+    WHERE storage_until_sim IS NOT NULL;
+
+CREATE TABLE IF NOT EXISTS history (
+    seq             bigserial PRIMARY KEY,
+    application_id  uuid NOT NULL REFERENCES application (id),
+    status          text NOT NULL,
+    step            text NOT NULL,
+    role            text NOT NULL DEFAULT '',
+    actor           text NOT NULL DEFAULT '',
+    note            text NOT NULL DEFAULT '',
+    at_sim          bigint NOT NULL,
+    at_wall         timestamptz NOT NULL DEFAULT clock_timestamp()
+);
+CREATE INDEX IF NOT EXISTS history_application ON history (application_id, seq);
+
+-- Deliveries applied (dedupe by message id, in the transaction of the effect).
+CREATE TABLE IF NOT EXISTS inbox (
+    message_id      uuid PRIMARY KEY,
+    service_id      text NOT NULL,
+    received_wall   timestamptz NOT NULL DEFAULT now()
+);
+
+-- Messages to send, written with the business row; drained by the loop.
+CREATE TABLE IF NOT EXISTS outbox (
+    message_id      uuid PRIMARY KEY,
+    application_id  uuid NOT NULL,
+    service_id      text NOT NULL,
+    envelope        bytea NOT NULL,         -- packed egov.Envelope
+    created_wall    timestamptz NOT NULL DEFAULT now(),
+    sent_wall       timestamptz
+);
+CREATE INDEX IF NOT EXISTS outbox_pending ON outbox (created_wall) WHERE sent_wall IS NULL;
