@@ -20,6 +20,11 @@
 #include "gbdfl_seed.h"
 #include "gbdfl_server.h"
 #include "enis_server.h"
+#include "leb_rules.h"
+#include "leb_tasks.h"
+#include "leb_outbox.h"
+#include "leb_http.h"
+#include "leb_server.h"
 #include "regional_store.h"
 #include "regional_server.h"
 #include "intake_request.h"
@@ -44,6 +49,11 @@ static void s_gbdfl_population (void **state) { (void) state; gbdfl_population_t
 static void s_gbdfl_seed (void **state) { (void) state; gbdfl_seed_test (s_verbose); }
 static void s_gbdfl_server (void **state) { (void) state; gbdfl_server_test (s_verbose); }
 static void s_enis_server (void **state) { (void) state; enis_server_test (s_verbose); }
+static void s_leb_rules (void **state) { (void) state; leb_rules_test (s_verbose); }
+static void s_leb_tasks (void **state) { (void) state; leb_tasks_test (s_verbose); }
+static void s_leb_outbox (void **state) { (void) state; leb_outbox_test (s_verbose); }
+static void s_leb_http (void **state) { (void) state; leb_http_test (s_verbose); }
+static void s_leb_server (void **state) { (void) state; leb_server_test (s_verbose); }
 static void s_regional_store (void **state) { (void) state; regional_store_test (s_verbose); }
 static void s_regional_server (void **state) { (void) state; regional_server_test (s_verbose); }
 static void s_intake_request (void **state) { (void) state; intake_request_test (s_verbose); }
@@ -71,6 +81,11 @@ main (int argc, char *argv [])
         cmocka_unit_test (s_gbdfl_seed),
         cmocka_unit_test (s_gbdfl_server),
         cmocka_unit_test (s_enis_server),
+        cmocka_unit_test (s_leb_rules),
+        cmocka_unit_test (s_leb_tasks),
+        cmocka_unit_test (s_leb_outbox),
+        cmocka_unit_test (s_leb_http),
+        cmocka_unit_test (s_leb_server),
         cmocka_unit_test (s_regional_store),
         cmocka_unit_test (s_regional_server),
         cmocka_unit_test (s_intake_request),

@@ -1,0 +1,586 @@
+/*  leb_http — the manual-mode HTTP API over libmicrohttpd.  */
+#include "leb_http.h"
+#include <microhttpd.h>
+#include <arpa/inet.h>
+#include <poll.h>
+
+#define s_ASSIGNEE_MAX  128             //  bytes of an assignee's name
+#define s_GROUND_MAX    500             //  bytes of one ground
+#define s_GROUNDS_MAX   20              //  grounds in one refusal
+#define s_PREFIX        "/api/v1/tasks"
+
+struct _leb_http_t {
+    struct MHD_Daemon *daemon;          //  the server, polled by leb_http_run
+    leb_http_backend_t backend;         //  what answers
+    int port;                           //  bound port
+    bool verbose;                       //  log every request
+};
+
+//  A request body being received.
+typedef struct {
+    char *body;                         //  bytes so far, zero-terminated
+    size_t size;                        //  bytes so far
+    bool too_large;                     //  went past LEB_HTTP_BODY_MAX
+} s_request_t;
+
+//  Error codes and their HTTP status.
+static const struct {
+    const char *code;                   //  stable code
+    int status;                         //  HTTP status
+} s_statuses [] = {
+    { "BAD_JSON", 400 }, { "UNKNOWN_FIELD", 400 }, { "INVALID_ROLE", 400 },
+    { "INVALID_ASSIGNEE", 400 }, { "INVALID_DECISION", 400 }, { "INVALID_GROUNDS", 400 },
+    { "DECISION_REQUIRED", 400 }, { "DECISION_NOT_ALLOWED", 400 },
+    { "GROUNDS_REQUIRED", 400 }, { "GROUNDS_NOT_ALLOWED", 400 },
+    { "NOT_FOUND", 404 }, { "TASK_NOT_FOUND", 404 }, { "METHOD_NOT_ALLOWED", 405 },
+    { "TASK_TAKEN", 409 }, { "TASK_DONE", 409 }, { "TASK_NOT_TAKEN", 409 },
+    { "AUTO_MODE", 409 }, { "BODY_TOO_LARGE", 413 }, { "DB_UNAVAILABLE", 503 },
+};
+
+int
+leb_http_status (const char *code)
+{
+    for (size_t index = 0; index < sizeof (s_statuses) / sizeof (s_statuses [0]); index++)
+        if (streq (s_statuses [index].code, code))
+            return s_statuses [index].status;
+    return 500;
+}
+
+//  Queues a JSON answer (takes the reference).
+static enum MHD_Result
+s_answer (struct MHD_Connection *connection, int status, json_t *json)
+{
+    char *text = json_dumps (json, JSON_COMPACT | JSON_ENSURE_ASCII);
+    json_decref (json);
+    assert (text);
+    size_t size = strlen (text);
+    text [size] = 0;
+    struct MHD_Response *response = MHD_create_response_from_buffer (size, text,
+                                                                     MHD_RESPMEM_MUST_FREE);
+    MHD_add_response_header (response, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
+    enum MHD_Result rc = MHD_queue_response (connection, (unsigned int) status, response);
+    MHD_destroy_response (response);
+    return rc;
+}
+
+//  Queues an error answer with the status its code implies.
+static enum MHD_Result
+s_error (struct MHD_Connection *connection, const egov_error_t *error)
+{
+    return s_answer (connection, leb_http_status (error->code),
+        json_pack ("{s:{s:s, s:s}}", "error", "code", error->code, "message", error->message));
+}
+
+//  A task id from the path: 1-18 digits; 0 when it is not one.
+static int64_t
+s_task_id (const char *text, size_t length)
+{
+    if (length == 0 || length > 18 || strspn (text, "0123456789") < length)
+        return 0;
+    return strtoll (text, NULL, 10);
+}
+
+//  The body as a JSON object, or NULL with BAD_JSON.
+static json_t *
+s_body (s_request_t *request, egov_error_t *error)
+{
+    json_error_t parse;
+    json_t *body = request->size
+                 ? json_loadb (request->body, request->size, JSON_REJECT_DUPLICATES, &parse)
+                 : NULL;
+    if (!json_is_object (body)) {
+        egov_error_set (error, "BAD_JSON", "the body is a JSON object%s%s",
+                        body || !request->size ? "" : ": ", body || !request->size ? "" : parse.text);
+        json_decref (body);
+        return NULL;
+    }
+    return body;
+}
+
+//  False with UNKNOWN_FIELD when body has a member outside the allowed two.
+static bool
+s_fields (json_t *body, const char *first, const char *second, egov_error_t *error)
+{
+    const char *key;
+    json_t *value;
+    json_object_foreach (body, key, value) {
+        if (!streq (key, first) && !(second && streq (key, second))) {
+            egov_error_set (error, "UNKNOWN_FIELD", "unknown field \"%.60s\"", key);
+            return false;
+        }
+    }
+    return true;
+}
+
+//  True when text has no control characters.
+static bool
+s_printable (const char *text)
+{
+    for (const unsigned char *cursor = (const unsigned char *) text; *cursor; cursor++)
+        if (*cursor < 0x20 || *cursor == 0x7f)
+            return false;
+    return true;
+}
+
+//  POST .../take: validates {"assignee"} and asks the backend.
+static json_t *
+s_take (leb_http_t *self, int64_t id, s_request_t *request, egov_error_t *error)
+{
+    json_t *body = s_body (request, error);
+    if (!body || !s_fields (body, "assignee", NULL, error)) {
+        json_decref (body);
+        return NULL;
+    }
+    const char *assignee = json_string_value (json_object_get (body, "assignee"));
+    json_t *answer = NULL;
+    if (!assignee || !*assignee || strlen (assignee) > s_ASSIGNEE_MAX || !s_printable (assignee))
+        egov_error_set (error, "INVALID_ASSIGNEE", "\"assignee\" is a name of 1-%d bytes",
+                        s_ASSIGNEE_MAX);
+    else
+        answer = self->backend.take (self->backend.argument, id, assignee, error);
+    json_decref (body);
+    return answer;
+}
+
+//  POST .../complete: validates {"decision", "grounds"} and asks the backend.
+static json_t *
+s_complete (leb_http_t *self, int64_t id, s_request_t *request, egov_error_t *error)
+{
+    json_t *body = s_body (request, error);
+    if (!body || !s_fields (body, "decision", "grounds", error)) {
+        json_decref (body);
+        return NULL;
+    }
+    json_t *decision = json_object_get (body, "decision");
+    json_t *grounds = json_object_get (body, "grounds");
+    bool valid = true;
+    if (decision && !(json_is_string (decision)
+                      && (streq (json_string_value (decision), "approve")
+                          || streq (json_string_value (decision), "refuse")))) {
+        egov_error_set (error, "INVALID_DECISION", "\"decision\" is \"approve\" or \"refuse\"");
+        valid = false;
+    }
+    if (valid && grounds) {
+        valid = json_is_array (grounds) && json_array_size (grounds) <= s_GROUNDS_MAX;
+        size_t index;
+        json_t *ground;
+        json_array_foreach (grounds, index, ground) {
+            const char *text = json_string_value (ground);
+            if (!text || !*text || strlen (text) > s_GROUND_MAX || !s_printable (text))
+                valid = false;
+        }
+        if (!valid)
+            egov_error_set (error, "INVALID_GROUNDS", "\"grounds\" is an array of at most %d"
+                            " texts of 1-%d bytes", s_GROUNDS_MAX, s_GROUND_MAX);
+    }
+    json_t *answer = valid
+        ? self->backend.complete (self->backend.argument, id,
+                                  decision ? json_string_value (decision) : NULL, grounds, error)
+        : NULL;
+    json_decref (body);
+    return answer;
+}
+
+//  Routes a complete request; answers with JSON or an error.
+static enum MHD_Result
+s_route (leb_http_t *self, struct MHD_Connection *connection, const char *url,
+         const char *method, s_request_t *request)
+{
+    egov_error_t error = { { 0 } };
+    bool get = streq (method, "GET"), post = streq (method, "POST");
+    json_t *answer = NULL;
+    int status = 200;
+    if (request->too_large)
+        egov_error_set (&error, "BODY_TOO_LARGE", "a request body is at most %d bytes",
+                        LEB_HTTP_BODY_MAX);
+    else
+    if (streq (url, "/api/v1/health")) {
+        if (get)
+            answer = self->backend.health (self->backend.argument);
+        else
+            egov_error_set (&error, "METHOD_NOT_ALLOWED", "use GET");
+    }
+    else
+    if (streq (url, s_PREFIX)) {
+        if (!get)
+            egov_error_set (&error, "METHOD_NOT_ALLOWED", "use GET");
+        else {
+            const char *role = MHD_lookup_connection_value (connection, MHD_GET_ARGUMENT_KIND,
+                                                            "role");
+            json_t *tasks = self->backend.tasks (self->backend.argument, role, &error);
+            if (tasks)
+                answer = json_pack ("{s:o}", "tasks", tasks);
+        }
+    }
+    else
+    if (strncmp (url, s_PREFIX "/", strlen (s_PREFIX) + 1) == 0) {
+        const char *id_text = url + strlen (s_PREFIX) + 1;
+        const char *slash = strchr (id_text, '/');
+        const char *verb = slash ? slash + 1 : "";
+        bool known = streq (verb, "take") || streq (verb, "complete");
+        int64_t id = slash ? s_task_id (id_text, (size_t) (slash - id_text)) : 0;
+        if (!known)
+            egov_error_set (&error, "NOT_FOUND", "no such resource: %.100s", url);
+        else
+        if (!post)
+            egov_error_set (&error, "METHOD_NOT_ALLOWED", "use POST");
+        else
+        if (id == 0)
+            egov_error_set (&error, "TASK_NOT_FOUND", "a task id is a positive number");
+        else {
+            json_t *task = streq (verb, "take") ? s_take (self, id, request, &error)
+                                                : s_complete (self, id, request, &error);
+            if (task)
+                answer = json_pack ("{s:o}", "task", task);
+        }
+    }
+    else
+        egov_error_set (&error, "NOT_FOUND", "no such resource: %.100s", url);
+    if (answer)
+        return s_answer (connection, status, answer);
+    if (!*error.code)
+        egov_error_set (&error, "INTERNAL", "no answer");
+    if (self->verbose || leb_http_status (error.code) >= 500)
+        zsys_info ("leb http: %s %.100s: %s %s", method, url, error.code, error.message);
+    return s_error (connection, &error);
+}
+
+//  libmicrohttpd's request handler: collects the body, then routes.
+static enum MHD_Result
+s_access (void *cls, struct MHD_Connection *connection, const char *url, const char *method,
+          const char *version, const char *upload_data, size_t *upload_data_size,
+          void **con_cls)
+{
+    (void) version;
+    leb_http_t *self = (leb_http_t *) cls;
+    s_request_t *request = *con_cls;
+    if (!request) {
+        request = calloc (1, sizeof (s_request_t));
+        assert (request);
+        *con_cls = request;
+        return MHD_YES;
+    }
+    if (*upload_data_size) {
+        if (!request->too_large && request->size + *upload_data_size <= LEB_HTTP_BODY_MAX) {
+            char *grown = realloc (request->body, request->size + *upload_data_size + 1);
+            assert (grown);
+            request->body = grown;
+            memcpy (request->body + request->size, upload_data, *upload_data_size);
+            request->size += *upload_data_size;
+            request->body [request->size] = 0;
+        }
+        else
+            request->too_large = true;
+        *upload_data_size = 0;
+        return MHD_YES;
+    }
+    if (self->verbose)
+        zsys_info ("leb http: %s %.100s", method, url);
+    return s_route (self, connection, url, method, request);
+}
+
+//  Frees a request's state when its connection is done with it.
+static void
+s_completed (void *cls, struct MHD_Connection *connection, void **con_cls,
+             enum MHD_RequestTerminationCode code)
+{
+    (void) cls;
+    (void) connection;
+    (void) code;
+    s_request_t *request = *con_cls;
+    if (request) {
+        free (request->body);
+        free (request);
+        *con_cls = NULL;
+    }
+}
+
+leb_http_t *
+leb_http_new (const char *address, const leb_http_backend_t *backend, bool verbose,
+              egov_error_t *error)
+{
+    assert (address && backend && backend->tasks && backend->take && backend->complete
+            && backend->health);
+    char host [64];
+    const char *colon = strrchr (address, ':');
+    char *end = NULL;
+    long port = colon ? strtol (colon + 1, &end, 10) : -1;
+    struct sockaddr_in socket_address = { .sin_family = AF_INET };
+    if (!colon || (size_t) (colon - address) >= sizeof (host) || !colon [1] || *end
+    ||  port < 0 || port > 65535) {
+        egov_error_set (error, "HTTP_ADDRESS", "'%.100s' is not HOST:PORT", address);
+        return NULL;
+    }
+    snprintf (host, sizeof (host), "%.*s", (int) (colon - address), address);
+    if (inet_pton (AF_INET, host, &socket_address.sin_addr) != 1) {
+        egov_error_set (error, "HTTP_ADDRESS", "'%s' is not an IPv4 address", host);
+        return NULL;
+    }
+    socket_address.sin_port = htons ((uint16_t) port);
+    leb_http_t *self = calloc (1, sizeof (leb_http_t));
+    assert (self);
+    self->backend = *backend;
+    self->verbose = verbose;
+    self->daemon = MHD_start_daemon (MHD_USE_ERROR_LOG, (uint16_t) port, NULL, NULL,
+        s_access, self,
+        MHD_OPTION_SOCK_ADDR, (struct sockaddr *) &socket_address,
+        MHD_OPTION_NOTIFY_COMPLETED, s_completed, self,
+        MHD_OPTION_CONNECTION_LIMIT, (unsigned int) 64,
+        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int) 10,
+        MHD_OPTION_END);
+    if (!self->daemon) {
+        egov_error_set (error, "HTTP_LISTEN", "cannot listen on %s: %s", address,
+                        strerror (errno));
+        free (self);
+        return NULL;
+    }
+    const union MHD_DaemonInfo *info = MHD_get_daemon_info (self->daemon,
+                                                            MHD_DAEMON_INFO_BIND_PORT);
+    self->port = info ? info->port : (int) port;
+    return self;
+}
+
+void
+leb_http_destroy (leb_http_t **self_p)
+{
+    assert (self_p);
+    leb_http_t *self = *self_p;
+    if (self) {
+        MHD_stop_daemon (self->daemon);
+        free (self);
+        *self_p = NULL;
+    }
+}
+
+int
+leb_http_port (leb_http_t *self)
+{
+    assert (self);
+    return self->port;
+}
+
+void
+leb_http_run (leb_http_t *self)
+{
+    assert (self);
+    MHD_run (self->daemon);
+}
+
+//  ---------------------------------------------------------------------
+//  Selftest: a backend in memory, requests over a real socket
+
+//  The test backend: one task, 7, open; taken by anyone; completed once.
+typedef struct {
+    char assignee [64];                 //  who took task 7
+    bool done;                          //  task 7 completed
+    char decision [16];                 //  what it was completed with
+    size_t grounds;                     //  how many grounds
+} s_fake_t;
+
+static json_t *
+s_fake_tasks (void *argument, const char *role, egov_error_t *error)
+{
+    s_fake_t *fake = (s_fake_t *) argument;
+    if (role && !streq (role, "clerk") && !streq (role, "head") && !streq (role, "executor")) {
+        egov_error_set (error, "INVALID_ROLE", "role is clerk, head or executor");
+        return NULL;
+    }
+    if (fake->done || (role && !streq (role, "executor")))
+        return json_array ();
+    return json_pack ("[{s:i, s:s}]", "id", 7, "role", "executor");
+}
+
+static json_t *
+s_fake_take (void *argument, int64_t id, const char *assignee, egov_error_t *error)
+{
+    s_fake_t *fake = (s_fake_t *) argument;
+    if (id != 7)
+        egov_error_set (error, "TASK_NOT_FOUND", "there is no task %" PRId64, id);
+    else
+    if (*fake->assignee && !streq (fake->assignee, assignee))
+        egov_error_set (error, "TASK_TAKEN", "taken by %s", fake->assignee);
+    else {
+        snprintf (fake->assignee, sizeof (fake->assignee), "%s", assignee);
+        return json_pack ("{s:i, s:s}", "id", 7, "assignee", assignee);
+    }
+    return NULL;
+}
+
+static json_t *
+s_fake_complete (void *argument, int64_t id, const char *decision, json_t *grounds,
+                 egov_error_t *error)
+{
+    s_fake_t *fake = (s_fake_t *) argument;
+    if (id != 7)
+        egov_error_set (error, "TASK_NOT_FOUND", "there is no task %" PRId64, id);
+    else
+    if (fake->done)
+        egov_error_set (error, "TASK_DONE", "done");
+    else
+    if (!decision)
+        egov_error_set (error, "DECISION_REQUIRED", "decide");
+    else {
+        fake->done = true;
+        snprintf (fake->decision, sizeof (fake->decision), "%s", decision);
+        fake->grounds = json_array_size (grounds);
+        return json_pack ("{s:i, s:s}", "id", 7, "state", "done");
+    }
+    return NULL;
+}
+
+static json_t *
+s_fake_health (void *argument)
+{
+    (void) argument;
+    return json_pack ("{s:s}", "status", "ok");
+}
+
+//  Sends one raw HTTP/1.0 request and serves it; returns the status and
+//  fills body (the response body, cut to size).
+static int
+s_request (leb_http_t *http, const char *method, const char *path, const char *body,
+           char *answer, size_t size)
+{
+    int handle = socket (AF_INET, SOCK_STREAM, 0);
+    assert (handle >= 0);
+    struct sockaddr_in address = { .sin_family = AF_INET,
+                                   .sin_port = htons ((uint16_t) leb_http_port (http)) };
+    inet_pton (AF_INET, "127.0.0.1", &address.sin_addr);
+    int rc = connect (handle, (struct sockaddr *) &address, sizeof (address));
+    assert (rc == 0);
+    char request [LEB_HTTP_BODY_MAX + 1024];
+    int length = snprintf (request, sizeof (request),
+                           "%s %s HTTP/1.0\r\nContent-Length: %zu\r\n\r\n%s", method, path,
+                           body ? strlen (body) : 0, body ? body : "");
+    //  Writes and reads interleave with serving: the server runs in this thread
+    char response [8192];
+    size_t sent = 0, received = 0;
+    while (true) {
+        struct pollfd item = { handle, (short) (POLLIN | (sent < (size_t) length ? POLLOUT : 0)), 0 };
+        leb_http_run (http);
+        if (poll (&item, 1, 5) <= 0)
+            continue;
+        if (item.revents & POLLOUT) {
+            ssize_t written = send (handle, request + sent, (size_t) length - sent, MSG_NOSIGNAL);
+            if (written > 0)
+                sent += (size_t) written;
+        }
+        if (item.revents & (POLLIN | POLLHUP)) {
+            ssize_t got = recv (handle, response + received, sizeof (response) - 1 - received, 0);
+            if (got <= 0)
+                break;
+            received += (size_t) got;
+        }
+    }
+    close (handle);
+    leb_http_run (http);
+    response [received] = 0;
+    int status = 0;
+    sscanf (response, "HTTP/1.%*d %d", &status);
+    const char *start = strstr (response, "\r\n\r\n");
+    snprintf (answer, size, "%s", start ? start + 4 : "");
+    return status;
+}
+
+void
+leb_http_test (bool verbose)
+{
+    if (verbose)
+        printf (" * leb_http: ");
+    egov_error_t error;
+    s_fake_t fake = { "" };
+    leb_http_backend_t backend = { s_fake_tasks, s_fake_take, s_fake_complete, s_fake_health,
+                                   &fake };
+    //  Addresses
+    assert (!leb_http_new ("localhost", &backend, false, &error));
+    assert (streq (error.code, "HTTP_ADDRESS"));
+    assert (!leb_http_new ("example:80", &backend, false, &error));
+    assert (!leb_http_new ("127.0.0.1:99999", &backend, false, &error));
+    assert (!leb_http_new ("127.0.0.1:", &backend, false, &error));
+    leb_http_t *http = leb_http_new ("127.0.0.1:0", &backend, verbose, &error);
+    assert (http && leb_http_port (http) > 0);
+    char busy [32];
+    snprintf (busy, sizeof (busy), "127.0.0.1:%d", leb_http_port (http));
+    assert (!leb_http_new (busy, &backend, false, &error));
+    assert (streq (error.code, "HTTP_LISTEN"));
+
+    char body [4096];
+    assert (s_request (http, "GET", "/api/v1/health", NULL, body, sizeof (body)) == 200);
+    assert (streq (body, "{\"status\":\"ok\"}"));
+    assert (s_request (http, "GET", "/api/v1/tasks", NULL, body, sizeof (body)) == 200);
+    assert (streq (body, "{\"tasks\":[{\"id\":7,\"role\":\"executor\"}]}"));
+    assert (s_request (http, "GET", "/api/v1/tasks?role=clerk", NULL, body, sizeof (body)) == 200);
+    assert (streq (body, "{\"tasks\":[]}"));
+    assert (s_request (http, "GET", "/api/v1/tasks?role=boss", NULL, body, sizeof (body)) == 400);
+    assert (strstr (body, "\"code\":\"INVALID_ROLE\""));
+    //  Paths and methods
+    assert (s_request (http, "GET", "/api/v2/tasks", NULL, body, sizeof (body)) == 404);
+    assert (strstr (body, "\"NOT_FOUND\""));
+    assert (s_request (http, "POST", "/api/v1/tasks", "{}", body, sizeof (body)) == 405);
+    assert (s_request (http, "GET", "/api/v1/tasks/7/take", NULL, body, sizeof (body)) == 405);
+    assert (s_request (http, "POST", "/api/v1/tasks/7/approve", "{}", body, sizeof (body)) == 404);
+    assert (s_request (http, "POST", "/api/v1/tasks/x7/take", "{\"assignee\":\"A\"}",
+                       body, sizeof (body)) == 404);
+    assert (strstr (body, "\"TASK_NOT_FOUND\""));
+    assert (s_request (http, "POST", "/api/v1/tasks/8/take", "{\"assignee\":\"A\"}",
+                       body, sizeof (body)) == 404);
+    //  Bodies
+    assert (s_request (http, "POST", "/api/v1/tasks/7/take", "{\"assignee\":", body,
+                       sizeof (body)) == 400);
+    assert (strstr (body, "\"BAD_JSON\""));
+    assert (s_request (http, "POST", "/api/v1/tasks/7/take", NULL, body, sizeof (body)) == 400);
+    assert (strstr (body, "\"BAD_JSON\""));
+    assert (s_request (http, "POST", "/api/v1/tasks/7/take", "[1]", body, sizeof (body)) == 400);
+    assert (s_request (http, "POST", "/api/v1/tasks/7/take", "{\"assignee\":\"A\",\"x\":1}",
+                       body, sizeof (body)) == 400);
+    assert (strstr (body, "\"UNKNOWN_FIELD\""));
+    assert (s_request (http, "POST", "/api/v1/tasks/7/take", "{\"assignee\":\"\"}", body,
+                       sizeof (body)) == 400);
+    assert (strstr (body, "\"INVALID_ASSIGNEE\""));
+    assert (s_request (http, "POST", "/api/v1/tasks/7/take", "{\"assignee\":\"a\\nb\"}", body,
+                       sizeof (body)) == 400);
+    assert (s_request (http, "POST", "/api/v1/tasks/7/take", "{\"assignee\":7}", body,
+                       sizeof (body)) == 400);
+    char *large = malloc (LEB_HTTP_BODY_MAX + 100);
+    assert (large);
+    memset (large, ' ', LEB_HTTP_BODY_MAX + 99);
+    large [LEB_HTTP_BODY_MAX + 99] = 0;
+    assert (s_request (http, "POST", "/api/v1/tasks/7/take", large, body, sizeof (body)) == 413);
+    assert (strstr (body, "\"BODY_TOO_LARGE\""));
+    free (large);
+    //  Take, then a second person cannot
+    assert (s_request (http, "POST", "/api/v1/tasks/7/take", "{\"assignee\":\"Бота\"}", body,
+                       sizeof (body)) == 200);
+    assert (streq (fake.assignee, "Бота"));
+    assert (s_request (http, "POST", "/api/v1/tasks/7/take", "{\"assignee\":\"Ерлан\"}", body,
+                       sizeof (body)) == 409);
+    assert (strstr (body, "\"TASK_TAKEN\""));
+    //  Complete: the shape is checked before the backend sees it
+    assert (s_request (http, "POST", "/api/v1/tasks/7/complete", "{\"decision\":\"maybe\"}",
+                       body, sizeof (body)) == 400);
+    assert (strstr (body, "\"INVALID_DECISION\""));
+    assert (s_request (http, "POST", "/api/v1/tasks/7/complete",
+                       "{\"decision\":\"refuse\",\"grounds\":\"no\"}", body, sizeof (body)) == 400);
+    assert (strstr (body, "\"INVALID_GROUNDS\""));
+    assert (s_request (http, "POST", "/api/v1/tasks/7/complete",
+                       "{\"decision\":\"refuse\",\"grounds\":[\"\"]}", body, sizeof (body)) == 400);
+    assert (s_request (http, "POST", "/api/v1/tasks/7/complete", "{}", body, sizeof (body)) == 400);
+    assert (strstr (body, "\"DECISION_REQUIRED\""));
+    assert (!fake.done);
+    assert (s_request (http, "POST", "/api/v1/tasks/7/complete",
+                       "{\"decision\":\"refuse\",\"grounds\":[\"unreliable-documents: scan\"]}",
+                       body, sizeof (body)) == 200);
+    assert (fake.done && streq (fake.decision, "refuse") && fake.grounds == 1);
+    assert (s_request (http, "POST", "/api/v1/tasks/7/complete", "{\"decision\":\"approve\"}",
+                       body, sizeof (body)) == 409);
+    assert (strstr (body, "\"TASK_DONE\""));
+    assert (s_request (http, "GET", "/api/v1/tasks", NULL, body, sizeof (body)) == 200);
+    assert (streq (body, "{\"tasks\":[]}"));
+    //  Status of every code, and the default
+    assert (leb_http_status ("DB_UNAVAILABLE") == 503 && leb_http_status ("AUTO_MODE") == 409);
+    assert (leb_http_status ("SIGNING_FAILED") == 500);
+    leb_http_destroy (&http);
+    leb_http_destroy (&http);
+    if (verbose)
+        printf ("OK\n");
+}

@@ -1,0 +1,377 @@
+/*  leb_rules — the provider's decision rule, step deadlines and result
+    document, without storage.  */
+#include "leb_rules.h"
+#include "egov_clock.h"
+#include <openssl/evp.h>
+
+#define s_SHA256_SIZE 32
+
+size_t
+leb_rules_decision_step (const egov_catalogue_entry_t *entry)
+{
+    assert (entry && entry->step_count > 0);
+    for (size_t index = 0; index < entry->step_count; index++)
+        if (streq (entry->steps [index].role, "executor"))
+            return index;
+    for (size_t index = entry->step_count; index > 0; index--)
+        if (streq (entry->steps [index - 1].role, "head"))
+            return index - 1;
+    return entry->step_count - 1;
+}
+
+bool
+leb_rules_role_valid (const char *role)
+{
+    return role && (streq (role, "clerk") || streq (role, "head") || streq (role, "executor"));
+}
+
+//  Due moment of a duration counted on the provider's office schedule.
+static bool
+s_due (egov_calendar_t *calendar, egov_duration_t duration, int64_t start_ms,
+       int64_t *due_ms, egov_error_t *error)
+{
+    egov_due_t due = { 0 };
+    bool ok = egov_calendar_due (calendar, EGOV_CHANNEL_OFFICE, start_ms, duration, &due, error);
+    if (ok)
+        *due_ms = due.due_ms;
+    egov_due_reset (&due);
+    return ok;
+}
+
+bool
+leb_rules_step_due (egov_calendar_t *calendar, const egov_catalogue_step_t *step,
+                    int64_t start_ms, int64_t *due_ms, egov_error_t *error)
+{
+    assert (calendar && step && due_ms);
+    if (step->term.set)
+        return s_due (calendar, step->term.max, start_ms, due_ms, error);
+    return leb_rules_term_due (calendar, LEB_DEFAULT_STEP, start_ms, due_ms, error);
+}
+
+bool
+leb_rules_term_due (egov_calendar_t *calendar, const char *term, int64_t start_ms,
+                    int64_t *due_ms, egov_error_t *error)
+{
+    egov_duration_t duration;
+    bool parsed = egov_duration_parse (term, &duration);
+    assert (parsed);                //  terms are constants of this file's header
+    return s_due (calendar, duration, start_ms, due_ms, error);
+}
+
+//  True when the document applies to this application: always, or, for
+//  one with a condition, when it is about a representative and one acts.
+static bool
+s_required (const egov_catalogue_item_t *document,
+            const Egov__Applications__Application *application)
+{
+    if (!document->when)
+        return true;
+    bool about_representative = strstr (document->when, "representative")
+                             || streq (document->code, "power-of-attorney");
+    return about_representative && application->representative
+        && application->representative->iin && *application->representative->iin;
+}
+
+//  True when some attachment of the application has this type.
+static bool
+s_attached (const Egov__Applications__Application *application, const char *type)
+{
+    for (size_t index = 0; index < application->n_attachments; index++) {
+        const char *attached = application->attachments [index]->type;
+        if (attached && streq (attached, type))
+            return true;
+    }
+    return false;
+}
+
+//  True when digest is the SHA-256 of content.
+static bool
+s_digest_matches (ProtobufCBinaryData content, ProtobufCBinaryData digest)
+{
+    if (digest.len != s_SHA256_SIZE)
+        return false;
+    unsigned char actual [EVP_MAX_MD_SIZE];
+    unsigned int size = 0;
+    if (!EVP_Digest (content.data, content.len, actual, &size, EVP_sha256 (), NULL))
+        return false;
+    return size == s_SHA256_SIZE && memcmp (actual, digest.data, s_SHA256_SIZE) == 0;
+}
+
+//  Appends "code: text" to grounds.
+static void
+s_ground (json_t *grounds, const char *code, const char *text)
+{
+    json_array_append_new (grounds, json_sprintf ("%s: %s", code, text));
+}
+
+bool
+leb_rules_decide (const egov_catalogue_entry_t *entry,
+                  const Egov__Applications__Application *application, json_t *grounds)
+{
+    assert (entry && application && json_is_array (grounds));
+    size_t before = json_array_size (grounds);
+    //  (a) every required document type is there
+    char missing [1024] = "";
+    for (size_t index = 0; index < entry->document_count; index++) {
+        const egov_catalogue_item_t *document = entry->documents + index;
+        if (s_required (document, application) && !s_attached (application, document->code)) {
+            size_t used = strlen (missing);
+            snprintf (missing + used, sizeof (missing) - used, "%s%s",
+                      used ? ", " : "", document->code);
+        }
+    }
+    if (*missing) {
+        char text [1100];
+        snprintf (text, sizeof (text), "missing %s (Standard item 9)", missing);
+        s_ground (grounds, LEB_GROUND_INCOMPLETE, text);
+    }
+    //  (b) every attachment has content and the digest it claims
+    for (size_t index = 0; index < application->n_attachments; index++) {
+        const Egov__Applications__Attachment *attachment = application->attachments [index];
+        char text [600];
+        const char *name = attachment->name && *attachment->name ? attachment->name : "(unnamed)";
+        const char *type = attachment->type && *attachment->type ? attachment->type : "(no type)";
+        if (attachment->content.len == 0) {
+            snprintf (text, sizeof (text), "%.200s (%.200s) is empty", name, type);
+            s_ground (grounds, LEB_GROUND_UNRELIABLE, text);
+        }
+        else
+        if (!s_digest_matches (attachment->content, attachment->sha256)) {
+            snprintf (text, sizeof (text), "%.200s (%.200s): its sha256 does not match its content",
+                      name, type);
+            s_ground (grounds, LEB_GROUND_UNRELIABLE, text);
+        }
+    }
+    return json_array_size (grounds) == before;
+}
+
+//  {kk, ru, en} as a JSON object.
+static json_t *
+s_names (egov_names_t names)
+{
+    return json_pack ("{s:s?, s:s?, s:s?}", "kk", names.kk, "ru", names.ru, "en", names.en);
+}
+
+char *
+leb_rules_result_document (const egov_catalogue_entry_t *entry,
+                           const Egov__Applications__RegisteredApplication *registered,
+                           bool approved, json_t *grounds, const char *outgoing_number,
+                           int64_t decided_ms, const char *signer)
+{
+    assert (entry && registered && registered->application && registered->registration);
+    const Egov__Applications__Application *application = registered->application;
+    char decided [40];
+    egov_clock_format (decided_ms, decided, sizeof (decided));
+    const char *kind = approved
+                     ? (entry->result_count ? entry->results [0].code : "permit")
+                     : "motivated-refusal";
+    json_t *document = json_pack (
+        "{s:s, s:s, s:s, s:s?, s:s?, s:s?, s:s, s:o, s:o, s:s?, s:s?, s:s?, s:s, s:s, s:s?}",
+        "kind", kind,
+        "decision", approved ? "approved" : "refused",
+        "outgoing_number", outgoing_number,
+        "application_id", application->application_id,
+        "registration_number", registered->registration->registration_number,
+        "receipt_number", application->receipt_number,
+        "service", entry->code,
+        "service_name", s_names (entry->name),
+        "provider", s_names (entry->provider),
+        "standard", entry->standard,
+        "applicant_iin", application->applicant_iin,
+        "applicant_name", application->applicant_name,
+        "region", entry->kato,
+        "decided_at", decided,
+        "signer", signer);
+    assert (document);
+    if (application->representative && application->representative->iin
+    &&  *application->representative->iin)
+        json_object_set_new (document, "representative",
+            json_pack ("{s:s, s:s?}", "iin", application->representative->iin,
+                       "poa_number", application->representative->poa_number));
+    if (approved && entry->result_count && entry->results [0].en)
+        json_object_set_new (document, "result", json_string (entry->results [0].en));
+    if (!approved)
+        json_object_set (document, "grounds", grounds);
+    char *text = json_dumps (document, JSON_COMPACT | JSON_SORT_KEYS);
+    assert (text);
+    json_decref (document);
+    return text;
+}
+
+//  ---------------------------------------------------------------------
+//  Selftest
+
+//  Adds an attachment; digest_ok false gives it a wrong sha256.
+static void
+s_attach (Egov__Applications__Application *application, const char *type, const char *content,
+          bool digest_ok)
+{
+    Egov__Applications__Attachment *attachment = malloc (sizeof (*attachment));
+    assert (attachment);
+    egov__applications__attachment__init (attachment);
+    attachment->type = strdup (type);
+    attachment->name = strdup (type);
+    attachment->content.len = strlen (content);
+    attachment->content.data = (uint8_t *) strdup (content);
+    attachment->sha256.len = s_SHA256_SIZE;
+    attachment->sha256.data = malloc (s_SHA256_SIZE);
+    assert (attachment->type && attachment->name && attachment->content.data
+            && attachment->sha256.data);
+    unsigned int size;
+    EVP_Digest (content, strlen (content), attachment->sha256.data, &size, EVP_sha256 (), NULL);
+    if (!digest_ok)
+        attachment->sha256.data [0] ^= 0xff;
+    application->attachments = realloc (application->attachments,
+        (application->n_attachments + 1) * sizeof (attachment));
+    assert (application->attachments);
+    application->attachments [application->n_attachments++] = attachment;
+}
+
+//  The grounds of a decision joined by " | ", into buffer; returns approved.
+static bool
+s_judge (const egov_catalogue_entry_t *entry, const Egov__Applications__Application *application,
+         char *buffer, size_t size)
+{
+    json_t *grounds = json_array ();
+    bool approved = leb_rules_decide (entry, application, grounds);
+    *buffer = 0;
+    size_t index;
+    json_t *ground;
+    json_array_foreach (grounds, index, ground) {
+        size_t used = strlen (buffer);
+        snprintf (buffer + used, size - used, "%s%s", index ? " | " : "", json_string_value (ground));
+    }
+    json_decref (grounds);
+    return approved;
+}
+
+void
+leb_rules_test (bool verbose)
+{
+    if (verbose)
+        printf (" * leb_rules: ");
+    char directory [PATH_MAX], calendar_path [PATH_MAX];
+    const char *regulations = egov_env ("EGOV_REGULATIONS", "regulations");
+    snprintf (directory, sizeof (directory), "%s/catalogue", regulations);
+    snprintf (calendar_path, sizeof (calendar_path), "%s/calendar/kz.json", regulations);
+    egov_error_t error;
+    egov_catalogue_t *catalogue = egov_catalogue_new (directory, &error);
+    assert (catalogue);
+    egov_calendar_t *calendar = egov_calendar_new (calendar_path, &error);
+    assert (calendar);
+
+    //  Which step decides: the executor's; without one, the last head's
+    const egov_catalogue_entry_t *externat = egov_catalogue_find (catalogue, "externat-permit",
+                                                                  "750000000");
+    assert (externat && externat->step_count == 4);
+    assert (leb_rules_decision_step (externat) == 2);
+    const egov_catalogue_entry_t *school = egov_catalogue_find (catalogue, "school-admission",
+                                                                "750000000");
+    assert (school && school->step_count == 2 && !school->steps [1].term.set);
+    assert (leb_rules_decision_step (school) == 1);
+    const egov_catalogue_entry_t *queue = egov_catalogue_find (catalogue, "kindergarten-queue",
+                                                               "430000000");
+    assert (queue && leb_rules_decision_step (queue) == 0);
+    assert (leb_rules_role_valid ("clerk") && leb_rules_role_valid ("head")
+            && leb_rules_role_valid ("executor"));
+    assert (!leb_rules_role_valid ("Clerk") && !leb_rules_role_valid ("") && !leb_rules_role_valid (NULL));
+
+    //  Step deadlines on the provider's calendar: Monday 2 March 2026 10:00 Almaty
+    int64_t monday = 0, due = 0, expected = 0;
+    assert (egov_clock_parse ("2026-03-02T10:00", &monday));
+    assert (leb_rules_step_due (calendar, externat->steps + 0, monday, &due, &error));
+    assert (egov_clock_parse ("2026-03-02T10:15", &expected) && due == expected);
+    //  1wd from Friday 6 March: Monday 9 March is a holiday (8 March moved), so Tuesday closes it
+    int64_t friday = 0;
+    assert (egov_clock_parse ("2026-03-06T17:00", &friday));
+    assert (leb_rules_step_due (calendar, externat->steps + 3, friday, &due, &error));
+    assert (egov_clock_parse ("2026-03-10T18:00", &expected));
+    assert (due == expected);
+    //  A step without a maximum gets LEB_DEFAULT_STEP, the recall term is the same day count
+    int64_t recall_due = 0;
+    assert (leb_rules_step_due (calendar, school->steps + 1, friday, &due, &error));
+    assert (leb_rules_term_due (calendar, LEB_RECALL_TERM, friday, &recall_due, &error));
+    assert (due == expected && recall_due == expected);
+    //  Outside the calendar's years the count fails with a stable code
+    int64_t far = 0;
+    assert (egov_clock_parse ("2199-01-05T10:00", &far));
+    assert (!leb_rules_step_due (calendar, externat->steps + 2, far, &due, &error));
+    assert (streq (error.code, "CALENDAR_RANGE"));
+
+    //  Condition 2: complete and reliable is approved
+    Egov__Applications__Application application = EGOV__APPLICATIONS__APPLICATION__INIT;
+    application.application_id = "a1";
+    application.applicant_iin = "850314301234";
+    char grounds [2048];
+    s_attach (&application, "application", "I ask for a permit", true);
+    s_attach (&application, "identity-document", "ID 123", true);
+    assert (!s_judge (externat, &application, grounds, sizeof (grounds)));
+    assert (streq (grounds, "incomplete-documents: missing reason-document (Standard item 9)"));
+    s_attach (&application, "reason-document", "medical conclusion", true);
+    assert (s_judge (externat, &application, grounds, sizeof (grounds)));
+    assert (streq (grounds, ""));
+    //  A representative needs the power of attorney among the documents
+    Egov__Applications__Representative representative = EGOV__APPLICATIONS__REPRESENTATIVE__INIT;
+    representative.iin = "781130306545";
+    representative.poa_number = "POA-2026-0001";
+    application.representative = &representative;
+    assert (!s_judge (externat, &application, grounds, sizeof (grounds)));
+    assert (streq (grounds, "incomplete-documents: missing power-of-attorney (Standard item 9)"));
+    s_attach (&application, "power-of-attorney", "notarised", true);
+    assert (s_judge (externat, &application, grounds, sizeof (grounds)));
+    //  A digest that does not match, or an empty attachment, is unreliable
+    s_attach (&application, "extra", "scan", false);
+    assert (!s_judge (externat, &application, grounds, sizeof (grounds)));
+    assert (streq (grounds, "unreliable-documents: extra (extra): its sha256 does not match its content"));
+    application.attachments [4]->sha256.data [0] ^= 0xff;
+    assert (s_judge (externat, &application, grounds, sizeof (grounds)));
+    application.attachments [4]->content.len = 0;
+    assert (!s_judge (externat, &application, grounds, sizeof (grounds)));
+    assert (streq (grounds, "unreliable-documents: extra (extra) is empty"));
+    application.attachments [4]->content.len = 4;
+    application.attachments [4]->sha256.len = 31;
+    assert (!s_judge (externat, &application, grounds, sizeof (grounds)));
+
+    //  The result document names the decision, the grounds and the signer
+    Egov__Applications__Registration registration = EGOV__APPLICATIONS__REGISTRATION__INIT;
+    registration.registration_number = "750000000-2026-000001";
+    Egov__Applications__RegisteredApplication registered =
+        EGOV__APPLICATIONS__REGISTERED_APPLICATION__INIT;
+    registered.registration = &registration;
+    registered.application = &application;
+    json_t *reasons = json_pack ("[s]", "unreliable-documents: extra (extra) is empty");
+    char *text = leb_rules_result_document (externat, &registered, false, reasons,
+                                            "750000000-OUT-2026-000007", monday, "Тоқтаров");
+    json_error_t parse_error;
+    json_t *parsed = json_loads (text, 0, &parse_error);
+    assert (parsed);
+    assert (streq (json_string_value (json_object_get (parsed, "decision")), "refused"));
+    assert (streq (json_string_value (json_object_get (parsed, "kind")), "motivated-refusal"));
+    assert (json_array_size (json_object_get (parsed, "grounds")) == 1);
+    assert (streq (json_string_value (json_object_get (parsed, "decided_at")),
+                   "2026-03-02T10:00:00.000+05:00"));
+    assert (streq (json_string_value (json_object_get (
+        json_object_get (parsed, "representative"), "poa_number")), "POA-2026-0001"));
+    json_decref (parsed);
+    free (text);
+    text = leb_rules_result_document (externat, &registered, true, reasons,
+                                      "750000000-OUT-2026-000008", monday, "Тоқтаров");
+    parsed = json_loads (text, 0, &parse_error);
+    assert (parsed);
+    assert (streq (json_string_value (json_object_get (parsed, "kind")), "order-copy"));
+    assert (json_object_get (parsed, "grounds") == NULL);
+    assert (streq (json_string_value (json_object_get (parsed, "outgoing_number")),
+                   "750000000-OUT-2026-000008"));
+    json_decref (parsed);
+    free (text);
+    json_decref (reasons);
+
+    application.representative = NULL;
+    for (size_t index = 0; index < application.n_attachments; index++)
+        egov__applications__attachment__free_unpacked (application.attachments [index], NULL);
+    free (application.attachments);
+    egov_calendar_destroy (&calendar);
+    egov_catalogue_destroy (&catalogue);
+    if (verbose)
+        printf ("OK\n");
+}

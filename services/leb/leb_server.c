@@ -1,0 +1,1371 @@
+/*  leb_server — the local executive body's participant and its state
+    machine: applications, their tasks, decisions and signed results.  */
+#include "leb_server.h"
+#include "leb_rules.h"
+#include "leb_outbox.h"
+#include "egov_catalogue.h"
+#include "egov_calendar.h"
+#include "egov_clock.h"
+#include "egov_cms.h"
+#include "egov_pki.h"
+#include "egov_db.h"
+#include "applications.pb-c.h"
+#include <openssl/evp.h>
+
+extern const char *leb_schema_sql;
+
+#define s_MAX_ID        128             //  longest message or correlation id we take
+#define s_MAX_TEXT      256             //  longest short field of an application
+#define s_ADVANCE_MAX   1000            //  tasks completed in one pass at most
+#define s_RETRY_MS      1000            //  wall time before retrying after a failure
+#define s_SUBMIT_MS     2000            //  wait for the gateway's receipt per message
+#define s_FLUSH_BATCH   100             //  messages sent in one flush at most
+
+struct _leb_server_t {
+    leb_config_t config;                //  borrowed strings
+    PGconn *conn;                       //  the store, not owned
+    egov_catalogue_t *catalogue;        //  the services and their steps
+    egov_calendar_t *calendar;          //  the provider's working days
+    egov_cms_signer_t *signer;          //  the authorised person's key
+    char signer_name [2 * EGOV_PKI_TEXT_MAX + 8];   //  "Name (Organisation)"
+    char head_name [EGOV_PKI_TEXT_MAX]; //  who signs as head in auto mode
+    egov_timers_t *timers;              //  due moments of tasks, simulated
+    bool due;                           //  a timer fired: look at the tasks
+    int64_t retry_wall_ms;              //  after a store failure, not before this
+    int64_t flush_wall_ms;              //  after a send failure, not before this
+    char flush_code [48];               //  last send failure logged, to log it once
+};
+
+//  An application as stored, with what its steps need.
+typedef struct {
+    char correlation_id [LEB_ID_MAX];   //  the key
+    char status [16];                   //  in-progress, sent, returned, recalled
+    char decision [8];                  //  approve, refuse or ""
+    json_t *grounds;                    //  refusal grounds, a JSON array
+    Egov__Applications__RegisteredApplication *registered;  //  as received
+    ProtobufCBinaryData result;         //  the signed Result, packed; len 0 before
+    const egov_catalogue_entry_t *entry;    //  its catalogue entry
+} s_app_t;
+
+//  ---------------------------------------------------------------------
+//  Construction
+
+//  The name and organisation of the signer's certificate, from the index.
+static void
+s_signer_name (leb_server_t *self)
+{
+    egov_pki_t *pki = egov_pki_new (self->config.pki_dir);
+    egov_error_t error;
+    const egov_pki_entry_t *entry = NULL;
+    if (egov_pki_load (pki, &error) == 0)
+        entry = egov_pki_find (pki, self->config.signer_label);
+    if (entry && *entry->organisation)
+        snprintf (self->signer_name, sizeof (self->signer_name), "%s (%s)", entry->name,
+                  entry->organisation);
+    else
+        snprintf (self->signer_name, sizeof (self->signer_name), "%s",
+                  entry ? entry->name : self->config.signer_label);
+    snprintf (self->head_name, sizeof (self->head_name), "%s",
+              entry ? entry->name : self->config.signer_label);
+    egov_pki_destroy (&pki);
+}
+
+leb_server_t *
+leb_server_new (const leb_config_t *config, PGconn *conn, egov_error_t *error)
+{
+    assert (config && conn);
+    if (!config->kato || strlen (config->kato) != 9
+    ||  strspn (config->kato, "0123456789") != 9 || !config->regional || !*config->regional
+    ||  !config->pki_dir || !config->signer_label || !config->regulations) {
+        egov_error_set (error, "CONFIG_INVALID",
+                        "a region is a 9-digit KATO code; the regional gateway, the PKI folder,"
+                        " the signer and the regulations must be given");
+        return NULL;
+    }
+    leb_server_t *self = calloc (1, sizeof (leb_server_t));
+    assert (self);
+    self->config = *config;
+    self->conn = conn;
+    char path [PATH_MAX];
+    snprintf (path, sizeof (path), "%s/catalogue", config->regulations);
+    self->catalogue = egov_catalogue_new (path, error);
+    snprintf (path, sizeof (path), "%s/calendar/kz.json", config->regulations);
+    if (self->catalogue)
+        self->calendar = egov_calendar_new (path, error);
+    bool served = false;
+    for (size_t index = 0; self->calendar && index < egov_catalogue_size (self->catalogue); index++)
+        if (streq (egov_catalogue_entry (self->catalogue, index)->kato, config->kato))
+            served = true;
+    if (self->calendar && !served)
+        egov_error_set (error, "UNKNOWN_REGION", "the catalogue has no service in region %s",
+                        config->kato);
+    if (served) {
+        char key [PATH_MAX], cert [PATH_MAX];
+        snprintf (key, sizeof (key), "%s/keys/%s.key", config->pki_dir, config->signer_label);
+        snprintf (cert, sizeof (cert), "%s/certs/%s.pem", config->pki_dir, config->signer_label);
+        self->signer = egov_cms_signer_new (key, cert, error);
+    }
+    if (!self->signer) {
+        leb_server_destroy (&self);
+        return NULL;
+    }
+    s_signer_name (self);
+    self->timers = egov_timers_new ();
+    return self;
+}
+
+void
+leb_server_destroy (leb_server_t **self_p)
+{
+    assert (self_p);
+    leb_server_t *self = *self_p;
+    if (self) {
+        egov_timers_destroy (&self->timers);
+        egov_cms_signer_destroy (&self->signer);
+        egov_calendar_destroy (&self->calendar);
+        egov_catalogue_destroy (&self->catalogue);
+        free (self);
+        *self_p = NULL;
+    }
+}
+
+//  ---------------------------------------------------------------------
+//  Small helpers
+
+//  Runs BEGIN, COMMIT or ROLLBACK; true when it worked.
+static bool
+s_exec (leb_server_t *self, const char *sql)
+{
+    PGresult *result = PQexecParams (self->conn, sql, 0, NULL, NULL, NULL, NULL, 0);
+    bool ok = egov_db_check (result, PGRES_COMMAND_OK, sql);
+    PQclear (result);
+    return ok;
+}
+
+//  Starts a transaction on a live connection; false with DB_UNAVAILABLE.
+static bool
+s_begin (leb_server_t *self, egov_error_t *error)
+{
+    if (egov_db_alive (self->conn) && s_exec (self, "BEGIN"))
+        return true;
+    egov_error_set (error, "DB_UNAVAILABLE", "the database is not available");
+    return false;
+}
+
+//  Commits, or rolls back when ok is false; true when committed.
+static bool
+s_end (leb_server_t *self, bool ok, egov_error_t *error)
+{
+    if (ok && s_exec (self, "COMMIT"))
+        return true;
+    s_exec (self, "ROLLBACK");
+    if (ok)
+        egov_error_set (error, "DB_UNAVAILABLE", "the commit failed");
+    return false;
+}
+
+//  Runs a statement with text parameters; true when it worked, else
+//  DB_UNAVAILABLE.
+static bool
+s_run (leb_server_t *self, const char *sql, int count, const char *const *values,
+       egov_error_t *error)
+{
+    PGresult *result = PQexecParams (self->conn, sql, count, NULL, values, NULL, NULL, 0);
+    bool ok = egov_db_check (result, PGRES_COMMAND_OK, "leb statement");
+    if (!ok)
+        egov_error_set (error, "DB_UNAVAILABLE", "%s", PQresultErrorMessage (result));
+    PQclear (result);
+    return ok;
+}
+
+//  True when text is set, not empty and at most max bytes.
+static bool
+s_text_ok (const char *text, size_t max)
+{
+    return text && *text && strlen (text) <= max;
+}
+
+//  Timer handler: the task rows decide what is due.
+static void
+s_on_timer (uint64_t timer_id, int64_t due_ms, void *argument)
+{
+    (void) timer_id;
+    (void) due_ms;
+    ((leb_server_t *) argument)->due = true;
+}
+
+//  Arms the timer of a task: its due moment in auto mode, just past it in
+//  manual mode (to flag it overdue).
+static void
+s_arm (leb_server_t *self, int64_t due_ms)
+{
+    egov_timers_add (self->timers, self->config.manual ? due_ms + 1 : due_ms, s_on_timer, self);
+}
+
+//  The assignee of an auto task: the head by name, the others by title.
+static const char *
+s_auto_assignee (leb_server_t *self, const char *role)
+{
+    if (streq (role, "head"))
+        return self->head_name;
+    return streq (role, "clerk") ? "кеңсе қызметкері" : "жауапты орындаушы";
+}
+
+//  ---------------------------------------------------------------------
+//  Applications
+
+//  Frees what an application holds.
+static void
+s_app_reset (s_app_t *app)
+{
+    if (app->registered)
+        egov__applications__registered_application__free_unpacked (app->registered, NULL);
+    json_decref (app->grounds);
+    free (app->result.data);
+    memset (app, 0, sizeof (*app));
+}
+
+//  Loads an application, locking its row. 0, or -1 with UNKNOWN_APPLICATION,
+//  APPLICATION_BROKEN or DB_UNAVAILABLE.
+static int
+s_app_load (leb_server_t *self, const char *correlation_id, s_app_t *app, egov_error_t *error)
+{
+    memset (app, 0, sizeof (*app));
+    const char *values [] = { correlation_id };
+    PGresult *result = PQexecParams (self->conn,
+        "SELECT status, coalesce (decision, ''), grounds::text, registered,"
+        "       coalesce (result, '\\x'::bytea)"
+        " FROM application WHERE correlation_id = $1 FOR UPDATE",
+        1, NULL, values, NULL, NULL, 1);
+    int rc = -1;
+    if (!egov_db_check (result, PGRES_TUPLES_OK, "application read"))
+        egov_error_set (error, "DB_UNAVAILABLE", "%s", PQresultErrorMessage (result));
+    else
+    if (PQntuples (result) == 0)
+        egov_error_set (error, "UNKNOWN_APPLICATION", "no application with correlation id %s",
+                        correlation_id);
+    else {
+        snprintf (app->correlation_id, sizeof (app->correlation_id), "%s", correlation_id);
+        snprintf (app->status, sizeof (app->status), "%.*s", PQgetlength (result, 0, 0),
+                  PQgetvalue (result, 0, 0));
+        snprintf (app->decision, sizeof (app->decision), "%.*s", PQgetlength (result, 0, 1),
+                  PQgetvalue (result, 0, 1));
+        app->grounds = json_loadb (PQgetvalue (result, 0, 2), PQgetlength (result, 0, 2), 0, NULL);
+        app->registered = egov__applications__registered_application__unpack (
+            NULL, PQgetlength (result, 0, 3), (const uint8_t *) PQgetvalue (result, 0, 3));
+        size_t size = PQgetlength (result, 0, 4);
+        if (size) {
+            app->result.data = malloc (size);
+            assert (app->result.data);
+            memcpy (app->result.data, PQgetvalue (result, 0, 4), size);
+            app->result.len = size;
+        }
+        if (app->registered && app->registered->application && app->registered->registration)
+            app->entry = egov_catalogue_find (self->catalogue,
+                app->registered->application->service, self->config.kato);
+        if (!app->grounds)
+            app->grounds = json_array ();
+        if (!app->entry) {
+            egov_error_set (error, "APPLICATION_BROKEN",
+                            "the stored application %s cannot be read back", correlation_id);
+            s_app_reset (app);
+        }
+        else
+            rc = 0;
+    }
+    PQclear (result);
+    return rc;
+}
+
+//  Queues a StatusNotice IN_PROGRESS about a task of the application.
+static int
+s_notice (leb_server_t *self, s_app_t *app, const leb_task_t *task, const char *actor,
+          const char *note, int64_t at_ms, egov_error_t *error)
+{
+    Egov__Applications__StatusNotice notice = EGOV__APPLICATIONS__STATUS_NOTICE__INIT;
+    notice.application_id = app->registered->application->application_id;
+    notice.status = EGOV__APPLICATIONS__STATUS__IN_PROGRESS;
+    notice.step = (char *) task->action;
+    notice.role = (char *) task->role;
+    notice.actor = (char *) (actor ? actor : "");
+    notice.note = (char *) note;
+    notice.at = at_ms;
+    notice.registration_number = app->registered->registration->registration_number;
+    leb_outgoing_t message = {
+        .correlation_id = app->correlation_id, .service_id = LEB_SERVICE_STATUS,
+        .type = EGOV__MESSAGE_TYPE__UPDATE, .recipient_id = self->config.regional,
+        .created_ms = at_ms
+    };
+    return leb_outbox_put_message (self->conn, &message, &notice.base, NULL, error);
+}
+
+//  Opens the task of a catalogue step (or of a recall, step -1) started at
+//  start_ms and says so to the regional gateway.
+static int
+s_task_open (leb_server_t *self, s_app_t *app, int step, int64_t start_ms, egov_error_t *error)
+{
+    leb_task_t task = { .step = step, .recall = step < 0, .started_ms = start_ms };
+    snprintf (task.correlation_id, sizeof (task.correlation_id), "%s", app->correlation_id);
+    bool ok;
+    if (step < 0) {
+        snprintf (task.role, sizeof (task.role), "clerk");
+        snprintf (task.action, sizeof (task.action),
+                  "sends the result again on the State Corporation's request");
+        ok = leb_rules_term_due (self->calendar, LEB_RECALL_TERM, start_ms, &task.due_ms, error);
+    }
+    else {
+        const egov_catalogue_step_t *entry_step = app->entry->steps + step;
+        snprintf (task.role, sizeof (task.role), "%s", entry_step->role);
+        snprintf (task.action, sizeof (task.action), "%s", entry_step->action);
+        task.decides = (size_t) step == leb_rules_decision_step (app->entry);
+        ok = leb_rules_step_due (self->calendar, entry_step, start_ms, &task.due_ms, error);
+    }
+    if (!ok)
+        return -1;
+    if (!self->config.manual)
+        snprintf (task.assignee, sizeof (task.assignee), "%.128s",
+                  s_auto_assignee (self, task.role));
+    int64_t id = leb_tasks_open (self->conn, &task, error);
+    if (id < 0)
+        return -1;
+    if (id == 0)
+        return 0;               //  this step exists already
+    char due [40], note [80];
+    egov_clock_format (task.due_ms, due, sizeof (due));
+    snprintf (note, sizeof (note), "task %" PRId64 " started, due %s", id, due);
+    if (s_notice (self, app, &task, task.assignee, note, start_ms, error))
+        return -1;
+    s_arm (self, task.due_ms);
+    if (self->config.verbose)
+        zsys_info ("leb: %s: task %" PRId64 " (%s: %s) due %s", app->correlation_id, id,
+                   task.role, task.action, due);
+    return 0;
+}
+
+//  Signs the result of a decided application, stores it and queues it.
+static int
+s_result (leb_server_t *self, s_app_t *app, int64_t at_ms, egov_error_t *error)
+{
+    bool approved = streq (app->decision, "approve");
+    if (!*app->decision) {
+        //  A catalogue whose decision step came after the last one cannot
+        //  happen (leb_rules_decision_step); decide by the rule all the same
+        json_array_clear (app->grounds);
+        approved = leb_rules_decide (app->entry, app->registered->application, app->grounds);
+    }
+    PGresult *result = PQexecParams (self->conn, "SELECT nextval ('outgoing_number_seq')",
+                                     0, NULL, NULL, NULL, NULL, 0);
+    if (!egov_db_check (result, PGRES_TUPLES_OK, "outgoing number")) {
+        egov_error_set (error, "DB_UNAVAILABLE", "%s", PQresultErrorMessage (result));
+        PQclear (result);
+        return -1;
+    }
+    char number [64], moment [40];
+    egov_clock_format (at_ms, moment, sizeof (moment));
+    snprintf (number, sizeof (number), "%s-OUT-%.4s-%06lld", self->config.kato, moment,
+              strtoll (PQgetvalue (result, 0, 0), NULL, 10));
+    PQclear (result);
+    char *document = leb_rules_result_document (app->entry, app->registered, approved,
+                                                app->grounds, number, at_ms, self->signer_name);
+    uint8_t *signature = NULL;
+    size_t signature_size = 0;
+    if (egov_cms_sign (self->signer, document, strlen (document), false, at_ms,
+                       &signature, &signature_size, error)) {
+        free (document);
+        return -1;
+    }
+    Egov__Applications__Result answer = EGOV__APPLICATIONS__RESULT__INIT;
+    answer.application_id = app->registered->application->application_id;
+    answer.approved = approved;
+    answer.n_grounds = approved ? 0 : json_array_size (app->grounds);
+    answer.grounds = answer.n_grounds ? calloc (answer.n_grounds, sizeof (char *)) : NULL;
+    for (size_t index = 0; index < answer.n_grounds; index++)
+        answer.grounds [index] = (char *) json_string_value (json_array_get (app->grounds, index));
+    answer.document.data = (uint8_t *) document;
+    answer.document.len = strlen (document);
+    answer.signature.data = signature;
+    answer.signature.len = signature_size;
+    answer.signer = self->signer_name;
+    answer.decided_at = at_ms;
+    answer.registration_number = number;
+    size_t size = protobuf_c_message_get_packed_size (&answer.base);
+    uint8_t *packed = malloc (size);
+    assert (packed);
+    protobuf_c_message_pack (&answer.base, packed);
+    free (answer.grounds);
+    free (document);
+    free (signature);
+    const char *values [] = { app->correlation_id, number, (const char *) packed };
+    int lengths [] = { 0, 0, (int) size };
+    int formats [] = { 0, 0, 1 };
+    result = PQexecParams (self->conn,
+        "UPDATE application SET status = 'sent', outgoing_number = $2, result = $3"
+        " WHERE correlation_id = $1", 3, NULL, values, lengths, formats, 0);
+    int rc = egov_db_check (result, PGRES_COMMAND_OK, "result store") ? 0 : -1;
+    if (rc)
+        egov_error_set (error, "DB_UNAVAILABLE", "%s", PQresultErrorMessage (result));
+    PQclear (result);
+    leb_outgoing_t message = {
+        .correlation_id = app->correlation_id, .service_id = LEB_SERVICE_RESULT,
+        .type = EGOV__MESSAGE_TYPE__RESPONSE, .recipient_id = self->config.regional,
+        .payload_type = egov__applications__result__descriptor.name,
+        .payload = packed, .payload_size = size, .created_ms = at_ms
+    };
+    if (rc == 0)
+        rc = leb_outbox_put (self->conn, &message, NULL, error);
+    free (packed);
+    if (rc == 0)
+        zsys_info ("leb: %s: %s, %s signed by %s", app->correlation_id,
+                   approved ? "approved" : "refused", number, self->signer_name);
+    return rc;
+}
+
+//  Queues the stored result again (a recall) and marks it sent.
+static int
+s_resend (leb_server_t *self, s_app_t *app, int64_t at_ms, egov_error_t *error)
+{
+    leb_outgoing_t message = {
+        .correlation_id = app->correlation_id, .service_id = LEB_SERVICE_RESULT,
+        .type = EGOV__MESSAGE_TYPE__RESPONSE, .recipient_id = self->config.regional,
+        .payload_type = egov__applications__result__descriptor.name,
+        .payload = app->result.data, .payload_size = app->result.len, .created_ms = at_ms
+    };
+    const char *values [] = { app->correlation_id };
+    if (leb_outbox_put (self->conn, &message, NULL, error)
+    ||  !s_run (self, "UPDATE application SET status = 'sent' WHERE correlation_id = $1",
+                1, values, error))
+        return -1;
+    zsys_info ("leb: %s: the result went back on recall", app->correlation_id);
+    return 0;
+}
+
+//  Completes a task (inside the caller's transaction, task row locked):
+//  records the decision on the decision step, says the step is done and
+//  starts what comes next: the next step, the result, or the resend.
+static int
+s_task_complete (leb_server_t *self, s_app_t *app, const leb_task_t *task, const char *assignee,
+                 int64_t at_ms, const char *decision, json_t *grounds, egov_error_t *error)
+{
+    char note [1200] = "done";
+    if (task->decides) {
+        json_array_clear (app->grounds);
+        if (decision) {
+            if (grounds)
+                json_array_extend (app->grounds, grounds);
+        }
+        else
+            decision = leb_rules_decide (app->entry, app->registered->application, app->grounds)
+                     ? "approve" : "refuse";
+        snprintf (app->decision, sizeof (app->decision), "%s", decision);
+        char *text = json_dumps (app->grounds, JSON_COMPACT);
+        snprintf (note, sizeof (note), "done: %s%s%.1000s", decision,
+                  json_array_size (app->grounds) ? " " : "",
+                  json_array_size (app->grounds) ? text : "");
+        const char *values [] = { app->correlation_id, decision, text };
+        bool ok = s_run (self, "UPDATE application SET decision = $2, grounds = $3::jsonb"
+                               " WHERE correlation_id = $1", 3, values, error);
+        free (text);
+        if (!ok)
+            return -1;
+    }
+    char *task_grounds = task->decides ? json_dumps (app->grounds, JSON_COMPACT) : NULL;
+    int rc = leb_tasks_finish (self->conn, task->id, self->config.manual, assignee, at_ms,
+                               task->decides ? app->decision : NULL, task_grounds, error);
+    free (task_grounds);
+    const char *actor = assignee && *assignee ? assignee : task->assignee;
+    if (rc == 0)
+        rc = s_notice (self, app, task, actor, note, at_ms, error);
+    if (rc)
+        return -1;
+    if (self->config.verbose)
+        zsys_info ("leb: %s: task %" PRId64 " (%s) %s by %s", app->correlation_id, task->id,
+                   task->role, note, actor);
+    if (task->recall)
+        return s_resend (self, app, at_ms, error);
+    if ((size_t) task->step + 1 < app->entry->step_count)
+        return s_task_open (self, app, task->step + 1, at_ms, error);
+    return s_result (self, app, at_ms, error);
+}
+
+//  ---------------------------------------------------------------------
+//  Deliveries
+
+//  application.registered: stores the application and opens its first
+//  step. 0, -1 (store), -2 (reject).
+static int
+s_on_registered (leb_server_t *self, const Egov__Envelope *envelope, const char *correlation_id,
+                 egov_error_t *error)
+{
+    Egov__Applications__RegisteredApplication *registered =
+        (Egov__Applications__RegisteredApplication *) egov_envelope_payload (
+            envelope, &egov__applications__registered_application__descriptor);
+    if (!registered) {
+        egov_error_set (error, "MALFORMED_PAYLOAD",
+                        "application.registered carries an egov.applications.RegisteredApplication");
+        return -2;
+    }
+    int rc = -2;
+    const Egov__Applications__Application *application = registered->application;
+    const Egov__Applications__Registration *registration = registered->registration;
+    if (!application || !registration || !s_text_ok (application->application_id, s_MAX_ID)
+    ||  !s_text_ok (registration->registration_number, s_MAX_TEXT)
+    ||  !s_text_ok (application->service, s_MAX_TEXT)
+    ||  !s_text_ok (application->region, s_MAX_TEXT)
+    ||  strlen (application->applicant_iin) > s_MAX_TEXT)
+        egov_error_set (error, "MALFORMED_PAYLOAD", "the application, its id, service, region"
+                        " and registration number are required");
+    else
+    if (!streq (application->region, self->config.kato))
+        egov_error_set (error, "WRONG_REGION", "this body serves region %s, not %s",
+                        self->config.kato, application->region);
+    else
+    if (!egov_catalogue_find (self->catalogue, application->service, self->config.kato))
+        egov_error_set (error, "UNKNOWN_SERVICE", "no service %s in region %s",
+                        application->service, self->config.kato);
+    else
+        rc = 0;
+    if (rc) {
+        egov__applications__registered_application__free_unpacked (registered, NULL);
+        return rc;
+    }
+    int64_t now = egov_clock_now_ms ();
+    char received [24];
+    snprintf (received, sizeof (received), "%" PRId64, now);
+    const char *values [] = {
+        correlation_id, application->application_id, application->service, application->region,
+        registration->registration_number, application->applicant_iin, self->config.regional,
+        (const char *) envelope->payload.data, received
+    };
+    int lengths [] = { 0, 0, 0, 0, 0, 0, 0, (int) envelope->payload.len, 0 };
+    int formats [] = { 0, 0, 0, 0, 0, 0, 0, 1, 0 };
+    PGresult *result = PQexecParams (self->conn,
+        "INSERT INTO application (correlation_id, application_id, service, region,"
+        "  registration_number, applicant_iin, reply_to, registered, received_ms)"
+        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::bigint)"
+        " ON CONFLICT (correlation_id) DO NOTHING",
+        9, NULL, values, lengths, formats, 0);
+    rc = -1;
+    bool inserted = false;
+    if (egov_db_check (result, PGRES_COMMAND_OK, "application insert")) {
+        inserted = streq (PQcmdTuples (result), "1");
+        rc = 0;
+    }
+    else
+        egov_error_set (error, "DB_UNAVAILABLE", "%s", PQresultErrorMessage (result));
+    PQclear (result);
+    egov__applications__registered_application__free_unpacked (registered, NULL);
+    if (rc == 0 && !inserted)
+        zsys_warning ("leb: %s is registered already; the second registration is ignored",
+                      correlation_id);
+    if (rc || !inserted)
+        return rc;
+    s_app_t app;
+    rc = s_app_load (self, correlation_id, &app, error);
+    if (rc == 0) {
+        zsys_info ("leb: %s: application %s (%s) registered as %s", correlation_id,
+                   app.registered->application->application_id, app.entry->code,
+                   app.registered->registration->registration_number);
+        rc = s_task_open (self, &app, 0, now, error);
+    }
+    s_app_reset (&app);
+    return rc < 0 ? -1 : 0;
+}
+
+//  application.return and application.recall. 0, -1 (store), -2 (reject).
+static int
+s_on_movement (leb_server_t *self, const Egov__Envelope *envelope, const char *correlation_id,
+               bool recall, egov_error_t *error)
+{
+    Egov__Applications__ResultMovement *movement =
+        (Egov__Applications__ResultMovement *) egov_envelope_payload (
+            envelope, &egov__applications__result_movement__descriptor);
+    if (!movement) {
+        egov_error_set (error, "MALFORMED_PAYLOAD",
+                        "%s carries an egov.applications.ResultMovement", envelope->service_id);
+        return -2;
+    }
+    egov__applications__result_movement__free_unpacked (movement, NULL);
+    s_app_t app;
+    if (s_app_load (self, correlation_id, &app, error))
+        return streq (error->code, "DB_UNAVAILABLE") ? -1 : -2;
+    int64_t now = egov_clock_now_ms ();
+    char at [24];
+    snprintf (at, sizeof (at), "%" PRId64, now);
+    const char *values [] = { correlation_id, at };
+    int rc = 0;
+    if (!app.result.len)
+        //  Nothing to return or send back yet: the result comes when it is ready
+        zsys_warning ("leb: %s: %s before the result was sent; nothing to do",
+                      correlation_id, envelope->service_id);
+    else
+    if (!recall) {
+        if (!s_run (self, "UPDATE application SET status = 'returned', returned_ms = $2::bigint"
+                          " WHERE correlation_id = $1", 2, values, error))
+            rc = -1;
+        else
+            zsys_info ("leb: %s: the unclaimed result came back (RETURNED_TO_PROVIDER)",
+                       correlation_id);
+    }
+    else
+    if (streq (app.status, "recalled"))
+        zsys_info ("leb: %s: recalled again while the resend is on its way", correlation_id);
+    else {
+        if (!s_run (self, "UPDATE application SET status = 'recalled', recalled_ms = $2::bigint"
+                          " WHERE correlation_id = $1", 2, values, error)
+        ||  s_task_open (self, &app, -1, now, error))
+            rc = -1;
+        else
+            zsys_info ("leb: %s: recalled; the clerk sends the result again", correlation_id);
+    }
+    s_app_reset (&app);
+    return rc;
+}
+
+int
+leb_server_apply (leb_server_t *self, const Egov__Envelope *envelope, egov_error_t *reject)
+{
+    assert (self && reject);
+    memset (reject, 0, sizeof (*reject));
+    if (!envelope || !s_text_ok (envelope->message_id, s_MAX_ID)
+    ||  strlen (envelope->correlation_id) > s_MAX_ID) {
+        egov_error_set (reject, "MALFORMED_ENVELOPE", "a message id of 1-%d bytes is required",
+                        s_MAX_ID);
+        return -2;
+    }
+    const char *service = envelope->service_id;
+    bool registered = streq (service, LEB_SERVICE_REGISTERED);
+    bool recall = streq (service, LEB_SERVICE_RECALL);
+    if (!registered && !recall && !streq (service, LEB_SERVICE_RETURN)) {
+        egov_error_set (reject, "UNSUPPORTED_SERVICE", "the local executive body does not"
+                        " process %.100s", service);
+        return -2;
+    }
+    const char *correlation_id = *envelope->correlation_id ? envelope->correlation_id
+                                                           : envelope->message_id;
+    if (!s_begin (self, reject))
+        return -1;
+    char now [24];
+    snprintf (now, sizeof (now), "%" PRId64, egov_clock_now_ms ());
+    const char *values [] = {
+        envelope->message_id, correlation_id, service, envelope->sender_id, now
+    };
+    PGresult *result = PQexecParams (self->conn,
+        "INSERT INTO inbox (message_id, correlation_id, service_id, sender_id, sim_ms)"
+        " VALUES ($1, $2, $3, $4, $5::bigint) ON CONFLICT (message_id) DO NOTHING",
+        5, NULL, values, NULL, NULL, 0);
+    int rc = -1;
+    if (egov_db_check (result, PGRES_COMMAND_OK, "inbox insert"))
+        rc = streq (PQcmdTuples (result), "1") ? 1 : 0;
+    PQclear (result);
+    if (rc == 1) {
+        int effect = registered
+                   ? s_on_registered (self, envelope, correlation_id, reject)
+                   : s_on_movement (self, envelope, correlation_id, recall, reject);
+        if (effect < 0)
+            rc = effect;
+    }
+    if (!s_end (self, rc >= 0, reject) && rc >= 0)
+        rc = -1;
+    if (rc == -2)
+        zsys_warning ("leb: rejected %s (%s): %s %s", envelope->message_id, service,
+                      reject->code, reject->message);
+    else
+    if (rc == -1)
+        zsys_error ("leb: %s (%s) not applied, left for redelivery: %s", envelope->message_id,
+                    service, reject->message);
+    return rc;
+}
+
+//  ---------------------------------------------------------------------
+//  Timers
+
+//  Auto mode: completes every task that is due, earliest first, each at
+//  its due moment, so one jump of the clock runs a whole chain in order.
+static size_t
+s_advance (leb_server_t *self)
+{
+    size_t completed = 0;
+    egov_error_t error;
+    while (completed < s_ADVANCE_MAX) {
+        int64_t id = leb_tasks_next_due (self->conn, egov_clock_now_ms (), &error);
+        if (id == 0)
+            break;
+        leb_task_t task;
+        s_app_t app = { 0 };
+        bool ok = id > 0 && s_begin (self, &error)
+               && leb_tasks_get (self->conn, id, true, &task, &error) == 0
+               && s_app_load (self, task.correlation_id, &app, &error) == 0
+               && s_task_complete (self, &app, &task, NULL, task.due_ms, NULL, NULL, &error) == 0;
+        s_app_reset (&app);
+        if (!s_end (self, ok, &error)) {
+            zsys_error ("leb: task %" PRId64 " not completed, retrying: %s %s", id, error.code,
+                        error.message);
+            self->retry_wall_ms = egov_now_ms () + s_RETRY_MS;
+            self->due = true;
+            break;
+        }
+        completed++;
+    }
+    return completed;
+}
+
+size_t
+leb_server_fire (leb_server_t *self)
+{
+    assert (self);
+    if (egov_now_ms () < self->retry_wall_ms)
+        return 0;
+    egov_timers_fire (self->timers);
+    if (!self->due)
+        return 0;
+    self->due = false;
+    if (!self->config.manual)
+        return s_advance (self);
+    egov_error_t error;
+    int flagged = leb_tasks_flag_overdue (self->conn, egov_clock_now_ms (), &error);
+    if (flagged < 0) {
+        self->retry_wall_ms = egov_now_ms () + s_RETRY_MS;
+        self->due = true;
+        return 0;
+    }
+    return (size_t) flagged;
+}
+
+int
+leb_server_start (leb_server_t *self, egov_error_t *error)
+{
+    assert (self);
+    zlistx_t *pending = leb_tasks_pending (self->conn, error);
+    if (!pending)
+        return -1;
+    for (int64_t *due = zlistx_first (pending); due; due = zlistx_next (pending))
+        s_arm (self, *due);
+    if (zlistx_size (pending))
+        zsys_info ("leb: %zu tasks waiting, timers re-armed", zlistx_size (pending));
+    zlistx_destroy (&pending);
+    self->due = true;               //  what fell due while we were down runs now
+    return 0;
+}
+
+//  ---------------------------------------------------------------------
+//  The gateway
+
+int
+leb_server_flush (leb_server_t *self, shep_client_t *client, int timeout_ms)
+{
+    assert (self && client);
+    if (egov_now_ms () < self->flush_wall_ms)
+        return 0;
+    egov_error_t error;
+    int total = 0;
+    while (true) {
+        int sent = leb_outbox_flush (self->conn, client, s_FLUSH_BATCH, timeout_ms, &error);
+        if (sent < 0) {
+            if (!streq (self->flush_code, error.code))
+                zsys_warning ("leb: messages wait to be sent: %s %s", error.code, error.message);
+            snprintf (self->flush_code, sizeof (self->flush_code), "%s", error.code);
+            self->flush_wall_ms = egov_now_ms () + s_RETRY_MS;
+            return total ? total : -1;
+        }
+        *self->flush_code = 0;
+        total += sent;
+        if (sent < s_FLUSH_BATCH)
+            return total;
+    }
+}
+
+size_t
+leb_server_drain (leb_server_t *self, shep_client_t *client)
+{
+    assert (self && client);
+    size_t count = 0;
+    Egov__Shep__Frame *frame;
+    while ((frame = shep_client_recv (client, 0))) {
+        count++;
+        if (frame->body_case == EGOV__SHEP__FRAME__BODY_DELIVER && frame->deliver->envelope) {
+            const Egov__Envelope *envelope = frame->deliver->envelope;
+            if (self->config.verbose)
+                zsys_info ("leb: deliver %s (%s) attempt %u from %s", envelope->message_id,
+                           envelope->service_id, frame->deliver->attempt, envelope->sender_id);
+            egov_error_t reject;
+            int rc = leb_server_apply (self, envelope, &reject);
+            if (rc >= 0)
+                shep_client_ack (client, envelope->message_id, NULL, NULL);
+            else
+            if (rc == -2 && s_text_ok (envelope->message_id, s_MAX_ID))
+                shep_client_ack (client, envelope->message_id, reject.code, reject.message);
+        }
+        else
+        if (frame->body_case == EGOV__SHEP__FRAME__BODY_ERROR && frame->error->error)
+            zsys_warning ("leb: gateway error %s: %s", frame->error->error->code,
+                          frame->error->error->message);
+        egov__shep__frame__free_unpacked (frame, NULL);
+    }
+    leb_server_flush (self, client, s_SUBMIT_MS);
+    return count;
+}
+
+//  ---------------------------------------------------------------------
+//  Manual mode
+
+//  A task as JSON for the HTTP API.
+static json_t *
+s_task_json (leb_server_t *self, int64_t id, egov_error_t *error)
+{
+    leb_task_t task;
+    if (leb_tasks_get (self->conn, id, false, &task, error))
+        return NULL;
+    char started [40], due [40];
+    egov_clock_format (task.started_ms, started, sizeof (started));
+    egov_clock_format (task.due_ms, due, sizeof (due));
+    json_t *json = json_pack ("{s:I, s:s, s:s, s:i, s:s, s:s, s:s, s:s, s:s, s:I, s:b, s:b}",
+        "id", (json_int_t) task.id, "correlation_id", task.correlation_id,
+        "kind", task.recall ? "recall" : "step", "step", task.recall ? 0 : task.step + 1,
+        "action", task.action, "role", task.role, "state", task.state,
+        "started", started, "due", due, "due_ms", (json_int_t) task.due_ms,
+        "overdue", task.overdue || (!streq (task.state, "done")
+                                    && egov_clock_now_ms () > task.due_ms),
+        "decides", task.decides);
+    assert (json);
+    json_object_set_new (json, "assignee", *task.assignee ? json_string (task.assignee)
+                                                          : json_null ());
+    if (task.completed_ms) {
+        char completed [40];
+        egov_clock_format (task.completed_ms, completed, sizeof (completed));
+        json_object_set_new (json, "completed", json_string (completed));
+    }
+    return json;
+}
+
+json_t *
+leb_server_tasks (leb_server_t *self, const char *role, egov_error_t *error)
+{
+    assert (self);
+    if (role && !leb_rules_role_valid (role)) {
+        egov_error_set (error, "INVALID_ROLE", "role is clerk, head or executor");
+        return NULL;
+    }
+    if (!egov_db_alive (self->conn)) {
+        egov_error_set (error, "DB_UNAVAILABLE", "the database is not available");
+        return NULL;
+    }
+    return leb_tasks_list (self->conn, role, egov_clock_now_ms (), error);
+}
+
+json_t *
+leb_server_take (leb_server_t *self, int64_t id, const char *assignee, egov_error_t *error)
+{
+    assert (self && assignee);
+    if (!self->config.manual) {
+        egov_error_set (error, "AUTO_MODE", "tasks complete by themselves in auto mode");
+        return NULL;
+    }
+    if (!s_begin (self, error))
+        return NULL;
+    bool ok = leb_tasks_take (self->conn, id, assignee, NULL, error) == 0;
+    if (!s_end (self, ok, error))
+        return NULL;
+    if (self->config.verbose)
+        zsys_info ("leb: task %" PRId64 " taken by %s", id, assignee);
+    return s_task_json (self, id, error);
+}
+
+json_t *
+leb_server_complete (leb_server_t *self, int64_t id, const char *decision, json_t *grounds,
+                     egov_error_t *error)
+{
+    assert (self);
+    if (!self->config.manual) {
+        egov_error_set (error, "AUTO_MODE", "tasks complete by themselves in auto mode");
+        return NULL;
+    }
+    if (!s_begin (self, error))
+        return NULL;
+    leb_task_t task;
+    s_app_t app = { 0 };
+    bool ok = leb_tasks_get (self->conn, id, true, &task, error) == 0;
+    if (ok && streq (task.state, "done")) {
+        egov_error_set (error, "TASK_DONE", "task %" PRId64 " is done", id);
+        ok = false;
+    }
+    else
+    if (ok && streq (task.state, "open")) {
+        egov_error_set (error, "TASK_NOT_TAKEN", "task %" PRId64 " must be taken first", id);
+        ok = false;
+    }
+    else
+    if (ok && task.decides && !decision) {
+        egov_error_set (error, "DECISION_REQUIRED",
+                        "task %" PRId64 " decides: \"decision\" is approve or refuse", id);
+        ok = false;
+    }
+    else
+    if (ok && !task.decides && (decision || grounds)) {
+        egov_error_set (error, "DECISION_NOT_ALLOWED",
+                        "only the decision step takes a decision and grounds");
+        ok = false;
+    }
+    else
+    if (ok && decision && streq (decision, "refuse") && json_array_size (grounds) == 0) {
+        egov_error_set (error, "GROUNDS_REQUIRED", "a refusal is motivated: give its grounds");
+        ok = false;
+    }
+    else
+    if (ok && decision && streq (decision, "approve") && json_array_size (grounds) > 0) {
+        egov_error_set (error, "GROUNDS_NOT_ALLOWED", "an approval has no refusal grounds");
+        ok = false;
+    }
+    if (ok)
+        ok = s_app_load (self, task.correlation_id, &app, error) == 0
+          && s_task_complete (self, &app, &task, task.assignee, egov_clock_now_ms (),
+                              decision, grounds, error) == 0;
+    s_app_reset (&app);
+    if (!s_end (self, ok, error))
+        return NULL;
+    return s_task_json (self, id, error);
+}
+
+json_t *
+leb_server_health (leb_server_t *self)
+{
+    assert (self);
+    bool alive = egov_db_alive (self->conn);
+    return json_pack ("{s:s, s:s, s:s, s:s, s:s}", "status", alive ? "ok" : "degraded",
+                      "mode", self->config.manual ? "manual" : "auto", "region",
+                      self->config.kato, "regional", self->config.regional,
+                      "signer", self->signer_name);
+}
+
+//  leb_http's view of leb_server_tasks.
+static json_t *
+s_backend_tasks (void *argument, const char *role, egov_error_t *error)
+{
+    return leb_server_tasks ((leb_server_t *) argument, role, error);
+}
+
+//  leb_http's view of leb_server_take.
+static json_t *
+s_backend_take (void *argument, int64_t id, const char *assignee, egov_error_t *error)
+{
+    return leb_server_take ((leb_server_t *) argument, id, assignee, error);
+}
+
+//  leb_http's view of leb_server_complete.
+static json_t *
+s_backend_complete (void *argument, int64_t id, const char *decision, json_t *grounds,
+                    egov_error_t *error)
+{
+    return leb_server_complete ((leb_server_t *) argument, id, decision, grounds, error);
+}
+
+//  leb_http's view of leb_server_health.
+static json_t *
+s_backend_health (void *argument)
+{
+    return leb_server_health ((leb_server_t *) argument);
+}
+
+leb_http_backend_t
+leb_server_backend (leb_server_t *self)
+{
+    assert (self);
+    return (leb_http_backend_t) { s_backend_tasks, s_backend_take, s_backend_complete,
+                                  s_backend_health, self };
+}
+
+//  ---------------------------------------------------------------------
+//  Selftest
+
+//  Sets the simulation clock to a moment, standing still.
+static void
+s_clock_at (const char *moment)
+{
+    egov_clock_state_t state = egov_clock_state ();
+    int64_t sim_ms = 0;
+    bool parsed = egov_clock_parse (moment, &sim_ms);
+    assert (parsed);
+    state.base_wall_ms = egov_now_ms ();
+    state.base_sim_ms = sim_ms;
+    state.speed = 0;
+    state.version++;
+    bool applied = egov_clock_apply (&state);
+    assert (applied);
+}
+
+//  Adds an attachment with its digest (spoilt when reliable is false).
+static void
+s_test_attach (Egov__Applications__Application *application, const char *type, bool reliable)
+{
+    Egov__Applications__Attachment *attachment = malloc (sizeof (*attachment));
+    assert (attachment);
+    egov__applications__attachment__init (attachment);
+    attachment->type = strdup (type);
+    attachment->name = strdup (type);
+    attachment->content.data = (uint8_t *) strdup (type);
+    attachment->content.len = strlen (type);
+    attachment->sha256.data = malloc (32);
+    attachment->sha256.len = 32;
+    assert (attachment->type && attachment->name && attachment->content.data
+            && attachment->sha256.data);
+    unsigned int size;
+    EVP_Digest (type, strlen (type), attachment->sha256.data, &size, EVP_sha256 (), NULL);
+    if (!reliable)
+        attachment->sha256.data [5] ^= 0x01;
+    application->attachments = realloc (application->attachments,
+        (application->n_attachments + 1) * sizeof (attachment));
+    assert (application->attachments);
+    application->attachments [application->n_attachments++] = attachment;
+}
+
+//  An application.registered envelope for the externat permit.
+static Egov__Envelope *
+s_test_registered (const char *correlation_id, const char *region, const char *service,
+                   bool reliable)
+{
+    Egov__Applications__Application application = EGOV__APPLICATIONS__APPLICATION__INIT;
+    application.application_id = (char *) correlation_id;
+    application.service = (char *) service;
+    application.region = (char *) region;
+    application.channel = EGOV__APPLICATIONS__CHANNEL__STATE_CORPORATION;
+    application.applicant_iin = "850314301234";
+    application.applicant_name = "Асқаров Ерлан Серікұлы";
+    application.receipt_number = "R-1";
+    s_test_attach (&application, "application", true);
+    s_test_attach (&application, "identity-document", true);
+    s_test_attach (&application, "reason-document", reliable);
+    Egov__Applications__Registration registration = EGOV__APPLICATIONS__REGISTRATION__INIT;
+    registration.registration_number = "750000000-2026-000001";
+    registration.signature_outcome = "OK";
+    Egov__Applications__RegisteredApplication registered =
+        EGOV__APPLICATIONS__REGISTERED_APPLICATION__INIT;
+    registered.registration = &registration;
+    registered.application = &application;
+    Egov__Envelope *envelope = egov_envelope_new (LEB_SERVICE_REGISTERED,
+                                                  EGOV__MESSAGE_TYPE__REQUEST);
+    egov_string_set (&envelope->correlation_id, correlation_id);
+    egov_string_set (&envelope->sender_id, "regional-750000000");
+    egov_envelope_set_payload (envelope, &registered.base);
+    for (size_t index = 0; index < application.n_attachments; index++)
+        egov__applications__attachment__free_unpacked (application.attachments [index], NULL);
+    free (application.attachments);
+    return envelope;
+}
+
+//  An application.return or application.recall envelope.
+static Egov__Envelope *
+s_test_movement (const char *service, const char *correlation_id)
+{
+    Egov__Applications__ResultMovement movement = EGOV__APPLICATIONS__RESULT_MOVEMENT__INIT;
+    movement.application_id = (char *) correlation_id;
+    movement.reason = "test";
+    Egov__Envelope *envelope = egov_envelope_new (service, EGOV__MESSAGE_TYPE__REQUEST);
+    egov_string_set (&envelope->correlation_id, correlation_id);
+    egov_envelope_set_payload (envelope, &movement.base);
+    return envelope;
+}
+
+//  Applies an envelope, frees it, returns what apply did; code (may be
+//  NULL) gets the reject code.
+static int
+s_test_apply (leb_server_t *server, Egov__Envelope *envelope, char *code)
+{
+    egov_error_t reject;
+    int rc = leb_server_apply (server, envelope, &reject);
+    if (code)
+        snprintf (code, 48, "%s", reject.code);
+    egov__envelope__free_unpacked (envelope, NULL);
+    return rc;
+}
+
+//  A single value from SQL with one text parameter.
+static char *
+s_test_value (PGconn *conn, const char *sql, const char *parameter)
+{
+    const char *values [] = { parameter };
+    PGresult *result = PQexecParams (conn, sql, parameter ? 1 : 0, NULL, values, NULL, NULL, 0);
+    assert (PQresultStatus (result) == PGRES_TUPLES_OK && PQntuples (result) == 1);
+    char *value = strdup (PQgetvalue (result, 0, 0));
+    PQclear (result);
+    return value;
+}
+
+//  True when SQL's single value is expected.
+static bool
+s_test_is (PGconn *conn, const char *sql, const char *parameter, const char *expected)
+{
+    char *value = s_test_value (conn, sql, parameter);
+    bool same = streq (value, expected);
+    if (!same)
+        zsys_error ("leb_server test: %s gave '%s', expected '%s'", sql, value, expected);
+    free (value);
+    return same;
+}
+
+//  The number-th Result (from 0) queued for an application, unpacked.
+static Egov__Applications__Result *
+s_test_result (PGconn *conn, const char *correlation_id, int number)
+{
+    char offset [8];
+    snprintf (offset, sizeof (offset), "%d", number);
+    const char *values [] = { correlation_id, offset };
+    PGresult *result = PQexecParams (conn,
+        "SELECT payload FROM outbox WHERE correlation_id = $1"
+        " AND service_id = 'application.result' ORDER BY seq OFFSET $2::integer LIMIT 1",
+        2, NULL, values, NULL, NULL, 1);
+    assert (PQresultStatus (result) == PGRES_TUPLES_OK);
+    Egov__Applications__Result *answer = PQntuples (result)
+        ? egov__applications__result__unpack (NULL, PQgetlength (result, 0, 0),
+                                              (const uint8_t *) PQgetvalue (result, 0, 0))
+        : NULL;
+    PQclear (result);
+    return answer;
+}
+
+//  Completes a task through the manual API; returns the error code or "".
+static const char *
+s_test_complete (leb_server_t *server, int64_t id, const char *decision, const char *grounds,
+                 egov_error_t *error)
+{
+    json_t *list = grounds ? json_pack ("[s]", grounds) : NULL;
+    json_t *task = leb_server_complete (server, id, decision, list, error);
+    json_decref (list);
+    if (!task)
+        return error->code;
+    json_decref (task);
+    return "";
+}
+
+//  The id of the only open task of a role.
+static int64_t
+s_test_task (leb_server_t *server, const char *role)
+{
+    egov_error_t error;
+    json_t *tasks = leb_server_tasks (server, role, &error);
+    assert (tasks && json_array_size (tasks) == 1);
+    int64_t id = json_integer_value (json_object_get (json_array_get (tasks, 0), "id"));
+    json_decref (tasks);
+    return id;
+}
+
+void
+leb_server_test (bool verbose)
+{
+    if (verbose)
+        printf (" * leb_server: ");
+    const char *conninfo = getenv ("EGOV_TEST_DB");
+    if (!conninfo || !*conninfo) {
+        printf (verbose ? "(database part skipped: EGOV_TEST_DB unset) OK\n"
+                        : "leb_server: database part skipped: EGOV_TEST_DB unset\n");
+        return;
+    }
+    char pki_dir [] = "/tmp/leb-server-test-XXXXXX";
+    char *made = mkdtemp (pki_dir);
+    assert (made);
+    egov_error_t error;
+    egov_pki_t *pki = egov_pki_new (pki_dir);
+    int rc = egov_pki_ensure (pki, NULL, &error);
+    assert (rc == 0);
+    const egov_pki_entry_t *head = egov_pki_find (pki, "org-750000000");
+    assert (head);
+    PGconn *conn = egov_db_connect (conninfo, 5000);
+    assert (conn);
+    assert (egov_db_exec_script (conn,
+        "DROP SCHEMA IF EXISTS leb_server_test CASCADE; CREATE SCHEMA leb_server_test;"
+        "SET search_path TO leb_server_test", "test schema"));
+    assert (egov_db_exec_script (conn, leb_schema_sql, "leb schema"));
+    leb_config_t config = {
+        .kato = "750000000", .regional = "regional-750000000", .pki_dir = pki_dir,
+        .signer_label = "org-750000000",
+        .regulations = egov_env ("EGOV_REGULATIONS", "regulations")
+    };
+    //  What cannot start
+    leb_config_t wrong = config;
+    wrong.kato = "75";
+    assert (!leb_server_new (&wrong, conn, &error) && streq (error.code, "CONFIG_INVALID"));
+    wrong.kato = "999999999";
+    assert (!leb_server_new (&wrong, conn, &error) && streq (error.code, "UNKNOWN_REGION"));
+    wrong = config;
+    wrong.signer_label = "org-999999999";
+    assert (!leb_server_new (&wrong, conn, &error) && streq (error.code, "SIGNER_KEY"));
+
+    s_clock_at ("2026-03-02T10:00");
+    leb_server_t *server = leb_server_new (&config, conn, &error);
+    assert (server);
+    assert (leb_server_start (server, &error) == 0);
+    assert (leb_server_fire (server) == 0);
+
+    //  Deliveries that are never ours are rejected with a stable code
+    char code [48];
+    Egov__Envelope *envelope = s_test_registered ("c-x", "750000000", "externat-permit", true);
+    egov_string_set (&envelope->service_id, "gbdfl.person");
+    assert (s_test_apply (server, envelope, code) == -2 && streq (code, "UNSUPPORTED_SERVICE"));
+    envelope = s_test_registered ("c-x", "750000000", "externat-permit", true);
+    egov_string_set (&envelope->message_id, "");
+    assert (s_test_apply (server, envelope, code) == -2 && streq (code, "MALFORMED_ENVELOPE"));
+    envelope = s_test_registered ("c-x", "750000000", "externat-permit", true);
+    egov_string_set (&envelope->payload_type, "text/plain");
+    assert (s_test_apply (server, envelope, code) == -2 && streq (code, "MALFORMED_PAYLOAD"));
+    envelope = s_test_registered ("c-x", "230000000", "externat-permit", true);
+    assert (s_test_apply (server, envelope, code) == -2 && streq (code, "WRONG_REGION"));
+    envelope = s_test_registered ("c-x", "750000000", "tvet-dormitory", true);
+    assert (s_test_apply (server, envelope, code) == -2 && streq (code, "UNKNOWN_SERVICE"));
+    envelope = s_test_movement (LEB_SERVICE_RECALL, "c-x");
+    assert (s_test_apply (server, envelope, code) == -2 && streq (code, "UNKNOWN_APPLICATION"));
+    assert (s_test_is (conn, "SELECT count(*) FROM inbox", NULL, "0"));
+
+    //  A registered application becomes the clerk's task, once
+    envelope = s_test_registered ("c-ok", "750000000", "externat-permit", true);
+    Egov__Envelope *again = egov_envelope_dup (envelope);
+    assert (s_test_apply (server, envelope, NULL) == 1);
+    assert (s_test_apply (server, again, NULL) == 0);
+    assert (s_test_apply (server, s_test_registered ("c-bad", "750000000", "externat-permit",
+                                                     false), NULL) == 1);
+    assert (s_test_is (conn, "SELECT string_agg (role || ' ' || state, ',') FROM task"
+                             " WHERE correlation_id = $1", "c-ok", "clerk open"));
+    assert (s_test_is (conn, "SELECT count(*) FROM outbox WHERE correlation_id = $1"
+                             " AND service_id = 'application.status'", "c-ok", "1"));
+    json_t *tasks = leb_server_tasks (server, "clerk", &error);
+    assert (tasks && json_array_size (tasks) == 2);
+    assert (streq (json_string_value (json_object_get (json_array_get (tasks, 0), "due")),
+                   "2026-03-02T10:15:00.000+05:00"));
+    json_decref (tasks);
+    assert (!leb_server_tasks (server, "boss", &error) && streq (error.code, "INVALID_ROLE"));
+    assert (!leb_server_take (server, 1, "Бота", &error) && streq (error.code, "AUTO_MODE"));
+
+    //  Each step completes at its due moment; one jump runs the whole chain
+    assert (leb_server_fire (server) == 0);
+    s_clock_at ("2026-03-02T10:15");
+    assert (leb_server_fire (server) == 2);
+    assert (s_test_is (conn, "SELECT string_agg (role || ' ' || state, ',' ORDER BY id) FROM task"
+                             " WHERE correlation_id = $1", "c-ok", "clerk done,head open"));
+    s_clock_at ("2026-04-30T12:00");
+    assert (leb_server_fire (server) == 6);
+    assert (s_test_is (conn, "SELECT status || ' ' || decision FROM application"
+                             " WHERE correlation_id = $1", "c-ok", "sent approve"));
+    assert (s_test_is (conn, "SELECT count(*) FROM task WHERE completed_ms <> due_ms", NULL, "0"));
+    //  executor: 14wd across the 8 March and Nauryz days off; clerk: 1wd more
+    assert (s_test_is (conn, "SELECT due_ms FROM task WHERE correlation_id = $1 AND step = 3",
+                       "c-ok", "1774616400000"));
+    assert (s_test_is (conn, "SELECT count(*) FROM outbox WHERE correlation_id = $1", "c-ok", "9"));
+    Egov__Applications__Result *result = s_test_result (conn, "c-ok", 0);
+    assert (result && result->approved && result->n_grounds == 0);
+    assert (result->decided_at == 1774616400000);
+    assert (streq (result->registration_number, "750000000-OUT-2026-000001"));
+    egov_cms_verifier_t *verifier = egov_cms_verifier_new (pki_dir, &error);
+    assert (verifier);
+    egov_cms_result_t signed_by;
+    assert (egov_cms_verify (verifier, result->signature.data, result->signature.len,
+                             result->document.data, result->document.len, result->decided_at,
+                             head->iin, &signed_by) == EGOV_CMS_OK);
+    assert (streq (signed_by.bin, head->bin));
+    json_t *document = json_loadb ((const char *) result->document.data, result->document.len,
+                                   0, NULL);
+    assert (document);
+    assert (streq (json_string_value (json_object_get (document, "decision")), "approved"));
+    assert (streq (json_string_value (json_object_get (document, "application_id")), "c-ok"));
+    json_decref (document);
+    egov__applications__result__free_unpacked (result, NULL);
+    result = s_test_result (conn, "c-bad", 0);
+    assert (result && !result->approved && result->n_grounds == 1);
+    assert (strncmp (result->grounds [0], "unreliable-documents: reason-document", 37) == 0);
+    egov__applications__result__free_unpacked (result, NULL);
+
+    //  Return, then recall: the clerk sends the same result within a working day
+    assert (s_test_apply (server, s_test_movement (LEB_SERVICE_RETURN, "c-ok"), NULL) == 1);
+    assert (s_test_is (conn, "SELECT status FROM application WHERE correlation_id = $1", "c-ok",
+                       "returned"));
+    assert (s_test_apply (server, s_test_movement (LEB_SERVICE_RECALL, "c-ok"), NULL) == 1);
+    assert (s_test_is (conn, "SELECT status FROM application WHERE correlation_id = $1", "c-ok",
+                       "recalled"));
+    assert (s_test_is (conn, "SELECT count(*) FROM task WHERE correlation_id = $1"
+                             " AND kind = 'recall' AND state = 'open'", "c-ok", "1"));
+    assert (leb_server_fire (server) == 0);
+    s_clock_at ("2026-05-01T12:00");            //  a holiday: not yet
+    assert (leb_server_fire (server) == 0);
+    s_clock_at ("2026-05-04T18:00");
+    assert (leb_server_fire (server) == 1);
+    assert (s_test_is (conn, "SELECT status FROM application WHERE correlation_id = $1", "c-ok",
+                       "sent"));
+    Egov__Applications__Result *first = s_test_result (conn, "c-ok", 0);
+    Egov__Applications__Result *second = s_test_result (conn, "c-ok", 1);
+    assert (first && second && first->signature.len == second->signature.len);
+    assert (memcmp (first->signature.data, second->signature.data, first->signature.len) == 0);
+    egov__applications__result__free_unpacked (first, NULL);
+    egov__applications__result__free_unpacked (second, NULL);
+    assert (s_test_is (conn, "SELECT count(DISTINCT message_id) FROM outbox"
+                             " WHERE correlation_id = $1 AND service_id = 'application.result'",
+                       "c-ok", "2"));
+
+    //  A crash mid-flow: a new server re-arms the timers from the rows
+    assert (s_test_apply (server, s_test_registered ("c-crash", "750000000", "externat-permit",
+                                                     true), NULL) == 1);
+    leb_server_destroy (&server);
+    server = leb_server_new (&config, conn, &error);
+    assert (server && leb_server_start (server, &error) == 0);
+    assert (leb_server_fire (server) == 0);
+    s_clock_at ("2026-06-30T12:00");
+    assert (leb_server_fire (server) == 4);
+    assert (s_test_is (conn, "SELECT status FROM application WHERE correlation_id = $1",
+                       "c-crash", "sent"));
+    leb_server_destroy (&server);
+
+    //  Manual mode: an integrator plays every role
+    config.manual = true;
+    server = leb_server_new (&config, conn, &error);
+    assert (server && leb_server_start (server, &error) == 0);
+    assert (s_test_apply (server, s_test_registered ("c-man", "750000000", "externat-permit",
+                                                     true), NULL) == 1);
+    int64_t id = s_test_task (server, "clerk");
+    json_t *task = leb_server_take (server, 999999, "Бота", &error);
+    assert (!task && streq (error.code, "TASK_NOT_FOUND"));
+    assert (streq (s_test_complete (server, id, NULL, NULL, &error), "TASK_NOT_TAKEN"));
+    task = leb_server_take (server, id, "Бота", &error);
+    assert (task && streq (json_string_value (json_object_get (task, "state")), "taken"));
+    json_decref (task);
+    assert (!leb_server_take (server, id, "Ерлан", &error) && streq (error.code, "TASK_TAKEN"));
+    assert (streq (s_test_complete (server, id, "approve", NULL, &error), "DECISION_NOT_ALLOWED"));
+    assert (streq (s_test_complete (server, id, NULL, NULL, &error), ""));
+    assert (streq (s_test_complete (server, id, NULL, NULL, &error), "TASK_DONE"));
+    id = s_test_task (server, "head");
+    json_decref (leb_server_take (server, id, "Бастық", &error));
+    assert (streq (s_test_complete (server, id, NULL, NULL, &error), ""));
+    id = s_test_task (server, "executor");
+    json_decref (leb_server_take (server, id, "Маман", &error));
+    assert (streq (s_test_complete (server, id, NULL, NULL, &error), "DECISION_REQUIRED"));
+    assert (streq (s_test_complete (server, id, "refuse", NULL, &error), "GROUNDS_REQUIRED"));
+    assert (streq (s_test_complete (server, id, "approve", "x", &error), "GROUNDS_NOT_ALLOWED"));
+    assert (streq (s_test_complete (server, id, "refuse", "unreliable-documents: illegible scan",
+                                    &error), ""));
+    //  The last step waits past its due moment: flagged overdue, once
+    id = s_test_task (server, "clerk");
+    assert (leb_server_fire (server) == 0);
+    s_clock_at ("2026-07-10T12:00");
+    assert (leb_server_fire (server) == 1);
+    assert (leb_server_fire (server) == 0);
+    tasks = leb_server_tasks (server, NULL, &error);
+    assert (tasks && json_array_size (tasks) == 1);
+    assert (json_is_true (json_object_get (json_array_get (tasks, 0), "overdue")));
+    json_decref (tasks);
+    json_decref (leb_server_take (server, id, "Бота", &error));
+    assert (streq (s_test_complete (server, id, NULL, NULL, &error), ""));
+    result = s_test_result (conn, "c-man", 0);
+    assert (result && !result->approved && result->n_grounds == 1);
+    assert (streq (result->grounds [0], "unreliable-documents: illegible scan"));
+    egov__applications__result__free_unpacked (result, NULL);
+    assert (s_test_is (conn, "SELECT string_agg (assignee, ',' ORDER BY id) FROM task"
+                             " WHERE correlation_id = $1", "c-man", "Бота,Бастық,Маман,Бота"));
+    json_t *health = leb_server_health (server);
+    assert (streq (json_string_value (json_object_get (health, "mode")), "manual"));
+    json_decref (health);
+    leb_server_destroy (&server);
+    leb_server_destroy (&server);
+
+    egov_cms_verifier_destroy (&verifier);
+    assert (egov_db_exec_script (conn, "DROP SCHEMA leb_server_test CASCADE", "drop"));
+    PQfinish (conn);
+    egov_pki_destroy (&pki);
+    egov_pki_remove (pki_dir);
+    egov_clock_reset ();
+    if (verbose)
+        printf ("OK\n");
+}

@@ -1,0 +1,114 @@
+/*  leb_server — the local executive body (ЖАО АЖ, жергілікті атқарушы
+    органның ақпараттық жүйесі / ИС МИО) of one region as a participant of
+    the gateway: leb-<KATO>, receiving async messages.
+
+    Events (each a Deliver, deduped by message id in the inbox in the same
+    transaction as its effect, acknowledged after the commit):
+      application.registered  RegisteredApplication from regional-<KATO>:
+                              the application is stored and the first
+                              catalogue step becomes a task;
+      application.return      ResultMovement: the unclaimed result came
+                              back (RETURNED_TO_PROVIDER);
+      application.recall      ResultMovement: the clerk sends the result
+                              again within one working day.
+    A task that completes (auto: at its due moment on the simulation clock;
+    manual: when an integrator completes it) starts the next step; the
+    decision step applies Condition 2 (leb_rules); after the last step the
+    result is signed (CMS) by the provider's authorised person and sent.
+
+    Application states: in-progress -> sent -> returned | recalled -> sent.
+    Every message out (StatusNotice IN_PROGRESS when a step starts and
+    when it is done, Result at the end) is a row of the outbox written with
+    the effect, its message id fixed there, and sent afterwards: a restart
+    resends the same ids and the receivers dedupe them. Tasks and their
+    due moments are rows; timers are re-armed from them at start.
+
+    Rejected deliveries (acknowledged with a reject code, never retried):
+    UNSUPPORTED_SERVICE, MALFORMED_ENVELOPE, MALFORMED_PAYLOAD,
+    WRONG_REGION, UNKNOWN_SERVICE, UNKNOWN_APPLICATION.                  */
+#ifndef LEB_SERVER_H_INCLUDED
+#define LEB_SERVER_H_INCLUDED
+
+#include "egov_util.h"
+#include "shep_client.h"
+#include "leb_tasks.h"
+#include "leb_http.h"
+#include <libpq-fe.h>
+#include <jansson.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define LEB_SERVICE_REGISTERED  "application.registered"
+#define LEB_SERVICE_RETURN      "application.return"
+#define LEB_SERVICE_RECALL      "application.recall"
+#define LEB_SERVICE_STATUS      "application.status"
+#define LEB_SERVICE_RESULT      "application.result"
+
+typedef struct _leb_server_t leb_server_t;
+
+//  What a server is for; strings are borrowed for the server's life.
+typedef struct {
+    const char *kato;               //  the region, 9 digits
+    const char *regional;           //  recipient of notices and results: regional-<KATO>
+    const char *pki_dir;            //  PKI folder (egov_pki.h)
+    const char *signer_label;       //  the authorised person's certificate: org-<KATO>
+    const char *regulations;        //  folder with catalogue/ and calendar/kz.json
+    bool manual;                    //  tasks wait for an integrator
+    bool verbose;                   //  log every event
+} leb_config_t;
+
+//  Loads the catalogue, the calendar and the signer, and works on conn
+//  (not owned; the schema must be applied). NULL with error: CONFIG_INVALID,
+//  CATALOGUE_INVALID, CALENDAR_INVALID, UNKNOWN_REGION, SIGNER_KEY,
+//  SIGNER_CERT, KEY_MISMATCH.
+leb_server_t *leb_server_new (const leb_config_t *config, PGconn *conn, egov_error_t *error);
+void leb_server_destroy (leb_server_t **self_p);
+//  Arms a timer for every task not done (after a restart) and runs what is
+//  due already. 0, or -1 with DB_UNAVAILABLE.
+int leb_server_start (leb_server_t *self, egov_error_t *error);
+
+//  Applies one delivered envelope: 1 applied, 0 a duplicate (already
+//  applied: acknowledge again), -1 the store failed (do not acknowledge:
+//  it comes again), -2 rejected with reject set (acknowledge with it).
+int leb_server_apply (leb_server_t *self, const Egov__Envelope *envelope, egov_error_t *reject);
+//  Fires the timers that are due on the simulation clock: auto tasks
+//  complete at their due moment, manual ones are flagged overdue. Returns
+//  how many tasks it completed or flagged.
+size_t leb_server_fire (leb_server_t *self);
+//  Sends what the outbox holds, in order, through client (blocking up to
+//  timeout_ms per message); stops at the first failure. Returns how many
+//  it sent, -1 when a message could not be sent.
+int leb_server_flush (leb_server_t *self, shep_client_t *client, int timeout_ms);
+//  Handles every frame the client has ready: applies and acknowledges
+//  deliveries, then flushes. Returns how many frames it read.
+size_t leb_server_drain (leb_server_t *self, shep_client_t *client);
+
+//  Manual mode, for leb_http. Tasks not done (role NULL: all) as a JSON
+//  array; NULL with INVALID_ROLE or DB_UNAVAILABLE.
+json_t *leb_server_tasks (leb_server_t *self, const char *role, egov_error_t *error);
+//  Gives a task to assignee; the task as JSON, or NULL with AUTO_MODE,
+//  TASK_NOT_FOUND, TASK_TAKEN, TASK_DONE, DB_UNAVAILABLE.
+json_t *leb_server_take (leb_server_t *self, int64_t id, const char *assignee,
+                         egov_error_t *error);
+//  Completes a taken task. decision ("approve" or "refuse") only and
+//  always on the decision step; grounds (array of strings) only with
+//  "refuse", at least one. The task as JSON, or NULL with AUTO_MODE,
+//  TASK_NOT_FOUND, TASK_NOT_TAKEN, TASK_DONE, DECISION_REQUIRED,
+//  DECISION_NOT_ALLOWED, GROUNDS_REQUIRED, GROUNDS_NOT_ALLOWED,
+//  DB_UNAVAILABLE, SIGNING_FAILED.
+json_t *leb_server_complete (leb_server_t *self, int64_t id, const char *decision,
+                             json_t *grounds, egov_error_t *error);
+//  {"status": "ok", "mode", "region", "regional", "signer"}; "degraded"
+//  with the database down.
+json_t *leb_server_health (leb_server_t *self);
+//  The four methods above as leb_http's backend.
+leb_http_backend_t leb_server_backend (leb_server_t *self);
+
+void leb_server_test (bool verbose);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

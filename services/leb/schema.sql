@@ -1,0 +1,77 @@
+-- leb: the local executive body (ЖАО АЖ) of one region. Applications handed
+-- over by the regional gateway, the provider's tasks (one row per step, with
+-- its due moment on the simulation clock), and the outgoing messages with
+-- their message ids fixed before they are sent, so a restart resends the
+-- same ids and receivers dedupe them. Applied at every start: idempotent.
+SELECT pg_advisory_xact_lock (7790);
+
+-- Every delivery applied, by message id: a redelivery changes nothing.
+CREATE TABLE IF NOT EXISTS inbox (
+    message_id      text PRIMARY KEY,
+    correlation_id  text NOT NULL,
+    service_id      text NOT NULL,
+    sender_id       text NOT NULL,
+    sim_ms          bigint NOT NULL,                -- simulated time it was applied
+    received_at     timestamptz NOT NULL DEFAULT now()
+);
+
+-- One application per correlation id (the channel's application id).
+CREATE TABLE IF NOT EXISTS application (
+    correlation_id      text PRIMARY KEY,
+    application_id      text NOT NULL,
+    service             text NOT NULL,              -- catalogue code
+    region              text NOT NULL,              -- KATO
+    registration_number text NOT NULL,              -- the regional gateway's
+    applicant_iin       text NOT NULL,
+    reply_to            text NOT NULL,              -- regional-<KATO>
+    registered          bytea NOT NULL,             -- RegisteredApplication as received
+    status              text NOT NULL DEFAULT 'in-progress'
+        CHECK (status IN ('in-progress', 'sent', 'returned', 'recalled')),
+    received_ms         bigint NOT NULL,            -- simulated
+    decision            text CHECK (decision IN ('approve', 'refuse')),
+    grounds             jsonb NOT NULL DEFAULT '[]',
+    outgoing_number     text,                       -- the provider's number of the result
+    result              bytea,                      -- the signed Result, packed
+    returned_ms         bigint,                     -- unclaimed result came back
+    recalled_ms         bigint,                     -- asked for again
+    created_at          timestamptz NOT NULL DEFAULT now()
+);
+
+-- The provider's tasks: a catalogue step, or the clerk's resend on a recall.
+CREATE TABLE IF NOT EXISTS task (
+    id              bigserial PRIMARY KEY,
+    correlation_id  text NOT NULL REFERENCES application (correlation_id),
+    kind            text NOT NULL CHECK (kind IN ('step', 'recall')),
+    step            integer NOT NULL,               -- index into the entry's steps; recall: -1
+    role            text NOT NULL CHECK (role IN ('clerk', 'head', 'executor')),
+    action          text NOT NULL,
+    decides         boolean NOT NULL DEFAULT false, -- the step that approves or refuses
+    state           text NOT NULL DEFAULT 'open' CHECK (state IN ('open', 'taken', 'done')),
+    assignee        text,
+    started_ms      bigint NOT NULL,                -- simulated
+    due_ms          bigint NOT NULL,                -- simulated, from the calendar
+    completed_ms    bigint,
+    overdue         boolean NOT NULL DEFAULT false, -- was still open past due_ms
+    decision        text CHECK (decision IN ('approve', 'refuse')),
+    grounds         jsonb NOT NULL DEFAULT '[]'
+);
+CREATE UNIQUE INDEX IF NOT EXISTS task_step_once ON task (correlation_id, step) WHERE kind = 'step';
+CREATE INDEX IF NOT EXISTS task_open ON task (due_ms) WHERE state <> 'done';
+
+-- Messages to send, with their ids fixed when the effect was committed.
+CREATE TABLE IF NOT EXISTS outbox (
+    seq             bigserial PRIMARY KEY,
+    message_id      text NOT NULL UNIQUE,
+    correlation_id  text NOT NULL,
+    service_id      text NOT NULL,
+    message_type    integer NOT NULL,               -- egov.MessageType
+    recipient_id    text NOT NULL,
+    payload_type    text NOT NULL,
+    payload         bytea NOT NULL,
+    created_ms      bigint NOT NULL,                -- simulated
+    sent_at         timestamptz                     -- the gateway committed it
+);
+CREATE INDEX IF NOT EXISTS outbox_unsent ON outbox (seq) WHERE sent_at IS NULL;
+
+-- The provider's outgoing numbers of results.
+CREATE SEQUENCE IF NOT EXISTS outgoing_number_seq;
