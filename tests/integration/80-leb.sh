@@ -1,0 +1,134 @@
+#!/usr/bin/env bash
+# The local executive body (ЖАО АЖ) of Almaty as a real process behind the
+# central gateway, with shep-sink playing its regional gateway: the command
+# line, the manual-mode HTTP API and its error codes, deliveries it can
+# never apply (rejected with a stable code), the outbox sending what it
+# holds to regional-750000000, and a resend after a crash that nobody
+# receives twice. The flow of a registered application through the steps
+# is driven end to end by 90-diagram1.sh (a RegisteredApplication needs a
+# protobuf encoder the shell does not have) and by leb_server's selftest.
+source "$(dirname "$0")/common.sh"
+REGION=750000000
+LEB=leb-$REGION
+REGIONAL=regional-$REGION
+it_setup shep "leb_$REGION" sink
+PKI=$EGOV_TEST_DIR/pki
+export EGOV_PKI_DIR=$PKI
+HTTP_PORT=$(egov_free_port)
+BASE=http://127.0.0.1:$HTTP_PORT
+ctl() { "$EGOV_BIN/egovctl" "$@"; }
+leb_db() { it_psql "leb_$REGION" -Atc "$1"; }
+start_leb() {
+    egov_start leb "$EGOV_BIN/leb" --region "$REGION" --gateway "$EGOV_GATEWAY" \
+        --db "$(it_db "leb_$REGION")" --pki "$PKI" --manual --http "127.0.0.1:$HTTP_PORT"
+    egov_wait_for it_connected "$LEB"
+}
+# http METHOD PATH [BODY]: the body of the answer, then "HTTP <status>".
+http() {
+    local args=(-sS -X "$1" -w '\nHTTP %{http_code}\n')
+    [[ $# -ge 3 ]] && args+=(-H 'Content-Type: application/json' --data-binary "$3")
+    curl "${args[@]}" "$BASE$2"
+}
+delivery_of() {
+    it_psql shep -Atc "SELECT status || ' ' || coalesce (error_code, '') FROM async_message WHERE message_id = '$1'"
+}
+wait_settled() {
+    egov_wait_for it_query_is shep "SELECT count(*) FROM async_message WHERE message_id = '$1' AND status <> 'ON_DELIVERY'" 1
+}
+sink_count() { it_psql sink -Atc "SELECT count(*) FROM inbox WHERE message_id = '$1'"; }
+
+# The command line
+check_exit "leb --help exits 0" 0 "$EGOV_BIN/leb" --help
+check_output "--help names the manual mode and the HTTP API" '--manual.*--http' oneline "$EGOV_BIN/leb" --help
+check_exit "a region is required" 2 "$EGOV_BIN/leb"
+check_output "... as a 9-digit KATO code" '9-digit KATO' "$EGOV_BIN/leb" --region 75
+check_exit "an unknown flag is a usage error" 2 "$EGOV_BIN/leb" --region "$REGION" --bogus
+check_exit "a flag without its value is a usage error" 2 "$EGOV_BIN/leb" --region "$REGION" --db
+check_output "without the authorised person's certificate it does not start: SIGNER_KEY" \
+    'cannot start: SIGNER_KEY' "$EGOV_BIN/leb" --region "$REGION" --pki "$EGOV_TEST_DIR/no-pki" \
+    --db "$(it_db "leb_$REGION")"
+check "the test CA is made" ctl pki init
+check_output "a region without services does not start: UNKNOWN_REGION" 'cannot start: UNKNOWN_REGION' \
+    "$EGOV_BIN/leb" --region 999999999 --pki "$PKI" --db "$(it_db "leb_$REGION")"
+check_output "a malformed HTTP address does not start: HTTP_ADDRESS" 'cannot start: HTTP_ADDRESS' \
+    "$EGOV_BIN/leb" --region "$REGION" --pki "$PKI" --db "$(it_db "leb_$REGION")" --http localhost
+
+it_start_gateway --redeliver 1000
+egov_start sink "$EGOV_BIN/shep-sink" --id "$REGIONAL" --db "$(it_db sink)"
+egov_wait_for it_connected "$REGIONAL"
+start_leb
+check_output "the leb is connected as leb-750000000" "^$LEB " ctl participants
+check_output "it says it is ready in manual mode" "$LEB ready, manual mode" cat "$(egov_log leb)"
+
+# The HTTP API
+check_output "health: ok, manual, signed by the Almaty provider's head" \
+    '"mode":"manual".*"signer":"[^"]+'  http GET /api/v1/health
+check_output "no tasks yet" '^\{"tasks":\[\]\}' http GET /api/v1/tasks
+check_output "no clerk's tasks either" '^\{"tasks":\[\]\}' http GET '/api/v1/tasks?role=clerk'
+check_output "an unknown role is 400 INVALID_ROLE" '"code":"INVALID_ROLE".*HTTP 400' \
+    oneline http GET '/api/v1/tasks?role=boss'
+check_output "taking an unknown task is 404 TASK_NOT_FOUND" '"code":"TASK_NOT_FOUND".*HTTP 404' \
+    oneline http POST /api/v1/tasks/42/take '{"assignee": "Бота"}'
+check_output "completing an unknown task is 404 TASK_NOT_FOUND" '"code":"TASK_NOT_FOUND".*HTTP 404' \
+    oneline http POST /api/v1/tasks/42/complete '{"decision": "approve"}'
+check_output "a task id that is no number is 404 TASK_NOT_FOUND" '"TASK_NOT_FOUND".*HTTP 404' \
+    oneline http POST /api/v1/tasks/abc/take '{"assignee": "Бота"}'
+check_output "bad JSON is 400 BAD_JSON" '"code":"BAD_JSON".*HTTP 400' \
+    oneline http POST /api/v1/tasks/42/take '{"assignee": '
+check_output "a misspelt field is 400 UNKNOWN_FIELD" '"code":"UNKNOWN_FIELD".*HTTP 400' \
+    oneline http POST /api/v1/tasks/42/complete '{"desicion": "approve"}'
+check_output "an empty assignee is 400 INVALID_ASSIGNEE" '"code":"INVALID_ASSIGNEE".*HTTP 400' \
+    oneline http POST /api/v1/tasks/42/take '{"assignee": ""}'
+check_output "a decision other than approve/refuse is 400 INVALID_DECISION" \
+    '"code":"INVALID_DECISION".*HTTP 400' oneline http POST /api/v1/tasks/42/complete '{"decision": "maybe"}'
+check_output "a wrong method is 405 METHOD_NOT_ALLOWED" '"METHOD_NOT_ALLOWED".*HTTP 405' \
+    oneline http DELETE /api/v1/tasks
+check_output "an unknown path is 404 NOT_FOUND" '"code":"NOT_FOUND".*HTTP 404' oneline http GET /api/v1/nothing
+
+# Deliveries it can never apply: acknowledged with a reject code, never retried
+id=$(ctl send --to "$LEB" --service application.registered --text "not an application" | cut -d' ' -f1)
+wait_settled "$id"
+check_output "text in place of a RegisteredApplication is rejected: MALFORMED_PAYLOAD" \
+    '^DELIVERY_STOPPED MALFORMED_PAYLOAD$' delivery_of "$id"
+id=$(ctl send --to "$LEB" --service application.recall --text "not a movement" | cut -d' ' -f1)
+wait_settled "$id"
+check_output "text in place of a ResultMovement is rejected: MALFORMED_PAYLOAD" \
+    '^DELIVERY_STOPPED MALFORMED_PAYLOAD$' delivery_of "$id"
+id=$(ctl send --to "$LEB" --service gbdfl.person --text "x" | cut -d' ' -f1)
+wait_settled "$id"
+check_output "a service the leb does not process is rejected: UNSUPPORTED_SERVICE" \
+    '^DELIVERY_STOPPED UNSUPPORTED_SERVICE$' delivery_of "$id"
+check_output "nothing rejected is kept in the inbox" '^0$' leb_db "SELECT count(*) FROM inbox"
+
+# The outbox: a message stored with its id is sent to regional-750000000 ...
+msg=6f1b8a52-3c0e-4d7a-9a57-0c2d7e1f0001
+leb_db "INSERT INTO outbox (message_id, correlation_id, service_id, message_type, recipient_id,
+        payload_type, payload, created_ms) VALUES ('$msg', 'c-outbox', 'application.status', 4,
+        '$REGIONAL', 'egov.applications.StatusNotice', '\\x0804'::bytea, 0)" >/dev/null
+check "a stored message reaches regional-750000000" egov_wait_for it_query_is sink \
+    "SELECT payload_type FROM inbox WHERE message_id = '$msg'" egov.applications.StatusNotice
+check "... and is marked sent" egov_wait_for it_query_is "leb_$REGION" \
+    "SELECT count(*) FROM outbox WHERE message_id = '$msg' AND sent_at IS NOT NULL" 1
+# ... and a crash between sending and marking it sends the same id again, received once
+egov_kill leb KILL
+leb_db "UPDATE outbox SET sent_at = NULL WHERE message_id = '$msg'" >/dev/null
+start_leb
+check "after a restart the same message is sent again" egov_wait_for it_query_is "leb_$REGION" \
+    "SELECT count(*) FROM outbox WHERE message_id = '$msg' AND sent_at IS NOT NULL" 1
+check_output "the gateway stored it once" '^1$' \
+    it_psql shep -Atc "SELECT count(*) FROM async_message WHERE message_id = '$msg'"
+check_output "regional-750000000 received it once" '^1$' sink_count "$msg"
+check_output "... DELIVERED" 'DELIVERED' ctl status "$msg"
+
+# Auto mode serves the task list read-only
+egov_kill leb TERM
+check_output "SIGTERM stops it cleanly" '^0$' egov_status leb
+egov_start leb "$EGOV_BIN/leb" --region "$REGION" --gateway "$EGOV_GATEWAY" \
+    --db "$(it_db "leb_$REGION")" --pki "$PKI" --http "127.0.0.1:$HTTP_PORT"
+egov_wait_for it_connected "$LEB"
+egov_wait_for curl -sf "$BASE/api/v1/health" -o /dev/null
+check_output "auto mode: health says so" '"mode":"auto"' http GET /api/v1/health
+check_output "auto mode: taking a task is 409 AUTO_MODE" '"code":"AUTO_MODE".*HTTP 409' \
+    oneline http POST /api/v1/tasks/1/take '{"assignee": "Бота"}'
+check "SIGTERM stops it cleanly" egov_stop leb
+egov_test_done
