@@ -1096,15 +1096,17 @@ s_view (intake_desk_t *self, const char *id, bool *failed)
         paper = json_pack ("{s:o, s:o}", "register_number", s_text (result, 0, 12),
                            "barcode", s_text (result, 0, 26));
     json_t *view = json_pack ("{s:o, s:o, s:o, s:{s:o, s:o}, s:o, s:o, s:s, s:o, s:o, s:o,"
-                              " s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}",
+                              " s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}",
         "id", s_text (result, 0, 0), "service", s_text (result, 0, 1), "region", s_text (result, 0, 2),
         "applicant", "iin", s_text (result, 0, 3), "name", s_text (result, 0, 4),
         "representative", representative, "operator", s_text (result, 0, 8), "status", status,
-        "receipt_number", s_text (result, 0, 10), "route", json_string (paper == json_null () ? "electronic" : "paper"),
+        "receipt_number", s_text (result, 0, 10),
+        "route", json_string (json_is_null (paper) ? "electronic" : "paper"),
         "paper", paper, "submitted_at", s_moment (result, 0, 13),
         "received_at", s_moment (result, 0, 14), "result_due", s_moment (result, 0, 15),
         "registration_number", s_text (result, 0, 16), "result", outcome, "refusal", refusal,
         "storage_until", s_moment (result, 0, 24), "recall_due", s_moment (result, 0, 25));
+    assert (view);
     json_object_set_new (view, "issued_to", s_text (result, 0, 27));
     PQclear (result);
     result = intake_desk__sql (self, PGRES_TUPLES_OK,

@@ -1,0 +1,253 @@
+#!/usr/bin/env bash
+# Diagram 1 end to end with real processes: the State Corporation desk (intake), the
+# central gateway, the registries, the regional gateway (ЭҮӨШ) and the local executive
+# body of Almaty. The externat permit with and without a representative; every refusal
+# path (unknown IIN, each bad power of attorney, missing consent, incomplete package, a
+# refusal by the provider for an unreliable attachment); the hand-over with a wrong and
+# the right receipt; a result unclaimed for a month returned and recalled; a paper route;
+# the provider killed mid-flow; the message log of one application in order.
+source "$(dirname "$0")/common.sh"
+REGION=750000000
+PKI=$EGOV_TEST_DIR/pki
+export EGOV_PKI_DIR=$PKI
+ctl() { "$EGOV_BIN/egovctl" "$@"; }
+for binary in intake regional leb; do
+    if [[ ! -x $EGOV_BIN/$binary ]]; then
+        skip "Diagram 1 end to end" "$EGOV_BIN/$binary is not built"
+        egov_test_done
+        exit
+    fi
+done
+
+it_setup shep gbdfl enis intake "regional_$REGION" "leb_$REGION"
+HTTP_PORT=$(egov_free_port)
+BASE=http://127.0.0.1:$HTTP_PORT
+
+start_intake() {
+    egov_start intake "$EGOV_BIN/intake" --gateway "$EGOV_GATEWAY" --db "$(it_db intake)" \
+        --http "127.0.0.1:$HTTP_PORT" --pki "$PKI" --regulations "$EGOV_REPO/regulations"
+    egov_wait_for it_connected intake
+}
+start_regional() {
+    egov_start regional "$EGOV_BIN/regional" --region "$REGION" --gateway "$EGOV_GATEWAY" \
+        --db "$(it_db "regional_$REGION")" --pki "$PKI"
+    egov_wait_for it_connected "regional-$REGION"
+}
+start_leb() {
+    egov_start leb "$EGOV_BIN/leb" --region "$REGION" --gateway "$EGOV_GATEWAY" \
+        --db "$(it_db "leb_$REGION")" --pki "$PKI" --regulations "$EGOV_REPO/regulations"
+    egov_wait_for it_connected "leb-$REGION"
+}
+
+# api METHOD PATH [BODY]: the answer's JSON, then "HTTP <status>" on a line of its own.
+api() {
+    local args=(-sS -X "$1" -H 'Content-Type: application/json' -w '\nHTTP %{http_code}\n')
+    [[ -n ${TOKEN:-} ]] && args+=(-H "Authorization: Bearer $TOKEN")
+    [[ $# -ge 3 ]] && args+=(--data-binary "$3")
+    curl "${args[@]}" "$BASE$2"
+}
+# call METHOD PATH [BODY]: the same on one line, for patterns over the whole answer.
+call() { oneline api "$@"; }
+# body METHOD PATH [BODY]: the JSON alone.
+body() { api "$@" | sed '$d'; }
+# with_token TOKEN CMD...: CMD as another session.
+with_token() { local TOKEN=$1; shift; "$@"; }
+show() { body GET "/api/v1/applications/$1"; }
+status_of() { show "$1" | jq -r .status; }
+status_is() { [[ $(status_of "$1") =~ ^($2)$ ]]; }
+# advance_until ID STATUS_RE: moves the simulation clock a day at a time until the
+# application reaches the status (the provider's 14 working days pass in seconds).
+advance_until() {
+    local round
+    for round in $(seq 1 50); do
+        status_is "$1" "$2" && return 0
+        ctl clock advance 1d >/dev/null
+        sleep 0.4
+    done
+    echo "status $(status_of "$1"), expected $2"
+    return 1
+}
+b64() { printf '%s' "$1" | base64 -w0; }
+# doc TYPE [BASE64]: an attachment, by default a non-empty scan.
+doc() { printf '{"type":"%s","name":"%s.pdf","content_base64":"%s"}' "$1" "$1" "${2-$(b64 "scan of $1")}"; }
+rep() { printf '{"iin":"%s","poa_number":"%s"}' "$1" "$2"; }
+# package SERVICE APPLICANT REPRESENTATIVE CONSENT DOC...: a POST /api/v1/applications body.
+package() {
+    local service=$1 applicant=$2 representative=$3 consent=$4
+    shift 4
+    local documents
+    documents=$(IFS=,; echo "$*")
+    printf '{"service":"%s","region":"%s","applicant_iin":"%s","representative":%s,"documents":[%s],"consent":%s}' \
+        "$service" "$REGION" "$applicant" "$representative" "$documents" "$consent"
+}
+EXTERNAT=("$(doc application)" "$(doc identity-document)" "$(doc reason-document)")
+POA_DOC=$(doc power-of-attorney)
+PARENT=850314301234
+AGENT=781130306545
+# id_card IIN: the number of the person's ID card in the registry of individuals.
+id_card() { ctl --json person "$1" | jq -r '[.person.documents[] | select(.type != "BIRTH_CERTIFICATE")][0].number'; }
+# A working morning in the externat window (1 September - 1 December), after the
+# certificates of the test CA begin: the first Tuesday-Thursday from tomorrow on
+# between 2 September and 20 October.
+start_day() {
+    local offset day
+    for offset in $(seq 1 400); do
+        day=$(date -u -d "+$offset days" +%F)
+        if [[ ${day:5} > 09-01 && ${day:5} < 10-21 && $(date -u -d "$day" +%u) =~ ^[234]$ ]]; then
+            echo "$day"
+            return
+        fi
+    done
+}
+
+check "the test CA is made" ctl pki init
+it_start_gateway
+it_start_registries
+START=$(start_day)
+check_output "the clock is set to a working morning in the externat window" "simulated +${START}T10:00" \
+    ctl clock set "${START}T10:00"
+start_intake
+start_regional
+start_leb
+egov_wait_for curl -sf "$BASE/api/v1/openapi.json" -o /dev/null
+
+# --- The API's surface
+check_output "the OpenAPI document is served" '"openapi": "3\.0\.[0-9]+".*HTTP 200' call GET /api/v1/openapi.json
+check_output "an unknown route is 404 UNKNOWN_ROUTE" '"code": "UNKNOWN_ROUTE".*HTTP 404' call GET /api/v1/nowhere
+check_output "without a token: 401 AUTH_REQUIRED" '"code": "AUTH_REQUIRED".*HTTP 401' call GET /api/v1/services
+check_output "a wrong password: 401 AUTH_FAILED" '"code": "AUTH_FAILED".*HTTP 401' \
+    call POST /api/v1/operator/login '{"login":"operator1","password":"guess"}'
+check_output "a login that is not JSON: 400 BAD_JSON" '"code": "BAD_JSON".*HTTP 400' \
+    call POST /api/v1/operator/login '{"login":'
+TOKEN=$(body POST /api/v1/operator/login '{"login":"operator1","password":"demo-operator1"}' | jq -r .token)
+check_output "operator1 logs in with the demo password (Process 1)" '^[0-9a-f]{64}$' echo "$TOKEN"
+check_output "a made-up token: 401 AUTH_REQUIRED" '"code": "AUTH_REQUIRED".*HTTP 401' \
+    with_token 0000 call GET /api/v1/services
+check_output "the services of the State Corporation include the externat permit in Almaty" \
+    '"code": "externat-permit", *"region": "750000000"' call GET /api/v1/services
+check_output "... and the school duplicate goes on paper" \
+    '"code": "school-duplicate", *"region": "750000000".*"route": "paper"' call GET /api/v1/services
+check_output "a body that is not JSON: 400 BAD_JSON" '"code": "BAD_JSON".*HTTP 400' \
+    call POST /api/v1/applications '{"service":'
+check_output "a malformed field: 400 INVALID_REQUEST naming it" '"code": "INVALID_REQUEST".*"field": "applicant_iin".*HTTP 400' \
+    call POST /api/v1/applications '{"service":"externat-permit","region":"750000000","applicant_iin":"85","documents":[]}'
+
+# --- Refusals at the desk (Condition 1, consent, completeness)
+check_output "missing consent: 422 CONSENT_REQUIRED" '"code": "CONSENT_REQUIRED".*HTTP 422' \
+    call POST /api/v1/applications "$(package externat-permit $PARENT null false "${EXTERNAT[@]}")"
+check_output "an IIN nobody has: 422 DATA_NOT_AVAILABLE from gbdfl, NOT_FOUND" \
+    '"code": "DATA_NOT_AVAILABLE".*"registry": "gbdfl".*"subject": "applicant".*"reason": "NOT_FOUND".*HTTP 422' \
+    call POST /api/v1/applications "$(package externat-permit 010101599994 null true "${EXTERNAT[@]}")"
+check_output "a wrong check digit: 422 INVALID_IIN" '"code": "INVALID_IIN".*HTTP 422' \
+    call POST /api/v1/applications "$(package externat-permit 850314301235 null true "${EXTERNAT[@]}")"
+for case in "POA-2025-0002 $AGENT EXPIRED" "POA-2026-0003 $AGENT REVOKED" "POA-2099-9999 $AGENT NOT_FOUND" \
+            "POA-2026-0001 951203407770 NOT_THIS_REPRESENTATIVE"; do
+    read -r number agent reason <<<"$case"
+    check_output "power of attorney $number for $agent: 422 DATA_NOT_AVAILABLE from enis, $reason" \
+        "\"code\": \"DATA_NOT_AVAILABLE\".*\"registry\": \"enis\".*\"reason\": \"$reason\".*HTTP 422" \
+        call POST /api/v1/applications "$(package externat-permit $PARENT "$(rep "$agent" "$number")" true "${EXTERNAT[@]}" "$POA_DOC")"
+done
+check_output "a power of attorney given by someone else: DATA_NOT_AVAILABLE, OTHER_PRINCIPAL" \
+    '"registry": "enis".*"reason": "OTHER_PRINCIPAL".*HTTP 422' \
+    call POST /api/v1/applications "$(package externat-permit 900722404568 "$(rep $AGENT POA-2026-0001)" true "${EXTERNAT[@]}" "$POA_DOC")"
+check_output "an incomplete package: 422 INCOMPLETE_DOCUMENTS with the missing type and a numbered refusal receipt" \
+    '"code": "INCOMPLETE_DOCUMENTS".*"missing": \[ *"reason-document" *\].*"refusal_receipt": \{ *"number": "SC-R-[0-9]{4}-[0-9]{6}".*HTTP 422' \
+    call POST /api/v1/applications "$(package externat-permit $PARENT null true "$(doc application)" "$(doc identity-document)")"
+check_output "a representative without the power of attorney in the package: INCOMPLETE_DOCUMENTS, power-of-attorney" \
+    '"code": "INCOMPLETE_DOCUMENTS".*"missing": \[ *"power-of-attorney" *\]' \
+    call POST /api/v1/applications "$(package externat-permit $PARENT "$(rep $AGENT POA-2026-0001)" true "${EXTERNAT[@]}")"
+check_output "the refusal receipts are kept" '^2$' it_psql intake -Atc "SELECT count (*) FROM refusal_receipt"
+
+# --- Accepted: without and with a representative, one with an empty scan, one on paper
+accept() { body POST /api/v1/applications "$1" >"$EGOV_TEST_DIR/accepted.json"; jq -r .id "$EGOV_TEST_DIR/accepted.json"; }
+answer=$(call POST /api/v1/applications "$(package externat-permit $PARENT null true "${EXTERNAT[@]}")")
+check_output "the externat permit is accepted: 201 with an acceptance receipt and result_due" \
+    '"acceptance_receipt": \{ *"number": "SC-[0-9]{4}-[0-9]{6}".*"result_due": "[0-9]{4}-.*HTTP 201' echo "$answer"
+sed 's/HTTP [0-9]*$//' <<<"$answer" >"$EGOV_TEST_DIR/a1.json"
+A1=$(jq -r .id "$EGOV_TEST_DIR/a1.json")
+RECEIPT1=$(show "$A1" | jq -r .receipt_number)
+expected_due=$(ctl deadline --service externat-permit --region $REGION --channel state-corp \
+    --at "$(show "$A1" | jq -r .submitted_at | cut -c1-19)" | awk '/^due/ {print substr($2, 1, 16)}')
+check_output "result_due is the calendar's: 15 working days on the provider's calendar" \
+    "^${expected_due:-no deadline from egovctl}" jq -r .result_due "$EGOV_TEST_DIR/a1.json"
+A2=$(accept "$(package externat-permit $PARENT "$(rep $AGENT POA-2026-0001)" true "${EXTERNAT[@]}" "$POA_DOC")")
+check_output "with the representative and a valid power of attorney: accepted" '^[0-9a-f-]{36}$' echo "$A2"
+A3=$(accept "$(package externat-permit $PARENT null true "$(doc application)" "$(doc identity-document)" "$(doc reason-document "")")")
+check_output "a package with an empty scan is accepted at the desk (the provider judges it)" '^[0-9a-f-]{36}$' echo "$A3"
+A5=$(accept "$(package school-duplicate $PARENT null true "$(doc application)" "$(doc identity-document)")")
+check_output "the school duplicate is accepted" '^[0-9a-f-]{36}$' echo "$A5"
+check_output "the paper route: the collection sector's register of packages is a step" \
+    'collection sector enters the package in the register' show "$A5"
+check "the signed request went through the gateway and the regional gateway registered it" \
+    egov_wait_for status_is "$A1" 'REGISTERED|IN_PROGRESS'
+check_output "the history names the registries, the receipt and the operator's signature" \
+    'gbdfl.*acceptance receipt.*operator.s e-signature.*central gateway.*"status": "REGISTERED"' \
+    oneline show "$A1"
+check_output "the registration number is the regional gateway's" "\"registration_number\": \"$REGION-[0-9]{4}-[0-9]{6}\"" \
+    oneline show "$A1"
+
+# --- The provider killed mid-flow
+A4=$(accept "$(package externat-permit $PARENT null true "${EXTERNAT[@]}")")
+egov_wait_for status_is "$A4" 'IN_PROGRESS'
+check "the local executive body is killed with kill -9 while it works on an application" egov_kill leb KILL
+ctl clock advance 1d >/dev/null
+start_leb
+
+# --- The provider's steps pass on the simulation clock
+check "the externat permit without a representative is READY" advance_until "$A1" READY
+check "the one with a representative is READY" advance_until "$A2" READY
+check "the one with an empty scan is REFUSED by the provider" advance_until "$A3" REFUSED
+check "the one the provider was killed on still finishes" advance_until "$A4" READY
+check "the paper duplicate comes back" advance_until "$A5" 'READY|REFUSED'
+check_output "the provider's steps are in the history with wall and simulated times" \
+    '"role": "executor".*"simulated_at": "[0-9]{4}-.*"wall_at": "[0-9]{4}-' oneline show "$A1"
+check_output "the result is approved and signed by the provider's authorised person" \
+    '"result": \{ *"approved": true.*"signature": "OK"' oneline show "$A1"
+check_output "the motivated refusal names the unreliable document" \
+    '"status": "REFUSED".*"refusal": \{ *"grounds": \[[^]]*unreliable' oneline show "$A3"
+check_output "the paper result is marked by barcode scan" '"barcode": "[0-9]{13}".*barcode scan' oneline show "$A5"
+check_output "... after the courier's dated receipt from the provider's office" 'dated receipt' oneline show "$A5"
+
+# --- Process 9: the hand-over
+ID1=$(id_card $PARENT)
+ID_AGENT=$(id_card $AGENT)
+check_output "a wrong receipt: 403 WRONG_RECEIPT" '"code": "WRONG_RECEIPT".*HTTP 403' \
+    call POST "/api/v1/applications/$A1/handover" "{\"receipt_number\":\"SC-1999-000001\",\"identity_document\":\"$ID1\"}"
+check_output "the right receipt with somebody else's document: 403 IDENTITY_NOT_CONFIRMED" \
+    '"code": "IDENTITY_NOT_CONFIRMED".*HTTP 403' \
+    call POST "/api/v1/applications/$A1/handover" "{\"receipt_number\":\"$RECEIPT1\",\"identity_document\":\"$ID_AGENT\"}"
+check_output "an application that does not exist: 404" '"code": "APPLICATION_NOT_FOUND".*HTTP 404' \
+    call POST "/api/v1/applications/00000000-0000-4000-8000-000000000000/handover" "{\"receipt_number\":\"$RECEIPT1\",\"identity_document\":\"$ID1\"}"
+check_output "the right receipt and the applicant's ID card: ISSUED" '"status": "ISSUED".*HTTP 200' \
+    call POST "/api/v1/applications/$A1/handover" "{\"receipt_number\":\"$RECEIPT1\",\"identity_document\":\"$ID1\"}"
+check_output "a second hand-over: 409 ALREADY_ISSUED" '"code": "ALREADY_ISSUED".*HTTP 409' \
+    call POST "/api/v1/applications/$A1/handover" "{\"receipt_number\":\"$RECEIPT1\",\"identity_document\":\"$ID1\"}"
+
+# --- Unclaimed for a month, returned, asked back
+RECEIPT2=$(show "$A2" | jq -r .receipt_number)
+ctl clock advance 31d >/dev/null
+check "a result left unclaimed past one month is RETURNED_TO_PROVIDER" \
+    egov_wait_for status_is "$A2" RETURNED_TO_PROVIDER
+check_output "the return is a step" 'unclaimed for one month' oneline show "$A2"
+check_output "the representative comes later: 409 RESULT_RETURNED, asked back from the provider" \
+    '"code": "RESULT_RETURNED".*"recalled": true.*"ready_by": "[0-9]{4}-.*HTTP 409' \
+    call POST "/api/v1/applications/$A2/handover" "{\"receipt_number\":\"$RECEIPT2\",\"identity_document\":\"$ID_AGENT\"}"
+check "the provider sends it back (within one working day): READY again" advance_until "$A2" READY
+check_output "the representative receives it" '"status": "ISSUED".*"issued_to": "representative 781130306545".*HTTP 200' \
+    call POST "/api/v1/applications/$A2/handover" "{\"receipt_number\":\"$RECEIPT2\",\"identity_document\":\"$ID_AGENT\"}"
+
+# --- The message log of one application, in order
+check_output "the message log shows the hops in order under the application's id" \
+    "intake -> regional-$REGION +application\.submit.*regional-$REGION -> intake +application\.status.*regional-$REGION -> leb-$REGION +application\.registered.*leb-$REGION -> regional-$REGION +application\.result.*regional-$REGION -> intake +application\.result" \
+    oneline ctl log --correlation "$A1"
+check_output "... and the return and the recall of the other" \
+    "intake -> regional-$REGION +application\.return.*intake -> regional-$REGION +application\.recall.*leb-$REGION -> regional-$REGION +application\.result" \
+    oneline ctl log --correlation "$A2"
+check "the message log's hash chain is intact" ctl log verify
+
+# --- Deliveries were applied once each
+check_output "no delivery was applied twice" '^0$' \
+    it_psql intake -Atc "SELECT count (*) FROM (SELECT message_id FROM inbox GROUP BY 1 HAVING count (*) > 1) twice"
+check_output "the outbox is empty" '^0$' it_psql intake -Atc "SELECT count (*) FROM outbox WHERE sent_wall IS NULL"
+check "intake stops cleanly on SIGTERM" egov_stop intake
+egov_test_done
