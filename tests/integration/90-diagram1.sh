@@ -58,8 +58,8 @@ status_is() { [[ $(status_of "$1") =~ ^($2)$ ]]; }
 # advance_until ID STATUS_RE: moves the simulation clock a day at a time until the
 # application reaches the status (the provider's 14 working days pass in seconds).
 advance_until() {
-    local round
-    for round in $(seq 1 50); do
+    local _
+    for _ in $(seq 1 50); do
         status_is "$1" "$2" && return 0
         ctl clock advance 1d >/dev/null
         sleep 0.4
@@ -163,7 +163,7 @@ accept() { body POST /api/v1/applications "$1" >"$EGOV_TEST_DIR/accepted.json"; 
 answer=$(call POST /api/v1/applications "$(package externat-permit $PARENT null true "${EXTERNAT[@]}")")
 check_output "the externat permit is accepted: 201 with an acceptance receipt and result_due" \
     '"acceptance_receipt": \{ *"number": "SC-[0-9]{4}-[0-9]{6}".*"result_due": "[0-9]{4}-.*HTTP 201' echo "$answer"
-sed 's/HTTP [0-9]*$//' <<<"$answer" >"$EGOV_TEST_DIR/a1.json"
+printf '%s' "${answer%HTTP*}" >"$EGOV_TEST_DIR/a1.json"
 A1=$(jq -r .id "$EGOV_TEST_DIR/a1.json")
 RECEIPT1=$(show "$A1" | jq -r .receipt_number)
 expected_due=$(ctl deadline --service externat-permit --region $REGION --channel state-corp \
