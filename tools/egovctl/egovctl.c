@@ -69,8 +69,8 @@ s_usage (FILE *stream)
         "                                      sync call with a raw payload, print the reply\n"
         "  status MESSAGE_ID                   delivery status of an async message\n"
         "  send (--to PARTICIPANT | --service S | --route KATO) [--correlation ID]\n"
-        "       [--type NOTIFICATION] [--text STRING | --file PATH] [--count N] [--ttl MS]\n"
-        "                                      submit async messages, print their ids\n"
+        "       [--type NOTIFICATION] [--text STRING | --file PATH] [--payload-type T]\n"
+        "       [--count N] [--ttl MS]         submit async messages, print their ids\n"
         "  log [--correlation ID] [--participant P] [--since TIME] [--until TIME] [--limit N]\n"
         "                                      print the message log (TIME: ISO 8601 or ms)\n"
         "  log verify                          check the message log's hash chain\n"
@@ -265,7 +265,7 @@ static const s_command_t s_commands [] = {
     { "status", "MESSAGE_ID", false, 0, egovctl_status },
     { "send", NULL, false, BIT (OPT_TO) | BIT (OPT_SERVICE) | BIT (OPT_ROUTE)
         | BIT (OPT_CORRELATION) | BIT (OPT_TYPE) | BIT (OPT_TEXT) | BIT (OPT_FILE)
-        | BIT (OPT_COUNT) | BIT (OPT_TTL), egovctl_send },
+        | BIT (OPT_COUNT) | BIT (OPT_TTL) | BIT (OPT_PAYLOAD_TYPE), egovctl_send },
     { "log", "verify", true, BIT (OPT_CORRELATION) | BIT (OPT_PARTICIPANT) | BIT (OPT_SINCE)
         | BIT (OPT_UNTIL) | BIT (OPT_LIMIT), egovctl_log },
     { "participants", NULL, false, 0, egovctl_participants },

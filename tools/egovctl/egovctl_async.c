@@ -148,8 +148,8 @@ egovctl_send (egovctl_t *self)
         egov_string_set (&envelope->route_id, self->route);
     if (self->correlation)
         egov_string_set (&envelope->correlation_id, self->correlation);
-    egov_string_set (&envelope->payload_type, self->file ? "application/octet-stream"
-                                                         : "text/plain");
+    egov_string_set (&envelope->payload_type, self->payload_type ? self->payload_type
+                                            : self->file ? "application/octet-stream" : "text/plain");
     if (!egovctl_payload_read (self, envelope)) {
         egov__envelope__free_unpacked (envelope, NULL);
         return EGOVCTL_LOCAL_ERROR;
