@@ -25,12 +25,13 @@ static void
 s_usage (FILE *stream)
 {
     fprintf (stream,
-        "usage: regional --route KATO [options]\n"
-        "  --route KATO         the region served, 9 digits (env EGOV_REGIONAL_ROUTE)\n"
+        "usage: regional --region KATO [options]\n"
+        "  --region KATO        the region served, 9 digits: our route id (env EGOV_REGION)\n"
         "  --gateway ENDPOINT   gateway endpoint (env EGOV_GATEWAY, default %s)\n"
-        "  --db CONNINFO        PostgreSQL conninfo (env EGOV_REGIONAL_DB, default \"dbname=regional\")\n"
+        "  --db CONNINFO        PostgreSQL conninfo (env EGOV_REGIONAL_DB,\n"
+        "                       default \"dbname=regional_KATO\")\n"
         "  --pki DIR            test CA folder for e-signature checks (env EGOV_PKI_DIR,\n"
-        "                       default %s)\n"
+        "                       default the repository's %s)\n"
         "  --id PARTICIPANT     participant id at the gateway (default \"regional-KATO\")\n"
         "  --leb PARTICIPANT    the region's local executive body (default \"leb-KATO\")\n"
         "  --verbose            log every delivery\n"
@@ -86,16 +87,18 @@ int
 main (int argc, char *argv [])
 {
     const char *gateway = egov_env ("EGOV_GATEWAY", SHEP_DEFAULT_ENDPOINT);
-    const char *conninfo = egov_env ("EGOV_REGIONAL_DB", "dbname=regional");
-    const char *route = egov_env ("EGOV_REGIONAL_ROUTE", "");
-    const char *pki_dir = egov_env ("EGOV_PKI_DIR", EGOV_PKI_DEFAULT_DIR);
+    const char *conninfo = egov_env ("EGOV_REGIONAL_DB", NULL);
+    const char *route = egov_env ("EGOV_REGION", "");
+    char repo_pki [PATH_MAX];
+    const char *pki_dir = egov_env ("EGOV_PKI_DIR",
+        egov_repo_path (EGOV_PKI_DEFAULT_DIR, repo_pki, sizeof (repo_pki)));
     const char *participant = NULL;
     const char *leb = NULL;
     bool verbose = false;
     for (int index = 1; index < argc; index++) {
         const char *flag = argv [index];
         bool takes_value = streq (flag, "--gateway") || streq (flag, "--db")
-                        || streq (flag, "--route") || streq (flag, "--pki")
+                        || streq (flag, "--region") || streq (flag, "--pki")
                         || streq (flag, "--id") || streq (flag, "--leb");
         if (streq (flag, "--help") || streq (flag, "-h")) {
             s_usage (stdout);
@@ -116,7 +119,7 @@ main (int argc, char *argv [])
         if (streq (flag, "--db"))
             conninfo = argv [++index];
         else
-        if (streq (flag, "--route"))
+        if (streq (flag, "--region"))
             route = argv [++index];
         else
         if (streq (flag, "--pki"))
@@ -134,9 +137,12 @@ main (int argc, char *argv [])
         }
     }
     if (strlen (route) != 9 || strspn (route, "0123456789") != 9) {
-        fprintf (stderr, "regional: --route wants the region's KATO code, 9 digits, not '%s'\n", route);
+        fprintf (stderr, "regional: --region wants the region's KATO code, 9 digits, not '%s'\n", route);
         return 2;
     }
+    char default_db [32];
+    snprintf (default_db, sizeof (default_db), "dbname=regional_%s", route);
+    conninfo = conninfo ? conninfo : default_db;
     char default_id [32], default_leb [32];
     snprintf (default_id, sizeof (default_id), "regional-%s", route);
     snprintf (default_leb, sizeof (default_leb), "leb-%s", route);

@@ -245,8 +245,13 @@ s_notice_new (regional_server_t *self, const regional_record_t *record)
 {
     bool registered = streq (record->status, "REGISTERED");
     char note [400];
+    bool signature_failed = !streq (record->signature_outcome, "OK")
+                         && !streq (record->signature_outcome, "NOT_CHECKED");
     if (registered)
         snprintf (note, sizeof (note), "registered; signed by %s", record->signer);
+    else
+    if (signature_failed)
+        snprintf (note, sizeof (note), "signature: %s", record->signature_outcome);
     else
         snprintf (note, sizeof (note), "%s: %s", record->refusal_code, record->refusal);
     Egov__Applications__StatusNotice notice = EGOV__APPLICATIONS__STATUS_NOTICE__INIT;
@@ -260,7 +265,7 @@ s_notice_new (regional_server_t *self, const regional_record_t *record)
     notice.at = record->registered_at;
     notice.registration_number = (char *) record->registration_number;
     Egov__Envelope *envelope = s_envelope_new (self, REGIONAL_SERVICE_STATUS,
-        EGOV__MESSAGE_TYPE__NOTIFICATION, record->correlation_id, record->sender_id);
+        EGOV__MESSAGE_TYPE__UPDATE, record->correlation_id, record->sender_id);
     egov_envelope_set_payload (envelope, &notice.base);
     return envelope;
 }
@@ -443,7 +448,7 @@ s_pass_on (regional_server_t *self, s_kind_t kind, const Egov__Envelope *incomin
                         record.refusal_code);
         return REGIONAL_REJECT;
     }
-    Egov__MessageType type = kind == S_STATUS ? EGOV__MESSAGE_TYPE__NOTIFICATION
+    Egov__MessageType type = kind == S_STATUS ? EGOV__MESSAGE_TYPE__UPDATE
                            : kind == S_RESULT ? EGOV__MESSAGE_TYPE__RESPONSE
                            : EGOV__MESSAGE_TYPE__REQUEST;
     Egov__Envelope *forward = s_forward_new (self, incoming, correlation_id,
@@ -915,7 +920,7 @@ regional_server_test (bool verbose)
         Egov__Envelope *sent = zlistx_first (outbox);
         assert (streq (sent->recipient_id, "intake") && streq (sent->correlation_id, "corr-1"));
         assert (streq (sent->route_id, "750000000"));
-        assert (sent->message_type == EGOV__MESSAGE_TYPE__NOTIFICATION);
+        assert (sent->message_type == EGOV__MESSAGE_TYPE__UPDATE);
         Egov__Applications__StatusNotice *notice = s_test_notice (sent);
         assert (notice->status == EGOV__APPLICATIONS__STATUS__REGISTERED);
         assert (streq (notice->application_id, "APP-1"));
@@ -960,7 +965,7 @@ regional_server_test (bool verbose)
         assert (streq (sent->recipient_id, "portal"));
         notice = s_test_notice (sent);
         assert (notice->status == EGOV__APPLICATIONS__STATUS__REFUSED);
-        assert (strncmp (notice->note, "CERT_REVOKED: ", 14) == 0 && !*notice->registration_number);
+        assert (streq (notice->note, "signature: CERT_REVOKED") && !*notice->registration_number);
         egov__applications__status_notice__free_unpacked (notice, NULL);
         zlistx_destroy (&outbox);
         regional_record_t record;
@@ -996,6 +1001,7 @@ regional_server_test (bool verbose)
         notice = s_test_notice (sent);
         assert (notice->status == EGOV__APPLICATIONS__STATUS__IN_PROGRESS);
         assert (streq (notice->step, "head assigns an executor"));
+        assert (sent->message_type == EGOV__MESSAGE_TYPE__UPDATE);
         egov__applications__status_notice__free_unpacked (notice, NULL);
         zlistx_destroy (&outbox);
         zstr_free (&status_id);

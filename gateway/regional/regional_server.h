@@ -29,10 +29,13 @@
         NOT_REGISTERED         a return or recall of a refused document
         DUPLICATE_APPLICATION  a second submission under a registered
                                correlation id, with another message id
-    Refusal codes in a REFUSED notice (field note, "CODE: why"):
-        INVALID_APPLICATION, WRONG_REGION, and the e-signature outcomes of
-        egov_cms: MALFORMED, BAD_SIGNATURE, UNKNOWN_ISSUER, CERT_REVOKED,
-        CERT_EXPIRED, CERT_NOT_YET_VALID, WRONG_KEY_USAGE, IIN_MISMATCH.  */
+    A REFUSED notice says why in its note: "signature: OUTCOME" for an
+    e-signature that failed (the egov_cms outcomes MALFORMED, BAD_SIGNATURE,
+    UNKNOWN_ISSUER, CERT_REVOKED, CERT_EXPIRED, CERT_NOT_YET_VALID,
+    WRONG_KEY_USAGE, IIN_MISMATCH), "INVALID_APPLICATION: why" or
+    "WRONG_REGION: why" for a document that never got that far.
+    Message types: notices UPDATE, results RESPONSE, the registered
+    document, returns and recalls REQUEST (docs/diagram1-contract.md).  */
 #ifndef REGIONAL_SERVER_H_INCLUDED
 #define REGIONAL_SERVER_H_INCLUDED
 
