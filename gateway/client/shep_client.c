@@ -7,6 +7,12 @@
 #define SHEP_CLIENT_HEARTBEAT_MS 1000
 #define SHEP_CLIENT_DEFAULT_MAX (1024 * 1024)
 
+//  A reactor serving the client: what the reader and the timer call.
+typedef struct {
+    shep_client_frame_fn *handler;
+    void *argument;
+} s_attachment_t;
+
 struct _shep_client_t {
     char *endpoint;              //  gateway endpoint, e.g. tcp://127.0.0.1:7700
     char *participant_id;        //  who we are to the gateway
@@ -21,6 +27,7 @@ struct _shep_client_t {
     int64_t last_sent;           //  monotonic ms of our last frame
     int64_t last_heard;          //  monotonic ms of the gateway's last frame
     bool welcomed;               //  the gateway has answered our hello
+    s_attachment_t *attachment;  //  set once served from a reactor
 };
 
 shep_client_t *
@@ -67,6 +74,7 @@ shep_client_destroy (shep_client_t **self_p)
     zsock_destroy (&self->dealer);
     free (self->endpoint);
     free (self->participant_id);
+    free (self->attachment);
     free (self);
     *self_p = NULL;
 }
@@ -532,6 +540,92 @@ shep_client_status (shep_client_t *self, const char *message_id, int timeout_ms,
     answer->body_case = EGOV__SHEP__FRAME__BODY__NOT_SET;
     egov__shep__frame__free_unpacked (answer, NULL);
     return reply;
+}
+
+int
+shep_client_connect_patiently (shep_client_t *self, const char *who)
+{
+    bool told = false;
+    while (!zsys_interrupted && shep_client_connect (self, 1000) != 0)
+        if (!told) {
+            zsys_info ("%s: waiting for the gateway at %s", who, self->endpoint);
+            told = true;
+        }
+    return zsys_interrupted ? -1 : 0;
+}
+
+//  Hands every frame there is to the attached handler.
+static void
+s_drain (shep_client_t *self)
+{
+    size_t handled = 0;
+    Egov__Shep__Frame *frame;
+    while ((frame = shep_client_recv (self, 0))) {
+        self->attachment->handler (self, frame, self->attachment->argument);
+        egov__shep__frame__free_unpacked (frame, NULL);
+        //  A steady stream can keep this loop busy for long: keep the
+        //  heartbeat going so the gateway does not drop us meanwhile
+        if (++handled % 1024 == 0)
+            shep_client_tick (self);
+    }
+}
+
+static int
+s_on_readable (zloop_t *loop, zsock_t *socket, void *argument)
+{
+    (void) loop; (void) socket;
+    s_drain ((shep_client_t *) argument);
+    return 0;
+}
+
+static int
+s_on_tick (zloop_t *loop, int timer_id, void *argument)
+{
+    (void) loop; (void) timer_id;
+    shep_client_t *self = (shep_client_t *) argument;
+    shep_client_tick (self);
+    if (shep_client_pending (self))
+        s_drain (self);
+    return 0;
+}
+
+void
+shep_client_attach (shep_client_t *self, zloop_t *loop, shep_client_frame_fn *handler, void *argument)
+{
+    assert (self->dealer && !self->attachment);
+    self->attachment = (s_attachment_t *) zmalloc (sizeof (s_attachment_t));
+    assert (self->attachment);
+    self->attachment->handler = handler;
+    self->attachment->argument = argument;
+    zloop_reader (loop, self->dealer, s_on_readable, self);
+    zloop_timer (loop, 200, 0, s_on_tick, self);
+    s_drain (self);
+}
+
+bool
+shep_client_answer (shep_client_t *self, const Egov__Shep__Frame *frame,
+                    shep_client_answer_fn *answer, void *argument)
+{
+    if (frame->body_case != EGOV__SHEP__FRAME__BODY_SYNC_REQUEST)
+        return false;
+    const Egov__Envelope *request = frame->sync_request->envelope;
+    if (!request || !request->message_id || !*request->message_id) {
+        zsys_warning ("%s: dropped a sync request without a message id", self->participant_id);
+        return true;
+    }
+    egov_error_t refusal;
+    egov_error_set (&refusal, "REFUSED", "the provider declined");
+    Egov__Envelope *reply = answer (argument, request, &refusal);
+    if (reply) {
+        shep_client_reply (self, request->message_id, reply);
+        egov__envelope__free_unpacked (reply, NULL);
+    }
+    else {
+        zsys_warning ("%s: refused %s from %s: %s %s", self->participant_id, request->message_id,
+                      request->sender_id, refusal.code, refusal.message);
+        shep_client_refuse (self, request->message_id, refusal.code, refusal.message);
+    }
+    return true;
 }
 
 //  Selftest: a tiny gateway stand-in on a ROUTER socket checks the client's

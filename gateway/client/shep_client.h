@@ -96,6 +96,31 @@ Egov__Shep__StatusReply *shep_client_status (shep_client_t *self, const char *me
 Egov__Shep__Frame *shep_client_ask (shep_client_t *self, Egov__Shep__Frame *frame,
                                     int timeout_ms, egov_error_t *error);
 
+//  ---------------------------------------------------------------------
+//  Serving: what every participant service does the same way
+
+//  Handles one frame from the gateway; the frame is freed after the call.
+typedef void (shep_client_frame_fn) (shep_client_t *client, const Egov__Shep__Frame *frame,
+                                     void *argument);
+//  A sync provider's answer to a request: the reply envelope (freed by the
+//  caller), or NULL with refusal set to decline it.
+typedef Egov__Envelope *(shep_client_answer_fn) (void *argument, const Egov__Envelope *request,
+                                                 egov_error_t *refusal);
+
+//  Connects, trying every second until the gateway answers; logs once
+//  while it waits. 0 when connected, -1 when interrupted (Ctrl-C) first.
+int shep_client_connect_patiently (shep_client_t *self, const char *who);
+//  Serves the client from a reactor: every frame goes to handler (the
+//  socket reader drains all that is there, keeping the heartbeat during a
+//  long burst), and a timer keeps the heartbeat and drains frames a
+//  blocking call left behind. Also drains what is already buffered.
+void shep_client_attach (shep_client_t *self, zloop_t *loop, shep_client_frame_fn *handler,
+                         void *argument);
+//  Answers frame when it is a sync request, with answer's reply or its
+//  refusal; true when it was one (answered or dropped as malformed).
+bool shep_client_answer (shep_client_t *self, const Egov__Shep__Frame *frame,
+                         shep_client_answer_fn *answer, void *argument);
+
 void shep_client_test (bool verbose);
 
 #ifdef __cplusplus

@@ -6,12 +6,6 @@
 
 extern const char *enis_schema_sql;
 
-//  What the reactor handlers need.
-typedef struct {
-    enis_server_t *server;          //  answers requests
-    shep_client_t *client;          //  connection to the gateway
-} s_context_t;
-
 //  Prints usage to stream.
 static void
 s_usage (FILE *stream)
@@ -24,30 +18,6 @@ s_usage (FILE *stream)
         "  --verbose            log every request\n"
         "  --help               this text\n",
         SHEP_DEFAULT_ENDPOINT);
-}
-
-//  The gateway socket is readable: answer everything that is there.
-static int
-s_on_gateway (zloop_t *loop, zsock_t *socket, void *argument)
-{
-    (void) loop;
-    (void) socket;
-    s_context_t *context = (s_context_t *) argument;
-    enis_server_drain (context->server, context->client);
-    return 0;
-}
-
-//  Heartbeats, and frames a blocking call left in the client's backlog.
-static int
-s_on_tick (zloop_t *loop, int timer_id, void *argument)
-{
-    (void) loop;
-    (void) timer_id;
-    s_context_t *context = (s_context_t *) argument;
-    shep_client_tick (context->client);
-    if (shep_client_pending (context->client))
-        enis_server_drain (context->server, context->client);
-    return 0;
 }
 
 int
@@ -117,21 +87,12 @@ main (int argc, char *argv [])
     enis_server_set_verbose (server, verbose);
     shep_client_t *client = shep_client_new (gateway, participant);
     shep_client_provide (client, ENIS_SERVICE_POA);
-    bool waiting_logged = false;
-    while (!zsys_interrupted && shep_client_connect (client, 1000) != 0)
-        if (!waiting_logged) {
-            zsys_info ("enis: waiting for the gateway at %s", gateway);
-            waiting_logged = true;
-        }
-    if (!zsys_interrupted) {
+    if (shep_client_connect_patiently (client, "enis") == 0) {
         printf ("enis: ready, gateway %s\n", gateway);
         fflush (stdout);
-        s_context_t context = { server, client };
         zloop_t *loop = zloop_new ();
         assert (loop);
-        zloop_reader (loop, shep_client_sock (client), s_on_gateway, &context);
-        zloop_timer (loop, 200, 0, s_on_tick, &context);
-        enis_server_drain (server, client);
+        shep_client_attach (client, loop, enis_server_on_frame, server);
         zloop_start (loop);
         zloop_destroy (&loop);
         zsys_info ("enis: stopping after %" PRIu64 " requests", enis_server_answered (server));

@@ -324,63 +324,34 @@ enis_server_handle (enis_server_t *self, const Egov__Envelope *request, egov_err
     return reply;
 }
 
-void
-enis_server_on_frame (enis_server_t *self, shep_client_t *client, const Egov__Shep__Frame *frame)
+//  Answers a request for the client's helper (a shep_client_answer_fn).
+static Egov__Envelope *
+s_answer (void *argument, const Egov__Envelope *request, egov_error_t *refusal)
 {
-    assert (self && client && frame);
-    switch (frame->body_case) {
-        case EGOV__SHEP__FRAME__BODY_SYNC_REQUEST: {
-            const Egov__Envelope *request = frame->sync_request->envelope;
-            if (!request || !request->message_id || !*request->message_id) {
-                zsys_warning ("enis: dropped a sync request without a message id");
-                break;
-            }
-            egov_error_t refusal;
-            Egov__Envelope *reply = enis_server_handle (self, request, &refusal);
-            if (reply) {
-                shep_client_reply (client, request->message_id, reply);
-                egov__envelope__free_unpacked (reply, NULL);
-            }
-            else {
-                zsys_warning ("enis: refused %s from %s: %s %s", request->message_id,
-                              request->sender_id, refusal.code, refusal.message);
-                shep_client_refuse (client, request->message_id, refusal.code, refusal.message);
-            }
-            self->answered++;
-            break;
-        }
-        case EGOV__SHEP__FRAME__BODY_DELIVER: {
-            const Egov__Envelope *envelope = frame->deliver->envelope;
-            if (envelope && envelope->message_id)
-                shep_client_ack (client, envelope->message_id, "UNSUPPORTED_SERVICE",
-                                 "enis answers sync requests only");
-            break;
-        }
-        case EGOV__SHEP__FRAME__BODY_ERROR:
-            zsys_warning ("enis: gateway error %s: %s",
-                          frame->error->error ? frame->error->error->code : "?",
-                          frame->error->error ? frame->error->error->message : "");
-            break;
-        default:
-            break;
-    }
+    return enis_server_handle ((enis_server_t *) argument, request, refusal);
 }
 
-size_t
-enis_server_drain (enis_server_t *self, shep_client_t *client)
+void
+enis_server_on_frame (shep_client_t *client, const Egov__Shep__Frame *frame, void *argument)
 {
-    assert (self && client);
-    size_t handled = 0;
-    Egov__Shep__Frame *frame;
-    while ((frame = shep_client_recv (client, 0))) {
-        enis_server_on_frame (self, client, frame);
-        egov__shep__frame__free_unpacked (frame, NULL);
-        //  A steady stream can keep this loop busy for long: keep the
-        //  heartbeat going so the gateway does not drop us meanwhile
-        if (++handled % 1024 == 0)
-            shep_client_tick (client);
+    enis_server_t *self = (enis_server_t *) argument;
+    assert (self && client && frame);
+    if (shep_client_answer (client, frame, s_answer, self)) {
+        self->answered++;
+        return;
     }
-    return handled;
+    if (frame->body_case == EGOV__SHEP__FRAME__BODY_DELIVER) {
+        //  Nothing asynchronous is ours; rejecting stops redelivery
+        const Egov__Envelope *envelope = frame->deliver->envelope;
+        if (envelope && envelope->message_id)
+            shep_client_ack (client, envelope->message_id, "UNSUPPORTED_SERVICE",
+                             "enis answers sync requests only");
+    }
+    else
+    if (frame->body_case == EGOV__SHEP__FRAME__BODY_ERROR)
+        zsys_warning ("enis: gateway error %s: %s",
+                      frame->error->error ? frame->error->error->code : "?",
+                      frame->error->error ? frame->error->error->message : "");
 }
 
 zlistx_t *

@@ -45,11 +45,9 @@ void enis_server_insert (enis_server_t *self, Egov__Registries__PowerOfAttorney 
 //  request is not ours to answer.
 Egov__Envelope *enis_server_handle (enis_server_t *self, const Egov__Envelope *request,
                                     egov_error_t *refusal);
-//  Handles one frame from the gateway: answers or refuses a SyncRequest.
-void enis_server_on_frame (enis_server_t *self, shep_client_t *client,
-                           const Egov__Shep__Frame *frame);
-//  Handles every frame the client has ready without blocking; returns how many.
-size_t enis_server_drain (enis_server_t *self, shep_client_t *client);
+//  Handles a frame from the gateway: answers enis requests, rejects async
+//  deliveries, logs gateway errors. A shep_client_frame_fn (argument: the server).
+void enis_server_on_frame (shep_client_t *client, const Egov__Shep__Frame *frame, void *argument);
 //  Requests answered so far (replies and refusals).
 uint64_t enis_server_answered (enis_server_t *self);
 

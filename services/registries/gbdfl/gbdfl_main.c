@@ -7,12 +7,6 @@
 
 extern const char *gbdfl_schema_sql;
 
-//  What the reactor handlers need.
-typedef struct {
-    gbdfl_server_t *server;         //  answers requests
-    shep_client_t *client;          //  connection to the gateway
-} s_context_t;
-
 //  Prints usage to stream.
 static void
 s_usage (FILE *stream)
@@ -43,31 +37,6 @@ s_parse_population (const char *text, size_t *count)
         return false;
     *count = (size_t) value;
     return true;
-}
-
-//  The gateway socket is readable: answer everything that is there.
-static int
-s_on_gateway (zloop_t *loop, zsock_t *socket, void *argument)
-{
-    (void) loop;
-    (void) socket;
-    s_context_t *context = (s_context_t *) argument;
-    gbdfl_server_drain (context->server, context->client);
-    return 0;
-}
-
-//  Heartbeats, and frames a blocking call left in the client's backlog
-//  (the socket poll cannot see those).
-static int
-s_on_tick (zloop_t *loop, int timer_id, void *argument)
-{
-    (void) loop;
-    (void) timer_id;
-    s_context_t *context = (s_context_t *) argument;
-    shep_client_tick (context->client);
-    if (shep_client_pending (context->client))
-        gbdfl_server_drain (context->server, context->client);
-    return 0;
 }
 
 int
@@ -162,23 +131,13 @@ main (int argc, char *argv [])
 
     shep_client_t *client = shep_client_new (gateway, participant);
     shep_client_provide (client, GBDFL_SERVICE_PERSON);
-    bool waiting_logged = false;
-    while (!zsys_interrupted && shep_client_connect (client, 1000) != 0)
-        if (!waiting_logged) {
-            zsys_info ("gbdfl: waiting for the gateway at %s", gateway);
-            waiting_logged = true;
-        }
     int rc = 0;
-    if (!zsys_interrupted) {
+    if (shep_client_connect_patiently (client, "gbdfl") == 0) {
         printf ("gbdfl: ready, %" PRId64 " persons, gateway %s\n", loaded, gateway);
         fflush (stdout);
-        s_context_t context = { server, client };
         zloop_t *loop = zloop_new ();
         assert (loop);
-        zloop_reader (loop, shep_client_sock (client), s_on_gateway, &context);
-        zloop_timer (loop, 200, 0, s_on_tick, &context);
-        //  Frames that arrived while connecting
-        gbdfl_server_drain (server, client);
+        shep_client_attach (client, loop, gbdfl_server_on_frame, server);
         zloop_start (loop);
         zloop_destroy (&loop);
         zsys_info ("gbdfl: stopping after %" PRIu64 " requests", gbdfl_server_answered (server));

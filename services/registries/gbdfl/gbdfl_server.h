@@ -45,13 +45,9 @@ const Egov__Registries__Person *gbdfl_server_person (gbdfl_server_t *self, const
 //  request is not ours to answer.
 Egov__Envelope *gbdfl_server_handle (gbdfl_server_t *self, const Egov__Envelope *request,
                                      egov_error_t *refusal);
-//  Handles one frame from the gateway: answers or refuses a SyncRequest,
-//  logs what a registry does not expect. Does not free the frame.
-void gbdfl_server_on_frame (gbdfl_server_t *self, shep_client_t *client,
-                            const Egov__Shep__Frame *frame);
-//  Handles every frame the client has ready without blocking; returns how
-//  many. Call it when the client's socket is readable.
-size_t gbdfl_server_drain (gbdfl_server_t *self, shep_client_t *client);
+//  Handles a frame from the gateway: answers gbdfl requests, rejects async
+//  deliveries, logs gateway errors. A shep_client_frame_fn (argument: the server).
+void gbdfl_server_on_frame (shep_client_t *client, const Egov__Shep__Frame *frame, void *argument);
 //  Requests answered so far (replies and refusals).
 uint64_t gbdfl_server_answered (gbdfl_server_t *self);
 
