@@ -628,6 +628,25 @@ shep_client_answer (shep_client_t *self, const Egov__Shep__Frame *frame,
     return true;
 }
 
+void
+shep_client_serve_sync_only (shep_client_t *self, const Egov__Shep__Frame *frame,
+                             shep_client_answer_fn *answer, void *argument)
+{
+    if (shep_client_answer (self, frame, answer, argument))
+        return;
+    if (frame->body_case == EGOV__SHEP__FRAME__BODY_DELIVER) {
+        const Egov__Envelope *envelope = frame->deliver->envelope;
+        if (envelope && envelope->message_id)
+            shep_client_ack (self, envelope->message_id, "UNSUPPORTED_SERVICE",
+                             "this participant answers sync requests only");
+    }
+    else
+    if (frame->body_case == EGOV__SHEP__FRAME__BODY_ERROR)
+        zsys_warning ("%s: gateway error %s: %s", self->participant_id,
+                      frame->error->error ? frame->error->error->code : "?",
+                      frame->error->error ? frame->error->error->message : "");
+}
+
 //  Selftest: a tiny gateway stand-in on a ROUTER socket checks the client's
 //  side of the protocol (hello, tags, backlog order); the real gateway is
 //  exercised by the integration tests.

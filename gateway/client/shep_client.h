@@ -121,6 +121,12 @@ void shep_client_attach (shep_client_t *self, zloop_t *loop, shep_client_frame_f
 bool shep_client_answer (shep_client_t *self, const Egov__Shep__Frame *frame,
                          shep_client_answer_fn *answer, void *argument);
 
+//  All a sync-only provider does with a frame: answers sync requests,
+//  rejects async deliveries (UNSUPPORTED_SERVICE, so they are not
+//  redelivered), logs the gateway's errors.
+void shep_client_serve_sync_only (shep_client_t *self, const Egov__Shep__Frame *frame,
+                                  shep_client_answer_fn *answer, void *argument);
+
 void shep_client_test (bool verbose);
 
 #ifdef __cplusplus

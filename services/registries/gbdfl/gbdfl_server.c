@@ -335,30 +335,15 @@ gbdfl_server_handle (gbdfl_server_t *self, const Egov__Envelope *request, egov_e
 static Egov__Envelope *
 s_answer (void *argument, const Egov__Envelope *request, egov_error_t *refusal)
 {
-    return gbdfl_server_handle ((gbdfl_server_t *) argument, request, refusal);
+    gbdfl_server_t *self = (gbdfl_server_t *) argument;
+    self->answered++;
+    return gbdfl_server_handle (self, request, refusal);
 }
 
 void
 gbdfl_server_on_frame (shep_client_t *client, const Egov__Shep__Frame *frame, void *argument)
 {
-    gbdfl_server_t *self = (gbdfl_server_t *) argument;
-    assert (self && client && frame);
-    if (shep_client_answer (client, frame, s_answer, self)) {
-        self->answered++;
-        return;
-    }
-    if (frame->body_case == EGOV__SHEP__FRAME__BODY_DELIVER) {
-        //  Nothing asynchronous is ours; rejecting stops redelivery
-        const Egov__Envelope *envelope = frame->deliver->envelope;
-        if (envelope && envelope->message_id)
-            shep_client_ack (client, envelope->message_id, "UNSUPPORTED_SERVICE",
-                             "gbdfl answers sync requests only");
-    }
-    else
-    if (frame->body_case == EGOV__SHEP__FRAME__BODY_ERROR)
-        zsys_warning ("gbdfl: gateway error %s: %s",
-                      frame->error->error ? frame->error->error->code : "?",
-                      frame->error->error ? frame->error->error->message : "");
+    shep_client_serve_sync_only (client, frame, s_answer, argument);
 }
 
 //  Builds a gbdfl.person request for an IIN (test helper).
