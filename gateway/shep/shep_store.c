@@ -1,6 +1,7 @@
 /*  shep_store — the gateway's database actor (see shep_store.h).  */
 #include "shep_store.h"
 #include "egov_db.h"
+#include <openssl/crypto.h>
 
 extern const char *shep_schema_sql;
 
@@ -1023,6 +1024,9 @@ shep_store_actor (zsock_t *pipe, void *args)
         zstr_free (&command);
     }
     PQfinish (self.conn);
+    //  OpenSSL keeps per-thread state for the hashing done here; free it
+    //  before the thread ends, or it is still held when the process exits
+    OPENSSL_thread_stop ();
 }
 
 void
