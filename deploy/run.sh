@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Runs the whole system in the foreground (what `make run` calls; it builds nothing):
-# the project-local PostgreSQL cluster, then shep, gbdfl and enis as separate processes.
+# the project-local PostgreSQL cluster, the test certification authority, then shep, gbdfl,
+# enis, a regional gateway and a local executive body per region, the State Corporation
+# intake and the portal (when built), each a separate process.
 # Ctrl-C stops every service, then the cluster.
 #
 #   deploy/run.sh          start and stay in the foreground
@@ -17,6 +19,11 @@
 #   EGOV_PG_EXTERNAL     base conninfo of an existing server instead of the local cluster
 #   EGOV_SHEP_DB, EGOV_GBDFL_DB, EGOV_ENIS_DB
 #                        conninfo per service [from `deploy/pg.sh env`]
+#   EGOV_REGIONS         region KATO codes [750000000 230000000 270000000 430000000]
+#   EGOV_LEB_HTTP_BASE   the Nth region's leb serves its tasks on 127.0.0.1:base+N [8090]
+#   EGOV_INTAKE_HTTP     the intake's HTTP API [127.0.0.1:8081]
+#   EGOV_PORTAL_HTTP     the portal's HTTP API and reference frontend [127.0.0.1:8080]
+#   EGOV_PKI_DIR         the test CA's folder [var/pki]
 #   EGOV_RUN_TIMEOUT     seconds to wait for everything to connect [60]
 #   EGOV_STOP_TIMEOUT    seconds a process gets after SIGTERM before SIGKILL [10]
 # Logs go to var/log/<name>.log (the previous run's to <name>.log.1), pid files to var/run/.
@@ -39,13 +46,25 @@ export EGOV_GATEWAY=${EGOV_GATEWAY:-$default_gateway}
 START_TIMEOUT=${EGOV_RUN_TIMEOUT:-60}
 STOP_TIMEOUT=${EGOV_STOP_TIMEOUT:-10}
 
-SERVICES=(shep gbdfl enis)           # start order; stopped in reverse
-REGISTRIES=(gbdfl enis)              # must show up in `egovctl participants`
+# The regions of the seeds, each with its regional gateway (ЭҮӨШ) and local
+# executive body (ЖАО): Almaty city, Atyrau, West Kazakhstan, Kyzylorda.
+read -r -a REGIONS <<<"${EGOV_REGIONS:-750000000 230000000 270000000 430000000}"
+LEB_HTTP_BASE=${EGOV_LEB_HTTP_BASE:-8090}   # leb of the Nth region reads tasks on base+N
+INTAKE_HTTP=${EGOV_INTAKE_HTTP:-127.0.0.1:8081}
+PORTAL_HTTP=${EGOV_PORTAL_HTTP:-127.0.0.1:8080}
+
+# Start order, stopped in reverse; a name's binary is the part before "-".
+SERVICES=(shep gbdfl enis)
+for region in "${REGIONS[@]}"; do SERVICES+=("regional-$region" "leb-$region"); done
+[[ -x ${EGOV_BIN:-$REPO/build/release/bin}/intake ]] && SERVICES+=(intake)
+[[ -x ${EGOV_BIN:-$REPO/build/release/bin}/portal ]] && SERVICES+=(portal)
+# Every service but the gateway must show up in `egovctl participants`.
+REGISTRIES=("${SERVICES[@]:1}")
 
 die() { echo "run.sh: $*" >&2; exit 1; }
 say() { echo "run.sh: $*" >&2; }
 
-usage() { sed -n '2,23s/^# \{0,1\}//p' "$0"; }
+usage() { sed -n '2,30s/^# \{0,1\}//p' "$0"; }
 
 # Path relative to the repo when it is inside it, for shorter messages.
 short() { local path=$1; printf '%s' "${path#"$REPO"/}"; }
@@ -179,7 +198,7 @@ start_service() {
     local name=$1; shift
     local log=$LOG_DIR/$name.log
     [[ -f $log ]] && mv -f "$log" "$log.1"
-    setsid "$BIN/$name" "$@" </dev/null >"$log" 2>&1 &
+    setsid "$BIN/${name%%-*}" "$@" </dev/null >"$log" 2>&1 &
     echo $! >"$RUN_DIR/$name.pid"
 }
 
@@ -228,6 +247,9 @@ wait_until_up() {
     done
 }
 
+# The conninfo of database $1 on the cluster the services use.
+conninfo_for() { printf '%s' "${EGOV_SHEP_DB/dbname=shep/dbname=$1}"; }
+
 # The dbname in conninfo $1, for the table.
 dbname_of() {
     sed -nE "s/.*dbname=('([^']*)'|([^ ]*)).*/\2\3/p" <<<"$1"
@@ -242,20 +264,31 @@ print_table() {
         pg_where="127.0.0.1:$EGOV_PG_PORT, socket $(short "$EGOV_PG_HOST")"
         pg_log=$(short "$EGOV_PG_DIR/postgresql.log")
     fi
-    local format="  %-9s %-8s %-34s %-16s %s\n"
+    local format="  %-19s %-8s %-34s %-21s %s\n"
     echo
     echo "The e-government simulator is running:"
     echo
     # shellcheck disable=SC2059
     {
         printf "$format" PROCESS PID "ENDPOINT / PORT" DATABASE LOG
-        printf "$format" postgres "$pg_pid" "$pg_where" "shep gbdfl enis" "$pg_log"
+        printf "$format" postgres "$pg_pid" "$pg_where" "one per service" "$pg_log"
         printf "$format" shep "$(cat "$RUN_DIR/shep.pid")" "binds $EGOV_SHEP_ENDPOINT" \
             "$(dbname_of "$EGOV_SHEP_DB")" "$(short "$LOG_DIR/shep.log")"
         printf "$format" gbdfl "$(cat "$RUN_DIR/gbdfl.pid")" "-> $EGOV_GATEWAY" \
             "$(dbname_of "$EGOV_GBDFL_DB")" "$(short "$LOG_DIR/gbdfl.log")"
         printf "$format" enis "$(cat "$RUN_DIR/enis.pid")" "-> $EGOV_GATEWAY" \
             "$(dbname_of "$EGOV_ENIS_DB")" "$(short "$LOG_DIR/enis.log")"
+        local name index=0 where
+        for name in "${SERVICES[@]:3}"; do
+            case $name in
+                leb-*) where="http://127.0.0.1:$((LEB_HTTP_BASE + index)) (tasks)"; index=$((index + 1)) ;;
+                intake) where="http://$INTAKE_HTTP" ;;
+                portal) where="http://$PORTAL_HTTP" ;;
+                *) where="-> $EGOV_GATEWAY" ;;
+            esac
+            printf "$format" "$name" "$(cat "$RUN_DIR/$name.pid")" "$where" \
+                "$(tr '-' '_' <<<"$name")" "$(short "$LOG_DIR/$name.log")"
+        done
     }
     local ctl gateway_flag=""
     ctl=$(short "$BIN/egovctl")
@@ -272,7 +305,7 @@ print_table() {
 main() {
     local name
     for name in "${SERVICES[@]}" egovctl; do
-        [[ -x $BIN/$name ]] || die "$(short "$BIN/$name") not found; build first with 'make'"
+        [[ -x $BIN/${name%%-*} ]] || die "$(short "$BIN/${name%%-*}") not found; build first with 'make'"
     done
     mkdir -p "$LOG_DIR" "$RUN_DIR"
 
@@ -300,7 +333,11 @@ main() {
         touch "$PG_MARK"
     fi
     "$PG" start
-    "$PG" createdb shep gbdfl enis
+    local databases=(shep gbdfl enis) region
+    for region in "${REGIONS[@]}"; do databases+=("regional_$region" "leb_$region"); done
+    [[ " ${SERVICES[*]} " == *" intake "* ]] && databases+=(intake)
+    [[ " ${SERVICES[*]} " == *" portal "* ]] && databases+=(portal)
+    "$PG" createdb "${databases[@]}"
     # Explicit per-service conninfo strings win over the cluster's.
     local shep_db=${EGOV_SHEP_DB:-} gbdfl_db=${EGOV_GBDFL_DB:-} enis_db=${EGOV_ENIS_DB:-}
     eval "$("$PG" env)"
@@ -330,6 +367,26 @@ main() {
     say "starting gbdfl and enis"
     start_service gbdfl --gateway "$EGOV_GATEWAY" --db "$EGOV_GBDFL_DB"
     start_service enis --gateway "$EGOV_GATEWAY" --db "$EGOV_ENIS_DB"
+    local index=0
+    for region in "${REGIONS[@]}"; do
+        say "starting the regional gateway and the local executive body of $region"
+        start_service "regional-$region" --region "$region" --gateway "$EGOV_GATEWAY" \
+            --db "$(conninfo_for "regional_$region")" --pki "$EGOV_PKI_DIR"
+        start_service "leb-$region" --region "$region" --gateway "$EGOV_GATEWAY" \
+            --db "$(conninfo_for "leb_$region")" --pki "$EGOV_PKI_DIR" \
+            --http "127.0.0.1:$((LEB_HTTP_BASE + index))"
+        index=$((index + 1))
+    done
+    if [[ " ${SERVICES[*]} " == *" intake "* ]]; then
+        say "starting the State Corporation intake on $INTAKE_HTTP"
+        start_service intake --gateway "$EGOV_GATEWAY" --db "$(conninfo_for intake)" \
+            --pki "$EGOV_PKI_DIR" --http "$INTAKE_HTTP"
+    fi
+    if [[ " ${SERVICES[*]} " == *" portal "* ]]; then
+        say "starting the portal on $PORTAL_HTTP"
+        start_service portal --gateway "$EGOV_GATEWAY" --db "$(conninfo_for portal)" \
+            --pki "$EGOV_PKI_DIR" --http "$PORTAL_HTTP"
+    fi
     wait_until_up || exit 1
     print_table
 
