@@ -20,8 +20,6 @@ static const struct {
 };
 #define s_DEMO_COUNT (sizeof (s_demo_operators) / sizeof (s_demo_operators [0]))
 
-//  Milliseconds the registries get to answer.
-#define s_LOOKUP_TIMEOUT 5000
 
 //  zhashx destructor for a signer.
 static void
@@ -150,86 +148,6 @@ intake_desk__name (const Egov__Registries__Person *person, char *buffer, size_t 
               *person->patronymic ? " " : "", person->patronymic);
 }
 
-//  Makes a sync call and unpacks the payload of the expected type; NULL
-//  with error set (the gateway's code, or the provider's error).
-static ProtobufCMessage *
-s_call (intake_desk_t *self, const char *service_id, const ProtobufCMessage *request,
-        const ProtobufCMessageDescriptor *expected, bool *provider_error, egov_error_t *error)
-{
-    *provider_error = false;
-    if (!self->client) {
-        egov_error_set (error, "NO_PROVIDER", "the desk is not connected to the gateway");
-        return NULL;
-    }
-    Egov__Envelope *envelope = egov_envelope_new (service_id, EGOV__MESSAGE_TYPE__REQUEST);
-    egov_envelope_set_payload (envelope, request);
-    Egov__Envelope *reply = shep_client_call (self->client, envelope, s_LOOKUP_TIMEOUT, error);
-    egov__envelope__free_unpacked (envelope, NULL);
-    if (!reply)
-        return NULL;
-    ProtobufCMessage *payload = NULL;
-    if (reply->error) {
-        egov_error_from_info (error, reply->error);
-        *provider_error = true;
-    }
-    else
-    if (!(payload = egov_envelope_payload (reply, expected)))
-        egov_error_set (error, "BAD_REPLY", "%s answered '%s', expected %s", service_id,
-                        reply->payload_type, expected->name);
-    egov__envelope__free_unpacked (reply, NULL);
-    return payload;
-}
-
-int
-intake_desk__person (intake_desk_t *self, const char *iin,
-                     Egov__Registries__PersonResponse **response, egov_error_t *error)
-{
-    Egov__Registries__PersonRequest request = EGOV__REGISTRIES__PERSON_REQUEST__INIT;
-    request.iin = (char *) iin;
-    bool provider_error;
-    *response = (Egov__Registries__PersonResponse *) s_call (self, "gbdfl.person", &request.base,
-        &egov__registries__person_response__descriptor, &provider_error, error);
-    if (!*response)
-        return provider_error && streq (error->code, "INVALID_IIN") ? 0 : -1;
-    if ((*response)->status == EGOV__REGISTRIES__PERSON_RESPONSE__STATUS__FOUND
-    &&  (*response)->person)
-        return 1;
-    bool not_found = (*response)->status == EGOV__REGISTRIES__PERSON_RESPONSE__STATUS__NOT_FOUND;
-    egov__registries__person_response__free_unpacked (*response, NULL);
-    *response = NULL;
-    if (not_found) {
-        egov_error_set (error, "NOT_FOUND", "no person with IIN %s", iin);
-        return 0;
-    }
-    egov_error_set (error, "BAD_REPLY", "gbdfl.person answered without a status");
-    return -1;
-}
-
-int
-intake_desk__poa (intake_desk_t *self, const char *number, const char *representative,
-                  const char *on_date, Egov__Registries__PoaResponse **response,
-                  egov_error_t *error)
-{
-    Egov__Registries__PoaRequest request = EGOV__REGISTRIES__POA_REQUEST__INIT;
-    request.number = (char *) number;
-    request.representative_iin = (char *) representative;
-    request.on_date = (char *) on_date;
-    bool provider_error;
-    *response = (Egov__Registries__PoaResponse *) s_call (self, "enis.poa", &request.base,
-        &egov__registries__poa_response__descriptor, &provider_error, error);
-    if (!*response)
-        return -1;
-    if ((*response)->status == EGOV__REGISTRIES__POA_RESPONSE__STATUS__STATUS_UNSPECIFIED
-    ||  !protobuf_c_enum_descriptor_get_value (&egov__registries__poa_response__status__descriptor,
-                                               (*response)->status)) {
-        egov__registries__poa_response__free_unpacked (*response, NULL);
-        *response = NULL;
-        egov_error_set (error, "BAD_REPLY", "enis.poa answered without a status");
-        return -1;
-    }
-    return 1;
-}
-
 //  Hex SHA-256 of text into out (65 bytes).
 static void
 s_sha256_hex (const char *text, char out [65])
@@ -239,9 +157,8 @@ s_sha256_hex (const char *text, char out [65])
     sodium_bin2hex (out, 65, digest, sizeof (digest));
 }
 
-//  Local "YYYY-MM-DD" of a simulated moment.
-static void
-s_local_date (intake_desk_t *self, int64_t ms, char out [11])
+void
+intake_desk__local_date (intake_desk_t *self, int64_t ms, char out [11])
 {
     egov_date_format (egov_calendar_local_day (self->calendar, ms), out);
 }
@@ -458,120 +375,6 @@ intake_desk_services (intake_desk_t *self, intake_reply_t *reply)
             "route", s_paper_route (entry) ? "paper" : "electronic"));
     }
     intake_reply_set (reply, 200, json_pack ("{s:o}", "services", services));
-}
-
-//  ---------------------------------------------------------------------
-//  Processes 2-4: the registries
-
-//  Fills reply for a registry that could not be reached.
-static void
-s_registry_unavailable (intake_reply_t *reply, const char *registry, const egov_error_t *error)
-{
-    json_t *body = intake_reply_error (reply, 503, "REGISTRY_UNAVAILABLE",
-                                       "%s could not be asked: %s %s", registry, error->code,
-                                       error->message);
-    json_object_set_new (body, "registry", json_string (registry));
-    json_object_set_new (body, "cause", json_string (error->code));
-}
-
-//  Fills reply for Condition 1 answered "no": which registry and why.
-static void
-s_data_not_available (intake_reply_t *reply, const char *registry, const char *who,
-                      const char *reason, const char *format, ...)
-    __attribute__ ((format (printf, 5, 6)));
-static void
-s_data_not_available (intake_reply_t *reply, const char *registry, const char *who,
-                      const char *reason, const char *format, ...)
-{
-    char message [400];
-    va_list args;
-    va_start (args, format);
-    vsnprintf (message, sizeof (message), format, args);
-    va_end (args);
-    json_t *body = intake_reply_error (reply, 422, "DATA_NOT_AVAILABLE",
-                                       "the data cannot be obtained: %s", message);
-    json_object_set_new (body, "registry", json_string (registry));
-    json_object_set_new (body, "subject", json_string (who));
-    json_object_set_new (body, "reason", json_string (reason));
-}
-
-//  Looks a person up; true with *response when found, else reply is set.
-static bool
-s_lookup_person (intake_desk_t *self, const char *iin, const char *who,
-                 Egov__Registries__PersonResponse **response, intake_reply_t *reply)
-{
-    egov_error_t error = { { 0 } };
-    int found = intake_desk__person (self, iin, response, &error);
-    if (found < 0)
-        s_registry_unavailable (reply, "gbdfl", &error);
-    else
-    if (found == 0)
-        s_data_not_available (reply, "gbdfl", who, error.code,
-                              "the registry of individuals has no %s with IIN %s (%s)",
-                              who, iin, error.message);
-    return found == 1;
-}
-
-//  Checks the representative's power of attorney; true when it is valid for
-//  this applicant and service, else reply is set.
-static bool
-s_check_poa (intake_desk_t *self, const intake_application_t *request, intake_reply_t *reply)
-{
-    char today [11];
-    s_local_date (self, egov_clock_now_ms (), today);
-    Egov__Registries__PoaResponse *response = NULL;
-    egov_error_t error = { { 0 } };
-    if (intake_desk__poa (self, request->poa_number, request->representative_iin, today,
-                          &response, &error) < 0) {
-        if (streq (error.code, "INVALID_IIN") || streq (error.code, "INVALID_REQUEST"))
-            s_data_not_available (reply, "enis", "power-of-attorney", error.code,
-                                  "the notarial registry refused the question: %s", error.message);
-        else
-            s_registry_unavailable (reply, "enis", &error);
-        return false;
-    }
-    bool valid = false;
-    const char *number = request->poa_number;
-    switch (response->status) {
-        case EGOV__REGISTRIES__POA_RESPONSE__STATUS__NOT_FOUND:
-            s_data_not_available (reply, "enis", "power-of-attorney", "NOT_FOUND",
-                "no notarised power of attorney %s in the notarial registry", number);
-            break;
-        case EGOV__REGISTRIES__POA_RESPONSE__STATUS__EXPIRED:
-            s_data_not_available (reply, "enis", "power-of-attorney", "EXPIRED",
-                "power of attorney %s expired on %s", number,
-                response->poa ? response->poa->valid_until : "?");
-            break;
-        case EGOV__REGISTRIES__POA_RESPONSE__STATUS__REVOKED:
-            s_data_not_available (reply, "enis", "power-of-attorney", "REVOKED",
-                "power of attorney %s was revoked on %s", number,
-                response->poa ? response->poa->revoked_on : "?");
-            break;
-        case EGOV__REGISTRIES__POA_RESPONSE__STATUS__NOT_THIS_REPRESENTATIVE:
-            s_data_not_available (reply, "enis", "power-of-attorney", "NOT_THIS_REPRESENTATIVE",
-                "power of attorney %s does not name %s as the representative", number,
-                request->representative_iin);
-            break;
-        default:
-            if (!response->poa)
-                s_data_not_available (reply, "enis", "power-of-attorney", "NO_BODY",
-                    "the notarial registry answered VALID without the power of attorney");
-            else
-            if (!streq (response->poa->principal_iin, request->applicant_iin))
-                s_data_not_available (reply, "enis", "power-of-attorney", "OTHER_PRINCIPAL",
-                    "power of attorney %s was given by %s, not by the applicant %s", number,
-                    response->poa->principal_iin, request->applicant_iin);
-            else {
-                valid = response->poa->n_services == 0;
-                for (size_t index = 0; index < response->poa->n_services && !valid; index++)
-                    valid = streq (response->poa->services [index], request->service);
-                if (!valid)
-                    s_data_not_available (reply, "enis", "power-of-attorney", "NOT_FOR_THIS_SERVICE",
-                        "power of attorney %s does not cover %s", number, request->service);
-            }
-    }
-    egov__registries__poa_response__free_unpacked (response, NULL);
-    return valid;
 }
 
 //  ---------------------------------------------------------------------
@@ -822,7 +625,7 @@ s_store_accepted (intake_desk_t *self, const char *id, const char *receipt,
             return false;
         }
         char date [11];
-        s_local_date (self, terms->submitted, date);
+        intake_desk__local_date (self, terms->submitted, date);
         snprintf (register_number, sizeof (register_number), "%s/%s", date, PQgetvalue (line, 0, 0));
         PQclear (line);
     }
@@ -877,10 +680,6 @@ s_store_accepted (intake_desk_t *self, const char *id, const char *receipt,
     intake_desk__exec (self, "ROLLBACK");
     return false;
 }
-
-//  The view of an application (GET), or NULL when there is none; *failed
-//  is set on a database failure.
-static json_t *s_view (intake_desk_t *self, const char *id, bool *failed);
 
 void
 intake_desk_submit (intake_desk_t *self, const intake_operator_t *operator_, json_t *body,
@@ -938,11 +737,11 @@ intake_desk_submit (intake_desk_t *self, const intake_operator_t *operator_, jso
         goto cleanup;
     }
     //  Processes 3-4, Condition 1
-    if (!s_lookup_person (self, request.applicant_iin, "applicant", &applicant, reply))
+    if (!intake_desk__lookup_person (self, request.applicant_iin, "applicant", &applicant, reply))
         goto cleanup;
     if (request.represented
-    && (!s_lookup_person (self, request.representative_iin, "representative", &representative, reply)
-    ||  !s_check_poa (self, &request, reply)))
+    && (!intake_desk__lookup_person (self, request.representative_iin, "representative", &representative, reply)
+    ||  !intake_desk__check_poa (self, &request, reply)))
         goto cleanup;
     //  Completeness against Standard item 9
     json_t *missing = s_missing (entry, &request);
@@ -989,7 +788,7 @@ intake_desk_submit (intake_desk_t *self, const intake_operator_t *operator_, jso
     //  Process 6: through the gateway to the regional gateway
     intake_desk_flush (self);
     bool failed = false;
-    json_t *view = s_view (self, id, &failed);
+    json_t *view = intake_desk__view (self, id, &failed);
     if (!view) {
         intake_reply_error (reply, 503, "DATABASE_UNAVAILABLE", "the desk's database did not answer");
         goto cleanup;
@@ -1011,285 +810,6 @@ cleanup:
     free (text);
     free (id);
     intake_application_reset (&request);
-}
-
-//  ---------------------------------------------------------------------
-//  GET /api/v1/applications/{id}
-
-//  Boolean column value, or JSON null when NULL.
-static json_t *
-s_bool (PGresult *result, int column)
-{
-    return PQgetisnull (result, 0, column) ? json_null ()
-         : json_boolean (*PQgetvalue (result, 0, column) == 't');
-}
-
-//  Text column value, or JSON null when NULL.
-static json_t *
-s_text (PGresult *result, int row, int column)
-{
-    return PQgetisnull (result, row, column) ? json_null ()
-         : json_string (PQgetvalue (result, row, column));
-}
-
-//  A simulated-time column as ISO text, or null.
-static json_t *
-s_moment (PGresult *result, int row, int column)
-{
-    return PQgetisnull (result, row, column) ? json_null ()
-         : intake_desk__time (strtoll (PQgetvalue (result, row, column), NULL, 10));
-}
-
-//  A text[] column as a JSON array (PostgreSQL's array_to_json text).
-static json_t *
-s_array (PGresult *result, int column)
-{
-    if (PQgetisnull (result, 0, column))
-        return json_array ();
-    json_t *array = json_loads (PQgetvalue (result, 0, column), 0, NULL);
-    return array ? array : json_array ();
-}
-
-static json_t *
-s_view (intake_desk_t *self, const char *id, bool *failed)
-{
-    *failed = false;
-    if (!egov_uuid_valid (id))
-        return NULL;
-    const char *values [] = { id };
-    PGresult *result = intake_desk__sql (self, PGRES_TUPLES_OK,
-        "SELECT id, service, region, applicant_iin, applicant_name, representative_iin,"
-        " representative_name, poa_number, operator_login, status, receipt_number, paper,"
-        " register_number, submitted_sim, received_sim, result_due_sim, registration_number,"
-        " result_approved, array_to_json (result_grounds), convert_from (result_document, 'UTF8'),"
-        " result_signer, result_signature, result_decided_sim, refusal_note, storage_until_sim,"
-        " recall_due_sim, barcode, issued_to"
-        " FROM application WHERE id = $1", 1, values, NULL, NULL);
-    if (!result) {
-        *failed = true;
-        return NULL;
-    }
-    if (PQntuples (result) != 1) {
-        PQclear (result);
-        return NULL;
-    }
-    json_t *representative = PQgetisnull (result, 0, 5) ? json_null ()
-        : json_pack ("{s:o, s:o, s:o}", "iin", s_text (result, 0, 5), "name", s_text (result, 0, 6),
-                     "poa_number", s_text (result, 0, 7));
-    const char *status = PQgetvalue (result, 0, 9);
-    json_t *outcome = json_null ();
-    if (!PQgetisnull (result, 0, 17)) {
-        const char *document_text = PQgetisnull (result, 0, 19) ? "" : PQgetvalue (result, 0, 19);
-        json_t *document = json_loads (document_text, 0, NULL);
-        outcome = json_pack ("{s:o, s:o, s:o, s:o, s:o, s:o}",
-            "approved", s_bool (result, 17), "grounds", s_array (result, 18),
-            "document", document ? document : json_string (document_text),
-            "signer", s_text (result, 0, 20), "signature", s_text (result, 0, 21),
-            "decided_at", s_moment (result, 0, 22));
-    }
-    json_t *refusal = json_null ();
-    if (streq (status, "REFUSED") || (!PQgetisnull (result, 0, 17) && *PQgetvalue (result, 0, 17) == 'f'))
-        refusal = json_pack ("{s:o, s:o}", "grounds", s_array (result, 18),
-                             "note", s_text (result, 0, 23));
-    json_t *paper = json_null ();
-    if (*PQgetvalue (result, 0, 11) == 't')
-        paper = json_pack ("{s:o, s:o}", "register_number", s_text (result, 0, 12),
-                           "barcode", s_text (result, 0, 26));
-    json_t *view = json_pack ("{s:o, s:o, s:o, s:{s:o, s:o}, s:o, s:o, s:s, s:o, s:o, s:o,"
-                              " s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}",
-        "id", s_text (result, 0, 0), "service", s_text (result, 0, 1), "region", s_text (result, 0, 2),
-        "applicant", "iin", s_text (result, 0, 3), "name", s_text (result, 0, 4),
-        "representative", representative, "operator", s_text (result, 0, 8), "status", status,
-        "receipt_number", s_text (result, 0, 10),
-        "route", json_string (json_is_null (paper) ? "electronic" : "paper"),
-        "paper", paper, "submitted_at", s_moment (result, 0, 13),
-        "received_at", s_moment (result, 0, 14), "result_due", s_moment (result, 0, 15),
-        "registration_number", s_text (result, 0, 16), "result", outcome, "refusal", refusal,
-        "storage_until", s_moment (result, 0, 24), "recall_due", s_moment (result, 0, 25));
-    assert (view);
-    json_object_set_new (view, "issued_to", s_text (result, 0, 27));
-    PQclear (result);
-    result = intake_desk__sql (self, PGRES_TUPLES_OK,
-        "SELECT status, step, role, actor, note, at_sim,"
-        " (extract (epoch FROM at_wall) * 1000)::bigint FROM history"
-        " WHERE application_id = $1 ORDER BY seq", 1, values, NULL, NULL);
-    if (!result) {
-        json_decref (view);
-        *failed = true;
-        return NULL;
-    }
-    json_t *history = json_array ();
-    for (int row = 0; row < PQntuples (result); row++)
-        json_array_append_new (history, json_pack ("{s:o, s:o, s:o, s:o, s:o, s:o, s:o}",
-            "status", s_text (result, row, 0), "step", s_text (result, row, 1),
-            "role", s_text (result, row, 2), "actor", s_text (result, row, 3),
-            "note", s_text (result, row, 4), "simulated_at", s_moment (result, row, 5),
-            "wall_at", s_moment (result, row, 6)));
-    PQclear (result);
-    json_object_set_new (view, "history", history);
-    return view;
-}
-
-void
-intake_desk_show (intake_desk_t *self, const char *id, intake_reply_t *reply)
-{
-    bool failed = false;
-    json_t *view = s_view (self, id, &failed);
-    if (view)
-        intake_reply_set (reply, 200, view);
-    else
-    if (failed)
-        intake_reply_error (reply, 503, "DATABASE_UNAVAILABLE", "the desk's database did not answer");
-    else
-        intake_reply_error (reply, 404, "APPLICATION_NOT_FOUND", "no application %.64s", id);
-}
-
-//  ---------------------------------------------------------------------
-//  Process 9: handing the result over
-
-//  True when number is an identity document (not a birth certificate) of
-//  the person in the registry and has not expired; reply set otherwise
-//  (the registry unreachable) and *checked false.
-static bool
-s_identity_of (intake_desk_t *self, const char *iin, const char *number, bool *checked,
-               intake_reply_t *reply)
-{
-    *checked = false;
-    Egov__Registries__PersonResponse *response = NULL;
-    egov_error_t error = { { 0 } };
-    int found = intake_desk__person (self, iin, &response, &error);
-    if (found < 0) {
-        s_registry_unavailable (reply, "gbdfl", &error);
-        return false;
-    }
-    *checked = true;
-    if (found == 0)
-        return false;
-    char today [11];
-    s_local_date (self, egov_clock_now_ms (), today);
-    bool match = false;
-    for (size_t index = 0; index < response->person->n_documents && !match; index++) {
-        const Egov__Registries__IdentityDocument *document = response->person->documents [index];
-        match = streq (document->number, number) && !streq (document->type, "BIRTH_CERTIFICATE")
-             && (!*document->expires || strcmp (document->expires, today) >= 0);
-    }
-    egov__registries__person_response__free_unpacked (response, NULL);
-    return match;
-}
-
-//  Asks the provider for a returned result (intake_flow.c).
-bool intake_desk__recall (intake_desk_t *self, const char *id, const char *region,
-                          const intake_operator_t *operator_, int64_t *ready_by);
-
-void
-intake_desk_handover (intake_desk_t *self, const intake_operator_t *operator_, const char *id,
-                      json_t *body, intake_reply_t *reply)
-{
-    char receipt [INTAKE_TEXT_MAX], identity [INTAKE_TEXT_MAX];
-    egov_error_t error = { { 0 } };
-    if (!json_is_object (body)
-    ||  !intake_request_keys (body, &error, "receipt_number", "identity_document", NULL)
-    ||  !intake_request_text (body, "receipt_number", receipt, sizeof (receipt), &error)
-    ||  !intake_request_text (body, "identity_document", identity, sizeof (identity), &error)) {
-        intake_reply_error (reply, 400, "INVALID_REQUEST", "%s",
-                            *error.message ? error.message : "the body must be {receipt_number, identity_document}");
-        return;
-    }
-    PGresult *result = NULL;
-    if (egov_uuid_valid (id)) {
-        const char *values [] = { id };
-        result = intake_desk__sql (self, PGRES_TUPLES_OK,
-            "SELECT status, receipt_number, applicant_iin, representative_iin, region,"
-            " recall_due_sim, result_approved IS NOT NULL OR refusal_note IS NOT NULL"
-            " FROM application WHERE id = $1", 1, values, NULL, NULL);
-        if (!result) {
-            intake_reply_error (reply, 503, "DATABASE_UNAVAILABLE", "the desk's database did not answer");
-            return;
-        }
-    }
-    if (!result || PQntuples (result) != 1) {
-        PQclear (result);
-        intake_reply_error (reply, 404, "APPLICATION_NOT_FOUND", "no application %.64s", id);
-        return;
-    }
-    char status [32], applicant [13], representative [13] = "", region [10];
-    snprintf (status, sizeof (status), "%s", PQgetvalue (result, 0, 0));
-    bool right_receipt = streq (PQgetvalue (result, 0, 1), receipt);
-    snprintf (applicant, sizeof (applicant), "%s", PQgetvalue (result, 0, 2));
-    if (!PQgetisnull (result, 0, 3))
-        snprintf (representative, sizeof (representative), "%s", PQgetvalue (result, 0, 3));
-    snprintf (region, sizeof (region), "%s", PQgetvalue (result, 0, 4));
-    bool recalled = !PQgetisnull (result, 0, 5);
-    int64_t recall_due = recalled ? strtoll (PQgetvalue (result, 0, 5), NULL, 10) : 0;
-    bool has_result = *PQgetvalue (result, 0, 6) == 't';
-    PQclear (result);
-    if (!right_receipt) {
-        zsys_info ("intake: handover of %s refused: wrong receipt", id);
-        intake_reply_error (reply, 403, "WRONG_RECEIPT",
-                            "the receipt number is not this application's acceptance receipt");
-        return;
-    }
-    bool checked;
-    const char *holder = "applicant";
-    bool identified = s_identity_of (self, applicant, identity, &checked, reply);
-    if (!checked)
-        return;
-    if (!identified && *representative) {
-        identified = s_identity_of (self, representative, identity, &checked, reply);
-        if (!checked)
-            return;
-        holder = "representative";
-    }
-    if (!identified) {
-        intake_reply_error (reply, 403, "IDENTITY_NOT_CONFIRMED",
-                            "identity document %s is not a valid identity document of the "
-                            "applicant%s in the registry of individuals", identity,
-                            *representative ? " or the representative" : "");
-        return;
-    }
-    if (streq (status, "ISSUED")) {
-        intake_reply_error (reply, 409, "ALREADY_ISSUED", "the result was already handed over");
-        return;
-    }
-    if (streq (status, "RETURNED_TO_PROVIDER")) {
-        if (!recalled && !intake_desk__recall (self, id, region, operator_, &recall_due)) {
-            intake_reply_error (reply, 503, "DATABASE_UNAVAILABLE", "the desk's database did not answer");
-            return;
-        }
-        json_t *detail = intake_reply_error (reply, 409, "RESULT_RETURNED",
-            "the unclaimed result was returned to the provider; it has been asked back and "
-            "comes back within one working day");
-        json_object_set_new (detail, "recalled", json_true ());
-        json_object_set_new (detail, "ready_by", intake_desk__time (recall_due));
-        return;
-    }
-    if (!has_result) {
-        json_t *detail = intake_reply_error (reply, 409, "RESULT_NOT_READY",
-                                             "there is no result to hand over yet (status %s)", status);
-        json_object_set_new (detail, "status", json_string (status));
-        return;
-    }
-    char who [64], note [512];
-    snprintf (who, sizeof (who), "%s %s", holder,
-              streq (holder, "applicant") ? applicant : representative);
-    snprintf (note, sizeof (note), "to the %s on receipt %s and identity document %s",
-              who, receipt, identity);
-    const char *values [] = { id, who };
-    bool done = intake_desk__exec (self, "BEGIN");
-    result = done ? intake_desk__sql (self, PGRES_COMMAND_OK,
-        "UPDATE application SET status = 'ISSUED', issued_to = $2, storage_until_sim = NULL"
-        " WHERE id = $1", 2, values, NULL, NULL) : NULL;
-    done = result && intake_desk__history (self, id, "ISSUED", "operator hands the result over",
-                                           "operator", operator_->name, note, egov_clock_now_ms ());
-    PQclear (result);
-    if (!done || !intake_desk__exec (self, "COMMIT")) {
-        intake_desk__exec (self, "ROLLBACK");
-        intake_reply_error (reply, 503, "DATABASE_UNAVAILABLE", "the desk's database did not answer");
-        return;
-    }
-    zsys_info ("intake: application %s issued %s", id, note);
-    intake_desk_rearm (self);
-    intake_desk_show (self, id, reply);
 }
 
 //  ---------------------------------------------------------------------

@@ -467,9 +467,6 @@ s_return_unclaimed (intake_desk_t *self)
     intake_desk_flush (self);
 }
 
-bool intake_desk__recall (intake_desk_t *self, const char *id, const char *region,
-                          const intake_operator_t *operator_, int64_t *ready_by);
-
 //  Asks the provider to send a returned result back within one working day.
 bool
 intake_desk__recall (intake_desk_t *self, const char *id, const char *region,

@@ -1,0 +1,281 @@
+/*  intake_counter — the desk's window to the applicant: an application as
+    the operator sees it (status, history, result or motivated refusal), and
+    Process 9, handing the result over on the receipt and an identity
+    document from the registry of individuals (or asking a returned result
+    back from the provider).                                             */
+#include "intake_desk_private.h"
+
+//  GET /api/v1/applications/{id}
+
+//  Boolean column value, or JSON null when NULL.
+static json_t *
+s_bool (PGresult *result, int column)
+{
+    return PQgetisnull (result, 0, column) ? json_null ()
+         : json_boolean (*PQgetvalue (result, 0, column) == 't');
+}
+
+//  Text column value, or JSON null when NULL.
+static json_t *
+s_text (PGresult *result, int row, int column)
+{
+    return PQgetisnull (result, row, column) ? json_null ()
+         : json_string (PQgetvalue (result, row, column));
+}
+
+//  A simulated-time column as ISO text, or null.
+static json_t *
+s_moment (PGresult *result, int row, int column)
+{
+    return PQgetisnull (result, row, column) ? json_null ()
+         : intake_desk__time (strtoll (PQgetvalue (result, row, column), NULL, 10));
+}
+
+//  A text[] column as a JSON array (PostgreSQL's array_to_json text).
+static json_t *
+s_array (PGresult *result, int column)
+{
+    if (PQgetisnull (result, 0, column))
+        return json_array ();
+    json_t *array = json_loads (PQgetvalue (result, 0, column), 0, NULL);
+    return array ? array : json_array ();
+}
+
+json_t *
+intake_desk__view (intake_desk_t *self, const char *id, bool *failed)
+{
+    *failed = false;
+    if (!egov_uuid_valid (id))
+        return NULL;
+    const char *values [] = { id };
+    PGresult *result = intake_desk__sql (self, PGRES_TUPLES_OK,
+        "SELECT id, service, region, applicant_iin, applicant_name, representative_iin,"
+        " representative_name, poa_number, operator_login, status, receipt_number, paper,"
+        " register_number, submitted_sim, received_sim, result_due_sim, registration_number,"
+        " result_approved, array_to_json (result_grounds), convert_from (result_document, 'UTF8'),"
+        " result_signer, result_signature, result_decided_sim, refusal_note, storage_until_sim,"
+        " recall_due_sim, barcode, issued_to"
+        " FROM application WHERE id = $1", 1, values, NULL, NULL);
+    if (!result) {
+        *failed = true;
+        return NULL;
+    }
+    if (PQntuples (result) != 1) {
+        PQclear (result);
+        return NULL;
+    }
+    json_t *representative = PQgetisnull (result, 0, 5) ? json_null ()
+        : json_pack ("{s:o, s:o, s:o}", "iin", s_text (result, 0, 5), "name", s_text (result, 0, 6),
+                     "poa_number", s_text (result, 0, 7));
+    const char *status = PQgetvalue (result, 0, 9);
+    json_t *outcome = json_null ();
+    if (!PQgetisnull (result, 0, 17)) {
+        const char *document_text = PQgetisnull (result, 0, 19) ? "" : PQgetvalue (result, 0, 19);
+        json_t *document = json_loads (document_text, 0, NULL);
+        outcome = json_pack ("{s:o, s:o, s:o, s:o, s:o, s:o}",
+            "approved", s_bool (result, 17), "grounds", s_array (result, 18),
+            "document", document ? document : json_string (document_text),
+            "signer", s_text (result, 0, 20), "signature", s_text (result, 0, 21),
+            "decided_at", s_moment (result, 0, 22));
+    }
+    json_t *refusal = json_null ();
+    if (streq (status, "REFUSED") || (!PQgetisnull (result, 0, 17) && *PQgetvalue (result, 0, 17) == 'f'))
+        refusal = json_pack ("{s:o, s:o}", "grounds", s_array (result, 18),
+                             "note", s_text (result, 0, 23));
+    json_t *paper = json_null ();
+    if (*PQgetvalue (result, 0, 11) == 't')
+        paper = json_pack ("{s:o, s:o}", "register_number", s_text (result, 0, 12),
+                           "barcode", s_text (result, 0, 26));
+    json_t *view = json_pack ("{s:o, s:o, s:o, s:{s:o, s:o}, s:o, s:o, s:s, s:o, s:o, s:o,"
+                              " s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}",
+        "id", s_text (result, 0, 0), "service", s_text (result, 0, 1), "region", s_text (result, 0, 2),
+        "applicant", "iin", s_text (result, 0, 3), "name", s_text (result, 0, 4),
+        "representative", representative, "operator", s_text (result, 0, 8), "status", status,
+        "receipt_number", s_text (result, 0, 10),
+        "route", json_string (json_is_null (paper) ? "electronic" : "paper"),
+        "paper", paper, "submitted_at", s_moment (result, 0, 13),
+        "received_at", s_moment (result, 0, 14), "result_due", s_moment (result, 0, 15),
+        "registration_number", s_text (result, 0, 16), "result", outcome, "refusal", refusal,
+        "storage_until", s_moment (result, 0, 24), "recall_due", s_moment (result, 0, 25));
+    assert (view);
+    json_object_set_new (view, "issued_to", s_text (result, 0, 27));
+    PQclear (result);
+    result = intake_desk__sql (self, PGRES_TUPLES_OK,
+        "SELECT status, step, role, actor, note, at_sim,"
+        " (extract (epoch FROM at_wall) * 1000)::bigint FROM history"
+        " WHERE application_id = $1 ORDER BY seq", 1, values, NULL, NULL);
+    if (!result) {
+        json_decref (view);
+        *failed = true;
+        return NULL;
+    }
+    json_t *history = json_array ();
+    for (int row = 0; row < PQntuples (result); row++)
+        json_array_append_new (history, json_pack ("{s:o, s:o, s:o, s:o, s:o, s:o, s:o}",
+            "status", s_text (result, row, 0), "step", s_text (result, row, 1),
+            "role", s_text (result, row, 2), "actor", s_text (result, row, 3),
+            "note", s_text (result, row, 4), "simulated_at", s_moment (result, row, 5),
+            "wall_at", s_moment (result, row, 6)));
+    PQclear (result);
+    json_object_set_new (view, "history", history);
+    return view;
+}
+
+void
+intake_desk_show (intake_desk_t *self, const char *id, intake_reply_t *reply)
+{
+    bool failed = false;
+    json_t *view = intake_desk__view (self, id, &failed);
+    if (view)
+        intake_reply_set (reply, 200, view);
+    else
+    if (failed)
+        intake_reply_error (reply, 503, "DATABASE_UNAVAILABLE", "the desk's database did not answer");
+    else
+        intake_reply_error (reply, 404, "APPLICATION_NOT_FOUND", "no application %.64s", id);
+}
+
+//  ---------------------------------------------------------------------
+//  Process 9: handing the result over
+
+//  True when number is an identity document (not a birth certificate) of
+//  the person in the registry and has not expired; reply set otherwise
+//  (the registry unreachable) and *checked false.
+static bool
+s_identity_of (intake_desk_t *self, const char *iin, const char *number, bool *checked,
+               intake_reply_t *reply)
+{
+    *checked = false;
+    Egov__Registries__PersonResponse *response = NULL;
+    egov_error_t error = { { 0 } };
+    int found = intake_desk__person (self, iin, &response, &error);
+    if (found < 0) {
+        intake_desk__registry_unavailable (reply, "gbdfl", &error);
+        return false;
+    }
+    *checked = true;
+    if (found == 0)
+        return false;
+    char today [11];
+    intake_desk__local_date (self, egov_clock_now_ms (), today);
+    bool match = false;
+    for (size_t index = 0; index < response->person->n_documents && !match; index++) {
+        const Egov__Registries__IdentityDocument *document = response->person->documents [index];
+        match = streq (document->number, number) && !streq (document->type, "BIRTH_CERTIFICATE")
+             && (!*document->expires || strcmp (document->expires, today) >= 0);
+    }
+    egov__registries__person_response__free_unpacked (response, NULL);
+    return match;
+}
+
+void
+intake_desk_handover (intake_desk_t *self, const intake_operator_t *operator_, const char *id,
+                      json_t *body, intake_reply_t *reply)
+{
+    char receipt [INTAKE_TEXT_MAX], identity [INTAKE_TEXT_MAX];
+    egov_error_t error = { { 0 } };
+    if (!json_is_object (body)
+    ||  !intake_request_keys (body, &error, "receipt_number", "identity_document", NULL)
+    ||  !intake_request_text (body, "receipt_number", receipt, sizeof (receipt), &error)
+    ||  !intake_request_text (body, "identity_document", identity, sizeof (identity), &error)) {
+        intake_reply_error (reply, 400, "INVALID_REQUEST", "%s",
+                            *error.message ? error.message : "the body must be {receipt_number, identity_document}");
+        return;
+    }
+    PGresult *result = NULL;
+    if (egov_uuid_valid (id)) {
+        const char *values [] = { id };
+        result = intake_desk__sql (self, PGRES_TUPLES_OK,
+            "SELECT status, receipt_number, applicant_iin, representative_iin, region,"
+            " recall_due_sim, result_approved IS NOT NULL OR refusal_note IS NOT NULL"
+            " FROM application WHERE id = $1", 1, values, NULL, NULL);
+        if (!result) {
+            intake_reply_error (reply, 503, "DATABASE_UNAVAILABLE", "the desk's database did not answer");
+            return;
+        }
+    }
+    if (!result || PQntuples (result) != 1) {
+        PQclear (result);
+        intake_reply_error (reply, 404, "APPLICATION_NOT_FOUND", "no application %.64s", id);
+        return;
+    }
+    char status [32], applicant [13], representative [13] = "", region [10];
+    snprintf (status, sizeof (status), "%s", PQgetvalue (result, 0, 0));
+    bool right_receipt = streq (PQgetvalue (result, 0, 1), receipt);
+    snprintf (applicant, sizeof (applicant), "%s", PQgetvalue (result, 0, 2));
+    if (!PQgetisnull (result, 0, 3))
+        snprintf (representative, sizeof (representative), "%s", PQgetvalue (result, 0, 3));
+    snprintf (region, sizeof (region), "%s", PQgetvalue (result, 0, 4));
+    bool recalled = !PQgetisnull (result, 0, 5);
+    int64_t recall_due = recalled ? strtoll (PQgetvalue (result, 0, 5), NULL, 10) : 0;
+    bool has_result = *PQgetvalue (result, 0, 6) == 't';
+    PQclear (result);
+    if (!right_receipt) {
+        zsys_info ("intake: handover of %s refused: wrong receipt", id);
+        intake_reply_error (reply, 403, "WRONG_RECEIPT",
+                            "the receipt number is not this application's acceptance receipt");
+        return;
+    }
+    bool checked;
+    const char *holder = "applicant";
+    bool identified = s_identity_of (self, applicant, identity, &checked, reply);
+    if (!checked)
+        return;
+    if (!identified && *representative) {
+        identified = s_identity_of (self, representative, identity, &checked, reply);
+        if (!checked)
+            return;
+        holder = "representative";
+    }
+    if (!identified) {
+        intake_reply_error (reply, 403, "IDENTITY_NOT_CONFIRMED",
+                            "identity document %s is not a valid identity document of the "
+                            "applicant%s in the registry of individuals", identity,
+                            *representative ? " or the representative" : "");
+        return;
+    }
+    if (streq (status, "ISSUED")) {
+        intake_reply_error (reply, 409, "ALREADY_ISSUED", "the result was already handed over");
+        return;
+    }
+    if (streq (status, "RETURNED_TO_PROVIDER")) {
+        if (!recalled && !intake_desk__recall (self, id, region, operator_, &recall_due)) {
+            intake_reply_error (reply, 503, "DATABASE_UNAVAILABLE", "the desk's database did not answer");
+            return;
+        }
+        json_t *detail = intake_reply_error (reply, 409, "RESULT_RETURNED",
+            "the unclaimed result was returned to the provider; it has been asked back and "
+            "comes back within one working day");
+        json_object_set_new (detail, "recalled", json_true ());
+        json_object_set_new (detail, "ready_by", intake_desk__time (recall_due));
+        return;
+    }
+    if (!has_result) {
+        json_t *detail = intake_reply_error (reply, 409, "RESULT_NOT_READY",
+                                             "there is no result to hand over yet (status %s)", status);
+        json_object_set_new (detail, "status", json_string (status));
+        return;
+    }
+    char who [64], note [512];
+    snprintf (who, sizeof (who), "%s %s", holder,
+              streq (holder, "applicant") ? applicant : representative);
+    snprintf (note, sizeof (note), "to the %s on receipt %s and identity document %s",
+              who, receipt, identity);
+    const char *values [] = { id, who };
+    bool done = intake_desk__exec (self, "BEGIN");
+    result = done ? intake_desk__sql (self, PGRES_COMMAND_OK,
+        "UPDATE application SET status = 'ISSUED', issued_to = $2, storage_until_sim = NULL"
+        " WHERE id = $1", 2, values, NULL, NULL) : NULL;
+    done = result && intake_desk__history (self, id, "ISSUED", "operator hands the result over",
+                                           "operator", operator_->name, note, egov_clock_now_ms ());
+    PQclear (result);
+    if (!done || !intake_desk__exec (self, "COMMIT")) {
+        intake_desk__exec (self, "ROLLBACK");
+        intake_reply_error (reply, 503, "DATABASE_UNAVAILABLE", "the desk's database did not answer");
+        return;
+    }
+    zsys_info ("intake: application %s issued %s", id, note);
+    intake_desk_rearm (self);
+    intake_desk_show (self, id, reply);
+}
+
