@@ -49,9 +49,13 @@ s_repo_path (const char *relative, char *out, size_t size)
         char *slash = strrchr (executable, '/');
         if (slash) {
             *slash = 0;
-            snprintf (out, size, "%s/../../../%s", executable, relative);
-            if (access (out, R_OK) == 0)
+            char candidate [PATH_MAX + 256];
+            int written = snprintf (candidate, sizeof (candidate), "%s/../../../%s",
+                                    executable, relative);
+            if (written > 0 && (size_t) written < size && access (candidate, R_OK) == 0) {
+                memcpy (out, candidate, (size_t) written + 1);
                 return;
+            }
         }
     }
     snprintf (out, size, "%s", relative);
