@@ -30,6 +30,12 @@
 #include "intake_request.h"
 #include "intake_http.h"
 #include "intake_desk.h"
+#include "portal_reply.h"
+#include "portal_forms.h"
+#include "portal_document.h"
+#include "portal_accounts.h"
+#include "portal_http.h"
+#include "portal_server.h"
 
 static bool s_verbose = false;
 
@@ -59,6 +65,12 @@ static void s_regional_server (void **state) { (void) state; regional_server_tes
 static void s_intake_request (void **state) { (void) state; intake_request_test (s_verbose); }
 static void s_intake_http (void **state) { (void) state; intake_http_test (s_verbose); }
 static void s_intake_desk (void **state) { (void) state; intake_desk_test (s_verbose); }
+static void s_portal_reply (void **state) { (void) state; portal_reply_test (s_verbose); }
+static void s_portal_forms (void **state) { (void) state; portal_forms_test (s_verbose); }
+static void s_portal_document (void **state) { (void) state; portal_document_test (s_verbose); }
+static void s_portal_accounts (void **state) { (void) state; portal_accounts_test (s_verbose); }
+static void s_portal_http (void **state) { (void) state; portal_http_test (s_verbose); }
+static void s_portal_server (void **state) { (void) state; portal_server_test (s_verbose); }
 
 int
 main (int argc, char *argv [])
@@ -91,6 +103,12 @@ main (int argc, char *argv [])
         cmocka_unit_test (s_intake_request),
         cmocka_unit_test (s_intake_http),
         cmocka_unit_test (s_intake_desk),
+        cmocka_unit_test (s_portal_reply),
+        cmocka_unit_test (s_portal_forms),
+        cmocka_unit_test (s_portal_document),
+        cmocka_unit_test (s_portal_accounts),
+        cmocka_unit_test (s_portal_http),
+        cmocka_unit_test (s_portal_server),
     };
     return cmocka_run_group_tests_name ("selftests", tests, NULL, NULL);
 }

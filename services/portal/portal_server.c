@@ -1,0 +1,1084 @@
+/*  portal_server — accounts, services, the citizen's identity data and
+    the signed application (Processes 1-5 and Conditions 1-2 of Diagram 2).  */
+#include "portal_server_private.h"
+#include "portal_document.h"
+#include "portal_forms.h"
+#include "egov_iin.h"
+#include "egov_db.h"
+#include "egov_pki.h"
+#include <openssl/sha.h>
+#include <sodium.h>
+
+portal_server_t *
+portal_server_new (PGconn *conn, const portal_config_t *config, egov_error_t *error)
+{
+    assert (conn && config && config->catalogue && config->calendar && config->pki_dir);
+    egov_cms_verifier_t *verifier = egov_cms_verifier_new (config->pki_dir, error);
+    if (!verifier)
+        return NULL;
+    portal_server_t *self = (portal_server_t *) zmalloc (sizeof (portal_server_t));
+    assert (self);
+    self->conn = conn;
+    self->config = *config;
+    self->config.pki_dir = NULL;        //  not kept: the verifier has what it needs
+    if (self->config.registry_timeout_ms <= 0)
+        self->config.registry_timeout_ms = 5000;
+    self->accounts = portal_accounts_new (conn, &config->policy);
+    self->verifier = verifier;
+    self->in_flight = zhashx_new ();
+    assert (self->in_flight);
+    zhashx_set_destructor (self->in_flight, (zhashx_destructor_fn *) zstr_free);
+    return self;
+}
+
+void
+portal_server_destroy (portal_server_t **self_p)
+{
+    assert (self_p);
+    portal_server_t *self = *self_p;
+    if (self) {
+        portal_accounts_destroy (&self->accounts);
+        egov_cms_verifier_destroy (&self->verifier);
+        zhashx_destroy (&self->in_flight);
+        free (self);
+        *self_p = NULL;
+    }
+}
+
+void
+portal_server_set_client (portal_server_t *self, shep_client_t *client)
+{
+    self->client = client;
+}
+
+void
+portal_server_set_verbose (portal_server_t *self, bool verbose)
+{
+    self->verbose = verbose;
+}
+
+//  ---------------------------------------------------------------------
+//  Helpers shared by the portal's files
+
+PGresult *
+portal_server__sql (portal_server_t *self, ExecStatusType expected, const char *sql, int count,
+                    const char *const *values, const int *lengths, const int *formats)
+{
+    PGresult *result = PQexecParams (self->conn, sql, count, NULL, values, lengths, formats, 0);
+    if (!egov_db_check (result, expected, "portal")) {
+        PQclear (result);
+        egov_db_alive (self->conn);
+        return NULL;
+    }
+    return result;
+}
+
+bool
+portal_server__exec (portal_server_t *self, const char *command)
+{
+    PGresult *result = portal_server__sql (self, PGRES_COMMAND_OK, command, 0, NULL, NULL, NULL);
+    PQclear (result);
+    return result != NULL;
+}
+
+bool
+portal_server__history (portal_server_t *self, const char *id, const char *status,
+                        const char *step, const char *role, const char *actor, const char *note,
+                        int64_t at_sim)
+{
+    char at [24];
+    snprintf (at, sizeof (at), "%" PRId64, at_sim);
+    const char *values [] = { id, status, step, role ? role : "", actor ? actor : "",
+                              note ? note : "", at };
+    PGresult *result = portal_server__sql (self, PGRES_COMMAND_OK,
+        "INSERT INTO history (application_id, status, step, role, actor, note, at_sim)"
+        " VALUES ($1, $2, $3, $4, $5, $6, $7)", 7, values, NULL, NULL);
+    PQclear (result);
+    return result != NULL;
+}
+
+bool
+portal_server__notify (portal_server_t *self, const char *iin, const char *id, const char *kind,
+                       const char *status, const char *text, int64_t ready_sim, int64_t at_sim)
+{
+    char at [24], ready [24];
+    snprintf (at, sizeof (at), "%" PRId64, at_sim);
+    snprintf (ready, sizeof (ready), "%" PRId64, ready_sim);
+    const char *values [] = { iin, id, kind, status, text, ready_sim ? ready : NULL, at };
+    PGresult *result = portal_server__sql (self, PGRES_COMMAND_OK,
+        "INSERT INTO notification (iin, application_id, kind, status, text, ready_sim, at_sim)"
+        " VALUES ($1, $2, $3, $4, $5, $6, $7)", 7, values, NULL, NULL);
+    PQclear (result);
+    return result != NULL;
+}
+
+bool
+portal_server__outbox (portal_server_t *self, const char *id, Egov__Envelope *envelope)
+{
+    size_t size = egov__envelope__get_packed_size (envelope);
+    uint8_t *packed = (uint8_t *) malloc (size ? size : 1);
+    assert (packed);
+    egov__envelope__pack (envelope, packed);
+    const char *values [] = { envelope->message_id, id, envelope->service_id, (char *) packed };
+    int lengths [] = { 0, 0, 0, (int) size };
+    int formats [] = { 0, 0, 0, 1 };
+    PGresult *result = portal_server__sql (self, PGRES_COMMAND_OK,
+        "INSERT INTO outbox (message_id, application_id, service_id, envelope)"
+        " VALUES ($1, $2, $3, $4) ON CONFLICT (message_id) DO NOTHING",
+        4, values, lengths, formats);
+    free (packed);
+    PQclear (result);
+    return result != NULL;
+}
+
+json_t *
+portal_server__time (int64_t ms)
+{
+    if (ms == 0)
+        return json_null ();
+    char text [40];
+    egov_clock_format (ms, text, sizeof (text));
+    return json_string (text);
+}
+
+void
+portal_server__name (const Egov__Registries__Person *person, char *buffer, size_t size)
+{
+    snprintf (buffer, size, "%s %s%s%s", person->surname, person->name,
+              *person->patronymic ? " " : "", person->patronymic);
+}
+
+int
+portal_server__person (portal_server_t *self, const char *iin, const char *correlation_id,
+                       Egov__Registries__PersonResponse **response, egov_error_t *error)
+{
+    *response = NULL;
+    if (!self->client) {
+        egov_error_set (error, "NO_PROVIDER", "the portal is not connected to the gateway");
+        return -1;
+    }
+    Egov__Registries__PersonRequest request = EGOV__REGISTRIES__PERSON_REQUEST__INIT;
+    request.iin = (char *) iin;
+    Egov__Envelope *envelope = egov_envelope_new ("gbdfl.person", EGOV__MESSAGE_TYPE__REQUEST);
+    egov_envelope_set_payload (envelope, &request.base);
+    if (correlation_id)
+        egov_string_set (&envelope->correlation_id, correlation_id);
+    Egov__Envelope *reply = shep_client_call (self->client, envelope,
+                                              self->config.registry_timeout_ms, error);
+    egov__envelope__free_unpacked (envelope, NULL);
+    if (!reply)
+        return -1;
+    int found = -1;
+    if (reply->error) {
+        egov_error_from_info (error, reply->error);
+        found = streq (error->code, "INVALID_IIN") ? 0 : -1;
+    }
+    else
+    if (!(*response = (Egov__Registries__PersonResponse *)
+            egov_envelope_payload (reply, &egov__registries__person_response__descriptor)))
+        egov_error_set (error, "BAD_REPLY", "gbdfl.person answered '%s'", reply->payload_type);
+    else
+    if ((*response)->status == EGOV__REGISTRIES__PERSON_RESPONSE__STATUS__FOUND && (*response)->person)
+        found = 1;
+    else {
+        bool not_found = (*response)->status == EGOV__REGISTRIES__PERSON_RESPONSE__STATUS__NOT_FOUND;
+        egov__registries__person_response__free_unpacked (*response, NULL);
+        *response = NULL;
+        if (not_found) {
+            egov_error_set (error, "NOT_FOUND", "no person with IIN %s in the registry", iin);
+            found = 0;
+        }
+        else
+            egov_error_set (error, "BAD_REPLY", "gbdfl.person answered without a status");
+    }
+    egov__envelope__free_unpacked (reply, NULL);
+    return found;
+}
+
+//  Answers 503 REGISTRY_UNAVAILABLE with the gateway's cause.
+static void
+s_registry_down (portal_reply_t *reply, const egov_error_t *error)
+{
+    json_t *detail = portal_reply_error (reply, 503, "REGISTRY_UNAVAILABLE",
+        "the registry of individuals could not be asked through the gateway: %s %s",
+        error->code, error->message);
+    json_object_set_new (detail, "cause", json_string (error->code));
+}
+
+//  ---------------------------------------------------------------------
+//  Accounts
+
+void
+portal_server_register (portal_server_t *self, json_t *body, portal_reply_t *reply)
+{
+    char iin [32], password [PORTAL_PASSWORD_MAX + 8];
+    egov_error_t error = { { 0 } };
+    if (!json_is_object (body)
+    ||  !portal_request_keys (body, &error, "iin", "password", NULL)
+    ||  !portal_request_text (body, "iin", iin, sizeof (iin), &error)) {
+        json_t *detail = portal_reply_error (reply, 400, "INVALID_REQUEST", "the body must be {iin, password}%s%s",
+                                             *error.message ? ": " : "", error.message);
+        json_object_set_new (detail, "field", json_string ("iin"));
+        return;
+    }
+    //  Condition: a well-formed IIN
+    if (!egov_iin_valid (iin, &error)) {
+        json_t *detail = portal_reply_error (reply, 422, "INVALID_IIN", "%s", error.message);
+        json_object_set_new (detail, "field", json_string ("iin"));
+        return;
+    }
+    json_t *value = json_object_get (body, "password");
+    if (!json_is_string (value) || json_string_length (value) >= sizeof (password)
+    ||  strlen (json_string_value (value)) != json_string_length (value)) {
+        json_t *detail = portal_reply_error (reply, 422, "WEAK_PASSWORD",
+            "password must be a string of %d to %d bytes", PORTAL_PASSWORD_MIN, PORTAL_PASSWORD_MAX);
+        json_object_set_new (detail, "field", json_string ("password"));
+        return;
+    }
+    snprintf (password, sizeof (password), "%s", json_string_value (value));
+    if (!portal_password_check (password, iin, &error)) {
+        json_t *detail = portal_reply_error (reply, 422, error.code, "%s", error.message);
+        json_object_set_new (detail, "field", json_string ("password"));
+        sodium_memzero (password, sizeof (password));
+        return;
+    }
+    int exists = portal_accounts_exists (self->accounts, iin);
+    if (exists != 0) {
+        if (exists > 0)
+            portal_reply_error (reply, 409, "ALREADY_REGISTERED", "IIN %s already has an account; log in", iin);
+        else
+            portal_reply_error (reply, 503, "DB_ERROR", "the portal's database did not answer");
+        sodium_memzero (password, sizeof (password));
+        return;
+    }
+    //  Known to the registry of individuals, asked through the gateway
+    Egov__Registries__PersonResponse *response = NULL;
+    int found = portal_server__person (self, iin, NULL, &response, &error);
+    if (found <= 0) {
+        if (found == 0) {
+            json_t *detail = portal_reply_error (reply, 404, "PERSON_NOT_FOUND",
+                "the registry of individuals has no person with IIN %s", iin);
+            json_object_set_new (detail, "field", json_string ("iin"));
+        }
+        else
+            s_registry_down (reply, &error);
+        sodium_memzero (password, sizeof (password));
+        return;
+    }
+    char name [512];
+    portal_server__name (response->person, name, sizeof (name));
+    egov__registries__person_response__free_unpacked (response, NULL);
+    if (portal_accounts_create (self->accounts, iin, name, password, &error) != 0) {
+        int status = streq (error.code, "ALREADY_REGISTERED") ? 409 : 503;
+        portal_reply_error (reply, status, error.code, "%s", error.message);
+    }
+    else {
+        zsys_info ("portal: citizen %s registered", iin);
+        portal_reply_set (reply, 201, json_pack ("{s:s, s:s}", "iin", iin, "name", name));
+    }
+    sodium_memzero (password, sizeof (password));
+}
+
+void
+portal_server_login (portal_server_t *self, json_t *body, portal_reply_t *reply)
+{
+    char iin [32], password [PORTAL_PASSWORD_MAX + 8];
+    egov_error_t error = { { 0 } };
+    if (!json_is_object (body)
+    ||  !portal_request_keys (body, &error, "iin", "password", NULL)
+    ||  !portal_request_text (body, "iin", iin, sizeof (iin), &error)
+    ||  !portal_request_text (body, "password", password, sizeof (password), &error)) {
+        portal_reply_error (reply, 400, "INVALID_REQUEST", "the body must be {iin, password}%s%s",
+                            *error.message ? ": " : "", error.message);
+        return;
+    }
+    char token [PORTAL_TOKEN_SIZE];
+    int64_t expires = 0, retry = 0;
+    int rc = portal_accounts_login (self->accounts, iin, password, token, &expires, &retry, &error);
+    sodium_memzero (password, sizeof (password));
+    if (rc != 0) {
+        if (streq (error.code, "LOCKED")) {
+            json_t *detail = portal_reply_error (reply, 429, "LOCKED", "%s", error.message);
+            json_object_set_new (detail, "retry_after_ms", json_integer (retry));
+            char seconds [24];
+            snprintf (seconds, sizeof (seconds), "%" PRId64, (retry + 999) / 1000);
+            reply->retry_after = strdup (seconds);
+        }
+        else
+        if (streq (error.code, "AUTH_FAILED"))
+            portal_reply_error (reply, 401, "AUTH_FAILED", "%s", error.message);
+        else
+            portal_reply_error (reply, 503, error.code, "%s", error.message);
+        zsys_info ("portal: login refused for %s: %s", portal_digits (iin, 12) ? iin : "(malformed IIN)",
+                   error.code);
+        return;
+    }
+    char expires_text [40];
+    egov_clock_format (expires, expires_text, sizeof (expires_text));
+    portal_reply_set (reply, 200, json_pack ("{s:s, s:s, s:s, s:I}", "token", token,
+        "token_type", "Bearer", "expires_at", expires_text,
+        "expires_in", (json_int_t) ((expires - egov_now_ms () + 999) / 1000)));
+    sodium_memzero (token, sizeof (token));
+}
+
+bool
+portal_server_authenticate (portal_server_t *self, const char *token, char iin [13],
+                            portal_reply_t *reply)
+{
+    char name [512];
+    if (portal_accounts_authenticate (self->accounts, token, iin, name, sizeof (name)))
+        return true;
+    portal_reply_error (reply, 401, "AUTH_REQUIRED", token
+        ? "the token is unknown or expired; log in again"
+        : "log in first: Authorization: Bearer <token>");
+    return false;
+}
+
+//  ---------------------------------------------------------------------
+//  Services and identity data
+
+//  {kk, ru, en} of names.
+static json_t *
+s_names (const egov_names_t *names)
+{
+    return json_pack ("{s:s, s:s, s:s}", "kk", names->kk, "ru", names->ru, "en", names->en);
+}
+
+void
+portal_server_services (portal_server_t *self, portal_reply_t *reply)
+{
+    json_t *services = json_array ();
+    egov_catalogue_t *catalogue = self->config.catalogue;
+    for (size_t index = 0; index < egov_catalogue_size (catalogue); index++) {
+        const egov_catalogue_entry_t *entry = egov_catalogue_entry (catalogue, index);
+        if (!entry->channels [EGOV_CHANNEL_PORTAL])
+            continue;
+        char term [32];
+        json_t *documents = json_array ();
+        for (size_t item = 0; item < entry->document_count; item++) {
+            const egov_catalogue_item_t *document = entry->documents + item;
+            bool registry = streq (document->code, "identity-document")
+                         || streq (document->code, "birth-certificate");
+            json_t *described = json_pack ("{s:s, s:s, s:b}", "type", document->code,
+                                           "en", document->en, "from_registry", registry);
+            if (document->when)
+                json_object_set_new (described, "when", json_string (document->when));
+            json_array_append_new (documents, described);
+        }
+        json_t *windows = json_array ();
+        for (size_t item = 0; item < entry->window_count; item++) {
+            const egov_catalogue_window_t *window = entry->windows + item;
+            char from [8] = "", to [8];
+            if (window->from_month)
+                snprintf (from, sizeof (from), "%02d-%02d", window->from_month, window->from_day);
+            snprintf (to, sizeof (to), "%02d-%02d", window->to_month, window->to_day);
+            json_array_append_new (windows, json_pack ("{s:s, s:s?, s:s?, s:s}",
+                "kind", window->kind == EGOV_WINDOW_APPLICATION ? "application" : "result",
+                "form", window->form, "from", *from ? from : NULL, "to", to));
+        }
+        const portal_form_t *form = portal_forms_find (entry->code);
+        json_array_append_new (services, json_pack ("{s:s, s:s, s:o, s:o, s:o, s:s, s:o, s:o, s:o}",
+            "code", entry->code, "region", entry->kato, "region_name", s_names (&entry->region),
+            "name", s_names (&entry->name), "provider", s_names (&entry->provider),
+            "deadline", egov_duration_format (entry->deadline.max, term, sizeof (term)),
+            "documents", documents, "windows", windows, "form", portal_form_json (form)));
+    }
+    portal_reply_set (reply, 200, json_pack ("{s:o}", "services", services));
+}
+
+//  A birth certificate as JSON.
+static json_t *
+s_certificate_json (const Egov__Registries__BirthCertificate *certificate)
+{
+    return json_pack ("{s:s, s:s, s:s, s:s, s:s, s:s}", "number", certificate->number,
+        "issued", certificate->issued, "child_iin", certificate->child_iin,
+        "mother_iin", certificate->mother_iin, "father_iin", certificate->father_iin,
+        "registry_office", certificate->registry_office);
+}
+
+//  The identity documents of a person as JSON.
+static json_t *
+s_documents_json (const Egov__Registries__Person *person)
+{
+    json_t *documents = json_array ();
+    for (size_t index = 0; index < person->n_documents; index++) {
+        const Egov__Registries__IdentityDocument *document = person->documents [index];
+        json_array_append_new (documents, json_pack ("{s:s, s:s, s:s, s:s?, s:s}",
+            "type", document->type, "number", document->number, "issued", document->issued,
+            "expires", *document->expires ? document->expires : NULL, "issuer", document->issuer));
+    }
+    return documents;
+}
+
+void
+portal_server_me (portal_server_t *self, const char *iin, portal_reply_t *reply)
+{
+    Egov__Registries__PersonResponse *response = NULL;
+    egov_error_t error = { { 0 } };
+    int found = portal_server__person (self, iin, NULL, &response, &error);
+    if (found <= 0) {
+        if (found == 0)
+            portal_reply_error (reply, 404, "PERSON_NOT_FOUND",
+                                "the registry of individuals no longer has IIN %s", iin);
+        else
+            s_registry_down (reply, &error);
+        return;
+    }
+    const Egov__Registries__Person *person = response->person;
+    char name [512];
+    portal_server__name (person, name, sizeof (name));
+    json_t *children = json_array ();
+    for (size_t index = 0; index < person->n_children; index++) {
+        const Egov__Registries__BirthCertificate *certificate = person->children [index];
+        Egov__Registries__PersonResponse *child = NULL;
+        egov_error_t ignored = { { 0 } };
+        json_t *item = json_pack ("{s:s, s:o}", "iin", certificate->child_iin,
+                                  "birth_certificate", s_certificate_json (certificate));
+        if (portal_server__person (self, certificate->child_iin, NULL, &child, &ignored) == 1) {
+            char child_name [512];
+            portal_server__name (child->person, child_name, sizeof (child_name));
+            json_object_set_new (item, "name", json_string (child_name));
+            json_object_set_new (item, "birth_date", json_string (child->person->birth_date));
+            egov__registries__person_response__free_unpacked (child, NULL);
+        }
+        json_array_append_new (children, item);
+    }
+    json_t *address = person->address
+        ? json_pack ("{s:s, s:s, s:s}", "region_kato", person->address->region_kato,
+                     "region_name", person->address->region_name, "locality", person->address->locality)
+        : json_null ();
+    portal_reply_set (reply, 200, json_pack ("{s:s, s:s, s:s, s:s, s:o, s:o, s:o, s:s}",
+        "iin", person->iin, "name", name, "birth_date", person->birth_date, "gender", person->gender,
+        "address", address, "documents", s_documents_json (person), "children", children,
+        "source", "gbdfl.person through the gateway"));
+    egov__registries__person_response__free_unpacked (response, NULL);
+}
+
+//  ---------------------------------------------------------------------
+//  Condition 2: the e-signature, and the signed request
+
+//  The stable error code of a failed signature check (the issue's five).
+static const char *
+s_signature_code (egov_cms_outcome_t outcome)
+{
+    switch (outcome) {
+        case EGOV_CMS_CERT_EXPIRED:
+        case EGOV_CMS_CERT_NOT_YET_VALID:
+            return "CERT_EXPIRED";
+        case EGOV_CMS_CERT_REVOKED:
+            return "CERT_REVOKED";
+        case EGOV_CMS_UNKNOWN_ISSUER:
+            return "UNKNOWN_ISSUER";
+        case EGOV_CMS_IIN_MISMATCH:
+            return "IIN_MISMATCH";
+        default:
+            return "SIGNATURE_INVALID";
+    }
+}
+
+//  Adds an attachment to the outgoing application (copies content).
+static void
+s_attach (Egov__Applications__Application *application, const char *type, const char *name,
+          const uint8_t *content, size_t size)
+{
+    Egov__Applications__Attachment *attachment =
+        (Egov__Applications__Attachment *) malloc (sizeof (Egov__Applications__Attachment));
+    assert (attachment);
+    egov__applications__attachment__init (attachment);
+    attachment->type = strdup (type);
+    attachment->name = strdup (name);
+    attachment->content.data = (uint8_t *) malloc (size ? size : 1);
+    attachment->sha256.data = (uint8_t *) malloc (SHA256_DIGEST_LENGTH);
+    assert (attachment->type && attachment->name && attachment->content.data && attachment->sha256.data);
+    if (size)
+        memcpy (attachment->content.data, content, size);
+    attachment->content.len = size;
+    SHA256 (content, size, attachment->sha256.data);
+    attachment->sha256.len = SHA256_DIGEST_LENGTH;
+    application->attachments = (Egov__Applications__Attachment **) realloc (application->attachments,
+        (application->n_attachments + 1) * sizeof (attachment));
+    assert (application->attachments);
+    application->attachments [application->n_attachments++] = attachment;
+}
+
+//  Adds a registry extract (JSON) as an attachment of type.
+static void
+s_attach_extract (Egov__Applications__Application *application, const char *type, json_t *extract)
+{
+    char *text = json_dumps (extract, JSON_COMPACT | JSON_SORT_KEYS);
+    assert (text);
+    char name [96];
+    snprintf (name, sizeof (name), "gbdfl-%s.json", type);
+    s_attach (application, type, name, (const uint8_t *) text, strlen (text));
+    free (text);
+    json_decref (extract);
+}
+
+//  True when the document carries an attachment of type.
+static bool
+s_has (const portal_document_t *document, const char *type)
+{
+    for (size_t index = 0; index < document->attachment_count; index++)
+        if (streq (document->attachments [index].type, type))
+            return true;
+    return false;
+}
+
+//  True when the catalogue entry lists the document type.
+static bool
+s_listed (const egov_catalogue_entry_t *entry, const char *type)
+{
+    for (size_t index = 0; index < entry->document_count; index++)
+        if (streq (entry->documents [index].code, type))
+            return true;
+    return false;
+}
+
+//  Frees an application built by the submission (heap fields only).
+static void
+s_application_free (Egov__Applications__Application *application)
+{
+    for (size_t index = 0; index < application->n_form; index++) {
+        free (application->form [index]->key);
+        free (application->form [index]->value);
+        free (application->form [index]);
+    }
+    free (application->form);
+    for (size_t index = 0; index < application->n_attachments; index++)
+        egov__applications__attachment__free_unpacked (application->attachments [index], NULL);
+    free (application->attachments);
+}
+
+//  The form's values as Field pairs (text of each JSON value).
+static void
+s_fields (Egov__Applications__Application *application, json_t *form)
+{
+    const char *key;
+    json_t *value;
+    application->form = (Egov__Applications__Field **) calloc (json_object_size (form) + 1,
+                                                              sizeof (Egov__Applications__Field *));
+    assert (application->form);
+    json_object_foreach (form, key, value) {
+        Egov__Applications__Field *field = (Egov__Applications__Field *) malloc (sizeof (*field));
+        assert (field);
+        egov__applications__field__init (field);
+        field->key = strdup (key);
+        field->value = json_is_string (value) ? strdup (json_string_value (value))
+                                              : json_dumps (value, JSON_ENCODE_ANY | JSON_COMPACT);
+        assert (field->key && field->value);
+        application->form [application->n_form++] = field;
+    }
+}
+
+//  Stores the accepted application with its history, the cabinet's notice
+//  and the outgoing message, in one transaction. False on a database failure.
+static bool
+s_store (portal_server_t *self, Egov__Applications__Application *application,
+         const egov_catalogue_entry_t *entry, const char *subject_iin, const char *subject_name,
+         const char *signer, const char *receipt_rule, char **receipt_number)
+{
+    if (!portal_server__exec (self, "BEGIN"))
+        return false;
+    char year [8];
+    int64_t local = application->submitted_at + egov_calendar_offset_ms (self->config.calendar);
+    int y, m, d;
+    egov_date_from_days (local / (24LL * 3600 * 1000), &y, &m, &d);
+    snprintf (year, sizeof (year), "%d", y);
+    const char *year_values [] = { year };
+    PGresult *result = portal_server__sql (self, PGRES_TUPLES_OK,
+        "SELECT 'PORTAL-' || $1 || '-' || lpad (nextval ('receipt_seq')::text, 6, '0')",
+        1, year_values, NULL, NULL);
+    bool done = result && PQntuples (result) == 1;
+    if (done) {
+        *receipt_number = strdup (PQgetvalue (result, 0, 0));
+        assert (*receipt_number);
+        application->receipt_number = *receipt_number;
+    }
+    PQclear (result);
+    char submitted [24], received [24], due [24];
+    snprintf (submitted, sizeof (submitted), "%" PRId64, application->submitted_at);
+    snprintf (received, sizeof (received), "%" PRId64, application->received_at);
+    snprintf (due, sizeof (due), "%" PRId64, application->result_due);
+    if (done) {
+        const char *values [] = { application->application_id, application->applicant_iin,
+            subject_iin, subject_name, application->service, application->region,
+            application->receipt_number, (const char *) application->document.data,
+            (const char *) application->signature.data, signer, submitted, received, due };
+        int lengths [13] = { 0 };
+        int formats [13] = { 0 };
+        lengths [7] = (int) application->document.len;
+        lengths [8] = (int) application->signature.len;
+        formats [7] = formats [8] = 1;
+        result = portal_server__sql (self, PGRES_COMMAND_OK,
+            "INSERT INTO application (id, citizen_iin, subject_iin, subject_name, service, region,"
+            " status, receipt_number, document, signature, signer, submitted_sim, received_sim,"
+            " result_due_sim) VALUES ($1, $2, $3, $4, $5, $6, 'ACCEPTED', $7, $8, $9, $10, $11, $12, $13)",
+            13, values, lengths, formats);
+        done = result != NULL;
+        PQclear (result);
+    }
+    char due_text [40], note [400];
+    egov_calendar_time_format (self->config.calendar, application->result_due, due_text, sizeof (due_text));
+    snprintf (note, sizeof (note), "receipt %s; %s; result due %s",
+              *receipt_number ? *receipt_number : "-", receipt_rule, due_text);
+    done = done && portal_server__history (self, application->application_id, "ACCEPTED",
+        "the portal checks the e-signature (Condition 2) and accepts the signed request",
+        "portal", signer, note, application->submitted_at);
+    char text [700];
+    snprintf (text, sizeof (text), "Your application %s (%s) is accepted. The result will be ready by %s.",
+              *receipt_number ? *receipt_number : "-", entry->name.en, due_text);
+    done = done && portal_server__notify (self, application->applicant_iin,
+        application->application_id, "ACCEPTED", "ACCEPTED", text, application->result_due,
+        application->submitted_at);
+    Egov__Envelope *envelope = egov_envelope_new ("application.submit", EGOV__MESSAGE_TYPE__REQUEST);
+    egov_string_set (&envelope->correlation_id, application->application_id);
+    egov_string_set (&envelope->route_id, application->region);
+    egov_envelope_set_payload (envelope, &application->base);
+    done = done && portal_server__outbox (self, application->application_id, envelope);
+    egov__envelope__free_unpacked (envelope, NULL);
+    if (!done || !portal_server__exec (self, "COMMIT")) {
+        portal_server__exec (self, "ROLLBACK");
+        return false;
+    }
+    return true;
+}
+
+//  Condition 2 and the rest of the checks; fills reply. Separate from the
+//  body's decoding so that every exit frees in one place.
+static void
+s_submit (portal_server_t *self, const char *iin, const uint8_t *bytes, size_t size,
+          const uint8_t *der, size_t der_size, portal_reply_t *reply)
+{
+    int64_t now = egov_clock_now_ms ();
+    egov_cms_result_t checked;
+    egov_cms_outcome_t outcome = egov_cms_verify (self->verifier, der, der_size, bytes, size, now,
+                                                  iin, &checked);
+    if (outcome != EGOV_CMS_OK) {
+        //  Process 4: the signature is not confirmed, the service is refused
+        json_t *detail = portal_reply_error (reply, 422, s_signature_code (outcome),
+            "the e-signature is not confirmed: %s", checked.detail);
+        json_object_set_new (detail, "outcome", json_string (egov_cms_outcome_name (outcome)));
+        if (*checked.name || *checked.iin)
+            json_object_set_new (detail, "signer", json_pack ("{s:s, s:s, s:s, s:o, s:o}",
+                "name", checked.name, "iin", checked.iin, "serial", checked.serial,
+                "not_before", portal_server__time (checked.not_before_ms),
+                "not_after", portal_server__time (checked.not_after_ms)));
+        zsys_info ("portal: %s's request refused at Condition 2: %s", iin, egov_cms_outcome_name (outcome));
+        return;
+    }
+    char signer [600];
+    snprintf (signer, sizeof (signer), "%s (IIN %s)", checked.name, checked.iin);
+    portal_document_t document;
+    egov_error_t error = { { 0 } };
+    char field [64] = "";
+    const egov_catalogue_entry_t *entry = NULL;
+    Egov__Registries__PersonResponse *citizen = NULL, *child = NULL;
+    Egov__Applications__Application application = EGOV__APPLICATIONS__APPLICATION__INIT;
+    //  The application's id names every message about it, the registry look-ups too
+    char *id = egov_uuid_new ();
+    if (!portal_document_parse (bytes, size, &document, &error, field, sizeof (field))) {
+        json_t *detail = portal_reply_error (reply, 422, "INVALID_DOCUMENT", "%s", error.message);
+        json_object_set_new (detail, "field", json_string (field));
+        goto cleanup;
+    }
+    if (!streq (document.iin, iin)) {
+        json_t *detail = portal_reply_error (reply, 422, "IIN_MISMATCH",
+            "the signed request names IIN %s, the citizen logged in is %s", document.iin, iin);
+        json_object_set_new (detail, "field", json_string ("iin"));
+        goto cleanup;
+    }
+    entry = egov_catalogue_find (self->config.catalogue, document.service, document.region);
+    if (!entry) {
+        json_t *detail = portal_reply_error (reply, 422, "UNKNOWN_SERVICE",
+            "no service '%s' in region %s", document.service, document.region);
+        json_object_set_new (detail, "field", json_string ("service"));
+        goto cleanup;
+    }
+    if (!entry->channels [EGOV_CHANNEL_PORTAL]) {
+        json_t *detail = portal_reply_error (reply, 422, "CHANNEL_NOT_OFFERED",
+            "'%s' in region %s is not offered on the portal", document.service, document.region);
+        json_object_set_new (detail, "field", json_string ("service"));
+        goto cleanup;
+    }
+    //  The form, field by field, and the attachments' types
+    json_t *errors = json_array ();
+    const char *child_iin = NULL, *study_form = NULL;
+    portal_form_validate (portal_forms_find (entry->code), document.form, errors, &child_iin, &study_form);
+    for (size_t index = 0; index < document.attachment_count; index++)
+        if (!s_listed (entry, document.attachments [index].type)) {
+            char name [48];
+            snprintf (name, sizeof (name), "attachments[%zu].type", index);
+            json_array_append_new (errors, json_pack ("{s:s, s:s, s:s+}", "field", name,
+                "code", "UNKNOWN_TYPE", "message", "the service's documents have no type ",
+                document.attachments [index].type));
+        }
+    if (json_array_size (errors)) {
+        json_t *detail = portal_reply_error (reply, 422, "INVALID_FORM",
+            "%zu field(s) of the form are wrong", json_array_size (errors));
+        json_object_set_new (detail, "fields", errors);
+        goto cleanup;
+    }
+    json_decref (errors);
+    //  The application window, on the local date of submission
+    int64_t day = egov_calendar_local_day (self->config.calendar, now);
+    int year, month, mday;
+    egov_date_from_days (day, &year, &month, &mday);
+    const egov_catalogue_window_t *window = NULL;
+    const char *form_name = study_form && egov_catalogue_form_known (entry, study_form) ? study_form : NULL;
+    if (!egov_catalogue_window_open (entry, form_name, month, mday, &window)) {
+        json_t *detail = portal_reply_error (reply, 422, "WINDOW_CLOSED",
+            "applications for %s%s%s are accepted from %02d-%02d to %02d-%02d",
+            entry->code, form_name ? " " : "", form_name ? form_name : "",
+            window ? window->from_month : 0, window ? window->from_day : 0,
+            window ? window->to_month : 0, window ? window->to_day : 0);
+        json_object_set_new (detail, "field", json_string (form_name ? "form.study_form" : "service"));
+        goto cleanup;
+    }
+    //  Identity data from the registry of individuals, never from the citizen
+    int found = portal_server__person (self, iin, id, &citizen, &error);
+    if (found <= 0) {
+        if (found == 0)
+            portal_reply_error (reply, 422, "PERSON_NOT_FOUND",
+                                "the registry of individuals no longer has IIN %s", iin);
+        else
+            s_registry_down (reply, &error);
+        goto cleanup;
+    }
+    char subject_name [512] = "";
+    const Egov__Registries__BirthCertificate *link = NULL;
+    if (child_iin) {
+        for (size_t index = 0; index < citizen->person->n_children && !link; index++)
+            if (streq (citizen->person->children [index]->child_iin, child_iin))
+                link = citizen->person->children [index];
+        if (!link) {
+            json_t *detail = portal_reply_error (reply, 403, "CHILD_NOT_LINKED",
+                "the registry of individuals has no birth certificate naming %s as a parent of %s",
+                iin, child_iin);
+            json_object_set_new (detail, "field", json_string ("form.child_iin"));
+            goto cleanup;
+        }
+        found = portal_server__person (self, child_iin, id, &child, &error);
+        if (found < 0) {
+            s_registry_down (reply, &error);
+            goto cleanup;
+        }
+        if (found == 1)
+            portal_server__name (child->person, subject_name, sizeof (subject_name));
+    }
+    //  When the submission counts as received, and when the result is due
+    egov_receipt_t receipt;
+    egov_due_t due;
+    if (!egov_calendar_receipt (self->config.calendar, EGOV_CHANNEL_PORTAL, now, &receipt, &error)) {
+        portal_reply_error (reply, 503, error.code, "%s", error.message);
+        goto cleanup;
+    }
+    if (!egov_calendar_due (self->config.calendar, EGOV_CHANNEL_OFFICE, receipt.received_ms,
+                            entry->deadline.max, &due, &error)) {
+        egov_receipt_reset (&receipt);
+        portal_reply_error (reply, 503, error.code, "%s", error.message);
+        goto cleanup;
+    }
+    char applicant_name [512], *receipt_number = NULL;
+    portal_server__name (citizen->person, applicant_name, sizeof (applicant_name));
+    application.application_id = id;
+    application.service = (char *) entry->code;
+    application.region = (char *) entry->kato;
+    application.channel = EGOV__APPLICATIONS__CHANNEL__PORTAL;
+    application.applicant_iin = (char *) iin;
+    application.applicant_name = applicant_name;
+    application.document.data = (uint8_t *) bytes;
+    application.document.len = size;
+    application.signature.data = (uint8_t *) der;
+    application.signature.len = der_size;
+    application.signer_iin = (char *) iin;
+    application.submitted_at = now;
+    application.received_at = receipt.received_ms;
+    application.result_due = due.due_ms;
+    s_fields (&application, document.form);
+    for (size_t index = 0; index < document.attachment_count; index++)
+        s_attach (&application, document.attachments [index].type, document.attachments [index].name,
+                  document.attachments [index].content, document.attachments [index].size);
+    if (s_listed (entry, "identity-document") && !s_has (&document, "identity-document"))
+        s_attach_extract (&application, "identity-document", json_pack ("{s:s, s:s, s:s, s:o}",
+            "source", "gbdfl.person", "iin", iin, "name", applicant_name,
+            "documents", s_documents_json (citizen->person)));
+    if (link && s_listed (entry, "birth-certificate") && !s_has (&document, "birth-certificate"))
+        s_attach_extract (&application, "birth-certificate", json_pack ("{s:s, s:s, s:o}",
+            "source", "gbdfl.person", "child_name", subject_name, "certificate", s_certificate_json (link)));
+    bool stored = s_store (self, &application, entry, child_iin, child_iin ? subject_name : NULL,
+                           signer, receipt.rule, &receipt_number);
+    if (stored) {
+        zsys_info ("portal: application %s (%s, %s) accepted for %s, due %" PRId64, id, entry->code,
+                   application.receipt_number, iin, due.due_ms);
+        portal_reply_set (reply, 202, json_pack ("{s:s, s:s, s:s, s:s, s:s, s:o, s:o, s:o, s:s}",
+            "id", id, "status", "ACCEPTED", "receipt_number", application.receipt_number,
+            "service", entry->code, "region", entry->kato,
+            "submitted_at", portal_server__time (now),
+            "received_at", portal_server__time (receipt.received_ms),
+            "result_due", portal_server__time (due.due_ms), "receipt_rule", receipt.rule));
+    }
+    else
+        portal_reply_error (reply, 503, "DB_ERROR", "the portal's database did not take the application");
+    free (receipt_number);
+    egov_due_reset (&due);
+    egov_receipt_reset (&receipt);
+cleanup:
+    s_application_free (&application);
+    free (id);
+    if (citizen)
+        egov__registries__person_response__free_unpacked (citizen, NULL);
+    if (child)
+        egov__registries__person_response__free_unpacked (child, NULL);
+    portal_document_reset (&document);
+}
+
+void
+portal_server_submit (portal_server_t *self, const char *iin, json_t *body, portal_reply_t *reply)
+{
+    egov_error_t error = { { 0 } };
+    json_t *document = json_object_get (body, "document");
+    json_t *signature = json_object_get (body, "signature");
+    if (!json_is_object (body) || !portal_request_keys (body, &error, "document", "signature", NULL)
+    ||  !json_is_string (document) || !json_is_string (signature)) {
+        portal_reply_error (reply, 400, "INVALID_REQUEST",
+            "the body must be {document: base64 of the signed JSON, signature: base64 CMS}%s%s",
+            *error.message ? ": " : "", error.message);
+        return;
+    }
+    uint8_t *bytes = NULL, *der = NULL;
+    size_t size = 0, der_size = 0;
+    if (!portal_base64_decode (json_string_value (document), json_string_length (document), &bytes, &size)
+    ||  size == 0) {
+        json_t *detail = portal_reply_error (reply, 400, "INVALID_REQUEST", "document must be non-empty base64");
+        json_object_set_new (detail, "field", json_string ("document"));
+    }
+    else
+    if (!portal_base64_decode (json_string_value (signature), json_string_length (signature), &der, &der_size)
+    ||  der_size == 0) {
+        json_t *detail = portal_reply_error (reply, 422, "SIGNATURE_INVALID",
+                                             "signature must be the base64 of a CMS SignedData");
+        json_object_set_new (detail, "outcome", json_string ("MALFORMED"));
+    }
+    else
+        s_submit (self, iin, bytes, size, der, der_size, reply);
+    free (bytes);
+    free (der);
+}
+
+//  ---------------------------------------------------------------------
+//  Selftest: everything that needs no gateway (the registry look-ups and
+//  the async flow run in tests/integration/95-diagram2.sh).
+
+extern const char *portal_schema_sql;
+
+//  Signs text with a demo certificate of the PKI and builds the body of
+//  POST /api/v1/applications.
+static json_t *
+s_signed_body (const char *pki_dir, const char *label, const char *text)
+{
+    char key [PATH_MAX], cert [PATH_MAX];
+    snprintf (key, sizeof (key), "%s/keys/%s.key", pki_dir, label);
+    snprintf (cert, sizeof (cert), "%s/certs/%s.pem", pki_dir, label);
+    egov_error_t error = { { 0 } };
+    egov_cms_signer_t *signer = egov_cms_signer_new (key, cert, &error);
+    assert (signer);
+    uint8_t *der = NULL;
+    size_t der_size = 0;
+    int rc = egov_cms_sign (signer, text, strlen (text), true, 0, &der, &der_size, &error);
+    assert (rc == 0);
+    egov_cms_signer_destroy (&signer);
+    char *signature = egov_cms_base64 (der, der_size);
+    char *document = egov_cms_base64 ((const uint8_t *) text, strlen (text));
+    json_t *body = json_pack ("{s:s, s:s}", "document", document, "signature", signature);
+    free (der);
+    free (signature);
+    free (document);
+    return body;
+}
+
+//  Submits body as iin; returns the error code ("" for none) and the status.
+static const char *
+s_submit_code (portal_server_t *self, const char *iin, json_t *body, int *status)
+{
+    static char code [48];
+    portal_reply_t reply = { 0, NULL, NULL };
+    portal_server_submit (self, iin, body, &reply);
+    *status = reply.status;
+    snprintf (code, sizeof (code), "%s", portal_reply_code (&reply));
+    portal_reply_reset (&reply);
+    json_decref (body);
+    return code;
+}
+
+void
+portal_server_test (bool verbose)
+{
+    printf (" * portal_server: ");
+    if (verbose)
+        printf ("\n");
+    const char *conninfo = getenv ("EGOV_TEST_DB");
+    if (!conninfo || !*conninfo) {
+        printf ("(database part skipped: EGOV_TEST_DB unset) OK\n");
+        return;
+    }
+    assert (sodium_init () >= 0);
+    char pki_dir [] = "/tmp/portal-server-test-XXXXXX";
+    assert (mkdtemp (pki_dir));
+    egov_error_t error = { { 0 } };
+    egov_pki_t *pki = egov_pki_new (pki_dir);
+    int rc = egov_pki_ensure (pki, NULL, &error);
+    assert (rc == 0);
+    const char *regulations = egov_env ("EGOV_REGULATIONS", "regulations");
+    char path [PATH_MAX];
+    snprintf (path, sizeof (path), "%s/calendar/kz.json", regulations);
+    egov_calendar_t *calendar = egov_calendar_new (path, &error);
+    snprintf (path, sizeof (path), "%s/catalogue", regulations);
+    egov_catalogue_t *catalogue = egov_catalogue_new (path, &error);
+    assert (calendar && catalogue);
+    PGconn *conn = egov_db_connect (conninfo, 5000);
+    assert (conn);
+    assert (egov_db_exec_script (conn,
+        "DROP SCHEMA IF EXISTS portal_server_test CASCADE; CREATE SCHEMA portal_server_test;"
+        "SET search_path TO portal_server_test", "test schema"));
+    assert (egov_db_exec_script (conn, portal_schema_sql, "portal schema"));
+    portal_config_t config = { catalogue, calendar, "/nonexistent", { 60000, 5, 1000 }, 1000 };
+    assert (portal_server_new (conn, &config, &error) == NULL && *error.code);
+    config.pki_dir = pki_dir;
+    portal_server_t *self = portal_server_new (conn, &config, &error);
+    assert (self);
+
+    //  Services on the portal: the two of the issue, not the office-only ones
+    portal_reply_t reply = { 0, NULL, NULL };
+    portal_server_services (self, &reply);
+    assert (reply.status == 200);
+    json_t *services = json_object_get (reply.body, "services");
+    bool school = false, externat_listed = false, duplicate = false;
+    size_t index;
+    json_t *service;
+    json_array_foreach (services, index, service) {
+        const char *code = json_string_value (json_object_get (service, "code"));
+        school |= streq (code, "school-admission");
+        externat_listed |= streq (code, "externat-permit");
+        duplicate |= streq (code, "school-duplicate");
+        assert (json_is_array (json_object_get (service, "form")));
+    }
+    assert (school && externat_listed && !duplicate);
+    portal_reply_reset (&reply);
+
+    //  Registration: what is refused before the registry is asked
+    json_t *body = json_pack ("{s:s, s:s}", "iin", "850314301235", "password", "secret123");
+    portal_server_register (self, body, &reply);
+    assert (reply.status == 422 && streq (portal_reply_code (&reply), "INVALID_IIN"));
+    json_decref (body);
+    body = json_pack ("{s:s, s:s}", "iin", "850314301234", "password", "short");
+    portal_server_register (self, body, &reply);
+    assert (reply.status == 422 && streq (portal_reply_code (&reply), "WEAK_PASSWORD"));
+    json_decref (body);
+    body = json_pack ("{s:s, s:i}", "iin", "850314301234", "password", 5);
+    portal_server_register (self, body, &reply);
+    assert (reply.status == 422 && streq (portal_reply_code (&reply), "WEAK_PASSWORD"));
+    json_decref (body);
+    body = json_pack ("{s:s, s:s, s:s}", "iin", "850314301234", "password", "secret123", "x", "y");
+    portal_server_register (self, body, &reply);
+    assert (reply.status == 400 && streq (portal_reply_code (&reply), "INVALID_REQUEST"));
+    json_decref (body);
+    body = json_pack ("{s:s, s:s}", "iin", "850314301234", "password", "secret123");
+    portal_server_register (self, body, &reply);
+    assert (reply.status == 503 && streq (portal_reply_code (&reply), "REGISTRY_UNAVAILABLE"));
+    //  With the account there (as the registry would have allowed): 409
+    assert (portal_accounts_create (self->accounts, "850314301234", "Асқаров Ерлан Серікұлы",
+                                    "secret123", &error) == 0);
+    assert (portal_accounts_create (self->accounts, "951203407770", "Сейітова Дана Маратқызы",
+                                    "secret123", &error) == 0);
+    assert (portal_accounts_create (self->accounts, "900722404568", "Нұрланова Айгүл Қайратқызы",
+                                    "secret123", &error) == 0);
+    portal_server_register (self, body, &reply);
+    assert (reply.status == 409 && streq (portal_reply_code (&reply), "ALREADY_REGISTERED"));
+    json_decref (body);
+
+    //  Login and the token
+    body = json_pack ("{s:s, s:s}", "iin", "850314301234", "password", "wrong1234");
+    portal_server_login (self, body, &reply);
+    assert (reply.status == 401 && streq (portal_reply_code (&reply), "AUTH_FAILED"));
+    json_decref (body);
+    body = json_pack ("{s:s, s:s}", "iin", "850314301234", "password", "secret123");
+    portal_server_login (self, body, &reply);
+    assert (reply.status == 200);
+    char token [PORTAL_TOKEN_SIZE], iin [13];
+    snprintf (token, sizeof (token), "%s", json_string_value (json_object_get (reply.body, "token")));
+    assert (json_integer_value (json_object_get (reply.body, "expires_in")) == 60);
+    json_decref (body);
+    assert (portal_server_authenticate (self, token, iin, &reply) && streq (iin, "850314301234"));
+    assert (!portal_server_authenticate (self, NULL, iin, &reply) && reply.status == 401
+            && streq (portal_reply_code (&reply), "AUTH_REQUIRED"));
+    portal_reply_reset (&reply);
+
+    //  Condition 2, each outcome as its code
+    const char *externat = "{\"service\": \"externat-permit\", \"region\": \"750000000\","
+        " \"iin\": \"850314301234\", \"form\": {\"child_iin\": \"150913500422\", \"grade\": 5,"
+        " \"school\": \"School No 1\", \"reason\": \"health\"}, \"attachments\": []}";
+    int status;
+    assert (streq (s_submit_code (self, "850314301234", json_pack ("{s:s, s:s}", "document", "e30=",
+                   "signature", "AAAA"), &status), "SIGNATURE_INVALID") && status == 422);
+    assert (streq (s_submit_code (self, "850314301234", json_pack ("{s:s, s:s}", "document", "e30=",
+                   "signature", "**"), &status), "SIGNATURE_INVALID"));
+    assert (streq (s_submit_code (self, "850314301234", json_pack ("{s:s}", "document", "e30="),
+                   &status), "INVALID_REQUEST") && status == 400);
+    assert (streq (s_submit_code (self, "850314301234",
+                   s_signed_body (pki_dir, "untrusted-850314301234", externat), &status), "UNKNOWN_ISSUER"));
+    assert (streq (s_submit_code (self, "850314301234",
+                   s_signed_body (pki_dir, "future-850314301234", externat), &status), "CERT_EXPIRED"));
+    assert (streq (s_submit_code (self, "850314301234",
+                   s_signed_body (pki_dir, "auth-850314301234", externat), &status), "SIGNATURE_INVALID"));
+    assert (streq (s_submit_code (self, "850314301234",
+                   s_signed_body (pki_dir, "900722404568", externat), &status), "IIN_MISMATCH"));
+    assert (streq (s_submit_code (self, "900722404568",
+                   s_signed_body (pki_dir, "expired-900722404568", externat), &status), "CERT_EXPIRED"));
+    assert (streq (s_submit_code (self, "951203407770",
+                   s_signed_body (pki_dir, "revoked-951203407770", externat), &status), "CERT_REVOKED"));
+    //  A good signature over a request that names someone else
+    assert (streq (s_submit_code (self, "900722404568",
+                   s_signed_body (pki_dir, "900722404568", externat), &status), "IIN_MISMATCH"));
+    //  The document and the form, field by field
+    assert (streq (s_submit_code (self, "850314301234",
+                   s_signed_body (pki_dir, "850314301234", "[]"), &status), "INVALID_DOCUMENT"));
+    const char *unknown = "{\"service\": \"no-such\", \"region\": \"750000000\", \"iin\": \"850314301234\", \"form\": {}}";
+    assert (streq (s_submit_code (self, "850314301234",
+                   s_signed_body (pki_dir, "850314301234", unknown), &status), "UNKNOWN_SERVICE"));
+    const char *office = "{\"service\": \"school-duplicate\", \"region\": \"750000000\", \"iin\": \"850314301234\", \"form\": {}}";
+    assert (streq (s_submit_code (self, "850314301234",
+                   s_signed_body (pki_dir, "850314301234", office), &status), "CHANNEL_NOT_OFFERED"));
+    const char *wrong_form = "{\"service\": \"externat-permit\", \"region\": \"750000000\","
+        " \"iin\": \"850314301234\", \"form\": {\"grade\": 14}, \"attachments\":"
+        " [{\"type\": \"diploma\", \"name\": \"d.pdf\", \"content_base64\": \"\"}]}";
+    body = s_signed_body (pki_dir, "850314301234", wrong_form);
+    portal_server_submit (self, "850314301234", body, &reply);
+    json_decref (body);
+    assert (reply.status == 422 && streq (portal_reply_code (&reply), "INVALID_FORM"));
+    json_t *fields = json_object_get (json_object_get (reply.body, "error"), "fields");
+    assert (json_array_size (fields) == 5);     //  child_iin, grade, school, reason, attachments[0]
+    portal_reply_reset (&reply);
+    //  Everything right, but no gateway to ask the registry: nothing is stored
+    assert (streq (s_submit_code (self, "850314301234",
+                   s_signed_body (pki_dir, "850314301234", externat), &status), "REGISTRY_UNAVAILABLE")
+            && status == 503);
+    portal_server_applications (self, "850314301234", &reply);
+    assert (reply.status == 200 && json_array_size (json_object_get (reply.body, "applications")) == 0);
+    portal_server_application (self, "850314301234", "not-a-uuid", &reply);
+    assert (reply.status == 404);
+    portal_server_application (self, "850314301234", "7a0e8c02-47c1-4a39-9d0d-5a3b6b1c2d3e", &reply);
+    assert (reply.status == 404 && streq (portal_reply_code (&reply), "NOT_FOUND"));
+    portal_server_notifications (self, "850314301234", &reply);
+    assert (reply.status == 200 && json_array_size (json_object_get (reply.body, "notifications")) == 0);
+    portal_reply_reset (&reply);
+
+    portal_server_destroy (&self);
+    portal_server_destroy (&self);
+    assert (egov_db_exec_script (conn, "DROP SCHEMA portal_server_test CASCADE", "drop"));
+    PQfinish (conn);
+    egov_catalogue_destroy (&catalogue);
+    egov_calendar_destroy (&calendar);
+    egov_pki_destroy (&pki);
+    egov_pki_remove (pki_dir);
+    printf ("OK\n");
+}
