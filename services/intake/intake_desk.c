@@ -736,12 +736,16 @@ intake_desk_submit (intake_desk_t *self, const intake_operator_t *operator_, jso
         intake_reply_error (reply, 422, "INVALID_IIN", "%s", error.message);
         goto cleanup;
     }
-    //  Processes 3-4, Condition 1
-    if (!intake_desk__lookup_person (self, request.applicant_iin, "applicant", &applicant, reply))
-        goto cleanup;
-    if (request.represented
-    && (!intake_desk__lookup_person (self, request.representative_iin, "representative", &representative, reply)
-    ||  !intake_desk__check_poa (self, &request, reply)))
+    //  Processes 3-4, Condition 1, under the id the application will have
+    id = egov_uuid_new ();
+    self->correlation = id;
+    bool found = intake_desk__lookup_person (self, request.applicant_iin, "applicant", &applicant, reply)
+              && (!request.represented
+                  || (intake_desk__lookup_person (self, request.representative_iin, "representative",
+                                                  &representative, reply)
+                      && intake_desk__check_poa (self, &request, reply)));
+    self->correlation = NULL;
+    if (!found)
         goto cleanup;
     //  Completeness against Standard item 9
     json_t *missing = s_missing (entry, &request);
@@ -763,7 +767,6 @@ intake_desk_submit (intake_desk_t *self, const intake_operator_t *operator_, jso
         intake_reply_error (reply, 503, "DATABASE_UNAVAILABLE", "the desk's database did not answer");
         goto cleanup;
     }
-    id = egov_uuid_new ();
     text = s_signed_document (id, receipt, &request, applicant_name, representative_name,
                               operator_, &terms);
     egov_cms_signer_t *signer = s_signer (self, operator_->login, &error);

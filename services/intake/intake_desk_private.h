@@ -22,6 +22,7 @@ struct _intake_desk_t {
     int64_t storage_due;            //  its due moment
     int64_t flush_after;            //  wall ms before which a failed flush is not retried
     bool verbose;                   //  log every step
+    const char *correlation;        //  the application id registry look-ups are made under
 };
 
 //  Runs a parameterised statement; NULL (logged) unless the result has the

@@ -20,6 +20,9 @@ s_call (intake_desk_t *self, const char *service_id, const ProtobufCMessage *req
         return NULL;
     }
     Egov__Envelope *envelope = egov_envelope_new (service_id, EGOV__MESSAGE_TYPE__REQUEST);
+    //  Under the application's id, so the message log shows Process 3 with the rest
+    if (self->correlation)
+        egov_string_set (&envelope->correlation_id, self->correlation);
     egov_envelope_set_payload (envelope, request);
     Egov__Envelope *reply = shep_client_call (self->client, envelope, s_LOOKUP_TIMEOUT, error);
     egov__envelope__free_unpacked (envelope, NULL);

@@ -238,7 +238,7 @@ check_output "the representative receives it" '"status": "ISSUED".*"issued_to": 
 
 # --- The message log of one application, in order
 check_output "the message log shows the hops in order under the application's id" \
-    "intake -> regional-$REGION +application\.submit.*regional-$REGION -> intake +application\.status.*regional-$REGION -> leb-$REGION +application\.registered.*leb-$REGION -> regional-$REGION +application\.result.*regional-$REGION -> intake +application\.result" \
+    "intake -> gbdfl +gbdfl\.person.*gbdfl -> intake +gbdfl\.person.*intake -> regional-$REGION +application\.submit.*regional-$REGION -> intake +application\.status.*regional-$REGION -> leb-$REGION +application\.registered.*leb-$REGION -> regional-$REGION +application\.result.*regional-$REGION -> intake +application\.result" \
     oneline ctl log --correlation "$A1"
 check_output "... and the return and the recall of the other" \
     "intake -> regional-$REGION +application\.return.*intake -> regional-$REGION +application\.recall.*leb-$REGION -> regional-$REGION +application\.result" \
