@@ -309,8 +309,9 @@ shep_client_recv (shep_client_t *self, int timeout_ms)
         return frame;
     int64_t deadline = zclock_mono () + timeout_ms;
     while (true) {
+        //  A finite wait never turns into -1 (forever) when the deadline just passed
         int left = timeout_ms < 0 ? -1 : (int) (deadline - zclock_mono ());
-        frame = s_read (self, left < -1 ? 0 : left);
+        frame = s_read (self, timeout_ms >= 0 && left < 0 ? 0 : left);
         if (frame || (timeout_ms >= 0 && zclock_mono () >= deadline))
             return frame;
         if (timeout_ms == 0)
