@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the project needs; safe to run any number of times.
 #
-#   deploy/install-deps.sh                everything: build tools + libraries, and the
-#                                         PostgreSQL server that `make run` / `make test` use
+#   deploy/install-deps.sh                everything: build tools + libraries, the
+#                                         PostgreSQL server that `make run` / `make test` use,
+#                                         curl, and chromium + node for the browser test
 #   deploy/install-deps.sh --check-build  only what compiling needs (`make` calls this on
 #                                         every build, so it only looks at pkg-config and
 #                                         PATH and never asks apt while everything is there)
@@ -61,6 +62,11 @@ if [[ $mode == all ]]; then
     need postgresql         glob '/usr/lib/postgresql/*/bin/initdb'
     need postgresql         cmd  psql
     need postgresql-contrib glob '/usr/share/postgresql/*/extension/pgcrypto.control'
+    # The tests: HTTP calls from the shell, and the portal's reference frontend in a
+    # headless browser driven by Node.js over the DevTools protocol.
+    need curl               cmd  curl
+    need chromium           cmd  chromium
+    need nodejs             cmd  node
 fi
 
 [[ ${#missing[@]} -eq 0 ]] && exit 0
