@@ -120,7 +120,7 @@ stop_services() {
         pid=$(live_pid "$RUN_DIR/$name.pid")
         [[ -n $pid ]] || continue
         # A pid from another instance may have been recycled: it must be the service.
-        if [[ $OWN_CHILDREN -eq 1 ]] || grep -qa "$name" "/proc/$pid/cmdline" 2>/dev/null; then
+        if [[ $OWN_CHILDREN -eq 1 ]] || grep -qa "bin/${name%%-*}" "/proc/$pid/cmdline" 2>/dev/null; then
             pids+=("$pid")
         fi
     done
