@@ -133,7 +133,12 @@ stop_services() {
 
 # Stops everything in order: registries, gateway, then the cluster if we started it.
 stop_all() {
-    stop_services enis gbdfl
+    # Every participant first (latest started first), the gateway after them
+    local participants=() index
+    for (( index = ${#SERVICES[@]} - 1; index >= 1; index-- )); do
+        participants+=("${SERVICES[index]}")
+    done
+    stop_services "${participants[@]}"
     stop_services shep
     if [[ -f $PG_MARK ]]; then
         "$PG" stop || say "the cluster did not stop cleanly; see deploy/pg.sh status"
