@@ -24,6 +24,7 @@
 #   EGOV_INTAKE_HTTP     the intake's HTTP API [127.0.0.1:8081]
 #   EGOV_PORTAL_HTTP     the portal's HTTP API and reference frontend [127.0.0.1:8080]
 #   EGOV_PKI_DIR         the test CA's folder [var/pki]
+#   EGOV_VAR_DIR         where log/ and run/ (pid files) go [var]
 #   EGOV_RUN_TIMEOUT     seconds to wait for everything to connect [60]
 #   EGOV_STOP_TIMEOUT    seconds a process gets after SIGTERM before SIGKILL [10]
 # Logs go to var/log/<name>.log (the previous run's to <name>.log.1), pid files to var/run/.
@@ -31,7 +32,7 @@ set -euo pipefail
 
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 PG=$REPO/deploy/pg.sh
-VAR=$REPO/var
+VAR=${EGOV_VAR_DIR:-$REPO/var}
 LOG_DIR=$VAR/log
 RUN_DIR=$VAR/run
 RUN_PID=$RUN_DIR/run.pid
@@ -64,7 +65,7 @@ REGISTRIES=("${SERVICES[@]:1}")
 die() { echo "run.sh: $*" >&2; exit 1; }
 say() { echo "run.sh: $*" >&2; }
 
-usage() { sed -n '2,30s/^# \{0,1\}//p' "$0"; }
+usage() { sed -n '2,31s/^# \{0,1\}//p' "$0"; }
 
 # Path relative to the repo when it is inside it, for shorter messages.
 short() { local path=$1; printf '%s' "${path#"$REPO"/}"; }

@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# make run's script as a newcomer uses it: every process comes up on its own
+# ports, answers, is listed, and `--stop` from another terminal stops all of
+# them, the cluster included. One region keeps it quick.
+source "$(dirname "$0")/common.sh"
+
+export EGOV_VAR_DIR=$EGOV_TEST_DIR/var
+export EGOV_PG_DIR=$EGOV_TEST_DIR/run-pg EGOV_PG_PORT=$(egov_free_port) EGOV_PG_FAST=1
+export EGOV_PKI_DIR=$EGOV_TEST_DIR/pki
+export EGOV_SHEP_ENDPOINT=tcp://127.0.0.1:$(egov_free_port)
+export EGOV_GATEWAY=$EGOV_SHEP_ENDPOINT
+export EGOV_REGIONS=750000000 EGOV_LEB_HTTP_BASE=$(egov_free_port)
+export EGOV_INTAKE_HTTP=127.0.0.1:$(egov_free_port) EGOV_PORTAL_HTTP=127.0.0.1:$(egov_free_port)
+export EGOV_RUN_TIMEOUT=120
+unset EGOV_SHEP_DB EGOV_GBDFL_DB EGOV_ENIS_DB
+
+egov_start run "$EGOV_REPO/deploy/run.sh"
+egov_wait_for grep -q "Ctrl-C here" "$(egov_log run)" || true
+check_output "run.sh prints what runs where" 'leb-750000000 .*http://127.0.0.1' cat "$(egov_log run)"
+check_output "the registry answers through the gateway" 'Асқаров Ерлан' "$EGOV_BIN/egovctl" person 850314301234
+check_output "every participant is connected" \
+    'enis.*gbdfl.*intake.*leb-750000000.*portal.*regional-750000000' \
+    oneline bash -c "'$EGOV_BIN/egovctl' participants | sort"
+check_output "the intake answers on its port" '"services"' curl -s "http://$EGOV_INTAKE_HTTP/api/v1/openapi.json"
+check_output "the portal serves its frontend" '<html' curl -s "http://$EGOV_PORTAL_HTTP/"
+check "the test CA was made" test -s "$EGOV_PKI_DIR/root-ca.pem"
+
+pids=$(cat "$EGOV_VAR_DIR"/run/*.pid | grep -v "^$(egov_pid run)\$" | tr '\n' ' ')
+check_output "a second instance is refused while one runs" 'already running' "$EGOV_REPO/deploy/run.sh"
+check "--stop from another terminal stops it" "$EGOV_REPO/deploy/run.sh" --stop
+egov_wait_for bash -c "! kill -0 $(egov_pid run) 2>/dev/null"
+left=0
+for pid in $pids; do kill -0 "$pid" 2>/dev/null && left=$((left + 1)); done
+check_output "no service outlives the stop" '^0$' echo "$left"
+check_fails "the cluster is stopped too" "$EGOV_REPO/deploy/pg.sh" status
+egov_test_done
