@@ -20,6 +20,7 @@
 #include "gbdfl_seed.h"
 #include "gbdfl_server.h"
 #include "enis_server.h"
+#include "egov_http.h"
 #include "leb_rules.h"
 #include "leb_tasks.h"
 #include "leb_outbox.h"
@@ -55,6 +56,7 @@ static void s_gbdfl_population (void **state) { (void) state; gbdfl_population_t
 static void s_gbdfl_seed (void **state) { (void) state; gbdfl_seed_test (s_verbose); }
 static void s_gbdfl_server (void **state) { (void) state; gbdfl_server_test (s_verbose); }
 static void s_enis_server (void **state) { (void) state; enis_server_test (s_verbose); }
+static void s_egov_http (void **state) { (void) state; egov_http_test (s_verbose); }
 static void s_leb_rules (void **state) { (void) state; leb_rules_test (s_verbose); }
 static void s_leb_tasks (void **state) { (void) state; leb_tasks_test (s_verbose); }
 static void s_leb_outbox (void **state) { (void) state; leb_outbox_test (s_verbose); }
@@ -93,6 +95,7 @@ main (int argc, char *argv [])
         cmocka_unit_test (s_gbdfl_seed),
         cmocka_unit_test (s_gbdfl_server),
         cmocka_unit_test (s_enis_server),
+        cmocka_unit_test (s_egov_http),
         cmocka_unit_test (s_leb_rules),
         cmocka_unit_test (s_leb_tasks),
         cmocka_unit_test (s_leb_outbox),

@@ -122,17 +122,17 @@ intake_desk__view (intake_desk_t *self, const char *id, bool *failed)
 }
 
 void
-intake_desk_show (intake_desk_t *self, const char *id, intake_reply_t *reply)
+intake_desk_show (intake_desk_t *self, const char *id, egov_http_reply_t *reply)
 {
     bool failed = false;
     json_t *view = intake_desk__view (self, id, &failed);
     if (view)
-        intake_reply_set (reply, 200, view);
+        egov_http_reply_set (reply, 200, view);
     else
     if (failed)
-        intake_reply_error (reply, 503, "DATABASE_UNAVAILABLE", "the desk's database did not answer");
+        egov_http_reply_error (reply, 503, "DATABASE_UNAVAILABLE", "the desk's database did not answer");
     else
-        intake_reply_error (reply, 404, "APPLICATION_NOT_FOUND", "no application %.64s", id);
+        egov_http_reply_error (reply, 404, "APPLICATION_NOT_FOUND", "no application %.64s", id);
 }
 
 //  ---------------------------------------------------------------------
@@ -143,7 +143,7 @@ intake_desk_show (intake_desk_t *self, const char *id, intake_reply_t *reply)
 //  (the registry unreachable) and *checked false.
 static bool
 s_identity_of (intake_desk_t *self, const char *iin, const char *number, bool *checked,
-               intake_reply_t *reply)
+               egov_http_reply_t *reply)
 {
     *checked = false;
     Egov__Registries__PersonResponse *response = NULL;
@@ -170,16 +170,16 @@ s_identity_of (intake_desk_t *self, const char *iin, const char *number, bool *c
 
 void
 intake_desk_handover (intake_desk_t *self, const intake_operator_t *operator_, const char *id,
-                      json_t *body, intake_reply_t *reply)
+                      json_t *body, egov_http_reply_t *reply)
 {
     char receipt [INTAKE_TEXT_MAX], identity [INTAKE_TEXT_MAX];
     egov_error_t error = { { 0 } };
     if (!json_is_object (body)
-    ||  !intake_request_keys (body, &error, "receipt_number", "identity_document", NULL)
-    ||  !intake_request_text (body, "receipt_number", receipt, sizeof (receipt), &error)
-    ||  !intake_request_text (body, "identity_document", identity, sizeof (identity), &error)) {
-        intake_reply_error (reply, 400, "INVALID_REQUEST", "%s",
-                            *error.message ? error.message : "the body must be {receipt_number, identity_document}");
+    ||  !egov_http_keys (body, &error, "receipt_number", "identity_document", NULL)
+    ||  !egov_http_text (body, "receipt_number", receipt, sizeof (receipt), &error)
+    ||  !egov_http_text (body, "identity_document", identity, sizeof (identity), &error)) {
+        egov_http_reply_error (reply, 400, "INVALID_REQUEST", "%s",
+                               *error.message ? error.message : "the body must be {receipt_number, identity_document}");
         return;
     }
     PGresult *result = NULL;
@@ -190,13 +190,13 @@ intake_desk_handover (intake_desk_t *self, const intake_operator_t *operator_, c
             " recall_due_sim, result_approved IS NOT NULL OR refusal_note IS NOT NULL"
             " FROM application WHERE id = $1", 1, values, NULL, NULL);
         if (!result) {
-            intake_reply_error (reply, 503, "DATABASE_UNAVAILABLE", "the desk's database did not answer");
+            egov_http_reply_error (reply, 503, "DATABASE_UNAVAILABLE", "the desk's database did not answer");
             return;
         }
     }
     if (!result || PQntuples (result) != 1) {
         PQclear (result);
-        intake_reply_error (reply, 404, "APPLICATION_NOT_FOUND", "no application %.64s", id);
+        egov_http_reply_error (reply, 404, "APPLICATION_NOT_FOUND", "no application %.64s", id);
         return;
     }
     char status [32], applicant [13], representative [13] = "", region [10];
@@ -212,8 +212,8 @@ intake_desk_handover (intake_desk_t *self, const intake_operator_t *operator_, c
     PQclear (result);
     if (!right_receipt) {
         zsys_info ("intake: handover of %s refused: wrong receipt", id);
-        intake_reply_error (reply, 403, "WRONG_RECEIPT",
-                            "the receipt number is not this application's acceptance receipt");
+        egov_http_reply_error (reply, 403, "WRONG_RECEIPT",
+                               "the receipt number is not this application's acceptance receipt");
         return;
     }
     bool checked;
@@ -228,22 +228,22 @@ intake_desk_handover (intake_desk_t *self, const intake_operator_t *operator_, c
         holder = "representative";
     }
     if (!identified) {
-        intake_reply_error (reply, 403, "IDENTITY_NOT_CONFIRMED",
-                            "identity document %s is not a valid identity document of the "
-                            "applicant%s in the registry of individuals", identity,
-                            *representative ? " or the representative" : "");
+        egov_http_reply_error (reply, 403, "IDENTITY_NOT_CONFIRMED",
+                               "identity document %s is not a valid identity document of the "
+                               "applicant%s in the registry of individuals", identity,
+                               *representative ? " or the representative" : "");
         return;
     }
     if (streq (status, "ISSUED")) {
-        intake_reply_error (reply, 409, "ALREADY_ISSUED", "the result was already handed over");
+        egov_http_reply_error (reply, 409, "ALREADY_ISSUED", "the result was already handed over");
         return;
     }
     if (streq (status, "RETURNED_TO_PROVIDER")) {
         if (!recalled && !intake_desk__recall (self, id, region, operator_, &recall_due)) {
-            intake_reply_error (reply, 503, "DATABASE_UNAVAILABLE", "the desk's database did not answer");
+            egov_http_reply_error (reply, 503, "DATABASE_UNAVAILABLE", "the desk's database did not answer");
             return;
         }
-        json_t *detail = intake_reply_error (reply, 409, "RESULT_RETURNED",
+        json_t *detail = egov_http_reply_error (reply, 409, "RESULT_RETURNED",
             "the unclaimed result was returned to the provider; it has been asked back and "
             "comes back within one working day");
         json_object_set_new (detail, "recalled", json_true ());
@@ -251,8 +251,8 @@ intake_desk_handover (intake_desk_t *self, const intake_operator_t *operator_, c
         return;
     }
     if (!has_result) {
-        json_t *detail = intake_reply_error (reply, 409, "RESULT_NOT_READY",
-                                             "there is no result to hand over yet (status %s)", status);
+        json_t *detail = egov_http_reply_error (reply, 409, "RESULT_NOT_READY",
+                                                "there is no result to hand over yet (status %s)", status);
         json_object_set_new (detail, "status", json_string (status));
         return;
     }
@@ -271,7 +271,7 @@ intake_desk_handover (intake_desk_t *self, const intake_operator_t *operator_, c
     PQclear (result);
     if (!done || !intake_desk__exec (self, "COMMIT")) {
         intake_desk__exec (self, "ROLLBACK");
-        intake_reply_error (reply, 503, "DATABASE_UNAVAILABLE", "the desk's database did not answer");
+        egov_http_reply_error (reply, 503, "DATABASE_UNAVAILABLE", "the desk's database did not answer");
         return;
     }
     zsys_info ("intake: application %s issued %s", id, note);

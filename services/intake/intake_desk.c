@@ -218,25 +218,25 @@ intake_desk_seed_operators (intake_desk_t *self, egov_error_t *error)
 }
 
 void
-intake_desk_login (intake_desk_t *self, json_t *body, intake_reply_t *reply)
+intake_desk_login (intake_desk_t *self, json_t *body, egov_http_reply_t *reply)
 {
     char login [INTAKE_TEXT_MAX], password [INTAKE_TEXT_MAX];
     egov_error_t error = { { 0 } };
     if (!json_is_object (body)) {
-        intake_reply_error (reply, 400, "INVALID_REQUEST", "the body must be {login, password}");
+        egov_http_reply_error (reply, 400, "INVALID_REQUEST", "the body must be {login, password}");
         return;
     }
-    if (!intake_request_keys (body, &error, "login", "password", NULL)
-    ||  !intake_request_text (body, "login", login, sizeof (login), &error)
-    ||  !intake_request_text (body, "password", password, sizeof (password), &error)) {
-        intake_reply_error (reply, 400, error.code, "%s", error.message);
+    if (!egov_http_keys (body, &error, "login", "password", NULL)
+    ||  !egov_http_text (body, "login", login, sizeof (login), &error)
+    ||  !egov_http_text (body, "password", password, sizeof (password), &error)) {
+        egov_http_reply_error (reply, 400, error.code, "%s", error.message);
         return;
     }
     const char *values [] = { login };
     PGresult *result = intake_desk__sql (self, PGRES_TUPLES_OK,
         "SELECT password_hash, name, iin FROM operator WHERE login = $1", 1, values, NULL, NULL);
     if (!result) {
-        intake_reply_error (reply, 503, "DATABASE_UNAVAILABLE", "the desk's database did not answer");
+        egov_http_reply_error (reply, 503, "DATABASE_UNAVAILABLE", "the desk's database did not answer");
         return;
     }
     bool known = PQntuples (result) == 1;
@@ -246,7 +246,7 @@ intake_desk_login (intake_desk_t *self, json_t *body, intake_reply_t *reply)
     if (!right) {
         PQclear (result);
         zsys_info ("intake: failed login for '%s'", login);
-        intake_reply_error (reply, 401, "AUTH_FAILED", "wrong login or password");
+        egov_http_reply_error (reply, 401, "AUTH_FAILED", "wrong login or password");
         return;
     }
     json_t *operator_ = json_pack ("{s:s, s:s, s:s}", "login", login,
@@ -266,24 +266,24 @@ intake_desk_login (intake_desk_t *self, json_t *body, intake_reply_t *reply)
         " RETURNING (extract (epoch FROM expires_wall) * 1000)::bigint", 3, insert, NULL, NULL);
     if (!result) {
         json_decref (operator_);
-        intake_reply_error (reply, 503, "DATABASE_UNAVAILABLE", "the desk's database did not answer");
+        egov_http_reply_error (reply, 503, "DATABASE_UNAVAILABLE", "the desk's database did not answer");
         return;
     }
     int64_t expires = strtoll (PQgetvalue (result, 0, 0), NULL, 10);
     PQclear (result);
-    intake_reply_set (reply, 200, json_pack ("{s:s, s:s, s:o, s:o}", "token", token,
-                                             "token_type", "Bearer", "expires_at",
-                                             intake_desk__time (expires), "operator", operator_));
+    egov_http_reply_set (reply, 200, json_pack ("{s:s, s:s, s:o, s:o}", "token", token,
+                                                "token_type", "Bearer", "expires_at",
+                                                intake_desk__time (expires), "operator", operator_));
 }
 
 bool
 intake_desk_authenticate (intake_desk_t *self, const char *token, intake_operator_t *operator_,
-                          intake_reply_t *reply)
+                          egov_http_reply_t *reply)
 {
     if (!token || !*token) {
-        intake_reply_error (reply, 401, "AUTH_REQUIRED",
-                            "log in first (POST /api/v1/operator/login) and send "
-                            "'Authorization: Bearer <token>'");
+        egov_http_reply_error (reply, 401, "AUTH_REQUIRED",
+                               "log in first (POST /api/v1/operator/login) and send "
+                               "'Authorization: Bearer <token>'");
         return false;
     }
     char digest [65];
@@ -293,7 +293,7 @@ intake_desk_authenticate (intake_desk_t *self, const char *token, intake_operato
         "SELECT o.login, o.name, o.iin FROM session s JOIN operator o USING (login)"
         " WHERE s.token_sha256 = $1 AND s.expires_wall > now()", 1, values, NULL, NULL);
     if (!result) {
-        intake_reply_error (reply, 503, "DATABASE_UNAVAILABLE", "the desk's database did not answer");
+        egov_http_reply_error (reply, 503, "DATABASE_UNAVAILABLE", "the desk's database did not answer");
         return false;
     }
     bool live = PQntuples (result) == 1;
@@ -303,7 +303,7 @@ intake_desk_authenticate (intake_desk_t *self, const char *token, intake_operato
         snprintf (operator_->iin, sizeof (operator_->iin), "%s", PQgetvalue (result, 0, 2));
     }
     else
-        intake_reply_error (reply, 401, "AUTH_REQUIRED", "the token is unknown or expired: log in again");
+        egov_http_reply_error (reply, 401, "AUTH_REQUIRED", "the token is unknown or expired: log in again");
     PQclear (result);
     return live;
 }
@@ -336,7 +336,7 @@ s_term (const egov_catalogue_term_t *term)
 }
 
 void
-intake_desk_services (intake_desk_t *self, intake_reply_t *reply)
+intake_desk_services (intake_desk_t *self, egov_http_reply_t *reply)
 {
     json_t *services = json_array ();
     for (size_t index = 0; index < egov_catalogue_size (self->catalogue); index++) {
@@ -374,7 +374,7 @@ intake_desk_services (intake_desk_t *self, intake_reply_t *reply)
             "deadline", s_term (&entry->deadline), "windows", windows,
             "route", s_paper_route (entry) ? "paper" : "electronic"));
     }
-    intake_reply_set (reply, 200, json_pack ("{s:o}", "services", services));
+    egov_http_reply_set (reply, 200, json_pack ("{s:o}", "services", services));
 }
 
 //  ---------------------------------------------------------------------
@@ -417,7 +417,7 @@ s_receipt_number (intake_desk_t *self, const char *sequence, const char *prefix,
 static void
 s_refuse_incomplete (intake_desk_t *self, const intake_operator_t *operator_,
                      const intake_application_t *request, json_t *missing, int64_t now,
-                     intake_reply_t *reply)
+                     egov_http_reply_t *reply)
 {
     char number [48];
     //  the array literal of text[] for the missing types
@@ -438,7 +438,7 @@ s_refuse_incomplete (intake_desk_t *self, const intake_operator_t *operator_,
     free (list);
     if (!result) {
         json_decref (missing);
-        intake_reply_error (reply, 503, "DATABASE_UNAVAILABLE", "the desk's database did not answer");
+        egov_http_reply_error (reply, 503, "DATABASE_UNAVAILABLE", "the desk's database did not answer");
         return;
     }
     PQclear (result);
@@ -449,7 +449,7 @@ s_refuse_incomplete (intake_desk_t *self, const intake_operator_t *operator_,
     for (size_t index = 0; index < json_array_size (missing); index++)
         fprintf (stream, "%s%s", index ? ", " : "", json_string_value (json_array_get (missing, index)));
     fclose (stream);
-    json_t *body = intake_reply_error (reply, 422, "INCOMPLETE_DOCUMENTS",
+    json_t *body = egov_http_reply_error (reply, 422, "INCOMPLETE_DOCUMENTS",
         "the package is incomplete against Standard item 9: missing %s; a refusal receipt was given",
         names);
     free (names);
@@ -486,14 +486,14 @@ typedef struct {
 //  Receipt and term from the calendar; false with reply set.
 static bool
 s_terms (intake_desk_t *self, const egov_catalogue_entry_t *entry, s_terms_t *terms,
-         intake_reply_t *reply)
+         egov_http_reply_t *reply)
 {
     terms->submitted = egov_clock_now_ms ();
     egov_receipt_t receipt;
     egov_error_t error = { { 0 } };
     if (!egov_calendar_receipt (self->calendar, EGOV_CHANNEL_STATE_CORP, terms->submitted,
                                 &receipt, &error)) {
-        intake_reply_error (reply, 422, error.code, "%s", error.message);
+        egov_http_reply_error (reply, 422, error.code, "%s", error.message);
         return false;
     }
     terms->received = receipt.received_ms;
@@ -503,7 +503,7 @@ s_terms (intake_desk_t *self, const egov_catalogue_entry_t *entry, s_terms_t *te
         egov_due_t due;
         if (!egov_calendar_due (self->calendar, EGOV_CHANNEL_OFFICE, terms->received,
                                 entry->deadline.max, &due, &error)) {
-            intake_reply_error (reply, 422, error.code, "%s", error.message);
+            egov_http_reply_error (reply, 422, error.code, "%s", error.message);
             return false;
         }
         terms->due = due.due_ms;
@@ -683,7 +683,7 @@ s_store_accepted (intake_desk_t *self, const char *id, const char *receipt,
 
 void
 intake_desk_submit (intake_desk_t *self, const intake_operator_t *operator_, json_t *body,
-                    intake_reply_t *reply)
+                    egov_http_reply_t *reply)
 {
     intake_application_t request;
     egov_error_t error = { { 0 } };
@@ -693,7 +693,7 @@ intake_desk_submit (intake_desk_t *self, const intake_operator_t *operator_, jso
     uint8_t *signature = NULL;
     char *text = NULL, *id = NULL;
     if (!intake_application_parse (body, &request, &error, field, sizeof (field))) {
-        json_t *detail = intake_reply_error (reply, 400, error.code, "%s", error.message);
+        json_t *detail = egov_http_reply_error (reply, 400, error.code, "%s", error.message);
         if (*field)
             json_object_set_new (detail, "field", json_string (field));
         goto cleanup;
@@ -701,15 +701,15 @@ intake_desk_submit (intake_desk_t *self, const intake_operator_t *operator_, jso
     const egov_catalogue_entry_t *entry =
         egov_catalogue_find (self->catalogue, request.service, request.region);
     if (!entry) {
-        intake_reply_error (reply, 422, "UNKNOWN_SERVICE",
-                            "no service '%s' in region %s in the catalogue", request.service,
-                            request.region);
+        egov_http_reply_error (reply, 422, "UNKNOWN_SERVICE",
+                               "no service '%s' in region %s in the catalogue", request.service,
+                               request.region);
         goto cleanup;
     }
     if (!entry->channels [EGOV_CHANNEL_STATE_CORP]) {
-        intake_reply_error (reply, 422, "CHANNEL_NOT_OFFERED",
-                            "%s in region %s is not served through the State Corporation",
-                            request.service, request.region);
+        egov_http_reply_error (reply, 422, "CHANNEL_NOT_OFFERED",
+                               "%s in region %s is not served through the State Corporation",
+                               request.service, request.region);
         goto cleanup;
     }
     int year, month, day;
@@ -717,7 +717,7 @@ intake_desk_submit (intake_desk_t *self, const intake_operator_t *operator_, jso
                          &year, &month, &day);
     const egov_catalogue_window_t *window = NULL;
     if (!egov_catalogue_window_open (entry, NULL, month, day, &window)) {
-        json_t *detail = intake_reply_error (reply, 422, "APPLICATION_WINDOW_CLOSED",
+        json_t *detail = egov_http_reply_error (reply, 422, "APPLICATION_WINDOW_CLOSED",
             "applications for %s are accepted %02d-%02d..%02d-%02d; today is %04d-%02d-%02d",
             request.service, window ? window->from_month : 0, window ? window->from_day : 0,
             window ? window->to_month : 0, window ? window->to_day : 0, year, month, day);
@@ -726,14 +726,14 @@ intake_desk_submit (intake_desk_t *self, const intake_operator_t *operator_, jso
     }
     //  Consent comes before any look-up: the data are legally protected
     if (!request.consent) {
-        intake_reply_error (reply, 422, "CONSENT_REQUIRED",
-                            "the applicant's consent to use legally protected data held in "
-                            "information systems is required before the registries are asked");
+        egov_http_reply_error (reply, 422, "CONSENT_REQUIRED",
+                               "the applicant's consent to use legally protected data held in "
+                               "information systems is required before the registries are asked");
         goto cleanup;
     }
     if (!egov_iin_valid (request.applicant_iin, &error)
     ||  (request.represented && !egov_iin_valid (request.representative_iin, &error))) {
-        intake_reply_error (reply, 422, "INVALID_IIN", "%s", error.message);
+        egov_http_reply_error (reply, 422, "INVALID_IIN", "%s", error.message);
         goto cleanup;
     }
     //  Processes 3-4, Condition 1, under the id the application will have
@@ -764,7 +764,7 @@ intake_desk_submit (intake_desk_t *self, const intake_operator_t *operator_, jso
         intake_desk__name (representative->person, representative_name, sizeof (representative_name));
     if (!s_receipt_number (self, "acceptance_receipt_seq", "SC", terms.submitted, receipt,
                            sizeof (receipt))) {
-        intake_reply_error (reply, 503, "DATABASE_UNAVAILABLE", "the desk's database did not answer");
+        egov_http_reply_error (reply, 503, "DATABASE_UNAVAILABLE", "the desk's database did not answer");
         goto cleanup;
     }
     text = s_signed_document (id, receipt, &request, applicant_name, representative_name,
@@ -774,16 +774,16 @@ intake_desk_submit (intake_desk_t *self, const intake_operator_t *operator_, jso
     if (!signer
     ||  egov_cms_sign (signer, text, strlen (text), true, terms.submitted, &signature,
                        &signature_size, &error) != 0) {
-        intake_reply_error (reply, 500, "SIGNING_FAILED",
-                            "the request could not be signed with %s's certificate: %s",
-                            operator_->login, error.message);
+        egov_http_reply_error (reply, 500, "SIGNING_FAILED",
+                               "the request could not be signed with %s's certificate: %s",
+                               operator_->login, error.message);
         goto cleanup;
     }
     envelope = s_application_envelope (id, receipt, &request, applicant_name, text, signature,
                                        signature_size, operator_, &terms);
     if (!s_store_accepted (self, id, receipt, &request, applicant_name, representative_name,
                            operator_, entry, &terms, envelope)) {
-        intake_reply_error (reply, 503, "DATABASE_UNAVAILABLE", "the desk's database did not answer");
+        egov_http_reply_error (reply, 503, "DATABASE_UNAVAILABLE", "the desk's database did not answer");
         goto cleanup;
     }
     zsys_info ("intake: application %s accepted, receipt %s, %s by %s", id, receipt,
@@ -793,7 +793,7 @@ intake_desk_submit (intake_desk_t *self, const intake_operator_t *operator_, jso
     bool failed = false;
     json_t *view = intake_desk__view (self, id, &failed);
     if (!view) {
-        intake_reply_error (reply, 503, "DATABASE_UNAVAILABLE", "the desk's database did not answer");
+        egov_http_reply_error (reply, 503, "DATABASE_UNAVAILABLE", "the desk's database did not answer");
         goto cleanup;
     }
     json_object_set_new (view, "acceptance_receipt", json_pack ("{s:s, s:s, s:s, s:o, s:o, s:o, s:s}",
@@ -801,7 +801,7 @@ intake_desk_submit (intake_desk_t *self, const intake_operator_t *operator_, jso
         "issued_at", intake_desk__time (terms.submitted),
         "received_at", intake_desk__time (terms.received),
         "result_due", intake_desk__time (terms.due), "operator", operator_->name));
-    intake_reply_set (reply, 201, view);
+    egov_http_reply_set (reply, 201, view);
 cleanup:
     if (envelope)
         egov__envelope__free_unpacked (envelope, NULL);
@@ -858,7 +858,7 @@ intake_desk_test (bool verbose)
     assert (intake_desk_seed_operators (desk, &error) == 0);
 
     //  Process 1: wrong and right passwords, sessions
-    intake_reply_t reply = { 0, NULL };
+    egov_http_reply_t reply = { 0, NULL };
     json_t *body = json_pack ("{s:s, s:s}", "login", "operator1", "password", "wrong");
     intake_desk_login (desk, body, &reply);
     json_decref (body);
@@ -947,7 +947,7 @@ intake_desk_test (bool verbose)
     intake_desk_handover (desk, &operator_, "00000000-0000-4000-8000-000000000000", body, &reply);
     assert (reply.status == 400);
     json_decref (body);
-    intake_reply_reset (&reply);
+    egov_http_reply_reset (&reply);
 
     intake_desk_destroy (&desk);
     intake_desk_destroy (&desk);

@@ -61,16 +61,16 @@ void intake_desk_set_verbose (intake_desk_t *self, bool verbose);
 int intake_desk_seed_operators (intake_desk_t *self, egov_error_t *error);
 
 //  HTTP-facing: each fills reply (status and JSON body).
-void intake_desk_login (intake_desk_t *self, json_t *body, intake_reply_t *reply);
+void intake_desk_login (intake_desk_t *self, json_t *body, egov_http_reply_t *reply);
 //  True when token names a live session; otherwise reply is 401 AUTH_REQUIRED.
 bool intake_desk_authenticate (intake_desk_t *self, const char *token,
-                               intake_operator_t *operator_, intake_reply_t *reply);
-void intake_desk_services (intake_desk_t *self, intake_reply_t *reply);
+                               intake_operator_t *operator_, egov_http_reply_t *reply);
+void intake_desk_services (intake_desk_t *self, egov_http_reply_t *reply);
 void intake_desk_submit (intake_desk_t *self, const intake_operator_t *operator_,
-                         json_t *body, intake_reply_t *reply);
-void intake_desk_show (intake_desk_t *self, const char *id, intake_reply_t *reply);
+                         json_t *body, egov_http_reply_t *reply);
+void intake_desk_show (intake_desk_t *self, const char *id, egov_http_reply_t *reply);
 void intake_desk_handover (intake_desk_t *self, const intake_operator_t *operator_,
-                           const char *id, json_t *body, intake_reply_t *reply);
+                           const char *id, json_t *body, egov_http_reply_t *reply);
 
 //  Gateway-facing: applies every frame waiting on the client (deliveries
 //  of application.status and application.result), then acknowledges.

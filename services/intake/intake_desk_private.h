@@ -59,16 +59,16 @@ void intake_desk__name (const Egov__Registries__Person *person, char *buffer, si
 //  *response when found, else reply is 422 DATA_NOT_AVAILABLE or 503.
 bool intake_desk__lookup_person (intake_desk_t *self, const char *iin, const char *who,
                                  Egov__Registries__PersonResponse **response,
-                                 intake_reply_t *reply);
+                                 egov_http_reply_t *reply);
 //  True when the representative's power of attorney is in force today,
 //  names them, was given by the applicant and covers the service; else
 //  reply says why (422 DATA_NOT_AVAILABLE from enis, or 503).
 bool intake_desk__check_poa (intake_desk_t *self, const intake_application_t *request,
-                             intake_reply_t *reply);
+                             egov_http_reply_t *reply);
 //  Local "YYYY-MM-DD" of a simulated moment.
 void intake_desk__local_date (intake_desk_t *self, int64_t ms, char out [11]);
 //  Fills reply for a registry that could not be reached: 503 REGISTRY_UNAVAILABLE.
-void intake_desk__registry_unavailable (intake_reply_t *reply, const char *registry,
+void intake_desk__registry_unavailable (egov_http_reply_t *reply, const char *registry,
                                         const egov_error_t *error);
 //  The view of an application (GET), or NULL when there is none; *failed
 //  is set on a database failure (intake_counter.c).

@@ -3,7 +3,7 @@
     (no threads): routes, the bearer token, bodies parsed as JSON, every
     error as {"error": {"code", "message", ...}} with a stable code.
     services/intake/openapi.json documents it and is served at
-    GET /api/v1/openapi.json.                                            */
+    GET /api/v1/openapi.json. The server itself is egov_http's.          */
 #ifndef INTAKE_HTTP_H_INCLUDED
 #define INTAKE_HTTP_H_INCLUDED
 
@@ -36,7 +36,7 @@ int intake_http_port (intake_http_t *self);
 //  bytes that may not be JSON).
 void intake_http_route (intake_http_t *self, const char *method, const char *path,
                         const char *token, const char *body, size_t body_size,
-                        intake_reply_t *reply);
+                        egov_http_reply_t *reply);
 
 void intake_http_test (bool verbose);
 

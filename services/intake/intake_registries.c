@@ -92,22 +92,22 @@ intake_desk__poa (intake_desk_t *self, const char *number, const char *represent
 }
 
 void
-intake_desk__registry_unavailable (intake_reply_t *reply, const char *registry, const egov_error_t *error)
+intake_desk__registry_unavailable (egov_http_reply_t *reply, const char *registry, const egov_error_t *error)
 {
-    json_t *body = intake_reply_error (reply, 503, "REGISTRY_UNAVAILABLE",
-                                       "%s could not be asked: %s %s", registry, error->code,
-                                       error->message);
+    json_t *body = egov_http_reply_error (reply, 503, "REGISTRY_UNAVAILABLE",
+                                          "%s could not be asked: %s %s", registry, error->code,
+                                          error->message);
     json_object_set_new (body, "registry", json_string (registry));
     json_object_set_new (body, "cause", json_string (error->code));
 }
 
 //  Fills reply for Condition 1 answered "no": which registry and why.
 static void
-s_data_not_available (intake_reply_t *reply, const char *registry, const char *who,
+s_data_not_available (egov_http_reply_t *reply, const char *registry, const char *who,
                       const char *reason, const char *format, ...)
     __attribute__ ((format (printf, 5, 6)));
 static void
-s_data_not_available (intake_reply_t *reply, const char *registry, const char *who,
+s_data_not_available (egov_http_reply_t *reply, const char *registry, const char *who,
                       const char *reason, const char *format, ...)
 {
     char message [400];
@@ -115,8 +115,8 @@ s_data_not_available (intake_reply_t *reply, const char *registry, const char *w
     va_start (args, format);
     vsnprintf (message, sizeof (message), format, args);
     va_end (args);
-    json_t *body = intake_reply_error (reply, 422, "DATA_NOT_AVAILABLE",
-                                       "the data cannot be obtained: %s", message);
+    json_t *body = egov_http_reply_error (reply, 422, "DATA_NOT_AVAILABLE",
+                                          "the data cannot be obtained: %s", message);
     json_object_set_new (body, "registry", json_string (registry));
     json_object_set_new (body, "subject", json_string (who));
     json_object_set_new (body, "reason", json_string (reason));
@@ -125,7 +125,7 @@ s_data_not_available (intake_reply_t *reply, const char *registry, const char *w
 //  Looks a person up; true with *response when found, else reply is set.
 bool
 intake_desk__lookup_person (intake_desk_t *self, const char *iin, const char *who,
-                 Egov__Registries__PersonResponse **response, intake_reply_t *reply)
+                 Egov__Registries__PersonResponse **response, egov_http_reply_t *reply)
 {
     egov_error_t error = { { 0 } };
     int found = intake_desk__person (self, iin, response, &error);
@@ -142,7 +142,7 @@ intake_desk__lookup_person (intake_desk_t *self, const char *iin, const char *wh
 //  Checks the representative's power of attorney; true when it is valid for
 //  this applicant and service, else reply is set.
 bool
-intake_desk__check_poa (intake_desk_t *self, const intake_application_t *request, intake_reply_t *reply)
+intake_desk__check_poa (intake_desk_t *self, const intake_application_t *request, egov_http_reply_t *reply)
 {
     char today [11];
     intake_desk__local_date (self, egov_clock_now_ms (), today);

@@ -2,7 +2,6 @@
 #include "intake_request.h"
 #include <sodium.h>
 #include <openssl/sha.h>
-#include <stdarg.h>
 
 //  True when text is exactly count digits.
 static bool
@@ -21,60 +20,6 @@ static bool
 s_type_code (const char *text)
 {
     return *text && strspn (text, "abcdefghijklmnopqrstuvwxyz0123456789-") == strlen (text);
-}
-
-//  True when text holds no control characters (names end up in logs and JSON).
-static bool
-s_printable (const char *text)
-{
-    for (const unsigned char *cursor = (const unsigned char *) text; *cursor; cursor++)
-        if (*cursor < 0x20 || *cursor == 0x7f)
-            return false;
-    return true;
-}
-
-bool
-intake_request_text (json_t *body, const char *key, char *out, size_t max, egov_error_t *error)
-{
-    json_t *value = json_object_get (body, key);
-    if (!value) {
-        egov_error_set (error, "INVALID_REQUEST", "%s is required", key);
-        return false;
-    }
-    if (!json_is_string (value)) {
-        egov_error_set (error, "INVALID_REQUEST", "%s must be a string", key);
-        return false;
-    }
-    size_t length = json_string_length (value);
-    const char *text = json_string_value (value);
-    if (length == 0 || length >= max || strlen (text) != length || !s_printable (text)) {
-        egov_error_set (error, "INVALID_REQUEST",
-                        "%s must be 1-%zu printable bytes", key, max - 1);
-        return false;
-    }
-    memcpy (out, text, length + 1);
-    return true;
-}
-
-bool
-intake_request_keys (json_t *body, egov_error_t *error, ...)
-{
-    const char *key;
-    json_t *value;
-    json_object_foreach (body, key, value) {
-        bool known = false;
-        va_list args;
-        va_start (args, error);
-        for (const char *allowed = va_arg (args, const char *); allowed && !known;
-             allowed = va_arg (args, const char *))
-            known = streq (key, allowed);
-        va_end (args);
-        if (!known) {
-            egov_error_set (error, "INVALID_REQUEST", "unknown field '%.64s'", key);
-            return false;
-        }
-    }
-    return true;
 }
 
 //  Copies the failing field's name for the caller.
@@ -96,9 +41,9 @@ s_parse_document (json_t *item, size_t index, intake_document_t *document, size_
         return false;
     }
     egov_error_t inner = { { 0 } };
-    if (!intake_request_keys (item, &inner, "type", "name", "content_base64", NULL)
-    ||  !intake_request_text (item, "type", document->type, sizeof (document->type), &inner)
-    ||  !intake_request_text (item, "name", document->name, sizeof (document->name), &inner)) {
+    if (!egov_http_keys (item, &inner, "type", "name", "content_base64", NULL)
+    ||  !egov_http_text (item, "type", document->type, sizeof (document->type), &inner)
+    ||  !egov_http_text (item, "name", document->name, sizeof (document->name), &inner)) {
         egov_error_set (error, "INVALID_REQUEST", "documents[%zu]: %s", index, inner.message);
         return false;
     }
@@ -145,19 +90,19 @@ intake_application_parse (json_t *body, intake_application_t *request, egov_erro
         egov_error_set (error, "INVALID_REQUEST", "the body must be a JSON object");
         return s_fail_field (field, field_size, "");
     }
-    if (!intake_request_keys (body, error, "service", "region", "applicant_iin",
-                              "representative", "documents", "consent", NULL))
+    if (!egov_http_keys (body, error, "service", "region", "applicant_iin",
+                         "representative", "documents", "consent", NULL))
         return s_fail_field (field, field_size, "");
-    if (!intake_request_text (body, "service", request->service, sizeof (request->service), error))
+    if (!egov_http_text (body, "service", request->service, sizeof (request->service), error))
         return s_fail_field (field, field_size, "service");
     char number [32];
-    if (!intake_request_text (body, "region", number, sizeof (number), error)
+    if (!egov_http_text (body, "region", number, sizeof (number), error)
     ||  !s_digits (number, 9)) {
         egov_error_set (error, "INVALID_REQUEST", "region must be a KATO code of 9 digits");
         return s_fail_field (field, field_size, "region");
     }
     memcpy (request->region, number, 10);
-    if (!intake_request_text (body, "applicant_iin", number, sizeof (number), error)
+    if (!egov_http_text (body, "applicant_iin", number, sizeof (number), error)
     ||  !s_digits (number, 12)) {
         egov_error_set (error, "INVALID_REQUEST", "applicant_iin must be 12 digits");
         return s_fail_field (field, field_size, "applicant_iin");
@@ -167,16 +112,16 @@ intake_application_parse (json_t *body, intake_application_t *request, egov_erro
     if (representative && !json_is_null (representative)) {
         egov_error_t inner = { { 0 } };
         if (!json_is_object (representative)
-        ||  !intake_request_keys (representative, &inner, "iin", "poa_number", NULL)
-        ||  !intake_request_text (representative, "iin", number, sizeof (number), &inner)
+        ||  !egov_http_keys (representative, &inner, "iin", "poa_number", NULL)
+        ||  !egov_http_text (representative, "iin", number, sizeof (number), &inner)
         ||  !s_digits (number, 12)) {
             egov_error_set (error, "INVALID_REQUEST",
                             "representative must be null or {iin: 12 digits, poa_number}");
             return s_fail_field (field, field_size, "representative");
         }
         memcpy (request->representative_iin, number, 13);
-        if (!intake_request_text (representative, "poa_number", request->poa_number,
-                                  sizeof (request->poa_number), &inner)) {
+        if (!egov_http_text (representative, "poa_number", request->poa_number,
+                             sizeof (request->poa_number), &inner)) {
             egov_error_set (error, "INVALID_REQUEST", "representative.%s", inner.message);
             return s_fail_field (field, field_size, "representative.poa_number");
         }
@@ -228,36 +173,6 @@ intake_application_has (const intake_application_t *request, const char *type)
         if (streq (request->documents [index].type, type))
             return true;
     return false;
-}
-
-json_t *
-intake_reply_error (intake_reply_t *reply, int status, const char *code, const char *format, ...)
-{
-    char message [512];
-    va_list args;
-    va_start (args, format);
-    vsnprintf (message, sizeof (message), format, args);
-    va_end (args);
-    json_t *error = json_pack ("{s:s, s:s}", "code", code, "message", message);
-    assert (error);
-    intake_reply_set (reply, status, json_pack ("{s:o}", "error", error));
-    return error;
-}
-
-void
-intake_reply_set (intake_reply_t *reply, int status, json_t *body)
-{
-    intake_reply_reset (reply);
-    reply->status = status;
-    reply->body = body;
-}
-
-void
-intake_reply_reset (intake_reply_t *reply)
-{
-    if (reply->body)
-        json_decref (reply->body);
-    reply->body = NULL;
 }
 
 //  Parses text as JSON and as an application; returns the error code ("" when fine).
@@ -343,17 +258,5 @@ intake_request_test (bool verbose)
         assert (streq (field, bad [index].field));
         intake_application_reset (&request);
     }
-
-    //  Answers
-    intake_reply_t reply = { 0, NULL };
-    json_t *error = intake_reply_error (&reply, 422, "CONSENT_REQUIRED", "ask %s", "first");
-    json_object_set_new (error, "extra", json_true ());
-    assert (reply.status == 422);
-    assert (streq (json_string_value (json_object_get (
-        json_object_get (reply.body, "error"), "code")), "CONSENT_REQUIRED"));
-    assert (streq (json_string_value (json_object_get (
-        json_object_get (reply.body, "error"), "message")), "ask first"));
-    intake_reply_reset (&reply);
-    intake_reply_reset (&reply);
     printf ("OK\n");
 }

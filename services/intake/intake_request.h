@@ -1,13 +1,11 @@
 /*  intake_request — what an operator terminal sends to the State
     Corporation's desk (МК АЖ, "Азаматтарға арналған үкімет" мемлекеттік
-    корпорациясы), checked field by field before anything else runs, and the
-    shape of every answer: a status and a JSON body, errors as
-    {"error": {"code", "message", ...}} with a stable code.              */
+    корпорациясы), checked field by field before anything else runs. The
+    answers' shape and the member readers are egov_http's.               */
 #ifndef INTAKE_REQUEST_H_INCLUDED
 #define INTAKE_REQUEST_H_INCLUDED
 
-#include "egov_util.h"
-#include <jansson.h>
+#include "egov_http.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -42,12 +40,6 @@ typedef struct {
     bool consent;                   //  consent to use protected data in state systems
 } intake_application_t;
 
-//  An HTTP answer: status and body (owned).
-typedef struct {
-    int status;                     //  HTTP status
-    json_t *body;                   //  JSON body, NULL for none
-} intake_reply_t;
-
 //  Parses the body of POST /api/v1/applications. False with error code
 //  INVALID_REQUEST, the message naming the field (also in *field, may be
 //  NULL). Reset the request afterwards either way.
@@ -57,21 +49,6 @@ bool intake_application_parse (json_t *body, intake_application_t *request,
 void intake_application_reset (intake_application_t *request);
 //  True when the package holds a document of this type.
 bool intake_application_has (const intake_application_t *request, const char *type);
-
-//  Reads a required string member of 1..max-1 bytes into out; false with
-//  INVALID_REQUEST naming the member otherwise.
-bool intake_request_text (json_t *body, const char *key, char *out, size_t max,
-                          egov_error_t *error);
-//  False with INVALID_REQUEST when body has a key outside the NULL-terminated list.
-bool intake_request_keys (json_t *body, egov_error_t *error, ...) __attribute__ ((sentinel));
-
-//  Sets reply to an error; returns the error object for extra members.
-json_t *intake_reply_error (intake_reply_t *reply, int status, const char *code,
-                            const char *format, ...) __attribute__ ((format (printf, 4, 5)));
-//  Sets reply to status with body (takes it).
-void intake_reply_set (intake_reply_t *reply, int status, json_t *body);
-//  Frees the body; safe twice.
-void intake_reply_reset (intake_reply_t *reply);
 
 void intake_request_test (bool verbose);
 

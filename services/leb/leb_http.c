@@ -1,6 +1,5 @@
-/*  leb_http — the manual-mode HTTP API over libmicrohttpd.  */
+/*  leb_http — the manual-mode HTTP API, served by egov_http.  */
 #include "leb_http.h"
-#include <microhttpd.h>
 #include <arpa/inet.h>
 #include <poll.h>
 
@@ -10,18 +9,10 @@
 #define s_PREFIX        "/api/v1/tasks"
 
 struct _leb_http_t {
-    struct MHD_Daemon *daemon;          //  the server, polled by leb_http_run
+    egov_http_t *server;                //  the server, polled by leb_http_run
     leb_http_backend_t backend;         //  what answers
-    int port;                           //  bound port
     bool verbose;                       //  log every request
 };
-
-//  A request body being received.
-typedef struct {
-    char *body;                         //  bytes so far, zero-terminated
-    size_t size;                        //  bytes so far
-    bool too_large;                     //  went past LEB_HTTP_BODY_MAX
-} s_request_t;
 
 //  Error codes and their HTTP status.
 static const struct {
@@ -46,28 +37,20 @@ leb_http_status (const char *code)
     return 500;
 }
 
-//  Queues a JSON answer (takes the reference).
-static enum MHD_Result
-s_answer (struct MHD_Connection *connection, int status, json_t *json)
+//  Answers with JSON (takes the reference).
+static void
+s_answer (egov_http_request_t *request, int status, json_t *json)
 {
-    char *text = json_dumps (json, JSON_COMPACT | JSON_ENSURE_ASCII);
-    json_decref (json);
-    assert (text);
-    size_t size = strlen (text);
-    text [size] = 0;
-    struct MHD_Response *response = MHD_create_response_from_buffer (size, text,
-                                                                     MHD_RESPMEM_MUST_FREE);
-    MHD_add_response_header (response, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
-    enum MHD_Result rc = MHD_queue_response (connection, (unsigned int) status, response);
-    MHD_destroy_response (response);
-    return rc;
+    egov_http_reply_t reply = { status, json, NULL };
+    egov_http_answer (request, &reply);
+    egov_http_reply_reset (&reply);
 }
 
-//  Queues an error answer with the status its code implies.
-static enum MHD_Result
-s_error (struct MHD_Connection *connection, const egov_error_t *error)
+//  Answers an error with the status its code implies.
+static void
+s_error (egov_http_request_t *request, const egov_error_t *error)
 {
-    return s_answer (connection, leb_http_status (error->code),
+    s_answer (request, leb_http_status (error->code),
         json_pack ("{s:{s:s, s:s}}", "error", "code", error->code, "message", error->message));
 }
 
@@ -82,15 +65,16 @@ s_task_id (const char *text, size_t length)
 
 //  The body as a JSON object, or NULL with BAD_JSON.
 static json_t *
-s_body (s_request_t *request, egov_error_t *error)
+s_body (egov_http_request_t *request, egov_error_t *error)
 {
     json_error_t parse;
-    json_t *body = request->size
-                 ? json_loadb (request->body, request->size, JSON_REJECT_DUPLICATES, &parse)
+    json_t *body = request->body_size
+                 ? json_loadb (request->body, request->body_size, JSON_REJECT_DUPLICATES, &parse)
                  : NULL;
     if (!json_is_object (body)) {
         egov_error_set (error, "BAD_JSON", "the body is a JSON object%s%s",
-                        body || !request->size ? "" : ": ", body || !request->size ? "" : parse.text);
+                        body || !request->body_size ? "" : ": ",
+                        body || !request->body_size ? "" : parse.text);
         json_decref (body);
         return NULL;
     }
@@ -112,19 +96,9 @@ s_fields (json_t *body, const char *first, const char *second, egov_error_t *err
     return true;
 }
 
-//  True when text has no control characters.
-static bool
-s_printable (const char *text)
-{
-    for (const unsigned char *cursor = (const unsigned char *) text; *cursor; cursor++)
-        if (*cursor < 0x20 || *cursor == 0x7f)
-            return false;
-    return true;
-}
-
 //  POST .../take: validates {"assignee"} and asks the backend.
 static json_t *
-s_take (leb_http_t *self, int64_t id, s_request_t *request, egov_error_t *error)
+s_take (leb_http_t *self, int64_t id, egov_http_request_t *request, egov_error_t *error)
 {
     json_t *body = s_body (request, error);
     if (!body || !s_fields (body, "assignee", NULL, error)) {
@@ -133,7 +107,7 @@ s_take (leb_http_t *self, int64_t id, s_request_t *request, egov_error_t *error)
     }
     const char *assignee = json_string_value (json_object_get (body, "assignee"));
     json_t *answer = NULL;
-    if (!assignee || !*assignee || strlen (assignee) > s_ASSIGNEE_MAX || !s_printable (assignee))
+    if (!assignee || !*assignee || strlen (assignee) > s_ASSIGNEE_MAX || !egov_http_printable (assignee))
         egov_error_set (error, "INVALID_ASSIGNEE", "\"assignee\" is a name of 1-%d bytes",
                         s_ASSIGNEE_MAX);
     else
@@ -144,7 +118,7 @@ s_take (leb_http_t *self, int64_t id, s_request_t *request, egov_error_t *error)
 
 //  POST .../complete: validates {"decision", "grounds"} and asks the backend.
 static json_t *
-s_complete (leb_http_t *self, int64_t id, s_request_t *request, egov_error_t *error)
+s_complete (leb_http_t *self, int64_t id, egov_http_request_t *request, egov_error_t *error)
 {
     json_t *body = s_body (request, error);
     if (!body || !s_fields (body, "decision", "grounds", error)) {
@@ -166,7 +140,7 @@ s_complete (leb_http_t *self, int64_t id, s_request_t *request, egov_error_t *er
         json_t *ground;
         json_array_foreach (grounds, index, ground) {
             const char *text = json_string_value (ground);
-            if (!text || !*text || strlen (text) > s_GROUND_MAX || !s_printable (text))
+            if (!text || !*text || strlen (text) > s_GROUND_MAX || !egov_http_printable (text))
                 valid = false;
         }
         if (!valid)
@@ -182,10 +156,13 @@ s_complete (leb_http_t *self, int64_t id, s_request_t *request, egov_error_t *er
 }
 
 //  Routes a complete request; answers with JSON or an error.
-static enum MHD_Result
-s_route (leb_http_t *self, struct MHD_Connection *connection, const char *url,
-         const char *method, s_request_t *request)
+static void
+s_route (void *argument, egov_http_request_t *request)
 {
+    leb_http_t *self = (leb_http_t *) argument;
+    const char *url = request->url, *method = request->method;
+    if (self->verbose)
+        zsys_info ("leb http: %s %.100s", method, url);
     egov_error_t error = { { 0 } };
     bool get = streq (method, "GET"), post = streq (method, "POST");
     json_t *answer = NULL;
@@ -205,8 +182,7 @@ s_route (leb_http_t *self, struct MHD_Connection *connection, const char *url,
         if (!get)
             egov_error_set (&error, "METHOD_NOT_ALLOWED", "use GET");
         else {
-            const char *role = MHD_lookup_connection_value (connection, MHD_GET_ARGUMENT_KIND,
-                                                            "role");
+            const char *role = egov_http_argument (request, "role");
             json_t *tasks = self->backend.tasks (self->backend.argument, role, &error);
             if (tasks)
                 answer = json_pack ("{s:o}", "tasks", tasks);
@@ -236,63 +212,15 @@ s_route (leb_http_t *self, struct MHD_Connection *connection, const char *url,
     }
     else
         egov_error_set (&error, "NOT_FOUND", "no such resource: %.100s", url);
-    if (answer)
-        return s_answer (connection, status, answer);
+    if (answer) {
+        s_answer (request, status, answer);
+        return;
+    }
     if (!*error.code)
         egov_error_set (&error, "INTERNAL", "no answer");
     if (self->verbose || leb_http_status (error.code) >= 500)
         zsys_info ("leb http: %s %.100s: %s %s", method, url, error.code, error.message);
-    return s_error (connection, &error);
-}
-
-//  libmicrohttpd's request handler: collects the body, then routes.
-static enum MHD_Result
-s_access (void *cls, struct MHD_Connection *connection, const char *url, const char *method,
-          const char *version, const char *upload_data, size_t *upload_data_size,
-          void **con_cls)
-{
-    (void) version;
-    leb_http_t *self = (leb_http_t *) cls;
-    s_request_t *request = *con_cls;
-    if (!request) {
-        request = calloc (1, sizeof (s_request_t));
-        assert (request);
-        *con_cls = request;
-        return MHD_YES;
-    }
-    if (*upload_data_size) {
-        if (!request->too_large && request->size + *upload_data_size <= LEB_HTTP_BODY_MAX) {
-            char *grown = realloc (request->body, request->size + *upload_data_size + 1);
-            assert (grown);
-            request->body = grown;
-            memcpy (request->body + request->size, upload_data, *upload_data_size);
-            request->size += *upload_data_size;
-            request->body [request->size] = 0;
-        }
-        else
-            request->too_large = true;
-        *upload_data_size = 0;
-        return MHD_YES;
-    }
-    if (self->verbose)
-        zsys_info ("leb http: %s %.100s", method, url);
-    return s_route (self, connection, url, method, request);
-}
-
-//  Frees a request's state when its connection is done with it.
-static void
-s_completed (void *cls, struct MHD_Connection *connection, void **con_cls,
-             enum MHD_RequestTerminationCode code)
-{
-    (void) cls;
-    (void) connection;
-    (void) code;
-    s_request_t *request = *con_cls;
-    if (request) {
-        free (request->body);
-        free (request);
-        *con_cls = NULL;
-    }
+    s_error (request, &error);
 }
 
 leb_http_t *
@@ -301,42 +229,14 @@ leb_http_new (const char *address, const leb_http_backend_t *backend, bool verbo
 {
     assert (address && backend && backend->tasks && backend->take && backend->complete
             && backend->health);
-    char host [64];
-    const char *colon = strrchr (address, ':');
-    char *end = NULL;
-    long port = colon ? strtol (colon + 1, &end, 10) : -1;
-    struct sockaddr_in socket_address = { .sin_family = AF_INET };
-    if (!colon || (size_t) (colon - address) >= sizeof (host) || !colon [1] || *end
-    ||  port < 0 || port > 65535) {
-        egov_error_set (error, "HTTP_ADDRESS", "'%.100s' is not HOST:PORT", address);
-        return NULL;
-    }
-    snprintf (host, sizeof (host), "%.*s", (int) (colon - address), address);
-    if (inet_pton (AF_INET, host, &socket_address.sin_addr) != 1) {
-        egov_error_set (error, "HTTP_ADDRESS", "'%s' is not an IPv4 address", host);
-        return NULL;
-    }
-    socket_address.sin_port = htons ((uint16_t) port);
-    leb_http_t *self = calloc (1, sizeof (leb_http_t));
+    leb_http_t *self = (leb_http_t *) zmalloc (sizeof (leb_http_t));
     assert (self);
     self->backend = *backend;
     self->verbose = verbose;
-    self->daemon = MHD_start_daemon (MHD_USE_ERROR_LOG, (uint16_t) port, NULL, NULL,
-        s_access, self,
-        MHD_OPTION_SOCK_ADDR, (struct sockaddr *) &socket_address,
-        MHD_OPTION_NOTIFY_COMPLETED, s_completed, self,
-        MHD_OPTION_CONNECTION_LIMIT, (unsigned int) 64,
-        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int) 10,
-        MHD_OPTION_END);
-    if (!self->daemon) {
-        egov_error_set (error, "HTTP_LISTEN", "cannot listen on %s: %s", address,
-                        strerror (errno));
-        free (self);
-        return NULL;
-    }
-    const union MHD_DaemonInfo *info = MHD_get_daemon_info (self->daemon,
-                                                            MHD_DAEMON_INFO_BIND_PORT);
-    self->port = info ? info->port : (int) port;
+    egov_http_config_t config = { LEB_HTTP_BODY_MAX, 64, 10, 0, true, false };
+    self->server = egov_http_new (address, &config, s_route, self, error);
+    if (!self->server)
+        leb_http_destroy (&self);
     return self;
 }
 
@@ -346,7 +246,7 @@ leb_http_destroy (leb_http_t **self_p)
     assert (self_p);
     leb_http_t *self = *self_p;
     if (self) {
-        MHD_stop_daemon (self->daemon);
+        egov_http_destroy (&self->server);
         free (self);
         *self_p = NULL;
     }
@@ -356,14 +256,14 @@ int
 leb_http_port (leb_http_t *self)
 {
     assert (self);
-    return self->port;
+    return egov_http_port (self->server);
 }
 
 void
 leb_http_run (leb_http_t *self)
 {
     assert (self);
-    MHD_run (self->daemon);
+    egov_http_run (self->server);
 }
 
 //  ---------------------------------------------------------------------

@@ -15,13 +15,12 @@
     TASK_DONE, TASK_NOT_TAKEN, AUTO_MODE; 413 BODY_TOO_LARGE; 503
     DB_UNAVAILABLE; 500 anything else.
 
-    libmicrohttpd runs without threads of its own: leb_http_run serves what
-    is ready without blocking, from the service's zloop.                  */
+    The server is egov_http's, without threads of its own: leb_http_run
+    serves what is ready without blocking, from the service's zloop.      */
 #ifndef LEB_HTTP_H_INCLUDED
 #define LEB_HTTP_H_INCLUDED
 
-#include "egov_util.h"
-#include <jansson.h>
+#include "egov_http.h"
 
 #ifdef __cplusplus
 extern "C" {

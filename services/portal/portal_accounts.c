@@ -43,7 +43,7 @@ portal_password_check (const char *password, const char *iin, egov_error_t *erro
         egov_error_set (error, "WEAK_PASSWORD", "a password has %d to %d bytes",
                         PORTAL_PASSWORD_MIN, PORTAL_PASSWORD_MAX);
     else
-    if (!portal_printable (password))
+    if (!egov_http_printable (password))
         egov_error_set (error, "WEAK_PASSWORD", "a password has no control characters");
     else
     if (!letter || !digit)

@@ -86,29 +86,29 @@ s_summary (portal_server_t *self, PGresult *result, int row)
 }
 
 void
-portal_server_applications (portal_server_t *self, const char *iin, portal_reply_t *reply)
+portal_server_applications (portal_server_t *self, const char *iin, egov_http_reply_t *reply)
 {
     const char *values [] = { iin };
     PGresult *result = portal_server__sql (self, PGRES_TUPLES_OK,
         "SELECT " s_COLUMNS " FROM application WHERE citizen_iin = $1 ORDER BY created_wall DESC, id",
         1, values, NULL, NULL);
     if (!result) {
-        portal_reply_error (reply, 503, "DB_ERROR", "the portal's database did not answer");
+        egov_http_reply_error (reply, 503, "DB_ERROR", "the portal's database did not answer");
         return;
     }
     json_t *list = json_array ();
     for (int row = 0; row < PQntuples (result); row++)
         json_array_append_new (list, s_summary (self, result, row));
     PQclear (result);
-    portal_reply_set (reply, 200, json_pack ("{s:o}", "applications", list));
+    egov_http_reply_set (reply, 200, json_pack ("{s:o}", "applications", list));
 }
 
 void
 portal_server_application (portal_server_t *self, const char *iin, const char *id,
-                           portal_reply_t *reply)
+                           egov_http_reply_t *reply)
 {
     if (!egov_uuid_valid (id)) {
-        portal_reply_error (reply, 404, "NOT_FOUND", "no application %.64s in your cabinet", id);
+        egov_http_reply_error (reply, 404, "NOT_FOUND", "no application %.64s in your cabinet", id);
         return;
     }
     const char *values [] = { id, iin };
@@ -119,9 +119,9 @@ portal_server_application (portal_server_t *self, const char *iin, const char *i
         " FROM application WHERE id = $1 AND citizen_iin = $2", 2, values, NULL, NULL);
     if (!result || PQntuples (result) != 1) {
         if (result)
-            portal_reply_error (reply, 404, "NOT_FOUND", "no application %s in your cabinet", id);
+            egov_http_reply_error (reply, 404, "NOT_FOUND", "no application %s in your cabinet", id);
         else
-            portal_reply_error (reply, 503, "DB_ERROR", "the portal's database did not answer");
+            egov_http_reply_error (reply, 503, "DB_ERROR", "the portal's database did not answer");
         PQclear (result);
         return;
     }
@@ -159,11 +159,11 @@ portal_server_application (portal_server_t *self, const char *iin, const char *i
             "at_wall", PQgetvalue (result, row, 6)));
     PQclear (result);
     json_object_set_new (body, "history", history);
-    portal_reply_set (reply, 200, body);
+    egov_http_reply_set (reply, 200, body);
 }
 
 void
-portal_server_notifications (portal_server_t *self, const char *iin, portal_reply_t *reply)
+portal_server_notifications (portal_server_t *self, const char *iin, egov_http_reply_t *reply)
 {
     const char *values [] = { iin };
     PGresult *result = portal_server__sql (self, PGRES_TUPLES_OK,
@@ -171,7 +171,7 @@ portal_server_notifications (portal_server_t *self, const char *iin, portal_repl
         " a.receipt_number FROM notification n JOIN application a ON a.id = n.application_id"
         " WHERE n.iin = $1 ORDER BY n.seq", 1, values, NULL, NULL);
     if (!result) {
-        portal_reply_error (reply, 503, "DB_ERROR", "the portal's database did not answer");
+        egov_http_reply_error (reply, 503, "DB_ERROR", "the portal's database did not answer");
         return;
     }
     json_t *list = json_array ();
@@ -183,5 +183,5 @@ portal_server_notifications (portal_server_t *self, const char *iin, portal_repl
             "text", PQgetvalue (result, row, 4), "ready_at", s_moment (result, row, 5),
             "at", s_moment (result, row, 6)));
     PQclear (result);
-    portal_reply_set (reply, 200, json_pack ("{s:o}", "notifications", list));
+    egov_http_reply_set (reply, 200, json_pack ("{s:o}", "notifications", list));
 }

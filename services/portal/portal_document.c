@@ -33,9 +33,9 @@ s_attachment (json_t *item, size_t index, portal_attachment_t *attachment, size_
         snprintf (message, sizeof (message), "%s must be an object {type, name, content_base64}", name);
         return s_fail (error, field, field_size, name, message);
     }
-    if (!portal_request_keys (item, &inner, "type", "name", "content_base64", NULL)
-    ||  !portal_request_text (item, "type", attachment->type, sizeof (attachment->type), &inner)
-    ||  !portal_request_text (item, "name", attachment->name, sizeof (attachment->name), &inner)) {
+    if (!egov_http_keys (item, &inner, "type", "name", "content_base64", NULL)
+    ||  !egov_http_text (item, "type", attachment->type, sizeof (attachment->type), &inner)
+    ||  !egov_http_text (item, "name", attachment->name, sizeof (attachment->name), &inner)) {
         snprintf (message, sizeof (message), "%s: %s", name, inner.message);
         return s_fail (error, field, field_size, name, message);
     }
@@ -71,17 +71,17 @@ portal_document_parse (const uint8_t *bytes, size_t size, portal_document_t *doc
         return s_fail (error, field, field_size, "", "the signed document is not a JSON object");
     json_t *root = document->root;
     egov_error_t inner = { { 0 } };
-    if (!portal_request_keys (root, &inner, "service", "region", "iin", "form", "attachments", NULL))
+    if (!egov_http_keys (root, &inner, "service", "region", "iin", "form", "attachments", NULL))
         return s_fail (error, field, field_size, "", inner.message);
-    if (!portal_request_text (root, "service", document->service, sizeof (document->service), &inner)
+    if (!egov_http_text (root, "service", document->service, sizeof (document->service), &inner)
     ||  !s_code (document->service))
         return s_fail (error, field, field_size, "service", "service must be a catalogue code");
     char number [32];
-    if (!portal_request_text (root, "region", number, sizeof (number), &inner)
+    if (!egov_http_text (root, "region", number, sizeof (number), &inner)
     ||  !portal_digits (number, 9))
         return s_fail (error, field, field_size, "region", "region must be a KATO code of 9 digits");
     memcpy (document->region, number, 10);
-    if (!portal_request_text (root, "iin", number, sizeof (number), &inner)
+    if (!egov_http_text (root, "iin", number, sizeof (number), &inner)
     ||  !portal_digits (number, 12))
         return s_fail (error, field, field_size, "iin", "iin must be 12 digits");
     memcpy (document->iin, number, 13);

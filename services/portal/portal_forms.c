@@ -122,7 +122,7 @@ s_check (const portal_field_t *field, json_t *value, json_t *errors)
             if (!text)
                 s_wrong (errors, field->key, "WRONG_TYPE", "%s must be text", field->label);
             else
-            if (json_string_length (value) == 0 || !portal_printable (text)
+            if (json_string_length (value) == 0 || !egov_http_printable (text)
             ||  strlen (text) != json_string_length (value))
                 s_wrong (errors, field->key, "REQUIRED", "%s must not be empty or hold control characters",
                          field->label);

@@ -4,9 +4,7 @@
     JSON, every error as {"error": {"code", "message", ...}} with a stable
     code. services/portal/openapi.json documents the API and is served at
     GET /api/v1/openapi.json; the frontend (services/portal/www) under /.
-
-    The libmicrohttpd plumbing is the same as the State Corporation desk's
-    (intake_http): when both are in, it belongs in lib/ as egov_httpd.   */
+    The server itself is egov_http's.                                    */
 #ifndef PORTAL_HTTP_H_INCLUDED
 #define PORTAL_HTTP_H_INCLUDED
 
@@ -38,7 +36,7 @@ int portal_http_port (portal_http_t *self);
 //  Routes one API request (also used by the selftest without a socket).
 void portal_http_route (portal_http_t *self, const char *method, const char *path,
                         const char *token, const char *body, size_t body_size,
-                        portal_reply_t *reply);
+                        egov_http_reply_t *reply);
 
 void portal_http_test (bool verbose);
 

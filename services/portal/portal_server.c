@@ -197,9 +197,9 @@ portal_server__person (portal_server_t *self, const char *iin, const char *corre
 
 //  Answers 503 REGISTRY_UNAVAILABLE with the gateway's cause.
 static void
-s_registry_down (portal_reply_t *reply, const egov_error_t *error)
+s_registry_down (egov_http_reply_t *reply, const egov_error_t *error)
 {
-    json_t *detail = portal_reply_error (reply, 503, "REGISTRY_UNAVAILABLE",
+    json_t *detail = egov_http_reply_error (reply, 503, "REGISTRY_UNAVAILABLE",
         "the registry of individuals could not be asked through the gateway: %s %s",
         error->code, error->message);
     json_object_set_new (detail, "cause", json_string (error->code));
@@ -209,35 +209,35 @@ s_registry_down (portal_reply_t *reply, const egov_error_t *error)
 //  Accounts
 
 void
-portal_server_register (portal_server_t *self, json_t *body, portal_reply_t *reply)
+portal_server_register (portal_server_t *self, json_t *body, egov_http_reply_t *reply)
 {
     char iin [32], password [PORTAL_PASSWORD_MAX + 8];
     egov_error_t error = { { 0 } };
     if (!json_is_object (body)
-    ||  !portal_request_keys (body, &error, "iin", "password", NULL)
-    ||  !portal_request_text (body, "iin", iin, sizeof (iin), &error)) {
-        json_t *detail = portal_reply_error (reply, 400, "INVALID_REQUEST", "the body must be {iin, password}%s%s",
-                                             *error.message ? ": " : "", error.message);
+    ||  !egov_http_keys (body, &error, "iin", "password", NULL)
+    ||  !egov_http_text (body, "iin", iin, sizeof (iin), &error)) {
+        json_t *detail = egov_http_reply_error (reply, 400, "INVALID_REQUEST", "the body must be {iin, password}%s%s",
+                                                *error.message ? ": " : "", error.message);
         json_object_set_new (detail, "field", json_string ("iin"));
         return;
     }
     //  Condition: a well-formed IIN
     if (!egov_iin_valid (iin, &error)) {
-        json_t *detail = portal_reply_error (reply, 422, "INVALID_IIN", "%s", error.message);
+        json_t *detail = egov_http_reply_error (reply, 422, "INVALID_IIN", "%s", error.message);
         json_object_set_new (detail, "field", json_string ("iin"));
         return;
     }
     json_t *value = json_object_get (body, "password");
     if (!json_is_string (value) || json_string_length (value) >= sizeof (password)
     ||  strlen (json_string_value (value)) != json_string_length (value)) {
-        json_t *detail = portal_reply_error (reply, 422, "WEAK_PASSWORD",
+        json_t *detail = egov_http_reply_error (reply, 422, "WEAK_PASSWORD",
             "password must be a string of %d to %d bytes", PORTAL_PASSWORD_MIN, PORTAL_PASSWORD_MAX);
         json_object_set_new (detail, "field", json_string ("password"));
         return;
     }
     snprintf (password, sizeof (password), "%s", json_string_value (value));
     if (!portal_password_check (password, iin, &error)) {
-        json_t *detail = portal_reply_error (reply, 422, error.code, "%s", error.message);
+        json_t *detail = egov_http_reply_error (reply, 422, error.code, "%s", error.message);
         json_object_set_new (detail, "field", json_string ("password"));
         sodium_memzero (password, sizeof (password));
         return;
@@ -245,9 +245,9 @@ portal_server_register (portal_server_t *self, json_t *body, portal_reply_t *rep
     int exists = portal_accounts_exists (self->accounts, iin);
     if (exists != 0) {
         if (exists > 0)
-            portal_reply_error (reply, 409, "ALREADY_REGISTERED", "IIN %s already has an account; log in", iin);
+            egov_http_reply_error (reply, 409, "ALREADY_REGISTERED", "IIN %s already has an account; log in", iin);
         else
-            portal_reply_error (reply, 503, "DB_ERROR", "the portal's database did not answer");
+            egov_http_reply_error (reply, 503, "DB_ERROR", "the portal's database did not answer");
         sodium_memzero (password, sizeof (password));
         return;
     }
@@ -256,7 +256,7 @@ portal_server_register (portal_server_t *self, json_t *body, portal_reply_t *rep
     int found = portal_server__person (self, iin, NULL, &response, &error);
     if (found <= 0) {
         if (found == 0) {
-            json_t *detail = portal_reply_error (reply, 404, "PERSON_NOT_FOUND",
+            json_t *detail = egov_http_reply_error (reply, 404, "PERSON_NOT_FOUND",
                 "the registry of individuals has no person with IIN %s", iin);
             json_object_set_new (detail, "field", json_string ("iin"));
         }
@@ -270,26 +270,26 @@ portal_server_register (portal_server_t *self, json_t *body, portal_reply_t *rep
     egov__registries__person_response__free_unpacked (response, NULL);
     if (portal_accounts_create (self->accounts, iin, name, password, &error) != 0) {
         int status = streq (error.code, "ALREADY_REGISTERED") ? 409 : 503;
-        portal_reply_error (reply, status, error.code, "%s", error.message);
+        egov_http_reply_error (reply, status, error.code, "%s", error.message);
     }
     else {
         zsys_info ("portal: citizen %s registered", iin);
-        portal_reply_set (reply, 201, json_pack ("{s:s, s:s}", "iin", iin, "name", name));
+        egov_http_reply_set (reply, 201, json_pack ("{s:s, s:s}", "iin", iin, "name", name));
     }
     sodium_memzero (password, sizeof (password));
 }
 
 void
-portal_server_login (portal_server_t *self, json_t *body, portal_reply_t *reply)
+portal_server_login (portal_server_t *self, json_t *body, egov_http_reply_t *reply)
 {
     char iin [32], password [PORTAL_PASSWORD_MAX + 8];
     egov_error_t error = { { 0 } };
     if (!json_is_object (body)
-    ||  !portal_request_keys (body, &error, "iin", "password", NULL)
-    ||  !portal_request_text (body, "iin", iin, sizeof (iin), &error)
-    ||  !portal_request_text (body, "password", password, sizeof (password), &error)) {
-        portal_reply_error (reply, 400, "INVALID_REQUEST", "the body must be {iin, password}%s%s",
-                            *error.message ? ": " : "", error.message);
+    ||  !egov_http_keys (body, &error, "iin", "password", NULL)
+    ||  !egov_http_text (body, "iin", iin, sizeof (iin), &error)
+    ||  !egov_http_text (body, "password", password, sizeof (password), &error)) {
+        egov_http_reply_error (reply, 400, "INVALID_REQUEST", "the body must be {iin, password}%s%s",
+                               *error.message ? ": " : "", error.message);
         return;
     }
     char token [PORTAL_TOKEN_SIZE];
@@ -298,7 +298,7 @@ portal_server_login (portal_server_t *self, json_t *body, portal_reply_t *reply)
     sodium_memzero (password, sizeof (password));
     if (rc != 0) {
         if (streq (error.code, "LOCKED")) {
-            json_t *detail = portal_reply_error (reply, 429, "LOCKED", "%s", error.message);
+            json_t *detail = egov_http_reply_error (reply, 429, "LOCKED", "%s", error.message);
             json_object_set_new (detail, "retry_after_ms", json_integer (retry));
             char seconds [24];
             snprintf (seconds, sizeof (seconds), "%" PRId64, (retry + 999) / 1000);
@@ -306,16 +306,16 @@ portal_server_login (portal_server_t *self, json_t *body, portal_reply_t *reply)
         }
         else
         if (streq (error.code, "AUTH_FAILED"))
-            portal_reply_error (reply, 401, "AUTH_FAILED", "%s", error.message);
+            egov_http_reply_error (reply, 401, "AUTH_FAILED", "%s", error.message);
         else
-            portal_reply_error (reply, 503, error.code, "%s", error.message);
+            egov_http_reply_error (reply, 503, error.code, "%s", error.message);
         zsys_info ("portal: login refused for %s: %s", portal_digits (iin, 12) ? iin : "(malformed IIN)",
                    error.code);
         return;
     }
     char expires_text [40];
     egov_clock_format (expires, expires_text, sizeof (expires_text));
-    portal_reply_set (reply, 200, json_pack ("{s:s, s:s, s:s, s:I}", "token", token,
+    egov_http_reply_set (reply, 200, json_pack ("{s:s, s:s, s:s, s:I}", "token", token,
         "token_type", "Bearer", "expires_at", expires_text,
         "expires_in", (json_int_t) ((expires - egov_now_ms () + 999) / 1000)));
     sodium_memzero (token, sizeof (token));
@@ -323,12 +323,12 @@ portal_server_login (portal_server_t *self, json_t *body, portal_reply_t *reply)
 
 bool
 portal_server_authenticate (portal_server_t *self, const char *token, char iin [13],
-                            portal_reply_t *reply)
+                            egov_http_reply_t *reply)
 {
     char name [512];
     if (portal_accounts_authenticate (self->accounts, token, iin, name, sizeof (name)))
         return true;
-    portal_reply_error (reply, 401, "AUTH_REQUIRED", token
+    egov_http_reply_error (reply, 401, "AUTH_REQUIRED", token
         ? "the token is unknown or expired; log in again"
         : "log in first: Authorization: Bearer <token>");
     return false;
@@ -345,7 +345,7 @@ s_names (const egov_names_t *names)
 }
 
 void
-portal_server_services (portal_server_t *self, portal_reply_t *reply)
+portal_server_services (portal_server_t *self, egov_http_reply_t *reply)
 {
     json_t *services = json_array ();
     egov_catalogue_t *catalogue = self->config.catalogue;
@@ -383,7 +383,7 @@ portal_server_services (portal_server_t *self, portal_reply_t *reply)
             "deadline", egov_duration_format (entry->deadline.max, term, sizeof (term)),
             "documents", documents, "windows", windows, "form", portal_form_json (form)));
     }
-    portal_reply_set (reply, 200, json_pack ("{s:o}", "services", services));
+    egov_http_reply_set (reply, 200, json_pack ("{s:o}", "services", services));
 }
 
 //  A birth certificate as JSON.
@@ -411,15 +411,15 @@ s_documents_json (const Egov__Registries__Person *person)
 }
 
 void
-portal_server_me (portal_server_t *self, const char *iin, portal_reply_t *reply)
+portal_server_me (portal_server_t *self, const char *iin, egov_http_reply_t *reply)
 {
     Egov__Registries__PersonResponse *response = NULL;
     egov_error_t error = { { 0 } };
     int found = portal_server__person (self, iin, NULL, &response, &error);
     if (found <= 0) {
         if (found == 0)
-            portal_reply_error (reply, 404, "PERSON_NOT_FOUND",
-                                "the registry of individuals no longer has IIN %s", iin);
+            egov_http_reply_error (reply, 404, "PERSON_NOT_FOUND",
+                                   "the registry of individuals no longer has IIN %s", iin);
         else
             s_registry_down (reply, &error);
         return;
@@ -447,7 +447,7 @@ portal_server_me (portal_server_t *self, const char *iin, portal_reply_t *reply)
         ? json_pack ("{s:s, s:s, s:s}", "region_kato", person->address->region_kato,
                      "region_name", person->address->region_name, "locality", person->address->locality)
         : json_null ();
-    portal_reply_set (reply, 200, json_pack ("{s:s, s:s, s:s, s:s, s:o, s:o, s:o, s:s}",
+    egov_http_reply_set (reply, 200, json_pack ("{s:s, s:s, s:s, s:s, s:o, s:o, s:o, s:s}",
         "iin", person->iin, "name", name, "birth_date", person->birth_date, "gender", person->gender,
         "address", address, "documents", s_documents_json (person), "children", children,
         "source", "gbdfl.person through the gateway"));
@@ -647,7 +647,7 @@ s_store (portal_server_t *self, Egov__Applications__Application *application,
 //  body's decoding so that every exit frees in one place.
 static void
 s_submit (portal_server_t *self, const char *iin, const uint8_t *bytes, size_t size,
-          const uint8_t *der, size_t der_size, portal_reply_t *reply)
+          const uint8_t *der, size_t der_size, egov_http_reply_t *reply)
 {
     int64_t now = egov_clock_now_ms ();
     egov_cms_result_t checked;
@@ -655,7 +655,7 @@ s_submit (portal_server_t *self, const char *iin, const uint8_t *bytes, size_t s
                                                   iin, &checked);
     if (outcome != EGOV_CMS_OK) {
         //  Process 4: the signature is not confirmed, the service is refused
-        json_t *detail = portal_reply_error (reply, 422, s_signature_code (outcome),
+        json_t *detail = egov_http_reply_error (reply, 422, s_signature_code (outcome),
             "the e-signature is not confirmed: %s", checked.detail);
         json_object_set_new (detail, "outcome", json_string (egov_cms_outcome_name (outcome)));
         if (*checked.name || *checked.iin)
@@ -677,25 +677,25 @@ s_submit (portal_server_t *self, const char *iin, const uint8_t *bytes, size_t s
     //  The application's id names every message about it, the registry look-ups too
     char *id = egov_uuid_new ();
     if (!portal_document_parse (bytes, size, &document, &error, field, sizeof (field))) {
-        json_t *detail = portal_reply_error (reply, 422, "INVALID_DOCUMENT", "%s", error.message);
+        json_t *detail = egov_http_reply_error (reply, 422, "INVALID_DOCUMENT", "%s", error.message);
         json_object_set_new (detail, "field", json_string (field));
         goto cleanup;
     }
     if (!streq (document.iin, iin)) {
-        json_t *detail = portal_reply_error (reply, 422, "IIN_MISMATCH",
+        json_t *detail = egov_http_reply_error (reply, 422, "IIN_MISMATCH",
             "the signed request names IIN %s, the citizen logged in is %s", document.iin, iin);
         json_object_set_new (detail, "field", json_string ("iin"));
         goto cleanup;
     }
     entry = egov_catalogue_find (self->config.catalogue, document.service, document.region);
     if (!entry) {
-        json_t *detail = portal_reply_error (reply, 422, "UNKNOWN_SERVICE",
+        json_t *detail = egov_http_reply_error (reply, 422, "UNKNOWN_SERVICE",
             "no service '%s' in region %s", document.service, document.region);
         json_object_set_new (detail, "field", json_string ("service"));
         goto cleanup;
     }
     if (!entry->channels [EGOV_CHANNEL_PORTAL]) {
-        json_t *detail = portal_reply_error (reply, 422, "CHANNEL_NOT_OFFERED",
+        json_t *detail = egov_http_reply_error (reply, 422, "CHANNEL_NOT_OFFERED",
             "'%s' in region %s is not offered on the portal", document.service, document.region);
         json_object_set_new (detail, "field", json_string ("service"));
         goto cleanup;
@@ -713,7 +713,7 @@ s_submit (portal_server_t *self, const char *iin, const uint8_t *bytes, size_t s
                 document.attachments [index].type));
         }
     if (json_array_size (errors)) {
-        json_t *detail = portal_reply_error (reply, 422, "INVALID_FORM",
+        json_t *detail = egov_http_reply_error (reply, 422, "INVALID_FORM",
             "%zu field(s) of the form are wrong", json_array_size (errors));
         json_object_set_new (detail, "fields", errors);
         goto cleanup;
@@ -726,7 +726,7 @@ s_submit (portal_server_t *self, const char *iin, const uint8_t *bytes, size_t s
     const egov_catalogue_window_t *window = NULL;
     const char *form_name = study_form && egov_catalogue_form_known (entry, study_form) ? study_form : NULL;
     if (!egov_catalogue_window_open (entry, form_name, month, mday, &window)) {
-        json_t *detail = portal_reply_error (reply, 422, "WINDOW_CLOSED",
+        json_t *detail = egov_http_reply_error (reply, 422, "WINDOW_CLOSED",
             "applications for %s%s%s are accepted from %02d-%02d to %02d-%02d",
             entry->code, form_name ? " " : "", form_name ? form_name : "",
             window ? window->from_month : 0, window ? window->from_day : 0,
@@ -738,8 +738,8 @@ s_submit (portal_server_t *self, const char *iin, const uint8_t *bytes, size_t s
     int found = portal_server__person (self, iin, id, &citizen, &error);
     if (found <= 0) {
         if (found == 0)
-            portal_reply_error (reply, 422, "PERSON_NOT_FOUND",
-                                "the registry of individuals no longer has IIN %s", iin);
+            egov_http_reply_error (reply, 422, "PERSON_NOT_FOUND",
+                                   "the registry of individuals no longer has IIN %s", iin);
         else
             s_registry_down (reply, &error);
         goto cleanup;
@@ -751,7 +751,7 @@ s_submit (portal_server_t *self, const char *iin, const uint8_t *bytes, size_t s
             if (streq (citizen->person->children [index]->child_iin, child_iin))
                 link = citizen->person->children [index];
         if (!link) {
-            json_t *detail = portal_reply_error (reply, 403, "CHILD_NOT_LINKED",
+            json_t *detail = egov_http_reply_error (reply, 403, "CHILD_NOT_LINKED",
                 "the registry of individuals has no birth certificate naming %s as a parent of %s",
                 iin, child_iin);
             json_object_set_new (detail, "field", json_string ("form.child_iin"));
@@ -769,13 +769,13 @@ s_submit (portal_server_t *self, const char *iin, const uint8_t *bytes, size_t s
     egov_receipt_t receipt;
     egov_due_t due;
     if (!egov_calendar_receipt (self->config.calendar, EGOV_CHANNEL_PORTAL, now, &receipt, &error)) {
-        portal_reply_error (reply, 503, error.code, "%s", error.message);
+        egov_http_reply_error (reply, 503, error.code, "%s", error.message);
         goto cleanup;
     }
     if (!egov_calendar_due (self->config.calendar, EGOV_CHANNEL_OFFICE, receipt.received_ms,
                             entry->deadline.max, &due, &error)) {
         egov_receipt_reset (&receipt);
-        portal_reply_error (reply, 503, error.code, "%s", error.message);
+        egov_http_reply_error (reply, 503, error.code, "%s", error.message);
         goto cleanup;
     }
     char applicant_name [512], *receipt_number = NULL;
@@ -810,7 +810,7 @@ s_submit (portal_server_t *self, const char *iin, const uint8_t *bytes, size_t s
     if (stored) {
         zsys_info ("portal: application %s (%s, %s) accepted for %s, due %" PRId64, id, entry->code,
                    application.receipt_number, iin, due.due_ms);
-        portal_reply_set (reply, 202, json_pack ("{s:s, s:s, s:s, s:s, s:s, s:o, s:o, s:o, s:s}",
+        egov_http_reply_set (reply, 202, json_pack ("{s:s, s:s, s:s, s:s, s:s, s:o, s:o, s:o, s:s}",
             "id", id, "status", "ACCEPTED", "receipt_number", application.receipt_number,
             "service", entry->code, "region", entry->kato,
             "submitted_at", portal_server__time (now),
@@ -818,7 +818,7 @@ s_submit (portal_server_t *self, const char *iin, const uint8_t *bytes, size_t s
             "result_due", portal_server__time (due.due_ms), "receipt_rule", receipt.rule));
     }
     else
-        portal_reply_error (reply, 503, "DB_ERROR", "the portal's database did not take the application");
+        egov_http_reply_error (reply, 503, "DB_ERROR", "the portal's database did not take the application");
     free (receipt_number);
     egov_due_reset (&due);
     egov_receipt_reset (&receipt);
@@ -833,14 +833,14 @@ cleanup:
 }
 
 void
-portal_server_submit (portal_server_t *self, const char *iin, json_t *body, portal_reply_t *reply)
+portal_server_submit (portal_server_t *self, const char *iin, json_t *body, egov_http_reply_t *reply)
 {
     egov_error_t error = { { 0 } };
     json_t *document = json_object_get (body, "document");
     json_t *signature = json_object_get (body, "signature");
-    if (!json_is_object (body) || !portal_request_keys (body, &error, "document", "signature", NULL)
+    if (!json_is_object (body) || !egov_http_keys (body, &error, "document", "signature", NULL)
     ||  !json_is_string (document) || !json_is_string (signature)) {
-        portal_reply_error (reply, 400, "INVALID_REQUEST",
+        egov_http_reply_error (reply, 400, "INVALID_REQUEST",
             "the body must be {document: base64 of the signed JSON, signature: base64 CMS}%s%s",
             *error.message ? ": " : "", error.message);
         return;
@@ -849,14 +849,14 @@ portal_server_submit (portal_server_t *self, const char *iin, json_t *body, port
     size_t size = 0, der_size = 0;
     if (!portal_base64_decode (json_string_value (document), json_string_length (document), &bytes, &size)
     ||  size == 0) {
-        json_t *detail = portal_reply_error (reply, 400, "INVALID_REQUEST", "document must be non-empty base64");
+        json_t *detail = egov_http_reply_error (reply, 400, "INVALID_REQUEST", "document must be non-empty base64");
         json_object_set_new (detail, "field", json_string ("document"));
     }
     else
     if (!portal_base64_decode (json_string_value (signature), json_string_length (signature), &der, &der_size)
     ||  der_size == 0) {
-        json_t *detail = portal_reply_error (reply, 422, "SIGNATURE_INVALID",
-                                             "signature must be the base64 of a CMS SignedData");
+        json_t *detail = egov_http_reply_error (reply, 422, "SIGNATURE_INVALID",
+                                                "signature must be the base64 of a CMS SignedData");
         json_object_set_new (detail, "outcome", json_string ("MALFORMED"));
     }
     else
@@ -901,11 +901,11 @@ static const char *
 s_submit_code (portal_server_t *self, const char *iin, json_t *body, int *status)
 {
     static char code [48];
-    portal_reply_t reply = { 0, NULL, NULL };
+    egov_http_reply_t reply = { 0, NULL, NULL };
     portal_server_submit (self, iin, body, &reply);
     *status = reply.status;
-    snprintf (code, sizeof (code), "%s", portal_reply_code (&reply));
-    portal_reply_reset (&reply);
+    snprintf (code, sizeof (code), "%s", egov_http_reply_code (&reply));
+    egov_http_reply_reset (&reply);
     json_decref (body);
     return code;
 }
@@ -948,7 +948,7 @@ portal_server_test (bool verbose)
     assert (self);
 
     //  Services on the portal: the two of the issue, not the office-only ones
-    portal_reply_t reply = { 0, NULL, NULL };
+    egov_http_reply_t reply = { 0, NULL, NULL };
     portal_server_services (self, &reply);
     assert (reply.status == 200);
     json_t *services = json_object_get (reply.body, "services");
@@ -963,28 +963,28 @@ portal_server_test (bool verbose)
         assert (json_is_array (json_object_get (service, "form")));
     }
     assert (school && externat_listed && !duplicate);
-    portal_reply_reset (&reply);
+    egov_http_reply_reset (&reply);
 
     //  Registration: what is refused before the registry is asked
     json_t *body = json_pack ("{s:s, s:s}", "iin", "850314301235", "password", "secret123");
     portal_server_register (self, body, &reply);
-    assert (reply.status == 422 && streq (portal_reply_code (&reply), "INVALID_IIN"));
+    assert (reply.status == 422 && streq (egov_http_reply_code (&reply), "INVALID_IIN"));
     json_decref (body);
     body = json_pack ("{s:s, s:s}", "iin", "850314301234", "password", "short");
     portal_server_register (self, body, &reply);
-    assert (reply.status == 422 && streq (portal_reply_code (&reply), "WEAK_PASSWORD"));
+    assert (reply.status == 422 && streq (egov_http_reply_code (&reply), "WEAK_PASSWORD"));
     json_decref (body);
     body = json_pack ("{s:s, s:i}", "iin", "850314301234", "password", 5);
     portal_server_register (self, body, &reply);
-    assert (reply.status == 422 && streq (portal_reply_code (&reply), "WEAK_PASSWORD"));
+    assert (reply.status == 422 && streq (egov_http_reply_code (&reply), "WEAK_PASSWORD"));
     json_decref (body);
     body = json_pack ("{s:s, s:s, s:s}", "iin", "850314301234", "password", "secret123", "x", "y");
     portal_server_register (self, body, &reply);
-    assert (reply.status == 400 && streq (portal_reply_code (&reply), "INVALID_REQUEST"));
+    assert (reply.status == 400 && streq (egov_http_reply_code (&reply), "INVALID_REQUEST"));
     json_decref (body);
     body = json_pack ("{s:s, s:s}", "iin", "850314301234", "password", "secret123");
     portal_server_register (self, body, &reply);
-    assert (reply.status == 503 && streq (portal_reply_code (&reply), "REGISTRY_UNAVAILABLE"));
+    assert (reply.status == 503 && streq (egov_http_reply_code (&reply), "REGISTRY_UNAVAILABLE"));
     //  With the account there (as the registry would have allowed): 409
     assert (portal_accounts_create (self->accounts, "850314301234", "Асқаров Ерлан Серікұлы",
                                     "secret123", &error) == 0);
@@ -993,13 +993,13 @@ portal_server_test (bool verbose)
     assert (portal_accounts_create (self->accounts, "900722404568", "Нұрланова Айгүл Қайратқызы",
                                     "secret123", &error) == 0);
     portal_server_register (self, body, &reply);
-    assert (reply.status == 409 && streq (portal_reply_code (&reply), "ALREADY_REGISTERED"));
+    assert (reply.status == 409 && streq (egov_http_reply_code (&reply), "ALREADY_REGISTERED"));
     json_decref (body);
 
     //  Login and the token
     body = json_pack ("{s:s, s:s}", "iin", "850314301234", "password", "wrong1234");
     portal_server_login (self, body, &reply);
-    assert (reply.status == 401 && streq (portal_reply_code (&reply), "AUTH_FAILED"));
+    assert (reply.status == 401 && streq (egov_http_reply_code (&reply), "AUTH_FAILED"));
     json_decref (body);
     body = json_pack ("{s:s, s:s}", "iin", "850314301234", "password", "secret123");
     portal_server_login (self, body, &reply);
@@ -1010,8 +1010,8 @@ portal_server_test (bool verbose)
     json_decref (body);
     assert (portal_server_authenticate (self, token, iin, &reply) && streq (iin, "850314301234"));
     assert (!portal_server_authenticate (self, NULL, iin, &reply) && reply.status == 401
-            && streq (portal_reply_code (&reply), "AUTH_REQUIRED"));
-    portal_reply_reset (&reply);
+            && streq (egov_http_reply_code (&reply), "AUTH_REQUIRED"));
+    egov_http_reply_reset (&reply);
 
     //  Condition 2, each outcome as its code
     const char *externat = "{\"service\": \"externat-permit\", \"region\": \"750000000\","
@@ -1054,10 +1054,10 @@ portal_server_test (bool verbose)
     body = s_signed_body (pki_dir, "850314301234", wrong_form);
     portal_server_submit (self, "850314301234", body, &reply);
     json_decref (body);
-    assert (reply.status == 422 && streq (portal_reply_code (&reply), "INVALID_FORM"));
+    assert (reply.status == 422 && streq (egov_http_reply_code (&reply), "INVALID_FORM"));
     json_t *fields = json_object_get (json_object_get (reply.body, "error"), "fields");
     assert (json_array_size (fields) == 5);     //  child_iin, grade, school, reason, attachments[0]
-    portal_reply_reset (&reply);
+    egov_http_reply_reset (&reply);
     //  Everything right, but no gateway to ask the registry: nothing is stored
     assert (streq (s_submit_code (self, "850314301234",
                    s_signed_body (pki_dir, "850314301234", externat), &status), "REGISTRY_UNAVAILABLE")
@@ -1067,10 +1067,10 @@ portal_server_test (bool verbose)
     portal_server_application (self, "850314301234", "not-a-uuid", &reply);
     assert (reply.status == 404);
     portal_server_application (self, "850314301234", "7a0e8c02-47c1-4a39-9d0d-5a3b6b1c2d3e", &reply);
-    assert (reply.status == 404 && streq (portal_reply_code (&reply), "NOT_FOUND"));
+    assert (reply.status == 404 && streq (egov_http_reply_code (&reply), "NOT_FOUND"));
     portal_server_notifications (self, "850314301234", &reply);
     assert (reply.status == 200 && json_array_size (json_object_get (reply.body, "notifications")) == 0);
-    portal_reply_reset (&reply);
+    egov_http_reply_reset (&reply);
 
     portal_server_destroy (&self);
     portal_server_destroy (&self);

@@ -55,19 +55,19 @@ void portal_server_set_client (portal_server_t *self, shep_client_t *client);
 void portal_server_set_verbose (portal_server_t *self, bool verbose);
 
 //  HTTP-facing: each fills reply (status and JSON body).
-void portal_server_register (portal_server_t *self, json_t *body, portal_reply_t *reply);
-void portal_server_login (portal_server_t *self, json_t *body, portal_reply_t *reply);
+void portal_server_register (portal_server_t *self, json_t *body, egov_http_reply_t *reply);
+void portal_server_login (portal_server_t *self, json_t *body, egov_http_reply_t *reply);
 //  True when token names a live session (iin filled); else reply is 401 AUTH_REQUIRED.
 bool portal_server_authenticate (portal_server_t *self, const char *token, char iin [13],
-                                 portal_reply_t *reply);
-void portal_server_services (portal_server_t *self, portal_reply_t *reply);
-void portal_server_me (portal_server_t *self, const char *iin, portal_reply_t *reply);
+                                 egov_http_reply_t *reply);
+void portal_server_services (portal_server_t *self, egov_http_reply_t *reply);
+void portal_server_me (portal_server_t *self, const char *iin, egov_http_reply_t *reply);
 void portal_server_submit (portal_server_t *self, const char *iin, json_t *body,
-                           portal_reply_t *reply);
-void portal_server_applications (portal_server_t *self, const char *iin, portal_reply_t *reply);
+                           egov_http_reply_t *reply);
+void portal_server_applications (portal_server_t *self, const char *iin, egov_http_reply_t *reply);
 void portal_server_application (portal_server_t *self, const char *iin, const char *id,
-                                portal_reply_t *reply);
-void portal_server_notifications (portal_server_t *self, const char *iin, portal_reply_t *reply);
+                                egov_http_reply_t *reply);
+void portal_server_notifications (portal_server_t *self, const char *iin, egov_http_reply_t *reply);
 
 //  Gateway-facing: applies every frame waiting on the client (receipts
 //  of submissions, deliveries of application.status and .result).

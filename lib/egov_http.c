@@ -1,0 +1,614 @@
+/*  egov_http — the embedded HTTP/JSON server and the shape of its answers.  */
+#include "egov_http.h"
+#include <microhttpd.h>
+#include <arpa/inet.h>
+#include <poll.h>
+#include <stdarg.h>
+
+struct _egov_http_t {
+    struct MHD_Daemon *daemon;      //  libmicrohttpd in external-poll mode
+    egov_http_config_t config;      //  limits and the style of answers
+    egov_http_handler_fn *handler;  //  answers each complete request
+    void *argument;                 //  passed to handler
+    int port;                       //  listening port
+    zmq_pollitem_t item;            //  the daemon's epoll descriptor on a loop
+};
+
+//  A request's body as it arrives.
+typedef struct {
+    char *data;                     //  bytes so far (zero-terminated)
+    size_t size;                    //  bytes used
+    bool too_large;                 //  over max_body: dropped
+} s_upload_t;
+
+//  ---------------------------------------------------------------------
+//  Answers
+
+//  Adds the headers every answer carries.
+static void
+s_headers (egov_http_t *self, struct MHD_Response *response, const char *content_type)
+{
+    MHD_add_response_header (response, MHD_HTTP_HEADER_CONTENT_TYPE, content_type);
+    if (!self->config.compact)
+        MHD_add_response_header (response, "Cache-Control", "no-store");
+    if (self->config.nosniff)
+        MHD_add_response_header (response, "X-Content-Type-Options", "nosniff");
+}
+
+void
+egov_http_answer (egov_http_request_t *request, const egov_http_reply_t *reply)
+{
+    egov_http_t *self = request->server;
+    bool compact = self->config.compact;
+    char *text = reply->body
+               ? json_dumps (reply->body, compact ? JSON_COMPACT | JSON_ENSURE_ASCII : JSON_INDENT (2))
+               : NULL;
+    size_t length = text ? strlen (text) : 0;
+    if (text && !compact) {
+        //  A closing newline, for people reading it with curl
+        char *line = (char *) realloc (text, length + 2);
+        assert (line);
+        text = line;
+        text [length++] = '\n';
+        text [length] = 0;
+    }
+    struct MHD_Response *response = MHD_create_response_from_buffer (length, text ? text : (char *) "",
+        text ? MHD_RESPMEM_MUST_FREE : MHD_RESPMEM_PERSISTENT);
+    s_headers (self, response, compact ? "application/json" : "application/json; charset=utf-8");
+    if (reply->status == 405 && reply->body) {
+        json_t *allow = json_object_get (json_object_get (reply->body, "error"), "allow");
+        if (json_is_string (allow))
+            MHD_add_response_header (response, "Allow", json_string_value (allow));
+    }
+    if (reply->status == 401)
+        MHD_add_response_header (response, "WWW-Authenticate", "Bearer");
+    if (reply->retry_after)
+        MHD_add_response_header (response, "Retry-After", reply->retry_after);
+    request->queued = MHD_queue_response ((struct MHD_Connection *) request->connection,
+                                          (unsigned) reply->status, response);
+    MHD_destroy_response (response);
+}
+
+void
+egov_http_answer_file (egov_http_request_t *request, const char *content_type, char *text,
+                       size_t size, const char *policy)
+{
+    struct MHD_Response *response = MHD_create_response_from_buffer (size, text, MHD_RESPMEM_MUST_FREE);
+    s_headers (request->server, response, content_type);
+    if (policy)
+        MHD_add_response_header (response, "Content-Security-Policy", policy);
+    request->queued = MHD_queue_response ((struct MHD_Connection *) request->connection,
+                                          MHD_HTTP_OK, response);
+    MHD_destroy_response (response);
+}
+
+const char *
+egov_http_bearer (egov_http_request_t *request)
+{
+    const char *header = MHD_lookup_connection_value ((struct MHD_Connection *) request->connection,
+                                                      MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
+    if (!header || strncasecmp (header, "Bearer ", 7) != 0)
+        return NULL;
+    header += 7;
+    while (*header == ' ')
+        header++;
+    return *header ? header : NULL;
+}
+
+const char *
+egov_http_argument (egov_http_request_t *request, const char *name)
+{
+    return MHD_lookup_connection_value ((struct MHD_Connection *) request->connection,
+                                        MHD_GET_ARGUMENT_KIND, name);
+}
+
+//  ---------------------------------------------------------------------
+//  The server
+
+//  libmicrohttpd's request handler: collects the body, then hands it over.
+static enum MHD_Result
+s_on_request (void *argument, struct MHD_Connection *connection, const char *url,
+              const char *method, const char *version, const char *upload_data,
+              size_t *upload_data_size, void **state)
+{
+    (void) version;
+    egov_http_t *self = (egov_http_t *) argument;
+    s_upload_t *upload = (s_upload_t *) *state;
+    if (!upload) {
+        upload = (s_upload_t *) zmalloc (sizeof (s_upload_t));
+        assert (upload);
+        *state = upload;
+        return MHD_YES;
+    }
+    if (*upload_data_size) {
+        if (!upload->too_large && upload->size + *upload_data_size > self->config.max_body) {
+            upload->too_large = true;
+            free (upload->data);
+            upload->data = NULL;
+            upload->size = 0;
+        }
+        if (!upload->too_large) {
+            char *grown = (char *) realloc (upload->data, upload->size + *upload_data_size + 1);
+            assert (grown);
+            upload->data = grown;
+            memcpy (upload->data + upload->size, upload_data, *upload_data_size);
+            upload->size += *upload_data_size;
+            upload->data [upload->size] = 0;
+        }
+        *upload_data_size = 0;
+        return MHD_YES;
+    }
+    egov_http_request_t request = { method, url, upload->data, upload->size, upload->too_large,
+                                    connection, self, MHD_NO };
+    self->handler (self->argument, &request);
+    return (enum MHD_Result) request.queued;
+}
+
+//  Frees a request's state when the connection is done with it.
+static void
+s_on_completed (void *argument, struct MHD_Connection *connection, void **state,
+                enum MHD_RequestTerminationCode code)
+{
+    (void) argument;
+    (void) connection;
+    (void) code;
+    s_upload_t *upload = (s_upload_t *) *state;
+    if (upload) {
+        free (upload->data);
+        free (upload);
+        *state = NULL;
+    }
+}
+
+egov_http_t *
+egov_http_new (const char *address, const egov_http_config_t *config,
+               egov_http_handler_fn *handler, void *argument, egov_error_t *error)
+{
+    assert (config && handler);
+    char host [64];
+    const char *colon = address ? strrchr (address, ':') : NULL;
+    char *end = NULL;
+    long port = colon ? strtol (colon + 1, &end, 10) : -1;
+    struct sockaddr_in socket_address = { .sin_family = AF_INET };
+    if (!colon || (size_t) (colon - address) >= sizeof (host) || !end || *end || end == colon + 1
+    ||  port < 0 || port > 65535) {
+        egov_error_set (error, "HTTP_ADDRESS", "'%.100s' is not HOST:PORT (IPv4)",
+                        address ? address : "");
+        return NULL;
+    }
+    snprintf (host, sizeof (host), "%.*s", (int) (colon - address), address);
+    if (inet_pton (AF_INET, host, &socket_address.sin_addr) != 1) {
+        egov_error_set (error, "HTTP_ADDRESS", "'%s' is not an IPv4 address", host);
+        return NULL;
+    }
+    socket_address.sin_port = htons ((uint16_t) port);
+    egov_http_t *self = (egov_http_t *) zmalloc (sizeof (egov_http_t));
+    assert (self);
+    self->config = *config;
+    self->handler = handler;
+    self->argument = argument;
+    //  MHD_OPTION_END ends the list early when there is no memory limit to give
+    self->daemon = MHD_start_daemon (MHD_USE_EPOLL | MHD_USE_ERROR_LOG, (uint16_t) port, NULL, NULL,
+        s_on_request, self,
+        MHD_OPTION_SOCK_ADDR, (struct sockaddr *) &socket_address,
+        MHD_OPTION_NOTIFY_COMPLETED, s_on_completed, self,
+        MHD_OPTION_CONNECTION_LIMIT, config->connection_limit,
+        MHD_OPTION_CONNECTION_TIMEOUT, config->connection_timeout,
+        config->memory_limit ? MHD_OPTION_CONNECTION_MEMORY_LIMIT : MHD_OPTION_END,
+        config->memory_limit,
+        MHD_OPTION_END);
+    if (!self->daemon) {
+        egov_error_set (error, "HTTP_LISTEN", "cannot listen on %s: %s", address, strerror (errno));
+        free (self);
+        return NULL;
+    }
+    const union MHD_DaemonInfo *info = MHD_get_daemon_info (self->daemon, MHD_DAEMON_INFO_BIND_PORT);
+    self->port = info ? info->port : (int) port;
+    info = MHD_get_daemon_info (self->daemon, MHD_DAEMON_INFO_EPOLL_FD);
+    self->item.fd = info ? info->epoll_fd : -1;
+    self->item.events = ZMQ_POLLIN;
+    return self;
+}
+
+void
+egov_http_destroy (egov_http_t **self_p)
+{
+    assert (self_p);
+    egov_http_t *self = *self_p;
+    if (self) {
+        MHD_stop_daemon (self->daemon);
+        free (self);
+        *self_p = NULL;
+    }
+}
+
+int
+egov_http_port (egov_http_t *self)
+{
+    assert (self);
+    return self->port;
+}
+
+void
+egov_http_run (egov_http_t *self)
+{
+    assert (self);
+    //  Edge-triggered inside: run until the daemon has nothing immediate left
+    for (int round = 0; round < 16; round++) {
+        MHD_run (self->daemon);
+        MHD_UNSIGNED_LONG_LONG timeout;
+        if (MHD_get_timeout (self->daemon, &timeout) != MHD_YES || timeout > 0)
+            break;
+    }
+}
+
+//  The daemon's descriptor is readable.
+static int
+s_on_ready (zloop_t *loop, zmq_pollitem_t *item, void *argument)
+{
+    (void) loop;
+    (void) item;
+    egov_http_run ((egov_http_t *) argument);
+    return 0;
+}
+
+//  Timeouts and anything the edge-triggered poll did not show.
+static int
+s_on_timer (zloop_t *loop, int timer_id, void *argument)
+{
+    (void) loop;
+    (void) timer_id;
+    egov_http_run ((egov_http_t *) argument);
+    return 0;
+}
+
+void
+egov_http_attach (egov_http_t *self, zloop_t *loop)
+{
+    assert (self);
+    if (self->item.fd >= 0)
+        zloop_poller (loop, &self->item, s_on_ready, self);
+    zloop_timer (loop, 50, 0, s_on_timer, self);
+}
+
+//  ---------------------------------------------------------------------
+//  Replies and request readers
+
+json_t *
+egov_http_reply_error (egov_http_reply_t *reply, int status, const char *code, const char *format, ...)
+{
+    char message [512];
+    va_list args;
+    va_start (args, format);
+    vsnprintf (message, sizeof (message), format, args);
+    va_end (args);
+    json_t *error = json_pack ("{s:s, s:s}", "code", code, "message", message);
+    assert (error);
+    egov_http_reply_set (reply, status, json_pack ("{s:o}", "error", error));
+    return error;
+}
+
+void
+egov_http_reply_set (egov_http_reply_t *reply, int status, json_t *body)
+{
+    if (reply->body)
+        json_decref (reply->body);
+    reply->status = status;
+    reply->body = body;
+}
+
+void
+egov_http_reply_reset (egov_http_reply_t *reply)
+{
+    if (reply->body)
+        json_decref (reply->body);
+    reply->body = NULL;
+    free (reply->retry_after);
+    reply->retry_after = NULL;
+}
+
+const char *
+egov_http_reply_code (const egov_http_reply_t *reply)
+{
+    json_t *code = json_object_get (json_object_get (reply->body, "error"), "code");
+    return json_is_string (code) ? json_string_value (code) : "";
+}
+
+void
+egov_http_reply_not_allowed (egov_http_reply_t *reply, const char *method, const char *allowed)
+{
+    json_t *detail = egov_http_reply_error (reply, 405, "METHOD_NOT_ALLOWED",
+                                            "%.16s is not allowed here; use %s", method, allowed);
+    json_object_set_new (detail, "allow", json_string (allowed));
+}
+
+void
+egov_http_reply_document (egov_http_reply_t *reply, const char *text)
+{
+    json_t *document = text ? json_loads (text, 0, NULL) : NULL;
+    if (document)
+        egov_http_reply_set (reply, 200, document);
+    else
+        egov_http_reply_error (reply, 503, "OPENAPI_UNAVAILABLE",
+                               "the OpenAPI document was not found at start (--openapi)");
+}
+
+json_t *
+egov_http_json (const char *body, size_t size, egov_http_reply_t *reply)
+{
+    json_error_t parse;
+    json_t *document = body && size ? json_loadb (body, size, JSON_REJECT_DUPLICATES, &parse) : NULL;
+    if (!document) {
+        json_t *detail = egov_http_reply_error (reply, 400, "BAD_JSON", "the body is not JSON: %s",
+                                                body && size ? parse.text : "empty body");
+        if (body && size) {
+            json_object_set_new (detail, "line", json_integer (parse.line));
+            json_object_set_new (detail, "column", json_integer (parse.column));
+        }
+    }
+    return document;
+}
+
+bool
+egov_http_printable (const char *text)
+{
+    for (const unsigned char *cursor = (const unsigned char *) text; *cursor; cursor++)
+        if (*cursor < 0x20 || *cursor == 0x7f)
+            return false;
+    return true;
+}
+
+bool
+egov_http_text (json_t *body, const char *key, char *out, size_t max, egov_error_t *error)
+{
+    json_t *value = json_object_get (body, key);
+    if (!value) {
+        egov_error_set (error, "INVALID_REQUEST", "%s is required", key);
+        return false;
+    }
+    if (!json_is_string (value)) {
+        egov_error_set (error, "INVALID_REQUEST", "%s must be a string", key);
+        return false;
+    }
+    size_t length = json_string_length (value);
+    const char *text = json_string_value (value);
+    if (length == 0 || length >= max || strlen (text) != length || !egov_http_printable (text)) {
+        egov_error_set (error, "INVALID_REQUEST", "%s must be 1-%zu printable bytes", key, max - 1);
+        return false;
+    }
+    memcpy (out, text, length + 1);
+    return true;
+}
+
+bool
+egov_http_keys (json_t *body, egov_error_t *error, ...)
+{
+    const char *key;
+    json_t *value;
+    json_object_foreach (body, key, value) {
+        bool known = false;
+        va_list args;
+        va_start (args, error);
+        for (const char *allowed = va_arg (args, const char *); allowed && !known;
+             allowed = va_arg (args, const char *))
+            known = streq (key, allowed);
+        va_end (args);
+        if (!known) {
+            egov_error_set (error, "INVALID_REQUEST", "unknown field '%.64s'", key);
+            return false;
+        }
+    }
+    return true;
+}
+
+//  ---------------------------------------------------------------------
+//  Selftest: a handler that echoes, over a real socket
+
+//  Answers /echo with the body and the token, /file with a file, /auth
+//  with 401, anything else with 405.
+static void
+s_test_handler (void *argument, egov_http_request_t *request)
+{
+    int *count = (int *) argument;
+    (*count)++;
+    egov_http_reply_t reply = { 0, NULL, NULL };
+    if (request->too_large)
+        egov_http_reply_error (&reply, 413, "PAYLOAD_TOO_LARGE", "too large");
+    else
+    if (streq (request->url, "/echo")) {
+        json_t *body = egov_http_json (request->body, request->body_size, &reply);
+        if (body) {
+            const char *token = egov_http_bearer (request);
+            const char *name = egov_http_argument (request, "name");
+            egov_http_reply_set (&reply, 200, json_pack ("{s:o, s:s?, s:s?}", "body", body,
+                                                         "token", token, "name", name));
+        }
+    }
+    else
+    if (streq (request->url, "/file")) {
+        char *text = strdup ("<p>hello</p>");
+        assert (text);
+        egov_http_answer_file (request, "text/html; charset=utf-8", text, strlen (text), "default-src 'self'");
+        return;
+    }
+    else
+    if (streq (request->url, "/auth")) {
+        egov_http_reply_error (&reply, 401, "UNAUTHENTICATED", "log in");
+        reply.retry_after = strdup ("3");
+    }
+    else
+        egov_http_reply_not_allowed (&reply, request->method, "GET");
+    egov_http_answer (request, &reply);
+    egov_http_reply_reset (&reply);
+}
+
+//  Sends one raw HTTP/1.0 request (headers may be NULL, else ending in
+//  \r\n) and serves it from this thread; returns the whole response.
+static char *
+s_exchange (egov_http_t *http, const char *method, const char *path, const char *headers,
+            const char *body)
+{
+    int handle = socket (AF_INET, SOCK_STREAM, 0);
+    assert (handle >= 0);
+    struct sockaddr_in address = { .sin_family = AF_INET,
+                                   .sin_port = htons ((uint16_t) egov_http_port (http)) };
+    inet_pton (AF_INET, "127.0.0.1", &address.sin_addr);
+    int rc = connect (handle, (struct sockaddr *) &address, sizeof (address));
+    assert (rc == 0);
+    size_t body_size = body ? strlen (body) : 0;
+    char *request = zsys_sprintf ("%s %s HTTP/1.0\r\n%sContent-Length: %zu\r\n\r\n%s", method, path,
+                                  headers ? headers : "", body_size, body ? body : "");
+    assert (request);
+    size_t length = strlen (request);
+    char response [8192];
+    size_t sent = 0, received = 0;
+    while (true) {
+        struct pollfd item = { handle, (short) (POLLIN | (sent < length ? POLLOUT : 0)), 0 };
+        egov_http_run (http);
+        if (poll (&item, 1, 5) <= 0)
+            continue;
+        if (item.revents & POLLOUT) {
+            ssize_t written = send (handle, request + sent, length - sent, MSG_NOSIGNAL);
+            if (written > 0)
+                sent += (size_t) written;
+        }
+        if (item.revents & (POLLIN | POLLHUP)) {
+            ssize_t got = recv (handle, response + received, sizeof (response) - 1 - received, 0);
+            if (got <= 0)
+                break;
+            received += (size_t) got;
+        }
+    }
+    close (handle);
+    zstr_free (&request);
+    egov_http_run (http);
+    response [received] = 0;
+    char *copy = strdup (response);
+    assert (copy);
+    return copy;
+}
+
+void
+egov_http_test (bool verbose)
+{
+    printf (" * egov_http: ");
+    if (verbose)
+        printf ("\n");
+    //  Replies
+    egov_http_reply_t reply = { 0, NULL, NULL };
+    json_t *error = egov_http_reply_error (&reply, 422, "CONSENT_REQUIRED", "ask %s", "first");
+    json_object_set_new (error, "extra", json_true ());
+    assert (reply.status == 422);
+    assert (streq (egov_http_reply_code (&reply), "CONSENT_REQUIRED"));
+    assert (streq (json_string_value (json_object_get (
+        json_object_get (reply.body, "error"), "code")), "CONSENT_REQUIRED"));
+    assert (streq (json_string_value (json_object_get (
+        json_object_get (reply.body, "error"), "message")), "ask first"));
+    error = egov_http_reply_error (&reply, 422, "WEAK_PASSWORD", "at least %d", 8);
+    assert (error && reply.status == 422);
+    assert (streq (egov_http_reply_code (&reply), "WEAK_PASSWORD"));
+    assert (streq (json_string_value (json_object_get (error, "message")), "at least 8"));
+    egov_http_reply_set (&reply, 200, json_object ());
+    assert (streq (egov_http_reply_code (&reply), ""));
+    egov_http_reply_not_allowed (&reply, "DELETE", "GET, POST");
+    assert (reply.status == 405 && streq (egov_http_reply_code (&reply), "METHOD_NOT_ALLOWED"));
+    egov_http_reply_document (&reply, "{\"openapi\": \"3.0.3\"}");
+    assert (reply.status == 200);
+    egov_http_reply_document (&reply, NULL);
+    assert (reply.status == 503 && streq (egov_http_reply_code (&reply), "OPENAPI_UNAVAILABLE"));
+    egov_http_reply_reset (&reply);
+    egov_http_reply_reset (&reply);
+
+    //  Bodies
+    assert (egov_http_json ("{\"a\":", 5, &reply) == NULL && reply.status == 400);
+    assert (streq (egov_http_reply_code (&reply), "BAD_JSON"));
+    assert (json_integer_value (json_object_get (json_object_get (reply.body, "error"), "line")) == 1);
+    assert (egov_http_json (NULL, 0, &reply) == NULL && reply.status == 400);
+    json_t *document = egov_http_json ("{\"a\": 1}", 8, &reply);
+    assert (document);
+    json_decref (document);
+    assert (egov_http_json ("{\"a\": 1, \"a\": 2}", 16, &reply) == NULL);
+    egov_http_reply_reset (&reply);
+
+    //  Request readers
+    egov_error_t failure = { { 0 } };
+    json_t *body = json_pack ("{s:s, s:i, s:s}", "iin", "850314301234", "n", 1, "bad", "a\nb");
+    char text [16];
+    assert (egov_http_text (body, "iin", text, sizeof (text), &failure) && streq (text, "850314301234"));
+    assert (!egov_http_text (body, "iin", text, 12, &failure));
+    assert (!egov_http_text (body, "n", text, sizeof (text), &failure));
+    assert (!egov_http_text (body, "bad", text, sizeof (text), &failure));
+    assert (!egov_http_text (body, "absent", text, sizeof (text), &failure)
+            && streq (failure.code, "INVALID_REQUEST"));
+    assert (egov_http_keys (body, &failure, "iin", "n", "bad", NULL));
+    assert (!egov_http_keys (body, &failure, "iin", "n", NULL));
+    assert (strstr (failure.message, "'bad'"));
+    json_decref (body);
+    assert (egov_http_printable ("Бота") && !egov_http_printable ("a\tb"));
+
+    //  Addresses
+    int count = 0;
+    egov_http_config_t config = { 64, 16, 10, 0, false, true };
+    egov_error_t fault = { { 0 } };
+    assert (!egov_http_new ("nonsense", &config, s_test_handler, &count, &fault));
+    assert (streq (fault.code, "HTTP_ADDRESS"));
+    assert (!egov_http_new ("localhost:80", &config, s_test_handler, &count, &fault));
+    assert (!egov_http_new ("127.0.0.1:99999", &config, s_test_handler, &count, &fault));
+    assert (!egov_http_new ("127.0.0.1:", &config, s_test_handler, &count, &fault));
+    assert (!egov_http_new (NULL, &config, s_test_handler, &count, &fault));
+    egov_http_t *http = egov_http_new ("127.0.0.1:0", &config, s_test_handler, &count, &fault);
+    assert (http && egov_http_port (http) > 0);
+    char busy [32];
+    snprintf (busy, sizeof (busy), "127.0.0.1:%d", egov_http_port (http));
+    assert (!egov_http_new (busy, &config, s_test_handler, &count, &fault));
+    assert (streq (fault.code, "HTTP_LISTEN"));
+
+    //  Requests over the socket
+    char *response = s_exchange (http, "POST", "/echo?name=x", "Authorization: Bearer  abc\r\n",
+                                 "{\"a\":1}");
+    if (verbose)
+        printf ("%s\n", response);
+    assert (strncmp (response, "HTTP/1.0 200", 12) == 0 || strncmp (response, "HTTP/1.1 200", 12) == 0);
+    assert (strstr (response, "application/json; charset=utf-8"));
+    assert (strstr (response, "no-store") && strstr (response, "nosniff"));
+    assert (strstr (response, "\"token\": \"abc\"") && strstr (response, "\"name\": \"x\""));
+    assert (strstr (response, "}\n"));
+    zstr_free (&response);
+    response = s_exchange (http, "POST", "/echo", "Authorization: Basic abc\r\n", "{\"a\":");
+    assert (strstr (response, " 400 ") && strstr (response, "BAD_JSON")
+            && !strstr (response, "\"token\":"));
+    zstr_free (&response);
+    response = s_exchange (http, "POST", "/echo", NULL,
+                           "{\"a\": \"a body longer than the sixty-four bytes this server takes\"}");
+    assert (strstr (response, " 413 ") && strstr (response, "PAYLOAD_TOO_LARGE"));
+    zstr_free (&response);
+    response = s_exchange (http, "DELETE", "/other", NULL, NULL);
+    assert (strstr (response, " 405 ") && strstr (response, "Allow: GET"));
+    zstr_free (&response);
+    response = s_exchange (http, "GET", "/auth", NULL, NULL);
+    assert (strstr (response, " 401 ") && strstr (response, "WWW-Authenticate: Bearer")
+            && strstr (response, "Retry-After: 3"));
+    zstr_free (&response);
+    response = s_exchange (http, "GET", "/file", NULL, NULL);
+    assert (strstr (response, " 200 ") && strstr (response, "text/html")
+            && strstr (response, "Content-Security-Policy: default-src 'self'")
+            && strstr (response, "<p>hello</p>"));
+    zstr_free (&response);
+    assert (count == 6);
+    egov_http_destroy (&http);
+    egov_http_destroy (&http);
+
+    //  Compact answers: one line, ASCII, no cache header
+    config.compact = true;
+    config.nosniff = false;
+    config.memory_limit = 64 * 1024;
+    http = egov_http_new ("127.0.0.1:0", &config, s_test_handler, &count, &fault);
+    assert (http);
+    response = s_exchange (http, "POST", "/echo", NULL, "{\"a\": \"Бота\"}");
+    assert (strstr (response, "{\"body\":{\"a\":\"\\u0411\\u043E\\u0442\\u0430\"},"));
+    assert (strstr (response, "Content-Type: application/json\r\n"));
+    assert (!strstr (response, "no-store") && !strstr (response, "nosniff"));
+    zstr_free (&response);
+    egov_http_destroy (&http);
+    printf ("OK\n");
+}
