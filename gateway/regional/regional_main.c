@@ -11,7 +11,6 @@ extern const char *regional_schema_sql;
 
 #define s_TICK_MS       200         //  heartbeats, buffered frames
 #define s_FLUSH_MS      2000        //  outbox retries
-#define s_CONNECT_MS    1000        //  one hello attempt; retried until welcomed
 #define s_DB_WAIT_MS    10000       //  how long to wait for PostgreSQL at start
 
 //  What the reactor handlers need.
@@ -178,13 +177,7 @@ main (int argc, char *argv [])
     shep_client_t *client = shep_client_new (gateway, participant);
     shep_client_serve_route (client, route);
     shep_client_set_receive_async (client, true);
-    bool waiting_logged = false;
-    while (!zsys_interrupted && shep_client_connect (client, s_CONNECT_MS) != 0)
-        if (!waiting_logged) {
-            zsys_info ("regional: waiting for the gateway at %s", gateway);
-            waiting_logged = true;
-        }
-    if (!zsys_interrupted) {
+    if (shep_client_connect_patiently (client, "regional") == 0) {
         printf ("regional: %s ready for route %s, leb %s, gateway %s\n",
                 participant, route, leb, gateway);
         fflush (stdout);

@@ -229,14 +229,8 @@ main (int argc, char *argv [])
     }
     client = shep_client_new (gateway, INTAKE_PARTICIPANT);
     shep_client_set_receive_async (client, true);
-    bool waiting_logged = false;
-    while (!zsys_interrupted && shep_client_connect (client, 1000) != 0)
-        if (!waiting_logged) {
-            zsys_info ("intake: waiting for the gateway at %s", gateway);
-            waiting_logged = true;
-        }
     status = 0;
-    if (!zsys_interrupted) {
+    if (shep_client_connect_patiently (client, "intake") == 0) {
         intake_desk_set_client (desk, client);
         intake_desk_rearm (desk);
         intake_desk_flush (desk);

@@ -12,7 +12,6 @@ extern const char *leb_schema_sql;
 
 #define s_TICK_MS       200             //  heartbeats and backlog
 #define s_TIMER_MS      20              //  business timers and the HTTP API
-#define s_CONNECT_MS    1000            //  one hello attempt; retried until welcomed
 
 //  What the reactor handlers need.
 typedef struct {
@@ -185,13 +184,7 @@ main (int argc, char *argv [])
     }
     shep_client_t *client = shep_client_new (gateway, participant);
     shep_client_set_receive_async (client, true);
-    bool waiting_logged = false;
-    while (!zsys_interrupted && shep_client_connect (client, s_CONNECT_MS) != 0)
-        if (!waiting_logged) {
-            zsys_info ("leb: waiting for the gateway at %s", gateway);
-            waiting_logged = true;
-        }
-    if (!zsys_interrupted) {
+    if (shep_client_connect_patiently (client, "leb") == 0) {
         printf ("leb: %s ready, %s mode, gateway %s%s%s\n", participant,
                 manual ? "manual" : "auto", gateway, http ? ", http " : "",
                 http ? http_address : "");

@@ -218,14 +218,8 @@ main (int argc, char *argv [])
     }
     client = shep_client_new (gateway, PORTAL_PARTICIPANT);
     shep_client_set_receive_async (client, true);
-    bool waiting_logged = false;
-    while (!zsys_interrupted && shep_client_connect (client, 1000) != 0)
-        if (!waiting_logged) {
-            zsys_info ("portal: waiting for the gateway at %s", gateway);
-            waiting_logged = true;
-        }
     status = 0;
-    if (!zsys_interrupted) {
+    if (shep_client_connect_patiently (client, "portal") == 0) {
         portal_server_set_client (server, client);
         printf ("portal: ready, gateway %s, http %s (port %d)\n", gateway, http_address,
                 portal_http_port (http));
