@@ -442,6 +442,12 @@ shep_client_submit (shep_client_t *self, const Egov__Envelope *envelope,
                     uint32_t ttl_ms, int timeout_ms,
                     Egov__DeliveryStatus *status, egov_error_t *error)
 {
+    //  A gateway silent for three heartbeats is down: one quick try (it may be
+    //  back, and our frame makes it ask for a hello) instead of the whole wait,
+    //  so a service flushing its outbox does not freeze its loop meanwhile
+    if (self->last_heard && zclock_mono () - self->last_heard > 3 * (int64_t) self->heartbeat_ms
+    &&  timeout_ms > 200)
+        timeout_ms = 200;
     int64_t deadline = zclock_mono () + timeout_ms;
     while (zclock_mono () < deadline) {
         uint64_t tag = self->next_tag++;

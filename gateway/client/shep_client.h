@@ -78,6 +78,8 @@ int shep_client_refuse (shep_client_t *self, const char *in_reply_to,
 //  returns its delivery status (ON_DELIVERY, or the final status when the
 //  same message id was submitted before). Resends the same message on
 //  timeout so a gateway restart loses nothing. -1 with error on failure.
+//  When the gateway has been silent for three heartbeats it tries once,
+//  briefly (200 ms), rather than waiting the whole timeout.
 int shep_client_submit (shep_client_t *self, const Egov__Envelope *envelope,
                         uint32_t ttl_ms, int timeout_ms,
                         Egov__DeliveryStatus *status, egov_error_t *error);
