@@ -7,6 +7,7 @@
 #include "egov_util.h"
 #include "shep_client.h"
 #include "egov_clock.h"
+#include "egov_application.h"
 #include "shep_log.h"
 #include "shep_store.h"
 #include "shep_server.h"
@@ -41,6 +42,7 @@
 static bool s_verbose = false;
 
 static void s_egov_util (void **state) { (void) state; egov_util_test (s_verbose); }
+static void s_egov_application (void **state) { (void) state; egov_application_test (s_verbose); }
 static void s_egov_clock (void **state) { (void) state; egov_clock_test (s_verbose); }
 static void s_shep_client (void **state) { (void) state; shep_client_test (s_verbose); }
 static void s_shep_log (void **state) { (void) state; shep_log_test (s_verbose); }
@@ -81,6 +83,7 @@ main (int argc, char *argv [])
     const struct CMUnitTest tests [] = {
         cmocka_unit_test (s_egov_util),
         cmocka_unit_test (s_egov_clock),
+        cmocka_unit_test (s_egov_application),
         cmocka_unit_test (s_shep_client),
         cmocka_unit_test (s_shep_log),
         cmocka_unit_test (s_shep_store),

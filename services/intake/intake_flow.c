@@ -5,6 +5,7 @@
     month of simulated time (application.return) and is asked back when the
     applicant comes later (application.recall).                          */
 #include "intake_desk_private.h"
+#include "egov_application.h"
 #include "egov_iin.h"
 
 //  Milliseconds a submission may wait for the gateway's receipt.
@@ -322,29 +323,13 @@ s_deliver (intake_desk_t *self, const Egov__Shep__Deliver *deliver)
         return;
     }
     const char *message_id = envelope->message_id;
-    bool notice = streq (envelope->service_id, "application.status");
-    bool result_kind = streq (envelope->service_id, "application.result");
-    if (!notice && !result_kind) {
-        shep_client_ack (self->client, message_id, "UNSUPPORTED_SERVICE",
-                         "the State Corporation desk takes application.status and application.result");
+    egov_application_update_t update;
+    egov_error_t refusal;
+    if (!egov_application_update_decode (envelope, &update, &refusal)) {
+        shep_client_ack (self->client, message_id, refusal.code, refusal.message);
         return;
     }
-    ProtobufCMessage *payload = egov_envelope_payload (envelope, notice
-        ? &egov__applications__status_notice__descriptor : &egov__applications__result__descriptor);
-    if (!payload) {
-        shep_client_ack (self->client, message_id, "MALFORMED_PAYLOAD",
-                         "the payload is not the message this service carries");
-        return;
-    }
-    const char *id = notice ? ((Egov__Applications__StatusNotice *) payload)->application_id
-                            : ((Egov__Applications__Result *) payload)->application_id;
-    if (!egov_uuid_valid (id))
-        id = envelope->correlation_id;
-    if (!egov_uuid_valid (id)) {
-        protobuf_c_message_free_unpacked (payload, NULL);
-        shep_client_ack (self->client, message_id, "UNKNOWN_APPLICATION", "no application id");
-        return;
-    }
+    const char *id = update.application_id;
     bool applied = intake_desk__exec (self, "BEGIN");
     const char *values [] = { message_id, envelope->service_id };
     PGresult *result = applied ? intake_desk__sql (self, PGRES_COMMAND_OK,
@@ -363,34 +348,36 @@ s_deliver (intake_desk_t *self, const Egov__Shep__Deliver *deliver)
             char status [32], paper [2];
             snprintf (status, sizeof (status), "%s", PQgetvalue (result, 0, 0));
             snprintf (paper, sizeof (paper), "%s", PQgetvalue (result, 0, 1));
-            applied = notice
-                ? s_apply_notice (self, id, status, paper, (Egov__Applications__StatusNotice *) payload)
-                : s_apply_result (self, id, status, paper, (Egov__Applications__Result *) payload);
+            applied = update.notice
+                ? s_apply_notice (self, id, status, paper, update.notice)
+                : s_apply_result (self, id, status, paper, update.result);
         }
         else
         if (result)
             reject = "UNKNOWN_APPLICATION";
         PQclear (result);
     }
-    protobuf_c_message_free_unpacked (payload, NULL);
+    bool result_kind = update.result != NULL;
     if (reject) {
         intake_desk__exec (self, "ROLLBACK");
         zsys_warning ("intake: %s %s for unknown application %s rejected", envelope->service_id,
                       message_id, id);
         shep_client_ack (self->client, message_id, reject, "no such application at this desk");
-        return;
     }
+    else
     if (!applied || !intake_desk__exec (self, "COMMIT")) {
         intake_desk__exec (self, "ROLLBACK");
         zsys_error ("intake: could not apply %s; the gateway will deliver it again", message_id);
-        return;
     }
-    shep_client_ack (self->client, message_id, NULL, NULL);
-    if (self->verbose)
-        zsys_info ("intake: %s %s for %s %s", envelope->service_id, message_id, id,
-                   fresh ? "applied" : "was a redelivery");
-    if (fresh && result_kind)
-        intake_desk_rearm (self);
+    else {
+        shep_client_ack (self->client, message_id, NULL, NULL);
+        if (self->verbose)
+            zsys_info ("intake: %s %s for %s %s", envelope->service_id, message_id, id,
+                       fresh ? "applied" : "was a redelivery");
+        if (fresh && result_kind)
+            intake_desk_rearm (self);
+    }
+    egov_application_update_reset (&update);
 }
 
 void

@@ -5,6 +5,7 @@
     gateway (ЭҮӨШ) — application.status and application.result — applied
     once each (inbox), with the personal cabinet's notifications, then
     acknowledged.                                                         */
+#include "egov_application.h"
 #include "portal_server_private.h"
 
 //  Wall milliseconds a submission waits for its receipt before it is sent again.
@@ -265,29 +266,13 @@ s_deliver (portal_server_t *self, const Egov__Shep__Deliver *deliver)
         return;
     }
     const char *message_id = envelope->message_id;
-    bool notice = streq (envelope->service_id, "application.status");
-    bool result_kind = streq (envelope->service_id, "application.result");
-    if (!notice && !result_kind) {
-        shep_client_ack (self->client, message_id, "UNSUPPORTED_SERVICE",
-                         "the portal takes application.status and application.result");
+    egov_application_update_t update;
+    egov_error_t refusal;
+    if (!egov_application_update_decode (envelope, &update, &refusal)) {
+        shep_client_ack (self->client, message_id, refusal.code, refusal.message);
         return;
     }
-    ProtobufCMessage *payload = egov_envelope_payload (envelope, notice
-        ? &egov__applications__status_notice__descriptor : &egov__applications__result__descriptor);
-    if (!payload) {
-        shep_client_ack (self->client, message_id, "MALFORMED_PAYLOAD",
-                         "the payload is not the message this service carries");
-        return;
-    }
-    const char *named = notice ? ((Egov__Applications__StatusNotice *) payload)->application_id
-                               : ((Egov__Applications__Result *) payload)->application_id;
-    char id [40];
-    snprintf (id, sizeof (id), "%s", egov_uuid_valid (named) ? named : envelope->correlation_id);
-    if (!egov_uuid_valid (id)) {
-        protobuf_c_message_free_unpacked (payload, NULL);
-        shep_client_ack (self->client, message_id, "UNKNOWN_APPLICATION", "no application id");
-        return;
-    }
+    const char *id = update.application_id;
     bool applied = portal_server__exec (self, "BEGIN");
     const char *values [] = { message_id, envelope->service_id };
     PGresult *result = applied ? portal_server__sql (self, PGRES_COMMAND_OK,
@@ -309,31 +294,32 @@ s_deliver (portal_server_t *self, const Egov__Shep__Deliver *deliver)
             snprintf (target.iin, sizeof (target.iin), "%s", PQgetvalue (result, 0, 1));
             snprintf (target.status, sizeof (target.status), "%s", PQgetvalue (result, 0, 2));
             snprintf (target.receipt, sizeof (target.receipt), "%s", PQgetvalue (result, 0, 3));
-            applied = notice
-                ? s_apply_notice (self, &target, (Egov__Applications__StatusNotice *) payload)
-                : s_apply_result (self, &target, (Egov__Applications__Result *) payload);
+            applied = update.notice
+                ? s_apply_notice (self, &target, update.notice)
+                : s_apply_result (self, &target, update.result);
         }
         else
             unknown = result != NULL;
         PQclear (result);
     }
-    protobuf_c_message_free_unpacked (payload, NULL);
     if (unknown) {
         portal_server__exec (self, "ROLLBACK");
         zsys_warning ("portal: %s %s for unknown application %s rejected", envelope->service_id,
                       message_id, id);
         shep_client_ack (self->client, message_id, "UNKNOWN_APPLICATION", "no such application on the portal");
-        return;
     }
+    else
     if (!applied || !portal_server__exec (self, "COMMIT")) {
         portal_server__exec (self, "ROLLBACK");
         zsys_error ("portal: could not apply %s; the gateway will deliver it again", message_id);
-        return;
     }
-    shep_client_ack (self->client, message_id, NULL, NULL);
-    if (self->verbose)
-        zsys_info ("portal: %s %s for %s %s", envelope->service_id, message_id, id,
-                   fresh ? "applied" : "was a redelivery");
+    else {
+        shep_client_ack (self->client, message_id, NULL, NULL);
+        if (self->verbose)
+            zsys_info ("portal: %s %s for %s %s", envelope->service_id, message_id, id,
+                       fresh ? "applied" : "was a redelivery");
+    }
+    egov_application_update_reset (&update);
 }
 
 //  The next frame waiting for us, or NULL without waiting. Only asks the
