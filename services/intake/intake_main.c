@@ -37,30 +37,6 @@ s_usage (FILE *stream)
         SHEP_DEFAULT_ENDPOINT, INTAKE_DEFAULT_HTTP, EGOV_PKI_DEFAULT_DIR);
 }
 
-//  A file of the repository the binary was built in (<repo>/build/KIND/bin/intake),
-//  else relative to the working directory.
-static void
-s_repo_path (const char *relative, char *out, size_t size)
-{
-    char executable [PATH_MAX];
-    ssize_t length = readlink ("/proc/self/exe", executable, sizeof (executable) - 1);
-    if (length > 0) {
-        executable [length] = 0;
-        char *slash = strrchr (executable, '/');
-        if (slash) {
-            *slash = 0;
-            char candidate [PATH_MAX + 256];
-            int written = snprintf (candidate, sizeof (candidate), "%s/../../../%s",
-                                    executable, relative);
-            if (written > 0 && (size_t) written < size && access (candidate, R_OK) == 0) {
-                memcpy (out, candidate, (size_t) written + 1);
-                return;
-            }
-        }
-    }
-    snprintf (out, size, "%s", relative);
-}
-
 //  Reads a whole text file; NULL when it cannot be read. Caller frees.
 static char *
 s_read_file (const char *path)
@@ -178,7 +154,7 @@ main (int argc, char *argv [])
     if (regulations)
         snprintf (directory, sizeof (directory), "%s", regulations);
     else
-        s_repo_path ("regulations", directory, sizeof (directory));
+        egov_repo_path ("regulations", directory, sizeof (directory));
     egov_error_t error = { { 0 } };
     snprintf (path, sizeof (path), "%s/calendar/kz.json", directory);
     egov_calendar_t *calendar = egov_calendar_new (path, &error);
@@ -193,7 +169,7 @@ main (int argc, char *argv [])
     if (openapi_path)
         snprintf (openapi_file, sizeof (openapi_file), "%s", openapi_path);
     else
-        s_repo_path ("services/intake/openapi.json", openapi_file, sizeof (openapi_file));
+        egov_repo_path ("services/intake/openapi.json", openapi_file, sizeof (openapi_file));
     char *openapi = s_read_file (openapi_file);
     if (!openapi)
         zsys_warning ("intake: no OpenAPI document at %s; /api/v1/openapi.json answers 503",

@@ -168,14 +168,6 @@ s_parse (s_command_t *self, int argc, char *argv [])
     return 0;
 }
 
-//  True when path is a directory.
-static bool
-s_directory (const char *path)
-{
-    struct stat info;
-    return stat (path, &info) == 0 && S_ISDIR (info.st_mode);
-}
-
 //  Picks the regulations directory: flag, environment, the repository the
 //  binary lives in (build/<kind>/bin), the current directory.
 static void
@@ -186,20 +178,7 @@ s_find_directory (s_command_t *self)
         snprintf (self->directory, sizeof (self->directory), "%s", chosen);
         return;
     }
-    char executable [3000];
-    ssize_t length = readlink ("/proc/self/exe", executable, sizeof (executable) - 1);
-    if (length > 0) {
-        executable [length] = 0;
-        char *slash = strrchr (executable, '/');
-        if (slash) {
-            *slash = 0;
-            char candidate [3100];
-            snprintf (candidate, sizeof (candidate), "%s/../../../regulations", executable);
-            if (s_directory (candidate) && realpath (candidate, self->directory))
-                return;
-        }
-    }
-    snprintf (self->directory, sizeof (self->directory), "regulations");
+    egov_repo_path ("regulations", self->directory, sizeof (self->directory));
 }
 
 //  Loads the calendar and the catalogue; 0 or the exit code after reporting.
