@@ -24,6 +24,9 @@
 #   EGOV_INTAKE_HTTP     the intake's HTTP API [127.0.0.1:8081]
 #   EGOV_PORTAL_HTTP     the portal's HTTP API and reference frontend [127.0.0.1:8080]
 #   EGOV_PKI_DIR         the test CA's folder [var/pki]
+#   EGOV_SHEP_CLOCK_START  run "as of" this moment (ISO 8601, Almaty time): a gateway with
+#                        no saved clock starts the simulation clock there, and the test
+#                        CA's new certificates are current then [real time]
 #   EGOV_VAR_DIR         where log/ and run/ (pid files) go [var]
 #   EGOV_RUN_TIMEOUT     seconds to wait for everything to connect [60]
 #   EGOV_STOP_TIMEOUT    seconds a process gets after SIGTERM before SIGKILL [10]
@@ -355,7 +358,7 @@ main() {
     # the first run (a few seconds of RSA key generation), reused after.
     export EGOV_PKI_DIR=${EGOV_PKI_DIR:-$REPO/var/pki}
     say "certificates in $EGOV_PKI_DIR"
-    "$BIN/egovctl" pki init >/dev/null || die "cannot set up the test CA in $EGOV_PKI_DIR"
+    "$BIN/egovctl" pki init ${EGOV_SHEP_CLOCK_START:+--at "$EGOV_SHEP_CLOCK_START"} >/dev/null || die "cannot set up the test CA in $EGOV_PKI_DIR"
 
     say "starting shep on $EGOV_SHEP_ENDPOINT"
     start_service shep --endpoint "$EGOV_SHEP_ENDPOINT" --db "$EGOV_SHEP_DB"

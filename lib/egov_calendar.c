@@ -1,8 +1,12 @@
 /*  egov_calendar — Kazakhstan's working days and the deadline convention.
     At load the file's rules are turned into one table per real schedule
     (the office's five-day week, the State Corporation's six-day week):
-    for every day of the covered years, off or working and why. Receipts
-    and deadlines then walk that table day by day.                       */
+    for every day of the covered years, off or working and why. The law's
+    rules (fixed holidays, the move of a day off) hold for every covered
+    year; the data (transfer decrees, announced lunar dates) lies on top
+    where it is published, and a lunar holiday without an announced date
+    gets the tabular Islamic calendar's. Receipts and deadlines then walk
+    the tables day by day.                                               */
 #define _GNU_SOURCE                     //  asprintf
 #include "egov_calendar.h"
 #include "egov_iin.h"
@@ -14,6 +18,8 @@
 #define TEXT_MAX        2000            //  longest string field we accept
 #define INTERVALS_MAX   4               //  opening intervals per day
 #define SCHEDULES       2               //  real schedules: office, state-corp
+#define YEAR_MAX        2199            //  the last year a calendar may cover
+#define YEARS_MAX       200             //  years a calendar may cover
 
 //  A weekly schedule: which weekdays work and the opening intervals.
 typedef struct {
@@ -534,6 +540,55 @@ s_mark_holiday (egov_calendar_t *self, int64_t day, const char *name, int holida
     holiday_of [index] = holiday;
 }
 
+//  Local date (days since 1970-01-01) of day of month of the Islamic
+//  year, by the tabular Islamic calendar (30-year cycle, astronomical
+//  epoch): it gave the announced Kurban Ait of 2019 and of 2022-2025 and
+//  is otherwise a day away from the sighting of the moon.
+static int64_t
+s_islamic_day (int year, int month, int day)
+{
+    int64_t julian = day + (59 * (month - 1) + 1) / 2 + 354LL * (year - 1)
+                   + (3 + 11LL * year) / 30 + 1948438;
+    return julian - 2440588;            //  the Julian day number of 1970-01-01
+}
+
+//  A lunar holiday's rule: {"month", "day", "note"} of the Islamic year.
+//  Every covered year without an announced date (seen) gets the computed
+//  one, marked so in its name.
+static bool
+s_load_lunar (egov_calendar_t *self, egov_regfile_t *reader, json_t *holiday, const char *path,
+              const char *name, int index, const bool *seen, int *holiday_of)
+{
+    char where [96];
+    snprintf (where, sizeof (where), "%s.lunar", path);
+    json_t *lunar = egov_regfile_get (reader, holiday, path, "lunar", JSON_OBJECT, true);
+    if (!lunar || !egov_regfile_keys (reader, lunar, where, "month", "day", "note", NULL)
+    ||  !egov_regfile_text (reader, lunar, where, "note", true))
+        return false;
+    json_t *month = egov_regfile_get (reader, lunar, where, "month", JSON_INTEGER, true);
+    json_t *day = egov_regfile_get (reader, lunar, where, "day", JSON_INTEGER, true);
+    if (!month || !day)
+        return false;
+    if (json_integer_value (month) < 1 || json_integer_value (month) > 12
+    ||  json_integer_value (day) < 1 || json_integer_value (day) > 29)
+        return egov_regfile_fail (reader, where, "want month 1..12 and day 1..29");
+    const char *computed = s_text (self, "%s, computed date", name);
+    //  An Islamic year is 354 or 355 days: start a little before the first
+    //  covered year and step until past the last
+    int year = (int) ((self->first_year - 622) * 33 / 32) - 2;
+    for (;; year++) {
+        int64_t date = s_islamic_day (year, (int) json_integer_value (month),
+                                      (int) json_integer_value (day));
+        int gregorian, unused_month, unused_day;
+        egov_date_from_days (date, &gregorian, &unused_month, &unused_day);
+        if (gregorian > self->last_year)
+            break;
+        if (gregorian >= self->first_year && !seen [gregorian - self->first_year])
+            s_mark_holiday (self, date, computed, index, holiday_of);
+    }
+    return true;
+}
+
 //  Reads the holidays and marks them; fills names and movable per holiday.
 static bool
 s_load_holidays (egov_calendar_t *self, egov_regfile_t *reader, json_t *root,
@@ -560,7 +615,7 @@ s_load_holidays (egov_calendar_t *self, egov_regfile_t *reader, json_t *root,
         if (!json_is_object (holiday))
             return egov_regfile_fail (reader, path, "must be an object");
         if (!egov_regfile_keys (reader, holiday, path, "id", "name", "kind", "dates", "by_year",
-                                "from_year", "until_year", "source", "note", NULL)
+                                "lunar", "from_year", "until_year", "source", "note", NULL)
         ||  !egov_regfile_text (reader, holiday, path, "id", true)
         ||  !s_load_names (reader, holiday, path, "name")
         ||  !egov_regfile_text (reader, holiday, path, "source", true))
@@ -587,8 +642,10 @@ s_load_holidays (egov_calendar_t *self, egov_regfile_t *reader, json_t *root,
         int last = until ? (int) json_integer_value (until) : self->last_year;
         json_t *dates = json_object_get (holiday, "dates");
         json_t *by_year = json_object_get (holiday, "by_year");
-        if (!dates == !by_year)
-            return egov_regfile_fail (reader, path, "give either \"dates\" or \"by_year\"");
+        json_t *lunar = json_object_get (holiday, "lunar");
+        if (!dates == !(by_year || lunar))
+            return egov_regfile_fail (reader, path, "give either \"dates\" or \"by_year\""
+                                      " and/or \"lunar\"");
         if (dates) {
             if (!egov_regfile_get (reader, holiday, path, "dates", JSON_ARRAY, true))
                 return false;
@@ -608,10 +665,11 @@ s_load_holidays (egov_calendar_t *self, egov_regfile_t *reader, json_t *root,
             }
             continue;
         }
-        //  A holiday of the lunar calendar: one date per covered year, each given
-        if (!egov_regfile_get (reader, holiday, path, "by_year", JSON_ARRAY, true))
+        //  A holiday of the lunar calendar: the dates announced, by year; a
+        //  rule for the other years, or else a date for every covered year
+        if (by_year && !egov_regfile_get (reader, holiday, path, "by_year", JSON_ARRAY, true))
             return false;
-        bool seen [200] = { false };
+        bool seen [YEARS_MAX] = { false };
         size_t date_index;
         json_t *entry;
         json_array_foreach (by_year, date_index, entry) {
@@ -638,6 +696,11 @@ s_load_holidays (egov_calendar_t *self, egov_regfile_t *reader, json_t *root,
                 seen [year - self->first_year] = true;
             }
             s_mark_holiday (self, egov_date_days (year, month, day), name, (int) index, holiday_of);
+        }
+        if (lunar) {
+            if (!s_load_lunar (self, reader, holiday, path, name, (int) index, seen, holiday_of))
+                return false;
+            continue;
         }
         for (int year = first; year <= last; year++)
             if (year >= self->first_year && year <= self->last_year && !seen [year - self->first_year])
@@ -683,7 +746,7 @@ s_load_transfers (egov_calendar_t *self, egov_regfile_t *reader, json_t *root)
     json_t *transfers = egov_regfile_get (reader, root, "$", "transfers", JSON_ARRAY, true);
     if (!transfers)
         return false;
-    bool seen [200] = { false };
+    bool seen [YEARS_MAX] = { false };
     size_t index;
     json_t *transfer;
     char path [64], where [96], scope [160];
@@ -747,10 +810,6 @@ s_load_transfers (egov_calendar_t *self, egov_regfile_t *reader, json_t *root)
             }
         }
     }
-    for (int year = self->first_year; year <= self->last_year; year++)
-        if (!seen [year - self->first_year])
-            return egov_regfile_fail (reader, "$.transfers", "no entry for %d, a covered year"
-                                      " (give \"moves\": [] when there is none)", year);
     return true;
 }
 
@@ -772,7 +831,7 @@ s_load (egov_calendar_t *self, egov_regfile_t *reader, json_t *root)
     ||  !s_load_offset (self, reader, root))
         return false;
     json_t *years = egov_regfile_get (reader, root, "$", "years", JSON_OBJECT, true);
-    if (!years || !egov_regfile_keys (reader, years, "$.years", "from", "to", NULL))
+    if (!years || !egov_regfile_keys (reader, years, "$.years", "from", "to", "note", NULL))
         return false;
     json_t *from = egov_regfile_get (reader, years, "$.years", "from", JSON_INTEGER, true);
     json_t *to = egov_regfile_get (reader, years, "$.years", "to", JSON_INTEGER, true);
@@ -780,9 +839,9 @@ s_load (egov_calendar_t *self, egov_regfile_t *reader, json_t *root)
         return false;
     self->first_year = (int) json_integer_value (from);
     self->last_year = (int) json_integer_value (to);
-    if (self->first_year < 2000 || self->last_year > 2100 || self->first_year > self->last_year
-    ||  self->last_year - self->first_year >= 200)
-        return egov_regfile_fail (reader, "$.years", "want 2000 <= from <= to <= 2100");
+    if (self->first_year < 2000 || self->last_year > YEAR_MAX || self->first_year > self->last_year
+    ||  self->last_year - self->first_year >= YEARS_MAX)
+        return egov_regfile_fail (reader, "$.years", "want 2000 <= from <= to <= %d", YEAR_MAX);
     self->first_day = egov_date_days (self->first_year, 1, 1);
     self->day_count = egov_date_days (self->last_year + 1, 1, 1) - self->first_day;
 
@@ -1248,7 +1307,7 @@ egov_calendar_test (bool verbose)
     if (!calendar)
         zsys_error ("egov_calendar: %s", error.message);
     assert (calendar);
-    assert (egov_calendar_first_year (calendar) <= 2024 && egov_calendar_last_year (calendar) >= 2028);
+    assert (egov_calendar_first_year (calendar) <= 2024 && egov_calendar_last_year (calendar) == 2199);
     assert (egov_calendar_offset_ms (calendar) == 5 * 3600000LL);
 
     //  Times: local without a zone, any zone accepted, one format out
@@ -1290,8 +1349,21 @@ egov_calendar_test (bool verbose)
     assert (s_day (calendar, EGOV_CHANNEL_OFFICE, "2026-05-11", &why) == EGOV_DAY_OFF
             && strstr (why, "Victory Day (Saturday 2026-05-09)"));
     assert (s_day (calendar, EGOV_CHANNEL_STATE_CORP, "2026-05-11", &why) == EGOV_DAY_WORKING);
-    assert (s_day (calendar, EGOV_CHANNEL_OFFICE, "2026-08-31", &why) == EGOV_DAY_OFF
-            && strstr (why, "Constitution Day (Sunday 2026-08-30)"));
+    //  Constitution Day: 30 August until 2025, none in 2026, 15 March from 2027
+    assert (s_day (calendar, EGOV_CHANNEL_OFFICE, "2025-08-30", &why) == EGOV_DAY_OFF
+            && streq (why, "Constitution Day"));
+    assert (s_day (calendar, EGOV_CHANNEL_OFFICE, "2026-08-31", &why) == EGOV_DAY_WORKING && !why);
+    assert (s_day (calendar, EGOV_CHANNEL_OFFICE, "2027-08-30", &why) == EGOV_DAY_WORKING && !why);
+    assert (s_day (calendar, EGOV_CHANNEL_OFFICE, "2026-03-16", &why) == EGOV_DAY_WORKING);
+    assert (s_day (calendar, EGOV_CHANNEL_OFFICE, "2027-03-15", &why) == EGOV_DAY_OFF
+            && streq (why, "Constitution Day"));
+    assert (s_day (calendar, EGOV_CHANNEL_OFFICE, "2028-03-15", &why) == EGOV_DAY_OFF);
+    //  The rules hold for years no decree has reached: 15 March 2031 is a
+    //  Saturday, so the five-day week rests on Monday 17 March
+    assert (s_day (calendar, EGOV_CHANNEL_OFFICE, "2031-03-17", &why) == EGOV_DAY_OFF
+            && streq (why, "moved day off for Constitution Day (Saturday 2031-03-15)"));
+    assert (s_day (calendar, EGOV_CHANNEL_OFFICE, "2150-12-16", &why) == EGOV_DAY_OFF
+            && streq (why, "Independence Day"));
     assert (s_day (calendar, EGOV_CHANNEL_OFFICE, "2026-10-26", &why) == EGOV_DAY_OFF
             && strstr (why, "Republic Day"));
     //  A religious holiday on a weekend is not moved (Kurban Ait, Sunday 16 June 2024)
@@ -1299,6 +1371,13 @@ egov_calendar_test (bool verbose)
             && streq (why, "Kurban Ait (first day)"));
     assert (s_day (calendar, EGOV_CHANNEL_OFFICE, "2024-06-17", &why) == EGOV_DAY_WORKING);
     assert (s_day (calendar, EGOV_CHANNEL_OFFICE, "2026-05-27", &why) == EGOV_DAY_OFF);
+    //  Past the announced dates Kurban Ait is computed: 10 Dhu al-Hijjah 1450
+    assert (s_day (calendar, EGOV_CHANNEL_OFFICE, "2029-04-23", &why) == EGOV_DAY_OFF
+            && streq (why, "Kurban Ait (first day), computed date"));
+    assert (s_day (calendar, EGOV_CHANNEL_OFFICE, "2029-04-24", &why) == EGOV_DAY_WORKING);
+    //  ... once a year, also where an announced date sits a day off the rule
+    assert (s_day (calendar, EGOV_CHANNEL_OFFICE, "2026-05-26", &why) == EGOV_DAY_WORKING);
+    assert (s_day (calendar, EGOV_CHANNEL_OFFICE, "2028-05-04", &why) == EGOV_DAY_WORKING);
     //  Transfer orders: 2024 moved Saturday 4 May to Wednesday 8 May
     assert (s_day (calendar, EGOV_CHANNEL_OFFICE, "2024-05-04", &why) == EGOV_DAY_WORKING
             && strstr (why, "working day by transfer 2024"));
@@ -1307,7 +1386,8 @@ egov_calendar_test (bool verbose)
     assert (s_day (calendar, EGOV_CHANNEL_STATE_CORP, "2024-05-08", &why) == EGOV_DAY_WORKING);
     assert (s_day (calendar, EGOV_CHANNEL_OFFICE, "2025-01-05", &why) == EGOV_DAY_WORKING);
     assert (s_day (calendar, EGOV_CHANNEL_OFFICE, "2025-01-03", &why) == EGOV_DAY_OFF);
-    assert (s_day (calendar, EGOV_CHANNEL_OFFICE, "2030-01-10", &why) == EGOV_DAY_UNKNOWN && !why);
+    assert (s_day (calendar, EGOV_CHANNEL_OFFICE, "2200-01-10", &why) == EGOV_DAY_UNKNOWN && !why);
+    assert (s_day (calendar, EGOV_CHANNEL_OFFICE, "2022-12-30", &why) == EGOV_DAY_UNKNOWN && !why);
     assert (s_day (calendar, EGOV_CHANNEL_PORTAL, "2026-03-24", &why) == EGOV_DAY_OFF);
     assert (streq (egov_calendar_hours (calendar, EGOV_CHANNEL_OFFICE),
                    "Mon-Fri 09:00-13:00, 14:00-18:00"));
@@ -1336,13 +1416,13 @@ egov_calendar_test (bool verbose)
     assert (strstr (receipt.rule, "day off"));
     egov_receipt_reset (&receipt);
     egov_receipt_reset (&receipt);              //  safe twice
-    assert (!egov_calendar_receipt (calendar, EGOV_CHANNEL_OFFICE, s_at (calendar, "2030-02-01T10:00"),
+    assert (!egov_calendar_receipt (calendar, EGOV_CHANNEL_OFFICE, s_at (calendar, "2200-02-03T10:00"),
                                     &receipt, &error));
     assert (streq (error.code, "CALENDAR_RANGE"));
     //  Walking past the last covered year is an error, not a guess
-    assert (!egov_calendar_receipt (calendar, EGOV_CHANNEL_OFFICE, s_at (calendar, "2028-12-30T10:00"),
+    assert (!egov_calendar_receipt (calendar, EGOV_CHANNEL_OFFICE, s_at (calendar, "2199-12-31T19:00"),
                                     &receipt, &error));
-    assert (streq (error.code, "CALENDAR_RANGE") && strstr (error.message, "2029-01-01"));
+    assert (streq (error.code, "CALENDAR_RANGE") && strstr (error.message, "2200-01-01"));
 
     //  Working days: the day of receipt never counts, the term ends at closing
     //  Externat (seed 000 item 11): 15 wd from Friday 20 March 2026 at the State Corporation
@@ -1381,7 +1461,7 @@ egov_calendar_test (bool verbose)
     assert (s_is (calendar, due.due_ms, "2026-03-30T20:00:00+05:00"));
     egov_due_reset (&due);
     egov_duration_parse ("300wd", &duration);
-    assert (!egov_calendar_due (calendar, EGOV_CHANNEL_OFFICE, s_at (calendar, "2028-06-01T10:00"),
+    assert (!egov_calendar_due (calendar, EGOV_CHANNEL_OFFICE, s_at (calendar, "2199-06-01T10:00"),
                                 duration, &due, &error));
     assert (streq (error.code, "CALENDAR_RANGE") && due.days.days == NULL);
 
@@ -1399,10 +1479,11 @@ egov_calendar_test (bool verbose)
                     "$.schedules.office.days[1]: must be one of mon..sun"));
     assert (strstr (s_broken (path, directory, "holydays", json_array (), &error),
                     "$: unknown field \"holydays\""));
-    assert (strstr (s_broken (path, directory, "transfers", json_array (), &error),
-                    "$.transfers: no entry for 2023"));
-    assert (strstr (s_broken (path, directory, "years.to", json_integer (2029), &error),
-                    "$.holidays[11]: no date for 2029"));
+    assert (strstr (s_broken (path, directory, "transfers",
+                              json_pack ("[{s:i, s:[]}]", "year", 2200, "moves"), &error),
+                    "$.transfers[0]: year 2200 is outside the covered years"));
+    assert (strstr (s_broken (path, directory, "years.to", json_integer (2200), &error),
+                    "$.years: want 2000 <= from <= to <= 2199"));
     assert (strstr (s_broken (path, directory, "schedules.portal.receipt",
                               json_string ("portal"), &error),
                     "$.schedules.portal: \"receipt\" must be office or state-corp"));

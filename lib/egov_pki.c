@@ -33,7 +33,15 @@ struct _egov_pki_t {
     EVP_PKEY *issuing_key;          //  its key
     X509 *untrusted;                //  the CA nobody trusts
     EVP_PKEY *untrusted_key;        //  its key
+    int64_t now_ms;                 //  the moment issued certificates start from, 0: wall time
 };
+
+//  The moment the PKI issues and revokes at.
+static int64_t
+s_now (egov_pki_t *self)
+{
+    return self->now_ms ? self->now_ms : egov_now_ms ();
+}
 
 //  Which window a demo certificate gets, relative to the moment it is made.
 typedef enum { S_CURRENT, S_EXPIRED, S_FUTURE } s_window_t;
@@ -762,7 +770,7 @@ s_issue (egov_pki_t *self, const egov_pki_request_t *request, egov_pki_entry_t *
     if (s_request_check (request, error))
         return -1;
     egov_pki_entry_t entry = { .usage = request->usage, .untrusted = request->untrusted };
-    entry.not_before_ms = request->not_before_ms ? request->not_before_ms : egov_now_ms ();
+    entry.not_before_ms = request->not_before_ms ? request->not_before_ms : s_now (self);
     entry.not_after_ms = request->not_after_ms ? request->not_after_ms
                        : entry.not_before_ms + S_DEFAULT_DAYS * EGOV_PKI_DAY_MS;
     //  ASN.1 times stop at year 9999; keep well inside
@@ -828,12 +836,12 @@ s_issue (egov_pki_t *self, const egov_pki_request_t *request, egov_pki_entry_t *
     return rc;
 }
 
-//  Marks an entry revoked now.
+//  Marks an entry revoked at the PKI's now.
 static void
-s_mark_revoked (egov_pki_entry_t *entry)
+s_mark_revoked (egov_pki_t *self, egov_pki_entry_t *entry)
 {
     entry->revoked = true;
-    entry->revoked_ms = egov_now_ms ();
+    entry->revoked_ms = s_now (self);
 }
 
 //  ---------------------------------------------------------------------
@@ -871,6 +879,12 @@ egov_pki_destroy (egov_pki_t **self_p)
     *self_p = NULL;
 }
 
+void
+egov_pki_set_now (egov_pki_t *self, int64_t now_ms)
+{
+    self->now_ms = now_ms;
+}
+
 const char *
 egov_pki_dir (egov_pki_t *self)
 {
@@ -898,7 +912,7 @@ s_demo (egov_pki_t *self, egov_pki_request_t *request, s_window_t window, bool r
 {
     if (egov_pki_find (self, request->label))
         return 0;
-    int64_t now = egov_now_ms ();
+    int64_t now = s_now (self);
     //  Current certificates reach a year back, so a simulation clock set in
     //  the past still finds them valid; the expired and future ones lie
     //  wholly outside that window.
@@ -910,7 +924,7 @@ s_demo (egov_pki_t *self, egov_pki_request_t *request, s_window_t window, bool r
     if (s_issue (self, request, &entry, error))
         return -1;
     if (revoke)
-        s_mark_revoked (self->entries + self->size - 1);
+        s_mark_revoked (self, self->entries + self->size - 1);
     (*created)++;
     return 0;
 }
@@ -1029,7 +1043,7 @@ egov_pki_revoke (egov_pki_t *self, const char *serial_or_id, int *count, egov_er
             continue;                   //  not ours to revoke
         matched++;
         if (!entry->revoked) {
-            s_mark_revoked (entry);
+            s_mark_revoked (self, entry);
             revoked++;
         }
     }

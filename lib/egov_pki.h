@@ -80,6 +80,11 @@ typedef struct {
 //  A PKI over a folder; nothing is read until a method needs it.
 egov_pki_t *egov_pki_new (const char *dir);
 void egov_pki_destroy (egov_pki_t **self_p);
+//  The moment certificates issued from now on start from (the demo ones
+//  reach a year back and two ahead of it) and revocations are dated;
+//  0 (the default) is wall time. For a system that runs "as of" a
+//  simulated moment.
+void egov_pki_set_now (egov_pki_t *self, int64_t now_ms);
 //  The folder.
 const char *egov_pki_dir (egov_pki_t *self);
 //  Creates what is missing: the CAs, the CRL, every demo certificate and

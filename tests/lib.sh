@@ -21,6 +21,13 @@
 #   EGOV_STOP_TIMEOUT  seconds a process gets after a signal before SIGKILL [10]
 #   EGOV_KEEP_TMP=1    keep $EGOV_TEST_DIR for a look afterwards
 #   EGOV_TEST_SUMMARY=0  do not report a summary from the EXIT trap (for tests/run-all.sh)
+#   EGOV_TEST_AS_OF    run "as of" another moment: every gateway the test starts begins its
+#                      simulation clock there (EGOV_SHEP_CLOCK_START) and it_pki_init makes
+#                      the test CA current then. An ISO 8601 moment (Almaty time) or a name
+#                      computed from today: saturday (the next Saturday, 11:00),
+#                      new-year-eve (the next 31 December, 23:30), leap-day (the next
+#                      29 February, 12:00), calendar-data-end (31 December, 12:00, of the
+#                      last year regulations/calendar/kz.json has transfer decrees for)
 
 EGOV_REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 EGOV_PG_SH=$EGOV_REPO/deploy/pg.sh
@@ -31,6 +38,38 @@ export EGOV_BIN=${EGOV_BIN:-$EGOV_REPO/build/san/bin}
 EGOV_TEST_DIR=$(mktemp -d "${TMPDIR:-/tmp}/egov-test.XXXXXX")
 chmod 0755 "$EGOV_TEST_DIR"
 export EGOV_TEST_DIR
+
+# egov_as_of NAME|MOMENT: prints the moment a name of EGOV_TEST_AS_OF stands for (see
+# above), computed from today's date; anything else is printed as given.
+egov_as_of() {
+    local today year day
+    today=$(date -u +%F)
+    year=${today:0:4}
+    case $1 in
+        saturday)
+            day=$(date -u -d "$today +$(( 7 - $(date -u -d "$today" +%u) % 7 - 1 )) days" +%F)
+            [[ $day > $today ]] || day=$(date -u -d "$day +7 days" +%F)
+            echo "${day}T11:00" ;;
+        new-year-eve)
+            echo "${year}-12-31T23:30" ;;
+        leap-day)
+            year=$((10#${today:0:4}))
+            while ! date -u -d "$year-02-29" >/dev/null 2>&1 || [[ "$year-02-29" < $today ]]; do
+                year=$((year + 1))
+            done
+            echo "$year-02-29T12:00" ;;
+        calendar-data-end)
+            year=$(jq '[.transfers[].year] | max' "$EGOV_REPO/regulations/calendar/kz.json")
+            echo "$year-12-31T12:00" ;;
+        *)
+            echo "$1" ;;
+    esac
+}
+if [[ -n ${EGOV_TEST_AS_OF:-} ]]; then
+    EGOV_SHEP_CLOCK_START=$(egov_as_of "$EGOV_TEST_AS_OF")
+    export EGOV_SHEP_CLOCK_START
+    echo "# as of $EGOV_SHEP_CLOCK_START ($EGOV_TEST_AS_OF)"
+fi
 
 EGOV_PASSED=0
 EGOV_FAILED=0

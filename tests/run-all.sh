@@ -4,17 +4,22 @@
 #      pointing to an empty database in a throwaway cluster;
 #   2. every tests/integration/[0-9]*.sh (NN-name.sh), in name order, each with
 #      EGOV_BIN=BUILD_DIR/bin; other files there are helpers the tests source.
+#   3. every integration test with a "# date-sensitive" line again, "as of" each moment
+#      of EGOV_TEST_DATES (tests/lib.sh's EGOV_TEST_AS_OF: the gateway's simulation clock
+#      starts there), so that no test passes only on the day it was written.
 # Ends with one line "N passed, M failed" summed over everything (each cmocka test counts
 # once); exits non-zero when anything failed.
 #
 #   tests/run-all.sh build/san
 #
-# Environment: EGOV_TEST_TIMEOUT seconds one part may take [600]; ASAN_OPTIONS,
+# Environment: EGOV_TEST_TIMEOUT seconds one part may take [600]; EGOV_TEST_DATES the
+# moments of part 3, names or ISO 8601 [saturday new-year-eve leap-day calendar-data-end],
+# empty to skip it; EGOV_TEST_AS_OF runs parts 1 and 2 as of a moment too; ASAN_OPTIONS,
 # UBSAN_OPTIONS and LSAN_OPTIONS are respected when set.
 set -euo pipefail
 
 if [[ $# -ne 1 || $1 == -h || $1 == --help ]]; then
-    sed -n '2,14s/^# \{0,1\}//p' "$0"
+    sed -n '2,20s/^# \{0,1\}//p' "$0"
     [[ $# -eq 1 && ($1 == -h || $1 == --help) ]] && exit 0
     exit 2
 fi
@@ -44,7 +49,7 @@ trap 'rm -rf "$SCRATCH"' EXIT
 record() {
     TOTAL_PASSED=$((TOTAL_PASSED + $2))
     TOTAL_FAILED=$((TOTAL_FAILED + $3))
-    SUMMARY+=("$(printf '%-34s %4d passed, %d failed%s' "$1" "$2" "$3" "${4:+  ($4)}")")
+    SUMMARY+=("$(printf '%-52s %4d passed, %d failed%s' "$1" "$2" "$3" "${4:+  ($4)}")")
 }
 
 # The cmocka selftests: counts come from cmocka's own summary lines; a crash, a leak
@@ -88,12 +93,17 @@ run_selftest() {
 }
 
 # One integration test script: counts come from its "N passed, M failed" line.
+# run_integration SCRIPT [AS_OF]: AS_OF runs it as of that moment.
 run_integration() {
-    local script=$1 name out status=0
-    name=integration/$(basename "$script")
-    out=$SCRATCH/$(basename "$script").out
+    local script=$1 as_of=${2:-} name out status=0
+    name=integration/$(basename "$script")${as_of:+ @$as_of}
+    out=$SCRATCH/$(basename "$script")${as_of:+.$as_of}.out
     echo "=== $name"
-    timeout -k 10 "$TIMEOUT" bash "$script" 2>&1 | tee "$out" || status=$?
+    if [[ -n $as_of ]]; then
+        EGOV_TEST_AS_OF=$as_of timeout -k 10 "$TIMEOUT" bash "$script" 2>&1 | tee "$out" || status=$?
+    else
+        timeout -k 10 "$TIMEOUT" bash "$script" 2>&1 | tee "$out" || status=$?
+    fi
     local line passed=0 failed=0 note=""
     line=$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$out" | tail -n 1 || true)
     if [[ -n $line ]]; then
@@ -121,6 +131,11 @@ run_selftest
 shopt -s nullglob
 for script in "$REPO"/tests/integration/[0-9]*.sh; do
     run_integration "$script"
+done
+for moment in ${EGOV_TEST_DATES-saturday new-year-eve leap-day calendar-data-end}; do
+    for script in "$REPO"/tests/integration/[0-9]*.sh; do
+        grep -q '^# date-sensitive' "$script" && run_integration "$script" "$moment"
+    done
 done
 
 echo

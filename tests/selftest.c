@@ -1,5 +1,7 @@
 /*  egov-selftest — runs every class's selftest under cmocka.
-    Each class keeps its test beside its code (foo_test); this file only lists them.  */
+    Each class keeps its test beside its code (foo_test); this file only lists them.
+      egov-selftest [-v] [PATTERN]   PATTERN (cmocka's * and ?) picks tests by name,
+                                     e.g. 's_egov_calendar' or 's_leb_*'            */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -79,7 +81,11 @@ static void s_portal_server (void **state) { (void) state; portal_server_test (s
 int
 main (int argc, char *argv [])
 {
-    s_verbose = argc > 1 && streq (argv [1], "-v");
+    int arg = 1;
+    s_verbose = argc > arg && streq (argv [arg], "-v");
+    arg += s_verbose;
+    if (argc > arg)
+        cmocka_set_test_filter (argv [arg]);
     const struct CMUnitTest tests [] = {
         cmocka_unit_test (s_egov_util),
         cmocka_unit_test (s_egov_clock),

@@ -16,6 +16,8 @@ s_usage (FILE *out)
         "  --window N            deliveries in flight per recipient (EGOV_SHEP_WINDOW, default 256)\n"
         "  --max-calls N         sync calls waiting at once (EGOV_SHEP_MAX_CALLS, default 50000)\n"
         "  --max-queued N        async messages waiting for a commit (EGOV_SHEP_MAX_QUEUED, default 20000)\n"
+        "  --clock-start TIME    on a first start (no clock saved yet), begin the simulation clock at\n"
+        "                        TIME, ISO 8601, Almaty time unless an offset is given (EGOV_SHEP_CLOCK_START)\n"
         "  --verbose             log every gateway error answered\n");
 }
 
@@ -52,6 +54,7 @@ main (int argc, char *argv [])
         if (getenv (envs [index]) && *getenv (envs [index]))
             *fields [index] = s_number (envs [index], getenv (envs [index]));
 
+    const char *clock_start = egov_env ("EGOV_SHEP_CLOCK_START", "");
     for (int arg = 1; arg < argc; arg++) {
         const char *option = argv [arg];
         const char *value = arg + 1 < argc ? argv [arg + 1] : NULL;
@@ -74,6 +77,9 @@ main (int argc, char *argv [])
         else
         if (streq (option, "--db"))
             config.conninfo = value, matched = true;
+        else
+        if (streq (option, "--clock-start"))
+            clock_start = value, matched = true;
         for (size_t index = 0; index < count && !matched; index++)
             if (streq (option, names [index])) {
                 *fields [index] = s_number (names [index], value);
@@ -85,6 +91,13 @@ main (int argc, char *argv [])
             return 64;
         }
         arg++;
+    }
+    if (*clock_start) {
+        if (!egov_clock_parse (clock_start, &config.clock_start_ms)) {
+            fprintf (stderr, "shep: --clock-start wants an ISO 8601 moment, not '%s'\n", clock_start);
+            return 64;
+        }
+        config.clock_start_set = true;
     }
     zsys_init ();
     zsys_set_logident ("shep");

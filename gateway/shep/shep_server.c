@@ -1157,6 +1157,34 @@ shep_config_defaults (shep_config_t *config)
     config->max_queued = 20000;
 }
 
+//  A gateway whose database has never kept a clock starts it at the moment
+//  of --clock-start, at real speed, and saves it like any change, so the
+//  whole system runs "as of" that moment and a restart keeps it.
+static bool
+s_clock_start (shep_server_t *self, PGconn *conn)
+{
+    egov_clock_state_t state = { egov_now_ms (), self->config.clock_start_ms, 1.0, 1 };
+    char wall [32], sim [32], version [32];
+    snprintf (wall, sizeof (wall), "%" PRId64, state.base_wall_ms);
+    snprintf (sim, sizeof (sim), "%" PRId64, state.base_sim_ms);
+    snprintf (version, sizeof (version), "%" PRIu64, state.version);
+    const char *values [] = { wall, sim, version };
+    PGresult *result = PQexecParams (conn,
+        "INSERT INTO sim_clock (id, base_wall_ms, base_sim_ms, speed, version, changed_by) "
+        "VALUES (1, $1, $2, 1, $3, '--clock-start') ON CONFLICT (id) DO NOTHING",
+        3, NULL, values, NULL, NULL, 0);
+    bool saved = egov_db_check (result, PGRES_COMMAND_OK, "starting the clock");
+    PQclear (result);
+    if (!saved)
+        return false;
+    egov_clock_apply (&state);
+    self->clock_changed_by = strdup ("--clock-start");
+    char text [40];
+    egov_clock_format (state.base_sim_ms, text, sizeof (text));
+    zsys_info ("the simulation clock starts at %s (--clock-start)", text);
+    return true;
+}
+
 //  Loads who receives what from earlier runs, so async messages to a
 //  participant that is down are still accepted and kept.
 static bool
@@ -1189,6 +1217,9 @@ s_load_routing (shep_server_t *self)
         egov_clock_apply (&state);
         self->clock_changed_by = strdup (PQgetvalue (result, 0, 4));
     }
+    else
+    if (result && PQresultStatus (result) == PGRES_TUPLES_OK && self->config.clock_start_set)
+        ok = s_clock_start (self, conn);
     PQclear (result);
     PQfinish (conn);
     return ok;

@@ -26,6 +26,8 @@ typedef struct {
     uint32_t window;                //  deliveries in flight per recipient
     uint32_t max_calls;             //  sync calls waiting for providers, at most
     uint32_t max_queued;            //  async submissions waiting for a commit, at most
+    bool clock_start_set;           //  a first start begins the simulated clock at
+    int64_t clock_start_ms;         //  clock_start_ms (a clock already saved is kept)
     bool verbose;
 } shep_config_t;
 

@@ -2,6 +2,7 @@
 # make run's script as a newcomer uses it: every process comes up on its own
 # ports, answers, is listed, and `--stop` from another terminal stops all of
 # them, the cluster included. One region keeps it quick.
+# date-sensitive: the test CA and the gateway's clock (tests/run-all.sh runs it again as of other moments)
 source "$(dirname "$0")/common.sh"
 
 export EGOV_VAR_DIR=$EGOV_TEST_DIR/var

@@ -2,6 +2,7 @@
 # Registry look-ups through the gateway, as the State Corporation's intake makes
 # them: found, not found, malformed; every power-of-attorney answer; and a
 # registry that is down, silent, or refusing, each with its own error code.
+# date-sensitive: the registries judge documents and powers of attorney at the simulated date (tests/run-all.sh runs it again as of other moments)
 source "$(dirname "$0")/common.sh"
 it_setup shep gbdfl enis sink
 it_start_gateway
@@ -29,7 +30,7 @@ check_output "the synthetic population is there (10,000 + fixed)" \
 
 check_exit "POA-2026-0001 is VALID for its representative (exit 0)" 0 \
     ctl poa POA-2026-0001 --representative 781130306545
-check_output "... with principal and validity" 'VALID.*850314301234.*2027-12-31' \
+check_output "... with principal and validity" 'VALID.*850314301234.*2035-12-31' \
     oneline ctl poa POA-2026-0001 --representative 781130306545
 check_output "POA-2025-0002 is EXPIRED" 'EXPIRED' ctl poa POA-2025-0002 --representative 781130306545
 check_output "POA-2026-0003 is REVOKED" 'REVOKED' ctl poa POA-2026-0003 --representative 781130306545

@@ -70,6 +70,23 @@ check_output "minutes are working time: 15m from 17:55 on Friday end at 09:10 on
 check_output "calendar days count days off and end at 24:00" \
     'calendar days 1-20 .*due +2027-01-20T00:00:00\+05:00' \
     deadline --service tvet-duplicate --channel state-corp --at 2026-12-30T19:00
+# Constitution Day under the 2026 Constitution: none in 2026, 15 March from 2027
+check_output "Monday 31 August 2026 is a working day: received then, due 7 September" \
+    'received +2026-08-31T09:00:00\+05:00 Monday .*due +2026-09-07T18:00:00\+05:00' \
+    deadline --service school-admission --region 750000000 --channel portal --at 2026-08-30T12:00
+check_output "... so 15 working days from Friday 28 August 2026 end on 18 September" \
+    'due +2026-09-18T18:00:00\+05:00' \
+    deadline --service school-duplicate --region 750000000 --channel office --at 2026-08-28T10:00
+check_output "Monday 15 March 2027 is Constitution Day" \
+    '2027-03-15 Monday +skipped: Constitution Day .*due +2027-04-01T18:00:00\+05:00' \
+    deadline --service tvet-order-competition --region 750000000 --channel state-corp --at 2027-03-12T19:00
+# Past the published decrees the law's rules still hold
+check_output "2041: Nauryz on a Saturday gives Monday 25 March off" \
+    '2041-03-25 Monday +skipped: moved day off for Nauryz \(Saturday 2041-03-23\)' \
+    deadline --service school-duplicate --region 750000000 --channel office --at 2041-03-20T10:00
+check_output "Kurban Ait without an announced date is computed, and says so" \
+    'skipped: Kurban Ait \(first day\), computed date' \
+    deadline --service school-admission --region 750000000 --channel office --at 2029-04-20T10:00
 check_output "JSON carries the receipt, the due moment and each day" \
     '"due": "2026-04-15T18:00:00\+05:00"' \
     ctl --json deadline --service externat-permit --region 750000000 --channel state-corp --at 2026-03-20T19:30
@@ -98,9 +115,11 @@ check_exit "an impossible date is a usage error" 64 \
     ctl deadline --service tvet-dormitory --channel office --at 2026-02-30T10:00
 check_exit "a form the service does not name is a usage error" 64 \
     ctl deadline --service tvet-admission --channel office --at 2026-07-01T10:00 --form day
-check_output "a date outside the calendar's years is CALENDAR_RANGE (exit 2)" 'CALENDAR_RANGE.*2023-2028' \
-    ctl deadline --service tvet-dormitory --channel office --at 2030-02-01T10:00
-check_exit "... exit 2" 2 ctl deadline --service tvet-dormitory --channel office --at 2030-02-01T10:00
+check_output "a date before the calendar's first year is CALENDAR_RANGE (exit 2)" 'CALENDAR_RANGE.*2023-2199' \
+    ctl deadline --service tvet-dormitory --channel office --at 2022-02-01T10:00
+check_exit "... exit 2" 2 ctl deadline --service tvet-dormitory --channel office --at 2022-02-01T10:00
+check_exit "... and so is a count that walks past its last year" 2 \
+    ctl deadline --service externat-permit --region 750000000 --channel state-corp --at 2199-12-30T19:00
 
 # Broken data is refused, naming the file and the field
 broken=$EGOV_TEST_DIR/regulations

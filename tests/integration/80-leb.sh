@@ -7,6 +7,7 @@
 # receives twice. The flow of a registered application through the steps
 # is driven end to end by 90-diagram1.sh (a RegisteredApplication needs a
 # protobuf encoder the shell does not have) and by leb_server's selftest.
+# date-sensitive: the provider's steps on the calendar, certificates at the simulated date (tests/run-all.sh runs it again as of other moments)
 source "$(dirname "$0")/common.sh"
 REGION=750000000
 LEB=leb-$REGION
@@ -47,7 +48,7 @@ check_exit "a flag without its value is a usage error" 2 "$EGOV_BIN/leb" --regio
 check_output "without the authorised person's certificate it does not start: SIGNER_KEY" \
     'cannot start: SIGNER_KEY' "$EGOV_BIN/leb" --region "$REGION" --pki "$EGOV_TEST_DIR/no-pki" \
     --db "$(it_db "leb_$REGION")"
-check "the test CA is made" ctl pki init
+check "the test CA is made" it_pki_init
 check_output "a region without services does not start: UNKNOWN_REGION" 'cannot start: UNKNOWN_REGION' \
     "$EGOV_BIN/leb" --region 999999999 --pki "$PKI" --db "$(it_db "leb_$REGION")"
 check_output "a malformed HTTP address does not start: HTTP_ADDRESS" 'cannot start: HTTP_ADDRESS' \

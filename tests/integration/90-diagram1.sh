@@ -6,6 +6,7 @@
 # refusal by the provider for an unreliable attachment); the hand-over with a wrong and
 # the right receipt; a result unclaimed for a month returned and recalled; a paper route;
 # the provider killed mid-flow; the message log of one application in order.
+# date-sensitive: the externat window, the calendar, certificates (tests/run-all.sh runs it again as of other moments)
 source "$(dirname "$0")/common.sh"
 REGION=750000000
 PKI=$EGOV_TEST_DIR/pki
@@ -86,21 +87,21 @@ PARENT=850314301234
 AGENT=781130306545
 # id_card IIN: the number of the person's ID card in the registry of individuals.
 id_card() { ctl --json person "$1" | jq -r '[.person.documents[] | select(.type != "BIRTH_CERTIFICATE")][0].number'; }
-# A working morning in the externat window (1 September - 1 December), after the
-# certificates of the test CA begin: the first Tuesday-Thursday from tomorrow on
-# between 2 September and 20 October.
+# A working morning in the externat window (1 September - 1 December): the first
+# Tuesday-Thursday after the simulated today between 2 September and 20 October.
 start_day() {
-    local offset day
+    local today offset day
+    today=$(it_today)
     for offset in $(seq 1 400); do
-        day=$(date -u -d "+$offset days" +%F)
-        if [[ ${day:5} > 09-01 && ${day:5} < 10-21 && $(date -u -d "$day" +%u) =~ ^[234]$ ]]; then
+        day=$(it_day "$today" "$offset")
+        if [[ ${day:5} > 09-01 && ${day:5} < 10-21 && $(it_weekday "$day") =~ ^[234]$ ]]; then
             echo "$day"
             return
         fi
     done
 }
 
-check "the test CA is made" ctl pki init
+check "the test CA is made" it_pki_init
 it_start_gateway
 it_start_registries
 START=$(start_day)

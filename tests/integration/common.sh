@@ -47,3 +47,19 @@ it_query_is() { [[ "$(it_psql "$1" -Atc "$2")" == "$3" ]]; }
 
 # oneline CMD...: the command's output on one line, for patterns that span lines.
 oneline() { "$@" 2>&1 | tr '\n' ' '; }
+
+# it_pki_init [FLAGS...]: the test CA, its new certificates current at the moment the
+# test runs as of (EGOV_TEST_AS_OF; real time when unset).
+it_pki_init() { "$EGOV_BIN/egovctl" pki init ${EGOV_SHEP_CLOCK_START:+--at "$EGOV_SHEP_CLOCK_START"} "$@"; }
+
+# it_today: the simulation clock's date (Almaty), YYYY-MM-DD.
+it_today() { "$EGOV_BIN/egovctl" --json clock show | jq -r .simulated | cut -c1-10; }
+
+# it_day DATE N: the date N days after DATE (N may be negative), YYYY-MM-DD.
+it_day() { date -u -d "$1 $2 days" +%F; }
+
+# it_weekday DATE: 1 (Monday) to 7 (Sunday).
+it_weekday() { date -u -d "$1" +%u; }
+
+# it_now: the simulation clock's moment, ISO 8601 with its offset.
+it_now() { "$EGOV_BIN/egovctl" --json clock show | jq -r .simulated; }

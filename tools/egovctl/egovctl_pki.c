@@ -76,6 +76,9 @@ s_usage (FILE *stream)
         "                                      issue a certificate and its key\n"
         "  pki revoke SERIAL|IIN|BIN           revoke and rewrite the CRL\n"
         "  pki list                            every certificate with its status now\n"
+        "  pki init|issue|revoke|list --at TIME   the same as of TIME: certificates start\n"
+        "                                      there (demo ones reach a year back and two\n"
+        "                                      ahead), revocations are dated then\n"
         "  sign --key K --cert C [--attached] [--at TIME] FILE\n"
         "                                      print the base64 CMS signature of FILE\n"
         "  verify [--content FILE] [--iin IIN] [--at TIME] SIGFILE\n"
@@ -199,6 +202,7 @@ s_check (s_command_t *self)
         else
         if (!streq (sub, "init") && !streq (sub, "list"))
             return s_usage_error ("unknown pki command '%s'", sub);
+        allowed |= BIT (OPT_AT);
     }
     else
     if (streq (command, "sign"))
@@ -314,10 +318,26 @@ s_time (int64_t ms, char *buffer, size_t size)
 //  ---------------------------------------------------------------------
 //  pki
 
+//  The moment a pki command works at: --at, or wall time.
+static int64_t
+s_pki_now (s_command_t *self)
+{
+    return self->seen & BIT (OPT_AT) ? self->at_ms : egov_now_ms ();
+}
+
+//  The PKI folder, issuing and revoking at --at when given.
+static egov_pki_t *
+s_pki_open (s_command_t *self)
+{
+    egov_pki_t *pki = egov_pki_new (self->dir);
+    egov_pki_set_now (pki, s_pki_now (self));
+    return pki;
+}
+
 static int
 s_pki_init (s_command_t *self)
 {
-    egov_pki_t *pki = egov_pki_new (self->dir);
+    egov_pki_t *pki = s_pki_open (self);
     egov_error_t error;
     int created = 0, exit_code = EGOVCTL_OK;
     if (egov_pki_ensure (pki, &created, &error))
@@ -364,13 +384,13 @@ s_entry_json (const egov_pki_entry_t *entry, const char *status, const char *dir
 static int
 s_pki_issue (s_command_t *self)
 {
-    egov_pki_t *pki = egov_pki_new (self->dir);
+    egov_pki_t *pki = s_pki_open (self);
     egov_pki_request_t request = {
         .name = self->name, .iin = self->iin, .bin = self->bin, .organisation = self->org,
         .usage = self->usage,
     };
     if (self->days) {
-        request.not_before_ms = egov_now_ms ();
+        request.not_before_ms = s_pki_now (self);
         request.not_after_ms = request.not_before_ms + self->days * EGOV_PKI_DAY_MS;
     }
     egov_pki_entry_t entry;
@@ -399,7 +419,7 @@ s_pki_issue (s_command_t *self)
 static int
 s_pki_revoke (s_command_t *self)
 {
-    egov_pki_t *pki = egov_pki_new (self->dir);
+    egov_pki_t *pki = s_pki_open (self);
     egov_error_t error;
     int count = 0, exit_code = EGOVCTL_OK;
     const char *which = self->words [2];
@@ -430,7 +450,7 @@ s_pki_list (s_command_t *self)
         egov_pki_destroy (&pki);
         return s_fail (self, &error, EGOVCTL_LOCAL_ERROR);
     }
-    int64_t now = egov_now_ms ();
+    int64_t now = s_pki_now (self);
     json_t *list = self->json ? json_array () : NULL;
     if (!self->json)
         printf ("%-16s  %-13s  %-4s  %-10s  %-24s  %-12s  %-12s  %s\n", "SERIAL", "STATUS",

@@ -347,7 +347,7 @@ enis_seed_list (size_t count)
     zlistx_set_destructor (list, s_poa_free);
     //  The fixed three: Асқаров Е. С. gives power to Жұмабаев Д. Б.
     zlistx_add_end (list, s_poa_new ("POA-2026-0001", "850314301234", "781130306545",
-                                     s_notaries [0], "2026-01-15", "2027-12-31", "", ""));
+                                     s_notaries [0], "2026-01-15", "2035-12-31", "", ""));
     zlistx_add_end (list, s_poa_new ("POA-2025-0002", "850314301234", "781130306545",
                                      s_notaries [0], "2025-02-01", "2026-01-31",
                                      "externat-permit", ""));
@@ -531,10 +531,10 @@ s_check_fixed (enis_server_t *server)
     response = s_ask (server, "POA-2026-0001", "781130306545", "2026-06-01", code);
     assert (response && response->status == EGOV__REGISTRIES__POA_RESPONSE__STATUS__VALID);
     assert (response->poa && streq (response->poa->principal_iin, "850314301234"));
-    assert (streq (response->poa->valid_until, "2027-12-31") && !response->poa->revoked);
+    assert (streq (response->poa->valid_until, "2035-12-31") && !response->poa->revoked);
     egov__registries__poa_response__free_unpacked (response, NULL);
 
-    response = s_ask (server, "POA-2026-0001", "781130306545", "2028-01-01", code);
+    response = s_ask (server, "POA-2026-0001", "781130306545", "2036-01-01", code);
     assert (response && response->status == EGOV__REGISTRIES__POA_RESPONSE__STATUS__EXPIRED);
     egov__registries__poa_response__free_unpacked (response, NULL);
 

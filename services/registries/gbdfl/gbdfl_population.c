@@ -129,6 +129,9 @@ struct _gbdfl_population_t {
 };
 
 //  The fixed people, exactly as the tests and the other services expect them.
+//  Their documents were issued shortly before the population's "as of" day
+//  and stay valid for ten years, so that the demos and the tests, which run
+//  at any simulated moment of the coming years, find them valid.
 typedef struct {
     const char *iin, *surname, *name, *patronymic, *birth_date;
     bool male;
@@ -142,7 +145,7 @@ typedef struct {
 static const s_fixed_t s_fixed [] = {
     { "850314301234", "Асқаров", "Ерлан", "Серікұлы", "1985-03-14", true,
       "750000000", "Алматы қ.", "Абай даңғылы", "52", "17",
-      "041234567", "2021-04-12", "2031-04-11", "N01234567", "2019-06-03", "2029-06-02",
+      "041234567", "2024-04-12", "2034-04-11", "N01234567", "2025-06-03", "2035-06-02",
       NULL, NULL, NULL, NULL },
     { "150913500422", "Асқаров", "Нұрсұлтан", "Ерланұлы", "2015-09-13", true,
       "750000000", "Алматы қ.", "Абай даңғылы", "52", "17",
@@ -150,7 +153,7 @@ static const s_fixed_t s_fixed [] = {
       "0915001", "2015-09-21", "", "850314301234" },
     { "900722404568", "Нұрланова", "Айгүл", "Қайратқызы", "1990-07-22", false,
       "750000000", "Алматы қ.", "Төле би көшесі", "118", "44",
-      "042345678", "2017-08-01", "2027-07-31", NULL, NULL, NULL,
+      "042345678", "2025-08-01", "2035-07-31", NULL, NULL, NULL,
       NULL, NULL, NULL, NULL },
     { "200510607893", "Нұрланова", "Әсем", "", "2020-05-10", false,
       "750000000", "Алматы қ.", "Төле би көшесі", "118", "44",
@@ -162,11 +165,11 @@ static const s_fixed_t s_fixed [] = {
       "0923003", "2023-02-09", "900722404568", "" },
     { "781130306545", "Жұмабаев", "Дәурен", "Болатұлы", "1978-11-30", true,
       "750000000", "Алматы қ.", "Сәтбаев көшесі", "9", "",
-      "043456789", "2019-12-05", "2029-12-04", NULL, NULL, NULL,
+      "043456789", "2024-12-05", "2034-12-04", NULL, NULL, NULL,
       NULL, NULL, NULL, NULL },
     { "951203407770", "Сейітова", "Дана", "Маратқызы", "1995-12-03", false,
       "230000000", "Атырау қ.", "Сәтбаев көшесі", "27", "3",
-      "044567890", "2022-03-15", "2032-03-14", NULL, NULL, NULL,
+      "044567890", "2025-03-15", "2035-03-14", NULL, NULL, NULL,
       NULL, NULL, NULL, NULL },
 };
 #define s_FIXED_COUNT (sizeof (s_fixed) / sizeof (s_fixed [0]))
