@@ -30,9 +30,10 @@ PROTO_C := $(patsubst proto/%.proto,$(GEN)/%.pb-c.c,$(PROTOS))
 PROTO_H := $(PROTO_C:.c=.h)
 
 # Schemas are embedded in the binaries so a service can set up its own database.
-SCHEMA_C := $(GEN)/shep_schema.c $(GEN)/gbdfl_schema.c $(GEN)/enis_schema.c $(GEN)/sink_schema.c
+SCHEMA_C := $(GEN)/shep_schema.c $(GEN)/gbdfl_schema.c $(GEN)/enis_schema.c $(GEN)/sink_schema.c \
+            $(GEN)/shep_participant_schema.c
 
-LIB_SRC := $(wildcard lib/*.c) gateway/client/shep_client.c
+LIB_SRC := $(wildcard lib/*.c) $(wildcard gateway/client/*.c)
 SHEP_SRC := $(filter-out %_main.c,$(wildcard gateway/shep/*.c))
 GBDFL_SRC := $(filter-out %_main.c,$(wildcard services/registries/gbdfl/*.c))
 ENIS_SRC := $(filter-out %_main.c,$(wildcard services/registries/enis/*.c))
@@ -77,6 +78,9 @@ $(GEN)/gbdfl_schema.c: services/registries/gbdfl/schema.sql
 $(GEN)/enis_schema.c: services/registries/enis/schema.sql
 	@mkdir -p $(GEN)
 	@deploy/embed.sh enis_schema_sql $< > $@
+$(GEN)/shep_participant_schema.c: gateway/client/shep_participant.sql
+	@mkdir -p $(GEN)
+	@deploy/embed.sh shep_participant_schema_sql $< > $@
 $(GEN)/sink_schema.c: tests/sink_schema.sql
 	@mkdir -p $(GEN)
 	@deploy/embed.sh sink_schema_sql $< > $@

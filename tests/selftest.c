@@ -8,6 +8,7 @@
 #include <cmocka.h>
 #include "egov_util.h"
 #include "shep_client.h"
+#include "shep_participant.h"
 #include "egov_clock.h"
 #include "egov_application.h"
 #include "shep_log.h"
@@ -26,7 +27,6 @@
 #include "egov_http.h"
 #include "leb_rules.h"
 #include "leb_tasks.h"
-#include "leb_outbox.h"
 #include "leb_http.h"
 #include "leb_server.h"
 #include "regional_store.h"
@@ -47,6 +47,7 @@ static void s_egov_util (void **state) { (void) state; egov_util_test (s_verbose
 static void s_egov_application (void **state) { (void) state; egov_application_test (s_verbose); }
 static void s_egov_clock (void **state) { (void) state; egov_clock_test (s_verbose); }
 static void s_shep_client (void **state) { (void) state; shep_client_test (s_verbose); }
+static void s_shep_participant (void **state) { (void) state; shep_participant_test (s_verbose); }
 static void s_shep_log (void **state) { (void) state; shep_log_test (s_verbose); }
 static void s_shep_store (void **state) { (void) state; shep_store_test (s_verbose); }
 static void s_shep_server (void **state) { (void) state; shep_server_test (s_verbose); }
@@ -63,7 +64,6 @@ static void s_enis_server (void **state) { (void) state; enis_server_test (s_ver
 static void s_egov_http (void **state) { (void) state; egov_http_test (s_verbose); }
 static void s_leb_rules (void **state) { (void) state; leb_rules_test (s_verbose); }
 static void s_leb_tasks (void **state) { (void) state; leb_tasks_test (s_verbose); }
-static void s_leb_outbox (void **state) { (void) state; leb_outbox_test (s_verbose); }
 static void s_leb_http (void **state) { (void) state; leb_http_test (s_verbose); }
 static void s_leb_server (void **state) { (void) state; leb_server_test (s_verbose); }
 static void s_regional_store (void **state) { (void) state; regional_store_test (s_verbose); }
@@ -91,6 +91,7 @@ main (int argc, char *argv [])
         cmocka_unit_test (s_egov_clock),
         cmocka_unit_test (s_egov_application),
         cmocka_unit_test (s_shep_client),
+        cmocka_unit_test (s_shep_participant),
         cmocka_unit_test (s_shep_log),
         cmocka_unit_test (s_shep_store),
         cmocka_unit_test (s_shep_server),
@@ -107,7 +108,6 @@ main (int argc, char *argv [])
         cmocka_unit_test (s_egov_http),
         cmocka_unit_test (s_leb_rules),
         cmocka_unit_test (s_leb_tasks),
-        cmocka_unit_test (s_leb_outbox),
         cmocka_unit_test (s_leb_http),
         cmocka_unit_test (s_leb_server),
         cmocka_unit_test (s_regional_store),

@@ -27,6 +27,8 @@ struct _shep_client_t {
     int64_t last_sent;           //  monotonic ms of our last frame
     int64_t last_heard;          //  monotonic ms of the gateway's last frame
     bool welcomed;               //  the gateway has answered our hello
+    int64_t last_hello;          //  monotonic ms of our last hello (opened without waiting)
+    int hello_backoff_ms;        //  wait before the next hello while unanswered, 0: not opened
     s_attachment_t *attachment;  //  set once served from a reactor
 };
 
@@ -214,6 +216,8 @@ s_read (shep_client_t *self, int timeout_ms)
         }
         if (frame->body_case == EGOV__SHEP__FRAME__BODY_WELCOME) {
             self->welcomed = true;
+            if (self->hello_backoff_ms)
+                self->hello_backoff_ms = 250;
             if (frame->welcome->clock)
                 s_adopt_clock (frame->welcome->clock);
             if (frame->welcome->heartbeat_ms)
@@ -234,8 +238,10 @@ s_read (shep_client_t *self, int timeout_ms)
     }
 }
 
-int
-shep_client_connect (shep_client_t *self, int timeout_ms)
+//  Creates the socket and connects it (ZeroMQ connects in the background);
+//  0, or -1 for a malformed endpoint.
+static int
+s_open_socket (shep_client_t *self)
 {
     if (!self->dealer) {
         self->dealer = zsock_new (ZMQ_DEALER);
@@ -248,9 +254,35 @@ shep_client_connect (shep_client_t *self, int timeout_ms)
         zsock_set_maxmsgsize (self->dealer, 64 * 1024 * 1024);
         if (zsock_connect (self->dealer, "%s", self->endpoint)) {
             zsys_error ("shep_client: bad gateway endpoint '%s'", self->endpoint);
+            zsock_destroy (&self->dealer);
             return -1;
         }
     }
+    return 0;
+}
+
+int
+shep_client_open (shep_client_t *self)
+{
+    if (s_open_socket (self))
+        return -1;
+    self->welcomed = false;
+    self->hello_backoff_ms = 250;
+    self->last_hello = zclock_mono ();
+    return s_send_hello (self);
+}
+
+bool
+shep_client_connected (shep_client_t *self)
+{
+    return self->welcomed;
+}
+
+int
+shep_client_connect (shep_client_t *self, int timeout_ms)
+{
+    if (s_open_socket (self))
+        return -1;
     self->welcomed = false;
     int64_t deadline = zclock_mono () + timeout_ms;
     while (!self->welcomed && zclock_mono () < deadline) {
@@ -286,10 +318,24 @@ shep_client_tick (shep_client_t *self)
     if (!self->dealer)
         return;
     int64_t now = zclock_mono ();
+    if (!self->welcomed && self->hello_backoff_ms) {
+        //  Opened without waiting: say hello again, less often while nobody answers
+        if (now - self->last_hello >= self->hello_backoff_ms) {
+            s_send_hello (self);
+            self->last_hello = now;
+            if (self->hello_backoff_ms < 2000)
+                self->hello_backoff_ms *= 2;
+        }
+        return;
+    }
     if (self->last_heard && now - self->last_heard > 3 * (int64_t) self->heartbeat_ms) {
         //  Gateway silent too long: it may have restarted without us noticing
         s_send_hello (self);
         self->last_heard = now;
+        if (self->hello_backoff_ms) {
+            self->welcomed = false;         //  away until it welcomes us again
+            self->last_hello = now;
+        }
     }
     else
     if (now - self->last_sent >= self->heartbeat_ms / 2) {

@@ -38,6 +38,12 @@ void shep_client_serve_route (shep_client_t *self, const char *route_id);
 void shep_client_set_receive_async (shep_client_t *self, bool receive);
 //  Says hello and waits for the welcome; 0 on success, -1 on timeout.
 int shep_client_connect (shep_client_t *self, int timeout_ms);
+//  Says hello without waiting: the welcome is read like any frame, and
+//  shep_client_tick says hello again (backing off to every 2 s) until it
+//  comes. -1 only for a malformed endpoint.
+int shep_client_open (shep_client_t *self);
+//  True once the gateway has welcomed us, until it forgets us.
+bool shep_client_connected (shep_client_t *self);
 //  The socket, to poll from a zloop or zpoller (frames are read with recv).
 zsock_t *shep_client_sock (shep_client_t *self);
 //  Participant id.

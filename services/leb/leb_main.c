@@ -6,17 +6,14 @@
 #include "leb_server.h"
 #include "leb_http.h"
 #include "egov_pki.h"
-#include "egov_db.h"
 
 extern const char *leb_schema_sql;
 
-#define s_TICK_MS       200             //  heartbeats and backlog
 #define s_TIMER_MS      20              //  business timers and the HTTP API
 
 //  What the reactor handlers need.
 typedef struct {
     leb_server_t *server;               //  the state machine
-    shep_client_t *client;              //  connection to the gateway
     leb_http_t *http;                   //  the manual-mode API, or NULL
 } s_context_t;
 
@@ -43,30 +40,6 @@ s_usage (FILE *stream)
         SHEP_DEFAULT_ENDPOINT, EGOV_PKI_DEFAULT_DIR, LEB_HTTP_DEFAULT);
 }
 
-//  The gateway socket is readable: apply everything that is there.
-static int
-s_on_gateway (zloop_t *loop, zsock_t *socket, void *argument)
-{
-    (void) loop;
-    (void) socket;
-    s_context_t *context = (s_context_t *) argument;
-    leb_server_drain (context->server, context->client);
-    return 0;
-}
-
-//  Heartbeats, frames a blocking call left in the backlog, and messages
-//  that wait to be sent.
-static int
-s_on_tick (zloop_t *loop, int timer_id, void *argument)
-{
-    (void) loop;
-    (void) timer_id;
-    s_context_t *context = (s_context_t *) argument;
-    shep_client_tick (context->client);
-    leb_server_drain (context->server, context->client);
-    return 0;
-}
-
 //  Business timers on the simulation clock, and the HTTP API.
 static int
 s_on_timer (zloop_t *loop, int timer_id, void *argument)
@@ -74,8 +47,7 @@ s_on_timer (zloop_t *loop, int timer_id, void *argument)
     (void) loop;
     (void) timer_id;
     s_context_t *context = (s_context_t *) argument;
-    if (leb_server_fire (context->server))
-        leb_server_flush (context->server, context->client, 2000);
+    leb_server_fire (context->server);
     if (context->http)
         leb_http_run (context->http);
     return 0;
@@ -150,14 +122,14 @@ main (int argc, char *argv [])
 
     zsys_init ();
     zsys_set_logstream (stderr);
-    PGconn *conn = egov_db_connect (conninfo, 10000);
-    if (!conn) {
-        fprintf (stderr, "leb: cannot connect to the database (%s)\n", conninfo);
-        return 1;
-    }
-    if (!egov_db_exec_script (conn, leb_schema_sql, "leb schema")) {
-        fprintf (stderr, "leb: cannot apply the schema\n");
-        PQfinish (conn);
+    shep_participant_config_t engine_config = {
+        .gateway = gateway, .participant_id = participant, .conninfo = conninfo,
+        .schema_sql = leb_schema_sql, .receive_async = true, .verbose = verbose
+    };
+    egov_error_t error;
+    shep_participant_t *engine = shep_participant_new (&engine_config, NULL, &error);
+    if (!engine) {
+        fprintf (stderr, "leb: cannot start: %s %s (%s)\n", error.code, error.message, conninfo);
         return 1;
     }
     leb_config_t config = {
@@ -165,8 +137,7 @@ main (int argc, char *argv [])
         .signer_label = signer ? signer : signer_label, .regulations = regulations,
         .manual = manual, .verbose = verbose
     };
-    egov_error_t error;
-    leb_server_t *server = leb_server_new (&config, conn, &error);
+    leb_server_t *server = leb_server_new (&config, engine, &error);
     leb_http_t *http = NULL;
     if (server && http_address) {
         leb_http_backend_t backend = leb_server_backend (server);
@@ -179,30 +150,24 @@ main (int argc, char *argv [])
     if (!server) {
         fprintf (stderr, "leb: cannot start: %s %s\n", error.code, error.message);
         leb_http_destroy (&http);
-        PQfinish (conn);
+        shep_participant_destroy (&engine);
         return 1;
     }
-    shep_client_t *client = shep_client_new (gateway, participant);
-    shep_client_set_receive_async (client, true);
-    if (shep_client_connect_patiently (client, "leb") == 0) {
-        printf ("leb: %s ready, %s mode, gateway %s%s%s\n", participant,
-                manual ? "manual" : "auto", gateway, http ? ", http " : "",
-                http ? http_address : "");
-        fflush (stdout);
-        s_context_t context = { server, client, http };
-        zloop_t *loop = zloop_new ();
-        assert (loop);
-        zloop_reader (loop, shep_client_sock (client), s_on_gateway, &context);
-        zloop_timer (loop, s_TICK_MS, 0, s_on_tick, &context);
-        zloop_timer (loop, s_TIMER_MS, 0, s_on_timer, &context);
-        leb_server_drain (server, client);
-        zloop_start (loop);
-        zloop_destroy (&loop);
-        zsys_info ("leb: %s stopping", participant);
-    }
-    shep_client_destroy (&client);
+    shep_participant_set_service (engine, server);
+    printf ("leb: %s ready, %s mode, gateway %s%s%s\n", participant,
+            manual ? "manual" : "auto", gateway, http ? ", http " : "",
+            http ? http_address : "");
+    fflush (stdout);
+    s_context_t context = { server, http };
+    zloop_t *loop = zloop_new ();
+    assert (loop);
+    shep_participant_attach (engine, loop);
+    zloop_timer (loop, s_TIMER_MS, 0, s_on_timer, &context);
+    zloop_start (loop);
+    zsys_info ("leb: %s stopping", participant);
     leb_http_destroy (&http);
     leb_server_destroy (&server);
-    PQfinish (conn);
+    shep_participant_destroy (&engine);
+    zloop_destroy (&loop);
     return 0;
 }

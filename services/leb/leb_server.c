@@ -2,7 +2,6 @@
     machine: applications, their tasks, decisions and signed results.  */
 #include "leb_server.h"
 #include "leb_rules.h"
-#include "leb_outbox.h"
 #include "egov_catalogue.h"
 #include "egov_calendar.h"
 #include "egov_clock.h"
@@ -11,6 +10,7 @@
 #include "egov_db.h"
 #include "applications.pb-c.h"
 #include <openssl/evp.h>
+#include <arpa/inet.h>
 
 extern const char *leb_schema_sql;
 
@@ -18,12 +18,11 @@ extern const char *leb_schema_sql;
 #define s_MAX_TEXT      256             //  longest short field of an application
 #define s_ADVANCE_MAX   1000            //  tasks completed in one pass at most
 #define s_RETRY_MS      1000            //  wall time before retrying after a failure
-#define s_SUBMIT_MS     2000            //  wait for the gateway's receipt per message
-#define s_FLUSH_BATCH   100             //  messages sent in one flush at most
 
 struct _leb_server_t {
     leb_config_t config;                //  borrowed strings
-    PGconn *conn;                       //  the store, not owned
+    shep_participant_t *engine;         //  the gateway and the database, not owned
+    PGconn *conn;                       //  the engine's connection, set by s_db
     egov_catalogue_t *catalogue;        //  the services and their steps
     egov_calendar_t *calendar;          //  the provider's working days
     egov_cms_signer_t *signer;          //  the authorised person's key
@@ -32,8 +31,6 @@ struct _leb_server_t {
     egov_timers_t *timers;              //  due moments of tasks, simulated
     bool due;                           //  a timer fired: look at the tasks
     int64_t retry_wall_ms;              //  after a store failure, not before this
-    int64_t flush_wall_ms;              //  after a send failure, not before this
-    char flush_code [48];               //  last send failure logged, to log it once
 };
 
 //  An application as stored, with what its steps need.
@@ -71,9 +68,9 @@ s_signer_name (leb_server_t *self)
 }
 
 leb_server_t *
-leb_server_new (const leb_config_t *config, PGconn *conn, egov_error_t *error)
+leb_server_new (const leb_config_t *config, shep_participant_t *engine, egov_error_t *error)
 {
-    assert (config && conn);
+    assert (config && engine);
     if (!config->kato || strlen (config->kato) != 9
     ||  strspn (config->kato, "0123456789") != 9 || !config->regional || !*config->regional
     ||  !config->pki_dir || !config->signer_label || !config->regulations) {
@@ -85,7 +82,7 @@ leb_server_new (const leb_config_t *config, PGconn *conn, egov_error_t *error)
     leb_server_t *self = calloc (1, sizeof (leb_server_t));
     assert (self);
     self->config = *config;
-    self->conn = conn;
+    self->engine = engine;
     char path [PATH_MAX];
     snprintf (path, sizeof (path), "%s/catalogue", config->regulations);
     self->catalogue = egov_catalogue_new (path, error);
@@ -111,6 +108,9 @@ leb_server_new (const leb_config_t *config, PGconn *conn, egov_error_t *error)
     }
     s_signer_name (self);
     self->timers = egov_timers_new ();
+    shep_participant_on (engine, LEB_SERVICE_REGISTERED, NULL, leb_server_deliver);
+    shep_participant_on (engine, LEB_SERVICE_RETURN, NULL, leb_server_deliver);
+    shep_participant_on (engine, LEB_SERVICE_RECALL, NULL, leb_server_deliver);
     return self;
 }
 
@@ -132,6 +132,15 @@ leb_server_destroy (leb_server_t **self_p)
 //  ---------------------------------------------------------------------
 //  Small helpers
 
+//  The database for a unit of work: true when usable (a broken connection
+//  is re-established by the engine, at most once a second).
+static bool
+s_db (leb_server_t *self)
+{
+    self->conn = shep_participant_db (self->engine);
+    return self->conn != NULL;
+}
+
 //  Runs BEGIN, COMMIT or ROLLBACK; true when it worked.
 static bool
 s_exec (leb_server_t *self, const char *sql)
@@ -146,7 +155,7 @@ s_exec (leb_server_t *self, const char *sql)
 static bool
 s_begin (leb_server_t *self, egov_error_t *error)
 {
-    if (egov_db_alive (self->conn) && s_exec (self, "BEGIN"))
+    if (s_db (self) && s_exec (self, "BEGIN"))
         return true;
     egov_error_set (error, "DB_UNAVAILABLE", "the database is not available");
     return false;
@@ -291,12 +300,27 @@ s_notice (leb_server_t *self, s_app_t *app, const leb_task_t *task, const char *
     notice.note = (char *) note;
     notice.at = at_ms;
     notice.registration_number = app->registered->registration->registration_number;
-    leb_outgoing_t message = {
-        .correlation_id = app->correlation_id, .service_id = LEB_SERVICE_STATUS,
-        .type = EGOV__MESSAGE_TYPE__UPDATE, .recipient_id = self->config.regional,
-        .created_ms = at_ms
-    };
-    return leb_outbox_put_message (self->conn, &message, &notice.base, NULL, error);
+    return shep_participant_put_message (self->engine, self->conn, LEB_SERVICE_STATUS, EGOV__MESSAGE_TYPE__UPDATE,
+                                         app->correlation_id, self->config.regional, NULL,
+                                         &notice.base, NULL, error);
+}
+
+//  Queues a packed Result for the regional gateway (caller's transaction).
+static int
+s_put_result (leb_server_t *self, s_app_t *app, const uint8_t *packed, size_t size,
+              egov_error_t *error)
+{
+    Egov__Envelope *envelope = egov_envelope_new (LEB_SERVICE_RESULT, EGOV__MESSAGE_TYPE__RESPONSE);
+    egov_string_set (&envelope->correlation_id, app->correlation_id);
+    egov_string_set (&envelope->recipient_id, self->config.regional);
+    egov_string_set (&envelope->payload_type, egov__applications__result__descriptor.name);
+    envelope->payload.data = malloc (size ? size : 1);
+    assert (envelope->payload.data);
+    memcpy (envelope->payload.data, packed, size);
+    envelope->payload.len = size;
+    int rc = shep_participant_put (self->engine, self->conn, envelope, 0, NULL, error);
+    egov__envelope__free_unpacked (envelope, NULL);
+    return rc;
 }
 
 //  Opens the task of a catalogue step (or of a recall, step -1) started at
@@ -405,14 +429,8 @@ s_result (leb_server_t *self, s_app_t *app, int64_t at_ms, egov_error_t *error)
     if (rc)
         egov_error_set (error, "DB_UNAVAILABLE", "%s", PQresultErrorMessage (result));
     PQclear (result);
-    leb_outgoing_t message = {
-        .correlation_id = app->correlation_id, .service_id = LEB_SERVICE_RESULT,
-        .type = EGOV__MESSAGE_TYPE__RESPONSE, .recipient_id = self->config.regional,
-        .payload_type = egov__applications__result__descriptor.name,
-        .payload = packed, .payload_size = size, .created_ms = at_ms
-    };
     if (rc == 0)
-        rc = leb_outbox_put (self->conn, &message, NULL, error);
+        rc = s_put_result (self, app, packed, size, error);
     free (packed);
     if (rc == 0)
         zsys_info ("leb: %s: %s, %s signed by %s", app->correlation_id,
@@ -424,14 +442,9 @@ s_result (leb_server_t *self, s_app_t *app, int64_t at_ms, egov_error_t *error)
 static int
 s_resend (leb_server_t *self, s_app_t *app, int64_t at_ms, egov_error_t *error)
 {
-    leb_outgoing_t message = {
-        .correlation_id = app->correlation_id, .service_id = LEB_SERVICE_RESULT,
-        .type = EGOV__MESSAGE_TYPE__RESPONSE, .recipient_id = self->config.regional,
-        .payload_type = egov__applications__result__descriptor.name,
-        .payload = app->result.data, .payload_size = app->result.len, .created_ms = at_ms
-    };
+    (void) at_ms;
     const char *values [] = { app->correlation_id };
-    if (leb_outbox_put (self->conn, &message, NULL, error)
+    if (s_put_result (self, app, app->result.data, app->result.len, error)
     ||  !s_run (self, "UPDATE application SET status = 'sent' WHERE correlation_id = $1",
                 1, values, error))
         return -1;
@@ -621,59 +634,35 @@ s_on_movement (leb_server_t *self, const Egov__Envelope *envelope, const char *c
     return rc;
 }
 
-int
-leb_server_apply (leb_server_t *self, const Egov__Envelope *envelope, egov_error_t *reject)
+shep_outcome_t
+leb_server_deliver (void *service, PGconn *conn, const shep_delivery_t *delivery,
+                    egov_error_t *reject)
 {
-    assert (self && reject);
-    memset (reject, 0, sizeof (*reject));
-    if (!envelope || !s_text_ok (envelope->message_id, s_MAX_ID)
-    ||  strlen (envelope->correlation_id) > s_MAX_ID) {
+    leb_server_t *self = (leb_server_t *) service;
+    assert (self && conn && delivery && reject);
+    const Egov__Envelope *envelope = delivery->envelope;
+    if (!s_text_ok (envelope->message_id, s_MAX_ID) || strlen (envelope->correlation_id) > s_MAX_ID) {
         egov_error_set (reject, "MALFORMED_ENVELOPE", "a message id of 1-%d bytes is required",
                         s_MAX_ID);
-        return -2;
+        return SHEP_REJECT;
     }
-    const char *service = envelope->service_id;
-    bool registered = streq (service, LEB_SERVICE_REGISTERED);
-    bool recall = streq (service, LEB_SERVICE_RECALL);
-    if (!registered && !recall && !streq (service, LEB_SERVICE_RETURN)) {
+    const char *service_id = envelope->service_id;
+    bool registered = streq (service_id, LEB_SERVICE_REGISTERED);
+    bool recall = streq (service_id, LEB_SERVICE_RECALL);
+    if (!registered && !recall && !streq (service_id, LEB_SERVICE_RETURN)) {
         egov_error_set (reject, "UNSUPPORTED_SERVICE", "the local executive body does not"
-                        " process %.100s", service);
-        return -2;
+                        " process %.100s", service_id);
+        return SHEP_REJECT;
     }
     const char *correlation_id = *envelope->correlation_id ? envelope->correlation_id
                                                            : envelope->message_id;
-    if (!s_begin (self, reject))
-        return -1;
-    char now [24];
-    snprintf (now, sizeof (now), "%" PRId64, egov_clock_now_ms ());
-    const char *values [] = {
-        envelope->message_id, correlation_id, service, envelope->sender_id, now
-    };
-    PGresult *result = PQexecParams (self->conn,
-        "INSERT INTO inbox (message_id, correlation_id, service_id, sender_id, sim_ms)"
-        " VALUES ($1, $2, $3, $4, $5::bigint) ON CONFLICT (message_id) DO NOTHING",
-        5, NULL, values, NULL, NULL, 0);
-    int rc = -1;
-    if (egov_db_check (result, PGRES_COMMAND_OK, "inbox insert"))
-        rc = streq (PQcmdTuples (result), "1") ? 1 : 0;
-    PQclear (result);
-    if (rc == 1) {
-        int effect = registered
-                   ? s_on_registered (self, envelope, correlation_id, reject)
-                   : s_on_movement (self, envelope, correlation_id, recall, reject);
-        if (effect < 0)
-            rc = effect;
-    }
-    if (!s_end (self, rc >= 0, reject) && rc >= 0)
-        rc = -1;
-    if (rc == -2)
-        zsys_warning ("leb: rejected %s (%s): %s %s", envelope->message_id, service,
-                      reject->code, reject->message);
-    else
+    self->conn = conn;
+    int rc = registered ? s_on_registered (self, envelope, correlation_id, reject)
+                        : s_on_movement (self, envelope, correlation_id, recall, reject);
     if (rc == -1)
         zsys_error ("leb: %s (%s) not applied, left for redelivery: %s", envelope->message_id,
-                    service, reject->message);
-    return rc;
+                    service_id, reject->message);
+    return rc == 0 ? SHEP_APPLIED : rc == -2 ? SHEP_REJECT : SHEP_RETRY;
 }
 
 //  ---------------------------------------------------------------------
@@ -687,7 +676,7 @@ s_advance (leb_server_t *self)
     size_t completed = 0;
     egov_error_t error;
     while (completed < s_ADVANCE_MAX) {
-        int64_t id = leb_tasks_next_due (self->conn, egov_clock_now_ms (), &error);
+        int64_t id = s_db (self) ? leb_tasks_next_due (self->conn, egov_clock_now_ms (), &error) : -1;
         if (id == 0)
             break;
         leb_task_t task;
@@ -697,9 +686,10 @@ s_advance (leb_server_t *self)
                && s_app_load (self, task.correlation_id, &app, &error) == 0
                && s_task_complete (self, &app, &task, NULL, task.due_ms, NULL, NULL, &error) == 0;
         s_app_reset (&app);
-        if (!s_end (self, ok, &error)) {
-            zsys_error ("leb: task %" PRId64 " not completed, retrying: %s %s", id, error.code,
-                        error.message);
+        if (id < 0 || !s_end (self, ok, &error)) {
+            if (id > 0)
+                zsys_error ("leb: task %" PRId64 " not completed, retrying: %s %s", id, error.code,
+                            error.message);
             self->retry_wall_ms = egov_now_ms () + s_RETRY_MS;
             self->due = true;
             break;
@@ -722,7 +712,7 @@ leb_server_fire (leb_server_t *self)
     if (!self->config.manual)
         return s_advance (self);
     egov_error_t error;
-    int flagged = leb_tasks_flag_overdue (self->conn, egov_clock_now_ms (), &error);
+    int flagged = s_db (self) ? leb_tasks_flag_overdue (self->conn, egov_clock_now_ms (), &error) : -1;
     if (flagged < 0) {
         self->retry_wall_ms = egov_now_ms () + s_RETRY_MS;
         self->due = true;
@@ -731,10 +721,61 @@ leb_server_fire (leb_server_t *self)
     return (size_t) flagged;
 }
 
+//  Databases from before the participant runtime kept their own outbox:
+//  its unsent messages move to the runtime's, under the same message ids,
+//  and the old table goes. 0, or -1 with DB_UNAVAILABLE.
+static int
+s_migrate_outbox (leb_server_t *self, egov_error_t *error)
+{
+    PGresult *result = PQexec (self->conn, "SELECT to_regclass ('outbox') IS NOT NULL");
+    bool old = egov_db_check (result, PGRES_TUPLES_OK, "outbox check")
+            && *PQgetvalue (result, 0, 0) == 't';
+    PQclear (result);
+    if (!old)
+        return 0;
+    if (!s_begin (self, error))
+        return -1;
+    result = PQexecParams (self->conn,
+        "SELECT message_id, correlation_id, service_id, message_type, recipient_id,"
+        "       payload_type, payload FROM outbox WHERE sent_at IS NULL ORDER BY seq",
+        0, NULL, NULL, NULL, NULL, 1);
+    bool ok = egov_db_check (result, PGRES_TUPLES_OK, "old outbox");
+    for (int row = 0; ok && row < PQntuples (result); row++) {
+        uint32_t type_be;
+        memcpy (&type_be, PQgetvalue (result, row, 3), sizeof (type_be));
+        Egov__Envelope *envelope = egov_envelope_new (PQgetvalue (result, row, 2),
+                                                      (Egov__MessageType) ntohl (type_be));
+        egov_string_set (&envelope->message_id, PQgetvalue (result, row, 0));
+        egov_string_set (&envelope->correlation_id, PQgetvalue (result, row, 1));
+        egov_string_set (&envelope->recipient_id, PQgetvalue (result, row, 4));
+        egov_string_set (&envelope->payload_type, PQgetvalue (result, row, 5));
+        size_t size = (size_t) PQgetlength (result, row, 6);
+        envelope->payload.data = malloc (size ? size : 1);
+        assert (envelope->payload.data);
+        memcpy (envelope->payload.data, PQgetvalue (result, row, 6), size);
+        envelope->payload.len = size;
+        ok = shep_participant_put (self->engine, self->conn, envelope, 0, NULL, error) == 0;
+        egov__envelope__free_unpacked (envelope, NULL);
+    }
+    int moved = ok ? PQntuples (result) : 0;
+    PQclear (result);
+    ok = ok && s_exec (self, "DROP TABLE outbox");
+    if (!s_end (self, ok, error))
+        return -1;
+    zsys_info ("leb: %d unsent messages moved to the participant runtime's outbox", moved);
+    return 0;
+}
+
 int
 leb_server_start (leb_server_t *self, egov_error_t *error)
 {
     assert (self);
+    if (!s_db (self)) {
+        egov_error_set (error, "DB_UNAVAILABLE", "the database is not available");
+        return -1;
+    }
+    if (s_migrate_outbox (self, error))
+        return -1;
     zlistx_t *pending = leb_tasks_pending (self->conn, error);
     if (!pending)
         return -1;
@@ -745,64 +786,6 @@ leb_server_start (leb_server_t *self, egov_error_t *error)
     zlistx_destroy (&pending);
     self->due = true;               //  what fell due while we were down runs now
     return 0;
-}
-
-//  ---------------------------------------------------------------------
-//  The gateway
-
-int
-leb_server_flush (leb_server_t *self, shep_client_t *client, int timeout_ms)
-{
-    assert (self && client);
-    if (egov_now_ms () < self->flush_wall_ms)
-        return 0;
-    egov_error_t error;
-    int total = 0;
-    while (true) {
-        int sent = leb_outbox_flush (self->conn, client, s_FLUSH_BATCH, timeout_ms, &error);
-        if (sent < 0) {
-            if (!streq (self->flush_code, error.code))
-                zsys_warning ("leb: messages wait to be sent: %s %s", error.code, error.message);
-            snprintf (self->flush_code, sizeof (self->flush_code), "%s", error.code);
-            self->flush_wall_ms = egov_now_ms () + s_RETRY_MS;
-            return total ? total : -1;
-        }
-        *self->flush_code = 0;
-        total += sent;
-        if (sent < s_FLUSH_BATCH)
-            return total;
-    }
-}
-
-size_t
-leb_server_drain (leb_server_t *self, shep_client_t *client)
-{
-    assert (self && client);
-    size_t count = 0;
-    Egov__Shep__Frame *frame;
-    while ((frame = shep_client_recv (client, 0))) {
-        count++;
-        if (frame->body_case == EGOV__SHEP__FRAME__BODY_DELIVER && frame->deliver->envelope) {
-            const Egov__Envelope *envelope = frame->deliver->envelope;
-            if (self->config.verbose)
-                zsys_info ("leb: deliver %s (%s) attempt %u from %s", envelope->message_id,
-                           envelope->service_id, frame->deliver->attempt, envelope->sender_id);
-            egov_error_t reject;
-            int rc = leb_server_apply (self, envelope, &reject);
-            if (rc >= 0)
-                shep_client_ack (client, envelope->message_id, NULL, NULL);
-            else
-            if (rc == -2 && s_text_ok (envelope->message_id, s_MAX_ID))
-                shep_client_ack (client, envelope->message_id, reject.code, reject.message);
-        }
-        else
-        if (frame->body_case == EGOV__SHEP__FRAME__BODY_ERROR && frame->error->error)
-            zsys_warning ("leb: gateway error %s: %s", frame->error->error->code,
-                          frame->error->error->message);
-        egov__shep__frame__free_unpacked (frame, NULL);
-    }
-    leb_server_flush (self, client, s_SUBMIT_MS);
-    return count;
 }
 
 //  ---------------------------------------------------------------------
@@ -845,7 +828,7 @@ leb_server_tasks (leb_server_t *self, const char *role, egov_error_t *error)
         egov_error_set (error, "INVALID_ROLE", "role is clerk, head or executor");
         return NULL;
     }
-    if (!egov_db_alive (self->conn)) {
+    if (!s_db (self)) {
         egov_error_set (error, "DB_UNAVAILABLE", "the database is not available");
         return NULL;
     }
@@ -929,11 +912,15 @@ json_t *
 leb_server_health (leb_server_t *self)
 {
     assert (self);
-    bool alive = egov_db_alive (self->conn);
-    return json_pack ("{s:s, s:s, s:s, s:s, s:s}", "status", alive ? "ok" : "degraded",
-                      "mode", self->config.manual ? "manual" : "auto", "region",
-                      self->config.kato, "regional", self->config.regional,
-                      "signer", self->signer_name);
+    bool ok = false;
+    json_t *health = shep_participant_health (self->engine, &ok);
+    json_t *answer = json_pack ("{s:s, s:s, s:s, s:s, s:s}", "status", ok ? "ok" : "degraded",
+                                "mode", self->config.manual ? "manual" : "auto", "region",
+                                self->config.kato, "regional", self->config.regional,
+                                "signer", self->signer_name);
+    json_object_update (answer, health);
+    json_decref (health);
+    return answer;
 }
 
 //  leb_http's view of leb_server_tasks.
@@ -1066,15 +1053,24 @@ s_test_movement (const char *service, const char *correlation_id)
 
 //  Applies an envelope, frees it, returns what apply did; code (may be
 //  NULL) gets the reject code.
+static shep_participant_t *s_test_engine;
+
+//  Applies a delivery as the runtime does, in one transaction: 1 applied,
+//  -2 rejected (code set), -1 left for redelivery.
 static int
 s_test_apply (leb_server_t *server, Egov__Envelope *envelope, char *code)
 {
-    egov_error_t reject;
-    int rc = leb_server_apply (server, envelope, &reject);
+    egov_error_t reject = { { 0 } };
+    PGconn *conn = shep_participant_db (s_test_engine);
+    assert (conn);
+    PQclear (PQexec (conn, "BEGIN"));
+    shep_delivery_t delivery = { envelope, NULL, 1 };
+    shep_outcome_t outcome = leb_server_deliver (server, conn, &delivery, &reject);
+    PQclear (PQexec (conn, outcome == SHEP_APPLIED ? "COMMIT" : "ROLLBACK"));
     if (code)
         snprintf (code, 48, "%s", reject.code);
     egov__envelope__free_unpacked (envelope, NULL);
-    return rc;
+    return outcome == SHEP_APPLIED ? 1 : outcome == SHEP_REJECT ? -2 : -1;
 }
 
 //  A single value from SQL with one text parameter.
@@ -1109,15 +1105,20 @@ s_test_result (PGconn *conn, const char *correlation_id, int number)
     snprintf (offset, sizeof (offset), "%d", number);
     const char *values [] = { correlation_id, offset };
     PGresult *result = PQexecParams (conn,
-        "SELECT payload FROM outbox WHERE correlation_id = $1"
+        "SELECT envelope FROM shep_outbox WHERE correlation_id = $1"
         " AND service_id = 'application.result' ORDER BY seq OFFSET $2::integer LIMIT 1",
         2, NULL, values, NULL, NULL, 1);
     assert (PQresultStatus (result) == PGRES_TUPLES_OK);
-    Egov__Applications__Result *answer = PQntuples (result)
-        ? egov__applications__result__unpack (NULL, PQgetlength (result, 0, 0),
-                                              (const uint8_t *) PQgetvalue (result, 0, 0))
+    Egov__Envelope *envelope = PQntuples (result)
+        ? egov__envelope__unpack (NULL, PQgetlength (result, 0, 0),
+                                  (const uint8_t *) PQgetvalue (result, 0, 0))
         : NULL;
     PQclear (result);
+    Egov__Applications__Result *answer = envelope
+        ? (Egov__Applications__Result *) egov_envelope_payload (
+              envelope, &egov__applications__result__descriptor)
+        : NULL;
+    egov__envelope__free_unpacked (envelope, NULL);
     return answer;
 }
 
@@ -1178,7 +1179,14 @@ leb_server_test (bool verbose)
     assert (egov_db_exec_script (conn,
         "DROP SCHEMA IF EXISTS leb_server_test CASCADE; CREATE SCHEMA leb_server_test;"
         "SET search_path TO leb_server_test", "test schema"));
-    assert (egov_db_exec_script (conn, leb_schema_sql, "leb schema"));
+    char engine_db [600];
+    snprintf (engine_db, sizeof (engine_db), "%s options='-c search_path=leb_server_test'", conninfo);
+    shep_participant_config_t engine_config = {
+        .gateway = "tcp://127.0.0.1:9", .participant_id = "leb-750000000", .conninfo = engine_db,
+        .schema_sql = leb_schema_sql, .receive_async = true
+    };
+    s_test_engine = shep_participant_new (&engine_config, NULL, &error);
+    assert (s_test_engine);
     leb_config_t config = {
         .kato = "750000000", .regional = "regional-750000000", .pki_dir = pki_dir,
         .signer_label = "org-750000000",
@@ -1187,15 +1195,15 @@ leb_server_test (bool verbose)
     //  What cannot start
     leb_config_t wrong = config;
     wrong.kato = "75";
-    assert (!leb_server_new (&wrong, conn, &error) && streq (error.code, "CONFIG_INVALID"));
+    assert (!leb_server_new (&wrong, s_test_engine, &error) && streq (error.code, "CONFIG_INVALID"));
     wrong.kato = "999999999";
-    assert (!leb_server_new (&wrong, conn, &error) && streq (error.code, "UNKNOWN_REGION"));
+    assert (!leb_server_new (&wrong, s_test_engine, &error) && streq (error.code, "UNKNOWN_REGION"));
     wrong = config;
     wrong.signer_label = "org-999999999";
-    assert (!leb_server_new (&wrong, conn, &error) && streq (error.code, "SIGNER_KEY"));
+    assert (!leb_server_new (&wrong, s_test_engine, &error) && streq (error.code, "SIGNER_KEY"));
 
     s_clock_at ("2026-03-02T10:00");
-    leb_server_t *server = leb_server_new (&config, conn, &error);
+    leb_server_t *server = leb_server_new (&config, s_test_engine, &error);
     assert (server);
     assert (leb_server_start (server, &error) == 0);
     assert (leb_server_fire (server) == 0);
@@ -1217,18 +1225,18 @@ leb_server_test (bool verbose)
     assert (s_test_apply (server, envelope, code) == -2 && streq (code, "UNKNOWN_SERVICE"));
     envelope = s_test_movement (LEB_SERVICE_RECALL, "c-x");
     assert (s_test_apply (server, envelope, code) == -2 && streq (code, "UNKNOWN_APPLICATION"));
-    assert (s_test_is (conn, "SELECT count(*) FROM inbox", NULL, "0"));
+    assert (s_test_is (conn, "SELECT count(*) FROM application", NULL, "0"));
 
     //  A registered application becomes the clerk's task, once
     envelope = s_test_registered ("c-ok", "750000000", "externat-permit", true);
     Egov__Envelope *again = egov_envelope_dup (envelope);
     assert (s_test_apply (server, envelope, NULL) == 1);
-    assert (s_test_apply (server, again, NULL) == 0);
+    assert (s_test_apply (server, again, NULL) == 1);      //  a second registration: ignored
     assert (s_test_apply (server, s_test_registered ("c-bad", "750000000", "externat-permit",
                                                      false), NULL) == 1);
     assert (s_test_is (conn, "SELECT string_agg (role || ' ' || state, ',') FROM task"
                              " WHERE correlation_id = $1", "c-ok", "clerk open"));
-    assert (s_test_is (conn, "SELECT count(*) FROM outbox WHERE correlation_id = $1"
+    assert (s_test_is (conn, "SELECT count(*) FROM shep_outbox WHERE correlation_id = $1"
                              " AND service_id = 'application.status'", "c-ok", "1"));
     json_t *tasks = leb_server_tasks (server, "clerk", &error);
     assert (tasks && json_array_size (tasks) == 2);
@@ -1252,7 +1260,7 @@ leb_server_test (bool verbose)
     //  executor: 14wd across the 8 March and Nauryz days off; clerk: 1wd more
     assert (s_test_is (conn, "SELECT due_ms FROM task WHERE correlation_id = $1 AND step = 3",
                        "c-ok", "1774616400000"));
-    assert (s_test_is (conn, "SELECT count(*) FROM outbox WHERE correlation_id = $1", "c-ok", "9"));
+    assert (s_test_is (conn, "SELECT count(*) FROM shep_outbox WHERE correlation_id = $1", "c-ok", "9"));
     Egov__Applications__Result *result = s_test_result (conn, "c-ok", 0);
     assert (result && result->approved && result->n_grounds == 0);
     assert (result->decided_at == 1774616400000);
@@ -1298,7 +1306,7 @@ leb_server_test (bool verbose)
     assert (memcmp (first->signature.data, second->signature.data, first->signature.len) == 0);
     egov__applications__result__free_unpacked (first, NULL);
     egov__applications__result__free_unpacked (second, NULL);
-    assert (s_test_is (conn, "SELECT count(DISTINCT message_id) FROM outbox"
+    assert (s_test_is (conn, "SELECT count(DISTINCT message_id) FROM shep_outbox"
                              " WHERE correlation_id = $1 AND service_id = 'application.result'",
                        "c-ok", "2"));
 
@@ -1306,7 +1314,7 @@ leb_server_test (bool verbose)
     assert (s_test_apply (server, s_test_registered ("c-crash", "750000000", "externat-permit",
                                                      true), NULL) == 1);
     leb_server_destroy (&server);
-    server = leb_server_new (&config, conn, &error);
+    server = leb_server_new (&config, s_test_engine, &error);
     assert (server && leb_server_start (server, &error) == 0);
     assert (leb_server_fire (server) == 0);
     s_clock_at ("2026-06-30T12:00");
@@ -1317,7 +1325,7 @@ leb_server_test (bool verbose)
 
     //  Manual mode: an integrator plays every role
     config.manual = true;
-    server = leb_server_new (&config, conn, &error);
+    server = leb_server_new (&config, s_test_engine, &error);
     assert (server && leb_server_start (server, &error) == 0);
     assert (s_test_apply (server, s_test_registered ("c-man", "750000000", "externat-permit",
                                                      true), NULL) == 1);
@@ -1367,6 +1375,7 @@ leb_server_test (bool verbose)
     leb_server_destroy (&server);
 
     egov_cms_verifier_destroy (&verifier);
+    shep_participant_destroy (&s_test_engine);
     assert (egov_db_exec_script (conn, "DROP SCHEMA leb_server_test CASCADE", "drop"));
     PQfinish (conn);
     egov_pki_destroy (&pki);

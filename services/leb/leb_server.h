@@ -2,8 +2,9 @@
     органның ақпараттық жүйесі / ИС МИО) of one region as a participant of
     the gateway: leb-<KATO>, receiving async messages.
 
-    Events (each a Deliver, deduped by message id in the inbox in the same
-    transaction as its effect, acknowledged after the commit):
+    Events (each a Deliver, applied by the participant runtime
+    (shep_participant) once per message id in the transaction of its
+    effect, acknowledged after the commit):
       application.registered  RegisteredApplication from regional-<KATO>:
                               the application is stored and the first
                               catalogue step becomes a task;
@@ -18,10 +19,10 @@
 
     Application states: in-progress -> sent -> returned | recalled -> sent.
     Every message out (StatusNotice IN_PROGRESS when a step starts and
-    when it is done, Result at the end) is a row of the outbox written with
-    the effect, its message id fixed there, and sent afterwards: a restart
-    resends the same ids and the receivers dedupe them. Tasks and their
-    due moments are rows; timers are re-armed from them at start.
+    when it is done, Result at the end) is stored in the runtime's outbox
+    with the effect, its message id fixed there, and sent afterwards: a
+    restart resends the same ids and the receivers dedupe them. Tasks and
+    their due moments are rows; timers are re-armed from them at start.
 
     Rejected deliveries (acknowledged with a reject code, never retried):
     UNSUPPORTED_SERVICE, MALFORMED_ENVELOPE, MALFORMED_PAYLOAD,
@@ -30,7 +31,7 @@
 #define LEB_SERVER_H_INCLUDED
 
 #include "egov_util.h"
-#include "shep_client.h"
+#include "shep_participant.h"
 #include "leb_tasks.h"
 #include "leb_http.h"
 #include <libpq-fe.h>
@@ -59,31 +60,26 @@ typedef struct {
     bool verbose;                   //  log every event
 } leb_config_t;
 
-//  Loads the catalogue, the calendar and the signer, and works on conn
-//  (not owned; the schema must be applied). NULL with error: CONFIG_INVALID,
-//  CATALOGUE_INVALID, CALENDAR_INVALID, UNKNOWN_REGION, SIGNER_KEY,
-//  SIGNER_CERT, KEY_MISMATCH.
-leb_server_t *leb_server_new (const leb_config_t *config, PGconn *conn, egov_error_t *error);
+//  Loads the catalogue, the calendar and the signer, and names its
+//  delivery handlers on engine (not owned; it holds the database, with the
+//  schema applied). NULL with error: CONFIG_INVALID, CATALOGUE_INVALID,
+//  CALENDAR_INVALID, UNKNOWN_REGION, SIGNER_KEY, SIGNER_CERT, KEY_MISMATCH.
+leb_server_t *leb_server_new (const leb_config_t *config, shep_participant_t *engine,
+                              egov_error_t *error);
 void leb_server_destroy (leb_server_t **self_p);
 //  Arms a timer for every task not done (after a restart) and runs what is
 //  due already. 0, or -1 with DB_UNAVAILABLE.
 int leb_server_start (leb_server_t *self, egov_error_t *error);
 
-//  Applies one delivered envelope: 1 applied, 0 a duplicate (already
-//  applied: acknowledge again), -1 the store failed (do not acknowledge:
-//  it comes again), -2 rejected with reject set (acknowledge with it).
-int leb_server_apply (leb_server_t *self, const Egov__Envelope *envelope, egov_error_t *reject);
+//  The handler of application.registered, .return and .recall (service is
+//  the leb_server_t): applies the delivery on conn inside the engine's
+//  transaction.
+shep_outcome_t leb_server_deliver (void *service, PGconn *conn, const shep_delivery_t *delivery,
+                                   egov_error_t *reject);
 //  Fires the timers that are due on the simulation clock: auto tasks
 //  complete at their due moment, manual ones are flagged overdue. Returns
 //  how many tasks it completed or flagged.
 size_t leb_server_fire (leb_server_t *self);
-//  Sends what the outbox holds, in order, through client (blocking up to
-//  timeout_ms per message); stops at the first failure. Returns how many
-//  it sent, -1 when a message could not be sent.
-int leb_server_flush (leb_server_t *self, shep_client_t *client, int timeout_ms);
-//  Handles every frame the client has ready: applies and acknowledges
-//  deliveries, then flushes. Returns how many frames it read.
-size_t leb_server_drain (leb_server_t *self, shep_client_t *client);
 
 //  Manual mode, for leb_http. Tasks not done (role NULL: all) as a JSON
 //  array; NULL with INVALID_ROLE or DB_UNAVAILABLE.
@@ -100,8 +96,9 @@ json_t *leb_server_take (leb_server_t *self, int64_t id, const char *assignee,
 //  DB_UNAVAILABLE, SIGNING_FAILED.
 json_t *leb_server_complete (leb_server_t *self, int64_t id, const char *decision,
                              json_t *grounds, egov_error_t *error);
-//  {"status": "ok", "mode", "region", "regional", "signer"}; "degraded"
-//  with the database down.
+//  {"status": "ok", "mode", "region", "regional", "signer", and the
+//  runtime's "gateway", "database", "outbox", "inbox"}; "degraded" while
+//  the gateway or the database is away.
 json_t *leb_server_health (leb_server_t *self);
 //  The four methods above as leb_http's backend.
 leb_http_backend_t leb_server_backend (leb_server_t *self);

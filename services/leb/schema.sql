@@ -1,19 +1,9 @@
 -- leb: the local executive body (ЖАО АЖ) of one region. Applications handed
--- over by the regional gateway, the provider's tasks (one row per step, with
--- its due moment on the simulation clock), and the outgoing messages with
--- their message ids fixed before they are sent, so a restart resends the
--- same ids and receivers dedupe them. Applied at every start: idempotent.
+-- over by the regional gateway and the provider's tasks (one row per step,
+-- with its due moment on the simulation clock). The inbox and the outbox are
+-- the participant runtime's (gateway/client/shep_participant.sql), applied
+-- first. Applied at every start: idempotent.
 SELECT pg_advisory_xact_lock (7790);
-
--- Every delivery applied, by message id: a redelivery changes nothing.
-CREATE TABLE IF NOT EXISTS inbox (
-    message_id      text PRIMARY KEY,
-    correlation_id  text NOT NULL,
-    service_id      text NOT NULL,
-    sender_id       text NOT NULL,
-    sim_ms          bigint NOT NULL,                -- simulated time it was applied
-    received_at     timestamptz NOT NULL DEFAULT now()
-);
 
 -- One application per correlation id (the channel's application id).
 CREATE TABLE IF NOT EXISTS application (
@@ -58,20 +48,18 @@ CREATE TABLE IF NOT EXISTS task (
 CREATE UNIQUE INDEX IF NOT EXISTS task_step_once ON task (correlation_id, step) WHERE kind = 'step';
 CREATE INDEX IF NOT EXISTS task_open ON task (due_ms) WHERE state <> 'done';
 
--- Messages to send, with their ids fixed when the effect was committed.
-CREATE TABLE IF NOT EXISTS outbox (
-    seq             bigserial PRIMARY KEY,
-    message_id      text NOT NULL UNIQUE,
-    correlation_id  text NOT NULL,
-    service_id      text NOT NULL,
-    message_type    integer NOT NULL,               -- egov.MessageType
-    recipient_id    text NOT NULL,
-    payload_type    text NOT NULL,
-    payload         bytea NOT NULL,
-    created_ms      bigint NOT NULL,                -- simulated
-    sent_at         timestamptz                     -- the gateway committed it
-);
-CREATE INDEX IF NOT EXISTS outbox_unsent ON outbox (seq) WHERE sent_at IS NULL;
-
 -- The provider's outgoing numbers of results.
 CREATE SEQUENCE IF NOT EXISTS outgoing_number_seq;
+
+-- Databases from before the participant runtime kept their own inbox: its
+-- message ids move to shep_inbox, so a late redelivery still finds them
+-- applied. (Unsent rows of the old outbox move in leb_server_start.)
+DO $$
+BEGIN
+    IF to_regclass ('inbox') IS NOT NULL THEN
+        INSERT INTO shep_inbox (message_id, service_id, sender_id, correlation_id, outcome)
+            SELECT message_id, service_id, sender_id, correlation_id, 'APPLIED' FROM inbox
+            ON CONFLICT (message_id) DO NOTHING;
+        DROP TABLE inbox;
+    END IF;
+END $$;

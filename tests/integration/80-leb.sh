@@ -99,23 +99,47 @@ id=$(ctl send --to "$LEB" --service gbdfl.person --text "x" | cut -d' ' -f1)
 wait_settled "$id"
 check_output "a service the leb does not process is rejected: UNSUPPORTED_SERVICE" \
     '^DELIVERY_STOPPED UNSUPPORTED_SERVICE$' delivery_of "$id"
-check_output "nothing rejected is kept in the inbox" '^0$' leb_db "SELECT count(*) FROM inbox"
+check_output "each rejection is decided once and kept with its code, nothing applied" \
+    '^MALFORMED_PAYLOAD,MALFORMED_PAYLOAD,UNSUPPORTED_SERVICE\|0$' \
+    leb_db "SELECT string_agg (outcome, ',' ORDER BY outcome), (SELECT count(*) FROM application) FROM shep_inbox"
 
 # The outbox: a message stored with its id is sent to regional-750000000 ...
 msg=6f1b8a52-3c0e-4d7a-9a57-0c2d7e1f0001
-leb_db "INSERT INTO outbox (message_id, correlation_id, service_id, message_type, recipient_id,
-        payload_type, payload, created_ms) VALUES ('$msg', 'c-outbox', 'application.status', 4,
-        '$REGIONAL', 'egov.applications.StatusNotice', '\\x0804'::bytea, 0)" >/dev/null
+# envelope_hex: a packed egov.Envelope (UPDATE application.status with a StatusNotice)
+envelope_hex() {
+    python3 -c '
+import sys
+def varint(n):
+    out = b""
+    while True:
+        out += bytes([(n & 0x7f) | (0x80 if n > 0x7f else 0)])
+        n >>= 7
+        if not n:
+            return out
+def field(number, value):
+    if isinstance(value, int):
+        return varint(number << 3) + varint(value)
+    value = value.encode() if isinstance(value, str) else value
+    return varint(number << 3 | 2) + varint(len(value)) + value
+message_id, correlation, recipient = sys.argv[1:4]
+packed = (field(1, message_id) + field(2, correlation) + field(3, "application.status")
+          + field(4, 4) + field(10, recipient) + field(11, "egov.applications.StatusNotice")
+          + field(12, bytes([0x10, 0x04])))
+print(packed.hex())' "$@"
+}
+leb_db "INSERT INTO shep_outbox (sender, message_id, recipient, service_id, correlation_id, envelope)
+        VALUES ('$LEB', '$msg', '$REGIONAL', 'application.status', 'c-outbox',
+                '\\x$(envelope_hex "$msg" c-outbox "$REGIONAL")'::bytea)" >/dev/null
 check "a stored message reaches regional-750000000" egov_wait_for it_query_is sink \
     "SELECT payload_type FROM inbox WHERE message_id = '$msg'" egov.applications.StatusNotice
 check "... and is marked sent" egov_wait_for it_query_is "leb_$REGION" \
-    "SELECT count(*) FROM outbox WHERE message_id = '$msg' AND sent_at IS NOT NULL" 1
+    "SELECT count(*) FROM shep_outbox WHERE message_id = '$msg' AND sent_at IS NOT NULL" 1
 # ... and a crash between sending and marking it sends the same id again, received once
 egov_kill leb KILL
-leb_db "UPDATE outbox SET sent_at = NULL WHERE message_id = '$msg'" >/dev/null
+leb_db "UPDATE shep_outbox SET sent_at = NULL WHERE message_id = '$msg'" >/dev/null
 start_leb
 check "after a restart the same message is sent again" egov_wait_for it_query_is "leb_$REGION" \
-    "SELECT count(*) FROM outbox WHERE message_id = '$msg' AND sent_at IS NOT NULL" 1
+    "SELECT count(*) FROM shep_outbox WHERE message_id = '$msg' AND sent_at IS NOT NULL" 1
 check_output "the gateway stored it once" '^1$' \
     it_psql shep -Atc "SELECT count(*) FROM async_message WHERE message_id = '$msg'"
 check_output "regional-750000000 received it once" '^1$' sink_count "$msg"

@@ -1,0 +1,1313 @@
+/*  shep_participant — the participant runtime: gateway link, database
+    link, outbox, inbox, dispatch and sync calls, on one zloop.
+    See shep_participant.h for the model.                                */
+#include "shep_participant.h"
+#include "egov_db.h"
+#include "egov_clock.h"
+#include "applications.pb-c.h"
+
+extern const char *shep_participant_schema_sql;
+
+#define s_TICK_MS           100         //  the engine's timer
+#define s_WINDOW            64          //  submissions in flight, by default
+#define s_BATCH             256         //  outbox rows read per flush
+#define s_SUBMIT_WAIT_MS    5000        //  a receipt later than this: submit again
+#define s_RETRY_MS          1000        //  after a transient refusal or failure
+#define s_SWEEP_MS          1000        //  look at the outbox even when not told
+#define s_DB_RETRY_MS       1000        //  between attempts to reach the database
+#define s_ID_MAX            64          //  longest message id we keep
+#define s_TAG_BASE          (1ULL << 40)    //  our tags, apart from shep_client's own
+
+//  What to do with deliveries for one service id.
+typedef struct {
+    char *service_id;                           //  the key
+    const ProtobufCMessageDescriptor *payload;  //  the payload's type, or NULL
+    shep_participant_handler_fn *handler;       //  the service's action
+} s_handler_t;
+
+//  A submission waiting for its receipt.
+typedef struct {
+    uint64_t tag;                   //  matches the receipt
+    int64_t seq;                    //  the outbox row
+    char *recipient;                //  its order key
+    Egov__Envelope *envelope;       //  what was sent (for the sent handler)
+    int64_t sent_mono;              //  when
+} s_flight_t;
+
+//  A sync call waiting for its answer.
+typedef struct {
+    uint64_t tag;                   //  matches the answer
+    int64_t deadline_mono;          //  then TIMEOUT (or the error below, at once)
+    shep_participant_reply_fn *callback;
+    void *argument;                 //  NULL once forgotten
+    egov_error_t failed;            //  set when it could not be sent
+} s_call_t;
+
+struct _shep_participant_t {
+    char *gateway;                  //  endpoint
+    char *participant_id;           //  who we are
+    char *conninfo;                 //  the service's database
+    bool verbose;                   //  log every message
+    int window;                     //  submissions in flight at most
+    void *service;                  //  handed to every handler
+    shep_client_t *client;          //  the gateway link
+    PGconn *conn;                   //  the database link, NULL until it first works
+    bool db_ok;                     //  last known state, for messages once per change
+    int64_t db_retry_mono;          //  next attempt to reach the database
+    zhashx_t *handlers;             //  service id -> s_handler_t
+    shep_participant_sent_fn *on_sent;      //  after the gateway committed ours
+    shep_participant_answer_fn *answer;     //  sync requests for us
+    zlistx_t *flights;              //  s_flight_t, oldest first
+    zlistx_t *calls;                //  s_call_t
+    uint64_t next_tag;              //  for submissions and calls
+    bool flush_wanted;              //  something may wait in the outbox
+    int64_t flush_after_mono;       //  no submission before (after a transient failure)
+    int64_t swept_mono;             //  last look at the outbox
+    char refused_code [64];         //  the last transient refusal logged
+    uint64_t applied;               //  deliveries applied since start
+    uint64_t rejected;              //  deliveries rejected since start
+    zloop_t *loop;                  //  where we run, once attached
+    int timer;                      //  our timer on loop
+};
+
+//  ---------------------------------------------------------------------
+//  Small helpers
+
+static void
+s_handler_destroy (s_handler_t **self_p)
+{
+    if (*self_p) {
+        free ((*self_p)->service_id);
+        free (*self_p);
+        *self_p = NULL;
+    }
+}
+
+static void
+s_flight_destroy (s_flight_t **self_p)
+{
+    if (*self_p) {
+        free ((*self_p)->recipient);
+        egov__envelope__free_unpacked ((*self_p)->envelope, NULL);
+        free (*self_p);
+        *self_p = NULL;
+    }
+}
+
+static void
+s_call_destroy (s_call_t **self_p)
+{
+    free (*self_p);
+    *self_p = NULL;
+}
+
+//  True for a message id we can store and answer about.
+static bool
+s_id_ok (const char *id)
+{
+    if (!id || !*id || strlen (id) > s_ID_MAX)
+        return false;
+    for (const char *cursor = id; *cursor; cursor++)
+        if (*cursor <= ' ' || *cursor > '~')
+            return false;
+    return true;
+}
+
+//  Runs one statement without parameters; true when it did.
+static bool
+s_exec (PGconn *conn, const char *sql)
+{
+    PGresult *result = PQexec (conn, sql);
+    bool ok = egov_db_check (result, PGRES_COMMAND_OK, sql);
+    PQclear (result);
+    return ok;
+}
+
+//  The outbox's order key of an envelope: its recipient, or its route.
+static char *
+s_recipient (const Egov__Envelope *envelope)
+{
+    char *key = envelope->recipient_id && *envelope->recipient_id
+              ? strdup (envelope->recipient_id)
+              : zsys_sprintf ("route:%s", envelope->route_id ? envelope->route_id : "");
+    assert (key);
+    return key;
+}
+
+//  ---------------------------------------------------------------------
+//  The database link
+
+PGconn *
+shep_participant_db (shep_participant_t *self)
+{
+    assert (self);
+    if (self->conn && PQstatus (self->conn) == CONNECTION_OK)
+        return self->conn;
+    int64_t now = zclock_mono ();
+    if (now < self->db_retry_mono)
+        return NULL;
+    self->db_retry_mono = now + s_DB_RETRY_MS;
+    if (self->conn)
+        PQreset (self->conn);
+    else
+        self->conn = PQconnectdb (self->conninfo);
+    bool ok = self->conn && PQstatus (self->conn) == CONNECTION_OK;
+    if (ok != self->db_ok) {
+        if (ok)
+            zsys_info ("%s: the database is back", self->participant_id);
+        else
+            zsys_error ("%s: the database is unavailable: %s", self->participant_id,
+                        self->conn ? PQerrorMessage (self->conn) : "no connection");
+        self->db_ok = ok;
+    }
+    return ok ? self->conn : NULL;
+}
+
+//  Marks the database as failed after a statement did; the next use
+//  re-establishes it when the connection broke.
+static void
+s_db_failed (shep_participant_t *self)
+{
+    if (self->conn && PQstatus (self->conn) != CONNECTION_OK && self->db_ok) {
+        zsys_error ("%s: lost the database connection", self->participant_id);
+        self->db_ok = false;
+    }
+}
+
+//  ---------------------------------------------------------------------
+//  The outbox
+
+int
+shep_participant_put (shep_participant_t *self, PGconn *conn, const Egov__Envelope *envelope,
+                      uint32_t ttl_ms, char *message_id, egov_error_t *error)
+{
+    assert (self && conn && envelope);
+    Egov__Envelope copy = *envelope;
+    char *fresh = NULL;
+    if (!copy.message_id || !*copy.message_id) {
+        fresh = egov_uuid_new ();
+        copy.message_id = fresh;
+    }
+    if (!copy.correlation_id)
+        copy.correlation_id = "";
+    size_t size = egov__envelope__get_packed_size (&copy);
+    uint8_t *packed = malloc (size ? size : 1);
+    assert (packed);
+    egov__envelope__pack (&copy, packed);
+    char *recipient = s_recipient (&copy);
+    char ttl [16];
+    snprintf (ttl, sizeof (ttl), "%u", ttl_ms);
+    const char *values [] = { self->participant_id, copy.message_id, recipient, copy.service_id,
+                              copy.correlation_id, (const char *) packed, ttl };
+    int lengths [] = { 0, 0, 0, 0, 0, (int) size, 0 };
+    int formats [] = { 0, 0, 0, 0, 0, 1, 0 };
+    PGresult *result = PQexecParams (conn,
+        "INSERT INTO shep_outbox (sender, message_id, recipient, service_id, correlation_id,"
+        " envelope, ttl_ms) VALUES ($1, $2, $3, $4, $5, $6, $7::bigint)",
+        7, NULL, values, lengths, formats, 0);
+    int rc = 0;
+    if (!egov_db_check (result, PGRES_COMMAND_OK, "outbox insert")) {
+        egov_error_set (error, "DB_UNAVAILABLE", "the outbox could not store the message: %s",
+                        PQresultErrorMessage (result));
+        rc = -1;
+    }
+    else
+    if (message_id)
+        snprintf (message_id, 37, "%s", copy.message_id);
+    PQclear (result);
+    free (recipient);
+    free (packed);
+    free (fresh);
+    return rc;
+}
+
+int
+shep_participant_put_message (shep_participant_t *self, PGconn *conn,
+                              const char *service_id, Egov__MessageType type,
+                              const char *correlation_id, const char *recipient_id,
+                              const char *route_id, const ProtobufCMessage *payload,
+                              char *message_id, egov_error_t *error)
+{
+    Egov__Envelope *envelope = egov_envelope_new (service_id, type);
+    if (correlation_id)
+        egov_string_set (&envelope->correlation_id, correlation_id);
+    if (recipient_id)
+        egov_string_set (&envelope->recipient_id, recipient_id);
+    if (route_id)
+        egov_string_set (&envelope->route_id, route_id);
+    if (payload)
+        egov_envelope_set_payload (envelope, payload);
+    int rc = shep_participant_put (self, conn, envelope, 0, message_id, error);
+    egov__envelope__free_unpacked (envelope, NULL);
+    return rc;
+}
+
+//  True when a submission of recipient is waiting for its receipt.
+static bool
+s_busy (shep_participant_t *self, const char *recipient)
+{
+    for (s_flight_t *flight = (s_flight_t *) zlistx_first (self->flights); flight;
+         flight = (s_flight_t *) zlistx_next (self->flights))
+        if (streq (flight->recipient, recipient))
+            return true;
+    return false;
+}
+
+//  Records that the gateway refused a message for good: it stays in the
+//  outbox, out of the way of the recipient's next messages, for people to see.
+static void
+s_mark_failed (shep_participant_t *self, PGconn *conn, const char *seq, const char *code,
+               const char *message)
+{
+    zsys_error ("%s: the gateway refuses outbox message %s for good: %s %s",
+                self->participant_id, seq, code, message);
+    const char *values [] = { seq, code, message };
+    PGresult *result = PQexecParams (conn,
+        "UPDATE shep_outbox SET failed_code = $2, failed_message = $3 WHERE seq = $1::bigint",
+        3, NULL, values, NULL, NULL, 0);
+    if (!egov_db_check (result, PGRES_COMMAND_OK, "outbox failed"))
+        s_db_failed (self);
+    PQclear (result);
+}
+
+void
+shep_participant_flush (shep_participant_t *self)
+{
+    assert (self);
+    self->flush_wanted = true;
+    if (!shep_client_connected (self->client) || zclock_mono () < self->flush_after_mono
+    ||  (int) zlistx_size (self->flights) >= self->window)
+        return;
+    PGconn *conn = shep_participant_db (self);
+    if (!conn)
+        return;
+    self->flush_wanted = false;
+    self->swept_mono = zclock_mono ();
+    char batch [16];
+    snprintf (batch, sizeof (batch), "%d", s_BATCH);
+    const char *values [] = { self->participant_id, batch };
+    PGresult *result = PQexecParams (conn,
+        "SELECT seq, recipient, envelope, ttl_ms FROM shep_outbox WHERE sender = $1"
+        " AND sent_at IS NULL AND failed_code IS NULL ORDER BY seq LIMIT $2::integer",
+        2, NULL, values, NULL, NULL, 0);
+    if (!egov_db_check (result, PGRES_TUPLES_OK, "outbox read")) {
+        PQclear (result);
+        s_db_failed (self);
+        self->flush_wanted = true;
+        return;
+    }
+    //  Each recipient's earliest unsent message, and only while none of its
+    //  messages waits for a receipt: its messages arrive in the order stored
+    zhashx_t *seen = zhashx_new ();
+    for (int row = 0; row < PQntuples (result); row++) {
+        const char *recipient = PQgetvalue (result, row, 1);
+        if (zhashx_lookup (seen, recipient))
+            continue;
+        zhashx_insert (seen, recipient, (void *) 1);
+        if (s_busy (self, recipient))
+            continue;
+        if ((int) zlistx_size (self->flights) >= self->window) {
+            self->flush_wanted = true;
+            break;
+        }
+        const char *seq = PQgetvalue (result, row, 0);
+        size_t size = 0;
+        unsigned char *packed = PQunescapeBytea ((const unsigned char *) PQgetvalue (result, row, 2),
+                                                 &size);
+        Egov__Envelope *envelope = packed ? egov__envelope__unpack (NULL, size, packed) : NULL;
+        PQfreemem (packed);
+        if (!envelope) {
+            s_mark_failed (self, conn, seq, "OUTBOX_CORRUPT", "the stored envelope does not unpack");
+            continue;
+        }
+        uint64_t tag = self->next_tag++;
+        uint32_t ttl = (uint32_t) strtoul (PQgetvalue (result, row, 3), NULL, 10);
+        if (shep_client_send_submit (self->client, envelope, ttl, tag)) {
+            s_mark_failed (self, conn, seq, "MESSAGE_TOO_LARGE",
+                           "the message does not fit the gateway's limit");
+            egov__envelope__free_unpacked (envelope, NULL);
+            continue;
+        }
+        s_flight_t *flight = (s_flight_t *) zmalloc (sizeof (s_flight_t));
+        assert (flight);
+        flight->tag = tag;
+        flight->seq = strtoll (seq, NULL, 10);
+        flight->recipient = strdup (recipient);
+        flight->envelope = envelope;
+        flight->sent_mono = zclock_mono ();
+        zlistx_add_end (self->flights, flight);
+        if (row == PQntuples (result) - 1 && PQntuples (result) == s_BATCH)
+            self->flush_wanted = true;      //  there may be more behind this batch
+    }
+    zhashx_destroy (&seen);
+    PQclear (result);
+}
+
+//  The submission waiting under tag, taken off the list; NULL when none.
+static s_flight_t *
+s_flight_take (shep_participant_t *self, uint64_t tag)
+{
+    for (s_flight_t *flight = (s_flight_t *) zlistx_first (self->flights); flight;
+         flight = (s_flight_t *) zlistx_next (self->flights))
+        if (flight->tag == tag) {
+            zlistx_detach_cur (self->flights);
+            return flight;
+        }
+    return NULL;
+}
+
+//  Refusals that will never change for the same message.
+static bool
+s_permanent (const char *code)
+{
+    return streq (code, "MALFORMED_ENVELOPE") || streq (code, "MESSAGE_TOO_LARGE")
+        || streq (code, "DUPLICATE_MESSAGE_ID") || streq (code, "INVALID_UTF8")
+        || streq (code, "MALFORMED_FRAME");
+}
+
+//  A submission failed for now: it goes again after a pause.
+static void
+s_flight_retry (shep_participant_t *self, s_flight_t *flight, const char *code, const char *message)
+{
+    if (!streq (self->refused_code, code))
+        zsys_warning ("%s: the gateway did not take %s (%s): %s %s; trying again",
+                      self->participant_id, flight->envelope->message_id,
+                      flight->envelope->service_id, code, message);
+    snprintf (self->refused_code, sizeof (self->refused_code), "%s", code);
+    self->flush_after_mono = zclock_mono () + s_RETRY_MS;
+    self->flush_wanted = true;
+}
+
+//  The gateway's answer to one of our submissions.
+static void
+s_on_receipt (shep_participant_t *self, const Egov__Shep__Frame *frame)
+{
+    s_flight_t *flight = s_flight_take (self, frame->tag);
+    if (!flight)
+        return;                     //  answered after we gave up on it: sent again already
+    const Egov__Shep__AsyncReceipt *receipt = frame->async_receipt;
+    PGconn *conn = shep_participant_db (self);
+    char seq [24];
+    snprintf (seq, sizeof (seq), "%" PRId64, flight->seq);
+    if (receipt->error) {
+        const char *code = receipt->error->code ? receipt->error->code : "";
+        const char *message = receipt->error->message ? receipt->error->message : "";
+        if (s_permanent (code) && conn)
+            s_mark_failed (self, conn, seq, code, message);
+        else
+            s_flight_retry (self, flight, code, message);
+        s_flight_destroy (&flight);
+        return;
+    }
+    *self->refused_code = 0;
+    const char *status = egov_delivery_status_name (receipt->status);
+    const char *values [] = { seq, status };
+    PGresult *result = conn ? PQexecParams (conn,
+        "UPDATE shep_outbox SET sent_at = now (), delivery_status = $2 WHERE seq = $1::bigint",
+        2, NULL, values, NULL, NULL, 0) : NULL;
+    bool marked = egov_db_check (result, PGRES_COMMAND_OK, "outbox mark");
+    PQclear (result);
+    if (!marked) {
+        //  Submitted again later: the gateway answers the same status, stores nothing twice
+        s_db_failed (self);
+        self->flush_wanted = true;
+    }
+    if (self->verbose)
+        zsys_info ("%s: %s %s to %s stored by the gateway (%s)", self->participant_id,
+                   flight->envelope->service_id, flight->envelope->message_id, flight->recipient,
+                   status);
+    if (marked && self->on_sent)
+        self->on_sent (self->service, flight->envelope, receipt->status);
+    s_flight_destroy (&flight);
+    self->flush_wanted = true;
+}
+
+//  ---------------------------------------------------------------------
+//  The inbox
+
+//  The decision already recorded for a message id: APPLIED, a reject code,
+//  or "" when none; reject_message gets its message.
+static bool
+s_inbox_decision (PGconn *conn, const char *message_id, char *outcome, size_t outcome_size,
+                  char *reject_message, size_t message_size)
+{
+    const char *values [] = { message_id };
+    PGresult *result = PQexecParams (conn,
+        "SELECT outcome, reject_message FROM shep_inbox WHERE message_id = $1",
+        1, NULL, values, NULL, NULL, 0);
+    bool ok = egov_db_check (result, PGRES_TUPLES_OK, "inbox read");
+    *outcome = *reject_message = 0;
+    if (ok && PQntuples (result) == 1) {
+        snprintf (outcome, outcome_size, "%s", PQgetvalue (result, 0, 0));
+        snprintf (reject_message, message_size, "%s", PQgetvalue (result, 0, 1));
+    }
+    PQclear (result);
+    return ok;
+}
+
+//  Records a decision; in the caller's transaction when there is one.
+//  1 when recorded now, 0 when one was there already, -1 on failure.
+static int
+s_inbox_record (shep_participant_t *self, PGconn *conn, const Egov__Envelope *envelope,
+                const char *outcome, const char *reject_message)
+{
+    const char *values [] = { envelope->message_id, self->participant_id, envelope->service_id,
+                              envelope->sender_id ? envelope->sender_id : "",
+                              envelope->correlation_id ? envelope->correlation_id : "",
+                              outcome, reject_message };
+    PGresult *result = PQexecParams (conn,
+        "INSERT INTO shep_inbox (message_id, recipient, service_id, sender_id, correlation_id,"
+        " outcome, reject_message) VALUES ($1, $2, $3, $4, $5, $6, $7)"
+        " ON CONFLICT (message_id) DO NOTHING", 7, NULL, values, NULL, NULL, 0);
+    int rc = egov_db_check (result, PGRES_COMMAND_OK, "inbox insert")
+           ? (streq (PQcmdTuples (result), "1") ? 1 : 0) : -1;
+    PQclear (result);
+    return rc;
+}
+
+//  Rejects a delivery once and for all: the decision is kept, so a
+//  redelivery gets the same answer without the handler running again.
+static void
+s_reject (shep_participant_t *self, PGconn *conn, const Egov__Envelope *envelope,
+          const char *code, const char *message)
+{
+    zsys_warning ("%s: rejected %s (%s) from %s: %s %s", self->participant_id,
+                  envelope->message_id, envelope->service_id,
+                  envelope->sender_id ? envelope->sender_id : "?", code, message);
+    if (conn && s_inbox_record (self, conn, envelope, code, message) < 0)
+        s_db_failed (self);
+    shep_client_ack (self->client, envelope->message_id, code, message);
+    self->rejected++;
+}
+
+//  One delivery: checked, decided once, applied in one transaction with
+//  its inbox row, then acknowledged.
+static void
+s_on_deliver (shep_participant_t *self, const Egov__Shep__Deliver *deliver)
+{
+    const Egov__Envelope *envelope = deliver->envelope;
+    if (!envelope || !s_id_ok (envelope->message_id)) {
+        zsys_warning ("%s: dropped a delivery without a usable message id", self->participant_id);
+        return;
+    }
+    if (self->verbose)
+        zsys_info ("%s: deliver %s (%s) attempt %u from %s", self->participant_id,
+                   envelope->message_id, envelope->service_id, deliver->attempt,
+                   envelope->sender_id);
+    PGconn *conn = shep_participant_db (self);
+    if (!conn)
+        return;                     //  delivered again once the database is back
+    //  Decided before (our acknowledgement was lost): the same answer
+    char outcome [64], reject_message [512];
+    if (!s_inbox_decision (conn, envelope->message_id, outcome, sizeof (outcome),
+                           reject_message, sizeof (reject_message))) {
+        s_db_failed (self);
+        return;
+    }
+    if (*outcome) {
+        shep_client_ack (self->client, envelope->message_id,
+                         streq (outcome, "APPLIED") ? NULL : outcome, reject_message);
+        return;
+    }
+    s_handler_t *handler = (s_handler_t *) zhashx_lookup (self->handlers,
+                                                          envelope->service_id ? envelope->service_id : "");
+    if (!handler) {
+        char message [160];
+        snprintf (message, sizeof (message), "%s does not process %.80s", self->participant_id,
+                  envelope->service_id ? envelope->service_id : "");
+        s_reject (self, conn, envelope, "UNSUPPORTED_SERVICE", message);
+        return;
+    }
+    ProtobufCMessage *payload = NULL;
+    if (handler->payload) {
+        if (!envelope->payload_type || !streq (envelope->payload_type, handler->payload->name)
+        ||  !(payload = protobuf_c_message_unpack (handler->payload, NULL, envelope->payload.len,
+                                                   envelope->payload.data))) {
+            char message [200];
+            snprintf (message, sizeof (message), "%s wants a payload of type %s",
+                      envelope->service_id, handler->payload->name);
+            s_reject (self, conn, envelope, "MALFORMED_PAYLOAD", message);
+            return;
+        }
+    }
+    shep_delivery_t delivery = { envelope, payload, deliver->attempt };
+    egov_error_t reject;
+    egov_error_set (&reject, "REJECTED", "the service cannot apply this message");
+    shep_outcome_t decided = SHEP_RETRY;
+    bool done = false;
+    if (s_exec (conn, "BEGIN")) {
+        int fresh = s_inbox_record (self, conn, envelope, "APPLIED", "");
+        if (fresh == 1)
+            decided = handler->handler (self->service, conn, &delivery, &reject);
+        else
+        if (fresh == 0)
+            decided = SHEP_APPLIED;         //  decided meanwhile: nothing more to do
+        if (decided == SHEP_APPLIED)
+            done = s_exec (conn, "COMMIT");
+        else
+            s_exec (conn, "ROLLBACK");
+    }
+    if (payload)
+        protobuf_c_message_free_unpacked (payload, NULL);
+    if (decided == SHEP_REJECT) {
+        s_reject (self, conn, envelope, reject.code, reject.message);
+        return;
+    }
+    if (!done) {
+        s_db_failed (self);
+        zsys_error ("%s: %s (%s) not applied; the gateway will deliver it again",
+                    self->participant_id, envelope->message_id, envelope->service_id);
+        return;
+    }
+    shep_client_ack (self->client, envelope->message_id, NULL, NULL);
+    self->applied++;
+    shep_participant_flush (self);      //  the handler may have stored messages
+}
+
+//  ---------------------------------------------------------------------
+//  Sync calls
+
+uint64_t
+shep_participant_call (shep_participant_t *self, Egov__Envelope *request, int timeout_ms,
+                       shep_participant_reply_fn *callback, void *argument)
+{
+    assert (self && request && callback);
+    if (!request->message_id || !*request->message_id) {
+        char *id = egov_uuid_new ();
+        egov_string_set (&request->message_id, id);
+        free (id);
+    }
+    s_call_t *call = (s_call_t *) zmalloc (sizeof (s_call_t));
+    assert (call);
+    call->tag = self->next_tag++;
+    call->callback = callback;
+    call->argument = argument;
+    //  The gateway answers TIMEOUT itself; our margin covers a gateway gone
+    call->deadline_mono = zclock_mono () + timeout_ms + 1000;
+    if (!shep_client_connected (self->client)) {
+        egov_error_set (&call->failed, "GATEWAY_UNREACHABLE", "the gateway is not connected");
+        call->deadline_mono = 0;
+    }
+    else
+    if (shep_client_send_request (self->client, request, timeout_ms, call->tag)) {
+        egov_error_set (&call->failed, "MESSAGE_TOO_LARGE", "the request does not fit the gateway's limit");
+        call->deadline_mono = 0;
+    }
+    zlistx_add_end (self->calls, call);
+    return call->tag;
+}
+
+void
+shep_participant_forget (shep_participant_t *self, void *argument)
+{
+    for (s_call_t *call = (s_call_t *) zlistx_first (self->calls); call;
+         call = (s_call_t *) zlistx_next (self->calls))
+        if (call->argument == argument)
+            call->callback = NULL;
+}
+
+//  The call waiting under tag, taken off the list; NULL when none.
+static s_call_t *
+s_call_take (shep_participant_t *self, uint64_t tag)
+{
+    for (s_call_t *call = (s_call_t *) zlistx_first (self->calls); call;
+         call = (s_call_t *) zlistx_next (self->calls))
+        if (call->tag == tag) {
+            zlistx_detach_cur (self->calls);
+            return call;
+        }
+    return NULL;
+}
+
+//  Ends a call with reply or error.
+static void
+s_call_end (s_call_t *call, const Egov__Envelope *reply, const egov_error_t *error)
+{
+    if (call->callback)
+        call->callback (call->argument, reply, error);
+    s_call_destroy (&call);
+}
+
+//  The answer to one of our calls, or an error frame for it.
+static bool
+s_on_answer (shep_participant_t *self, const Egov__Shep__Frame *frame)
+{
+    s_call_t *call = s_call_take (self, frame->tag);
+    if (!call)
+        return false;
+    egov_error_t error;
+    if (frame->body_case == EGOV__SHEP__FRAME__BODY_SYNC_REPLY && frame->sync_reply->envelope)
+        s_call_end (call, frame->sync_reply->envelope, NULL);
+    else {
+        if (frame->body_case == EGOV__SHEP__FRAME__BODY_ERROR && frame->error->error)
+            egov_error_from_info (&error, frame->error->error);
+        else
+            egov_error_set (&error, "PROTOCOL_ERROR", "an unexpected answer to a sync request");
+        s_call_end (call, NULL, &error);
+    }
+    return true;
+}
+
+//  Ends the calls past their deadline or never sent.
+static void
+s_calls_expire (shep_participant_t *self)
+{
+    int64_t now = zclock_mono ();
+    s_call_t *call = (s_call_t *) zlistx_first (self->calls);
+    while (call) {
+        if (call->deadline_mono <= now) {
+            zlistx_detach_cur (self->calls);
+            egov_error_t error = call->failed;
+            if (!*error.code)
+                egov_error_set (&error, "GATEWAY_UNREACHABLE", "the gateway did not answer in time");
+            s_call_end (call, NULL, &error);
+            call = (s_call_t *) zlistx_first (self->calls);
+        }
+        else
+            call = (s_call_t *) zlistx_next (self->calls);
+    }
+}
+
+//  ---------------------------------------------------------------------
+//  Frames and the timer
+
+//  A sync request for a service we provide.
+static void
+s_on_request (shep_participant_t *self, const Egov__Shep__Frame *frame)
+{
+    const Egov__Envelope *request = frame->sync_request->envelope;
+    if (!request || !s_id_ok (request->message_id)) {
+        zsys_warning ("%s: dropped a sync request without a message id", self->participant_id);
+        return;
+    }
+    egov_error_t refusal;
+    egov_error_set (&refusal, "UNSUPPORTED_SERVICE", "%s answers no sync requests",
+                    self->participant_id);
+    Egov__Envelope *reply = self->answer ? self->answer (self->service, request, &refusal) : NULL;
+    if (reply) {
+        shep_client_reply (self->client, request->message_id, reply);
+        egov__envelope__free_unpacked (reply, NULL);
+    }
+    else
+        shep_client_refuse (self->client, request->message_id, refusal.code, refusal.message);
+}
+
+//  An error frame: for a submission, for a call, or about us.
+static void
+s_on_error (shep_participant_t *self, const Egov__Shep__Frame *frame)
+{
+    const Egov__ErrorInfo *info = frame->error->error;
+    const char *code = info && info->code ? info->code : "?";
+    const char *message = info && info->message ? info->message : "";
+    s_flight_t *flight = frame->tag ? s_flight_take (self, frame->tag) : NULL;
+    if (flight) {
+        if (s_permanent (code)) {
+            PGconn *conn = shep_participant_db (self);
+            char seq [24];
+            snprintf (seq, sizeof (seq), "%" PRId64, flight->seq);
+            if (conn)
+                s_mark_failed (self, conn, seq, code, message);
+        }
+        else
+            s_flight_retry (self, flight, code, message);
+        s_flight_destroy (&flight);
+        return;
+    }
+    if (frame->tag && s_on_answer (self, frame))
+        return;
+    if (!streq (code, "NOT_REGISTERED"))
+        zsys_warning ("%s: gateway error %s: %s", self->participant_id, code, message);
+}
+
+//  Every frame there is, then the outbox.
+static int
+s_on_gateway (zloop_t *loop, zsock_t *socket, void *argument)
+{
+    (void) loop; (void) socket;
+    shep_participant_t *self = (shep_participant_t *) argument;
+    size_t handled = 0;
+    Egov__Shep__Frame *frame;
+    while ((frame = shep_client_recv (self->client, 0))) {
+        switch (frame->body_case) {
+            case EGOV__SHEP__FRAME__BODY_ASYNC_RECEIPT:
+                s_on_receipt (self, frame);
+                break;
+            case EGOV__SHEP__FRAME__BODY_DELIVER:
+                s_on_deliver (self, frame->deliver);
+                break;
+            case EGOV__SHEP__FRAME__BODY_SYNC_REPLY:
+                s_on_answer (self, frame);
+                break;
+            case EGOV__SHEP__FRAME__BODY_SYNC_REQUEST:
+                s_on_request (self, frame);
+                break;
+            case EGOV__SHEP__FRAME__BODY_ERROR:
+                s_on_error (self, frame);
+                break;
+            default:
+                break;
+        }
+        egov__shep__frame__free_unpacked (frame, NULL);
+        //  A long burst must not cost us the gateway's heartbeat
+        if (++handled % 256 == 0)
+            shep_client_tick (self->client);
+    }
+    if (self->flush_wanted)
+        shep_participant_flush (self);
+    return 0;
+}
+
+//  Heartbeats and hellos, receipts that never came, calls past their
+//  deadline, and a look at the outbox now and then.
+static int
+s_on_tick (zloop_t *loop, int timer_id, void *argument)
+{
+    (void) timer_id;
+    shep_participant_t *self = (shep_participant_t *) argument;
+    bool was_connected = shep_client_connected (self->client);
+    shep_client_tick (self->client);
+    if (shep_client_pending (self->client))
+        s_on_gateway (loop, NULL, self);
+    int64_t now = zclock_mono ();
+    if (!shep_client_connected (self->client)) {
+        //  Away: what was in flight is submitted again after the next welcome
+        if (was_connected)
+            zsys_warning ("%s: the gateway is away", self->participant_id);
+        zlistx_purge (self->flights);
+    }
+    s_flight_t *flight = (s_flight_t *) zlistx_first (self->flights);
+    while (flight) {
+        if (now - flight->sent_mono > s_SUBMIT_WAIT_MS) {
+            zlistx_delete (self->flights, zlistx_cursor (self->flights));
+            self->flush_wanted = true;
+            flight = (s_flight_t *) zlistx_first (self->flights);
+        }
+        else
+            flight = (s_flight_t *) zlistx_next (self->flights);
+    }
+    s_calls_expire (self);
+    if (self->flush_wanted || now - self->swept_mono >= s_SWEEP_MS)
+        shep_participant_flush (self);
+    return 0;
+}
+
+//  ---------------------------------------------------------------------
+//  The class
+
+shep_participant_t *
+shep_participant_new (const shep_participant_config_t *config, void *service, egov_error_t *error)
+{
+    assert (config && config->gateway && config->participant_id && config->conninfo && error);
+    PGconn *conn = egov_db_connect (config->conninfo, 30000);
+    if (!conn) {
+        egov_error_set (error, "DB_UNAVAILABLE", "cannot connect to the database");
+        return NULL;
+    }
+    if (!egov_db_exec_script (conn, shep_participant_schema_sql, "participant schema")
+    ||  (config->schema_sql && !egov_db_exec_script (conn, config->schema_sql, "service schema"))) {
+        egov_error_set (error, "SCHEMA", "cannot apply the database schema");
+        PQfinish (conn);
+        return NULL;
+    }
+    shep_participant_t *self = (shep_participant_t *) zmalloc (sizeof (shep_participant_t));
+    assert (self);
+    self->gateway = strdup (config->gateway);
+    self->participant_id = strdup (config->participant_id);
+    self->conninfo = strdup (config->conninfo);
+    self->verbose = config->verbose;
+    self->window = config->window > 0 ? config->window : s_WINDOW;
+    self->service = service;
+    self->conn = conn;
+    self->db_ok = true;
+    self->handlers = zhashx_new ();
+    zhashx_set_destructor (self->handlers, (zhashx_destructor_fn *) s_handler_destroy);
+    self->flights = zlistx_new ();
+    zlistx_set_destructor (self->flights, (zlistx_destructor_fn *) s_flight_destroy);
+    self->calls = zlistx_new ();
+    zlistx_set_destructor (self->calls, (zlistx_destructor_fn *) s_call_destroy);
+    self->next_tag = s_TAG_BASE;
+    self->flush_wanted = true;
+    self->client = shep_client_new (config->gateway, config->participant_id);
+    for (const char *const *route = config->routes; route && *route; route++)
+        shep_client_serve_route (self->client, *route);
+    for (const char *const *id = config->services; id && *id; id++)
+        shep_client_provide (self->client, *id);
+    shep_client_set_receive_async (self->client, config->receive_async);
+    if (shep_client_open (self->client)) {
+        egov_error_set (error, "GATEWAY_ENDPOINT", "malformed gateway endpoint '%s'", config->gateway);
+        shep_participant_destroy (&self);
+    }
+    return self;
+}
+
+void
+shep_participant_destroy (shep_participant_t **self_p)
+{
+    assert (self_p);
+    shep_participant_t *self = *self_p;
+    if (!self)
+        return;
+    if (self->loop) {
+        zloop_reader_end (self->loop, shep_client_sock (self->client));
+        zloop_timer_end (self->loop, self->timer);
+    }
+    shep_client_destroy (&self->client);
+    zlistx_destroy (&self->flights);
+    //  Calls still waiting hear that we are going
+    s_call_t *call;
+    while ((call = (s_call_t *) zlistx_detach (self->calls, NULL))) {
+        egov_error_t error;
+        egov_error_set (&error, "SHUTDOWN", "the participant is stopping");
+        s_call_end (call, NULL, &error);
+    }
+    zlistx_destroy (&self->calls);
+    zhashx_destroy (&self->handlers);
+    if (self->conn)
+        PQfinish (self->conn);
+    free (self->gateway);
+    free (self->participant_id);
+    free (self->conninfo);
+    free (self);
+    *self_p = NULL;
+}
+
+void
+shep_participant_set_service (shep_participant_t *self, void *service)
+{
+    self->service = service;
+}
+
+void
+shep_participant_attach (shep_participant_t *self, zloop_t *loop)
+{
+    assert (self && loop && !self->loop);
+    self->loop = loop;
+    zloop_reader (loop, shep_client_sock (self->client), s_on_gateway, self);
+    self->timer = zloop_timer (loop, s_TICK_MS, 0, s_on_tick, self);
+}
+
+void
+shep_participant_on (shep_participant_t *self, const char *service_id,
+                     const ProtobufCMessageDescriptor *payload, shep_participant_handler_fn *handler)
+{
+    assert (self && service_id && handler);
+    s_handler_t *entry = (s_handler_t *) zmalloc (sizeof (s_handler_t));
+    assert (entry);
+    entry->service_id = strdup (service_id);
+    entry->payload = payload;
+    entry->handler = handler;
+    zhashx_update (self->handlers, service_id, entry);
+}
+
+void
+shep_participant_on_sent (shep_participant_t *self, shep_participant_sent_fn *handler)
+{
+    self->on_sent = handler;
+}
+
+void
+shep_participant_on_request (shep_participant_t *self, shep_participant_answer_fn *answer)
+{
+    self->answer = answer;
+}
+
+bool
+shep_participant_connected (shep_participant_t *self)
+{
+    return shep_client_connected (self->client);
+}
+
+shep_client_t *
+shep_participant_client (shep_participant_t *self)
+{
+    return self->client;
+}
+
+const char *
+shep_participant_id (shep_participant_t *self)
+{
+    return self->participant_id;
+}
+
+json_t *
+shep_participant_health (shep_participant_t *self, bool *ok)
+{
+    assert (self);
+    bool connected = shep_client_connected (self->client);
+    PGconn *conn = shep_participant_db (self);
+    json_t *outbox = json_object ();
+    json_object_set_new (outbox, "in_flight", json_integer ((json_int_t) zlistx_size (self->flights)));
+    if (conn) {
+        const char *values [] = { self->participant_id };
+        PGresult *result = PQexecParams (conn,
+            "SELECT count (*) FILTER (WHERE sent_at IS NULL AND failed_code IS NULL),"
+            "       count (*) FILTER (WHERE failed_code IS NOT NULL),"
+            "       coalesce (extract (epoch FROM clock_timestamp () - min (created_at)"
+            "                 FILTER (WHERE sent_at IS NULL AND failed_code IS NULL))::bigint, 0)"
+            "  FROM shep_outbox WHERE sent_at IS NULL AND sender = $1", 1, NULL, values, NULL, NULL, 0);
+        if (egov_db_check (result, PGRES_TUPLES_OK, "outbox health")) {
+            json_object_set_new (outbox, "pending", json_integer (atoll (PQgetvalue (result, 0, 0))));
+            json_object_set_new (outbox, "failed", json_integer (atoll (PQgetvalue (result, 0, 1))));
+            json_object_set_new (outbox, "oldest_pending_s", json_integer (atoll (PQgetvalue (result, 0, 2))));
+        }
+        else {
+            s_db_failed (self);
+            conn = NULL;
+        }
+        PQclear (result);
+    }
+    if (ok)
+        *ok = connected && conn;
+    return json_pack ("{s:s, s:s, s:o, s:{s:I, s:I}}",
+                      "gateway", connected ? "connected" : "away",
+                      "database", conn ? "ok" : "unavailable", "outbox", outbox,
+                      "inbox", "applied", (json_int_t) self->applied,
+                      "rejected", (json_int_t) self->rejected);
+}
+
+//  ---------------------------------------------------------------------
+//  Selftest: a ROUTER socket stands in for the gateway (the real one is
+//  exercised by the integration tests), the database is real.
+
+//  Next frame the stand-in receives (heartbeats skipped); identity kept.
+static Egov__Shep__Frame *
+s_test_recv (zsock_t *router, zframe_t **identity)
+{
+    zpoller_t *poller = zpoller_new (router, NULL);
+    Egov__Shep__Frame *frame = NULL;
+    while (!frame && zpoller_wait (poller, 2000)) {
+        zmsg_t *message = zmsg_recv (router);
+        assert (message && zmsg_size (message) == 2);
+        zframe_destroy (identity);
+        *identity = zmsg_pop (message);
+        zframe_t *body = zmsg_pop (message);
+        frame = egov__shep__frame__unpack (NULL, zframe_size (body), zframe_data (body));
+        zframe_destroy (&body);
+        zmsg_destroy (&message);
+        assert (frame);
+        if (frame->body_case == EGOV__SHEP__FRAME__BODY_HEARTBEAT) {
+            egov__shep__frame__free_unpacked (frame, NULL);
+            frame = NULL;
+        }
+    }
+    zpoller_destroy (&poller);
+    return frame;
+}
+
+//  The stand-in sends a frame to the participant.
+static void
+s_test_send (zsock_t *router, zframe_t *identity, Egov__Shep__Frame *frame)
+{
+    size_t size = egov__shep__frame__get_packed_size (frame);
+    zframe_t *body = zframe_new (NULL, size);
+    egov__shep__frame__pack (frame, zframe_data (body));
+    zframe_t *to = zframe_dup (identity);
+    zframe_send (&to, router, ZFRAME_MORE);
+    zframe_send (&body, router, 0);
+}
+
+//  Lets the participant read what the stand-in sent.
+static void
+s_test_pump (shep_participant_t *self)
+{
+    zpoller_t *poller = zpoller_new (shep_client_sock (self->client), NULL);
+    if (zpoller_wait (poller, 1000))
+        s_on_gateway (NULL, NULL, self);
+    zpoller_destroy (&poller);
+}
+
+//  A delivery of service_id with a StatusNotice payload (or text).
+static void
+s_test_deliver (zsock_t *router, zframe_t *identity, const char *message_id,
+                const char *service_id, bool notice)
+{
+    Egov__Envelope *envelope = egov_envelope_new (service_id, EGOV__MESSAGE_TYPE__UPDATE);
+    egov_string_set (&envelope->message_id, message_id);
+    egov_string_set (&envelope->sender_id, "regional-750000000");
+    egov_string_set (&envelope->correlation_id, "application-1");
+    if (notice) {
+        Egov__Applications__StatusNotice payload = EGOV__APPLICATIONS__STATUS_NOTICE__INIT;
+        payload.application_id = "application-1";
+        payload.status = EGOV__APPLICATIONS__STATUS__IN_PROGRESS;
+        egov_envelope_set_payload (envelope, &payload.base);
+    }
+    else {
+        egov_string_set (&envelope->payload_type, "text/plain");
+        envelope->payload.data = (uint8_t *) strdup ("not a notice");
+        envelope->payload.len = strlen ("not a notice");
+    }
+    Egov__Shep__Deliver deliver = EGOV__SHEP__DELIVER__INIT;
+    deliver.envelope = envelope;
+    deliver.attempt = 1;
+    Egov__Shep__Frame frame = EGOV__SHEP__FRAME__INIT;
+    frame.body_case = EGOV__SHEP__FRAME__BODY_DELIVER;
+    frame.deliver = &deliver;
+    s_test_send (router, identity, &frame);
+    egov__envelope__free_unpacked (envelope, NULL);
+}
+
+//  The participant's acknowledgement: the reject code, or "" for applied.
+static char *
+s_test_ack (zsock_t *router, zframe_t **identity)
+{
+    Egov__Shep__Frame *frame = s_test_recv (router, identity);
+    assert (frame && frame->body_case == EGOV__SHEP__FRAME__BODY_ACK);
+    char *code = strdup (frame->ack->reject ? frame->ack->reject->code : "");
+    egov__shep__frame__free_unpacked (frame, NULL);
+    return code;
+}
+
+static int s_test_applied;          //  handler calls
+static shep_participant_t *s_test_self; //  the engine under test
+static int s_test_sent;             //  sent-handler calls
+
+static shep_outcome_t
+s_test_on_status (void *service, PGconn *conn, const shep_delivery_t *delivery, egov_error_t *reject)
+{
+    assert (service == (void *) &s_test_applied);
+    const Egov__Applications__StatusNotice *notice =
+        (const Egov__Applications__StatusNotice *) delivery->payload;
+    assert (notice && streq (notice->application_id, "application-1"));
+    s_test_applied++;
+    if (notice->status != EGOV__APPLICATIONS__STATUS__IN_PROGRESS) {
+        egov_error_set (reject, "UNKNOWN_STATUS", "no such status");
+        return SHEP_REJECT;
+    }
+    //  The effect and a message caused by it, in the delivery's transaction
+    egov_error_t error;
+    return shep_participant_put_message (s_test_self, conn, "application.result", EGOV__MESSAGE_TYPE__RESPONSE,
+                                         "application-1", "intake", NULL, NULL, NULL, &error) == 0
+         ? SHEP_APPLIED : SHEP_RETRY;
+}
+
+static void
+s_test_on_sent (void *service, const Egov__Envelope *envelope, Egov__DeliveryStatus status)
+{
+    (void) service; (void) status;
+    assert (envelope && *envelope->message_id);
+    s_test_sent++;
+}
+
+static void
+s_test_on_reply (void *argument, const Egov__Envelope *reply, const egov_error_t *error)
+{
+    char *answer = (char *) argument;
+    snprintf (answer, 64, "%s", reply ? reply->service_id : error->code);
+}
+
+//  Counts outbox rows matching a condition.
+static int
+s_test_count (PGconn *conn, const char *condition)
+{
+    char sql [256];
+    snprintf (sql, sizeof (sql), "SELECT count (*) FROM shep_outbox WHERE %s", condition);
+    PGresult *result = PQexec (conn, sql);
+    assert (PQresultStatus (result) == PGRES_TUPLES_OK);
+    int count = atoi (PQgetvalue (result, 0, 0));
+    PQclear (result);
+    return count;
+}
+
+void
+shep_participant_test (bool verbose)
+{
+    if (verbose)
+        printf (" * shep_participant: ");
+    const char *base = getenv ("EGOV_TEST_DB");
+    if (!base || !*base) {
+        printf (verbose ? "(skipped: EGOV_TEST_DB unset) OK\n"
+                        : "shep_participant: skipped: EGOV_TEST_DB unset\n");
+        return;
+    }
+    PGconn *admin = egov_db_connect (base, 5000);
+    assert (admin);
+    assert (egov_db_exec_script (admin, "DROP SCHEMA IF EXISTS shep_participant_test CASCADE;"
+                                        "CREATE SCHEMA shep_participant_test", "test schema"));
+    PQfinish (admin);
+    char conninfo [600];
+    snprintf (conninfo, sizeof (conninfo), "%s options='-c search_path=shep_participant_test'", base);
+
+    zsock_t *router = zsock_new (ZMQ_ROUTER);
+    assert (router);
+    int port = zsock_bind (router, "tcp://127.0.0.1:*");
+    assert (port > 0);
+    char endpoint [64];
+    snprintf (endpoint, sizeof (endpoint), "tcp://127.0.0.1:%d", port);
+    const char *routes [] = { "750000000", NULL };
+    shep_participant_config_t config = {
+        .gateway = endpoint, .participant_id = "participant-test", .conninfo = conninfo,
+        .routes = routes, .receive_async = true, .window = 8
+    };
+    egov_error_t error;
+    shep_participant_t *self = shep_participant_new (&config, &s_test_applied, &error);
+    assert (self);
+    s_test_self = self;
+    shep_participant_on (self, "application.status", &egov__applications__status_notice__descriptor,
+                         s_test_on_status);
+    shep_participant_on_sent (self, s_test_on_sent);
+
+    //  Hello without waiting; nothing is submitted before the welcome
+    zframe_t *identity = NULL;
+    Egov__Shep__Frame *frame = s_test_recv (router, &identity);
+    assert (frame && frame->body_case == EGOV__SHEP__FRAME__BODY_HELLO);
+    assert (streq (frame->hello->participant_id, "participant-test") && frame->hello->receive_async);
+    assert (frame->hello->n_routes == 1 && streq (frame->hello->routes [0], "750000000"));
+    egov__shep__frame__free_unpacked (frame, NULL);
+    assert (!shep_participant_connected (self));
+    PGconn *conn = shep_participant_db (self);
+    assert (conn);
+    char first [37], second [37], third [37];
+    assert (shep_participant_put_message (self, conn, "application.status", EGOV__MESSAGE_TYPE__UPDATE,
+                                          "a", "leb-1", NULL, NULL, first, &error) == 0);
+    assert (shep_participant_put_message (self, conn, "application.status", EGOV__MESSAGE_TYPE__UPDATE,
+                                          "a", "leb-1", NULL, NULL, second, &error) == 0);
+    assert (shep_participant_put_message (self, conn, "application.submit", EGOV__MESSAGE_TYPE__REQUEST,
+                                          "b", NULL, "430000000", NULL, third, &error) == 0);
+    shep_participant_flush (self);
+    assert (zlistx_size (self->flights) == 0);
+    Egov__Shep__Welcome welcome = EGOV__SHEP__WELCOME__INIT;
+    welcome.heartbeat_ms = 1000;
+    Egov__Shep__Frame reply = EGOV__SHEP__FRAME__INIT;
+    reply.body_case = EGOV__SHEP__FRAME__BODY_WELCOME;
+    reply.welcome = &welcome;
+    s_test_send (router, identity, &reply);
+    s_test_pump (self);
+    assert (shep_participant_connected (self));
+
+    //  One submission per recipient at a time, in the order stored
+    uint64_t tags [2];
+    const char *ids [2];
+    for (int index = 0; index < 2; index++) {
+        frame = s_test_recv (router, &identity);
+        assert (frame && frame->body_case == EGOV__SHEP__FRAME__BODY_ASYNC_SUBMIT);
+        const char *id = frame->async_submit->envelope->message_id;
+        assert (streq (id, first) || streq (id, third));
+        ids [index] = streq (id, first) ? first : third;
+        tags [index] = frame->tag;
+        egov__shep__frame__free_unpacked (frame, NULL);
+    }
+    assert (ids [0] != ids [1] && zlistx_size (self->flights) == 2);
+    //  A refusal for now: the message waits and goes again; the other is stored
+    Egov__ErrorInfo busy = EGOV__ERROR_INFO__INIT;
+    busy.code = "QUEUE_FULL";
+    busy.message = "full";
+    Egov__Shep__AsyncReceipt receipt = EGOV__SHEP__ASYNC_RECEIPT__INIT;
+    receipt.error = &busy;
+    reply.body_case = EGOV__SHEP__FRAME__BODY_ASYNC_RECEIPT;
+    reply.async_receipt = &receipt;
+    reply.tag = ids [0] == third ? tags [0] : tags [1];
+    s_test_send (router, identity, &reply);
+    receipt.error = NULL;
+    receipt.status = EGOV__DELIVERY_STATUS__ON_DELIVERY;
+    reply.tag = ids [0] == first ? tags [0] : tags [1];
+    s_test_send (router, identity, &reply);
+    s_test_pump (self);
+    assert (s_test_sent == 1 && s_test_count (conn, "sent_at IS NOT NULL") == 1);
+    //  After the pause: the second of leb-1's and the route's again
+    self->flush_after_mono = 0;
+    shep_participant_flush (self);
+    bool seen_second = false, seen_third = false;
+    for (int index = 0; index < 2; index++) {
+        frame = s_test_recv (router, &identity);
+        assert (frame && frame->body_case == EGOV__SHEP__FRAME__BODY_ASYNC_SUBMIT);
+        seen_second |= streq (frame->async_submit->envelope->message_id, second);
+        seen_third |= streq (frame->async_submit->envelope->message_id, third);
+        reply.tag = frame->tag;
+        s_test_send (router, identity, &reply);
+        egov__shep__frame__free_unpacked (frame, NULL);
+    }
+    assert (seen_second && seen_third);
+    s_test_pump (self);
+    if (s_test_sent < 3)
+        s_test_pump (self);
+    assert (s_test_sent == 3 && s_test_count (conn, "sent_at IS NULL") == 0);
+
+    //  A permanent refusal marks the message failed and out of the way
+    char fourth [37];
+    assert (shep_participant_put_message (self, conn, "application.status", EGOV__MESSAGE_TYPE__UPDATE,
+                                          "c", "leb-1", NULL, NULL, fourth, &error) == 0);
+    shep_participant_flush (self);
+    frame = s_test_recv (router, &identity);
+    assert (frame && streq (frame->async_submit->envelope->message_id, fourth));
+    Egov__ErrorInfo bad = EGOV__ERROR_INFO__INIT;
+    bad.code = "MALFORMED_ENVELOPE";
+    bad.message = "no";
+    receipt.error = &bad;
+    reply.tag = frame->tag;
+    s_test_send (router, identity, &reply);
+    egov__shep__frame__free_unpacked (frame, NULL);
+    s_test_pump (self);
+    assert (s_test_count (conn, "failed_code = 'MALFORMED_ENVELOPE'") == 1);
+    bool healthy = false;
+    json_t *health = shep_participant_health (self, &healthy);
+    assert (healthy && json_integer_value (json_object_get (json_object_get (health, "outbox"),
+                                                            "failed")) == 1);
+    json_decref (health);
+
+    //  Deliveries: applied once with their effect, redelivery answered the
+    //  same, poison rejected once, an unknown service rejected
+    s_test_deliver (router, identity, "m-1", "application.status", true);
+    s_test_pump (self);
+    char *code = s_test_ack (router, &identity);
+    assert (streq (code, "") && s_test_applied == 1);
+    free (code);
+    assert (s_test_count (conn, "service_id = 'application.result' AND sent_at IS NULL") == 1);
+    frame = s_test_recv (router, &identity);        //  the result the effect stored
+    assert (frame && frame->body_case == EGOV__SHEP__FRAME__BODY_ASYNC_SUBMIT);
+    egov__shep__frame__free_unpacked (frame, NULL);
+    s_test_deliver (router, identity, "m-1", "application.status", true);
+    s_test_pump (self);
+    code = s_test_ack (router, &identity);
+    assert (streq (code, "") && s_test_applied == 1);
+    free (code);
+    s_test_deliver (router, identity, "m-2", "application.status", false);
+    s_test_pump (self);
+    code = s_test_ack (router, &identity);
+    assert (streq (code, "MALFORMED_PAYLOAD"));
+    free (code);
+    s_test_deliver (router, identity, "m-2", "application.status", false);
+    s_test_pump (self);
+    code = s_test_ack (router, &identity);
+    assert (streq (code, "MALFORMED_PAYLOAD") && s_test_applied == 1);
+    free (code);
+    s_test_deliver (router, identity, "m-3", "application.other", true);
+    s_test_pump (self);
+    code = s_test_ack (router, &identity);
+    assert (streq (code, "UNSUPPORTED_SERVICE"));
+    free (code);
+
+    //  A sync call does not wait: the answer comes to the callback
+    char answer [64] = "";
+    Egov__Envelope *request = egov_envelope_new ("gbdfl.person", EGOV__MESSAGE_TYPE__REQUEST);
+    uint64_t tag = shep_participant_call (self, request, 1000, s_test_on_reply, answer);
+    frame = s_test_recv (router, &identity);
+    assert (frame && frame->body_case == EGOV__SHEP__FRAME__BODY_SYNC_REQUEST && frame->tag == tag);
+    egov__shep__frame__free_unpacked (frame, NULL);
+    assert (!*answer);
+    Egov__Shep__SyncReply sync = EGOV__SHEP__SYNC_REPLY__INIT;
+    sync.envelope = egov_envelope_new ("gbdfl.person.reply", EGOV__MESSAGE_TYPE__RESPONSE);
+    reply.body_case = EGOV__SHEP__FRAME__BODY_SYNC_REPLY;
+    reply.sync_reply = &sync;
+    reply.tag = tag;
+    s_test_send (router, identity, &reply);
+    s_test_pump (self);
+    assert (streq (answer, "gbdfl.person.reply"));
+    egov__envelope__free_unpacked (sync.envelope, NULL);
+    //  ... and a call nobody answers ends with the gateway unreachable
+    *answer = 0;
+    shep_participant_call (self, request, 10, s_test_on_reply, answer);
+    zclock_sleep (1100);
+    s_calls_expire (self);
+    assert (streq (answer, "GATEWAY_UNREACHABLE"));
+    egov__envelope__free_unpacked (request, NULL);
+
+    shep_participant_destroy (&self);
+    shep_participant_destroy (&self);
+    zframe_destroy (&identity);
+    zsock_destroy (&router);
+    admin = egov_db_connect (base, 5000);
+    assert (egov_db_exec_script (admin, "DROP SCHEMA shep_participant_test CASCADE", "drop"));
+    PQfinish (admin);
+    if (verbose)
+        printf ("OK\n");
+}
