@@ -61,7 +61,8 @@ struct _shep_participant_t {
     zlistx_t *calls;                //  s_call_t
     uint64_t next_tag;              //  for submissions and calls
     bool flush_wanted;              //  something may wait in the outbox
-    int64_t flush_after_mono;       //  no submission before (after a transient failure)
+    zhashx_t *paused;               //  recipient -> monotonic ms before which it waits
+                                    //  (the gateway refused its last message for now)
     int64_t swept_mono;             //  last look at the outbox
     char refused_code [64];         //  the last transient refusal logged
     uint64_t applied;               //  deliveries applied since start
@@ -275,8 +276,7 @@ shep_participant_flush (shep_participant_t *self)
 {
     assert (self);
     self->flush_wanted = true;
-    if (!shep_client_connected (self->client) || zclock_mono () < self->flush_after_mono
-    ||  (int) zlistx_size (self->flights) >= self->window)
+    if (!shep_client_connected (self->client) || (int) zlistx_size (self->flights) >= self->window)
         return;
     PGconn *conn = shep_participant_db (self);
     if (!conn)
@@ -306,6 +306,11 @@ shep_participant_flush (shep_participant_t *self)
         zhashx_insert (seen, recipient, (void *) 1);
         if (s_busy (self, recipient))
             continue;
+        int64_t *until = (int64_t *) zhashx_lookup (self->paused, recipient);
+        if (until && zclock_mono () < *until) {
+            self->flush_wanted = true;      //  look again once the pause is over
+            continue;
+        }
         if ((int) zlistx_size (self->flights) >= self->window) {
             self->flush_wanted = true;
             break;
@@ -365,16 +370,20 @@ s_permanent (const char *code)
         || streq (code, "MALFORMED_FRAME");
 }
 
-//  A submission failed for now: it goes again after a pause.
+//  A submission failed for now: its recipient waits a little, the others
+//  go on; then it goes again under the same message id.
 static void
 s_flight_retry (shep_participant_t *self, s_flight_t *flight, const char *code, const char *message)
 {
     if (!streq (self->refused_code, code))
-        zsys_warning ("%s: the gateway did not take %s (%s): %s %s; trying again",
+        zsys_warning ("%s: the gateway did not take %s (%s) for %s: %s %s; trying again",
                       self->participant_id, flight->envelope->message_id,
-                      flight->envelope->service_id, code, message);
+                      flight->envelope->service_id, flight->recipient, code, message);
     snprintf (self->refused_code, sizeof (self->refused_code), "%s", code);
-    self->flush_after_mono = zclock_mono () + s_RETRY_MS;
+    int64_t *until = (int64_t *) malloc (sizeof (int64_t));
+    assert (until);
+    *until = zclock_mono () + s_RETRY_MS;
+    zhashx_update (self->paused, flight->recipient, until);
     self->flush_wanted = true;
 }
 
@@ -400,6 +409,7 @@ s_on_receipt (shep_participant_t *self, const Egov__Shep__Frame *frame)
         return;
     }
     *self->refused_code = 0;
+    zhashx_delete (self->paused, flight->recipient);
     const char *status = egov_delivery_status_name (receipt->status);
     const char *values [] = { seq, status };
     PGresult *result = conn ? PQexecParams (conn,
@@ -827,6 +837,8 @@ shep_participant_new (const shep_participant_config_t *config, void *service, eg
     zlistx_set_destructor (self->calls, (zlistx_destructor_fn *) s_call_destroy);
     self->next_tag = s_TAG_BASE;
     self->flush_wanted = true;
+    self->paused = zhashx_new ();
+    zhashx_set_destructor (self->paused, (zhashx_destructor_fn *) zstr_free);
     self->client = shep_client_new (config->gateway, config->participant_id);
     for (const char *const *route = config->routes; route && *route; route++)
         shep_client_serve_route (self->client, *route);
@@ -862,6 +874,7 @@ shep_participant_destroy (shep_participant_t **self_p)
     }
     zlistx_destroy (&self->calls);
     zhashx_destroy (&self->handlers);
+    zhashx_destroy (&self->paused);
     if (self->conn)
         PQfinish (self->conn);
     free (self->gateway);
@@ -1203,8 +1216,9 @@ shep_participant_test (bool verbose)
     s_test_send (router, identity, &reply);
     s_test_pump (self);
     assert (s_test_sent == 1 && s_test_count (conn, "sent_at IS NOT NULL") == 1);
-    //  After the pause: the second of leb-1's and the route's again
-    self->flush_after_mono = 0;
+    //  The refused one waits, the other recipient goes on; after the pause
+    //  the second of leb-1's and the route's again
+    zhashx_purge (self->paused);
     shep_participant_flush (self);
     bool seen_second = false, seen_third = false;
     for (int index = 0; index < 2; index++) {

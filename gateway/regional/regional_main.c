@@ -4,20 +4,10 @@
     between the channels and the region's local executive body, until
     Ctrl-C or SIGTERM.                                                   */
 #include "regional_server.h"
-#include "egov_db.h"
 #include "egov_pki.h"
 
 extern const char *regional_schema_sql;
 
-#define s_TICK_MS       200         //  heartbeats, buffered frames
-#define s_FLUSH_MS      2000        //  outbox retries
-#define s_DB_WAIT_MS    10000       //  how long to wait for PostgreSQL at start
-
-//  What the reactor handlers need.
-typedef struct {
-    regional_server_t *server;      //  the registrations
-    shep_client_t *client;          //  connection to the gateway
-} s_context_t;
 
 //  Prints usage to stream.
 static void
@@ -45,41 +35,6 @@ s_participant_valid (const char *text)
     size_t length = strlen (text);
     return length > 0 && length <= 64
         && strspn (text, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._:@-") == length;
-}
-
-//  The gateway socket is readable: handle everything that is there.
-static int
-s_on_gateway (zloop_t *loop, zsock_t *socket, void *argument)
-{
-    (void) loop;
-    (void) socket;
-    s_context_t *context = (s_context_t *) argument;
-    regional_server_drain (context->server, context->client);
-    return 0;
-}
-
-//  Heartbeats, and frames a blocking submission left in the client's backlog.
-static int
-s_on_tick (zloop_t *loop, int timer_id, void *argument)
-{
-    (void) loop;
-    (void) timer_id;
-    s_context_t *context = (s_context_t *) argument;
-    shep_client_tick (context->client);
-    if (shep_client_pending (context->client))
-        regional_server_drain (context->server, context->client);
-    return 0;
-}
-
-//  Outbox rows the gateway did not take yet (a leb that never connected).
-static int
-s_on_flush (zloop_t *loop, int timer_id, void *argument)
-{
-    (void) loop;
-    (void) timer_id;
-    s_context_t *context = (s_context_t *) argument;
-    regional_server_flush (context->server, context->client);
-    return 0;
 }
 
 int
@@ -161,43 +116,34 @@ main (int argc, char *argv [])
                  " the test CA)\n", error.code, error.message);
         return 1;
     }
-    PGconn *conn = egov_db_connect (conninfo, s_DB_WAIT_MS);
-    if (!conn || !egov_db_exec_script (conn, regional_schema_sql, "regional schema")) {
-        fprintf (stderr, "regional: cannot set up the database (%s)\n", conninfo);
-        if (conn)
-            PQfinish (conn);
+    const char *routes [] = { route, NULL };
+    shep_participant_config_t engine_config = {
+        .gateway = gateway, .participant_id = participant, .conninfo = conninfo,
+        .schema_sql = regional_schema_sql, .routes = routes, .receive_async = true,
+        .verbose = verbose
+    };
+    shep_participant_t *engine = shep_participant_new (&engine_config, NULL, &error);
+    if (!engine) {
+        fprintf (stderr, "regional: cannot set up the database (%s): %s %s\n", conninfo,
+                 error.code, error.message);
         egov_cms_verifier_destroy (&verifier);
         return 1;
     }
-
-    regional_server_t *server = regional_server_new (route, conn, verifier);
+    regional_server_t *server = regional_server_new (route, engine, verifier);
     regional_server_set_id (server, participant);
     regional_server_set_leb (server, leb);
     regional_server_set_verbose (server, verbose);
-    shep_client_t *client = shep_client_new (gateway, participant);
-    shep_client_serve_route (client, route);
-    shep_client_set_receive_async (client, true);
-    if (shep_client_connect_patiently (client, "regional") == 0) {
-        printf ("regional: %s ready for route %s, leb %s, gateway %s\n",
-                participant, route, leb, gateway);
-        fflush (stdout);
-        s_context_t context = { server, client };
-        zloop_t *loop = zloop_new ();
-        assert (loop);
-        zloop_reader (loop, shep_client_sock (client), s_on_gateway, &context);
-        zloop_timer (loop, s_TICK_MS, 0, s_on_tick, &context);
-        zloop_timer (loop, s_FLUSH_MS, 0, s_on_flush, &context);
-        //  What a previous run committed but could not hand over goes first
-        regional_server_flush (server, client);
-        regional_server_drain (server, client);
-        zloop_start (loop);
-        zloop_destroy (&loop);
-        zsys_info ("regional: stopping after %" PRIu64 " deliveries applied, %" PRIu64 " rejected",
-                   regional_server_applied (server), regional_server_rejected (server));
-    }
-    shep_client_destroy (&client);
+    shep_participant_set_service (engine, server);
+    printf ("regional: %s ready for route %s, leb %s, gateway %s\n", participant, route, leb, gateway);
+    fflush (stdout);
+    zloop_t *loop = zloop_new ();
+    assert (loop);
+    shep_participant_attach (engine, loop);
+    zloop_start (loop);
+    zsys_info ("regional: %s stopping", participant);
     regional_server_destroy (&server);
-    PQfinish (conn);
+    shep_participant_destroy (&engine);
+    zloop_destroy (&loop);
     egov_cms_verifier_destroy (&verifier);
     return 0;
 }

@@ -15,9 +15,9 @@
     recall of a result (application.return, application.recall) to the leb.
     The envelope's correlation id ties them all to one registration.
 
-    Every delivery is applied in one transaction with its inbox row and
-    the messages it causes (outbox), then acknowledged; the outbox is
-    submitted to the central gateway right after and retried on a timer.
+    Every delivery is applied by the participant runtime (shep_participant)
+    in one transaction with its inbox row and the messages it causes
+    (outbox), then acknowledged; the runtime submits the outbox.
     A delivery we can never apply is acknowledged with a reject code:
         UNSUPPORTED_SERVICE    a service id we do not handle
         MALFORMED_PAYLOAD      payload not of the expected type, or not decoding
@@ -41,7 +41,7 @@
 
 #include "egov_util.h"
 #include "egov_cms.h"
-#include "shep_client.h"
+#include "shep_participant.h"
 #include "applications.pb-c.h"
 #include <libpq-fe.h>
 
@@ -75,10 +75,10 @@ typedef struct {
 
 typedef struct _regional_server_t regional_server_t;
 
-//  A regional gateway for route (the region's KATO code). conn (not owned)
-//  holds its journal, with the schema applied; NULL serves no delivery
-//  that needs it (RETRY). verifier (not owned) checks the e-signatures.
-regional_server_t *regional_server_new (const char *route, PGconn *conn,
+//  A regional gateway for route (the region's KATO code), naming its
+//  delivery handlers on engine (not owned; its database holds the journal,
+//  with the schema applied). verifier (not owned) checks the e-signatures.
+regional_server_t *regional_server_new (const char *route, shep_participant_t *engine,
                                         egov_cms_verifier_t *verifier);
 void regional_server_destroy (regional_server_t **self_p);
 //  The leb's participant id (default "leb-<route>").
@@ -102,24 +102,11 @@ void regional_server_judge (regional_server_t *self,
 void regional_registration_number (const char *route, int year, int64_t sequence,
                                    char *buffer, size_t size);
 
-//  Handles one delivered envelope; reason gets the reject code (REJECT)
-//  or the failure (RETRY).
-regional_verdict_t regional_server_deliver (regional_server_t *self,
-                                            const Egov__Envelope *envelope,
-                                            egov_error_t *reason);
-//  Submits what the outbox holds to the gateway, oldest first; a
-//  recipient the gateway refuses is retried at the next flush. Returns
-//  how many the gateway confirmed.
-size_t regional_server_flush (regional_server_t *self, shep_client_t *client);
-//  Handles one frame from the gateway: a Deliver is applied then acked.
-void regional_server_on_frame (regional_server_t *self, shep_client_t *client,
-                               const Egov__Shep__Frame *frame);
-//  Handles every frame the client has ready without blocking; returns how many.
-size_t regional_server_drain (regional_server_t *self, shep_client_t *client);
-//  Deliveries applied, rejected so far.
-uint64_t regional_server_applied (regional_server_t *self);
-uint64_t regional_server_rejected (regional_server_t *self);
-
+//  The handler of every service a regional gateway takes (service is the
+//  regional_server_t): applies the delivery on conn inside the runtime's
+//  transaction; reason gets the reject code or the failure.
+shep_outcome_t regional_server_deliver (void *service, PGconn *conn, const shep_delivery_t *delivery,
+                                        egov_error_t *reason);
 void regional_server_test (bool verbose);
 
 #ifdef __cplusplus

@@ -3,11 +3,11 @@
 #include "egov_db.h"
 
 extern const char *regional_schema_sql;
+extern const char *shep_participant_schema_sql;
 
 struct _regional_store_t {
     PGconn *conn;                   //  not owned
     char *route;                    //  the region every row belongs to
-    bool in_transaction;            //  BEGIN sent, no COMMIT/ROLLBACK yet
 };
 
 regional_store_t *
@@ -28,21 +28,10 @@ regional_store_destroy (regional_store_t **self_p)
     assert (self_p);
     regional_store_t *self = *self_p;
     if (self) {
-        regional_store_rollback (self);
         free (self->route);
         free (self);
         *self_p = NULL;
     }
-}
-
-//  Runs one statement without parameters; true on success.
-static bool
-s_exec (regional_store_t *self, const char *sql)
-{
-    PGresult *result = PQexecParams (self->conn, sql, 0, NULL, NULL, NULL, NULL, 0);
-    bool ok = egov_db_check (result, PGRES_COMMAND_OK, sql);
-    PQclear (result);
-    return ok;
 }
 
 //  Runs a parameterised command; true when it succeeded. rows (may be
@@ -64,63 +53,6 @@ static void
 s_copy (char *target, size_t size, PGresult *result, int row, int column)
 {
     snprintf (target, size, "%s", PQgetvalue (result, row, column));
-}
-
-bool
-regional_store_begin (regional_store_t *self)
-{
-    assert (self);
-    assert (!self->in_transaction);
-    if (!egov_db_alive (self->conn) || !s_exec (self, "BEGIN"))
-        return false;
-    self->in_transaction = true;
-    return true;
-}
-
-bool
-regional_store_commit (regional_store_t *self)
-{
-    assert (self && self->in_transaction);
-    bool ok = s_exec (self, "COMMIT");
-    self->in_transaction = false;
-    return ok;
-}
-
-void
-regional_store_rollback (regional_store_t *self)
-{
-    assert (self);
-    if (self->in_transaction) {
-        PGresult *result = PQexecParams (self->conn, "ROLLBACK", 0, NULL, NULL, NULL, NULL, 0);
-        PQclear (result);
-        self->in_transaction = false;
-    }
-}
-
-int
-regional_store_claim (regional_store_t *self, const Egov__Envelope *envelope,
-                      const char *correlation_id)
-{
-    assert (self && envelope && correlation_id);
-    const char *values [5] = { envelope->message_id, self->route, correlation_id,
-                               envelope->sender_id ? envelope->sender_id : "",
-                               envelope->service_id ? envelope->service_id : "" };
-    long rows = 0;
-    if (!s_command (self, "inbox claim",
-                    "INSERT INTO inbox (message_id, route_id, correlation_id, sender_id, service_id)"
-                    " VALUES ($1, $2, $3, $4, $5) ON CONFLICT (message_id) DO NOTHING",
-                    5, values, NULL, NULL, &rows))
-        return -1;
-    return rows == 1 ? 1 : 0;
-}
-
-bool
-regional_store_settle (regional_store_t *self, const char *message_id, const char *outcome)
-{
-    assert (self && message_id && outcome);
-    return s_command (self, "inbox outcome",
-                      "UPDATE inbox SET outcome = $2 WHERE message_id = $1",
-                      2, (const char *[]) { message_id, outcome }, NULL, NULL, NULL);
 }
 
 int
@@ -230,91 +162,6 @@ regional_store_note_result (regional_store_t *self, const char *correlation_id,
         NULL, NULL, NULL);
 }
 
-bool
-regional_store_outbox_add (regional_store_t *self, const char *cause_id,
-                           const Egov__Envelope *envelope)
-{
-    assert (self && cause_id && envelope);
-    zframe_t *packed = egov_pb_frame (&envelope->base);
-    const char *values [6] = { self->route, envelope->message_id, cause_id,
-                               envelope->recipient_id, envelope->service_id,
-                               (const char *) zframe_data (packed) };
-    int lengths [6] = { 0, 0, 0, 0, 0, (int) zframe_size (packed) };
-    int formats [6] = { 0, 0, 0, 0, 0, 1 };
-    bool ok = s_command (self, "outbox insert",
-        "INSERT INTO outbox (route_id, message_id, cause_id, recipient_id, service_id, envelope)"
-        " VALUES ($1, $2, $3, $4, $5, $6)",
-        6, values, lengths, formats, NULL);
-    zframe_destroy (&packed);
-    return ok;
-}
-
-//  zlistx destructor of a regional_pending_t.
-static void
-s_pending_free (void **item)
-{
-    regional_pending_t *pending = (regional_pending_t *) *item;
-    if (pending) {
-        if (pending->envelope)
-            egov__envelope__free_unpacked (pending->envelope, NULL);
-        free (pending);
-        *item = NULL;
-    }
-}
-
-zlistx_t *
-regional_store_pending (regional_store_t *self, size_t limit)
-{
-    assert (self);
-    if (!egov_db_alive (self->conn))
-        return NULL;
-    char limit_text [24];
-    snprintf (limit_text, sizeof (limit_text), "%zu", limit);
-    //  Binary results: the envelope comes back as the bytes we stored
-    PGresult *result = PQexecParams (self->conn,
-        "SELECT id::text, recipient_id, envelope FROM outbox"
-        " WHERE route_id = $1 AND submitted_at IS NULL ORDER BY id LIMIT $2::bigint",
-        2, NULL, (const char *[]) { self->route, limit_text }, NULL, NULL, 1);
-    if (!egov_db_check (result, PGRES_TUPLES_OK, "outbox read")) {
-        PQclear (result);
-        return NULL;
-    }
-    zlistx_t *list = zlistx_new ();
-    assert (list);
-    zlistx_set_destructor (list, s_pending_free);
-    for (int row = 0; row < PQntuples (result); row++) {
-        regional_pending_t *pending = calloc (1, sizeof (regional_pending_t));
-        assert (pending);
-        char id [24];
-        snprintf (id, sizeof (id), "%.*s", PQgetlength (result, row, 0), PQgetvalue (result, row, 0));
-        pending->id = atoll (id);
-        snprintf (pending->recipient_id, sizeof (pending->recipient_id), "%.*s",
-                  PQgetlength (result, row, 1), PQgetvalue (result, row, 1));
-        pending->envelope = egov__envelope__unpack (NULL, (size_t) PQgetlength (result, row, 2),
-                                                    (const uint8_t *) PQgetvalue (result, row, 2));
-        if (!pending->envelope) {
-            //  Only we write these rows: a broken one is worth a loud log, not a crash
-            zsys_error ("regional: outbox row %" PRId64 " does not decode; left as is", pending->id);
-            free (pending);
-            continue;
-        }
-        zlistx_add_end (list, pending);
-    }
-    PQclear (result);
-    return list;
-}
-
-bool
-regional_store_submitted (regional_store_t *self, int64_t id)
-{
-    assert (self);
-    char id_text [24];
-    snprintf (id_text, sizeof (id_text), "%" PRId64, id);
-    return s_command (self, "outbox confirmed",
-                      "UPDATE outbox SET submitted_at = now() WHERE id = $1::bigint",
-                      1, (const char *[]) { id_text }, NULL, NULL, NULL);
-}
-
 void
 regional_store_test (bool verbose)
 {
@@ -334,27 +181,21 @@ regional_store_test (bool verbose)
             "DROP SCHEMA IF EXISTS regional_store_test CASCADE;"
             "CREATE SCHEMA regional_store_test;"
             "SET search_path TO regional_store_test", "test schema"));
+        assert (egov_db_exec_script (conn, shep_participant_schema_sql, "participant schema"));
         assert (egov_db_exec_script (conn, regional_schema_sql, "regional schema"));
         //  Twice: the schema is applied at every start
         assert (egov_db_exec_script (conn, regional_schema_sql, "regional schema"));
         regional_store_t *store = regional_store_new (conn, "750000000");
         regional_store_t *other = regional_store_new (conn, "230000000");
 
-        //  Claims dedupe, a rollback forgets
-        Egov__Envelope *envelope = egov_envelope_new ("application.submit",
-                                                      EGOV__MESSAGE_TYPE__REQUEST);
-        egov_string_set (&envelope->sender_id, "intake");
-        assert (regional_store_begin (store));
-        assert (regional_store_claim (store, envelope, envelope->correlation_id) == 1);
-        regional_store_rollback (store);
-        assert (regional_store_begin (store));
-        assert (regional_store_claim (store, envelope, envelope->correlation_id) == 1);
-        assert (regional_store_settle (store, envelope->message_id, "REGISTERED"));
         //  Numbers run per region and year
         assert (regional_store_next_sequence (store, 2026) == 1);
         assert (regional_store_next_sequence (store, 2026) == 2);
         assert (regional_store_next_sequence (store, 2027) == 1);
         assert (regional_store_next_sequence (other, 2026) == 1);
+        Egov__Envelope *envelope = egov_envelope_new ("application.submit",
+                                                      EGOV__MESSAGE_TYPE__REQUEST);
+        egov_string_set (&envelope->sender_id, "intake");
         regional_record_t record = { .registered_at = 1780000000000, .registered_wall = 1770000000000 };
         snprintf (record.correlation_id, sizeof (record.correlation_id), "%s", envelope->correlation_id);
         snprintf (record.application_id, sizeof (record.application_id), "APP-1");
@@ -366,16 +207,6 @@ regional_store_test (bool verbose)
         snprintf (record.service, sizeof (record.service), "externat-permit");
         snprintf (record.message_id, sizeof (record.message_id), "%s", envelope->message_id);
         assert (regional_store_register (store, &record));
-        Egov__Envelope *notice = egov_envelope_new ("application.status",
-                                                    EGOV__MESSAGE_TYPE__NOTIFICATION);
-        egov_string_set (&notice->recipient_id, "intake");
-        assert (regional_store_outbox_add (store, envelope->message_id, notice));
-        assert (regional_store_commit (store));
-
-        //  A redelivery is recognised
-        assert (regional_store_begin (store));
-        assert (regional_store_claim (store, envelope, envelope->correlation_id) == 0);
-        regional_store_rollback (store);
 
         //  The journal reads back; another region does not see it
         regional_record_t found;
@@ -390,28 +221,9 @@ regional_store_test (bool verbose)
         assert (regional_store_note_result (store, envelope->correlation_id, true, 6));
 
         //  A number is never given twice
-        assert (regional_store_begin (store));
         snprintf (record.correlation_id, sizeof (record.correlation_id), "another");
         assert (!regional_store_register (store, &record));
-        regional_store_rollback (store);
 
-        //  The outbox returns what it was given, in order, until confirmed
-        zlistx_t *pending = regional_store_pending (store, 10);
-        assert (pending && zlistx_size (pending) == 1);
-        regional_pending_t *first = zlistx_first (pending);
-        assert (streq (first->recipient_id, "intake"));
-        assert (streq (first->envelope->message_id, notice->message_id));
-        assert (streq (first->envelope->service_id, "application.status"));
-        assert (regional_store_submitted (store, first->id));
-        zlistx_destroy (&pending);
-        pending = regional_store_pending (store, 10);
-        assert (pending && zlistx_size (pending) == 0);
-        zlistx_destroy (&pending);
-        pending = regional_store_pending (other, 10);
-        assert (pending && zlistx_size (pending) == 0);
-        zlistx_destroy (&pending);
-
-        egov__envelope__free_unpacked (notice, NULL);
         egov__envelope__free_unpacked (envelope, NULL);
         regional_store_destroy (&other);
         regional_store_destroy (&store);

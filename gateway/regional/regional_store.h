@@ -43,30 +43,10 @@ typedef struct {
     char message_id [129];          //  the submission's message id
 } regional_record_t;
 
-//  An outbox row waiting for the gateway's confirmation.
-typedef struct {
-    int64_t id;                     //  order of writing
-    char recipient_id [65];         //  who it is for
-    Egov__Envelope *envelope;       //  unpacked; freed by regional_store_pending_free
-} regional_pending_t;
-
 //  A store over conn (not owned) for one route.
 regional_store_t *regional_store_new (PGconn *conn, const char *route);
 void regional_store_destroy (regional_store_t **self_p);
 
-//  Starts a transaction (resetting a dropped connection first).
-bool regional_store_begin (regional_store_t *self);
-bool regional_store_commit (regional_store_t *self);
-//  Undoes the open transaction; safe when none is open.
-void regional_store_rollback (regional_store_t *self);
-
-//  Claims a delivered message in the inbox: 1 new, 0 already applied,
-//  -1 on failure.
-int regional_store_claim (regional_store_t *self, const Egov__Envelope *envelope,
-                          const char *correlation_id);
-//  Records what became of a claimed message (REGISTERED, FORWARDED, ...).
-bool regional_store_settle (regional_store_t *self, const char *message_id,
-                            const char *outcome);
 //  Looks an application up: 1 found (record filled), 0 unknown, -1 failure.
 int regional_store_find (regional_store_t *self, const char *correlation_id,
                          regional_record_t *record);
@@ -80,16 +60,6 @@ bool regional_store_note_status (regional_store_t *self, const char *correlation
 //  Notes the result carried back to the channel.
 bool regional_store_note_result (regional_store_t *self, const char *correlation_id,
                                  bool approved, int64_t decided_ms);
-//  Adds an outgoing envelope caused by message cause_id.
-bool regional_store_outbox_add (regional_store_t *self, const char *cause_id,
-                                const Egov__Envelope *envelope);
-
-//  Up to limit outbox rows not yet confirmed, oldest first: a zlistx of
-//  regional_pending_t that frees them; NULL on failure.
-zlistx_t *regional_store_pending (regional_store_t *self, size_t limit);
-//  Marks an outbox row as confirmed by the gateway.
-bool regional_store_submitted (regional_store_t *self, int64_t id);
-
 void regional_store_test (bool verbose);
 
 #ifdef __cplusplus

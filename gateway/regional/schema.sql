@@ -1,22 +1,11 @@
 -- regional: ЭҮӨШ, the regional gateway ("электрондық үкіметтің" өңірлік
--- шлюзі): its registrations of incoming electronic documents (Process 7),
--- the inbox that makes redelivery harmless and the outbox of messages it
--- owes the central gateway. Several regions may share one database: every
--- row names its route (the region's KATO code).
+-- шлюзі): its registrations of incoming electronic documents (Process 7).
+-- The inbox and the outbox are the participant runtime's
+-- (gateway/client/shep_participant.sql), applied first. Several regions may
+-- share one database: every row names its route (the region's KATO code).
 -- Idempotent: applied at every start; the advisory lock lets two regional
 -- gateways set up one database at the same time.
 SELECT pg_advisory_xact_lock (7750);
-
--- One row per delivery applied; the primary key dedupes redeliveries.
-CREATE TABLE IF NOT EXISTS inbox (
-    message_id      text PRIMARY KEY,
-    route_id        text NOT NULL,              -- the region that received it
-    correlation_id  text NOT NULL,              -- the application it belongs to
-    sender_id       text NOT NULL,              -- as the central gateway stamped it
-    service_id      text NOT NULL,
-    outcome         text NOT NULL DEFAULT '',   -- REGISTERED, REFUSED, FORWARDED
-    received_at     timestamptz NOT NULL DEFAULT now()
-);
 
 -- The registration journal, one row per application (correlation id).
 -- A refused document keeps its row without a number, so its sender is
@@ -54,18 +43,23 @@ CREATE TABLE IF NOT EXISTS registration_counter (
     PRIMARY KEY (route_id, year)
 );
 
--- Messages owed to the central gateway, written with the effect that
--- caused them; submitted_at is set once the gateway confirmed one.
-CREATE TABLE IF NOT EXISTS outbox (
-    id              bigserial PRIMARY KEY,
-    route_id        text NOT NULL,
-    message_id      text NOT NULL UNIQUE,
-    cause_id        text NOT NULL REFERENCES inbox (message_id),
-    recipient_id    text NOT NULL,
-    service_id      text NOT NULL,
-    envelope        bytea NOT NULL,             -- the packed egov.Envelope
-    created_at      timestamptz NOT NULL DEFAULT now(),
-    submitted_at    timestamptz
-);
-CREATE INDEX IF NOT EXISTS outbox_pending
-    ON outbox (route_id, id) WHERE submitted_at IS NULL;
+-- Databases from before the participant runtime kept their own outbox and
+-- inbox: unsent messages move to shep_outbox (in order, under the same ids,
+-- sent by regional-<route>), applied message ids to shep_inbox.
+DO $$
+BEGIN
+    IF to_regclass ('outbox') IS NOT NULL THEN
+        INSERT INTO shep_outbox (sender, message_id, recipient, service_id, correlation_id, envelope)
+            SELECT 'regional-' || route_id, message_id, recipient_id, service_id, '', envelope
+              FROM outbox WHERE submitted_at IS NULL ORDER BY id
+            ON CONFLICT (message_id) DO NOTHING;
+        DROP TABLE outbox;
+    END IF;
+    IF to_regclass ('inbox') IS NOT NULL THEN
+        INSERT INTO shep_inbox (message_id, recipient, service_id, sender_id, correlation_id, outcome)
+            SELECT message_id, 'regional-' || route_id, service_id, sender_id, correlation_id, 'APPLIED'
+              FROM inbox
+            ON CONFLICT (message_id) DO NOTHING;
+        DROP TABLE inbox;
+    END IF;
+END $$;

@@ -63,8 +63,10 @@ id=$(ctl send --route "$REGION" --service application.other --text "?" | cut -d'
 wait_settled "$id"
 check_output "a service it does not handle is rejected: UNSUPPORTED_SERVICE" \
     '^DELIVERY_STOPPED UNSUPPORTED_SERVICE$' delivery_of "$id"
-check_output "rejections leave no inbox, registration or outbox rows" '^0 0 0$' regional_db \
-    "SELECT (SELECT count(*) FROM inbox) || ' ' || (SELECT count(*) FROM registration) || ' ' || (SELECT count(*) FROM outbox)"
+check_output "each rejection is decided once, with its code; no registration, nothing to send" \
+    '^4 0 0 0$' regional_db "SELECT (SELECT count(*) FROM shep_inbox WHERE outcome <> 'APPLIED') || ' ' ||
+        (SELECT count(*) FROM shep_inbox WHERE outcome = 'APPLIED') || ' ' ||
+        (SELECT count(*) FROM registration) || ' ' || (SELECT count(*) FROM shep_outbox)"
 check_output "each rejection is logged with its code" 'rejected .*UNSUPPORTED_SERVICE' cat "$(egov_log regional)"
 check "the regional gateway stops cleanly on SIGTERM" egov_stop regional
 start_regional
@@ -133,7 +135,7 @@ check_output "... the notice names the registration number, under the same corre
     "SELECT (position(convert_to('$REGION-', 'UTF8') IN payload) > 0) || ' ' || (correlation_id = '$correlation') FROM inbox
      WHERE receiver_id = 'intake' AND payload_type = 'egov.applications.StatusNotice'"
 check_output "... the document waits for a leb that never connected" '^1$' regional_db \
-    "SELECT count(*) FROM outbox WHERE recipient_id = '$LEB' AND submitted_at IS NULL"
+    "SELECT count(*) FROM shep_outbox WHERE recipient = '$LEB' AND sent_at IS NULL"
 egov_start leb "$EGOV_BIN/shep-sink" --id "$LEB" --db "$(it_db sink)"
 egov_wait_for it_connected "$LEB"
 check "the leb that connects late gets the registered document" egov_wait_for it_query_is sink \
@@ -170,7 +172,7 @@ check "a tampered document is refused with the signature outcome" egov_wait_for 
     "SELECT count(*) FROM inbox WHERE correlation_id = '$correlation' AND receiver_id = 'intake' AND position(convert_to('signature: BAD_SIGNATURE', 'UTF8') IN payload) > 0" 1
 check_output "... registered as refused, without a number, not handed to the leb" '^REFUSED BAD_SIGNATURE true 0$' regional_db \
     "SELECT status || ' ' || signature_outcome || ' ' || (registration_number IS NULL) || ' '
-         || (SELECT count(*) FROM outbox WHERE recipient_id = '$LEB' AND cause_id = registration.message_id)
+         || (SELECT count(*) FROM shep_outbox WHERE recipient = '$LEB' AND correlation_id = registration.correlation_id)
      FROM registration WHERE correlation_id = '$correlation'"
 
 egov_test_done
