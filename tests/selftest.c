@@ -7,6 +7,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 #include "egov_util.h"
+#include "egov_flags.h"
 #include "shep_client.h"
 #include "shep_participant.h"
 #include "egov_clock.h"
@@ -44,6 +45,7 @@
 static bool s_verbose = false;
 
 static void s_egov_util (void **state) { (void) state; egov_util_test (s_verbose); }
+static void s_egov_flags (void **state) { (void) state; egov_flags_test (s_verbose); }
 static void s_egov_application (void **state) { (void) state; egov_application_test (s_verbose); }
 static void s_egov_clock (void **state) { (void) state; egov_clock_test (s_verbose); }
 static void s_shep_client (void **state) { (void) state; shep_client_test (s_verbose); }
@@ -88,6 +90,7 @@ main (int argc, char *argv [])
         cmocka_set_test_filter (argv [arg]);
     const struct CMUnitTest tests [] = {
         cmocka_unit_test (s_egov_util),
+        cmocka_unit_test (s_egov_flags),
         cmocka_unit_test (s_egov_clock),
         cmocka_unit_test (s_egov_application),
         cmocka_unit_test (s_shep_client),
