@@ -1,104 +1,82 @@
 /*  shep — the central e-government gateway (ЭҮШ) process.  */
 #include "shep_server.h"
+#include "egov_flags.h"
 
-static void
-s_usage (FILE *out)
-{
-    fprintf (out,
-        "usage: shep [options]\n"
-        "  --endpoint ENDPOINT   where participants connect (EGOV_SHEP_ENDPOINT, default tcp://127.0.0.1:7700)\n"
-        "  --db CONNINFO         the gateway's PostgreSQL database (EGOV_SHEP_DB, default dbname=shep)\n"
-        "  --max-message BYTES   largest message accepted (EGOV_SHEP_MAX_MESSAGE, default 1048576)\n"
-        "  --timeout MS          default sync call deadline (EGOV_SHEP_TIMEOUT, default 5000)\n"
-        "  --ttl MS              default async time to live (EGOV_SHEP_TTL, default 86400000)\n"
-        "  --redeliver MS        resend unacknowledged deliveries after (EGOV_SHEP_REDELIVER, default 5000)\n"
-        "  --heartbeat MS        heartbeat period participants keep (EGOV_SHEP_HEARTBEAT, default 1000)\n"
-        "  --window N            deliveries in flight per recipient (EGOV_SHEP_WINDOW, default 256)\n"
-        "  --max-calls N         sync calls waiting at once (EGOV_SHEP_MAX_CALLS, default 50000)\n"
-        "  --max-queued N        async messages waiting for a commit (EGOV_SHEP_MAX_QUEUED, default 20000)\n"
-        "  --clock-start TIME    on a first start (no clock saved yet), begin the simulation clock at\n"
-        "                        TIME, ISO 8601, Almaty time unless an offset is given (EGOV_SHEP_CLOCK_START)\n"
-        "  --verbose             log every gateway error answered\n");
-}
+//  What the command line and the environment set.
+typedef struct {
+    const char *endpoint;           //  where participants connect
+    const char *conninfo;           //  the gateway's database
+    int64_t max_message;            //  bytes
+    int64_t timeout_ms;             //  default sync deadline
+    int64_t ttl_ms;                 //  default async time to live
+    int64_t redeliver_ms;           //  resend unacknowledged deliveries after
+    int64_t heartbeat_ms;           //  period participants keep
+    int64_t window;                 //  deliveries in flight per recipient
+    int64_t max_calls;              //  sync calls waiting at once
+    int64_t max_queued;             //  async messages waiting for a commit
+    int64_t clock_start_ms;         //  first start of the simulation clock, when given
+    bool verbose;                   //  log every gateway error answered
+} s_options_t;
 
-//  Parses a positive number option; exits with a clear message otherwise.
-static uint32_t
-s_number (const char *name, const char *text)
-{
-    char *end = NULL;
-    unsigned long value = strtoul (text, &end, 10);
-    if (!*text || *end || value == 0 || value > UINT32_MAX) {
-        fprintf (stderr, "shep: %s needs a positive number, not '%s'\n", name, text);
-        exit (64);
-    }
-    return (uint32_t) value;
-}
+static s_options_t s_options;
 
-int
-main (int argc, char *argv [])
+//  The bounds and periods: a positive number that fits the server's fields.
+#define s_POSITIVE  .kind = EGOV_FLAG_NUMBER, .min = 1, .max = UINT32_MAX
+
+static const egov_flag_t s_flags [] = {
+    { .name = "endpoint", .env = "EGOV_SHEP_ENDPOINT", .value_name = "ENDPOINT",
+      .fallback = "tcp://127.0.0.1:7700", .help = "where participants connect",
+      .target = &s_options.endpoint },
+    { .name = "db", .env = "EGOV_SHEP_DB", .value_name = "CONNINFO", .fallback = "dbname=shep",
+      .help = "the gateway's PostgreSQL database", .target = &s_options.conninfo },
+    { .name = "max-message", s_POSITIVE, .env = "EGOV_SHEP_MAX_MESSAGE", .value_name = "BYTES",
+      .fallback = "1048576", .help = "largest message accepted", .target = &s_options.max_message },
+    { .name = "timeout", s_POSITIVE, .env = "EGOV_SHEP_TIMEOUT", .value_name = "MS",
+      .fallback = "5000", .help = "default sync call deadline", .target = &s_options.timeout_ms },
+    { .name = "ttl", s_POSITIVE, .env = "EGOV_SHEP_TTL", .value_name = "MS",
+      .fallback = "86400000", .help = "default async time to live", .target = &s_options.ttl_ms },
+    { .name = "redeliver", s_POSITIVE, .env = "EGOV_SHEP_REDELIVER", .value_name = "MS",
+      .fallback = "5000", .help = "resend unacknowledged deliveries after",
+      .target = &s_options.redeliver_ms },
+    { .name = "heartbeat", s_POSITIVE, .env = "EGOV_SHEP_HEARTBEAT", .value_name = "MS",
+      .fallback = "1000", .help = "heartbeat period participants keep",
+      .target = &s_options.heartbeat_ms },
+    { .name = "window", s_POSITIVE, .env = "EGOV_SHEP_WINDOW", .value_name = "N",
+      .fallback = "256", .help = "deliveries in flight per recipient", .target = &s_options.window },
+    { .name = "max-calls", s_POSITIVE, .env = "EGOV_SHEP_MAX_CALLS", .value_name = "N",
+      .fallback = "50000", .help = "sync calls waiting at once", .target = &s_options.max_calls },
+    { .name = "max-queued", s_POSITIVE, .env = "EGOV_SHEP_MAX_QUEUED", .value_name = "N",
+      .fallback = "20000", .help = "async messages waiting for a commit",
+      .target = &s_options.max_queued },
+    { .name = "clock-start", .kind = EGOV_FLAG_MOMENT, .env = "EGOV_SHEP_CLOCK_START",
+      .value_name = "TIME", .help = "on a first start (no clock saved yet), begin the simulation"
+      " clock at TIME, ISO 8601, Almaty time unless an offset is given",
+      .target = &s_options.clock_start_ms },
+    { .name = "verbose", .letter = 'v', .kind = EGOV_FLAG_SWITCH,
+      .help = "log every gateway error answered", .target = &s_options.verbose },
+    { NULL }
+};
+
+//  Runs the gateway until a signal; the exit status.
+static int
+s_run (const s_options_t *options, bool clock_start_set)
 {
     shep_config_t config;
     shep_config_defaults (&config);
-    config.endpoint = egov_env ("EGOV_SHEP_ENDPOINT", config.endpoint);
-    config.conninfo = egov_env ("EGOV_SHEP_DB", config.conninfo);
-    const char *names [] = { "--max-message", "--timeout", "--ttl", "--redeliver", "--heartbeat",
-                             "--window", "--max-calls", "--max-queued" };
-    const char *envs [] = { "EGOV_SHEP_MAX_MESSAGE", "EGOV_SHEP_TIMEOUT", "EGOV_SHEP_TTL",
-                            "EGOV_SHEP_REDELIVER", "EGOV_SHEP_HEARTBEAT", "EGOV_SHEP_WINDOW",
-                            "EGOV_SHEP_MAX_CALLS", "EGOV_SHEP_MAX_QUEUED" };
-    uint32_t *fields [] = { &config.max_message_size, &config.sync_timeout_ms, &config.async_ttl_ms,
-                            &config.redeliver_ms, &config.heartbeat_ms, &config.window,
-                            &config.max_calls, &config.max_queued };
-    size_t count = sizeof (names) / sizeof (names [0]);
-    for (size_t index = 0; index < count; index++)
-        if (getenv (envs [index]) && *getenv (envs [index]))
-            *fields [index] = s_number (envs [index], getenv (envs [index]));
+    config.endpoint = options->endpoint;
+    config.conninfo = options->conninfo;
+    config.max_message_size = (uint32_t) options->max_message;
+    config.sync_timeout_ms = (uint32_t) options->timeout_ms;
+    config.async_ttl_ms = (uint32_t) options->ttl_ms;
+    config.redeliver_ms = (uint32_t) options->redeliver_ms;
+    config.heartbeat_ms = (uint32_t) options->heartbeat_ms;
+    config.window = (uint32_t) options->window;
+    config.max_calls = (uint32_t) options->max_calls;
+    config.max_queued = (uint32_t) options->max_queued;
+    config.clock_start_set = clock_start_set;
+    config.clock_start_ms = options->clock_start_ms;
+    config.verbose = options->verbose;
 
-    const char *clock_start = egov_env ("EGOV_SHEP_CLOCK_START", "");
-    for (int arg = 1; arg < argc; arg++) {
-        const char *option = argv [arg];
-        const char *value = arg + 1 < argc ? argv [arg + 1] : NULL;
-        bool matched = false;
-        if (streq (option, "--help") || streq (option, "-h")) {
-            s_usage (stdout);
-            return 0;
-        }
-        if (streq (option, "--verbose")) {
-            config.verbose = true;
-            continue;
-        }
-        if (!value) {
-            fprintf (stderr, "shep: unknown option or missing value: %s\n", option);
-            s_usage (stderr);
-            return 64;
-        }
-        if (streq (option, "--endpoint"))
-            config.endpoint = value, matched = true;
-        else
-        if (streq (option, "--db"))
-            config.conninfo = value, matched = true;
-        else
-        if (streq (option, "--clock-start"))
-            clock_start = value, matched = true;
-        for (size_t index = 0; index < count && !matched; index++)
-            if (streq (option, names [index])) {
-                *fields [index] = s_number (names [index], value);
-                matched = true;
-            }
-        if (!matched) {
-            fprintf (stderr, "shep: unknown option: %s\n", option);
-            s_usage (stderr);
-            return 64;
-        }
-        arg++;
-    }
-    if (*clock_start) {
-        if (!egov_clock_parse (clock_start, &config.clock_start_ms)) {
-            fprintf (stderr, "shep: --clock-start wants an ISO 8601 moment, not '%s'\n", clock_start);
-            return 64;
-        }
-        config.clock_start_set = true;
-    }
     zsys_init ();
     zsys_set_logident ("shep");
     shep_server_t *server = shep_server_new (&config);
@@ -109,4 +87,15 @@ main (int argc, char *argv [])
     shep_server_run (server);
     shep_server_destroy (&server);
     return 0;
+}
+
+int
+main (int argc, char *argv [])
+{
+    egov_flags_t *flags = egov_flags_new ("shep", NULL, s_flags);
+    int status;
+    if (egov_flags_parse (flags, argc, argv, &status))
+        status = s_run (&s_options, egov_flags_given (flags, "clock-start"));
+    egov_flags_destroy (&flags);
+    return status;
 }

@@ -3,69 +3,40 @@
     gateway, asking the database on every request, until Ctrl-C or SIGTERM.  */
 #include "enis_server.h"
 #include "egov_db.h"
+#include "egov_flags.h"
 
 extern const char *enis_schema_sql;
 
-//  Prints usage to stream.
-static void
-s_usage (FILE *stream)
-{
-    fprintf (stream,
-        "usage: enis [options]\n"
-        "  --gateway ENDPOINT   gateway endpoint (env EGOV_GATEWAY, default %s)\n"
-        "  --db CONNINFO        PostgreSQL conninfo (env EGOV_ENIS_DB, default \"dbname=enis\")\n"
-        "  --id PARTICIPANT     participant id at the gateway (default \"enis\")\n"
-        "  --verbose            log every request\n"
-        "  --help               this text\n",
-        SHEP_DEFAULT_ENDPOINT);
-}
+//  What the command line and the environment set.
+typedef struct {
+    const char *gateway;            //  the central gateway
+    const char *conninfo;           //  the registry's database
+    const char *participant;        //  our id at the gateway
+    bool verbose;                   //  log every request
+} s_options_t;
 
-int
-main (int argc, char *argv [])
-{
-    const char *gateway = egov_env ("EGOV_GATEWAY", SHEP_DEFAULT_ENDPOINT);
-    const char *conninfo = egov_env ("EGOV_ENIS_DB", "dbname=enis");
-    const char *participant = "enis";
-    bool verbose = false;
-    for (int index = 1; index < argc; index++) {
-        const char *flag = argv [index];
-        bool takes_value = streq (flag, "--gateway") || streq (flag, "--db") || streq (flag, "--id");
-        if (streq (flag, "--help") || streq (flag, "-h")) {
-            s_usage (stdout);
-            return 0;
-        }
-        else
-        if (streq (flag, "--verbose") || streq (flag, "-v"))
-            verbose = true;
-        else
-        if (takes_value && index + 1 >= argc) {
-            fprintf (stderr, "enis: %s needs a value\n", flag);
-            return 2;
-        }
-        else
-        if (streq (flag, "--gateway"))
-            gateway = argv [++index];
-        else
-        if (streq (flag, "--db"))
-            conninfo = argv [++index];
-        else
-        if (streq (flag, "--id"))
-            participant = argv [++index];
-        else {
-            fprintf (stderr, "enis: unknown option '%s'\n", flag);
-            s_usage (stderr);
-            return 2;
-        }
-    }
-    if (!*gateway || !*participant) {
-        fprintf (stderr, "enis: gateway endpoint and participant id must not be empty\n");
-        return 2;
-    }
+static s_options_t s_options;
 
+static const egov_flag_t s_flags [] = {
+    { .name = "gateway", .env = "EGOV_GATEWAY", .value_name = "ENDPOINT",
+      .fallback = SHEP_DEFAULT_ENDPOINT, .help = "gateway endpoint", .target = &s_options.gateway },
+    { .name = "db", .env = "EGOV_ENIS_DB", .value_name = "CONNINFO", .fallback = "dbname=enis",
+      .help = "PostgreSQL conninfo", .target = &s_options.conninfo },
+    { .name = "id", .value_name = "PARTICIPANT", .fallback = "enis",
+      .help = "participant id at the gateway", .target = &s_options.participant },
+    { .name = "verbose", .letter = 'v', .kind = EGOV_FLAG_SWITCH, .help = "log every request",
+      .target = &s_options.verbose },
+    { NULL }
+};
+
+//  Seeds the registry, then answers until a signal; the exit status.
+static int
+s_run (const s_options_t *options)
+{
     zsys_init ();
-    PGconn *conn = egov_db_connect (conninfo, 10000);
+    PGconn *conn = egov_db_connect (options->conninfo, 10000);
     if (!conn) {
-        fprintf (stderr, "enis: cannot connect to the database (%s)\n", conninfo);
+        fprintf (stderr, "enis: cannot connect to the database (%s)\n", options->conninfo);
         return 1;
     }
     if (!egov_db_exec_script (conn, enis_schema_sql, "enis schema")) {
@@ -84,11 +55,11 @@ main (int argc, char *argv [])
         zsys_info ("enis: seeded %" PRId64 " powers of attorney", seeded);
 
     enis_server_t *server = enis_server_new (conn);
-    enis_server_set_verbose (server, verbose);
-    shep_client_t *client = shep_client_new (gateway, participant);
+    enis_server_set_verbose (server, options->verbose);
+    shep_client_t *client = shep_client_new (options->gateway, options->participant);
     shep_client_provide (client, ENIS_SERVICE_POA);
     if (shep_client_connect_patiently (client, "enis") == 0) {
-        printf ("enis: ready, gateway %s\n", gateway);
+        printf ("enis: ready, gateway %s\n", options->gateway);
         fflush (stdout);
         zloop_t *loop = zloop_new ();
         assert (loop);
@@ -101,4 +72,15 @@ main (int argc, char *argv [])
     enis_server_destroy (&server);
     PQfinish (conn);
     return 0;
+}
+
+int
+main (int argc, char *argv [])
+{
+    egov_flags_t *flags = egov_flags_new ("enis", NULL, s_flags);
+    int status;
+    if (egov_flags_parse (flags, argc, argv, &status))
+        status = s_run (&s_options);
+    egov_flags_destroy (&flags);
+    return status;
 }

@@ -4,98 +4,46 @@
 #include "gbdfl_server.h"
 #include "gbdfl_seed.h"
 #include "egov_db.h"
+#include "egov_flags.h"
 
 extern const char *gbdfl_schema_sql;
 
-//  Prints usage to stream.
-static void
-s_usage (FILE *stream)
-{
-    fprintf (stream,
-        "usage: gbdfl [options]\n"
-        "  --gateway ENDPOINT   gateway endpoint (env EGOV_GATEWAY, default %s)\n"
-        "  --db CONNINFO        PostgreSQL conninfo (env EGOV_GBDFL_DB, default \"dbname=gbdfl\")\n"
-        "  --population N       synthetic people to seed into an empty database, besides\n"
-        "                       the fixed ones (env EGOV_GBDFL_POPULATION, default %d)\n"
-        "  --id PARTICIPANT     participant id at the gateway (default \"gbdfl\")\n"
-        "  --verbose            log every request\n"
-        "  --help               this text\n",
-        SHEP_DEFAULT_ENDPOINT, GBDFL_POPULATION_DEFAULT);
-}
+//  What the command line and the environment set.
+typedef struct {
+    const char *gateway;            //  the central gateway
+    const char *conninfo;           //  the registry's database
+    int64_t population;             //  synthetic people to seed into an empty database
+    const char *participant;        //  our id at the gateway
+    bool verbose;                   //  log every request
+} s_options_t;
 
-//  Parses a population size; false when it is not a number in range.
-static bool
-s_parse_population (const char *text, size_t *count)
-{
-    if (!text || !*text || strlen (text) > 9)
-        return false;
-    for (const char *cursor = text; *cursor; cursor++)
-        if (!isdigit ((unsigned char) *cursor))
-            return false;
-    long value = atol (text);
-    if (value > GBDFL_POPULATION_MAX)
-        return false;
-    *count = (size_t) value;
-    return true;
-}
+static s_options_t s_options;
 
-int
-main (int argc, char *argv [])
-{
-    const char *gateway = egov_env ("EGOV_GATEWAY", SHEP_DEFAULT_ENDPOINT);
-    const char *conninfo = egov_env ("EGOV_GBDFL_DB", "dbname=gbdfl");
-    const char *population_text = egov_env ("EGOV_GBDFL_POPULATION", NULL);
-    const char *participant = "gbdfl";
-    bool verbose = false;
-    for (int index = 1; index < argc; index++) {
-        const char *flag = argv [index];
-        bool takes_value = streq (flag, "--gateway") || streq (flag, "--db")
-                        || streq (flag, "--population") || streq (flag, "--id");
-        if (streq (flag, "--help") || streq (flag, "-h")) {
-            s_usage (stdout);
-            return 0;
-        }
-        else
-        if (streq (flag, "--verbose") || streq (flag, "-v"))
-            verbose = true;
-        else
-        if (takes_value && index + 1 >= argc) {
-            fprintf (stderr, "gbdfl: %s needs a value\n", flag);
-            return 2;
-        }
-        else
-        if (streq (flag, "--gateway"))
-            gateway = argv [++index];
-        else
-        if (streq (flag, "--db"))
-            conninfo = argv [++index];
-        else
-        if (streq (flag, "--population"))
-            population_text = argv [++index];
-        else
-        if (streq (flag, "--id"))
-            participant = argv [++index];
-        else {
-            fprintf (stderr, "gbdfl: unknown option '%s'\n", flag);
-            s_usage (stderr);
-            return 2;
-        }
-    }
-    size_t population = GBDFL_POPULATION_DEFAULT;
-    if (population_text && !s_parse_population (population_text, &population)) {
-        fprintf (stderr, "gbdfl: population must be a number from 0 to %d, got '%s'\n",
-                 GBDFL_POPULATION_MAX, population_text);
-        return 2;
-    }
-    if (!*gateway || !*participant) {
-        fprintf (stderr, "gbdfl: gateway endpoint and participant id must not be empty\n");
-        return 2;
-    }
+static const egov_flag_t s_flags [] = {
+    { .name = "gateway", .env = "EGOV_GATEWAY", .value_name = "ENDPOINT",
+      .fallback = SHEP_DEFAULT_ENDPOINT, .help = "gateway endpoint", .target = &s_options.gateway },
+    { .name = "db", .env = "EGOV_GBDFL_DB", .value_name = "CONNINFO", .fallback = "dbname=gbdfl",
+      .help = "PostgreSQL conninfo", .target = &s_options.conninfo },
+    { .name = "population", .kind = EGOV_FLAG_NUMBER, .env = "EGOV_GBDFL_POPULATION",
+      .value_name = "N", .fallback = EGOV_FLAGS_TEXT (GBDFL_POPULATION_DEFAULT),
+      .min = 0, .max = GBDFL_POPULATION_MAX,
+      .help = "synthetic people to seed into an empty database, besides the fixed ones",
+      .target = &s_options.population },
+    { .name = "id", .value_name = "PARTICIPANT", .fallback = "gbdfl",
+      .help = "participant id at the gateway", .target = &s_options.participant },
+    { .name = "verbose", .letter = 'v', .kind = EGOV_FLAG_SWITCH, .help = "log every request",
+      .target = &s_options.verbose },
+    { NULL }
+};
 
+//  Seeds and loads the registry, then answers until a signal; the exit status.
+static int
+s_run (const s_options_t *options)
+{
     zsys_init ();
-    PGconn *conn = egov_db_connect (conninfo, 10000);
+    PGconn *conn = egov_db_connect (options->conninfo, 10000);
     if (!conn) {
-        fprintf (stderr, "gbdfl: cannot connect to the database (%s)\n", conninfo);
+        fprintf (stderr, "gbdfl: cannot connect to the database (%s)\n", options->conninfo);
         return 1;
     }
     if (!egov_db_exec_script (conn, gbdfl_schema_sql, "gbdfl schema")) {
@@ -105,7 +53,8 @@ main (int argc, char *argv [])
     }
     egov_error_t error;
     int64_t started = zclock_usecs ();
-    int64_t seeded = gbdfl_seed (conn, EGOV_POPULATION_SEED, population, &error);
+    int64_t seeded = gbdfl_seed (conn, EGOV_POPULATION_SEED, (size_t) options->population,
+                                  &error);
     int64_t seeded_at = zclock_usecs ();
     if (seeded < 0) {
         fprintf (stderr, "gbdfl: cannot seed the registry: %s\n", error.message);
@@ -113,7 +62,7 @@ main (int argc, char *argv [])
         return 1;
     }
     gbdfl_server_t *server = gbdfl_server_new ();
-    gbdfl_server_set_verbose (server, verbose);
+    gbdfl_server_set_verbose (server, options->verbose);
     int64_t loaded = gbdfl_server_load (server, conn, &error);
     int64_t loaded_at = zclock_usecs ();
     //  Everything is in memory now; the registry writes nothing at run time
@@ -129,11 +78,11 @@ main (int argc, char *argv [])
     zsys_info ("gbdfl: loaded %" PRId64 " persons in %" PRId64 " ms", loaded,
                (loaded_at - seeded_at) / 1000);
 
-    shep_client_t *client = shep_client_new (gateway, participant);
+    shep_client_t *client = shep_client_new (options->gateway, options->participant);
     shep_client_provide (client, GBDFL_SERVICE_PERSON);
     int rc = 0;
     if (shep_client_connect_patiently (client, "gbdfl") == 0) {
-        printf ("gbdfl: ready, %" PRId64 " persons, gateway %s\n", loaded, gateway);
+        printf ("gbdfl: ready, %" PRId64 " persons, gateway %s\n", loaded, options->gateway);
         fflush (stdout);
         zloop_t *loop = zloop_new ();
         assert (loop);
@@ -145,4 +94,15 @@ main (int argc, char *argv [])
     shep_client_destroy (&client);
     gbdfl_server_destroy (&server);
     return rc;
+}
+
+int
+main (int argc, char *argv [])
+{
+    egov_flags_t *flags = egov_flags_new ("gbdfl", NULL, s_flags);
+    int status;
+    if (egov_flags_parse (flags, argc, argv, &status))
+        status = s_run (&s_options);
+    egov_flags_destroy (&flags);
+    return status;
 }
