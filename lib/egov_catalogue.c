@@ -357,7 +357,7 @@ s_head (egov_regfile_t *reader, json_t *root, egov_catalogue_entry_t *entry)
     entry->kato = egov_regfile_text (reader, region, "$.region", "kato", true);
     if (!entry->kato)
         return false;
-    if (strlen (entry->kato) != 9 || strspn (entry->kato, "0123456789") != 9)
+    if (!egov_kato_valid (entry->kato))
         return egov_regfile_fail (reader, "$.region.kato", "'%s' is not a 9-digit KATO code",
                                   entry->kato);
     if (!s_names (reader, region, "$.region", "name", &entry->region))
@@ -581,6 +581,12 @@ egov_catalogue_variants (egov_catalogue_t *self, const char *code)
 }
 
 bool
+egov_kato_valid (const char *text)
+{
+    return text && strlen (text) == 9 && strspn (text, "0123456789") == 9;
+}
+
+bool
 egov_catalogue_form_known (const egov_catalogue_entry_t *entry, const char *form)
 {
     for (size_t index = 0; form && index < entry->window_count; index++)
@@ -690,6 +696,10 @@ egov_catalogue_test (bool verbose)
 {
     if (verbose)
         printf (" * egov_catalogue: ");
+
+    assert (egov_kato_valid ("750000000"));
+    assert (!egov_kato_valid ("75000000") && !egov_kato_valid ("75000000x"));
+    assert (!egov_kato_valid ("") && !egov_kato_valid (NULL));
 
     char *real = s_test_directory ();
     egov_error_t error;

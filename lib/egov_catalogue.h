@@ -124,6 +124,10 @@ const egov_catalogue_entry_t *egov_catalogue_find (egov_catalogue_t *self, const
 //  How many regional variants a code has.
 size_t egov_catalogue_variants (egov_catalogue_t *self, const char *code);
 
+//  True when text is a region's KATO code (ӘАОЖ / КАТО, the classifier of
+//  administrative-territorial units) as the catalogue keys regions: 9 digits.
+bool egov_kato_valid (const char *text);
+
 //  True when a window of the entry names this study form.
 bool egov_catalogue_form_known (const egov_catalogue_entry_t *entry, const char *form);
 //  Whether applications for form (NULL: none given) are accepted on a local

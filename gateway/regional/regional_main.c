@@ -5,28 +5,11 @@
     Ctrl-C or SIGTERM.                                                   */
 #include "regional_server.h"
 #include "egov_pki.h"
+#include "egov_catalogue.h"
+#include "egov_flags.h"
 
 extern const char *regional_schema_sql;
 
-
-//  Prints usage to stream.
-static void
-s_usage (FILE *stream)
-{
-    fprintf (stream,
-        "usage: regional --region KATO [options]\n"
-        "  --region KATO        the region served, 9 digits: our route id (env EGOV_REGION)\n"
-        "  --gateway ENDPOINT   gateway endpoint (env EGOV_GATEWAY, default %s)\n"
-        "  --db CONNINFO        PostgreSQL conninfo (env EGOV_REGIONAL_DB,\n"
-        "                       default \"dbname=regional_KATO\")\n"
-        "  --pki DIR            test CA folder for e-signature checks (env EGOV_PKI_DIR,\n"
-        "                       default the repository's %s)\n"
-        "  --id PARTICIPANT     participant id at the gateway (default \"regional-KATO\")\n"
-        "  --leb PARTICIPANT    the region's local executive body (default \"leb-KATO\")\n"
-        "  --verbose            log every delivery\n"
-        "  --help               this text\n",
-        SHEP_DEFAULT_ENDPOINT, EGOV_PKI_DEFAULT_DIR);
-}
 
 //  True when text is a participant id the gateway accepts.
 static bool
@@ -37,80 +20,62 @@ s_participant_valid (const char *text)
         && strspn (text, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._:@-") == length;
 }
 
-int
-main (int argc, char *argv [])
+//  What the command line and the environment set.
+typedef struct {
+    const char *region;             //  the KATO code served: our route id
+    const char *gateway;            //  the central gateway
+    const char *conninfo;           //  our database, or NULL for regional_KATO
+    const char *pki_dir;            //  the test CA, for e-signature checks
+    const char *participant;        //  our id at the gateway, or NULL for regional-KATO
+    const char *leb;                //  the region's local executive body, or NULL for leb-KATO
+    bool verbose;                   //  log every delivery
+} s_options_t;
+
+static s_options_t s_options;
+
+//  --id and --leb: ids the gateway accepts
+#define s_PARTICIPANT   .valid = s_participant_valid, \
+                        .expects = "a participant id: 1-64 of A-Za-z0-9._:@-"
+
+static const egov_flag_t s_flags [] = {
+    { .name = "region", .env = "EGOV_REGION", .value_name = "KATO", .required = true,
+      .valid = egov_kato_valid, .expects = "the region's 9-digit KATO code",
+      .help = "the region served, 9 digits: our route id", .target = &s_options.region },
+    { .name = "gateway", .env = "EGOV_GATEWAY", .value_name = "ENDPOINT",
+      .fallback = SHEP_DEFAULT_ENDPOINT, .help = "gateway endpoint", .target = &s_options.gateway },
+    { .name = "db", .env = "EGOV_REGIONAL_DB", .value_name = "CONNINFO",
+      .shown = "dbname=regional_KATO", .help = "PostgreSQL conninfo",
+      .target = &s_options.conninfo },
+    { .name = "pki", .kind = EGOV_FLAG_PATH, .env = "EGOV_PKI_DIR", .value_name = "DIR",
+      .fallback = EGOV_PKI_DEFAULT_DIR, .help = "test CA folder for e-signature checks",
+      .target = &s_options.pki_dir },
+    { .name = "id", s_PARTICIPANT, .value_name = "PARTICIPANT", .shown = "regional-KATO",
+      .help = "participant id at the gateway", .target = &s_options.participant },
+    { .name = "leb", s_PARTICIPANT, .value_name = "PARTICIPANT", .shown = "leb-KATO",
+      .help = "the region's local executive body", .target = &s_options.leb },
+    { .name = "verbose", .letter = 'v', .kind = EGOV_FLAG_SWITCH,
+      .help = "log every delivery", .target = &s_options.verbose },
+    { NULL }
+};
+
+//  Opens the verifier and the database, then carries messages until a
+//  signal; the exit status.
+static int
+s_run (const s_options_t *options)
 {
-    const char *gateway = egov_env ("EGOV_GATEWAY", SHEP_DEFAULT_ENDPOINT);
-    const char *conninfo = egov_env ("EGOV_REGIONAL_DB", NULL);
-    const char *route = egov_env ("EGOV_REGION", "");
-    char repo_pki [PATH_MAX];
-    const char *pki_dir = egov_env ("EGOV_PKI_DIR",
-        egov_repo_path (EGOV_PKI_DEFAULT_DIR, repo_pki, sizeof (repo_pki)));
-    const char *participant = NULL;
-    const char *leb = NULL;
-    bool verbose = false;
-    for (int index = 1; index < argc; index++) {
-        const char *flag = argv [index];
-        bool takes_value = streq (flag, "--gateway") || streq (flag, "--db")
-                        || streq (flag, "--region") || streq (flag, "--pki")
-                        || streq (flag, "--id") || streq (flag, "--leb");
-        if (streq (flag, "--help") || streq (flag, "-h")) {
-            s_usage (stdout);
-            return 0;
-        }
-        else
-        if (streq (flag, "--verbose") || streq (flag, "-v"))
-            verbose = true;
-        else
-        if (takes_value && index + 1 >= argc) {
-            fprintf (stderr, "regional: %s needs a value\n", flag);
-            return 2;
-        }
-        else
-        if (streq (flag, "--gateway"))
-            gateway = argv [++index];
-        else
-        if (streq (flag, "--db"))
-            conninfo = argv [++index];
-        else
-        if (streq (flag, "--region"))
-            route = argv [++index];
-        else
-        if (streq (flag, "--pki"))
-            pki_dir = argv [++index];
-        else
-        if (streq (flag, "--id"))
-            participant = argv [++index];
-        else
-        if (streq (flag, "--leb"))
-            leb = argv [++index];
-        else {
-            fprintf (stderr, "regional: unknown option '%s'\n", flag);
-            s_usage (stderr);
-            return 2;
-        }
-    }
-    if (strlen (route) != 9 || strspn (route, "0123456789") != 9) {
-        fprintf (stderr, "regional: --region wants the region's KATO code, 9 digits, not '%s'\n", route);
-        return 2;
-    }
-    char default_db [32];
+    const char *route = options->region;
+    char default_db [32], default_id [32], default_leb [32];
     snprintf (default_db, sizeof (default_db), "dbname=regional_%s", route);
-    conninfo = conninfo ? conninfo : default_db;
-    char default_id [32], default_leb [32];
     snprintf (default_id, sizeof (default_id), "regional-%s", route);
     snprintf (default_leb, sizeof (default_leb), "leb-%s", route);
-    participant = participant ? participant : default_id;
-    leb = leb ? leb : default_leb;
-    if (!*gateway || !s_participant_valid (participant) || !s_participant_valid (leb)) {
-        fprintf (stderr, "regional: the gateway endpoint must be set; participant ids are"
-                 " 1-64 of A-Za-z0-9._:@-\n");
-        return 2;
-    }
+    const char *conninfo = options->conninfo ? options->conninfo : default_db;
+    const char *participant = options->participant ? options->participant : default_id;
+    const char *leb = options->leb ? options->leb : default_leb;
+    const char *gateway = options->gateway;
 
     zsys_init ();
     egov_error_t error;
-    egov_cms_verifier_t *verifier = egov_cms_verifier_new (pki_dir, &error);
+    egov_cms_verifier_t *verifier = egov_cms_verifier_new (options->pki_dir, &error);
     if (!verifier) {
         fprintf (stderr, "regional: cannot check e-signatures: %s %s (egovctl pki init makes"
                  " the test CA)\n", error.code, error.message);
@@ -120,7 +85,7 @@ main (int argc, char *argv [])
     shep_participant_config_t engine_config = {
         .gateway = gateway, .participant_id = participant, .conninfo = conninfo,
         .schema_sql = regional_schema_sql, .routes = routes, .receive_async = true,
-        .verbose = verbose
+        .verbose = options->verbose
     };
     shep_participant_t *engine = shep_participant_new (&engine_config, NULL, &error);
     if (!engine) {
@@ -132,7 +97,7 @@ main (int argc, char *argv [])
     regional_server_t *server = regional_server_new (route, engine, verifier);
     regional_server_set_id (server, participant);
     regional_server_set_leb (server, leb);
-    regional_server_set_verbose (server, verbose);
+    regional_server_set_verbose (server, options->verbose);
     shep_participant_set_service (engine, server);
     printf ("regional: %s ready for route %s, leb %s, gateway %s\n", participant, route, leb, gateway);
     fflush (stdout);
@@ -146,4 +111,15 @@ main (int argc, char *argv [])
     zloop_destroy (&loop);
     egov_cms_verifier_destroy (&verifier);
     return 0;
+}
+
+int
+main (int argc, char *argv [])
+{
+    egov_flags_t *flags = egov_flags_new ("regional", "--region KATO [options]", s_flags);
+    int status;
+    if (egov_flags_parse (flags, argc, argv, &status))
+        status = s_run (&s_options);
+    egov_flags_destroy (&flags);
+    return status;
 }

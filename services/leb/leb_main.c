@@ -6,6 +6,8 @@
 #include "leb_server.h"
 #include "leb_http.h"
 #include "egov_pki.h"
+#include "egov_catalogue.h"
+#include "egov_flags.h"
 
 extern const char *leb_schema_sql;
 
@@ -17,28 +19,46 @@ typedef struct {
     leb_http_t *http;                   //  the manual-mode API, or NULL
 } s_context_t;
 
-//  Prints usage to stream.
-static void
-s_usage (FILE *stream)
-{
-    fprintf (stream,
-        "usage: leb --region KATO [options]\n"
-        "  --region KATO        the region served, 9 digits (env EGOV_REGION)\n"
-        "  --gateway ENDPOINT   gateway endpoint (env EGOV_GATEWAY, default %s)\n"
-        "  --db CONNINFO        PostgreSQL conninfo (env EGOV_LEB_DB, default \"dbname=leb_KATO\")\n"
-        "  --pki DIR            PKI folder (env EGOV_PKI_DIR, default %s)\n"
-        "  --signer LABEL       the authorised person's certificate (default org-KATO)\n"
-        "  --regulations DIR    catalogue and calendar (env EGOV_REGULATIONS, default regulations)\n"
-        "  --manual             tasks wait for an integrator (HTTP API) instead of completing\n"
-        "                       after their catalogue duration\n"
-        "  --http HOST:PORT     the HTTP API (default %s; always on in manual mode,\n"
-        "                       read-only in auto mode when given)\n"
-        "  --verbose            log every event\n"
-        "  --help               this text\n"
-        "participant id leb-KATO; notices and results go to regional-KATO.\n"
-        "exit codes: 0 stopped by a signal, 1 cannot start, 2 bad command line\n",
-        SHEP_DEFAULT_ENDPOINT, EGOV_PKI_DEFAULT_DIR, LEB_HTTP_DEFAULT);
-}
+//  What the command line and the environment set.
+typedef struct {
+    const char *region;             //  the KATO code served
+    const char *gateway;            //  the central gateway
+    const char *conninfo;           //  our database, or NULL for leb_KATO
+    const char *pki_dir;            //  the test CA: the signer's key, trust anchors
+    const char *signer;             //  the authorised person's certificate, or NULL for org-KATO
+    const char *regulations;        //  catalogue and calendar
+    bool manual;                    //  tasks wait for an integrator
+    const char *http_address;       //  the task API, or NULL
+    bool verbose;                   //  log every event
+} s_options_t;
+
+static s_options_t s_options;
+
+static const egov_flag_t s_flags [] = {
+    { .name = "region", .env = "EGOV_REGION", .value_name = "KATO", .required = true,
+      .valid = egov_kato_valid, .expects = "the region's 9-digit KATO code",
+      .help = "the region served, 9 digits", .target = &s_options.region },
+    { .name = "gateway", .env = "EGOV_GATEWAY", .value_name = "ENDPOINT",
+      .fallback = SHEP_DEFAULT_ENDPOINT, .help = "gateway endpoint", .target = &s_options.gateway },
+    { .name = "db", .env = "EGOV_LEB_DB", .value_name = "CONNINFO", .shown = "dbname=leb_KATO",
+      .help = "PostgreSQL conninfo", .target = &s_options.conninfo },
+    { .name = "pki", .kind = EGOV_FLAG_PATH, .env = "EGOV_PKI_DIR", .value_name = "DIR",
+      .fallback = EGOV_PKI_DEFAULT_DIR, .help = "PKI folder: the signer's key, trust anchors",
+      .target = &s_options.pki_dir },
+    { .name = "signer", .value_name = "LABEL", .shown = "org-KATO",
+      .help = "the authorised person's certificate", .target = &s_options.signer },
+    { .name = "regulations", .kind = EGOV_FLAG_PATH, .env = "EGOV_REGULATIONS",
+      .value_name = "DIR", .fallback = "regulations", .help = "catalogue and calendar",
+      .target = &s_options.regulations },
+    { .name = "manual", .kind = EGOV_FLAG_SWITCH, .help = "tasks wait for an integrator (HTTP"
+      " API) instead of completing after their catalogue duration", .target = &s_options.manual },
+    { .name = "http", .value_name = "HOST:PORT", .shown = LEB_HTTP_DEFAULT " in manual mode",
+      .help = "the HTTP API: always on in manual mode, read-only in auto mode when given",
+      .target = &s_options.http_address },
+    { .name = "verbose", .letter = 'v', .kind = EGOV_FLAG_SWITCH, .help = "log every event",
+      .target = &s_options.verbose },
+    { NULL }
+};
 
 //  Business timers on the simulation clock, and the HTTP API.
 static int
@@ -53,78 +73,27 @@ s_on_timer (zloop_t *loop, int timer_id, void *argument)
     return 0;
 }
 
-int
-main (int argc, char *argv [])
+//  Sets up the database, the server and the API, then runs the steps
+//  until a signal; the exit status.
+static int
+s_run (const s_options_t *options)
 {
-    const char *region = egov_env ("EGOV_REGION", "");
-    const char *gateway = egov_env ("EGOV_GATEWAY", SHEP_DEFAULT_ENDPOINT);
-    const char *conninfo = getenv ("EGOV_LEB_DB");
-    const char *pki_dir = egov_env ("EGOV_PKI_DIR", EGOV_PKI_DEFAULT_DIR);
-    const char *signer = NULL;
-    const char *regulations = egov_env ("EGOV_REGULATIONS", "regulations");
-    const char *http_address = NULL;
-    bool manual = false, verbose = false;
-    for (int index = 1; index < argc; index++) {
-        const char *flag = argv [index];
-        bool takes_value = streq (flag, "--region") || streq (flag, "--gateway")
-                        || streq (flag, "--db") || streq (flag, "--pki")
-                        || streq (flag, "--signer") || streq (flag, "--regulations")
-                        || streq (flag, "--http");
-        if (streq (flag, "--help") || streq (flag, "-h")) {
-            s_usage (stdout);
-            return 0;
-        }
-        else
-        if (streq (flag, "--verbose") || streq (flag, "-v"))
-            verbose = true;
-        else
-        if (streq (flag, "--manual"))
-            manual = true;
-        else
-        if (!takes_value) {
-            fprintf (stderr, "leb: unknown option '%s'\n", flag);
-            s_usage (stderr);
-            return 2;
-        }
-        else
-        if (index + 1 >= argc) {
-            fprintf (stderr, "leb: %s needs a value\n", flag);
-            return 2;
-        }
-        else {
-            const char *value = argv [++index];
-            if (streq (flag, "--region")) region = value;
-            else if (streq (flag, "--gateway")) gateway = value;
-            else if (streq (flag, "--db")) conninfo = value;
-            else if (streq (flag, "--pki")) pki_dir = value;
-            else if (streq (flag, "--signer")) signer = value;
-            else if (streq (flag, "--regulations")) regulations = value;
-            else http_address = value;
-        }
-    }
-    if (strlen (region) != 9 || strspn (region, "0123456789") != 9) {
-        fprintf (stderr, "leb: --region wants a 9-digit KATO code\n");
-        return 2;
-    }
-    if (!*gateway || !*pki_dir || !*regulations) {
-        fprintf (stderr, "leb: gateway, PKI folder and regulations must not be empty\n");
-        return 2;
-    }
+    const char *region = options->region;
     char participant [32], regional [32], signer_label [32], default_db [40];
     snprintf (participant, sizeof (participant), "leb-%s", region);
     snprintf (regional, sizeof (regional), "regional-%s", region);
     snprintf (signer_label, sizeof (signer_label), "org-%s", region);
     snprintf (default_db, sizeof (default_db), "dbname=leb_%s", region);
-    if (!conninfo)
-        conninfo = default_db;
-    if (manual && !http_address)
+    const char *conninfo = options->conninfo ? options->conninfo : default_db;
+    const char *http_address = options->http_address;
+    if (options->manual && !http_address)
         http_address = LEB_HTTP_DEFAULT;
 
     zsys_init ();
     zsys_set_logstream (stderr);
     shep_participant_config_t engine_config = {
-        .gateway = gateway, .participant_id = participant, .conninfo = conninfo,
-        .schema_sql = leb_schema_sql, .receive_async = true, .verbose = verbose
+        .gateway = options->gateway, .participant_id = participant, .conninfo = conninfo,
+        .schema_sql = leb_schema_sql, .receive_async = true, .verbose = options->verbose
     };
     egov_error_t error;
     shep_participant_t *engine = shep_participant_new (&engine_config, NULL, &error);
@@ -133,15 +102,16 @@ main (int argc, char *argv [])
         return 1;
     }
     leb_config_t config = {
-        .kato = region, .regional = regional, .pki_dir = pki_dir,
-        .signer_label = signer ? signer : signer_label, .regulations = regulations,
-        .manual = manual, .verbose = verbose
+        .kato = region, .regional = regional, .pki_dir = options->pki_dir,
+        .signer_label = options->signer ? options->signer : signer_label,
+        .regulations = options->regulations,
+        .manual = options->manual, .verbose = options->verbose
     };
     leb_server_t *server = leb_server_new (&config, engine, &error);
     leb_http_t *http = NULL;
     if (server && http_address) {
         leb_http_backend_t backend = leb_server_backend (server);
-        http = leb_http_new (http_address, &backend, verbose, &error);
+        http = leb_http_new (http_address, &backend, options->verbose, &error);
         if (!http)
             leb_server_destroy (&server);
     }
@@ -155,7 +125,7 @@ main (int argc, char *argv [])
     }
     shep_participant_set_service (engine, server);
     printf ("leb: %s ready, %s mode, gateway %s%s%s\n", participant,
-            manual ? "manual" : "auto", gateway, http ? ", http " : "",
+            options->manual ? "manual" : "auto", options->gateway, http ? ", http " : "",
             http ? http_address : "");
     fflush (stdout);
     s_context_t context = { server, http };
@@ -170,4 +140,17 @@ main (int argc, char *argv [])
     shep_participant_destroy (&engine);
     zloop_destroy (&loop);
     return 0;
+}
+
+int
+main (int argc, char *argv [])
+{
+    egov_flags_t *flags = egov_flags_new ("leb", "--region KATO [options]", s_flags);
+    egov_flags_set_notes (flags, "Participant id leb-KATO; notices and results go to"
+                          " regional-KATO.");
+    int status;
+    if (egov_flags_parse (flags, argc, argv, &status))
+        status = s_run (&s_options);
+    egov_flags_destroy (&flags);
+    return status;
 }

@@ -32,9 +32,9 @@ wait_settled() {
 
 # The command line
 check_exit "regional --help exits 0" 0 "$EGOV_BIN/regional" --help
-check_output "a region is required, as a KATO code" 'KATO code, 9 digits' "$EGOV_BIN/regional"
-check_exit "... a malformed one is a usage error" 2 "$EGOV_BIN/regional" --region 75
-check_exit "an unknown flag is a usage error" 2 "$EGOV_BIN/regional" --region "$REGION" --bogus
+check_output "a region is required, as a KATO code" '9-digit KATO code' "$EGOV_BIN/regional"
+check_exit "... a malformed one is a usage error" 64 "$EGOV_BIN/regional" --region 75
+check_exit "an unknown flag is a usage error" 64 "$EGOV_BIN/regional" --region "$REGION" --bogus
 check_output "without a test CA it says how to make one" 'pki init' \
     "$EGOV_BIN/regional" --region "$REGION" --pki "$EGOV_TEST_DIR/no-pki" --db "$(it_db "regional_$REGION")"
 

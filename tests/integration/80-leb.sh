@@ -3,10 +3,12 @@
 # central gateway, with shep-sink playing its regional gateway: the command
 # line, the manual-mode HTTP API and its error codes, deliveries it can
 # never apply (rejected with a stable code), the outbox sending what it
-# holds to regional-750000000, and a resend after a crash that nobody
-# receives twice. The flow of a registered application through the steps
-# is driven end to end by 90-diagram1.sh (a RegisteredApplication needs a
-# protobuf encoder the shell does not have) and by leb_server's selftest.
+# holds to regional-750000000, a resend after a crash that nobody receives
+# twice, and a restart from another working directory that still finds the
+# regulations and the test CA. The flow of a registered application through
+# the steps is driven end to end by 90-diagram1.sh (a RegisteredApplication
+# needs a protobuf encoder the shell does not have) and by leb_server's
+# selftest.
 # date-sensitive: the provider's steps on the calendar, certificates at the simulated date (tests/run-all.sh runs it again as of other moments)
 source "$(dirname "$0")/common.sh"
 REGION=750000000
@@ -41,10 +43,10 @@ sink_count() { it_psql sink -Atc "SELECT count(*) FROM inbox WHERE message_id = 
 # The command line
 check_exit "leb --help exits 0" 0 "$EGOV_BIN/leb" --help
 check_output "--help names the manual mode and the HTTP API" '--manual.*--http' oneline "$EGOV_BIN/leb" --help
-check_exit "a region is required" 2 "$EGOV_BIN/leb"
+check_exit "a region is required" 64 "$EGOV_BIN/leb"
 check_output "... as a 9-digit KATO code" '9-digit KATO' "$EGOV_BIN/leb" --region 75
-check_exit "an unknown flag is a usage error" 2 "$EGOV_BIN/leb" --region "$REGION" --bogus
-check_exit "a flag without its value is a usage error" 2 "$EGOV_BIN/leb" --region "$REGION" --db
+check_exit "an unknown flag is a usage error" 64 "$EGOV_BIN/leb" --region "$REGION" --bogus
+check_exit "a flag without its value is a usage error" 64 "$EGOV_BIN/leb" --region "$REGION" --db
 check_output "without the authorised person's certificate it does not start: SIGNER_KEY" \
     'cannot start: SIGNER_KEY' "$EGOV_BIN/leb" --region "$REGION" --pki "$EGOV_TEST_DIR/no-pki" \
     --db "$(it_db "leb_$REGION")"
@@ -145,13 +147,23 @@ check_output "the gateway stored it once" '^1$' \
 check_output "regional-750000000 received it once" '^1$' sink_count "$msg"
 check_output "... DELIVERED" 'DELIVERED' ctl status "$msg"
 
-# Auto mode serves the task list read-only
+# Auto mode serves the task list read-only. This leb starts in /tmp with neither
+# --pki nor --regulations, nor their variables: it finds both in the repository it
+# was built in, here a copy of the binary in a checkout of the test's own.
 egov_kill leb TERM
 check_output "SIGTERM stops it cleanly" '^0$' egov_status leb
-egov_start leb "$EGOV_BIN/leb" --region "$REGION" --gateway "$EGOV_GATEWAY" \
-    --db "$(it_db "leb_$REGION")" --pki "$PKI" --http "127.0.0.1:$HTTP_PORT"
+checkout=$EGOV_TEST_DIR/checkout
+mkdir -p "$checkout/build/san/bin" "$checkout/var"
+cp "$EGOV_BIN/leb" "$checkout/build/san/bin/leb"
+ln -s "$EGOV_REPO/regulations" "$checkout/regulations"
+ln -s "$PKI" "$checkout/var/pki"
+egov_start leb env -C /tmp -u EGOV_PKI_DIR -u EGOV_REGULATIONS "$checkout/build/san/bin/leb" \
+    --region "$REGION" --gateway "$EGOV_GATEWAY" --db "$(it_db "leb_$REGION")" \
+    --http "127.0.0.1:$HTTP_PORT"
 egov_wait_for it_connected "$LEB"
 egov_wait_for curl -sf "$BASE/api/v1/health" -o /dev/null
+check_output "started in /tmp, it finds the repository's regulations and PKI" \
+    "$LEB ready, auto mode" cat "$(egov_log leb)"
 check_output "auto mode: health says so" '"mode":"auto"' http GET /api/v1/health
 check_output "auto mode: taking a task is 409 AUTO_MODE" '"code":"AUTO_MODE".*HTTP 409' \
     oneline http POST /api/v1/tasks/1/take '{"assignee": "Бота"}'
