@@ -7,6 +7,7 @@
 #include "egov_db.h"
 #include "egov_clock.h"
 #include "egov_pki.h"
+#include "egov_flags.h"
 #include <sodium.h>
 
 extern const char *intake_schema_sql;
@@ -17,25 +18,40 @@ typedef struct {
     shep_client_t *client;          //  connection to the gateway
 } s_context_t;
 
-//  Prints usage to stream.
-static void
-s_usage (FILE *stream)
-{
-    fprintf (stream,
-        "usage: intake [options]\n"
-        "  --gateway ENDPOINT   gateway endpoint (env EGOV_GATEWAY, default %s)\n"
-        "  --db CONNINFO        PostgreSQL conninfo (env EGOV_INTAKE_DB, default \"dbname=intake\")\n"
-        "  --http HOST:PORT     HTTP API address (env EGOV_INTAKE_HTTP, default %s)\n"
-        "  --pki DIR            PKI folder: operators' keys, trust anchors (env EGOV_PKI_DIR,\n"
-        "                       default %s)\n"
-        "  --regulations DIR    catalogue and calendar (env EGOV_REGULATIONS, default the\n"
-        "                       repository's regulations/, else ./regulations)\n"
-        "  --openapi FILE       the OpenAPI document to serve (env EGOV_INTAKE_OPENAPI, default\n"
-        "                       the repository's services/intake/openapi.json)\n"
-        "  --verbose            log every step\n"
-        "  --help               this text\n",
-        SHEP_DEFAULT_ENDPOINT, INTAKE_DEFAULT_HTTP, EGOV_PKI_DEFAULT_DIR);
-}
+//  What the command line and the environment set.
+typedef struct {
+    const char *gateway;            //  the central gateway
+    const char *conninfo;           //  the desk's database
+    const char *http_address;       //  the API's address
+    const char *pki_dir;            //  operators' keys, trust anchors
+    const char *regulations;        //  catalogue and calendar
+    const char *openapi_path;       //  the OpenAPI document served
+    bool verbose;                   //  log every step
+} s_options_t;
+
+static s_options_t s_options;
+
+static const egov_flag_t s_flags [] = {
+    { .name = "gateway", .env = "EGOV_GATEWAY", .value_name = "ENDPOINT",
+      .fallback = SHEP_DEFAULT_ENDPOINT, .help = "gateway endpoint", .target = &s_options.gateway },
+    { .name = "db", .env = "EGOV_INTAKE_DB", .value_name = "CONNINFO", .fallback = "dbname=intake",
+      .help = "PostgreSQL conninfo", .target = &s_options.conninfo },
+    { .name = "http", .env = "EGOV_INTAKE_HTTP", .value_name = "HOST:PORT",
+      .fallback = INTAKE_DEFAULT_HTTP, .help = "HTTP API address",
+      .target = &s_options.http_address },
+    { .name = "pki", .kind = EGOV_FLAG_PATH, .env = "EGOV_PKI_DIR", .value_name = "DIR",
+      .fallback = EGOV_PKI_DEFAULT_DIR, .help = "PKI folder: operators' keys, trust anchors",
+      .target = &s_options.pki_dir },
+    { .name = "regulations", .kind = EGOV_FLAG_PATH, .env = "EGOV_REGULATIONS",
+      .value_name = "DIR", .fallback = "regulations", .help = "catalogue and calendar",
+      .target = &s_options.regulations },
+    { .name = "openapi", .kind = EGOV_FLAG_PATH, .env = "EGOV_INTAKE_OPENAPI",
+      .value_name = "FILE", .fallback = "services/intake/openapi.json",
+      .help = "the OpenAPI document to serve", .target = &s_options.openapi_path },
+    { .name = "verbose", .letter = 'v', .kind = EGOV_FLAG_SWITCH, .help = "log every step",
+      .target = &s_options.verbose },
+    { NULL }
+};
 
 //  Reads a whole text file; NULL when it cannot be read. Caller frees.
 static char *
@@ -91,105 +107,46 @@ s_on_timers (zloop_t *loop, int timer_id, void *argument)
     return 0;
 }
 
-int
-main (int argc, char *argv [])
+//  Loads the regulations, sets up the database and the operators, then
+//  runs the desk until a signal; the exit status.
+static int
+s_run (const s_options_t *options)
 {
-    const char *gateway = egov_env ("EGOV_GATEWAY", SHEP_DEFAULT_ENDPOINT);
-    const char *conninfo = egov_env ("EGOV_INTAKE_DB", "dbname=intake");
-    const char *http_address = egov_env ("EGOV_INTAKE_HTTP", INTAKE_DEFAULT_HTTP);
-    const char *pki_dir = egov_env ("EGOV_PKI_DIR", EGOV_PKI_DEFAULT_DIR);
-    const char *regulations = getenv ("EGOV_REGULATIONS");
-    const char *openapi_path = getenv ("EGOV_INTAKE_OPENAPI");
-    bool verbose = false;
-    for (int index = 1; index < argc; index++) {
-        const char *flag = argv [index];
-        bool takes_value = streq (flag, "--gateway") || streq (flag, "--db")
-                        || streq (flag, "--http") || streq (flag, "--pki")
-                        || streq (flag, "--regulations") || streq (flag, "--openapi");
-        if (streq (flag, "--help") || streq (flag, "-h")) {
-            s_usage (stdout);
-            return 0;
-        }
-        else
-        if (streq (flag, "--verbose") || streq (flag, "-v"))
-            verbose = true;
-        else
-        if (takes_value && index + 1 >= argc) {
-            fprintf (stderr, "intake: %s needs a value\n", flag);
-            return 2;
-        }
-        else
-        if (streq (flag, "--gateway"))
-            gateway = argv [++index];
-        else
-        if (streq (flag, "--db"))
-            conninfo = argv [++index];
-        else
-        if (streq (flag, "--http"))
-            http_address = argv [++index];
-        else
-        if (streq (flag, "--pki"))
-            pki_dir = argv [++index];
-        else
-        if (streq (flag, "--regulations"))
-            regulations = argv [++index];
-        else
-        if (streq (flag, "--openapi"))
-            openapi_path = argv [++index];
-        else {
-            fprintf (stderr, "intake: unknown option '%s'\n", flag);
-            s_usage (stderr);
-            return 2;
-        }
-    }
-    if (!*gateway || !*pki_dir) {
-        fprintf (stderr, "intake: gateway endpoint and PKI folder must not be empty\n");
-        return 2;
-    }
     if (sodium_init () < 0) {
         fprintf (stderr, "intake: libsodium did not initialise\n");
         return 1;
     }
-    char directory [PATH_MAX], path [PATH_MAX + 32];
-    if (regulations)
-        snprintf (directory, sizeof (directory), "%s", regulations);
-    else
-        egov_repo_path ("regulations", directory, sizeof (directory));
+    char path [PATH_MAX + 32];
     egov_error_t error = { { 0 } };
-    snprintf (path, sizeof (path), "%s/calendar/kz.json", directory);
+    snprintf (path, sizeof (path), "%s/calendar/kz.json", options->regulations);
     egov_calendar_t *calendar = egov_calendar_new (path, &error);
-    snprintf (path, sizeof (path), "%s/catalogue", directory);
+    snprintf (path, sizeof (path), "%s/catalogue", options->regulations);
     egov_catalogue_t *catalogue = calendar ? egov_catalogue_new (path, &error) : NULL;
     if (!catalogue) {
         fprintf (stderr, "intake: error %s: %s\n", error.code, error.message);
         egov_calendar_destroy (&calendar);
         return 1;
     }
-    char openapi_file [PATH_MAX];
-    if (openapi_path)
-        snprintf (openapi_file, sizeof (openapi_file), "%s", openapi_path);
-    else
-        egov_repo_path ("services/intake/openapi.json", openapi_file, sizeof (openapi_file));
-    char *openapi = s_read_file (openapi_file);
+    char *openapi = s_read_file (options->openapi_path);
     if (!openapi)
         zsys_warning ("intake: no OpenAPI document at %s; /api/v1/openapi.json answers 503",
-                      openapi_file);
+                      options->openapi_path);
 
     zsys_init ();
     int status = 1;
     intake_desk_t *desk = NULL;
     intake_http_t *http = NULL;
     shep_client_t *client = NULL;
-    PGconn *conn = egov_db_connect (conninfo, 10000);
+    PGconn *conn = egov_db_connect (options->conninfo, 10000);
     if (!conn) {
-        fprintf (stderr, "intake: cannot connect to the database (%s)\n", conninfo);
+        fprintf (stderr, "intake: cannot connect to the database (%s)\n", options->conninfo);
         goto cleanup;
     }
     if (!egov_db_exec_script (conn, intake_schema_sql, "intake schema")) {
         fprintf (stderr, "intake: cannot apply the schema\n");
         goto cleanup;
     }
-    desk = intake_desk_new (conn, catalogue, calendar, pki_dir, &error);
+    desk = intake_desk_new (conn, catalogue, calendar, options->pki_dir, &error);
     int seeded = desk ? intake_desk_seed_operators (desk, &error) : -1;
     if (seeded < 0) {
         fprintf (stderr, "intake: error %s: %s\n", error.code, error.message);
@@ -197,21 +154,21 @@ main (int argc, char *argv [])
     }
     if (seeded > 0)
         zsys_info ("intake: seeded %d demo operators", seeded);
-    intake_desk_set_verbose (desk, verbose);
-    http = intake_http_new (http_address, desk, openapi, &error);
+    intake_desk_set_verbose (desk, options->verbose);
+    http = intake_http_new (options->http_address, desk, openapi, &error);
     if (!http) {
         fprintf (stderr, "intake: error %s: %s\n", error.code, error.message);
         goto cleanup;
     }
-    client = shep_client_new (gateway, INTAKE_PARTICIPANT);
+    client = shep_client_new (options->gateway, INTAKE_PARTICIPANT);
     shep_client_set_receive_async (client, true);
     status = 0;
     if (shep_client_connect_patiently (client, "intake") == 0) {
         intake_desk_set_client (desk, client);
         intake_desk_rearm (desk);
         intake_desk_flush (desk);
-        printf ("intake: ready, gateway %s, http %s (port %d)\n", gateway, http_address,
-                intake_http_port (http));
+        printf ("intake: ready, gateway %s, http %s (port %d)\n", options->gateway,
+                options->http_address, intake_http_port (http));
         fflush (stdout);
         s_context_t context = { desk, client };
         zloop_t *loop = zloop_new ();
@@ -234,5 +191,16 @@ cleanup:
     free (openapi);
     egov_catalogue_destroy (&catalogue);
     egov_calendar_destroy (&calendar);
+    return status;
+}
+
+int
+main (int argc, char *argv [])
+{
+    egov_flags_t *flags = egov_flags_new ("intake", NULL, s_flags);
+    int status;
+    if (egov_flags_parse (flags, argc, argv, &status))
+        status = s_run (&s_options);
+    egov_flags_destroy (&flags);
     return status;
 }

@@ -103,8 +103,8 @@ notices() { body GET /api/v1/notifications | jq -r --arg id "$1" '.notifications
 
 # ---------------------------------------------------------------------------
 check_exit "portal --help exits 0" 0 "$EGOV_BIN/portal" --help
-check_exit "an unknown flag is a usage error" 2 "$EGOV_BIN/portal" --bogus
-check_exit "a malformed lock duration is a usage error" 2 "$EGOV_BIN/portal" --lock-for soon
+check_exit "an unknown flag is a usage error" 64 "$EGOV_BIN/portal" --bogus
+check_exit "a malformed lock duration is a usage error" 64 "$EGOV_BIN/portal" --lock-for soon
 check_output "without a test CA it says how to make one" 'pki init' \
     "$EGOV_BIN/portal" --pki "$EGOV_TEST_DIR/no-pki" --db "$(it_db portal)" --gateway "$EGOV_GATEWAY"
 check "the test CA is made" it_pki_init
