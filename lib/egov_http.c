@@ -12,13 +12,24 @@ struct _egov_http_t {
     void *argument;                 //  passed to handler
     int port;                       //  listening port
     zmq_pollitem_t item;            //  the daemon's epoll descriptor on a loop
+    zlistx_t *deferred;             //  egov_http_deferred_t not yet answered
 };
 
-//  A request's body as it arrives.
+struct _egov_http_deferred_t {
+    egov_http_t *server;            //  where it came
+    struct MHD_Connection *connection;  //  suspended until answered
+    bool suspended;                 //  libmicrohttpd was told
+    bool answered;                  //  reply holds the answer
+    egov_http_reply_t reply;        //  the answer, owned
+    void *handle;                   //  its place in server->deferred
+};
+
+//  A request's body as it arrives, and its answer when deferred.
 typedef struct {
     char *data;                     //  bytes so far (zero-terminated)
     size_t size;                    //  bytes used
     bool too_large;                 //  over max_body: dropped
+    egov_http_deferred_t *deferred; //  set while the answer is deferred
 } s_upload_t;
 
 //  ---------------------------------------------------------------------
@@ -139,9 +150,74 @@ s_on_request (void *argument, struct MHD_Connection *connection, const char *url
         return MHD_YES;
     }
     egov_http_request_t request = { method, url, upload->data, upload->size, upload->too_large,
-                                    connection, self, MHD_NO };
+                                    connection, self, MHD_NO, upload, false };
+    egov_http_deferred_t *deferred = upload->deferred;
+    if (deferred) {
+        //  Resumed: the answer is there
+        if (!deferred->answered)
+            return MHD_YES;
+        upload->deferred = NULL;
+        egov_http_answer (&request, &deferred->reply);
+        egov_http_reply_reset (&deferred->reply);
+        free (deferred);
+        return (enum MHD_Result) request.queued;
+    }
     self->handler (self->argument, &request);
+    deferred = upload->deferred;
+    if (deferred && deferred->answered) {
+        //  Answered before the handler returned: no need to wait
+        upload->deferred = NULL;
+        egov_http_answer (&request, &deferred->reply);
+        egov_http_reply_reset (&deferred->reply);
+        free (deferred);
+    }
+    else
+    if (deferred) {
+        MHD_suspend_connection (connection);
+        deferred->suspended = true;
+        return MHD_YES;
+    }
     return (enum MHD_Result) request.queued;
+}
+
+egov_http_deferred_t *
+egov_http_defer (egov_http_request_t *request)
+{
+    assert (request && request->state && !request->deferred);
+    s_upload_t *upload = (s_upload_t *) request->state;
+    egov_http_deferred_t *deferred = (egov_http_deferred_t *) zmalloc (sizeof (egov_http_deferred_t));
+    assert (deferred);
+    deferred->server = request->server;
+    deferred->connection = (struct MHD_Connection *) request->connection;
+    deferred->handle = zlistx_add_end (request->server->deferred, deferred);
+    upload->deferred = deferred;
+    request->deferred = true;
+    return deferred;
+}
+
+void
+egov_http_resume (egov_http_deferred_t **deferred_p, const egov_http_reply_t *reply)
+{
+    assert (deferred_p && reply);
+    egov_http_deferred_t *deferred = *deferred_p;
+    if (!deferred)
+        return;
+    *deferred_p = NULL;
+    assert (!deferred->answered);
+    deferred->answered = true;
+    deferred->reply.status = reply->status;
+    deferred->reply.body = reply->body ? json_incref (reply->body) : NULL;
+    deferred->reply.retry_after = reply->retry_after ? strdup (reply->retry_after) : NULL;
+    zlistx_delete (deferred->server->deferred, deferred->handle);
+    //  libmicrohttpd calls the request handler again, which answers it
+    if (deferred->suspended)
+        MHD_resume_connection (deferred->connection);
+}
+
+size_t
+egov_http_deferred_count (egov_http_t *self)
+{
+    return zlistx_size (self->deferred);
 }
 
 //  Frees a request's state when the connection is done with it.
@@ -154,6 +230,10 @@ s_on_completed (void *argument, struct MHD_Connection *connection, void **state,
     (void) code;
     s_upload_t *upload = (s_upload_t *) *state;
     if (upload) {
+        if (upload->deferred) {
+            egov_http_reply_reset (&upload->deferred->reply);
+            free (upload->deferred);
+        }
         free (upload->data);
         free (upload);
         *state = NULL;
@@ -188,7 +268,8 @@ egov_http_new (const char *address, const egov_http_config_t *config,
     self->handler = handler;
     self->argument = argument;
     //  MHD_OPTION_END ends the list early when there is no memory limit to give
-    self->daemon = MHD_start_daemon (MHD_USE_EPOLL | MHD_USE_ERROR_LOG, (uint16_t) port, NULL, NULL,
+    self->daemon = MHD_start_daemon (MHD_USE_EPOLL | MHD_USE_ERROR_LOG | MHD_ALLOW_SUSPEND_RESUME,
+        (uint16_t) port, NULL, NULL,
         s_on_request, self,
         MHD_OPTION_SOCK_ADDR, (struct sockaddr *) &socket_address,
         MHD_OPTION_NOTIFY_COMPLETED, s_on_completed, self,
@@ -202,6 +283,8 @@ egov_http_new (const char *address, const egov_http_config_t *config,
         free (self);
         return NULL;
     }
+    self->deferred = zlistx_new ();
+    assert (self->deferred);
     const union MHD_DaemonInfo *info = MHD_get_daemon_info (self->daemon, MHD_DAEMON_INFO_BIND_PORT);
     self->port = info ? info->port : (int) port;
     info = MHD_get_daemon_info (self->daemon, MHD_DAEMON_INFO_EPOLL_FD);
@@ -216,7 +299,18 @@ egov_http_destroy (egov_http_t **self_p)
     assert (self_p);
     egov_http_t *self = *self_p;
     if (self) {
+        //  What still waits is answered before the daemon goes
+        egov_http_deferred_t *deferred;
+        while ((deferred = (egov_http_deferred_t *) zlistx_first (self->deferred))) {
+            egov_http_reply_t reply = { 0, NULL, NULL };
+            egov_http_reply_error (&reply, 503, "SHUTTING_DOWN", "the service is stopping");
+            egov_http_resume (&deferred, &reply);
+            egov_http_reply_reset (&reply);
+        }
+        for (int round = 0; round < 4; round++)
+            MHD_run (self->daemon);
         MHD_stop_daemon (self->daemon);
+        zlistx_destroy (&self->deferred);
         free (self);
         *self_p = NULL;
     }
@@ -404,14 +498,20 @@ egov_http_keys (json_t *body, egov_error_t *error, ...)
 //  ---------------------------------------------------------------------
 //  Selftest: a handler that echoes, over a real socket
 
+static egov_http_deferred_t *s_test_deferred;  //  the /defer request waiting
+
 //  Answers /echo with the body and the token, /file with a file, /auth
-//  with 401, anything else with 405.
+//  with 401, /defer later, anything else with 405.
 static void
 s_test_handler (void *argument, egov_http_request_t *request)
 {
     int *count = (int *) argument;
     (*count)++;
     egov_http_reply_t reply = { 0, NULL, NULL };
+    if (streq (request->url, "/defer")) {
+        s_test_deferred = egov_http_defer (request);
+        return;
+    }
     if (request->too_large)
         egov_http_reply_error (&reply, 413, "PAYLOAD_TOO_LARGE", "too large");
     else
@@ -440,6 +540,48 @@ s_test_handler (void *argument, egov_http_request_t *request)
         egov_http_reply_not_allowed (&reply, request->method, "GET");
     egov_http_answer (request, &reply);
     egov_http_reply_reset (&reply);
+}
+
+//  Opens a connection and sends a GET without waiting for the answer.
+static int
+s_test_send (egov_http_t *http, const char *path)
+{
+    int handle = socket (AF_INET, SOCK_STREAM, 0);
+    assert (handle >= 0);
+    struct sockaddr_in address = { .sin_family = AF_INET,
+                                   .sin_port = htons ((uint16_t) egov_http_port (http)) };
+    inet_pton (AF_INET, "127.0.0.1", &address.sin_addr);
+    int rc = connect (handle, (struct sockaddr *) &address, sizeof (address));
+    assert (rc == 0);
+    char request [128];
+    snprintf (request, sizeof (request), "GET %s HTTP/1.0\r\n\r\n", path);
+    ssize_t sent = send (handle, request, strlen (request), MSG_NOSIGNAL);
+    assert (sent == (ssize_t) strlen (request));
+    return handle;
+}
+
+//  Serves until the connection's answer is complete (or wait_ms pass);
+//  returns it, "" when none came.
+static char *
+s_test_answer (egov_http_t *http, int handle, int wait_ms)
+{
+    char response [8192];
+    size_t received = 0;
+    int64_t deadline = zclock_mono () + wait_ms;
+    while (zclock_mono () < deadline) {
+        egov_http_run (http);
+        struct pollfd item = { handle, POLLIN, 0 };
+        if (poll (&item, 1, 5) <= 0)
+            continue;
+        ssize_t got = recv (handle, response + received, sizeof (response) - 1 - received, 0);
+        if (got <= 0)
+            break;
+        received += (size_t) got;
+    }
+    response [received] = 0;
+    char *copy = strdup (response);
+    assert (copy);
+    return copy;
 }
 
 //  Sends one raw HTTP/1.0 request (headers may be NULL, else ending in
@@ -595,8 +737,35 @@ egov_http_test (bool verbose)
             && strstr (response, "<p>hello</p>"));
     zstr_free (&response);
     assert (count == 6);
+
+    //  A deferred request waits without holding up the others
+    int waiting = s_test_send (http, "/defer");
+    char *nothing = s_test_answer (http, waiting, 200);
+    assert (s_test_deferred && !*nothing && egov_http_deferred_count (http) == 1);
+    zstr_free (&nothing);
+    response = s_exchange (http, "GET", "/auth", NULL, NULL);
+    assert (strstr (response, " 401 "));
+    zstr_free (&response);
+    egov_http_reply_set (&reply, 202, json_pack ("{s:s}", "later", "yes"));
+    egov_http_resume (&s_test_deferred, &reply);
+    egov_http_reply_reset (&reply);
+    assert (!s_test_deferred && egov_http_deferred_count (http) == 0);
+    response = s_test_answer (http, waiting, 2000);
+    close (waiting);
+    assert (strstr (response, " 202 ") && strstr (response, "\"later\": \"yes\""));
+    zstr_free (&response);
+    //  ... and one still waiting when the server stops gets 503
+    waiting = s_test_send (http, "/defer");
+    nothing = s_test_answer (http, waiting, 200);
+    assert (s_test_deferred && egov_http_deferred_count (http) == 1);
+    zstr_free (&nothing);
+    s_test_deferred = NULL;
     egov_http_destroy (&http);
     egov_http_destroy (&http);
+    char stopped [1024] = "";
+    ssize_t got = recv (waiting, stopped, sizeof (stopped) - 1, 0);
+    close (waiting);
+    assert (got > 0 && strstr (stopped, " 503 ") && strstr (stopped, "SHUTTING_DOWN"));
 
     //  Compact answers: one line, ASCII, no cache header
     config.compact = true;

@@ -47,7 +47,12 @@ typedef struct {
     void *connection;               //  libmicrohttpd's connection
     struct _egov_http_t *server;    //  the server it came to
     int queued;                     //  what answering it gave libmicrohttpd
+    void *state;                    //  the server's own state of the request
+    bool deferred;                  //  egov_http_defer was called
 } egov_http_request_t;
+
+//  A request whose answer comes later (egov_http_defer).
+typedef struct _egov_http_deferred_t egov_http_deferred_t;
 
 //  Answers one request: calls egov_http_answer or egov_http_answer_file.
 typedef void (egov_http_handler_fn) (void *argument, egov_http_request_t *request);
@@ -66,6 +71,18 @@ int egov_http_port (egov_http_t *self);
 void egov_http_run (egov_http_t *self);
 //  Registers the daemon's descriptor and a timer on loop, to serve from it.
 void egov_http_attach (egov_http_t *self, zloop_t *loop);
+
+//  Instead of answering now: suspends the request's connection, so the
+//  loop serves every other request meanwhile, until egov_http_resume
+//  answers it. For a request that waits on the network (a registry
+//  look-up through the gateway). The handle stays valid until resumed;
+//  the server's destroy answers what is still waiting with 503.
+egov_http_deferred_t *egov_http_defer (egov_http_request_t *request);
+//  Answers a deferred request with reply (copied; the caller resets its
+//  own) and nulls the handle.
+void egov_http_resume (egov_http_deferred_t **deferred_p, const egov_http_reply_t *reply);
+//  Requests deferred and not yet answered.
+size_t egov_http_deferred_count (egov_http_t *self);
 
 //  The token of "Authorization: Bearer <token>", or NULL.
 const char *egov_http_bearer (egov_http_request_t *request);
