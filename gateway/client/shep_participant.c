@@ -574,6 +574,44 @@ s_on_deliver (shep_participant_t *self, const Egov__Shep__Deliver *deliver)
     shep_participant_flush (self);      //  the handler may have stored messages
 }
 
+shep_outcome_t
+shep_participant_apply (shep_participant_t *self, const Egov__Envelope *envelope,
+                        egov_error_t *reject)
+{
+    assert (self && envelope && reject);
+    egov_error_set (reject, "", "%s", "");
+    s_handler_t *handler = (s_handler_t *) zhashx_lookup (self->handlers,
+                                                          envelope->service_id ? envelope->service_id : "");
+    if (!handler) {
+        egov_error_set (reject, "UNSUPPORTED_SERVICE", "no handler for %.80s",
+                        envelope->service_id ? envelope->service_id : "");
+        return SHEP_REJECT;
+    }
+    ProtobufCMessage *payload = NULL;
+    if (handler->payload
+    &&  (!envelope->payload_type || !streq (envelope->payload_type, handler->payload->name)
+     ||  !(payload = protobuf_c_message_unpack (handler->payload, NULL, envelope->payload.len,
+                                                envelope->payload.data)))) {
+        egov_error_set (reject, "MALFORMED_PAYLOAD", "%s wants a payload of type %s",
+                        envelope->service_id, handler->payload->name);
+        return SHEP_REJECT;
+    }
+    PGconn *conn = shep_participant_db (self);
+    shep_outcome_t outcome = SHEP_RETRY;
+    if (conn && s_exec (conn, "BEGIN")) {
+        shep_delivery_t delivery = { envelope, payload, 1 };
+        outcome = handler->handler (self->service, conn, &delivery, reject);
+        if (outcome != SHEP_APPLIED || !s_exec (conn, "COMMIT")) {
+            s_exec (conn, "ROLLBACK");
+            if (outcome == SHEP_APPLIED)
+                outcome = SHEP_RETRY;
+        }
+    }
+    if (payload)
+        protobuf_c_message_free_unpacked (payload, NULL);
+    return outcome;
+}
+
 //  ---------------------------------------------------------------------
 //  Sync calls
 

@@ -135,6 +135,12 @@ int shep_participant_put_message (shep_participant_t *self, PGconn *conn,
 //  a commit that stored messages; the timer does it anyway).
 void shep_participant_flush (shep_participant_t *self);
 
+//  Applies envelope with the handler named for its service id, in one
+//  transaction, as a delivery would be but without the inbox and the
+//  acknowledgement: for a service's selftest. reject gets the code.
+shep_outcome_t shep_participant_apply (shep_participant_t *self, const Egov__Envelope *envelope,
+                                       egov_error_t *reject);
+
 //  Sends a sync request; callback gets the answer on the loop, once. The
 //  request's message id is set when empty. Returns the call's tag.
 uint64_t shep_participant_call (shep_participant_t *self, Egov__Envelope *request, int timeout_ms,

@@ -574,12 +574,8 @@ static regional_verdict_t
 s_test_deliver (regional_server_t *self, Egov__Envelope *envelope, char code [48])
 {
     egov_error_t reason;
-    PGconn *conn = shep_participant_db (s_test_engine);
-    assert (conn);
-    PQclear (PQexec (conn, "BEGIN"));
-    shep_delivery_t delivery = { envelope, NULL, 1 };
-    shep_outcome_t outcome = regional_server_deliver (self, conn, &delivery, &reason);
-    PQclear (PQexec (conn, outcome == SHEP_APPLIED ? "COMMIT" : "ROLLBACK"));
+    shep_participant_set_service (s_test_engine, self);
+    shep_outcome_t outcome = shep_participant_apply (s_test_engine, envelope, &reason);
     snprintf (code, 48, "%s", reason.code);
     egov__envelope__free_unpacked (envelope, NULL);
     return outcome == SHEP_APPLIED ? REGIONAL_ACK : outcome == SHEP_REJECT ? REGIONAL_REJECT

@@ -1060,13 +1060,9 @@ static shep_participant_t *s_test_engine;
 static int
 s_test_apply (leb_server_t *server, Egov__Envelope *envelope, char *code)
 {
-    egov_error_t reject = { { 0 } };
-    PGconn *conn = shep_participant_db (s_test_engine);
-    assert (conn);
-    PQclear (PQexec (conn, "BEGIN"));
-    shep_delivery_t delivery = { envelope, NULL, 1 };
-    shep_outcome_t outcome = leb_server_deliver (server, conn, &delivery, &reject);
-    PQclear (PQexec (conn, outcome == SHEP_APPLIED ? "COMMIT" : "ROLLBACK"));
+    egov_error_t reject;
+    shep_participant_set_service (s_test_engine, server);
+    shep_outcome_t outcome = shep_participant_apply (s_test_engine, envelope, &reject);
     if (code)
         snprintf (code, 48, "%s", reject.code);
     egov__envelope__free_unpacked (envelope, NULL);
