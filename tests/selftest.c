@@ -12,6 +12,7 @@
 #include "shep_participant.h"
 #include "egov_clock.h"
 #include "egov_application.h"
+#include "egov_lifecycle.h"
 #include "shep_log.h"
 #include "shep_store.h"
 #include "shep_server.h"
@@ -49,6 +50,7 @@ static void s_egov_flags (void **state) { (void) state; egov_flags_test (s_verbo
 static void s_egov_application (void **state) { (void) state; egov_application_test (s_verbose); }
 static void s_egov_clock (void **state) { (void) state; egov_clock_test (s_verbose); }
 static void s_shep_client (void **state) { (void) state; shep_client_test (s_verbose); }
+static void s_egov_lifecycle (void **state) { (void) state; egov_lifecycle_test (s_verbose); }
 static void s_shep_participant (void **state) { (void) state; shep_participant_test (s_verbose); }
 static void s_shep_log (void **state) { (void) state; shep_log_test (s_verbose); }
 static void s_shep_store (void **state) { (void) state; shep_store_test (s_verbose); }
@@ -94,6 +96,7 @@ main (int argc, char *argv [])
         cmocka_unit_test (s_egov_clock),
         cmocka_unit_test (s_egov_application),
         cmocka_unit_test (s_shep_client),
+        cmocka_unit_test (s_egov_lifecycle),
         cmocka_unit_test (s_shep_participant),
         cmocka_unit_test (s_shep_log),
         cmocka_unit_test (s_shep_store),
