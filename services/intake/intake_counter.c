@@ -124,13 +124,15 @@ intake_desk__view (intake_desk_t *self, const char *id, bool *failed)
 void
 intake_desk_show (intake_desk_t *self, const char *id, egov_http_reply_t *reply)
 {
+    if (!intake_desk__db (self, reply))
+        return;
     bool failed = false;
     json_t *view = intake_desk__view (self, id, &failed);
     if (view)
         egov_http_reply_set (reply, 200, view);
     else
     if (failed)
-        egov_http_reply_error (reply, 503, "DATABASE_UNAVAILABLE", "the desk's database did not answer");
+        intake_desk__unavailable (reply);
     else
         egov_http_reply_error (reply, 404, "APPLICATION_NOT_FOUND", "no application %.64s", id);
 }
@@ -182,6 +184,8 @@ intake_desk_handover (intake_desk_t *self, const intake_operator_t *operator_, c
                                *error.message ? error.message : "the body must be {receipt_number, identity_document}");
         return;
     }
+    if (!intake_desk__db (self, reply))
+        return;
     PGresult *result = NULL;
     if (egov_uuid_valid (id)) {
         const char *values [] = { id };
@@ -190,7 +194,7 @@ intake_desk_handover (intake_desk_t *self, const intake_operator_t *operator_, c
             " recall_due_sim, result_approved IS NOT NULL OR refusal_note IS NOT NULL"
             " FROM application WHERE id = $1", 1, values, NULL, NULL);
         if (!result) {
-            egov_http_reply_error (reply, 503, "DATABASE_UNAVAILABLE", "the desk's database did not answer");
+            intake_desk__unavailable (reply);
             return;
         }
     }
@@ -240,7 +244,7 @@ intake_desk_handover (intake_desk_t *self, const intake_operator_t *operator_, c
     }
     if (streq (status, "RETURNED_TO_PROVIDER")) {
         if (!recalled && !intake_desk__recall (self, id, region, operator_, &recall_due)) {
-            egov_http_reply_error (reply, 503, "DATABASE_UNAVAILABLE", "the desk's database did not answer");
+            intake_desk__unavailable (reply);
             return;
         }
         json_t *detail = egov_http_reply_error (reply, 409, "RESULT_RETURNED",
@@ -271,11 +275,11 @@ intake_desk_handover (intake_desk_t *self, const intake_operator_t *operator_, c
     PQclear (result);
     if (!done || !intake_desk__exec (self, "COMMIT")) {
         intake_desk__exec (self, "ROLLBACK");
-        egov_http_reply_error (reply, 503, "DATABASE_UNAVAILABLE", "the desk's database did not answer");
+        intake_desk__unavailable (reply);
         return;
     }
     zsys_info ("intake: application %s issued %s", id, note);
-    intake_desk_rearm (self);
+    self->rearm_wanted = true;      //  no longer kept: the storage timer follows the rows
     intake_desk_show (self, id, reply);
 }
 

@@ -29,10 +29,10 @@ s_signer_free (void **item)
 }
 
 intake_desk_t *
-intake_desk_new (PGconn *conn, egov_catalogue_t *catalogue, egov_calendar_t *calendar,
+intake_desk_new (shep_participant_t *engine, egov_catalogue_t *catalogue, egov_calendar_t *calendar,
                  const char *pki_dir, egov_error_t *error)
 {
-    assert (conn && catalogue && calendar && pki_dir);
+    assert (engine && catalogue && calendar && pki_dir);
     egov_pki_t *pki = egov_pki_new (pki_dir);
     bool loaded = egov_pki_load (pki, error) == 0;
     if (loaded && !egov_pki_find (pki, s_demo_operators [0].login)) {
@@ -48,7 +48,7 @@ intake_desk_new (PGconn *conn, egov_catalogue_t *catalogue, egov_calendar_t *cal
         return NULL;
     intake_desk_t *self = (intake_desk_t *) zmalloc (sizeof (intake_desk_t));
     assert (self);
-    self->conn = conn;
+    self->engine = engine;
     self->catalogue = catalogue;
     self->calendar = calendar;
     self->pki_dir = strdup (pki_dir);
@@ -59,6 +59,12 @@ intake_desk_new (PGconn *conn, egov_catalogue_t *catalogue, egov_calendar_t *cal
     zhashx_set_destructor (self->signers, s_signer_free);
     self->timers = egov_timers_new ();
     assert (self->timers);
+    //  Results kept from before a restart: their storage timer comes from the rows
+    self->rearm_wanted = true;
+    //  The payloads are checked by egov_application_update_decode, with its codes
+    shep_participant_on (engine, "application.status", NULL, intake_desk_deliver);
+    shep_participant_on (engine, "application.result", NULL, intake_desk_deliver);
+    shep_participant_on_sent (engine, intake_desk_sent);
     return self;
 }
 
@@ -78,12 +84,6 @@ intake_desk_destroy (intake_desk_t **self_p)
 }
 
 void
-intake_desk_set_client (intake_desk_t *self, shep_client_t *client)
-{
-    self->client = client;
-}
-
-void
 intake_desk_set_verbose (intake_desk_t *self, bool verbose)
 {
     self->verbose = verbose;
@@ -92,10 +92,27 @@ intake_desk_set_verbose (intake_desk_t *self, bool verbose)
 //  ---------------------------------------------------------------------
 //  Helpers shared with intake_flow.c
 
+bool
+intake_desk__db (intake_desk_t *self, egov_http_reply_t *reply)
+{
+    self->conn = shep_participant_db (self->engine);
+    if (!self->conn && reply)
+        intake_desk__unavailable (reply);
+    return self->conn != NULL;
+}
+
+void
+intake_desk__unavailable (egov_http_reply_t *reply)
+{
+    egov_http_reply_error (reply, 503, "DATABASE_UNAVAILABLE", "the desk's database did not answer");
+}
+
 PGresult *
 intake_desk__sql (intake_desk_t *self, ExecStatusType expected, const char *sql, int count,
                   const char *const *values, const int *lengths, const int *formats)
 {
+    if (!self->conn)
+        return NULL;                //  the unit of work found no database
     PGresult *result = PQexecParams (self->conn, sql, count, NULL, values, lengths, formats, 0);
     if (!egov_db_check (result, expected, sql)) {
         PQclear (result);
@@ -107,6 +124,8 @@ intake_desk__sql (intake_desk_t *self, ExecStatusType expected, const char *sql,
 bool
 intake_desk__exec (intake_desk_t *self, const char *command)
 {
+    if (!self->conn)
+        return false;
     PGresult *result = PQexec (self->conn, command);
     bool done = egov_db_check (result, PGRES_COMMAND_OK, command);
     PQclear (result);
@@ -169,6 +188,10 @@ intake_desk__local_date (intake_desk_t *self, int64_t ms, char out [11])
 int
 intake_desk_seed_operators (intake_desk_t *self, egov_error_t *error)
 {
+    if (!intake_desk__db (self, NULL)) {
+        egov_error_set (error, "DATABASE", "the database is not available");
+        return -1;
+    }
     egov_pki_t *pki = egov_pki_new (self->pki_dir);
     if (egov_pki_load (pki, error) != 0) {
         egov_pki_destroy (&pki);
@@ -232,11 +255,13 @@ intake_desk_login (intake_desk_t *self, json_t *body, egov_http_reply_t *reply)
         egov_http_reply_error (reply, 400, error.code, "%s", error.message);
         return;
     }
+    if (!intake_desk__db (self, reply))
+        return;
     const char *values [] = { login };
     PGresult *result = intake_desk__sql (self, PGRES_TUPLES_OK,
         "SELECT password_hash, name, iin FROM operator WHERE login = $1", 1, values, NULL, NULL);
     if (!result) {
-        egov_http_reply_error (reply, 503, "DATABASE_UNAVAILABLE", "the desk's database did not answer");
+        intake_desk__unavailable (reply);
         return;
     }
     bool known = PQntuples (result) == 1;
@@ -266,7 +291,7 @@ intake_desk_login (intake_desk_t *self, json_t *body, egov_http_reply_t *reply)
         " RETURNING (extract (epoch FROM expires_wall) * 1000)::bigint", 3, insert, NULL, NULL);
     if (!result) {
         json_decref (operator_);
-        egov_http_reply_error (reply, 503, "DATABASE_UNAVAILABLE", "the desk's database did not answer");
+        intake_desk__unavailable (reply);
         return;
     }
     int64_t expires = strtoll (PQgetvalue (result, 0, 0), NULL, 10);
@@ -286,6 +311,8 @@ intake_desk_authenticate (intake_desk_t *self, const char *token, intake_operato
                                "'Authorization: Bearer <token>'");
         return false;
     }
+    if (!intake_desk__db (self, reply))
+        return false;
     char digest [65];
     s_sha256_hex (token, digest);
     const char *values [] = { digest };
@@ -293,7 +320,7 @@ intake_desk_authenticate (intake_desk_t *self, const char *token, intake_operato
         "SELECT o.login, o.name, o.iin FROM session s JOIN operator o USING (login)"
         " WHERE s.token_sha256 = $1 AND s.expires_wall > now()", 1, values, NULL, NULL);
     if (!result) {
-        egov_http_reply_error (reply, 503, "DATABASE_UNAVAILABLE", "the desk's database did not answer");
+        intake_desk__unavailable (reply);
         return false;
     }
     bool live = PQntuples (result) == 1;
@@ -438,7 +465,7 @@ s_refuse_incomplete (intake_desk_t *self, const intake_operator_t *operator_,
     free (list);
     if (!result) {
         json_decref (missing);
-        egov_http_reply_error (reply, 503, "DATABASE_UNAVAILABLE", "the desk's database did not answer");
+        intake_desk__unavailable (reply);
         return;
     }
     PQclear (result);
@@ -674,7 +701,7 @@ s_store_accepted (intake_desk_t *self, const char *id, const char *receipt,
             "collection sector enters the package in the register", "collection-sector",
             "collection sector", note, terms->submitted);
     }
-    stored = stored && intake_desk__outbox (self, id, envelope);
+    stored = stored && intake_desk__outbox (self, envelope);
     if (stored && intake_desk__exec (self, "COMMIT"))
         return true;
     intake_desk__exec (self, "ROLLBACK");
@@ -692,6 +719,8 @@ intake_desk_submit (intake_desk_t *self, const intake_operator_t *operator_, jso
     Egov__Envelope *envelope = NULL;
     uint8_t *signature = NULL;
     char *text = NULL, *id = NULL;
+    if (!intake_desk__db (self, reply))
+        return;
     if (!intake_application_parse (body, &request, &error, field, sizeof (field))) {
         json_t *detail = egov_http_reply_error (reply, 400, error.code, "%s", error.message);
         if (*field)
@@ -764,7 +793,7 @@ intake_desk_submit (intake_desk_t *self, const intake_operator_t *operator_, jso
         intake_desk__name (representative->person, representative_name, sizeof (representative_name));
     if (!s_receipt_number (self, "acceptance_receipt_seq", "SC", terms.submitted, receipt,
                            sizeof (receipt))) {
-        egov_http_reply_error (reply, 503, "DATABASE_UNAVAILABLE", "the desk's database did not answer");
+        intake_desk__unavailable (reply);
         goto cleanup;
     }
     text = s_signed_document (id, receipt, &request, applicant_name, representative_name,
@@ -783,17 +812,17 @@ intake_desk_submit (intake_desk_t *self, const intake_operator_t *operator_, jso
                                        signature_size, operator_, &terms);
     if (!s_store_accepted (self, id, receipt, &request, applicant_name, representative_name,
                            operator_, entry, &terms, envelope)) {
-        egov_http_reply_error (reply, 503, "DATABASE_UNAVAILABLE", "the desk's database did not answer");
+        intake_desk__unavailable (reply);
         goto cleanup;
     }
     zsys_info ("intake: application %s accepted, receipt %s, %s by %s", id, receipt,
                request.service, operator_->login);
-    //  Process 6: through the gateway to the regional gateway
-    intake_desk_flush (self);
+    //  Process 6: through the gateway to the regional gateway, without waiting for it
+    shep_participant_flush (self->engine);
     bool failed = false;
     json_t *view = intake_desk__view (self, id, &failed);
     if (!view) {
-        egov_http_reply_error (reply, 503, "DATABASE_UNAVAILABLE", "the desk's database did not answer");
+        intake_desk__unavailable (reply);
         goto cleanup;
     }
     json_object_set_new (view, "acceptance_receipt", json_pack ("{s:s, s:s, s:s, s:o, s:o, s:o, s:s}",
@@ -813,6 +842,20 @@ cleanup:
     free (text);
     free (id);
     intake_application_reset (&request);
+}
+
+//  ---------------------------------------------------------------------
+//  Health: what the runtime knows, for monitoring and for the terminals
+
+void
+intake_desk_health (intake_desk_t *self, egov_http_reply_t *reply)
+{
+    bool ok = false;
+    json_t *health = shep_participant_health (self->engine, &ok);
+    json_t *answer = json_pack ("{s:s}", "status", ok ? "ok" : "degraded");
+    json_object_update (answer, health);
+    json_decref (health);
+    egov_http_reply_set (reply, ok ? 200 : 503, answer);
 }
 
 //  ---------------------------------------------------------------------
@@ -837,22 +880,31 @@ intake_desk_test (bool verbose)
                                      " CREATE SCHEMA intake_selftest; SET search_path = intake_selftest");
     assert (PQresultStatus (result) == PGRES_COMMAND_OK);
     PQclear (result);
-    assert (egov_db_exec_script (conn, intake_schema_sql, "intake schema"));
+    //  The engine applies its schema and ours; no gateway listens at its endpoint
+    char engine_db [600];
+    snprintf (engine_db, sizeof (engine_db), "%s options='-c search_path=intake_selftest'", conninfo);
+    shep_participant_config_t engine_config = {
+        .gateway = "tcp://127.0.0.1:9", .participant_id = INTAKE_PARTICIPANT,
+        .conninfo = engine_db, .schema_sql = intake_schema_sql, .receive_async = true
+    };
+    egov_error_t error = { { 0 } };
+    shep_participant_t *engine = shep_participant_new (&engine_config, NULL, &error);
+    assert (engine);
     assert (egov_db_exec_script (conn, intake_schema_sql, "intake schema again"));
 
-    egov_error_t error = { { 0 } };
     egov_calendar_t *calendar = egov_calendar_new ("regulations/calendar/kz.json", &error);
     egov_catalogue_t *catalogue = egov_catalogue_new ("regulations/catalogue", &error);
     assert (calendar && catalogue);
     char pki_dir [] = "/tmp/intake-selftest-XXXXXX";
     assert (mkdtemp (pki_dir));
     //  Without operators' certificates the desk refuses to start
-    assert (intake_desk_new (conn, catalogue, calendar, pki_dir, &error) == NULL);
+    assert (intake_desk_new (engine, catalogue, calendar, pki_dir, &error) == NULL);
     egov_pki_t *pki = egov_pki_new (pki_dir);
     assert (egov_pki_ensure (pki, NULL, &error) == 0);
     egov_pki_destroy (&pki);
-    intake_desk_t *desk = intake_desk_new (conn, catalogue, calendar, pki_dir, &error);
+    intake_desk_t *desk = intake_desk_new (engine, catalogue, calendar, pki_dir, &error);
     assert (desk);
+    shep_participant_set_service (engine, desk);
     intake_desk_set_verbose (desk, verbose);
     assert (intake_desk_seed_operators (desk, &error) == 3);
     assert (intake_desk_seed_operators (desk, &error) == 0);
@@ -947,10 +999,36 @@ intake_desk_test (bool verbose)
     intake_desk_handover (desk, &operator_, "00000000-0000-4000-8000-000000000000", body, &reply);
     assert (reply.status == 400);
     json_decref (body);
+
+    //  Health: the database answers, the gateway is away here
+    intake_desk_health (desk, &reply);
+    assert (reply.status == 503);
+    assert (streq (json_string_value (json_object_get (reply.body, "status")), "degraded"));
+    assert (streq (json_string_value (json_object_get (reply.body, "database")), "ok"));
+    assert (streq (json_string_value (json_object_get (reply.body, "gateway")), "away"));
+    assert (json_object_get (reply.body, "outbox") && json_object_get (reply.body, "inbox"));
+
+    //  The database connection breaks: the request that finds it broken is
+    //  503, the next one gets a new connection, without a new desk
+    char backend [16];
+    snprintf (backend, sizeof (backend), "%d", PQbackendPID (shep_participant_db (engine)));
+    const char *backend_pid [] = { backend };
+    result = PQexecParams (conn, "SELECT pg_terminate_backend ($1::int, 5000)", 1, NULL,
+                           backend_pid, NULL, NULL, 0);
+    assert (PQresultStatus (result) == PGRES_TUPLES_OK && *PQgetvalue (result, 0, 0) == 't');
+    PQclear (result);
+    assert (!intake_desk_authenticate (desk, token, &operator_, &reply));
+    assert (reply.status == 503 && streq (egov_http_reply_code (&reply), "DATABASE_UNAVAILABLE"));
+    assert (intake_desk_authenticate (desk, token, &operator_, &reply));
+    intake_desk_show (desk, "00000000-0000-4000-8000-000000000000", &reply);
+    assert (reply.status == 404);
     egov_http_reply_reset (&reply);
+
+    intake_desk__flow_test (desk, conn, verbose);
 
     intake_desk_destroy (&desk);
     intake_desk_destroy (&desk);
+    shep_participant_destroy (&engine);
     egov_catalogue_destroy (&catalogue);
     egov_calendar_destroy (&calendar);
     assert (egov_pki_remove (pki_dir) == 0);

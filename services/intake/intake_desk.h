@@ -18,14 +18,19 @@
     provider's dated receipt and the barcode marking of returned results
     are steps of the history.
 
-    Everything is in PostgreSQL: operators, sessions, applications, their
-    history, the inbox (deliveries applied, deduped by message id) and the
-    outbox (messages to the gateway, written with the business row).      */
+    Everything is in PostgreSQL: operators, sessions, applications and
+    their history. The gateway link, the database link, the inbox and the
+    outbox are the participant runtime's (shep_participant): the desk's
+    deliveries are handlers applied once in the runtime's transaction, its
+    messages are stored with the business row, and every unit of work (an
+    HTTP request, a timer) takes the database from the runtime at its start,
+    so a PostgreSQL restart is answered 503 DATABASE_UNAVAILABLE while it
+    lasts and survived without restarting the desk.                     */
 #ifndef INTAKE_DESK_H_INCLUDED
 #define INTAKE_DESK_H_INCLUDED
 
 #include "intake_request.h"
-#include "shep_client.h"
+#include "shep_participant.h"
 #include "egov_catalogue.h"
 #include <libpq-fe.h>
 
@@ -45,22 +50,22 @@ typedef struct {
     char iin [13];                  //  IIN, from the certificate
 } intake_operator_t;
 
-//  A desk over a database connection (not owned) with the schema applied,
-//  the regulations (not owned) and the PKI folder (operators' keys and the
-//  trust anchors). client may be NULL until set. NULL with PKI_MISSING when
-//  the PKI has no operators' certificates.
-intake_desk_t *intake_desk_new (PGconn *conn, egov_catalogue_t *catalogue,
+//  A desk on engine (not owned; it holds the gateway and the database, with
+//  the schema applied), the regulations (not owned) and the PKI folder
+//  (operators' keys and the trust anchors). Names its delivery handlers and
+//  its sent handler on engine. NULL with PKI_MISSING when the PKI has no
+//  operators' certificates.
+intake_desk_t *intake_desk_new (shep_participant_t *engine, egov_catalogue_t *catalogue,
                                 egov_calendar_t *calendar, const char *pki_dir,
                                 egov_error_t *error);
 void intake_desk_destroy (intake_desk_t **self_p);
-//  The gateway connection (not owned), or NULL.
-void intake_desk_set_client (intake_desk_t *self, shep_client_t *client);
 void intake_desk_set_verbose (intake_desk_t *self, bool verbose);
 //  Creates the demo operators whose certificates the PKI issued (operator1..3)
 //  with their documented passwords; returns how many were created, -1 on error.
 int intake_desk_seed_operators (intake_desk_t *self, egov_error_t *error);
 
-//  HTTP-facing: each fills reply (status and JSON body).
+//  HTTP-facing: each fills reply (status and JSON body); 503
+//  DATABASE_UNAVAILABLE while the database is away.
 void intake_desk_login (intake_desk_t *self, json_t *body, egov_http_reply_t *reply);
 //  True when token names a live session; otherwise reply is 401 AUTH_REQUIRED.
 bool intake_desk_authenticate (intake_desk_t *self, const char *token,
@@ -71,15 +76,23 @@ void intake_desk_submit (intake_desk_t *self, const intake_operator_t *operator_
 void intake_desk_show (intake_desk_t *self, const char *id, egov_http_reply_t *reply);
 void intake_desk_handover (intake_desk_t *self, const intake_operator_t *operator_,
                            const char *id, json_t *body, egov_http_reply_t *reply);
+//  GET /api/v1/health: the runtime's shep_participant_health with "status"
+//  "ok", or "degraded" (503) while the gateway or the database is away.
+void intake_desk_health (intake_desk_t *self, egov_http_reply_t *reply);
 
-//  Gateway-facing: applies every frame waiting on the client (deliveries
-//  of application.status and application.result), then acknowledges.
-void intake_desk_drain (intake_desk_t *self);
-//  Sends what waits in the outbox; stops at the first failure (retried later).
-void intake_desk_flush (intake_desk_t *self);
-//  Arms the storage timer from the database (at start and after changes).
-void intake_desk_rearm (intake_desk_t *self);
-//  Fires business timers that are due on the simulation clock.
+//  Gateway-facing (service is the desk). The handler of application.status
+//  and application.result: applies the delivery on conn inside the
+//  runtime's transaction; UNKNOWN_APPLICATION and the payload's own codes
+//  (MALFORMED_PAYLOAD, ...) reject it, a database failure retries it.
+shep_outcome_t intake_desk_deliver (void *service, PGconn *conn, const shep_delivery_t *delivery,
+                                    egov_error_t *reject);
+//  The gateway stored one of our messages: an application.submit moves its
+//  application from ACCEPTED to SENT, once however often it is called.
+void intake_desk_sent (void *service, const Egov__Envelope *envelope,
+                       Egov__DeliveryStatus status);
+//  Fires business timers that are due on the simulation clock, and arms the
+//  storage timer from the database when something changed (at start, after
+//  a result or a hand-over, after the database came back).
 void intake_desk_fire (intake_desk_t *self);
 
 void intake_desk_test (bool verbose);

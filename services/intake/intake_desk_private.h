@@ -10,8 +10,8 @@
 #include "applications.pb-c.h"
 
 struct _intake_desk_t {
-    PGconn *conn;                   //  the store, not owned
-    shep_client_t *client;          //  gateway connection, not owned; NULL: none
+    shep_participant_t *engine;     //  the gateway and the database, not owned
+    PGconn *conn;                   //  the engine's connection for the unit of work at hand
     egov_catalogue_t *catalogue;    //  the services, not owned
     egov_calendar_t *calendar;      //  working days and hours, not owned
     char *pki_dir;                  //  operators' keys, trust anchors
@@ -20,11 +20,19 @@ struct _intake_desk_t {
     egov_timers_t *timers;          //  business timers on the simulation clock
     uint64_t storage_timer;         //  the next unclaimed-result deadline, 0 when none
     int64_t storage_due;            //  its due moment
-    int64_t flush_after;            //  wall ms before which a failed flush is not retried
+    bool rearm_wanted;              //  the storage timer is to be armed from the database again
+    int64_t retry_wall;             //  wall ms before which timers wait for the database
     bool verbose;                   //  log every step
     const char *correlation;        //  the application id registry look-ups are made under
 };
 
+//  Takes the database for a unit of work (an HTTP request, a timer, the
+//  sent handler): true when it is usable, else false with reply (may be
+//  NULL) set to 503 DATABASE_UNAVAILABLE. A broken connection is
+//  re-established by the engine, at most once a second.
+bool intake_desk__db (intake_desk_t *self, egov_http_reply_t *reply);
+//  Fills reply with 503 DATABASE_UNAVAILABLE.
+void intake_desk__unavailable (egov_http_reply_t *reply);
 //  Runs a parameterised statement; NULL (logged) unless the result has the
 //  expected status. lengths/formats may be NULL for text parameters.
 PGresult *intake_desk__sql (intake_desk_t *self, ExecStatusType expected, const char *sql,
@@ -36,8 +44,9 @@ bool intake_desk__exec (intake_desk_t *self, const char *command);
 bool intake_desk__history (intake_desk_t *self, const char *id, const char *status,
                            const char *step, const char *role, const char *actor,
                            const char *note, int64_t at_sim);
-//  Stores an envelope for the gateway in the outbox (caller's transaction).
-bool intake_desk__outbox (intake_desk_t *self, const char *id, Egov__Envelope *envelope);
+//  Stores an envelope for the gateway in the runtime's outbox (caller's
+//  transaction); the runtime submits it after the commit.
+bool intake_desk__outbox (intake_desk_t *self, Egov__Envelope *envelope);
 //  A message to the regional gateway of region about application id.
 Egov__Envelope *intake_desk__envelope (const char *service_id, const char *id,
                                        const char *region, Egov__MessageType type);
@@ -76,5 +85,8 @@ json_t *intake_desk__view (intake_desk_t *self, const char *id, bool *failed);
 //  Asks the provider for a returned result; *ready_by gets the term (intake_flow.c).
 bool intake_desk__recall (intake_desk_t *self, const char *id, const char *region,
                           const intake_operator_t *operator_, int64_t *ready_by);
+//  Selftest of intake_flow.c, on a desk whose engine's database is conn's
+//  (intake_desk_test).
+void intake_desk__flow_test (intake_desk_t *self, PGconn *conn, bool verbose);
 
 #endif

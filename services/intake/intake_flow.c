@@ -1,17 +1,17 @@
-/*  intake_flow — the desk's side of the gateway: the outbox drained into
-    async submissions, the deliveries of application.status and
-    application.result applied once each (inbox) and acknowledged, and the
-    business timers: an unclaimed result goes back to the provider after one
-    month of simulated time (application.return) and is asked back when the
+/*  intake_flow — the desk's side of the gateway, as actions the participant
+    runtime (shep_participant) calls: the deliveries of application.status
+    and application.result applied in its transaction, the step the
+    gateway's receipt of an application.submit means, and the business
+    timers: an unclaimed result goes back to the provider after one month of
+    simulated time (application.return) and is asked back when the
     applicant comes later (application.recall).                          */
 #include "intake_desk_private.h"
 #include "egov_application.h"
 #include "egov_iin.h"
+#include "egov_db.h"
 
-//  Milliseconds a submission may wait for the gateway's receipt.
-#define s_SUBMIT_TIMEOUT 3000
-//  Wall milliseconds before a failed flush is tried again.
-#define s_FLUSH_RETRY 1000
+//  Wall milliseconds the timers wait for the database after it failed them.
+#define s_DB_RETRY 1000
 
 Egov__Envelope *
 intake_desk__envelope (const char *service_id, const char *id, const char *region,
@@ -24,40 +24,35 @@ intake_desk__envelope (const char *service_id, const char *id, const char *regio
 }
 
 bool
-intake_desk__outbox (intake_desk_t *self, const char *id, Egov__Envelope *envelope)
+intake_desk__outbox (intake_desk_t *self, Egov__Envelope *envelope)
 {
-    size_t size = egov__envelope__get_packed_size (envelope);
-    uint8_t *packed = malloc (size ? size : 1);
-    assert (packed);
-    egov__envelope__pack (envelope, packed);
-    const char *values [] = { envelope->message_id, id, envelope->service_id, (char *) packed };
-    int lengths [] = { 0, 0, 0, (int) size };
-    int formats [] = { 0, 0, 0, 1 };
-    PGresult *result = intake_desk__sql (self, PGRES_COMMAND_OK,
-        "INSERT INTO outbox (message_id, application_id, service_id, envelope)"
-        " VALUES ($1, $2, $3, $4) ON CONFLICT (message_id) DO NOTHING",
-        4, values, lengths, formats);
-    free (packed);
-    PQclear (result);
-    return result != NULL;
+    egov_error_t error;
+    return shep_participant_put (self->engine, self->conn, envelope, 0, NULL, &error) == 0;
 }
 
-//  After the gateway stored a message: the step it means for the application.
-static void
-s_sent (intake_desk_t *self, const char *id, const char *service_id, const char *region)
+void
+intake_desk_sent (void *service, const Egov__Envelope *envelope, Egov__DeliveryStatus status)
 {
-    if (!streq (service_id, "application.submit"))
+    intake_desk_t *self = (intake_desk_t *) service;
+    assert (self && envelope);
+    (void) status;                  //  stored is stored, whatever became of it since
+    if (!streq (envelope->service_id, "application.submit"))
         return;
+    const char *id = envelope->correlation_id;
+    if (!intake_desk__db (self, NULL) || !intake_desk__exec (self, "BEGIN")) {
+        zsys_warning ("intake: %s stored by the gateway, but the database is away: it stays"
+                      " ACCEPTED until the regional gateway's notice", id);
+        return;
+    }
+    //  Only from ACCEPTED: called again, or after the registration, it changes nothing
     const char *values [] = { id };
-    if (!intake_desk__exec (self, "BEGIN"))
-        return;
     PGresult *result = intake_desk__sql (self, PGRES_TUPLES_OK,
         "UPDATE application SET status = 'SENT' WHERE id = $1 AND status = 'ACCEPTED'"
         " RETURNING paper", 1, values, NULL, NULL);
     bool done = result != NULL;
     if (result && PQntuples (result) == 1) {
         char note [128];
-        snprintf (note, sizeof (note), "for the regional gateway of region %s", region);
+        snprintf (note, sizeof (note), "for the regional gateway of region %s", envelope->route_id);
         done = intake_desk__history (self, id, "SENT",
             "the signed request goes through the central gateway (ЭҮШ)", "gateway", "shep", note,
             egov_clock_now_ms ());
@@ -69,52 +64,6 @@ s_sent (intake_desk_t *self, const char *id, const char *service_id, const char 
     PQclear (result);
     if (!done || !intake_desk__exec (self, "COMMIT"))
         intake_desk__exec (self, "ROLLBACK");
-}
-
-void
-intake_desk_flush (intake_desk_t *self)
-{
-    if (!self->client || egov_now_ms () < self->flush_after)
-        return;
-    PGresult *result = intake_desk__sql (self, PGRES_TUPLES_OK,
-        "SELECT message_id, application_id, service_id, envelope FROM outbox"
-        " WHERE sent_wall IS NULL ORDER BY created_wall LIMIT 100", 0, NULL, NULL, NULL);
-    if (!result)
-        return;
-    for (int row = 0; row < PQntuples (result); row++) {
-        size_t size = 0;
-        uint8_t *packed = PQunescapeBytea ((const unsigned char *) PQgetvalue (result, row, 3), &size);
-        Egov__Envelope *envelope = packed ? egov__envelope__unpack (NULL, size, packed) : NULL;
-        PQfreemem (packed);
-        const char *message_id = PQgetvalue (result, row, 0);
-        if (!envelope) {
-            zsys_error ("intake: outbox message %s does not unpack; dropped", message_id);
-            const char *values [] = { message_id };
-            PQclear (intake_desk__sql (self, PGRES_COMMAND_OK,
-                "UPDATE outbox SET sent_wall = now() WHERE message_id = $1", 1, values, NULL, NULL));
-            continue;
-        }
-        Egov__DeliveryStatus status;
-        egov_error_t error = { { 0 } };
-        int rc = shep_client_submit (self->client, envelope, 0, s_SUBMIT_TIMEOUT, &status, &error);
-        char region [16];
-        snprintf (region, sizeof (region), "%s", envelope->route_id);
-        egov__envelope__free_unpacked (envelope, NULL);
-        if (rc != 0) {
-            zsys_warning ("intake: the gateway did not take %s (%s): %s %s; retrying",
-                          message_id, PQgetvalue (result, row, 2), error.code, error.message);
-            self->flush_after = egov_now_ms () + s_FLUSH_RETRY;
-            break;
-        }
-        const char *values [] = { message_id };
-        PQclear (intake_desk__sql (self, PGRES_COMMAND_OK,
-            "UPDATE outbox SET sent_wall = now() WHERE message_id = $1", 1, values, NULL, NULL));
-        if (self->verbose)
-            zsys_info ("intake: %s %s stored by the gateway (%s)", PQgetvalue (result, row, 2),
-                       message_id, egov_delivery_status_name (status));
-        s_sent (self, PQgetvalue (result, row, 1), PQgetvalue (result, row, 2), region);
-    }
-    PQclear (result);
 }
 
 //  ---------------------------------------------------------------------
@@ -313,88 +262,48 @@ s_apply_result (intake_desk_t *self, const char *id, const char *status, const c
     return true;
 }
 
-//  Applies one delivery in one transaction with its inbox row; then acks.
-static void
-s_deliver (intake_desk_t *self, const Egov__Shep__Deliver *deliver)
+shep_outcome_t
+intake_desk_deliver (void *service, PGconn *conn, const shep_delivery_t *delivery,
+                     egov_error_t *reject)
 {
-    const Egov__Envelope *envelope = deliver->envelope;
-    if (!envelope || !egov_uuid_valid (envelope->message_id)) {
-        zsys_warning ("intake: dropped a delivery without a usable message id");
-        return;
-    }
-    const char *message_id = envelope->message_id;
+    intake_desk_t *self = (intake_desk_t *) service;
+    assert (self && conn && delivery && reject);
+    const Egov__Envelope *envelope = delivery->envelope;
     egov_application_update_t update;
-    egov_error_t refusal;
-    if (!egov_application_update_decode (envelope, &update, &refusal)) {
-        shep_client_ack (self->client, message_id, refusal.code, refusal.message);
-        return;
-    }
+    if (!egov_application_update_decode (envelope, &update, reject))
+        return SHEP_REJECT;
+    self->conn = conn;
     const char *id = update.application_id;
-    bool applied = intake_desk__exec (self, "BEGIN");
-    const char *values [] = { message_id, envelope->service_id };
-    PGresult *result = applied ? intake_desk__sql (self, PGRES_COMMAND_OK,
-        "INSERT INTO inbox (message_id, service_id) VALUES ($1, $2) ON CONFLICT DO NOTHING",
-        2, values, NULL, NULL) : NULL;
-    bool fresh = result && atoi (PQcmdTuples (result)) == 1;
-    applied = result != NULL;
-    PQclear (result);
-    const char *reject = NULL;
-    if (fresh) {
-        const char *key [] = { id };
-        result = intake_desk__sql (self, PGRES_TUPLES_OK,
-            "SELECT status, paper FROM application WHERE id = $1 FOR UPDATE", 1, key, NULL, NULL);
-        applied = result != NULL;
-        if (result && PQntuples (result) == 1) {
-            char status [32], paper [2];
-            snprintf (status, sizeof (status), "%s", PQgetvalue (result, 0, 0));
-            snprintf (paper, sizeof (paper), "%s", PQgetvalue (result, 0, 1));
-            applied = update.notice
-                ? s_apply_notice (self, id, status, paper, update.notice)
-                : s_apply_result (self, id, status, paper, update.result);
-        }
-        else
-        if (result)
-            reject = "UNKNOWN_APPLICATION";
-        PQclear (result);
-    }
-    bool result_kind = update.result != NULL;
-    if (reject) {
-        intake_desk__exec (self, "ROLLBACK");
-        zsys_warning ("intake: %s %s for unknown application %s rejected", envelope->service_id,
-                      message_id, id);
-        shep_client_ack (self->client, message_id, reject, "no such application at this desk");
+    const char *key [] = { id };
+    PGresult *result = intake_desk__sql (self, PGRES_TUPLES_OK,
+        "SELECT status, paper FROM application WHERE id = $1 FOR UPDATE", 1, key, NULL, NULL);
+    shep_outcome_t outcome = SHEP_RETRY;
+    if (result && PQntuples (result) == 1) {
+        char status [32], paper [2];
+        snprintf (status, sizeof (status), "%s", PQgetvalue (result, 0, 0));
+        snprintf (paper, sizeof (paper), "%s", PQgetvalue (result, 0, 1));
+        bool applied = update.notice
+                     ? s_apply_notice (self, id, status, paper, update.notice)
+                     : s_apply_result (self, id, status, paper, update.result);
+        outcome = applied ? SHEP_APPLIED : SHEP_RETRY;
     }
     else
-    if (!applied || !intake_desk__exec (self, "COMMIT")) {
-        intake_desk__exec (self, "ROLLBACK");
-        zsys_error ("intake: could not apply %s; the gateway will deliver it again", message_id);
+    if (result) {
+        egov_error_set (reject, "UNKNOWN_APPLICATION", "no such application at this desk");
+        outcome = SHEP_REJECT;
     }
-    else {
-        shep_client_ack (self->client, message_id, NULL, NULL);
-        if (self->verbose)
-            zsys_info ("intake: %s %s for %s %s", envelope->service_id, message_id, id,
-                       fresh ? "applied" : "was a redelivery");
-        if (fresh && result_kind)
-            intake_desk_rearm (self);
-    }
+    PQclear (result);
+    if (outcome == SHEP_RETRY)
+        zsys_error ("intake: could not apply %s; the gateway will deliver it again",
+                    envelope->message_id);
+    else
+    if (outcome == SHEP_APPLIED && self->verbose)
+        zsys_info ("intake: %s %s for %s applied", envelope->service_id, envelope->message_id, id);
+    //  A result starts (or ends) a month of storage: the timer follows the rows
+    if (outcome == SHEP_APPLIED && update.result)
+        self->rearm_wanted = true;
     egov_application_update_reset (&update);
-}
-
-void
-intake_desk_drain (intake_desk_t *self)
-{
-    if (!self->client)
-        return;
-    Egov__Shep__Frame *frame;
-    while ((frame = shep_client_recv (self->client, 0))) {
-        if (frame->body_case == EGOV__SHEP__FRAME__BODY_DELIVER && frame->deliver)
-            s_deliver (self, frame->deliver);
-        else
-        if (frame->body_case == EGOV__SHEP__FRAME__BODY_ERROR && frame->error && frame->error->error)
-            zsys_warning ("intake: gateway error %s: %s", frame->error->error->code,
-                          frame->error->error->message);
-        egov__shep__frame__free_unpacked (frame, NULL);
-    }
+    return outcome;
 }
 
 //  ---------------------------------------------------------------------
@@ -412,13 +321,14 @@ s_movement (intake_desk_t *self, const char *service_id, const char *id, const c
     Egov__Envelope *envelope = intake_desk__envelope (service_id, id, region,
                                                       EGOV__MESSAGE_TYPE__REQUEST);
     egov_envelope_set_payload (envelope, &movement.base);
-    bool stored = intake_desk__outbox (self, id, envelope);
+    bool stored = intake_desk__outbox (self, envelope);
     egov__envelope__free_unpacked (envelope, NULL);
     return stored;
 }
 
-//  Returns every result kept past its month to its provider.
-static void
+//  Returns every result kept past its month to its provider, each in its
+//  own transaction; false when the database failed (the rest waits).
+static bool
 s_return_unclaimed (intake_desk_t *self)
 {
     int64_t now = egov_clock_now_ms ();
@@ -429,11 +339,12 @@ s_return_unclaimed (intake_desk_t *self)
         "SELECT id, region, paper FROM application WHERE storage_until_sim <= $1"
         " AND status IN ('READY', 'REFUSED') ORDER BY storage_until_sim", 1, values, NULL, NULL);
     if (!due)
-        return;
-    for (int row = 0; row < PQntuples (due); row++) {
+        return false;
+    bool done = true;
+    for (int row = 0; row < PQntuples (due) && done; row++) {
         const char *id = PQgetvalue (due, row, 0);
         const char *keys [] = { id };
-        bool done = intake_desk__exec (self, "BEGIN");
+        done = intake_desk__exec (self, "BEGIN");
         PGresult *result = done ? intake_desk__sql (self, PGRES_COMMAND_OK,
             "UPDATE application SET status = 'RETURNED_TO_PROVIDER', storage_until_sim = NULL"
             " WHERE id = $1", 1, keys, NULL, NULL) : NULL;
@@ -445,13 +356,15 @@ s_return_unclaimed (intake_desk_t *self)
             ? "by courier, with the collection sector's register" : "", now);
         done = done && s_movement (self, "application.return", id, PQgetvalue (due, row, 1),
                                    "unclaimed for one month", now);
-        if (done && intake_desk__exec (self, "COMMIT"))
+        done = done && intake_desk__exec (self, "COMMIT");
+        if (done)
             zsys_info ("intake: application %s unclaimed for a month: returned to the provider", id);
         else
             intake_desk__exec (self, "ROLLBACK");
     }
     PQclear (due);
-    intake_desk_flush (self);
+    shep_participant_flush (self->engine);
+    return done;
 }
 
 //  Asks the provider to send a returned result back within one working day.
@@ -488,11 +401,12 @@ intake_desk__recall (intake_desk_t *self, const char *id, const char *region,
         return false;
     }
     zsys_info ("intake: application %s recalled from the provider", id);
-    intake_desk_flush (self);
+    shep_participant_flush (self->engine);
     return true;
 }
 
-//  The storage timer fired: return what is due, arm the next.
+//  The storage timer fired: return what is due; the next one is armed from
+//  the rows afterwards.
 static void
 s_on_storage (uint64_t timer_id, int64_t due_ms, void *argument)
 {
@@ -500,23 +414,26 @@ s_on_storage (uint64_t timer_id, int64_t due_ms, void *argument)
     intake_desk_t *self = (intake_desk_t *) argument;
     if (self->storage_timer == timer_id)
         self->storage_timer = 0;
-    s_return_unclaimed (self);
-    intake_desk_rearm (self);
+    self->rearm_wanted = true;
+    if (!intake_desk__db (self, NULL) || !s_return_unclaimed (self))
+        self->retry_wall = egov_now_ms () + s_DB_RETRY;
 }
 
-void
-intake_desk_rearm (intake_desk_t *self)
+//  Arms the storage timer at the earliest moment a kept result is due back
+//  (on the connection taken); false when the database did not answer.
+static bool
+s_rearm (intake_desk_t *self)
 {
     PGresult *result = intake_desk__sql (self, PGRES_TUPLES_OK,
         "SELECT min (storage_until_sim) FROM application"
         " WHERE status IN ('READY', 'REFUSED') AND storage_until_sim IS NOT NULL",
         0, NULL, NULL, NULL);
     if (!result)
-        return;
+        return false;
     int64_t next = PQgetisnull (result, 0, 0) ? 0 : strtoll (PQgetvalue (result, 0, 0), NULL, 10);
     PQclear (result);
     if (self->storage_timer && self->storage_due == next)
-        return;
+        return true;
     if (self->storage_timer)
         egov_timers_cancel (self->timers, self->storage_timer);
     self->storage_timer = 0;
@@ -524,10 +441,187 @@ intake_desk_rearm (intake_desk_t *self)
         self->storage_due = next;
         self->storage_timer = egov_timers_add (self->timers, next, s_on_storage, self);
     }
+    return true;
 }
 
 void
 intake_desk_fire (intake_desk_t *self)
 {
+    assert (self);
+    if (egov_now_ms () < self->retry_wall)
+        return;                     //  the database failed us a moment ago
     egov_timers_fire (self->timers);
+    if (!self->rearm_wanted || egov_now_ms () < self->retry_wall)
+        return;
+    if (intake_desk__db (self, NULL) && s_rearm (self))
+        self->rearm_wanted = false;
+    else
+        self->retry_wall = egov_now_ms () + s_DB_RETRY;
+}
+
+//  ---------------------------------------------------------------------
+//  Selftest of the gateway's side (run by intake_desk_test): the actions
+//  called as the participant runtime calls them, the storage timer, and
+//  the move of a database from before the runtime
+
+//  Applies a delivery as the runtime does, in one transaction, and frees
+//  it: 1 applied, -2 rejected (code gets the code), -1 left for redelivery.
+static int
+s_test_apply (intake_desk_t *self, Egov__Envelope *envelope, char *code)
+{
+    egov_error_t reject = { { 0 } };
+    PGconn *conn = shep_participant_db (self->engine);
+    assert (conn);
+    PQclear (PQexec (conn, "BEGIN"));
+    shep_delivery_t delivery = { envelope, NULL, 1 };
+    shep_outcome_t outcome = intake_desk_deliver (self, conn, &delivery, &reject);
+    PQclear (PQexec (conn, outcome == SHEP_APPLIED ? "COMMIT" : "ROLLBACK"));
+    if (code)
+        snprintf (code, 48, "%s", reject.code);
+    egov__envelope__free_unpacked (envelope, NULL);
+    return outcome == SHEP_APPLIED ? 1 : outcome == SHEP_REJECT ? -2 : -1;
+}
+
+//  True when the single value of sql (one text parameter, may be NULL) is expected.
+static bool
+s_test_is (PGconn *conn, const char *sql, const char *parameter, const char *expected)
+{
+    const char *values [] = { parameter };
+    PGresult *result = PQexecParams (conn, sql, parameter ? 1 : 0, NULL, values, NULL, NULL, 0);
+    assert (PQresultStatus (result) == PGRES_TUPLES_OK && PQntuples (result) == 1);
+    bool same = streq (PQgetvalue (result, 0, 0), expected);
+    if (!same)
+        printf ("\n   %s: '%s', expected '%s'\n", sql, PQgetvalue (result, 0, 0), expected);
+    PQclear (result);
+    return same;
+}
+
+//  A status notice about application id.
+static Egov__Envelope *
+s_test_notice (const char *id, Egov__Applications__Status status, const char *registration)
+{
+    Egov__Applications__StatusNotice notice = EGOV__APPLICATIONS__STATUS_NOTICE__INIT;
+    notice.application_id = (char *) id;
+    notice.status = status;
+    notice.registration_number = (char *) registration;
+    Egov__Envelope *envelope = egov_envelope_new ("application.status", EGOV__MESSAGE_TYPE__UPDATE);
+    egov_string_set (&envelope->correlation_id, id);
+    egov_string_set (&envelope->sender_id, "regional-750000000");
+    egov_envelope_set_payload (envelope, &notice.base);
+    return envelope;
+}
+
+void
+intake_desk__flow_test (intake_desk_t *self, PGconn *conn, bool verbose)
+{
+    if (verbose)
+        printf ("   the gateway's side\n");
+    //  An application on paper as the desk stores it when it accepts one
+    char *id = egov_uuid_new ();
+    const char *key [] = { id };
+    PGresult *result = PQexecParams (conn,
+        "INSERT INTO application (id, service, region, applicant_iin, applicant_name,"
+        " operator_login, status, receipt_number, paper, submitted_sim, received_sim)"
+        " VALUES ($1, 'school-duplicate', '750000000', '850314301234', 'Test', 'operator1',"
+        " 'ACCEPTED', 'SC-TEST-000001', true, 0, 0)", 1, NULL, key, NULL, NULL, 0);
+    assert (PQresultStatus (result) == PGRES_COMMAND_OK);
+    PQclear (result);
+
+    //  The gateway stored its submission: SENT once, however often it says so
+    Egov__Envelope *submit = intake_desk__envelope ("application.submit", id, "750000000",
+                                                    EGOV__MESSAGE_TYPE__REQUEST);
+    intake_desk_sent (self, submit, EGOV__DELIVERY_STATUS__ON_DELIVERY);
+    intake_desk_sent (self, submit, EGOV__DELIVERY_STATUS__DELIVERED);
+    egov__envelope__free_unpacked (submit, NULL);
+    assert (s_test_is (conn, "SELECT status FROM application WHERE id = $1", id, "SENT"));
+    assert (s_test_is (conn, "SELECT count (*) FROM history WHERE application_id = $1"
+                             " AND status = 'SENT'", id, "2"));      //  the gateway, the courier
+
+    //  Deliveries: applied with their effect; what cannot apply is rejected
+    char code [48];
+    assert (s_test_apply (self, s_test_notice (id, EGOV__APPLICATIONS__STATUS__REGISTERED,
+                                               "750000000-2026-000001"), NULL) == 1);
+    assert (s_test_is (conn, "SELECT status || ' ' || registration_number FROM application"
+                             " WHERE id = $1", id, "REGISTERED 750000000-2026-000001"));
+    assert (s_test_is (conn, "SELECT count (*) FROM history WHERE application_id = $1"
+                             " AND step LIKE '%dated receipt%'", id, "1"));
+    char *stranger = egov_uuid_new ();
+    assert (s_test_apply (self, s_test_notice (stranger, EGOV__APPLICATIONS__STATUS__REGISTERED, ""),
+                          code) == -2 && streq (code, "UNKNOWN_APPLICATION"));
+    assert (s_test_is (conn, "SELECT count (*) FROM history WHERE application_id = $1", stranger, "0"));
+    free (stranger);
+    Egov__Envelope *envelope = s_test_notice (id, EGOV__APPLICATIONS__STATUS__IN_PROGRESS, "");
+    egov_string_set (&envelope->service_id, "application.result");
+    assert (s_test_apply (self, envelope, code) == -2 && streq (code, "MALFORMED_PAYLOAD"));
+
+    //  The provider's result: READY, kept a month, and the storage timer follows
+    Egov__Applications__Result outcome = EGOV__APPLICATIONS__RESULT__INIT;
+    outcome.application_id = id;
+    outcome.approved = true;
+    outcome.document.data = (uint8_t *) "{\"permit\": true}";
+    outcome.document.len = strlen ((char *) outcome.document.data);
+    outcome.signer = "akimat";
+    outcome.registration_number = "No 1";
+    envelope = egov_envelope_new ("application.result", EGOV__MESSAGE_TYPE__RESPONSE);
+    egov_string_set (&envelope->correlation_id, id);
+    egov_envelope_set_payload (envelope, &outcome.base);
+    self->rearm_wanted = false;
+    assert (s_test_apply (self, envelope, NULL) == 1);
+    assert (self->rearm_wanted);
+    assert (s_test_is (conn, "SELECT status || ' ' || result_signature || ' '"
+                             " || (storage_until_sim IS NOT NULL) FROM application WHERE id = $1",
+                       id, "READY UNSIGNED true"));
+    intake_desk_fire (self);
+    assert (!self->rearm_wanted && self->storage_timer);
+
+    //  Unclaimed past its month: returned to the provider through the outbox
+    result = PQexecParams (conn, "UPDATE application SET storage_until_sim = 1 WHERE id = $1",
+                           1, NULL, key, NULL, NULL, 0);
+    assert (PQresultStatus (result) == PGRES_COMMAND_OK);
+    PQclear (result);
+    self->rearm_wanted = true;
+    intake_desk_fire (self);                //  armed at the earlier moment
+    assert (self->storage_due == 1);
+    intake_desk_fire (self);                //  due: fired
+    assert (s_test_is (conn, "SELECT status FROM application WHERE id = $1", id,
+                       "RETURNED_TO_PROVIDER"));
+    assert (s_test_is (conn, "SELECT sender || ' ' || recipient FROM shep_outbox WHERE correlation_id = $1"
+                             " AND service_id = 'application.return' AND sent_at IS NULL", id,
+                       "intake route:750000000"));
+    assert (self->storage_timer == 0);
+
+    //  A database from before the runtime: unsent messages and applied ids move over
+    char *applied = egov_uuid_new (), *unsent = egov_uuid_new (), *sent = egov_uuid_new ();
+    const char *old [] = { id, applied, unsent, sent };
+    result = PQexec (conn,
+        "CREATE TABLE inbox (message_id uuid PRIMARY KEY, service_id text NOT NULL,"
+        "                    received_wall timestamptz NOT NULL DEFAULT now ());"
+        "CREATE TABLE outbox (message_id uuid PRIMARY KEY, application_id uuid NOT NULL,"
+        "                     service_id text NOT NULL, envelope bytea NOT NULL,"
+        "                     created_wall timestamptz NOT NULL DEFAULT now (), sent_wall timestamptz)");
+    assert (PQresultStatus (result) == PGRES_COMMAND_OK);
+    PQclear (result);
+    result = PQexecParams (conn,
+        "WITH i AS (INSERT INTO inbox (message_id, service_id) VALUES ($2, 'application.status'))"
+        " INSERT INTO outbox (message_id, application_id, service_id, envelope, sent_wall)"
+        " VALUES ($3, $1, 'application.recall', '\\x0a00'::bytea, NULL),"
+        "        ($4, $1, 'application.submit', '\\x0a00'::bytea, now ())",
+        4, NULL, old, NULL, NULL, 0);
+    assert (PQresultStatus (result) == PGRES_COMMAND_OK);
+    PQclear (result);
+    extern const char *intake_schema_sql;
+    assert (egov_db_exec_script (conn, intake_schema_sql, "intake schema over the old tables"));
+    assert (s_test_is (conn, "SELECT (to_regclass ('inbox') IS NULL) AND (to_regclass ('outbox') IS NULL)",
+                       NULL, "t"));
+    assert (s_test_is (conn, "SELECT sender || ' ' || recipient FROM shep_outbox"
+                             " WHERE message_id = $1 AND sent_at IS NULL", unsent,
+                       "intake route:750000000"));
+    assert (s_test_is (conn, "SELECT correlation_id FROM shep_outbox"
+                             " WHERE service_id = 'application.recall'", NULL, id));
+    assert (s_test_is (conn, "SELECT count (*) FROM shep_outbox WHERE message_id = $1", sent, "0"));
+    assert (s_test_is (conn, "SELECT outcome FROM shep_inbox WHERE message_id = $1", applied, "APPLIED"));
+    free (applied);
+    free (unsent);
+    free (sent);
+    free (id);
 }

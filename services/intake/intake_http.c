@@ -38,10 +38,13 @@ intake_http_route (intake_http_t *self, const char *method, const char *path, co
     bool get = streq (method, "GET"), post = streq (method, "POST");
     char id [64];
     bool handover = false;
-    enum { UNKNOWN, OPENAPI, LOGIN, SERVICES, APPLICATIONS, APPLICATION, HANDOVER } route = UNKNOWN;
+    enum { UNKNOWN, OPENAPI, HEALTH, LOGIN, SERVICES, APPLICATIONS, APPLICATION, HANDOVER } route = UNKNOWN;
     const char *allowed = "GET";
     if (streq (path, "/api/v1/openapi.json"))
         route = OPENAPI;
+    else
+    if (streq (path, "/api/v1/health"))
+        route = HEALTH;
     else
     if (streq (path, "/api/v1/operator/login")) {
         route = LOGIN;
@@ -70,6 +73,10 @@ intake_http_route (intake_http_t *self, const char *method, const char *path, co
     }
     if (route == OPENAPI) {
         egov_http_reply_document (reply, self->openapi);
+        return;
+    }
+    if (route == HEALTH) {
+        intake_desk_health (self->desk, reply);
         return;
     }
     json_t *document = NULL;
@@ -218,6 +225,7 @@ intake_http_test (bool verbose)
     assert (streq (s_try (http, "DELETE", "/api/v1/services", NULL, NULL, &status), "METHOD_NOT_ALLOWED")
             && status == 405);
     assert (streq (s_try (http, "GET", "/api/v1/operator/login", NULL, NULL, &status), "METHOD_NOT_ALLOWED"));
+    assert (streq (s_try (http, "POST", "/api/v1/health", NULL, "{}", &status), "METHOD_NOT_ALLOWED"));
     assert (streq (s_try (http, "GET", "/api/v1/openapi.json", NULL, NULL, &status), "") && status == 200);
     intake_http_destroy (&http);
     intake_http_destroy (&http);

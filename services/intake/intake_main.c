@@ -1,10 +1,9 @@
 /*  intake — the State Corporation operator's desk (МК АЖ): an HTTP/JSON API
     for operator terminals in front of the gateway (Diagram 1). Parses the
-    flags, loads the regulations, applies the schema, seeds the demo
-    operators, connects to the gateway and runs the desk's reactor until
-    Ctrl-C or SIGTERM.                                                    */
+    flags, loads the regulations, starts the participant runtime (database,
+    schema, gateway link), seeds the demo operators and runs the desk's
+    reactor until Ctrl-C or SIGTERM.                                      */
 #include "intake_http.h"
-#include "egov_db.h"
 #include "egov_clock.h"
 #include "egov_pki.h"
 #include "egov_flags.h"
@@ -12,11 +11,7 @@
 
 extern const char *intake_schema_sql;
 
-//  What the reactor handlers need.
-typedef struct {
-    intake_desk_t *desk;            //  the business
-    shep_client_t *client;          //  connection to the gateway
-} s_context_t;
+#define s_TIMER_MS      20          //  business timers on the simulation clock
 
 //  What the command line and the environment set.
 typedef struct {
@@ -73,37 +68,13 @@ s_read_file (const char *path)
     return text;
 }
 
-//  The gateway socket is readable: apply the deliveries.
-static int
-s_on_gateway (zloop_t *loop, zsock_t *socket, void *argument)
-{
-    (void) loop;
-    (void) socket;
-    s_context_t *context = (s_context_t *) argument;
-    intake_desk_drain (context->desk);
-    return 0;
-}
-
-//  Heartbeats, frames a blocking call left in the backlog, the outbox.
-static int
-s_on_tick (zloop_t *loop, int timer_id, void *argument)
-{
-    (void) loop;
-    (void) timer_id;
-    s_context_t *context = (s_context_t *) argument;
-    shep_client_tick (context->client);
-    intake_desk_drain (context->desk);
-    intake_desk_flush (context->desk);
-    return 0;
-}
-
 //  Business timers on the simulation clock.
 static int
 s_on_timers (zloop_t *loop, int timer_id, void *argument)
 {
     (void) loop;
     (void) timer_id;
-    intake_desk_fire (((s_context_t *) argument)->desk);
+    intake_desk_fire ((intake_desk_t *) argument);
     return 0;
 }
 
@@ -136,17 +107,19 @@ s_run (const s_options_t *options)
     int status = 1;
     intake_desk_t *desk = NULL;
     intake_http_t *http = NULL;
-    shep_client_t *client = NULL;
-    PGconn *conn = egov_db_connect (options->conninfo, 10000);
-    if (!conn) {
-        fprintf (stderr, "intake: cannot connect to the database (%s)\n", options->conninfo);
+    zloop_t *loop = NULL;
+    shep_participant_config_t engine_config = {
+        .gateway = options->gateway, .participant_id = INTAKE_PARTICIPANT,
+        .conninfo = options->conninfo, .schema_sql = intake_schema_sql, .receive_async = true,
+        .verbose = options->verbose
+    };
+    shep_participant_t *engine = shep_participant_new (&engine_config, NULL, &error);
+    if (!engine) {
+        fprintf (stderr, "intake: cannot start: %s %s (%s)\n", error.code, error.message,
+                 options->conninfo);
         goto cleanup;
     }
-    if (!egov_db_exec_script (conn, intake_schema_sql, "intake schema")) {
-        fprintf (stderr, "intake: cannot apply the schema\n");
-        goto cleanup;
-    }
-    desk = intake_desk_new (conn, catalogue, calendar, options->pki_dir, &error);
+    desk = intake_desk_new (engine, catalogue, calendar, options->pki_dir, &error);
     int seeded = desk ? intake_desk_seed_operators (desk, &error) : -1;
     if (seeded < 0) {
         fprintf (stderr, "intake: error %s: %s\n", error.code, error.message);
@@ -160,34 +133,24 @@ s_run (const s_options_t *options)
         fprintf (stderr, "intake: error %s: %s\n", error.code, error.message);
         goto cleanup;
     }
-    client = shep_client_new (options->gateway, INTAKE_PARTICIPANT);
-    shep_client_set_receive_async (client, true);
+    shep_participant_set_service (engine, desk);
+    printf ("intake: ready, gateway %s, http %s (port %d)\n", options->gateway,
+            options->http_address, intake_http_port (http));
+    fflush (stdout);
+    loop = zloop_new ();
+    assert (loop);
+    shep_participant_attach (engine, loop);
+    zloop_timer (loop, s_TIMER_MS, 0, s_on_timers, desk);
+    intake_http_attach (http, loop);
+    zloop_start (loop);
+    zsys_info ("intake: stopping");
     status = 0;
-    if (shep_client_connect_patiently (client, "intake") == 0) {
-        intake_desk_set_client (desk, client);
-        intake_desk_rearm (desk);
-        intake_desk_flush (desk);
-        printf ("intake: ready, gateway %s, http %s (port %d)\n", options->gateway,
-                options->http_address, intake_http_port (http));
-        fflush (stdout);
-        s_context_t context = { desk, client };
-        zloop_t *loop = zloop_new ();
-        assert (loop);
-        zloop_reader (loop, shep_client_sock (client), s_on_gateway, &context);
-        zloop_timer (loop, 200, 0, s_on_tick, &context);
-        zloop_timer (loop, 20, 0, s_on_timers, &context);
-        intake_http_attach (http, loop);
-        intake_desk_drain (desk);
-        zloop_start (loop);
-        zloop_destroy (&loop);
-        zsys_info ("intake: stopping");
-    }
 cleanup:
     intake_http_destroy (&http);
-    shep_client_destroy (&client);
     intake_desk_destroy (&desk);
-    if (conn)
-        PQfinish (conn);
+    //  The engine takes its reader and timer off the loop: before the loop goes
+    shep_participant_destroy (&engine);
+    zloop_destroy (&loop);
     free (openapi);
     egov_catalogue_destroy (&catalogue);
     egov_calendar_destroy (&calendar);

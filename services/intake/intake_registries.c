@@ -2,11 +2,16 @@
     desk asks, through the gateway (ЭҮШ), the registry of individuals
     (ЖТ ММБ / ГБД ФЛ, gbdfl.person) about the applicant and the
     representative and the notarial registry (БНАЖ / ЕНИС, enis.poa) about
-    the power of attorney, and says which registry had no data and why.  */
+    the power of attorney, and says which registry had no data and why.
+    The calls wait on the loop (on the runtime's connection to the
+    gateway), so they are kept short: a registry that does not answer
+    holds the desk for seconds at most, and the request gets 503
+    REGISTRY_UNAVAILABLE.                                               */
 #include "intake_desk_private.h"
 
-//  Milliseconds the registries get to answer.
-#define s_LOOKUP_TIMEOUT 5000
+//  Milliseconds the registries get to answer; a gateway gone silent costs
+//  one second more (shep_client_call's margin).
+#define s_LOOKUP_TIMEOUT 2000
 
 //  Makes a sync call and unpacks the payload of the expected type; NULL
 //  with error set (the gateway's code, or the provider's error).
@@ -15,8 +20,8 @@ s_call (intake_desk_t *self, const char *service_id, const ProtobufCMessage *req
         const ProtobufCMessageDescriptor *expected, bool *provider_error, egov_error_t *error)
 {
     *provider_error = false;
-    if (!self->client) {
-        egov_error_set (error, "NO_PROVIDER", "the desk is not connected to the gateway");
+    if (!shep_participant_connected (self->engine)) {
+        egov_error_set (error, "GATEWAY_UNREACHABLE", "the desk is not connected to the gateway");
         return NULL;
     }
     Egov__Envelope *envelope = egov_envelope_new (service_id, EGOV__MESSAGE_TYPE__REQUEST);
@@ -24,7 +29,8 @@ s_call (intake_desk_t *self, const char *service_id, const ProtobufCMessage *req
     if (self->correlation)
         egov_string_set (&envelope->correlation_id, self->correlation);
     egov_envelope_set_payload (envelope, request);
-    Egov__Envelope *reply = shep_client_call (self->client, envelope, s_LOOKUP_TIMEOUT, error);
+    Egov__Envelope *reply = shep_client_call (shep_participant_client (self->engine), envelope,
+                                              s_LOOKUP_TIMEOUT, error);
     egov__envelope__free_unpacked (envelope, NULL);
     if (!reply)
         return NULL;
