@@ -1005,7 +1005,9 @@ shep_store_actor (zsock_t *pipe, void *args)
             zstr_free (&command);
             break;
         }
-        if (!egov_db_alive (self.conn))
+        //  A connection that broke (PostgreSQL restarted) comes back whole:
+        //  a new session with its staging tables and prepared statements
+        if (!self.conn || PQstatus (self.conn) != CONNECTION_OK)
             s_store_connect (&self, 1000);
         if (streq (command, "BATCH"))
             s_store_batch (&self, (shep_batch_t *) pointer);
