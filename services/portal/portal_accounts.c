@@ -5,17 +5,17 @@
 #include <sodium.h>
 
 struct _portal_accounts_t {
-    PGconn *conn;                   //  the store, not owned
+    shep_participant_t *engine;     //  holds the database, not owned
     portal_policy_t policy;         //  session lifetime and locking
 };
 
 portal_accounts_t *
-portal_accounts_new (PGconn *conn, const portal_policy_t *policy)
+portal_accounts_new (shep_participant_t *engine, const portal_policy_t *policy)
 {
-    assert (conn && policy);
+    assert (engine && policy);
     portal_accounts_t *self = (portal_accounts_t *) zmalloc (sizeof (portal_accounts_t));
     assert (self);
-    self->conn = conn;
+    self->engine = engine;
     self->policy = *policy;
     return self;
 }
@@ -57,18 +57,25 @@ portal_password_check (const char *password, const char *iin, egov_error_t *erro
 }
 
 //  Runs a statement with text parameters; NULL (logged) unless expected.
+//  A connection that broke is the engine's to re-establish, on its next use.
 static PGresult *
-s_sql (portal_accounts_t *self, ExecStatusType expected, const char *sql, int count,
+s_sql (PGconn *conn, ExecStatusType expected, const char *sql, int count,
        const char *const *values)
 {
-    PGresult *result = PQexecParams (self->conn, sql, count, NULL, values, NULL, NULL, 0);
+    PGresult *result = PQexecParams (conn, sql, count, NULL, values, NULL, NULL, 0);
     if (PQresultStatus (result) != expected) {
         zsys_error ("portal: accounts: %s", PQresultErrorMessage (result));
         PQclear (result);
-        egov_db_alive (self->conn);
         return NULL;
     }
     return result;
+}
+
+//  Sets DATABASE_UNAVAILABLE.
+static void
+s_db_down (egov_error_t *error)
+{
+    egov_error_set (error, "DATABASE_UNAVAILABLE", "the portal's database did not answer");
 }
 
 //  SHA-256 of a token in hex.
@@ -83,8 +90,10 @@ s_token_hash (const char *token, char out [65])
 int
 portal_accounts_exists (portal_accounts_t *self, const char *iin)
 {
+    PGconn *conn = shep_participant_db (self->engine);
     const char *values [] = { iin };
-    PGresult *result = s_sql (self, PGRES_TUPLES_OK, "SELECT 1 FROM citizen WHERE iin = $1", 1, values);
+    PGresult *result = conn ? s_sql (conn, PGRES_TUPLES_OK, "SELECT 1 FROM citizen WHERE iin = $1",
+                                     1, values) : NULL;
     if (!result)
         return -1;
     int exists = PQntuples (result) > 0;
@@ -102,8 +111,13 @@ portal_accounts_create (portal_accounts_t *self, const char *iin, const char *na
         egov_error_set (error, "PASSWORD_HASH", "out of memory hashing the password");
         return -1;
     }
+    PGconn *conn = shep_participant_db (self->engine);
+    if (!conn) {
+        s_db_down (error);
+        return -1;
+    }
     const char *values [] = { iin, name, hash };
-    PGresult *result = PQexecParams (self->conn,
+    PGresult *result = PQexecParams (conn,
         "INSERT INTO citizen (iin, name, password_hash) VALUES ($1, $2, $3)",
         3, NULL, values, NULL, NULL, 0);
     int rc = 0;
@@ -114,7 +128,7 @@ portal_accounts_create (portal_accounts_t *self, const char *iin, const char *na
     else
     if (PQresultStatus (result) != PGRES_COMMAND_OK) {
         zsys_error ("portal: accounts: %s", PQresultErrorMessage (result));
-        egov_error_set (error, "DB_ERROR", "the portal's database did not take the account");
+        egov_error_set (error, "DATABASE_UNAVAILABLE", "the portal's database did not take the account");
         rc = -1;
     }
     PQclear (result);
@@ -127,12 +141,13 @@ portal_accounts_login (portal_accounts_t *self, const char *iin, const char *pas
                        egov_error_t *error)
 {
     *retry_ms = 0;
+    PGconn *conn = shep_participant_db (self->engine);
     const char *values [] = { iin };
-    PGresult *result = s_sql (self, PGRES_TUPLES_OK,
+    PGresult *result = conn ? s_sql (conn, PGRES_TUPLES_OK,
         "SELECT password_hash, greatest (0, ceil (extract (epoch FROM locked_until - now ()) * 1000))::bigint"
-        " FROM citizen WHERE iin = $1", 1, values);
+        " FROM citizen WHERE iin = $1", 1, values) : NULL;
     if (!result) {
-        egov_error_set (error, "DB_ERROR", "the portal's database did not answer");
+        s_db_down (error);
         return -1;
     }
     if (PQntuples (result) == 0) {
@@ -160,13 +175,18 @@ portal_accounts_login (portal_accounts_t *self, const char *iin, const char *pas
         snprintf (limit, sizeof (limit), "%d", self->policy.lock_after);
         snprintf (lock, sizeof (lock), "%" PRId64, self->policy.lock_ms);
         const char *params [] = { iin, limit, lock };
-        result = s_sql (self, PGRES_TUPLES_OK,
+        result = s_sql (conn, PGRES_TUPLES_OK,
             "UPDATE citizen SET"
             " locked_until = CASE WHEN failed_logins + 1 >= $2::int"
             "   THEN now () + $3::bigint * interval '1 millisecond' ELSE locked_until END,"
             " failed_logins = CASE WHEN failed_logins + 1 >= $2::int THEN 0 ELSE failed_logins + 1 END"
             " WHERE iin = $1 RETURNING locked_until > now ()", 3, params);
-        bool now_locked = result && PQntuples (result) == 1 && *PQgetvalue (result, 0, 0) == 't';
+        if (!result) {
+            //  An uncounted failure would let a guesser past the lock
+            s_db_down (error);
+            return -1;
+        }
+        bool now_locked = PQntuples (result) == 1 && *PQgetvalue (result, 0, 0) == 't';
         PQclear (result);
         if (now_locked) {
             *retry_ms = self->policy.lock_ms;
@@ -184,7 +204,7 @@ portal_accounts_login (portal_accounts_t *self, const char *iin, const char *pas
     s_token_hash (token, hash);
     snprintf (lifetime, sizeof (lifetime), "%" PRId64, self->policy.session_ms);
     const char *params [] = { hash, iin, lifetime };
-    result = s_sql (self, PGRES_TUPLES_OK,
+    result = s_sql (conn, PGRES_TUPLES_OK,
         "WITH reset AS (UPDATE citizen SET failed_logins = 0, locked_until = NULL WHERE iin = $2),"
         " gone AS (DELETE FROM session WHERE expires_wall < now ())"
         " INSERT INTO session (token_sha256, iin, expires_wall)"
@@ -192,7 +212,7 @@ portal_accounts_login (portal_accounts_t *self, const char *iin, const char *pas
         " RETURNING (extract (epoch FROM expires_wall) * 1000)::bigint", 3, params);
     if (!result || PQntuples (result) != 1) {
         PQclear (result);
-        egov_error_set (error, "DB_ERROR", "the portal's database did not take the session");
+        egov_error_set (error, "DATABASE_UNAVAILABLE", "the portal's database did not take the session");
         return -1;
     }
     *expires_ms = strtoll (PQgetvalue (result, 0, 0), NULL, 10);
@@ -200,19 +220,25 @@ portal_accounts_login (portal_accounts_t *self, const char *iin, const char *pas
     return 0;
 }
 
-bool
+int
 portal_accounts_authenticate (portal_accounts_t *self, const char *token, char iin [13],
                               char *name, size_t name_size)
 {
+    //  A token of the wrong shape was never given out, whatever the database says
     if (!token || strlen (token) != PORTAL_TOKEN_SIZE - 1)
-        return false;
+        return 0;
+    PGconn *conn = shep_participant_db (self->engine);
+    if (!conn)
+        return -1;
     char hash [65];
     s_token_hash (token, hash);
     const char *values [] = { hash };
-    PGresult *result = s_sql (self, PGRES_TUPLES_OK,
+    PGresult *result = s_sql (conn, PGRES_TUPLES_OK,
         "SELECT c.iin, c.name FROM session s JOIN citizen c USING (iin)"
         " WHERE s.token_sha256 = $1 AND s.expires_wall > now ()", 1, values);
-    bool live = result && PQntuples (result) == 1;
+    if (!result)
+        return -1;
+    int live = PQntuples (result) == 1;
     if (live) {
         snprintf (iin, 13, "%s", PQgetvalue (result, 0, 0));
         snprintf (name, name_size, "%s", PQgetvalue (result, 0, 1));
@@ -222,6 +248,22 @@ portal_accounts_authenticate (portal_accounts_t *self, const char *token, char i
 }
 
 extern const char *portal_schema_sql;
+
+//  Ends the engine's database session from admin, as a PostgreSQL restart
+//  would: the engine notices on its next statement.
+static void
+s_test_cut (PGconn *admin, shep_participant_t *engine)
+{
+    PGconn *conn = shep_participant_db (engine);
+    assert (conn);
+    char pid [16];
+    snprintf (pid, sizeof (pid), "%d", PQbackendPID (conn));
+    const char *values [] = { pid };
+    PGresult *result = PQexecParams (admin, "SELECT pg_terminate_backend ($1::int, 5000)",
+                                     1, NULL, values, NULL, NULL, 0);
+    assert (PQresultStatus (result) == PGRES_TUPLES_OK && *PQgetvalue (result, 0, 0) == 't');
+    PQclear (result);
+}
 
 void
 portal_accounts_test (bool verbose)
@@ -249,9 +291,17 @@ portal_accounts_test (bool verbose)
     assert (egov_db_exec_script (conn,
         "DROP SCHEMA IF EXISTS portal_accounts_test CASCADE; CREATE SCHEMA portal_accounts_test;"
         "SET search_path TO portal_accounts_test", "test schema"));
-    assert (egov_db_exec_script (conn, portal_schema_sql, "portal schema"));
+    char engine_db [600];
+    snprintf (engine_db, sizeof (engine_db), "%s options='-c search_path=portal_accounts_test'",
+              conninfo);
+    shep_participant_config_t engine_config = {
+        .gateway = "tcp://127.0.0.1:9", .participant_id = "portal", .conninfo = engine_db,
+        .schema_sql = portal_schema_sql, .receive_async = true
+    };
+    shep_participant_t *engine = shep_participant_new (&engine_config, NULL, &error);
+    assert (engine);
     portal_policy_t policy = { 60 * 1000, 3, 400 };
-    portal_accounts_t *accounts = portal_accounts_new (conn, &policy);
+    portal_accounts_t *accounts = portal_accounts_new (engine, &policy);
     assert (portal_accounts_exists (accounts, "850314301234") == 0);
     assert (portal_accounts_create (accounts, "850314301234", "Асқаров Ерлан Серікұлы", "secret123",
                                     &error) == 0);
@@ -266,14 +316,14 @@ portal_accounts_test (bool verbose)
     assert (portal_accounts_login (accounts, "850314301234", "secret123", token, &expires, &retry,
                                    &error) == 0);
     assert (strlen (token) == 64 && expires > egov_now_ms () + 50 * 1000);
-    assert (portal_accounts_authenticate (accounts, token, iin, name, sizeof (name)));
+    assert (portal_accounts_authenticate (accounts, token, iin, name, sizeof (name)) == 1);
     assert (streq (iin, "850314301234") && streq (name, "Асқаров Ерлан Серікұлы"));
     char forged [PORTAL_TOKEN_SIZE];
     memcpy (forged, token, sizeof (forged));
     forged [0] = forged [0] == 'a' ? 'b' : 'a';
-    assert (!portal_accounts_authenticate (accounts, forged, iin, name, sizeof (name)));
-    assert (!portal_accounts_authenticate (accounts, "short", iin, name, sizeof (name)));
-    assert (!portal_accounts_authenticate (accounts, NULL, iin, name, sizeof (name)));
+    assert (portal_accounts_authenticate (accounts, forged, iin, name, sizeof (name)) == 0);
+    assert (portal_accounts_authenticate (accounts, "short", iin, name, sizeof (name)) == 0);
+    assert (portal_accounts_authenticate (accounts, NULL, iin, name, sizeof (name)) == 0);
 
     //  Two failures, then a right password resets the count
     for (int attempt = 0; attempt < 2; attempt++)
@@ -295,14 +345,37 @@ portal_accounts_test (bool verbose)
                                    &error) == 0);
     //  An expired session no longer authenticates
     policy.session_ms = 1;
-    portal_accounts_t *brief = portal_accounts_new (conn, &policy);
+    portal_accounts_t *brief = portal_accounts_new (engine, &policy);
     assert (portal_accounts_login (brief, "850314301234", "secret123", token, &expires, &retry,
                                    &error) == 0);
     zclock_sleep (20);
-    assert (!portal_accounts_authenticate (brief, token, iin, name, sizeof (name)));
+    assert (portal_accounts_authenticate (brief, token, iin, name, sizeof (name)) == 0);
     portal_accounts_destroy (&brief);
+
+    //  The database connection lost, as in a PostgreSQL restart: a valid
+    //  token is never called unknown, and the accounts work again once the
+    //  engine has the database back (at most once a second it tries)
+    assert (portal_accounts_login (accounts, "850314301234", "secret123", token, &expires, &retry,
+                                   &error) == 0);
+    s_test_cut (conn, engine);
+    assert (portal_accounts_authenticate (accounts, token, iin, name, sizeof (name)) == -1);
+    zclock_sleep (1100);
+    assert (portal_accounts_authenticate (accounts, token, iin, name, sizeof (name)) == 1);
+    s_test_cut (conn, engine);
+    assert (portal_accounts_authenticate (accounts, token, iin, name, sizeof (name)) == -1);
+    assert (portal_accounts_exists (accounts, "850314301234") == -1);
+    assert (portal_accounts_login (accounts, "850314301234", "secret123", token, &expires, &retry,
+                                   &error) == -1 && streq (error.code, "DATABASE_UNAVAILABLE"));
+    assert (portal_accounts_create (accounts, "900722404568", "x", "secret123", &error) == -1
+            && streq (error.code, "DATABASE_UNAVAILABLE"));
+    zclock_sleep (1100);
+    assert (portal_accounts_exists (accounts, "850314301234") == 1);
+    assert (portal_accounts_login (accounts, "850314301234", "secret123", token, &expires, &retry,
+                                   &error) == 0);
+    assert (portal_accounts_authenticate (accounts, token, iin, name, sizeof (name)) == 1);
     portal_accounts_destroy (&accounts);
     portal_accounts_destroy (&accounts);
+    shep_participant_destroy (&engine);
     assert (egov_db_exec_script (conn, "DROP SCHEMA portal_accounts_test CASCADE", "drop"));
     PQfinish (conn);
     printf ("OK\n");

@@ -88,12 +88,15 @@ s_summary (portal_server_t *self, PGresult *result, int row)
 void
 portal_server_applications (portal_server_t *self, const char *iin, egov_http_reply_t *reply)
 {
+    PGconn *conn = portal_server__db (self, reply);
+    if (!conn)
+        return;
     const char *values [] = { iin };
-    PGresult *result = portal_server__sql (self, PGRES_TUPLES_OK,
+    PGresult *result = portal_server__sql (conn, PGRES_TUPLES_OK,
         "SELECT " s_COLUMNS " FROM application WHERE citizen_iin = $1 ORDER BY created_wall DESC, id",
         1, values, NULL, NULL);
     if (!result) {
-        egov_http_reply_error (reply, 503, "DB_ERROR", "the portal's database did not answer");
+        portal_server__db_down (reply);
         return;
     }
     json_t *list = json_array ();
@@ -111,8 +114,11 @@ portal_server_application (portal_server_t *self, const char *iin, const char *i
         egov_http_reply_error (reply, 404, "NOT_FOUND", "no application %.64s in your cabinet", id);
         return;
     }
+    PGconn *conn = portal_server__db (self, reply);
+    if (!conn)
+        return;
     const char *values [] = { id, iin };
-    PGresult *result = portal_server__sql (self, PGRES_TUPLES_OK,
+    PGresult *result = portal_server__sql (conn, PGRES_TUPLES_OK,
         "SELECT " s_COLUMNS ", document, signature, result_approved, result_grounds::text[],"
         " result_document, result_signature, result_signer, result_outcome, result_decided_sim,"
         " result_number, refusal_note, array_to_json (coalesce (result_grounds, '{}'))"
@@ -121,7 +127,7 @@ portal_server_application (portal_server_t *self, const char *iin, const char *i
         if (result)
             egov_http_reply_error (reply, 404, "NOT_FOUND", "no application %s in your cabinet", id);
         else
-            egov_http_reply_error (reply, 503, "DB_ERROR", "the portal's database did not answer");
+            portal_server__db_down (reply);
         PQclear (result);
         return;
     }
@@ -146,12 +152,18 @@ portal_server_application (portal_server_t *self, const char *iin, const char *i
     json_object_set_new (body, "refusal_note", s_text (result, 0, 22));
     PQclear (result);
     const char *keys [] = { id };
-    result = portal_server__sql (self, PGRES_TUPLES_OK,
+    result = portal_server__sql (conn, PGRES_TUPLES_OK,
         "SELECT status, step, role, actor, note, at_sim,"
         " to_char (at_wall AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')"
         " FROM history WHERE application_id = $1 ORDER BY seq", 1, keys, NULL, NULL);
+    if (!result) {
+        //  Half a cabinet would read as an application without a past
+        json_decref (body);
+        portal_server__db_down (reply);
+        return;
+    }
     json_t *history = json_array ();
-    for (int row = 0; result && row < PQntuples (result); row++)
+    for (int row = 0; row < PQntuples (result); row++)
         json_array_append_new (history, json_pack ("{s:s, s:s, s:s, s:s, s:s, s:o, s:s}",
             "status", PQgetvalue (result, row, 0), "step", PQgetvalue (result, row, 1),
             "role", PQgetvalue (result, row, 2), "actor", PQgetvalue (result, row, 3),
@@ -165,13 +177,16 @@ portal_server_application (portal_server_t *self, const char *iin, const char *i
 void
 portal_server_notifications (portal_server_t *self, const char *iin, egov_http_reply_t *reply)
 {
+    PGconn *conn = portal_server__db (self, reply);
+    if (!conn)
+        return;
     const char *values [] = { iin };
-    PGresult *result = portal_server__sql (self, PGRES_TUPLES_OK,
+    PGresult *result = portal_server__sql (conn, PGRES_TUPLES_OK,
         "SELECT n.seq, n.application_id, n.kind, n.status, n.text, n.ready_sim, n.at_sim,"
         " a.receipt_number FROM notification n JOIN application a ON a.id = n.application_id"
         " WHERE n.iin = $1 ORDER BY n.seq", 1, values, NULL, NULL);
     if (!result) {
-        egov_http_reply_error (reply, 503, "DB_ERROR", "the portal's database did not answer");
+        portal_server__db_down (reply);
         return;
     }
     json_t *list = json_array ();

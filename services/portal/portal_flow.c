@@ -1,107 +1,56 @@
-/*  portal_flow — the portal's side of the gateway (ЭҮШ): the outbox sent
-    as async submissions without blocking the reactor (receipts come back
-    as frames; an unanswered submission is sent again with the same message
-    id, which the gateway stores once), and the deliveries from the regional
-    gateway (ЭҮӨШ) — application.status and application.result — applied
-    once each (inbox), with the personal cabinet's notifications, then
-    acknowledged.                                                         */
+/*  portal_flow — the portal's side of the gateway (ЭҮШ), as handlers of
+    the participant runtime (shep_participant): the gateway's receipt for
+    an application.submit makes the application SENT, and the deliveries
+    from the regional gateway (ЭҮӨШ) — application.status and
+    application.result — are applied with the personal cabinet's
+    notifications, in the runtime's transaction, once per message id.     */
 #include "egov_application.h"
 #include "portal_server_private.h"
 
-//  Wall milliseconds a submission waits for its receipt before it is sent again.
-#define s_RESEND_MS 3000
-//  After the gateway refused a submission (no route yet, say): wait longer.
-#define s_REFUSED_BACKOFF_MS 5000
-
-//  After the gateway stored the submission: the application is SENT.
-static void
-s_sent (portal_server_t *self, const char *message_id)
+void
+portal_server_sent (void *service, const Egov__Envelope *envelope, Egov__DeliveryStatus status)
 {
-    const char *values [] = { message_id };
-    if (!portal_server__exec (self, "BEGIN"))
+    portal_server_t *self = (portal_server_t *) service;
+    assert (self && envelope);
+    if (!streq (envelope->service_id, "application.submit"))
         return;
-    PGresult *result = portal_server__sql (self, PGRES_TUPLES_OK,
-        "WITH sent AS (UPDATE outbox SET sent_wall = now () WHERE message_id = $1 AND sent_wall IS NULL"
-        "   RETURNING application_id, service_id)"
-        " UPDATE application a SET status = 'SENT' FROM sent"
-        " WHERE a.id = sent.application_id AND sent.service_id = 'application.submit'"
-        "   AND a.status = 'ACCEPTED' RETURNING a.id, a.citizen_iin, a.region, a.receipt_number",
-        1, values, NULL, NULL);
+    const char *id = envelope->correlation_id;
+    if (!egov_uuid_valid (id)) {
+        zsys_warning ("portal: the gateway stored a submission %s without an application id",
+                      envelope->message_id);
+        return;
+    }
+    PGconn *conn = shep_participant_db (self->engine);
+    if (!conn || !portal_server__exec (conn, "BEGIN")) {
+        zsys_error ("portal: application %s is with the gateway, but the database cannot say so", id);
+        return;
+    }
+    //  Only from ACCEPTED: a second call, or a notice that came first, changes nothing
+    const char *values [] = { id };
+    PGresult *result = portal_server__sql (conn, PGRES_TUPLES_OK,
+        "UPDATE application SET status = 'SENT' WHERE id = $1 AND status = 'ACCEPTED'"
+        " RETURNING citizen_iin, region, receipt_number", 1, values, NULL, NULL);
     bool done = result != NULL;
     if (result && PQntuples (result) == 1) {
-        const char *id = PQgetvalue (result, 0, 0);
         char note [128], text [256];
         int64_t now = egov_clock_now_ms ();
-        snprintf (note, sizeof (note), "for the regional gateway of region %s", PQgetvalue (result, 0, 2));
+        snprintf (note, sizeof (note), "for the regional gateway of region %s", PQgetvalue (result, 0, 1));
         snprintf (text, sizeof (text), "Your application %s went to the regional gateway of region %s.",
-                  PQgetvalue (result, 0, 3), PQgetvalue (result, 0, 2));
-        done = portal_server__history (self, id, "SENT",
+                  PQgetvalue (result, 0, 2), PQgetvalue (result, 0, 1));
+        done = portal_server__history (conn, id, "SENT",
                    "the signed electronic document goes through the central gateway (ЭҮШ)",
                    "gateway", "shep", note, now)
-            && portal_server__notify (self, PQgetvalue (result, 0, 1), id, "STATUS", "SENT", text, 0, now);
+            && portal_server__notify (conn, PQgetvalue (result, 0, 0), id, "STATUS", "SENT", text, 0, now);
     }
     PQclear (result);
-    if (!done || !portal_server__exec (self, "COMMIT"))
-        portal_server__exec (self, "ROLLBACK");
-}
-
-void
-portal_server_flush (portal_server_t *self)
-{
-    if (!self->client)
-        return;
-    PGresult *result = portal_server__sql (self, PGRES_TUPLES_OK,
-        "SELECT message_id, envelope FROM outbox WHERE sent_wall IS NULL"
-        " ORDER BY created_wall LIMIT 100", 0, NULL, NULL, NULL);
-    if (!result)
-        return;
-    int64_t now = egov_now_ms ();
-    for (int row = 0; row < PQntuples (result); row++) {
-        const char *message_id = PQgetvalue (result, row, 0);
-        const char *last = (const char *) zhashx_lookup (self->in_flight, message_id);
-        if (last && now < strtoll (last, NULL, 10))
-            continue;
-        size_t size = 0;
-        uint8_t *packed = PQunescapeBytea ((const unsigned char *) PQgetvalue (result, row, 1), &size);
-        Egov__Envelope *envelope = packed ? egov__envelope__unpack (NULL, size, packed) : NULL;
-        PQfreemem (packed);
-        if (!envelope) {
-            zsys_error ("portal: outbox message %s does not unpack; dropped", message_id);
-            const char *values [] = { message_id };
-            PQclear (portal_server__sql (self, PGRES_COMMAND_OK,
-                "UPDATE outbox SET sent_wall = now () WHERE message_id = $1", 1, values, NULL, NULL));
-            continue;
-        }
-        if (shep_client_send_submit (self->client, envelope, 0, 0) == 0) {
-            char *again = zsys_sprintf ("%" PRId64, now + s_RESEND_MS);
-            zhashx_update (self->in_flight, message_id, again);
-            if (self->verbose)
-                zsys_info ("portal: %s %s sent to the gateway%s", envelope->service_id, message_id,
-                           last ? " again" : "");
-        }
-        egov__envelope__free_unpacked (envelope, NULL);
+    if (!done || !portal_server__exec (conn, "COMMIT")) {
+        portal_server__exec (conn, "ROLLBACK");
+        zsys_error ("portal: application %s is with the gateway, but could not be marked SENT", id);
     }
-    PQclear (result);
-}
-
-//  The gateway's answer to a submission.
-static void
-s_receipt (portal_server_t *self, const Egov__Shep__AsyncReceipt *receipt)
-{
-    if (!receipt->message_id || !zhashx_lookup (self->in_flight, receipt->message_id))
-        return;
-    if (receipt->error) {
-        zsys_warning ("portal: the gateway did not take %s: %s %s; trying again", receipt->message_id,
-                      receipt->error->code, receipt->error->message);
-        char *again = zsys_sprintf ("%" PRId64, egov_now_ms () + s_REFUSED_BACKOFF_MS);
-        zhashx_update (self->in_flight, receipt->message_id, again);
-        return;
-    }
-    s_sent (self, receipt->message_id);
-    zhashx_delete (self->in_flight, receipt->message_id);
+    else
     if (self->verbose)
-        zsys_info ("portal: %s stored by the gateway (%s)", receipt->message_id,
-                   egov_delivery_status_name (receipt->status));
+        zsys_info ("portal: application %s stored by the gateway (%s)", id,
+                   egov_delivery_status_name (status));
 }
 
 //  ---------------------------------------------------------------------
@@ -137,7 +86,7 @@ typedef struct {
 
 //  Applies a status notice inside the delivery's transaction.
 static bool
-s_apply_notice (portal_server_t *self, const s_target_t *target,
+s_apply_notice (PGconn *conn, const s_target_t *target,
                 const Egov__Applications__StatusNotice *notice)
 {
     const char *name = s_status_name (notice->status);
@@ -156,7 +105,7 @@ s_apply_notice (portal_server_t *self, const s_target_t *target,
     snprintf (note, sizeof (note), "%s%s%s", notice->note,
               *notice->registration_number && *notice->note ? "; " : "",
               *notice->registration_number ? notice->registration_number : "");
-    if (!portal_server__history (self, target->id, name, step, role, notice->actor, note, at))
+    if (!portal_server__history (conn, target->id, name, step, role, notice->actor, note, at))
         return false;
     //  READY comes with the result; a notice moves the status forward only
     bool forward = !streq (name, "READY") && s_rank (name) > s_rank (target->status)
@@ -164,7 +113,7 @@ s_apply_notice (portal_server_t *self, const s_target_t *target,
     const char *registration = *notice->registration_number ? notice->registration_number : NULL;
     const char *values [] = { target->id, forward ? name : NULL, registration,
         forward && streq (name, "REFUSED") ? (*notice->note ? notice->note : "refused") : NULL };
-    PGresult *result = portal_server__sql (self, PGRES_COMMAND_OK,
+    PGresult *result = portal_server__sql (conn, PGRES_COMMAND_OK,
         "UPDATE application SET status = coalesce ($2, status),"
         " registration_number = coalesce (registration_number, $3),"
         " refusal_note = coalesce ($4, refusal_note) WHERE id = $1", 4, values, NULL, NULL);
@@ -184,13 +133,13 @@ s_apply_notice (portal_server_t *self, const s_target_t *target,
     else
         snprintf (text, sizeof (text), "Your application %s is in progress at the provider: %s.",
                   target->receipt, step);
-    return portal_server__notify (self, target->iin, target->id, streq (name, "REFUSED") ? "REFUSAL" : "STATUS",
+    return portal_server__notify (conn, target->iin, target->id, streq (name, "REFUSED") ? "REFUSAL" : "STATUS",
                                   name, text, 0, at);
 }
 
 //  Applies the provider's result inside the delivery's transaction.
 static bool
-s_apply_result (portal_server_t *self, const s_target_t *target,
+s_apply_result (portal_server_t *self, PGconn *conn, const s_target_t *target,
                 const Egov__Applications__Result *message)
 {
     int64_t now = egov_clock_now_ms ();
@@ -221,7 +170,7 @@ s_apply_result (portal_server_t *self, const s_target_t *target,
         signer, outcome, decided, message->registration_number };
     int lengths [] = { 0, 0, 0, 0, (int) message->document.len, (int) message->signature.len, 0, 0, 0, 0 };
     int formats [] = { 0, 0, 0, 0, 1, 1, 0, 0, 0, 0 };
-    PGresult *result = portal_server__sql (self, PGRES_COMMAND_OK,
+    PGresult *result = portal_server__sql (conn, PGRES_COMMAND_OK,
         "UPDATE application SET status = $2, result_approved = $3,"
         " result_grounds = ARRAY (SELECT json_array_elements_text ($4::json)),"
         " result_document = $5, result_signature = $6, result_signer = $7, result_outcome = $8,"
@@ -248,110 +197,48 @@ s_apply_result (portal_server_t *self, const s_target_t *target,
                   "The signed refusal is in your cabinet.", target->receipt, list);
     }
     free (grounds_text);
-    return portal_server__history (self, target->id, status, message->approved
+    return portal_server__history (conn, target->id, status, message->approved
                 ? "the provider's result, signed by its authorised person, arrives in the cabinet"
                 : "the provider's motivated refusal, signed by its authorised person, arrives in the cabinet",
                 "provider", signer, note, decided_at)
-        && portal_server__notify (self, target->iin, target->id, message->approved ? "RESULT" : "REFUSAL",
+        && portal_server__notify (conn, target->iin, target->id, message->approved ? "RESULT" : "REFUSAL",
                                   status, text, 0, now);
 }
 
-//  Applies one delivery in one transaction with its inbox row; then acks.
-static void
-s_deliver (portal_server_t *self, const Egov__Shep__Deliver *deliver)
+shep_outcome_t
+portal_server_deliver (void *service, PGconn *conn, const shep_delivery_t *delivery,
+                       egov_error_t *reject)
 {
-    const Egov__Envelope *envelope = deliver->envelope;
-    if (!envelope || !egov_uuid_valid (envelope->message_id)) {
-        zsys_warning ("portal: dropped a delivery without a usable message id");
-        return;
-    }
-    const char *message_id = envelope->message_id;
+    portal_server_t *self = (portal_server_t *) service;
+    assert (self && conn && delivery && reject);
+    const Egov__Envelope *envelope = delivery->envelope;
     egov_application_update_t update;
-    egov_error_t refusal;
-    if (!egov_application_update_decode (envelope, &update, &refusal)) {
-        shep_client_ack (self->client, message_id, refusal.code, refusal.message);
-        return;
-    }
+    if (!egov_application_update_decode (envelope, &update, reject))
+        return SHEP_REJECT;
     const char *id = update.application_id;
-    bool applied = portal_server__exec (self, "BEGIN");
-    const char *values [] = { message_id, envelope->service_id };
-    PGresult *result = applied ? portal_server__sql (self, PGRES_COMMAND_OK,
-        "INSERT INTO inbox (message_id, service_id) VALUES ($1, $2) ON CONFLICT DO NOTHING",
-        2, values, NULL, NULL) : NULL;
-    bool fresh = result && atoi (PQcmdTuples (result)) == 1;
-    applied = result != NULL;
-    PQclear (result);
-    bool unknown = false;
-    if (fresh) {
-        const char *key [] = { id };
-        result = portal_server__sql (self, PGRES_TUPLES_OK,
-            "SELECT id, citizen_iin, status, receipt_number FROM application WHERE id = $1 FOR UPDATE",
-            1, key, NULL, NULL);
-        applied = result != NULL;
-        if (result && PQntuples (result) == 1) {
-            s_target_t target;
-            snprintf (target.id, sizeof (target.id), "%s", PQgetvalue (result, 0, 0));
-            snprintf (target.iin, sizeof (target.iin), "%s", PQgetvalue (result, 0, 1));
-            snprintf (target.status, sizeof (target.status), "%s", PQgetvalue (result, 0, 2));
-            snprintf (target.receipt, sizeof (target.receipt), "%s", PQgetvalue (result, 0, 3));
-            applied = update.notice
-                ? s_apply_notice (self, &target, update.notice)
-                : s_apply_result (self, &target, update.result);
-        }
-        else
-            unknown = result != NULL;
-        PQclear (result);
-    }
-    if (unknown) {
-        portal_server__exec (self, "ROLLBACK");
-        zsys_warning ("portal: %s %s for unknown application %s rejected", envelope->service_id,
-                      message_id, id);
-        shep_client_ack (self->client, message_id, "UNKNOWN_APPLICATION", "no such application on the portal");
+    const char *key [] = { id };
+    PGresult *result = portal_server__sql (conn, PGRES_TUPLES_OK,
+        "SELECT id, citizen_iin, status, receipt_number FROM application WHERE id = $1 FOR UPDATE",
+        1, key, NULL, NULL);
+    shep_outcome_t outcome = SHEP_RETRY;
+    if (result && PQntuples (result) == 1) {
+        s_target_t target;
+        snprintf (target.id, sizeof (target.id), "%s", PQgetvalue (result, 0, 0));
+        snprintf (target.iin, sizeof (target.iin), "%s", PQgetvalue (result, 0, 1));
+        snprintf (target.status, sizeof (target.status), "%s", PQgetvalue (result, 0, 2));
+        snprintf (target.receipt, sizeof (target.receipt), "%s", PQgetvalue (result, 0, 3));
+        bool applied = update.notice ? s_apply_notice (conn, &target, update.notice)
+                                     : s_apply_result (self, conn, &target, update.result);
+        outcome = applied ? SHEP_APPLIED : SHEP_RETRY;
     }
     else
-    if (!applied || !portal_server__exec (self, "COMMIT")) {
-        portal_server__exec (self, "ROLLBACK");
-        zsys_error ("portal: could not apply %s; the gateway will deliver it again", message_id);
+    if (result) {
+        egov_error_set (reject, "UNKNOWN_APPLICATION", "no application %s on the portal", id);
+        outcome = SHEP_REJECT;
     }
-    else {
-        shep_client_ack (self->client, message_id, NULL, NULL);
-        if (self->verbose)
-            zsys_info ("portal: %s %s for %s %s", envelope->service_id, message_id, id,
-                       fresh ? "applied" : "was a redelivery");
-    }
+    PQclear (result);
+    if (outcome == SHEP_APPLIED && self->verbose)
+        zsys_info ("portal: %s %s for %s applied", envelope->service_id, envelope->message_id, id);
     egov_application_update_reset (&update);
-}
-
-//  The next frame waiting for us, or NULL without waiting. Only asks the
-//  client when something is there, and then with a short timeout:
-//  shep_client_recv (client, 0) can wait forever when a millisecond passes
-//  between its deadline and its first poll (the -1 that follows means
-//  "forever" to zmq_poll).
-static Egov__Shep__Frame *
-s_next_frame (shep_client_t *client)
-{
-    if (!shep_client_pending (client)
-    &&  !(zsock_events (shep_client_sock (client)) & ZMQ_POLLIN))
-        return NULL;
-    return shep_client_recv (client, 5);
-}
-
-void
-portal_server_drain (portal_server_t *self)
-{
-    if (!self->client)
-        return;
-    Egov__Shep__Frame *frame;
-    while ((frame = s_next_frame (self->client))) {
-        if (frame->body_case == EGOV__SHEP__FRAME__BODY_DELIVER && frame->deliver)
-            s_deliver (self, frame->deliver);
-        else
-        if (frame->body_case == EGOV__SHEP__FRAME__BODY_ASYNC_RECEIPT && frame->async_receipt)
-            s_receipt (self, frame->async_receipt);
-        else
-        if (frame->body_case == EGOV__SHEP__FRAME__BODY_ERROR && frame->error && frame->error->error)
-            zsys_warning ("portal: gateway error %s: %s", frame->error->error->code,
-                          frame->error->error->message);
-        egov__shep__frame__free_unpacked (frame, NULL);
-    }
+    return outcome;
 }

@@ -32,11 +32,14 @@ portal_http_route (portal_http_t *self, const char *method, const char *path, co
 {
     bool get = streq (method, "GET"), post = streq (method, "POST");
     char id [64];
-    enum { UNKNOWN, OPENAPI, CITIZENS, LOGIN, SERVICES, ME, APPLICATIONS, APPLICATION,
+    enum { UNKNOWN, OPENAPI, HEALTH, CITIZENS, LOGIN, SERVICES, ME, APPLICATIONS, APPLICATION,
            NOTIFICATIONS } route = UNKNOWN;
     const char *allowed = "GET";
     if (streq (path, "/api/v1/openapi.json"))
         route = OPENAPI;
+    else
+    if (streq (path, "/api/v1/health"))
+        route = HEALTH;
     else
     if (streq (path, "/api/v1/citizens")) {
         route = CITIZENS;
@@ -74,6 +77,10 @@ portal_http_route (portal_http_t *self, const char *method, const char *path, co
     }
     if (route == OPENAPI) {
         egov_http_reply_document (reply, self->openapi);
+        return;
+    }
+    if (route == HEALTH) {
+        portal_server_health (self->server, reply);
         return;
     }
     if (route == SERVICES) {
@@ -302,6 +309,7 @@ portal_http_test (bool verbose)
             && status == 405);
     assert (streq (s_try (http, "GET", "/api/v1/login", NULL, &status), "METHOD_NOT_ALLOWED"));
     assert (streq (s_try (http, "POST", "/api/v1/notifications", NULL, &status), "METHOD_NOT_ALLOWED"));
+    assert (streq (s_try (http, "POST", "/api/v1/health", NULL, &status), "METHOD_NOT_ALLOWED"));
     assert (streq (s_try (http, "POST", "/api/v1/citizens", "{\"iin\":", &status), "BAD_JSON")
             && status == 400);
     assert (streq (s_try (http, "POST", "/api/v1/login", NULL, &status), "BAD_JSON"));

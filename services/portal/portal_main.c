@@ -4,7 +4,6 @@
     regulations, applies the schema, connects to the gateway and runs the
     portal's reactor until Ctrl-C or SIGTERM.                            */
 #include "portal_http.h"
-#include "egov_db.h"
 #include "egov_clock.h"
 #include "egov_pki.h"
 #include "egov_flags.h"
@@ -12,11 +11,6 @@
 
 extern const char *portal_schema_sql;
 
-//  What the reactor handlers need.
-typedef struct {
-    portal_server_t *server;        //  the business
-    shep_client_t *client;          //  connection to the gateway
-} s_context_t;
 
 //  What the command line and the environment set.
 typedef struct {
@@ -94,29 +88,6 @@ s_read_file (const char *path)
     return text;
 }
 
-//  The gateway socket is readable: apply receipts and deliveries.
-static int
-s_on_gateway (zloop_t *loop, zsock_t *socket, void *argument)
-{
-    (void) loop;
-    (void) socket;
-    portal_server_drain (((s_context_t *) argument)->server);
-    return 0;
-}
-
-//  Heartbeats, frames a blocking call left in the backlog, the outbox.
-static int
-s_on_tick (zloop_t *loop, int timer_id, void *argument)
-{
-    (void) loop;
-    (void) timer_id;
-    s_context_t *context = (s_context_t *) argument;
-    shep_client_tick (context->client);
-    portal_server_drain (context->server);
-    portal_server_flush (context->server);
-    return 0;
-}
-
 //  Loads the regulations, sets up the database and the trust anchors,
 //  then runs the portal until a signal; the exit status.
 static int
@@ -155,54 +126,47 @@ s_run (const s_options_t *options)
     int status = 1;
     portal_server_t *server = NULL;
     portal_http_t *http = NULL;
-    shep_client_t *client = NULL;
-    PGconn *conn = egov_db_connect (options->conninfo, 10000);
-    if (!conn) {
-        fprintf (stderr, "portal: cannot connect to the database (%s)\n", options->conninfo);
+    zloop_t *loop = NULL;
+    shep_participant_config_t engine_config = {
+        .gateway = options->gateway, .participant_id = PORTAL_PARTICIPANT,
+        .conninfo = options->conninfo, .schema_sql = portal_schema_sql, .receive_async = true,
+        .verbose = options->verbose
+    };
+    shep_participant_t *engine = shep_participant_new (&engine_config, NULL, &error);
+    if (!engine) {
+        fprintf (stderr, "portal: cannot start: %s %s (%s)\n", error.code, error.message,
+                 options->conninfo);
         goto cleanup;
     }
-    if (!egov_db_exec_script (conn, portal_schema_sql, "portal schema")) {
-        fprintf (stderr, "portal: cannot apply the schema\n");
-        goto cleanup;
-    }
-    server = portal_server_new (conn, &config, &error);
+    server = portal_server_new (engine, &config, &error);
     if (!server) {
         fprintf (stderr, "portal: error %s: %s (make one with: egovctl pki init --pki %s)\n",
                  error.code, error.message, options->pki_dir);
         goto cleanup;
     }
+    shep_participant_set_service (engine, server);
     portal_server_set_verbose (server, options->verbose);
     http = portal_http_new (options->http_address, server, openapi, options->www, &error);
     if (!http) {
         fprintf (stderr, "portal: error %s: %s\n", error.code, error.message);
         goto cleanup;
     }
-    client = shep_client_new (options->gateway, PORTAL_PARTICIPANT);
-    shep_client_set_receive_async (client, true);
+    printf ("portal: ready, gateway %s, http %s (port %d)\n", options->gateway,
+            options->http_address, portal_http_port (http));
+    fflush (stdout);
+    loop = zloop_new ();
+    assert (loop);
+    shep_participant_attach (engine, loop);
+    portal_http_attach (http, loop);
     status = 0;
-    if (shep_client_connect_patiently (client, "portal") == 0) {
-        portal_server_set_client (server, client);
-        printf ("portal: ready, gateway %s, http %s (port %d)\n", options->gateway,
-                options->http_address, portal_http_port (http));
-        fflush (stdout);
-        s_context_t context = { server, client };
-        zloop_t *loop = zloop_new ();
-        assert (loop);
-        zloop_reader (loop, shep_client_sock (client), s_on_gateway, &context);
-        zloop_timer (loop, 200, 0, s_on_tick, &context);
-        portal_http_attach (http, loop);
-        portal_server_flush (server);
-        portal_server_drain (server);
-        zloop_start (loop);
-        zloop_destroy (&loop);
-        zsys_info ("portal: stopping");
-    }
+    zloop_start (loop);
+    zsys_info ("portal: stopping");
 cleanup:
+    //  The engine leaves the loop as it goes: before the loop itself
     portal_http_destroy (&http);
-    shep_client_destroy (&client);
     portal_server_destroy (&server);
-    if (conn)
-        PQfinish (conn);
+    shep_participant_destroy (&engine);
+    zloop_destroy (&loop);
     free (openapi);
     egov_catalogue_destroy (&catalogue);
     egov_calendar_destroy (&calendar);

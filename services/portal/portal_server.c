@@ -10,24 +10,24 @@
 #include <sodium.h>
 
 portal_server_t *
-portal_server_new (PGconn *conn, const portal_config_t *config, egov_error_t *error)
+portal_server_new (shep_participant_t *engine, const portal_config_t *config, egov_error_t *error)
 {
-    assert (conn && config && config->catalogue && config->calendar && config->pki_dir);
+    assert (engine && config && config->catalogue && config->calendar && config->pki_dir);
     egov_cms_verifier_t *verifier = egov_cms_verifier_new (config->pki_dir, error);
     if (!verifier)
         return NULL;
     portal_server_t *self = (portal_server_t *) zmalloc (sizeof (portal_server_t));
     assert (self);
-    self->conn = conn;
+    self->engine = engine;
     self->config = *config;
     self->config.pki_dir = NULL;        //  not kept: the verifier has what it needs
     if (self->config.registry_timeout_ms <= 0)
         self->config.registry_timeout_ms = 5000;
-    self->accounts = portal_accounts_new (conn, &config->policy);
+    self->accounts = portal_accounts_new (engine, &config->policy);
     self->verifier = verifier;
-    self->in_flight = zhashx_new ();
-    assert (self->in_flight);
-    zhashx_set_destructor (self->in_flight, (zhashx_destructor_fn *) zstr_free);
+    shep_participant_on (engine, "application.status", NULL, portal_server_deliver);
+    shep_participant_on (engine, "application.result", NULL, portal_server_deliver);
+    shep_participant_on_sent (engine, portal_server_sent);
     return self;
 }
 
@@ -39,16 +39,9 @@ portal_server_destroy (portal_server_t **self_p)
     if (self) {
         portal_accounts_destroy (&self->accounts);
         egov_cms_verifier_destroy (&self->verifier);
-        zhashx_destroy (&self->in_flight);
         free (self);
         *self_p = NULL;
     }
-}
-
-void
-portal_server_set_client (portal_server_t *self, shep_client_t *client)
-{
-    self->client = client;
 }
 
 void
@@ -60,29 +53,44 @@ portal_server_set_verbose (portal_server_t *self, bool verbose)
 //  ---------------------------------------------------------------------
 //  Helpers shared by the portal's files
 
+PGconn *
+portal_server__db (portal_server_t *self, egov_http_reply_t *reply)
+{
+    PGconn *conn = shep_participant_db (self->engine);
+    if (!conn)
+        portal_server__db_down (reply);
+    return conn;
+}
+
+void
+portal_server__db_down (egov_http_reply_t *reply)
+{
+    egov_http_reply_error (reply, 503, "DATABASE_UNAVAILABLE", "the portal's database did not answer");
+}
+
 PGresult *
-portal_server__sql (portal_server_t *self, ExecStatusType expected, const char *sql, int count,
+portal_server__sql (PGconn *conn, ExecStatusType expected, const char *sql, int count,
                     const char *const *values, const int *lengths, const int *formats)
 {
-    PGresult *result = PQexecParams (self->conn, sql, count, NULL, values, lengths, formats, 0);
+    //  A connection that broke is the engine's to re-establish, on its next use
+    PGresult *result = PQexecParams (conn, sql, count, NULL, values, lengths, formats, 0);
     if (!egov_db_check (result, expected, "portal")) {
         PQclear (result);
-        egov_db_alive (self->conn);
         return NULL;
     }
     return result;
 }
 
 bool
-portal_server__exec (portal_server_t *self, const char *command)
+portal_server__exec (PGconn *conn, const char *command)
 {
-    PGresult *result = portal_server__sql (self, PGRES_COMMAND_OK, command, 0, NULL, NULL, NULL);
+    PGresult *result = portal_server__sql (conn, PGRES_COMMAND_OK, command, 0, NULL, NULL, NULL);
     PQclear (result);
     return result != NULL;
 }
 
 bool
-portal_server__history (portal_server_t *self, const char *id, const char *status,
+portal_server__history (PGconn *conn, const char *id, const char *status,
                         const char *step, const char *role, const char *actor, const char *note,
                         int64_t at_sim)
 {
@@ -90,7 +98,7 @@ portal_server__history (portal_server_t *self, const char *id, const char *statu
     snprintf (at, sizeof (at), "%" PRId64, at_sim);
     const char *values [] = { id, status, step, role ? role : "", actor ? actor : "",
                               note ? note : "", at };
-    PGresult *result = portal_server__sql (self, PGRES_COMMAND_OK,
+    PGresult *result = portal_server__sql (conn, PGRES_COMMAND_OK,
         "INSERT INTO history (application_id, status, step, role, actor, note, at_sim)"
         " VALUES ($1, $2, $3, $4, $5, $6, $7)", 7, values, NULL, NULL);
     PQclear (result);
@@ -98,35 +106,16 @@ portal_server__history (portal_server_t *self, const char *id, const char *statu
 }
 
 bool
-portal_server__notify (portal_server_t *self, const char *iin, const char *id, const char *kind,
+portal_server__notify (PGconn *conn, const char *iin, const char *id, const char *kind,
                        const char *status, const char *text, int64_t ready_sim, int64_t at_sim)
 {
     char at [24], ready [24];
     snprintf (at, sizeof (at), "%" PRId64, at_sim);
     snprintf (ready, sizeof (ready), "%" PRId64, ready_sim);
     const char *values [] = { iin, id, kind, status, text, ready_sim ? ready : NULL, at };
-    PGresult *result = portal_server__sql (self, PGRES_COMMAND_OK,
+    PGresult *result = portal_server__sql (conn, PGRES_COMMAND_OK,
         "INSERT INTO notification (iin, application_id, kind, status, text, ready_sim, at_sim)"
         " VALUES ($1, $2, $3, $4, $5, $6, $7)", 7, values, NULL, NULL);
-    PQclear (result);
-    return result != NULL;
-}
-
-bool
-portal_server__outbox (portal_server_t *self, const char *id, Egov__Envelope *envelope)
-{
-    size_t size = egov__envelope__get_packed_size (envelope);
-    uint8_t *packed = (uint8_t *) malloc (size ? size : 1);
-    assert (packed);
-    egov__envelope__pack (envelope, packed);
-    const char *values [] = { envelope->message_id, id, envelope->service_id, (char *) packed };
-    int lengths [] = { 0, 0, 0, (int) size };
-    int formats [] = { 0, 0, 0, 1 };
-    PGresult *result = portal_server__sql (self, PGRES_COMMAND_OK,
-        "INSERT INTO outbox (message_id, application_id, service_id, envelope)"
-        " VALUES ($1, $2, $3, $4) ON CONFLICT (message_id) DO NOTHING",
-        4, values, lengths, formats);
-    free (packed);
     PQclear (result);
     return result != NULL;
 }
@@ -153,8 +142,10 @@ portal_server__person (portal_server_t *self, const char *iin, const char *corre
                        Egov__Registries__PersonResponse **response, egov_error_t *error)
 {
     *response = NULL;
-    if (!self->client) {
-        egov_error_set (error, "NO_PROVIDER", "the portal is not connected to the gateway");
+    //  Synchronous for now: the loop waits for the registry, never longer
+    //  than the registry timeout, and not at all while the gateway is away
+    if (!shep_participant_connected (self->engine)) {
+        egov_error_set (error, "GATEWAY_UNREACHABLE", "the portal is not connected to the gateway");
         return -1;
     }
     Egov__Registries__PersonRequest request = EGOV__REGISTRIES__PERSON_REQUEST__INIT;
@@ -163,7 +154,7 @@ portal_server__person (portal_server_t *self, const char *iin, const char *corre
     egov_envelope_set_payload (envelope, &request.base);
     if (correlation_id)
         egov_string_set (&envelope->correlation_id, correlation_id);
-    Egov__Envelope *reply = shep_client_call (self->client, envelope,
+    Egov__Envelope *reply = shep_client_call (shep_participant_client (self->engine), envelope,
                                               self->config.registry_timeout_ms, error);
     egov__envelope__free_unpacked (envelope, NULL);
     if (!reply)
@@ -247,7 +238,7 @@ portal_server_register (portal_server_t *self, json_t *body, egov_http_reply_t *
         if (exists > 0)
             egov_http_reply_error (reply, 409, "ALREADY_REGISTERED", "IIN %s already has an account; log in", iin);
         else
-            egov_http_reply_error (reply, 503, "DB_ERROR", "the portal's database did not answer");
+            portal_server__db_down (reply);
         sodium_memzero (password, sizeof (password));
         return;
     }
@@ -326,8 +317,15 @@ portal_server_authenticate (portal_server_t *self, const char *token, char iin [
                             egov_http_reply_t *reply)
 {
     char name [512];
-    if (portal_accounts_authenticate (self->accounts, token, iin, name, sizeof (name)))
+    int live = portal_accounts_authenticate (self->accounts, token, iin, name, sizeof (name));
+    if (live == 1)
         return true;
+    //  Only the database can say a token is unknown; while it is away the
+    //  token may well be valid
+    if (live < 0) {
+        portal_server__db_down (reply);
+        return false;
+    }
     egov_http_reply_error (reply, 401, "AUTH_REQUIRED", token
         ? "the token is unknown or expired; log in again"
         : "log in first: Authorization: Bearer <token>");
@@ -384,6 +382,17 @@ portal_server_services (portal_server_t *self, egov_http_reply_t *reply)
             "documents", documents, "windows", windows, "form", portal_form_json (form)));
     }
     egov_http_reply_set (reply, 200, json_pack ("{s:o}", "services", services));
+}
+
+void
+portal_server_health (portal_server_t *self, egov_http_reply_t *reply)
+{
+    bool ok = false;
+    json_t *runtime = shep_participant_health (self->engine, &ok);
+    json_t *health = json_pack ("{s:s}", "status", ok ? "ok" : "degraded");
+    json_object_update (health, runtime);
+    json_decref (runtime);
+    egov_http_reply_set (reply, ok ? 200 : 503, health);
 }
 
 //  A birth certificate as JSON.
@@ -571,13 +580,14 @@ s_fields (Egov__Applications__Application *application, json_t *form)
 }
 
 //  Stores the accepted application with its history, the cabinet's notice
-//  and the outgoing message, in one transaction. False on a database failure.
+//  and the outgoing message (the runtime's outbox), in one transaction on
+//  conn. False on a database failure.
 static bool
-s_store (portal_server_t *self, Egov__Applications__Application *application,
+s_store (portal_server_t *self, PGconn *conn, Egov__Applications__Application *application,
          const egov_catalogue_entry_t *entry, const char *subject_iin, const char *subject_name,
          const char *signer, const char *receipt_rule, char **receipt_number)
 {
-    if (!portal_server__exec (self, "BEGIN"))
+    if (!portal_server__exec (conn, "BEGIN"))
         return false;
     char year [8];
     int64_t local = application->submitted_at + egov_calendar_offset_ms (self->config.calendar);
@@ -585,7 +595,7 @@ s_store (portal_server_t *self, Egov__Applications__Application *application,
     egov_date_from_days (local / (24LL * 3600 * 1000), &y, &m, &d);
     snprintf (year, sizeof (year), "%d", y);
     const char *year_values [] = { year };
-    PGresult *result = portal_server__sql (self, PGRES_TUPLES_OK,
+    PGresult *result = portal_server__sql (conn, PGRES_TUPLES_OK,
         "SELECT 'PORTAL-' || $1 || '-' || lpad (nextval ('receipt_seq')::text, 6, '0')",
         1, year_values, NULL, NULL);
     bool done = result && PQntuples (result) == 1;
@@ -609,7 +619,7 @@ s_store (portal_server_t *self, Egov__Applications__Application *application,
         lengths [7] = (int) application->document.len;
         lengths [8] = (int) application->signature.len;
         formats [7] = formats [8] = 1;
-        result = portal_server__sql (self, PGRES_COMMAND_OK,
+        result = portal_server__sql (conn, PGRES_COMMAND_OK,
             "INSERT INTO application (id, citizen_iin, subject_iin, subject_name, service, region,"
             " status, receipt_number, document, signature, signer, submitted_sim, received_sim,"
             " result_due_sim) VALUES ($1, $2, $3, $4, $5, $6, 'ACCEPTED', $7, $8, $9, $10, $11, $12, $13)",
@@ -621,32 +631,34 @@ s_store (portal_server_t *self, Egov__Applications__Application *application,
     egov_calendar_time_format (self->config.calendar, application->result_due, due_text, sizeof (due_text));
     snprintf (note, sizeof (note), "receipt %s; %s; result due %s",
               *receipt_number ? *receipt_number : "-", receipt_rule, due_text);
-    done = done && portal_server__history (self, application->application_id, "ACCEPTED",
+    done = done && portal_server__history (conn, application->application_id, "ACCEPTED",
         "the portal checks the e-signature (Condition 2) and accepts the signed request",
         "portal", signer, note, application->submitted_at);
     char text [700];
     snprintf (text, sizeof (text), "Your application %s (%s) is accepted. The result will be ready by %s.",
               *receipt_number ? *receipt_number : "-", entry->name.en, due_text);
-    done = done && portal_server__notify (self, application->applicant_iin,
+    done = done && portal_server__notify (conn, application->applicant_iin,
         application->application_id, "ACCEPTED", "ACCEPTED", text, application->result_due,
         application->submitted_at);
     Egov__Envelope *envelope = egov_envelope_new ("application.submit", EGOV__MESSAGE_TYPE__REQUEST);
     egov_string_set (&envelope->correlation_id, application->application_id);
     egov_string_set (&envelope->route_id, application->region);
     egov_envelope_set_payload (envelope, &application->base);
-    done = done && portal_server__outbox (self, application->application_id, envelope);
+    egov_error_t error;
+    done = done && shep_participant_put (self->engine, conn, envelope, 0, NULL, &error) == 0;
     egov__envelope__free_unpacked (envelope, NULL);
-    if (!done || !portal_server__exec (self, "COMMIT")) {
-        portal_server__exec (self, "ROLLBACK");
+    if (!done || !portal_server__exec (conn, "COMMIT")) {
+        portal_server__exec (conn, "ROLLBACK");
         return false;
     }
+    shep_participant_flush (self->engine);
     return true;
 }
 
 //  Condition 2 and the rest of the checks; fills reply. Separate from the
 //  body's decoding so that every exit frees in one place.
 static void
-s_submit (portal_server_t *self, const char *iin, const uint8_t *bytes, size_t size,
+s_submit (portal_server_t *self, PGconn *conn, const char *iin, const uint8_t *bytes, size_t size,
           const uint8_t *der, size_t der_size, egov_http_reply_t *reply)
 {
     int64_t now = egov_clock_now_ms ();
@@ -805,7 +817,7 @@ s_submit (portal_server_t *self, const char *iin, const uint8_t *bytes, size_t s
     if (link && s_listed (entry, "birth-certificate") && !s_has (&document, "birth-certificate"))
         s_attach_extract (&application, "birth-certificate", json_pack ("{s:s, s:s, s:o}",
             "source", "gbdfl.person", "child_name", subject_name, "certificate", s_certificate_json (link)));
-    bool stored = s_store (self, &application, entry, child_iin, child_iin ? subject_name : NULL,
+    bool stored = s_store (self, conn, &application, entry, child_iin, child_iin ? subject_name : NULL,
                            signer, receipt.rule, &receipt_number);
     if (stored) {
         zsys_info ("portal: application %s (%s, %s) accepted for %s, due %" PRId64, id, entry->code,
@@ -818,7 +830,8 @@ s_submit (portal_server_t *self, const char *iin, const uint8_t *bytes, size_t s
             "result_due", portal_server__time (due.due_ms), "receipt_rule", receipt.rule));
     }
     else
-        egov_http_reply_error (reply, 503, "DB_ERROR", "the portal's database did not take the application");
+        egov_http_reply_error (reply, 503, "DATABASE_UNAVAILABLE",
+                               "the portal's database did not take the application");
     free (receipt_number);
     egov_due_reset (&due);
     egov_receipt_reset (&receipt);
@@ -859,8 +872,12 @@ portal_server_submit (portal_server_t *self, const char *iin, json_t *body, egov
                                                 "signature must be the base64 of a CMS SignedData");
         json_object_set_new (detail, "outcome", json_string ("MALFORMED"));
     }
-    else
-        s_submit (self, iin, bytes, size, der, der_size, reply);
+    else {
+        //  The unit of work's connection, before the registry is asked for nothing
+        PGconn *conn = portal_server__db (self, reply);
+        if (conn)
+            s_submit (self, conn, iin, bytes, size, der, der_size, reply);
+    }
     free (bytes);
     free (der);
 }
@@ -910,6 +927,60 @@ s_submit_code (portal_server_t *self, const char *iin, json_t *body, int *status
     return code;
 }
 
+//  True when the query's single value, with $1 bound to parameter, is expected.
+static bool
+s_test_is (PGconn *conn, const char *sql, const char *parameter, const char *expected)
+{
+    const char *values [] = { parameter };
+    PGresult *result = PQexecParams (conn, sql, parameter ? 1 : 0, NULL, values, NULL, NULL, 0);
+    bool same = PQresultStatus (result) == PGRES_TUPLES_OK && PQntuples (result) == 1
+             && streq (PQgetvalue (result, 0, 0), expected);
+    if (!same)
+        printf ("\n    %s: %s, expected %s\n", sql, PQresultStatus (result) == PGRES_TUPLES_OK
+                && PQntuples (result) == 1 ? PQgetvalue (result, 0, 0) : PQresultErrorMessage (result),
+                expected);
+    PQclear (result);
+    return same;
+}
+
+//  Delivers payload as service_id under correlation_id to the handler, in
+//  a transaction on the engine's connection as the runtime runs it; code
+//  gets the reject code.
+static shep_outcome_t
+s_test_deliver (portal_server_t *self, shep_participant_t *engine, const char *service_id,
+                const char *correlation_id, const ProtobufCMessage *payload, char code [48])
+{
+    Egov__Envelope *envelope = egov_envelope_new (service_id, EGOV__MESSAGE_TYPE__UPDATE);
+    egov_string_set (&envelope->correlation_id, correlation_id);
+    egov_string_set (&envelope->sender_id, "regional-750000000");
+    egov_envelope_set_payload (envelope, payload);
+    shep_delivery_t delivery = { envelope, NULL, 1 };
+    PGconn *conn = shep_participant_db (engine);
+    assert (conn && portal_server__exec (conn, "BEGIN"));
+    egov_error_t reject = { { 0 } };
+    shep_outcome_t outcome = portal_server_deliver (self, conn, &delivery, &reject);
+    assert (portal_server__exec (conn, outcome == SHEP_APPLIED ? "COMMIT" : "ROLLBACK"));
+    snprintf (code, 48, "%s", reject.code);
+    egov__envelope__free_unpacked (envelope, NULL);
+    return outcome;
+}
+
+//  Ends the engine's database session from admin, as a PostgreSQL restart
+//  would: the engine notices on its next statement.
+static void
+s_test_cut (PGconn *admin, shep_participant_t *engine)
+{
+    PGconn *conn = shep_participant_db (engine);
+    assert (conn);
+    char pid [16];
+    snprintf (pid, sizeof (pid), "%d", PQbackendPID (conn));
+    const char *values [] = { pid };
+    PGresult *result = PQexecParams (admin, "SELECT pg_terminate_backend ($1::int, 5000)",
+                                     1, NULL, values, NULL, NULL, 0);
+    assert (PQresultStatus (result) == PGRES_TUPLES_OK && *PQgetvalue (result, 0, 0) == 't');
+    PQclear (result);
+}
+
 void
 portal_server_test (bool verbose)
 {
@@ -940,12 +1011,21 @@ portal_server_test (bool verbose)
     assert (egov_db_exec_script (conn,
         "DROP SCHEMA IF EXISTS portal_server_test CASCADE; CREATE SCHEMA portal_server_test;"
         "SET search_path TO portal_server_test", "test schema"));
-    assert (egov_db_exec_script (conn, portal_schema_sql, "portal schema"));
+    //  Nobody listens at the gateway's address: the registry is never there
+    char engine_db [600];
+    snprintf (engine_db, sizeof (engine_db), "%s options='-c search_path=portal_server_test'", conninfo);
+    shep_participant_config_t engine_config = {
+        .gateway = "tcp://127.0.0.1:9", .participant_id = PORTAL_PARTICIPANT, .conninfo = engine_db,
+        .schema_sql = portal_schema_sql, .receive_async = true
+    };
+    shep_participant_t *engine = shep_participant_new (&engine_config, NULL, &error);
+    assert (engine);
     portal_config_t config = { catalogue, calendar, "/nonexistent", { 60000, 5, 1000 }, 1000 };
-    assert (portal_server_new (conn, &config, &error) == NULL && *error.code);
+    assert (portal_server_new (engine, &config, &error) == NULL && *error.code);
     config.pki_dir = pki_dir;
-    portal_server_t *self = portal_server_new (conn, &config, &error);
+    portal_server_t *self = portal_server_new (engine, &config, &error);
     assert (self);
+    shep_participant_set_service (engine, self);
 
     //  Services on the portal: the two of the issue, not the office-only ones
     egov_http_reply_t reply = { 0, NULL, NULL };
@@ -1072,8 +1152,112 @@ portal_server_test (bool verbose)
     assert (reply.status == 200 && json_array_size (json_object_get (reply.body, "notifications")) == 0);
     egov_http_reply_reset (&reply);
 
+    //  An application as the submission stores it, the gateway's receipt
+    //  for it (SENT, once however often it is told), and what comes back
+    const char *id = "5f0c1b3e-8d2a-4c6f-9e71-2b4d6a8c0e13";
+    const char *row [] = { id };
+    PGresult *result = PQexecParams (conn,
+        "INSERT INTO application (id, citizen_iin, service, region, status, receipt_number, document,"
+        " signature, signer, submitted_sim, received_sim) VALUES ($1, '850314301234', 'externat-permit',"
+        " '750000000', 'ACCEPTED', 'PORTAL-2026-000001', '\\x7b7d', '\\x00', 'signer', 0, 0)",
+        1, NULL, row, NULL, NULL, 0);
+    assert (PQresultStatus (result) == PGRES_COMMAND_OK);
+    PQclear (result);
+    Egov__Envelope *submit = egov_envelope_new ("application.submit", EGOV__MESSAGE_TYPE__REQUEST);
+    egov_string_set (&submit->correlation_id, id);
+    portal_server_sent (self, submit, EGOV__DELIVERY_STATUS__ON_DELIVERY);
+    portal_server_sent (self, submit, EGOV__DELIVERY_STATUS__ON_DELIVERY);
+    egov_string_set (&submit->service_id, "application.other");
+    egov_string_set (&submit->correlation_id, "not-an-id");
+    portal_server_sent (self, submit, EGOV__DELIVERY_STATUS__ON_DELIVERY);
+    egov__envelope__free_unpacked (submit, NULL);
+    assert (s_test_is (conn, "SELECT status || ' ' || (SELECT count (*) FROM history"
+                             " WHERE application_id = $1 AND status = 'SENT') FROM application"
+                             " WHERE id = $1", id, "SENT 1"));
+    char code [48];
+    Egov__Applications__StatusNotice notice = EGOV__APPLICATIONS__STATUS_NOTICE__INIT;
+    notice.application_id = (char *) id;
+    notice.status = EGOV__APPLICATIONS__STATUS__REGISTERED;
+    notice.registration_number = "750000000-2026-000001";
+    assert (s_test_deliver (self, engine, "application.status", id, &notice.base, code)
+            == SHEP_APPLIED);
+    assert (s_test_is (conn, "SELECT status || ' ' || registration_number FROM application WHERE id = $1",
+                       id, "REGISTERED 750000000-2026-000001"));
+    //  An older notice coming late does not move the status back
+    notice.status = EGOV__APPLICATIONS__STATUS__ACCEPTED;
+    assert (s_test_deliver (self, engine, "application.status", id, &notice.base, code)
+            == SHEP_APPLIED);
+    assert (s_test_is (conn, "SELECT status FROM application WHERE id = $1", id, "REGISTERED"));
+    //  What can never apply, with its code
+    notice.status = EGOV__APPLICATIONS__STATUS__IN_PROGRESS;
+    notice.application_id = "7a0e8c02-47c1-4a39-9d0d-5a3b6b1c2d3e";
+    assert (s_test_deliver (self, engine, "application.status", notice.application_id, &notice.base,
+                            code) == SHEP_REJECT && streq (code, "UNKNOWN_APPLICATION"));
+    notice.application_id = "";
+    assert (s_test_deliver (self, engine, "application.status", "not-an-id", &notice.base, code)
+            == SHEP_REJECT && streq (code, "UNKNOWN_APPLICATION"));
+    assert (s_test_deliver (self, engine, "application.result", id, &notice.base, code)
+            == SHEP_REJECT && streq (code, "MALFORMED_PAYLOAD"));
+    assert (s_test_deliver (self, engine, "application.other", id, &notice.base, code)
+            == SHEP_REJECT && streq (code, "UNSUPPORTED_SERVICE"));
+    //  The provider's result, unsigned here: READY with the outcome noted
+    Egov__Applications__Result outcome = EGOV__APPLICATIONS__RESULT__INIT;
+    outcome.application_id = (char *) id;
+    outcome.approved = true;
+    outcome.registration_number = "07-12/345";
+    outcome.document.data = (uint8_t *) "{}";
+    outcome.document.len = 2;
+    assert (s_test_deliver (self, engine, "application.result", id, &outcome.base, code)
+            == SHEP_APPLIED);
+    portal_server_application (self, "850314301234", id, &reply);
+    assert (reply.status == 200 && streq (json_string_value (json_object_get (reply.body, "status")), "READY"));
+    json_t *outcome_json = json_object_get (reply.body, "result");
+    assert (json_is_true (json_object_get (outcome_json, "approved")));
+    assert (streq (json_string_value (json_object_get (outcome_json, "signature_outcome")), "UNSIGNED"));
+    assert (json_array_size (json_object_get (reply.body, "history")) == 4);
+    egov_http_reply_reset (&reply);
+    portal_server_notifications (self, "850314301234", &reply);
+    assert (reply.status == 200 && json_array_size (json_object_get (reply.body, "notifications")) == 3);
+    egov_http_reply_reset (&reply);
+
+    //  Health: the database is there, the gateway is not
+    portal_server_health (self, &reply);
+    assert (reply.status == 503 && streq (json_string_value (json_object_get (reply.body, "status")), "degraded"));
+    assert (streq (json_string_value (json_object_get (reply.body, "database")), "ok"));
+    assert (streq (json_string_value (json_object_get (reply.body, "gateway")), "away"));
+    egov_http_reply_reset (&reply);
+
+    //  The database connection lost, as in a PostgreSQL restart: a valid
+    //  token answers 503 DATABASE_UNAVAILABLE, never 401, and everything
+    //  works again once the engine has the database back
+    s_test_cut (conn, engine);
+    assert (!portal_server_authenticate (self, token, iin, &reply) && reply.status == 503
+            && streq (egov_http_reply_code (&reply), "DATABASE_UNAVAILABLE"));
+    zclock_sleep (1100);
+    assert (portal_server_authenticate (self, token, iin, &reply));
+    s_test_cut (conn, engine);
+    portal_server_applications (self, "850314301234", &reply);
+    assert (reply.status == 503 && streq (egov_http_reply_code (&reply), "DATABASE_UNAVAILABLE"));
+    assert (!portal_server_authenticate (self, token, iin, &reply) && reply.status == 503);
+    portal_server_notifications (self, "850314301234", &reply);
+    assert (reply.status == 503 && streq (egov_http_reply_code (&reply), "DATABASE_UNAVAILABLE"));
+    body = json_pack ("{s:s, s:s}", "iin", "850314301234", "password", "secret123");
+    portal_server_login (self, body, &reply);
+    assert (reply.status == 503 && streq (egov_http_reply_code (&reply), "DATABASE_UNAVAILABLE"));
+    json_decref (body);
+    portal_server_health (self, &reply);
+    assert (reply.status == 503 && streq (json_string_value (json_object_get (reply.body, "database")),
+                                          "unavailable"));
+    egov_http_reply_reset (&reply);
+    zclock_sleep (1100);
+    assert (portal_server_authenticate (self, token, iin, &reply) && streq (iin, "850314301234"));
+    portal_server_applications (self, "850314301234", &reply);
+    assert (reply.status == 200 && json_array_size (json_object_get (reply.body, "applications")) == 1);
+    egov_http_reply_reset (&reply);
+
     portal_server_destroy (&self);
     portal_server_destroy (&self);
+    shep_participant_destroy (&engine);
     assert (egov_db_exec_script (conn, "DROP SCHEMA portal_server_test CASCADE", "drop"));
     PQfinish (conn);
     egov_catalogue_destroy (&catalogue);

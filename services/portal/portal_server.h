@@ -17,16 +17,26 @@
     (жеке кабинет), with a notification for each.
 
     Everything is in PostgreSQL: citizens, sessions, applications, their
-    history, notifications, the inbox (deliveries applied once) and the
-    outbox (messages to the gateway, written with the business row).     */
+    history and notifications. The portal runs on the participant runtime
+    (shep_participant): application.submit is stored in the runtime's
+    outbox with the application, and the runtime submits it without
+    blocking; the gateway's receipt makes the application SENT
+    (portal_server_sent). The regional gateway's application.status and
+    the provider's application.result are the runtime's deliveries, applied
+    once each by portal_server_deliver in the transaction of their inbox
+    row. Deliveries rejected (acknowledged with the code, never retried):
+        UNSUPPORTED_SERVICE    neither application.status nor .result
+        MALFORMED_PAYLOAD      not the payload the service carries
+        UNKNOWN_APPLICATION    no application id, or none the portal sent
+    While the database is away every request answers 503
+    DATABASE_UNAVAILABLE, and the portal works again once it is back.   */
 #ifndef PORTAL_SERVER_H_INCLUDED
 #define PORTAL_SERVER_H_INCLUDED
 
 #include "portal_reply.h"
 #include "portal_accounts.h"
-#include "shep_client.h"
+#include "shep_participant.h"
 #include "egov_catalogue.h"
-#include <libpq-fe.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -45,19 +55,20 @@ typedef struct {
 
 typedef struct _portal_server_t portal_server_t;
 
-//  A portal over a connection (not owned) with the schema applied. NULL
-//  with PKI_MISSING / PKI_BROKEN when the trust anchors cannot be read.
-portal_server_t *portal_server_new (PGconn *conn, const portal_config_t *config,
+//  A portal on engine (not owned; its database has the portal schema),
+//  naming its delivery handlers and its sent handler there. NULL with
+//  PKI_MISSING / PKI_BROKEN when the trust anchors cannot be read.
+portal_server_t *portal_server_new (shep_participant_t *engine, const portal_config_t *config,
                                     egov_error_t *error);
 void portal_server_destroy (portal_server_t **self_p);
-//  The gateway connection (not owned), or NULL while there is none.
-void portal_server_set_client (portal_server_t *self, shep_client_t *client);
 void portal_server_set_verbose (portal_server_t *self, bool verbose);
 
 //  HTTP-facing: each fills reply (status and JSON body).
 void portal_server_register (portal_server_t *self, json_t *body, egov_http_reply_t *reply);
 void portal_server_login (portal_server_t *self, json_t *body, egov_http_reply_t *reply);
-//  True when token names a live session (iin filled); else reply is 401 AUTH_REQUIRED.
+//  True when token names a live session (iin filled); else reply is 401
+//  AUTH_REQUIRED, or 503 DATABASE_UNAVAILABLE while the session cannot be
+//  looked up.
 bool portal_server_authenticate (portal_server_t *self, const char *token, char iin [13],
                                  egov_http_reply_t *reply);
 void portal_server_services (portal_server_t *self, egov_http_reply_t *reply);
@@ -68,13 +79,18 @@ void portal_server_applications (portal_server_t *self, const char *iin, egov_ht
 void portal_server_application (portal_server_t *self, const char *iin, const char *id,
                                 egov_http_reply_t *reply);
 void portal_server_notifications (portal_server_t *self, const char *iin, egov_http_reply_t *reply);
+//  {"status": "ok"|"degraded" and the runtime's "gateway", "database",
+//  "outbox", "inbox"}: 200, or 503 while the gateway or the database is away.
+void portal_server_health (portal_server_t *self, egov_http_reply_t *reply);
 
-//  Gateway-facing: applies every frame waiting on the client (receipts
-//  of submissions, deliveries of application.status and .result).
-void portal_server_drain (portal_server_t *self);
-//  Sends what waits in the outbox without blocking; receipts come back
-//  through drain, unanswered submissions are sent again.
-void portal_server_flush (portal_server_t *self);
+//  Gateway-facing, for the runtime (service is the portal_server_t).
+//  The handler of application.status and application.result: applies the
+//  delivery on conn inside the runtime's transaction; reject gets the code.
+shep_outcome_t portal_server_deliver (void *service, PGconn *conn, const shep_delivery_t *delivery,
+                                      egov_error_t *reject);
+//  After the gateway committed one of our messages: an application.submit
+//  makes its application SENT, once (called again, it changes nothing).
+void portal_server_sent (void *service, const Egov__Envelope *envelope, Egov__DeliveryStatus status);
 
 void portal_server_test (bool verbose);
 

@@ -2,6 +2,8 @@
 -- Times: *_sim are simulated ms since the epoch (the gateway's clock), *_wall
 -- the wall clock. Accounts and sessions live on the wall clock: a token does
 -- not expire because the simulation jumps fifteen working days ahead.
+-- The inbox and the outbox are the participant runtime's
+-- (gateway/client/shep_participant.sql), applied first.
 
 CREATE TABLE IF NOT EXISTS citizen (
     iin             text PRIMARY KEY,
@@ -79,20 +81,26 @@ CREATE TABLE IF NOT EXISTS notification (
 );
 CREATE INDEX IF NOT EXISTS notification_citizen ON notification (iin, seq);
 
--- Deliveries applied (dedupe by message id, in the transaction of the effect).
-CREATE TABLE IF NOT EXISTS inbox (
-    message_id      uuid PRIMARY KEY,
-    service_id      text NOT NULL,
-    received_wall   timestamptz NOT NULL DEFAULT now()
-);
-
--- Messages to send, written with the business row; drained by the loop.
-CREATE TABLE IF NOT EXISTS outbox (
-    message_id      uuid PRIMARY KEY,
-    application_id  uuid NOT NULL,
-    service_id      text NOT NULL,
-    envelope        bytea NOT NULL,         -- packed egov.Envelope
-    created_wall    timestamptz NOT NULL DEFAULT clock_timestamp(),
-    sent_wall       timestamptz
-);
-CREATE INDEX IF NOT EXISTS outbox_pending ON outbox (created_wall) WHERE sent_wall IS NULL;
+-- Databases from before the participant runtime kept their own outbox and
+-- inbox: unsent submissions move to shep_outbox (in order, under the same
+-- message ids, for the route of their region; the runtime sends them and the
+-- receipt makes the application SENT), applied message ids to shep_inbox so
+-- a late redelivery still finds them applied.
+DO $$
+BEGIN
+    IF to_regclass ('outbox') IS NOT NULL THEN
+        INSERT INTO shep_outbox (sender, message_id, recipient, service_id, correlation_id, envelope)
+            SELECT 'portal', o.message_id::text, 'route:' || a.region, o.service_id,
+                   o.application_id::text, o.envelope
+              FROM outbox o JOIN application a ON a.id = o.application_id
+             WHERE o.sent_wall IS NULL ORDER BY o.created_wall
+            ON CONFLICT (message_id) DO NOTHING;
+        DROP TABLE outbox;
+    END IF;
+    IF to_regclass ('inbox') IS NOT NULL THEN
+        INSERT INTO shep_inbox (message_id, recipient, service_id, sender_id, correlation_id, outcome)
+            SELECT message_id::text, 'portal', service_id, '', '', 'APPLIED' FROM inbox
+            ON CONFLICT (message_id) DO NOTHING;
+        DROP TABLE inbox;
+    END IF;
+END $$;

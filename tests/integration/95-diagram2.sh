@@ -8,7 +8,8 @@
 # the provider's signed result in the cabinet, verified with egovctl verify; a child who
 # is not the citizen's; a Saturday submission counted from Monday; a provider refusal;
 # the regional gateway down while a citizen applies; the message log of one application;
-# then the reference frontend in headless Chromium (tests/frontend), when installed.
+# the reference frontend in headless Chromium (tests/frontend), when installed; then
+# PostgreSQL restarted under the running portal.
 # date-sensitive: a Saturday, the externat window, the calendar, certificates (tests/run-all.sh runs it again as of other moments)
 source "$(dirname "$0")/common.sh"
 REGION=750000000
@@ -100,6 +101,13 @@ oneline_json_signer() {
     ctl verify --json --at "$(it_now)" --content "$EGOV_TEST_DIR/$1.result" "$EGOV_TEST_DIR/$1.sig" | jq -r '"\(.signer.iin) \(.signer.bin)"'
 }
 notices() { body GET /api/v1/notifications | jq -r --arg id "$1" '.notifications[] | select(.application_id == $id) | .kind + " " + .status + " " + .text'; }
+# health_is STATUS DATABASE: GET /api/v1/health says so, 200 when ok, 503 when degraded.
+health_is() {
+    local code=200
+    [[ $1 == degraded ]] && code=503
+    call GET /api/v1/health | grep -Eq "\"status\": \"$1\".*\"database\": \"$2\".*HTTP $code"
+}
+portal_db() { it_psql portal -AtF ' ' -c "$1"; }
 
 # ---------------------------------------------------------------------------
 check_exit "portal --help exits 0" 0 "$EGOV_BIN/portal" --help
@@ -113,6 +121,9 @@ it_start_gbdfl
 start_regional
 start_leb
 start_portal
+check "the portal's health: the gateway connected, the database ok" egov_wait_for health_is ok ok
+check_output "... with the runtime's outbox and inbox" '"gateway": "connected".*"outbox": \{.*"pending": 0.*"inbox": \{' \
+    call GET /api/v1/health
 # A Saturday, 11:00 in Almaty: the portal accepts, the provider rests. The first one
 # after the simulated now inside the externat window (1 September - 1 December) whose
 # Monday is a working day, so that both applications are received on that Monday.
@@ -250,6 +261,13 @@ TOKEN=$ERLAN refused "another citizen's application is not in his cabinet" 404 N
 check_output "the message log shows the hops of one application under its id" \
     'gbdfl.person.*application.submit.*application.registered.*application.status.*application.result' \
     oneline ctl log --correlation "$SCHOOL_ID"
+check_output "the portal's outbox: each submission stored by the gateway, none left" '^2 0$' \
+    portal_db "SELECT count (*) FILTER (WHERE sent_at IS NOT NULL AND delivery_status IS NOT NULL),
+                      count (*) FILTER (WHERE sent_at IS NULL)
+                 FROM shep_outbox WHERE service_id = 'application.submit'"
+check_output "the portal's inbox: every delivery about the school application applied, one result" '^APPLIED 1$' \
+    portal_db "SELECT string_agg (DISTINCT outcome, ','), count (*) FILTER (WHERE service_id = 'application.result')
+                 FROM shep_inbox WHERE correlation_id = '$SCHOOL_ID'"
 
 # A provider refusal: the medical certificate is missing (Condition 3 / Process 7)
 TOKEN=$AIGUL
@@ -300,4 +318,22 @@ if [[ -x ${EGOV_CHROMIUM:-/usr/bin/chromium} ]] && command -v node >/dev/null; t
 else
     skip "the frontend in headless Chromium" "chromium or node is not installed"
 fi
+
+# PostgreSQL restarts under the running portal: while it is away a valid token is not
+# taken for an unknown one, and once it is back the portal answers again by itself
+TOKEN=$AIGUL
+PORTAL_PID=$(egov_pid portal)
+cabinet_answers() { call GET /api/v1/applications | grep -q "\"$WAIT_ID\".*HTTP 200"; }
+check "her cabinet answers" cabinet_answers
+check "PostgreSQL stops" "$EGOV_PG_SH" stop
+refused "while it is away her valid token answers 503, not 401" 503 DATABASE_UNAVAILABLE GET /api/v1/applications
+refused "... and again" 503 DATABASE_UNAVAILABLE GET /api/v1/applications
+refused "... a login too" 503 DATABASE_UNAVAILABLE POST /api/v1/login '{"iin":"900722404568","password":"Parent2026"}'
+check "... the health says the database is unavailable (503)" health_is degraded unavailable
+check "PostgreSQL starts again" "$EGOV_PG_SH" start
+check "the same request works again, the portal not restarted" egov_wait_for cabinet_answers
+same_portal() { egov_running portal && [[ $(egov_pid portal) == "$PORTAL_PID" ]]; }
+check "... it is the same portal process, still running" same_portal
+check_output "... a login works too" '"token".*HTTP 200' call POST /api/v1/login '{"iin":"900722404568","password":"Parent2026"}'
+check "... and the health is ok again" egov_wait_for health_is ok ok
 egov_test_done
