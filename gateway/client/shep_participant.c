@@ -612,6 +612,23 @@ shep_participant_apply (shep_participant_t *self, const Egov__Envelope *envelope
     return outcome;
 }
 
+void
+shep_participant_db_cut (shep_participant_t *self)
+{
+    PGconn *conn = shep_participant_db (self);
+    assert (conn);
+    char pid [16];
+    snprintf (pid, sizeof (pid), "%d", PQbackendPID (conn));
+    PGconn *admin = egov_db_connect (self->conninfo, 5000);
+    assert (admin);
+    const char *values [] = { pid };
+    PGresult *result = PQexecParams (admin, "SELECT pg_terminate_backend ($1::int, 5000)",
+                                     1, NULL, values, NULL, NULL, 0);
+    assert (PQresultStatus (result) == PGRES_TUPLES_OK && *PQgetvalue (result, 0, 0) == 't');
+    PQclear (result);
+    PQfinish (admin);
+}
+
 //  ---------------------------------------------------------------------
 //  Sync calls
 

@@ -141,6 +141,11 @@ void shep_participant_flush (shep_participant_t *self);
 shep_outcome_t shep_participant_apply (shep_participant_t *self, const Egov__Envelope *envelope,
                                        egov_error_t *reject);
 
+//  Ends our database session from the server's side, the way a PostgreSQL
+//  restart does: for selftests of what a service does next (it notices on
+//  its next statement).
+void shep_participant_db_cut (shep_participant_t *self);
+
 //  Sends a sync request; callback gets the answer on the loop, once. The
 //  request's message id is set when empty. Returns the call's tag.
 uint64_t shep_participant_call (shep_participant_t *self, Egov__Envelope *request, int timeout_ms,

@@ -1010,13 +1010,7 @@ intake_desk_test (bool verbose)
 
     //  The database connection breaks: the request that finds it broken is
     //  503, the next one gets a new connection, without a new desk
-    char backend [16];
-    snprintf (backend, sizeof (backend), "%d", PQbackendPID (shep_participant_db (engine)));
-    const char *backend_pid [] = { backend };
-    result = PQexecParams (conn, "SELECT pg_terminate_backend ($1::int, 5000)", 1, NULL,
-                           backend_pid, NULL, NULL, 0);
-    assert (PQresultStatus (result) == PGRES_TUPLES_OK && *PQgetvalue (result, 0, 0) == 't');
-    PQclear (result);
+    shep_participant_db_cut (engine);
     assert (!intake_desk_authenticate (desk, token, &operator_, &reply));
     assert (reply.status == 503 && streq (egov_http_reply_code (&reply), "DATABASE_UNAVAILABLE"));
     assert (intake_desk_authenticate (desk, token, &operator_, &reply));

@@ -249,22 +249,6 @@ portal_accounts_authenticate (portal_accounts_t *self, const char *token, char i
 
 extern const char *portal_schema_sql;
 
-//  Ends the engine's database session from admin, as a PostgreSQL restart
-//  would: the engine notices on its next statement.
-static void
-s_test_cut (PGconn *admin, shep_participant_t *engine)
-{
-    PGconn *conn = shep_participant_db (engine);
-    assert (conn);
-    char pid [16];
-    snprintf (pid, sizeof (pid), "%d", PQbackendPID (conn));
-    const char *values [] = { pid };
-    PGresult *result = PQexecParams (admin, "SELECT pg_terminate_backend ($1::int, 5000)",
-                                     1, NULL, values, NULL, NULL, 0);
-    assert (PQresultStatus (result) == PGRES_TUPLES_OK && *PQgetvalue (result, 0, 0) == 't');
-    PQclear (result);
-}
-
 void
 portal_accounts_test (bool verbose)
 {
@@ -357,11 +341,11 @@ portal_accounts_test (bool verbose)
     //  engine has the database back (at most once a second it tries)
     assert (portal_accounts_login (accounts, "850314301234", "secret123", token, &expires, &retry,
                                    &error) == 0);
-    s_test_cut (conn, engine);
+    shep_participant_db_cut (engine);
     assert (portal_accounts_authenticate (accounts, token, iin, name, sizeof (name)) == -1);
     zclock_sleep (1100);
     assert (portal_accounts_authenticate (accounts, token, iin, name, sizeof (name)) == 1);
-    s_test_cut (conn, engine);
+    shep_participant_db_cut (engine);
     assert (portal_accounts_authenticate (accounts, token, iin, name, sizeof (name)) == -1);
     assert (portal_accounts_exists (accounts, "850314301234") == -1);
     assert (portal_accounts_login (accounts, "850314301234", "secret123", token, &expires, &retry,

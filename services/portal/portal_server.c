@@ -965,22 +965,6 @@ s_test_deliver (portal_server_t *self, shep_participant_t *engine, const char *s
     return outcome;
 }
 
-//  Ends the engine's database session from admin, as a PostgreSQL restart
-//  would: the engine notices on its next statement.
-static void
-s_test_cut (PGconn *admin, shep_participant_t *engine)
-{
-    PGconn *conn = shep_participant_db (engine);
-    assert (conn);
-    char pid [16];
-    snprintf (pid, sizeof (pid), "%d", PQbackendPID (conn));
-    const char *values [] = { pid };
-    PGresult *result = PQexecParams (admin, "SELECT pg_terminate_backend ($1::int, 5000)",
-                                     1, NULL, values, NULL, NULL, 0);
-    assert (PQresultStatus (result) == PGRES_TUPLES_OK && *PQgetvalue (result, 0, 0) == 't');
-    PQclear (result);
-}
-
 void
 portal_server_test (bool verbose)
 {
@@ -1230,12 +1214,12 @@ portal_server_test (bool verbose)
     //  The database connection lost, as in a PostgreSQL restart: a valid
     //  token answers 503 DATABASE_UNAVAILABLE, never 401, and everything
     //  works again once the engine has the database back
-    s_test_cut (conn, engine);
+    shep_participant_db_cut (engine);
     assert (!portal_server_authenticate (self, token, iin, &reply) && reply.status == 503
             && streq (egov_http_reply_code (&reply), "DATABASE_UNAVAILABLE"));
     zclock_sleep (1100);
     assert (portal_server_authenticate (self, token, iin, &reply));
-    s_test_cut (conn, engine);
+    shep_participant_db_cut (engine);
     portal_server_applications (self, "850314301234", &reply);
     assert (reply.status == 503 && streq (egov_http_reply_code (&reply), "DATABASE_UNAVAILABLE"));
     assert (!portal_server_authenticate (self, token, iin, &reply) && reply.status == 503);
