@@ -39,8 +39,7 @@ typedef struct {
     uint64_t tag;                   //  matches the answer
     int64_t deadline_mono;          //  then TIMEOUT (or the error below, at once)
     shep_participant_reply_fn *callback;
-    void *argument;                 //  NULL once forgotten
-    egov_error_t failed;            //  set when it could not be sent
+    void *argument;                 //  the caller's
 } s_call_t;
 
 struct _shep_participant_t {
@@ -634,32 +633,32 @@ shep_participant_db_cut (shep_participant_t *self)
 
 uint64_t
 shep_participant_call (shep_participant_t *self, Egov__Envelope *request, int timeout_ms,
-                       shep_participant_reply_fn *callback, void *argument)
+                       shep_participant_reply_fn *callback, void *argument, egov_error_t *error)
 {
-    assert (self && request && callback);
+    assert (self && request && callback && error);
     if (!request->message_id || !*request->message_id) {
         char *id = egov_uuid_new ();
         egov_string_set (&request->message_id, id);
         free (id);
     }
+    if (!shep_client_connected (self->client)) {
+        egov_error_set (error, "GATEWAY_UNREACHABLE", "the gateway is not connected");
+        return 0;
+    }
+    uint64_t tag = self->next_tag++;
+    if (shep_client_send_request (self->client, request, timeout_ms, tag)) {
+        egov_error_set (error, "MESSAGE_TOO_LARGE", "the request does not fit the gateway's limit");
+        return 0;
+    }
     s_call_t *call = (s_call_t *) zmalloc (sizeof (s_call_t));
     assert (call);
-    call->tag = self->next_tag++;
+    call->tag = tag;
     call->callback = callback;
     call->argument = argument;
     //  The gateway answers TIMEOUT itself; our margin covers a gateway gone
     call->deadline_mono = zclock_mono () + timeout_ms + 1000;
-    if (!shep_client_connected (self->client)) {
-        egov_error_set (&call->failed, "GATEWAY_UNREACHABLE", "the gateway is not connected");
-        call->deadline_mono = 0;
-    }
-    else
-    if (shep_client_send_request (self->client, request, timeout_ms, call->tag)) {
-        egov_error_set (&call->failed, "MESSAGE_TOO_LARGE", "the request does not fit the gateway's limit");
-        call->deadline_mono = 0;
-    }
     zlistx_add_end (self->calls, call);
-    return call->tag;
+    return tag;
 }
 
 void
@@ -713,7 +712,7 @@ s_on_answer (shep_participant_t *self, const Egov__Shep__Frame *frame)
     return true;
 }
 
-//  Ends the calls past their deadline or never sent.
+//  Ends the calls past their deadline.
 static void
 s_calls_expire (shep_participant_t *self)
 {
@@ -722,9 +721,8 @@ s_calls_expire (shep_participant_t *self)
     while (call) {
         if (call->deadline_mono <= now) {
             zlistx_detach_cur (self->calls);
-            egov_error_t error = call->failed;
-            if (!*error.code)
-                egov_error_set (&error, "GATEWAY_UNREACHABLE", "the gateway did not answer in time");
+            egov_error_t error;
+            egov_error_set (&error, "GATEWAY_UNREACHABLE", "the gateway did not answer in time");
             s_call_end (call, NULL, &error);
             call = (s_call_t *) zlistx_first (self->calls);
         }
@@ -1222,6 +1220,12 @@ shep_participant_test (bool verbose)
     assert (frame->hello->n_routes == 1 && streq (frame->hello->routes [0], "750000000"));
     egov__shep__frame__free_unpacked (frame, NULL);
     assert (!shep_participant_connected (self));
+    //  A sync call before the welcome cannot be sent: said at once, no callback
+    char early [64] = "";
+    Egov__Envelope *question = egov_envelope_new ("gbdfl.person", EGOV__MESSAGE_TYPE__REQUEST);
+    assert (!shep_participant_call (self, question, 10, s_test_on_reply, early, &error));
+    assert (streq (error.code, "GATEWAY_UNREACHABLE") && !*early);
+    egov__envelope__free_unpacked (question, NULL);
     PGconn *conn = shep_participant_db (self);
     assert (conn);
     char first [37], second [37], third [37];
@@ -1348,7 +1352,8 @@ shep_participant_test (bool verbose)
     //  A sync call does not wait: the answer comes to the callback
     char answer [64] = "";
     Egov__Envelope *request = egov_envelope_new ("gbdfl.person", EGOV__MESSAGE_TYPE__REQUEST);
-    uint64_t tag = shep_participant_call (self, request, 1000, s_test_on_reply, answer);
+    uint64_t tag = shep_participant_call (self, request, 1000, s_test_on_reply, answer, &error);
+    assert (tag);
     frame = s_test_recv (router, &identity);
     assert (frame && frame->body_case == EGOV__SHEP__FRAME__BODY_SYNC_REQUEST && frame->tag == tag);
     egov__shep__frame__free_unpacked (frame, NULL);
@@ -1362,12 +1367,13 @@ shep_participant_test (bool verbose)
     s_test_pump (self);
     assert (streq (answer, "gbdfl.person.reply"));
     egov__envelope__free_unpacked (sync.envelope, NULL);
-    //  ... and a call nobody answers ends with the gateway unreachable
+    //  ... a call nobody answers ends with the gateway unreachable
     *answer = 0;
-    shep_participant_call (self, request, 10, s_test_on_reply, answer);
+    assert (shep_participant_call (self, request, 10, s_test_on_reply, answer, &error));
     zclock_sleep (1100);
     s_calls_expire (self);
     assert (streq (answer, "GATEWAY_UNREACHABLE"));
+
     egov__envelope__free_unpacked (request, NULL);
 
     shep_participant_destroy (&self);

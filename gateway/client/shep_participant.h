@@ -146,10 +146,14 @@ shep_outcome_t shep_participant_apply (shep_participant_t *self, const Egov__Env
 //  its next statement).
 void shep_participant_db_cut (shep_participant_t *self);
 
-//  Sends a sync request; callback gets the answer on the loop, once. The
-//  request's message id is set when empty. Returns the call's tag.
+//  Sends a sync request without waiting; callback gets the answer (or
+//  TIMEOUT, or the gateway's code) on the loop, once, later. The request's
+//  message id is set when empty. Returns the call's tag, or 0 with error
+//  set (GATEWAY_UNREACHABLE while the gateway is away, MESSAGE_TOO_LARGE)
+//  when it could not be sent: then callback is never called.
 uint64_t shep_participant_call (shep_participant_t *self, Egov__Envelope *request, int timeout_ms,
-                                shep_participant_reply_fn *callback, void *argument);
+                                shep_participant_reply_fn *callback, void *argument,
+                                egov_error_t *error);
 //  Forgets the callbacks of calls made with argument (the caller is going).
 void shep_participant_forget (shep_participant_t *self, void *argument);
 

@@ -28,6 +28,8 @@ s_signer_free (void **item)
     egov_cms_signer_destroy ((egov_cms_signer_t **) item);
 }
 
+static void s_submissions_drop (intake_desk_t *self);
+
 intake_desk_t *
 intake_desk_new (shep_participant_t *engine, egov_catalogue_t *catalogue, egov_calendar_t *calendar,
                  const char *pki_dir, egov_error_t *error)
@@ -58,6 +60,8 @@ intake_desk_new (shep_participant_t *engine, egov_catalogue_t *catalogue, egov_c
     assert (self->signers);
     zhashx_set_destructor (self->signers, s_signer_free);
     self->timers = egov_timers_new ();
+    self->submissions = zlistx_new ();
+    assert (self->submissions);
     assert (self->timers);
     //  Results kept from before a restart: their storage timer comes from the rows
     self->rearm_wanted = true;
@@ -74,6 +78,8 @@ intake_desk_destroy (intake_desk_t **self_p)
     assert (self_p);
     intake_desk_t *self = *self_p;
     if (self) {
+        s_submissions_drop (self);
+        zlistx_destroy (&self->submissions);
         egov_timers_destroy (&self->timers);
         zhashx_destroy (&self->signers);
         egov_cms_verifier_destroy (&self->verifier);
@@ -708,95 +714,81 @@ s_store_accepted (intake_desk_t *self, const char *id, const char *receipt,
     return false;
 }
 
-void
-intake_desk_submit (intake_desk_t *self, const intake_operator_t *operator_, json_t *body,
-                    egov_http_reply_t *reply)
+//  A package whose registries' answers are awaited (Condition 1).
+typedef struct {
+    intake_desk_t *desk;                //  where it was submitted
+    intake_operator_t operator_;        //  who submits it
+    intake_application_t request;       //  the package, owned
+    const egov_catalogue_entry_t *entry;    //  its service
+    char *id;                           //  the id the application will have
+    intake_check_t check;               //  the questions in flight
+    intake_desk_answer_fn *answer;      //  how the answer is given
+    void *argument;                     //  for answer
+    void *handle;                       //  its place in desk->submissions
+} s_submission_t;
+
+//  Frees a submission (its check stops waiting).
+static void
+s_submission_destroy (s_submission_t **self_p)
 {
-    intake_application_t request;
-    egov_error_t error = { { 0 } };
-    char field [64] = "";
-    Egov__Registries__PersonResponse *applicant = NULL, *representative = NULL;
+    s_submission_t *self = *self_p;
+    if (self) {
+        intake_desk__check_reset (&self->check);
+        intake_application_reset (&self->request);
+        free (self->id);
+        free (self);
+        *self_p = NULL;
+    }
+}
+
+//  Drops the submissions still waiting, unanswered: the HTTP server answers
+//  their requests as it stops.
+static void
+s_submissions_drop (intake_desk_t *self)
+{
+    s_submission_t *submission;
+    while ((submission = (s_submission_t *) zlistx_detach (self->submissions, NULL)))
+        s_submission_destroy (&submission);
+}
+
+//  Processes 5-6 once Condition 1 said yes: completeness, the receipt,
+//  the operator's signature, the application stored with its message.
+static void
+s_accept (intake_desk_t *self, s_submission_t *submission, egov_http_reply_t *reply)
+{
+    const intake_operator_t *operator_ = &submission->operator_;
+    intake_application_t *request = &submission->request;
+    const egov_catalogue_entry_t *entry = submission->entry;
+    const char *id = submission->id;
     Egov__Envelope *envelope = NULL;
     uint8_t *signature = NULL;
-    char *text = NULL, *id = NULL;
+    char *text = NULL;
+    egov_error_t error = { { 0 } };
+    //  Time passed while the registries answered: the database afresh
     if (!intake_desk__db (self, reply))
         return;
-    if (!intake_application_parse (body, &request, &error, field, sizeof (field))) {
-        json_t *detail = egov_http_reply_error (reply, 400, error.code, "%s", error.message);
-        if (*field)
-            json_object_set_new (detail, "field", json_string (field));
-        goto cleanup;
-    }
-    const egov_catalogue_entry_t *entry =
-        egov_catalogue_find (self->catalogue, request.service, request.region);
-    if (!entry) {
-        egov_http_reply_error (reply, 422, "UNKNOWN_SERVICE",
-                               "no service '%s' in region %s in the catalogue", request.service,
-                               request.region);
-        goto cleanup;
-    }
-    if (!entry->channels [EGOV_CHANNEL_STATE_CORP]) {
-        egov_http_reply_error (reply, 422, "CHANNEL_NOT_OFFERED",
-                               "%s in region %s is not served through the State Corporation",
-                               request.service, request.region);
-        goto cleanup;
-    }
-    int year, month, day;
-    egov_date_from_days (egov_calendar_local_day (self->calendar, egov_clock_now_ms ()),
-                         &year, &month, &day);
-    const egov_catalogue_window_t *window = NULL;
-    if (!egov_catalogue_window_open (entry, NULL, month, day, &window)) {
-        json_t *detail = egov_http_reply_error (reply, 422, "APPLICATION_WINDOW_CLOSED",
-            "applications for %s are accepted %02d-%02d..%02d-%02d; today is %04d-%02d-%02d",
-            request.service, window ? window->from_month : 0, window ? window->from_day : 0,
-            window ? window->to_month : 0, window ? window->to_day : 0, year, month, day);
-        (void) detail;
-        goto cleanup;
-    }
-    //  Consent comes before any look-up: the data are legally protected
-    if (!request.consent) {
-        egov_http_reply_error (reply, 422, "CONSENT_REQUIRED",
-                               "the applicant's consent to use legally protected data held in "
-                               "information systems is required before the registries are asked");
-        goto cleanup;
-    }
-    if (!egov_iin_valid (request.applicant_iin, &error)
-    ||  (request.represented && !egov_iin_valid (request.representative_iin, &error))) {
-        egov_http_reply_error (reply, 422, "INVALID_IIN", "%s", error.message);
-        goto cleanup;
-    }
-    //  Processes 3-4, Condition 1, under the id the application will have
-    id = egov_uuid_new ();
-    self->correlation = id;
-    bool found = intake_desk__lookup_person (self, request.applicant_iin, "applicant", &applicant, reply)
-              && (!request.represented
-                  || (intake_desk__lookup_person (self, request.representative_iin, "representative",
-                                                  &representative, reply)
-                      && intake_desk__check_poa (self, &request, reply)));
-    self->correlation = NULL;
-    if (!found)
-        goto cleanup;
     //  Completeness against Standard item 9
-    json_t *missing = s_missing (entry, &request);
+    json_t *missing = s_missing (entry, request);
     s_terms_t terms;
     if (json_array_size (missing) > 0) {
-        s_refuse_incomplete (self, operator_, &request, missing, egov_clock_now_ms (), reply);
-        goto cleanup;
+        s_refuse_incomplete (self, operator_, request, missing, egov_clock_now_ms (), reply);
+        return;
     }
     json_decref (missing);
     if (!s_terms (self, entry, &terms, reply))
-        goto cleanup;
+        return;
     //  Process 5: the receipt, the form, the operator's signature
     char receipt [48], applicant_name [400], representative_name [400] = "";
-    intake_desk__name (applicant->person, applicant_name, sizeof (applicant_name));
-    if (representative)
-        intake_desk__name (representative->person, representative_name, sizeof (representative_name));
+    intake_desk__name (submission->check.applicant->person, applicant_name, sizeof (applicant_name));
+    if (submission->check.representative)
+        intake_desk__name (submission->check.representative->person, representative_name,
+                           sizeof (representative_name));
     if (!s_receipt_number (self, "acceptance_receipt_seq", "SC", terms.submitted, receipt,
                            sizeof (receipt))) {
         intake_desk__unavailable (reply);
-        goto cleanup;
+        return;
     }
-    text = s_signed_document (id, receipt, &request, applicant_name, representative_name,
+    text = s_signed_document (id, receipt, request, applicant_name, representative_name,
                               operator_, &terms);
     egov_cms_signer_t *signer = s_signer (self, operator_->login, &error);
     size_t signature_size = 0;
@@ -808,15 +800,15 @@ intake_desk_submit (intake_desk_t *self, const intake_operator_t *operator_, jso
                                operator_->login, error.message);
         goto cleanup;
     }
-    envelope = s_application_envelope (id, receipt, &request, applicant_name, text, signature,
+    envelope = s_application_envelope (id, receipt, request, applicant_name, text, signature,
                                        signature_size, operator_, &terms);
-    if (!s_store_accepted (self, id, receipt, &request, applicant_name, representative_name,
+    if (!s_store_accepted (self, id, receipt, request, applicant_name, representative_name,
                            operator_, entry, &terms, envelope)) {
         intake_desk__unavailable (reply);
         goto cleanup;
     }
     zsys_info ("intake: application %s accepted, receipt %s, %s by %s", id, receipt,
-               request.service, operator_->login);
+               request->service, operator_->login);
     //  Process 6: through the gateway to the regional gateway, without waiting for it
     shep_participant_flush (self->engine);
     bool failed = false;
@@ -826,7 +818,7 @@ intake_desk_submit (intake_desk_t *self, const intake_operator_t *operator_, jso
         goto cleanup;
     }
     json_object_set_new (view, "acceptance_receipt", json_pack ("{s:s, s:s, s:s, s:o, s:o, s:o, s:s}",
-        "number", receipt, "service", request.service, "applicant_iin", request.applicant_iin,
+        "number", receipt, "service", request->service, "applicant_iin", request->applicant_iin,
         "issued_at", intake_desk__time (terms.submitted),
         "received_at", intake_desk__time (terms.received),
         "result_due", intake_desk__time (terms.due), "operator", operator_->name));
@@ -834,14 +826,124 @@ intake_desk_submit (intake_desk_t *self, const intake_operator_t *operator_, jso
 cleanup:
     if (envelope)
         egov__envelope__free_unpacked (envelope, NULL);
-    if (applicant)
-        egov__registries__person_response__free_unpacked (applicant, NULL);
-    if (representative)
-        egov__registries__person_response__free_unpacked (representative, NULL);
     free (signature);
     free (text);
-    free (id);
-    intake_application_reset (&request);
+}
+
+//  Condition 1 is answered: accept, or say which registry said no.
+static void
+s_on_checked (intake_check_t *check, void *argument)
+{
+    s_submission_t *submission = (s_submission_t *) argument;
+    intake_desk_t *self = submission->desk;
+    zlistx_detach (self->submissions, submission->handle);
+    egov_http_reply_t reply = { 0, NULL, NULL };
+    if (check->failure.status)
+        submission->answer (submission->argument, &check->failure);
+    else {
+        s_accept (self, submission, &reply);
+        submission->answer (submission->argument, &reply);
+    }
+    egov_http_reply_reset (&reply);
+    s_submission_destroy (&submission);
+}
+
+void
+intake_desk_submit (intake_desk_t *self, const intake_operator_t *operator_, json_t *body,
+                    intake_desk_answer_fn *answer, void *argument)
+{
+    egov_http_reply_t reply = { 0, NULL, NULL };
+    s_submission_t *submission = (s_submission_t *) zmalloc (sizeof (s_submission_t));
+    assert (submission);
+    intake_application_t *request = &submission->request;
+    egov_error_t error = { { 0 } };
+    char field [64] = "";
+    if (!intake_desk__db (self, &reply))
+        goto refused;
+    if (!intake_application_parse (body, request, &error, field, sizeof (field))) {
+        json_t *detail = egov_http_reply_error (&reply, 400, error.code, "%s", error.message);
+        if (*field)
+            json_object_set_new (detail, "field", json_string (field));
+        goto refused;
+    }
+    const egov_catalogue_entry_t *entry =
+        egov_catalogue_find (self->catalogue, request->service, request->region);
+    if (!entry) {
+        egov_http_reply_error (&reply, 422, "UNKNOWN_SERVICE",
+                               "no service '%s' in region %s in the catalogue", request->service,
+                               request->region);
+        goto refused;
+    }
+    if (!entry->channels [EGOV_CHANNEL_STATE_CORP]) {
+        egov_http_reply_error (&reply, 422, "CHANNEL_NOT_OFFERED",
+                               "%s in region %s is not served through the State Corporation",
+                               request->service, request->region);
+        goto refused;
+    }
+    int year, month, day;
+    egov_date_from_days (egov_calendar_local_day (self->calendar, egov_clock_now_ms ()),
+                         &year, &month, &day);
+    const egov_catalogue_window_t *window = NULL;
+    if (!egov_catalogue_window_open (entry, NULL, month, day, &window)) {
+        egov_http_reply_error (&reply, 422, "APPLICATION_WINDOW_CLOSED",
+            "applications for %s are accepted %02d-%02d..%02d-%02d; today is %04d-%02d-%02d",
+            request->service, window ? window->from_month : 0, window ? window->from_day : 0,
+            window ? window->to_month : 0, window ? window->to_day : 0, year, month, day);
+        goto refused;
+    }
+    //  Consent comes before any look-up: the data are legally protected
+    if (!request->consent) {
+        egov_http_reply_error (&reply, 422, "CONSENT_REQUIRED",
+                               "the applicant's consent to use legally protected data held in "
+                               "information systems is required before the registries are asked");
+        goto refused;
+    }
+    if (!egov_iin_valid (request->applicant_iin, &error)
+    ||  (request->represented && !egov_iin_valid (request->representative_iin, &error))) {
+        egov_http_reply_error (&reply, 422, "INVALID_IIN", "%s", error.message);
+        goto refused;
+    }
+    //  Processes 3-4, Condition 1, under the id the application will have;
+    //  the answers come back on the loop, other requests are served meanwhile
+    submission->desk = self;
+    submission->operator_ = *operator_;
+    submission->entry = entry;
+    submission->id = egov_uuid_new ();
+    submission->answer = answer;
+    submission->argument = argument;
+    submission->check.request = request;
+    submission->check.done = s_on_checked;
+    submission->check.argument = submission;
+    snprintf (submission->check.correlation, sizeof (submission->check.correlation), "%s",
+              submission->id);
+    if (intake_desk__check_start (self, &submission->check)) {
+        submission->handle = zlistx_add_end (self->submissions, submission);
+        return;
+    }
+    answer (argument, &submission->check.failure);
+    s_submission_destroy (&submission);
+    return;
+refused:
+    answer (argument, &reply);
+    egov_http_reply_reset (&reply);
+    s_submission_destroy (&submission);
+}
+
+void
+intake_desk_answer_into (void *argument, egov_http_reply_t *reply)
+{
+    egov_http_reply_t *into = (egov_http_reply_t *) argument;
+    egov_http_reply_reset (into);
+    *into = *reply;
+    //  The body and the header move; the caller's reset finds nothing left
+    reply->body = NULL;
+    reply->retry_after = NULL;
+}
+
+size_t
+intake_desk_waiting (intake_desk_t *self)
+{
+    return zlistx_size (self->submissions);
 }
 
 //  ---------------------------------------------------------------------
@@ -977,7 +1079,7 @@ intake_desk_test (bool verbose)
     for (size_t index = 0; index < sizeof (cases) / sizeof (cases [0]); index++) {
         body = json_loads (cases [index].body, 0, NULL);
         assert (body);
-        intake_desk_submit (desk, &operator_, body, &reply);
+        intake_desk_submit (desk, &operator_, body, intake_desk_answer_into, &reply);
         json_decref (body);
         const char *code = json_string_value (json_object_get (json_object_get (reply.body, "error"), "code"));
         if (verbose)

@@ -71,8 +71,21 @@ void intake_desk_login (intake_desk_t *self, json_t *body, egov_http_reply_t *re
 bool intake_desk_authenticate (intake_desk_t *self, const char *token,
                                intake_operator_t *operator_, egov_http_reply_t *reply);
 void intake_desk_services (intake_desk_t *self, egov_http_reply_t *reply);
+//  How an answer that may come later is given: reply is the caller's to
+//  take (its body may be stolen) until the call returns.
+typedef void (intake_desk_answer_fn) (void *argument, egov_http_reply_t *reply);
+//  Processes 2-6 for one package: checks it, asks the registries
+//  (Condition 1) without waiting on the loop, then accepts or refuses it.
+//  answer is called once: at once when the package is refused before the
+//  registries are asked (or they cannot be), else when their answers came.
 void intake_desk_submit (intake_desk_t *self, const intake_operator_t *operator_,
-                         json_t *body, egov_http_reply_t *reply);
+                         json_t *body, intake_desk_answer_fn *answer, void *argument);
+//  An answer function that moves the answer into the egov_http_reply_t
+//  given as argument (for callers that cannot wait: the answer must have
+//  come before intake_desk_submit returns, as it does without a gateway).
+void intake_desk_answer_into (void *argument, egov_http_reply_t *reply);
+//  Submissions waiting for the registries' answers.
+size_t intake_desk_waiting (intake_desk_t *self);
 void intake_desk_show (intake_desk_t *self, const char *id, egov_http_reply_t *reply);
 void intake_desk_handover (intake_desk_t *self, const intake_operator_t *operator_,
                            const char *id, json_t *body, egov_http_reply_t *reply);

@@ -24,6 +24,7 @@ struct _intake_desk_t {
     int64_t retry_wall;             //  wall ms before which timers wait for the database
     bool verbose;                   //  log every step
     const char *correlation;        //  the application id registry look-ups are made under
+    zlistx_t *submissions;          //  submissions waiting for Condition 1's answers
 };
 
 //  Takes the database for a unit of work (an HTTP request, a timer, the
@@ -64,16 +65,30 @@ int intake_desk__poa (intake_desk_t *self, const char *number, const char *repre
 //  Full name of a person from the registry.
 void intake_desk__name (const Egov__Registries__Person *person, char *buffer, size_t size);
 
-//  Looks a person up (who: applicant or representative); true with
-//  *response when found, else reply is 422 DATA_NOT_AVAILABLE or 503.
-bool intake_desk__lookup_person (intake_desk_t *self, const char *iin, const char *who,
-                                 Egov__Registries__PersonResponse **response,
-                                 egov_http_reply_t *reply);
-//  True when the representative's power of attorney is in force today,
-//  names them, was given by the applicant and covers the service; else
-//  reply says why (422 DATA_NOT_AVAILABLE from enis, or 503).
-bool intake_desk__check_poa (intake_desk_t *self, const intake_application_t *request,
-                             egov_http_reply_t *reply);
+//  Condition 1 asked without waiting (Processes 3-4): the applicant, then
+//  the representative and the power of attorney when there is one, each a
+//  sync call through the runtime whose answer comes back on the loop.
+typedef struct _intake_check_t intake_check_t;
+//  The check is over: failure->status is 0 when every answer was yes.
+typedef void (intake_check_fn) (intake_check_t *check, void *argument);
+struct _intake_check_t {
+    intake_desk_t *desk;                        //  asks through its runtime
+    const intake_application_t *request;        //  the caller's, outlives the check
+    char correlation [64];                      //  the id the application will have
+    int stage;                                  //  0 applicant, 1 representative, 2 poa
+    Egov__Registries__PersonResponse *applicant;        //  found, owned
+    Egov__Registries__PersonResponse *representative;   //  found, owned
+    egov_http_reply_t failure;                  //  why not: 422 DATA_NOT_AVAILABLE or 503
+    intake_check_fn *done;                      //  called once, later, on the loop
+    void *argument;                             //  for done
+};
+//  Starts the check. False when it ended at once (failure set, done never
+//  called): the gateway is away; else done is called later.
+bool intake_desk__check_start (intake_desk_t *self, intake_check_t *check);
+//  Frees what the check holds; stops a check still waiting (done is then
+//  never called).
+void intake_desk__check_reset (intake_check_t *check);
+
 //  Local "YYYY-MM-DD" of a simulated moment.
 void intake_desk__local_date (intake_desk_t *self, int64_t ms, char out [11]);
 //  Fills reply for a registry that could not be reached: 503 REGISTRY_UNAVAILABLE.

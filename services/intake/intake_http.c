@@ -31,9 +31,20 @@ s_application_path (const char *path, char *id, size_t id_size, bool *handover)
     return true;
 }
 
+//  A submission's answer, when the registries have answered: the deferred
+//  request is answered now.
+static void
+s_answer_later (void *argument, egov_http_reply_t *reply)
+{
+    egov_http_deferred_t *deferred = (egov_http_deferred_t *) argument;
+    zsys_info ("intake: POST /api/v1/applications -> %d (after the registries)", reply->status);
+    egov_http_resume (&deferred, reply);
+}
+
 void
 intake_http_route (intake_http_t *self, const char *method, const char *path, const char *token,
-                   const char *body, size_t body_size, egov_http_reply_t *reply)
+                   const char *body, size_t body_size, egov_http_request_t *request,
+                   egov_http_reply_t *reply)
 {
     bool get = streq (method, "GET"), post = streq (method, "POST");
     char id [64];
@@ -96,8 +107,13 @@ intake_http_route (intake_http_t *self, const char *method, const char *path, co
         intake_desk_show (self->desk, id, reply);
     else
     if ((document = egov_http_json (body, body_size, reply))) {
+        if (route == APPLICATIONS && request)
+            //  Answered when the registries have, the loop serving others meanwhile
+            intake_desk_submit (self->desk, &operator_, document, s_answer_later,
+                                egov_http_defer (request));
+        else
         if (route == APPLICATIONS)
-            intake_desk_submit (self->desk, &operator_, document, reply);
+            intake_desk_submit (self->desk, &operator_, document, intake_desk_answer_into, reply);
         else
             intake_desk_handover (self->desk, &operator_, id, document, reply);
         json_decref (document);
@@ -118,9 +134,11 @@ s_on_request (void *argument, egov_http_request_t *request)
                                INTAKE_MAX_BODY / 1024);
     else
         intake_http_route (self, request->method, request->url, egov_http_bearer (request),
-                           request->body, request->body_size, &reply);
-    zsys_info ("intake: %s %s -> %d", request->method, request->url, reply.status);
-    egov_http_answer (request, &reply);
+                           request->body, request->body_size, request, &reply);
+    if (!request->deferred) {
+        zsys_info ("intake: %s %s -> %d", request->method, request->url, reply.status);
+        egov_http_answer (request, &reply);
+    }
     egov_http_reply_reset (&reply);
 }
 
@@ -185,7 +203,7 @@ s_try (intake_http_t *self, const char *method, const char *path, const char *to
 {
     static char code [48];
     egov_http_reply_t reply = { 0, NULL, NULL };
-    intake_http_route (self, method, path, token, body, body ? strlen (body) : 0, &reply);
+    intake_http_route (self, method, path, token, body, body ? strlen (body) : 0, NULL, &reply);
     *status = reply.status;
     json_t *error = json_object_get (reply.body, "error");
     snprintf (code, sizeof (code), "%s",

@@ -3,37 +3,41 @@
     (ЖТ ММБ / ГБД ФЛ, gbdfl.person) about the applicant and the
     representative and the notarial registry (БНАЖ / ЕНИС, enis.poa) about
     the power of attorney, and says which registry had no data and why.
-    The calls wait on the loop (on the runtime's connection to the
-    gateway), so they are kept short: a registry that does not answer
-    holds the desk for seconds at most, and the request gets 503
-    REGISTRY_UNAVAILABLE.                                               */
+    A submission's check does not wait on the loop: each question goes
+    out through the runtime and its answer comes back as a callback, so
+    other operators are served meanwhile; a registry that does not answer
+    costs that one request a 503 REGISTRY_UNAVAILABLE. The hand-over's one
+    identity question still waits (briefly) on the loop.                 */
 #include "intake_desk_private.h"
 
 //  Milliseconds the registries get to answer; a gateway gone silent costs
 //  one second more (shep_client_call's margin).
 #define s_LOOKUP_TIMEOUT 2000
 
-//  Makes a sync call and unpacks the payload of the expected type; NULL
-//  with error set (the gateway's code, or the provider's error).
+//  The question to service_id, under correlation (may be NULL) so the
+//  message log shows Process 3 with the rest of the application.
+static Egov__Envelope *
+s_question (const char *service_id, const char *correlation, const ProtobufCMessage *request)
+{
+    Egov__Envelope *envelope = egov_envelope_new (service_id, EGOV__MESSAGE_TYPE__REQUEST);
+    if (correlation)
+        egov_string_set (&envelope->correlation_id, correlation);
+    egov_envelope_set_payload (envelope, request);
+    return envelope;
+}
+
+//  What a registry answered: its payload of the expected type, or NULL with
+//  error (the gateway's code in failure, or the provider's own error, then
+//  *provider_error).
 static ProtobufCMessage *
-s_call (intake_desk_t *self, const char *service_id, const ProtobufCMessage *request,
-        const ProtobufCMessageDescriptor *expected, bool *provider_error, egov_error_t *error)
+s_answer (const char *service_id, const Egov__Envelope *reply, const egov_error_t *failure,
+          const ProtobufCMessageDescriptor *expected, bool *provider_error, egov_error_t *error)
 {
     *provider_error = false;
-    if (!shep_participant_connected (self->engine)) {
-        egov_error_set (error, "GATEWAY_UNREACHABLE", "the desk is not connected to the gateway");
+    if (!reply) {
+        *error = *failure;
         return NULL;
     }
-    Egov__Envelope *envelope = egov_envelope_new (service_id, EGOV__MESSAGE_TYPE__REQUEST);
-    //  Under the application's id, so the message log shows Process 3 with the rest
-    if (self->correlation)
-        egov_string_set (&envelope->correlation_id, self->correlation);
-    egov_envelope_set_payload (envelope, request);
-    Egov__Envelope *reply = shep_client_call (shep_participant_client (self->engine), envelope,
-                                              s_LOOKUP_TIMEOUT, error);
-    egov__envelope__free_unpacked (envelope, NULL);
-    if (!reply)
-        return NULL;
     ProtobufCMessage *payload = NULL;
     if (reply->error) {
         egov_error_from_info (error, reply->error);
@@ -43,19 +47,40 @@ s_call (intake_desk_t *self, const char *service_id, const ProtobufCMessage *req
     if (!(payload = egov_envelope_payload (reply, expected)))
         egov_error_set (error, "BAD_REPLY", "%s answered '%s', expected %s", service_id,
                         reply->payload_type, expected->name);
-    egov__envelope__free_unpacked (reply, NULL);
     return payload;
 }
 
-int
-intake_desk__person (intake_desk_t *self, const char *iin,
-                     Egov__Registries__PersonResponse **response, egov_error_t *error)
+//  Makes a sync call, waiting on the loop, and unpacks the payload of the
+//  expected type; NULL with error set.
+static ProtobufCMessage *
+s_call (intake_desk_t *self, const char *service_id, const ProtobufCMessage *request,
+        const ProtobufCMessageDescriptor *expected, bool *provider_error, egov_error_t *error)
 {
-    Egov__Registries__PersonRequest request = EGOV__REGISTRIES__PERSON_REQUEST__INIT;
-    request.iin = (char *) iin;
-    bool provider_error;
-    *response = (Egov__Registries__PersonResponse *) s_call (self, "gbdfl.person", &request.base,
-        &egov__registries__person_response__descriptor, &provider_error, error);
+    *provider_error = false;
+    if (!shep_participant_connected (self->engine)) {
+        egov_error_set (error, "GATEWAY_UNREACHABLE", "the desk is not connected to the gateway");
+        return NULL;
+    }
+    Egov__Envelope *envelope = s_question (service_id, self->correlation, request);
+    egov_error_t failure = { { 0 } };
+    Egov__Envelope *reply = shep_client_call (shep_participant_client (self->engine), envelope,
+                                              s_LOOKUP_TIMEOUT, &failure);
+    egov__envelope__free_unpacked (envelope, NULL);
+    ProtobufCMessage *payload = s_answer (service_id, reply, &failure, expected, provider_error,
+                                          error);
+    if (reply)
+        egov__envelope__free_unpacked (reply, NULL);
+    return payload;
+}
+
+//  What gbdfl.person's answer (payload, or NULL with error) says about iin:
+//  1 found (*response set), 0 not found (error NOT_FOUND or the registry's
+//  INVALID_IIN), -1 no usable answer.
+static int
+s_person_found (const char *iin, ProtobufCMessage *payload, bool provider_error,
+                Egov__Registries__PersonResponse **response, egov_error_t *error)
+{
+    *response = (Egov__Registries__PersonResponse *) payload;
     if (!*response)
         return provider_error && streq (error->code, "INVALID_IIN") ? 0 : -1;
     if ((*response)->status == EGOV__REGISTRIES__PERSON_RESPONSE__STATUS__FOUND
@@ -73,17 +98,24 @@ intake_desk__person (intake_desk_t *self, const char *iin,
 }
 
 int
-intake_desk__poa (intake_desk_t *self, const char *number, const char *representative,
-                  const char *on_date, Egov__Registries__PoaResponse **response,
-                  egov_error_t *error)
+intake_desk__person (intake_desk_t *self, const char *iin,
+                     Egov__Registries__PersonResponse **response, egov_error_t *error)
 {
-    Egov__Registries__PoaRequest request = EGOV__REGISTRIES__POA_REQUEST__INIT;
-    request.number = (char *) number;
-    request.representative_iin = (char *) representative;
-    request.on_date = (char *) on_date;
+    Egov__Registries__PersonRequest request = EGOV__REGISTRIES__PERSON_REQUEST__INIT;
+    request.iin = (char *) iin;
     bool provider_error;
-    *response = (Egov__Registries__PoaResponse *) s_call (self, "enis.poa", &request.base,
-        &egov__registries__poa_response__descriptor, &provider_error, error);
+    ProtobufCMessage *payload = s_call (self, "gbdfl.person", &request.base,
+        &egov__registries__person_response__descriptor, &provider_error, error);
+    return s_person_found (iin, payload, provider_error, response, error);
+}
+
+//  What enis.poa's answer (payload, or NULL with error) says: 1 answered
+//  (*response set), -1 no usable answer.
+static int
+s_poa_answered (ProtobufCMessage *payload, Egov__Registries__PoaResponse **response,
+                egov_error_t *error)
+{
+    *response = (Egov__Registries__PoaResponse *) payload;
     if (!*response)
         return -1;
     if ((*response)->status == EGOV__REGISTRIES__POA_RESPONSE__STATUS__STATUS_UNSPECIFIED
@@ -95,6 +127,21 @@ intake_desk__poa (intake_desk_t *self, const char *number, const char *represent
         return -1;
     }
     return 1;
+}
+
+int
+intake_desk__poa (intake_desk_t *self, const char *number, const char *representative,
+                  const char *on_date, Egov__Registries__PoaResponse **response,
+                  egov_error_t *error)
+{
+    Egov__Registries__PoaRequest request = EGOV__REGISTRIES__POA_REQUEST__INIT;
+    request.number = (char *) number;
+    request.representative_iin = (char *) representative;
+    request.on_date = (char *) on_date;
+    bool provider_error;
+    ProtobufCMessage *payload = s_call (self, "enis.poa", &request.base,
+        &egov__registries__poa_response__descriptor, &provider_error, error);
+    return s_poa_answered (payload, response, error);
 }
 
 void
@@ -128,39 +175,36 @@ s_data_not_available (egov_http_reply_t *reply, const char *registry, const char
     json_object_set_new (body, "reason", json_string (reason));
 }
 
-//  Looks a person up; true with *response when found, else reply is set.
-bool
-intake_desk__lookup_person (intake_desk_t *self, const char *iin, const char *who,
-                 Egov__Registries__PersonResponse **response, egov_http_reply_t *reply)
+//  The person look-up's verdict for Condition 1 (found: 1, as
+//  intake_desk__person says); true when found, else reply is set.
+static bool
+s_person_verdict (int found, const char *iin, const char *who, const egov_error_t *error,
+                  egov_http_reply_t *reply)
 {
-    egov_error_t error = { { 0 } };
-    int found = intake_desk__person (self, iin, response, &error);
     if (found < 0)
-        intake_desk__registry_unavailable (reply, "gbdfl", &error);
+        intake_desk__registry_unavailable (reply, "gbdfl", error);
     else
     if (found == 0)
-        s_data_not_available (reply, "gbdfl", who, error.code,
+        s_data_not_available (reply, "gbdfl", who, error->code,
                               "the registry of individuals has no %s with IIN %s (%s)",
-                              who, iin, error.message);
+                              who, iin, error->message);
     return found == 1;
 }
 
-//  Checks the representative's power of attorney; true when it is valid for
-//  this applicant and service, else reply is set.
-bool
-intake_desk__check_poa (intake_desk_t *self, const intake_application_t *request, egov_http_reply_t *reply)
+//  The power of attorney's verdict for Condition 1 from enis.poa's answer
+//  (answered 1 with response, or -1 with error): true when it is valid for
+//  this applicant and service, else reply is set. Frees response.
+static bool
+s_poa_verdict (const intake_application_t *request, int answered,
+               Egov__Registries__PoaResponse *response, const egov_error_t *error,
+               egov_http_reply_t *reply)
 {
-    char today [11];
-    intake_desk__local_date (self, egov_clock_now_ms (), today);
-    Egov__Registries__PoaResponse *response = NULL;
-    egov_error_t error = { { 0 } };
-    if (intake_desk__poa (self, request->poa_number, request->representative_iin, today,
-                          &response, &error) < 0) {
-        if (streq (error.code, "INVALID_IIN") || streq (error.code, "INVALID_REQUEST"))
-            s_data_not_available (reply, "enis", "power-of-attorney", error.code,
-                                  "the notarial registry refused the question: %s", error.message);
+    if (answered < 0) {
+        if (streq (error->code, "INVALID_IIN") || streq (error->code, "INVALID_REQUEST"))
+            s_data_not_available (reply, "enis", "power-of-attorney", error->code,
+                                  "the notarial registry refused the question: %s", error->message);
         else
-            intake_desk__registry_unavailable (reply, "enis", &error);
+            intake_desk__registry_unavailable (reply, "enis", error);
         return false;
     }
     bool valid = false;
@@ -207,3 +251,95 @@ intake_desk__check_poa (intake_desk_t *self, const intake_application_t *request
     return valid;
 }
 
+
+//  ---------------------------------------------------------------------
+//  Condition 1 without waiting
+
+static void s_check_on_answer (void *argument, const Egov__Envelope *reply,
+                               const egov_error_t *failure);
+
+//  Asks the current stage's question; false with check->failure set when
+//  it could not be asked.
+static bool
+s_check_ask (intake_check_t *check)
+{
+    const intake_application_t *request = check->request;
+    Egov__Envelope *envelope;
+    if (check->stage < 2) {
+        Egov__Registries__PersonRequest person = EGOV__REGISTRIES__PERSON_REQUEST__INIT;
+        person.iin = (char *) (check->stage == 0 ? request->applicant_iin : request->representative_iin);
+        envelope = s_question ("gbdfl.person", check->correlation, &person.base);
+    }
+    else {
+        char today [11];
+        intake_desk__local_date (check->desk, egov_clock_now_ms (), today);
+        Egov__Registries__PoaRequest poa = EGOV__REGISTRIES__POA_REQUEST__INIT;
+        poa.number = (char *) request->poa_number;
+        poa.representative_iin = (char *) request->representative_iin;
+        poa.on_date = today;
+        envelope = s_question ("enis.poa", check->correlation, &poa.base);
+    }
+    egov_error_t error = { { 0 } };
+    uint64_t tag = shep_participant_call (check->desk->engine, envelope, s_LOOKUP_TIMEOUT,
+                                          s_check_on_answer, check, &error);
+    egov__envelope__free_unpacked (envelope, NULL);
+    if (!tag)
+        intake_desk__registry_unavailable (&check->failure, check->stage < 2 ? "gbdfl" : "enis",
+                                           &error);
+    return tag != 0;
+}
+
+//  One answer: the next question, or the end of the check.
+static void
+s_check_on_answer (void *argument, const Egov__Envelope *reply, const egov_error_t *failure)
+{
+    intake_check_t *check = (intake_check_t *) argument;
+    const intake_application_t *request = check->request;
+    bool provider_error;
+    egov_error_t error = { { 0 } };
+    bool yes;
+    if (check->stage < 2) {
+        const char *iin = check->stage == 0 ? request->applicant_iin : request->representative_iin;
+        ProtobufCMessage *payload = s_answer ("gbdfl.person", reply, failure,
+            &egov__registries__person_response__descriptor, &provider_error, &error);
+        Egov__Registries__PersonResponse **found = check->stage == 0 ? &check->applicant
+                                                                    : &check->representative;
+        int outcome = s_person_found (iin, payload, provider_error, found, &error);
+        yes = s_person_verdict (outcome, iin, check->stage == 0 ? "applicant" : "representative",
+                                &error, &check->failure);
+    }
+    else {
+        ProtobufCMessage *payload = s_answer ("enis.poa", reply, failure,
+            &egov__registries__poa_response__descriptor, &provider_error, &error);
+        Egov__Registries__PoaResponse *response = NULL;
+        int answered = s_poa_answered (payload, &response, &error);
+        yes = s_poa_verdict (request, answered, response, &error, &check->failure);
+    }
+    check->stage++;
+    if (yes && check->stage < 3 && request->represented && s_check_ask (check))
+        return;                     //  the next answer comes later
+    check->stage = 3;
+    check->done (check, check->argument);
+}
+
+bool
+intake_desk__check_start (intake_desk_t *self, intake_check_t *check)
+{
+    assert (self && check && check->request && check->done);
+    check->desk = self;
+    check->stage = 0;
+    return s_check_ask (check);
+}
+
+void
+intake_desk__check_reset (intake_check_t *check)
+{
+    if (check->stage < 3 && check->desk)
+        shep_participant_forget (check->desk->engine, check);
+    if (check->applicant)
+        egov__registries__person_response__free_unpacked (check->applicant, NULL);
+    if (check->representative)
+        egov__registries__person_response__free_unpacked (check->representative, NULL);
+    check->applicant = check->representative = NULL;
+    egov_http_reply_reset (&check->failure);
+}

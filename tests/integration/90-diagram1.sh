@@ -247,6 +247,24 @@ check_output "... and the return and the recall of the other" \
     oneline ctl log --correlation "$A2"
 check "the message log's hash chain is intact" ctl log verify
 
+# --- A registry that does not answer costs only the request that asked it
+kill -STOP "$(egov_pid gbdfl)"
+api POST /api/v1/applications "$(package externat-permit $PARENT null true "${EXTERNAT[@]}")" \
+    >"$EGOV_TEST_DIR/waiting.out" 2>&1 &
+WAITING=$!
+sleep 0.5                   # the desk has asked gbdfl.person and waits for the answer
+TOKEN2=$(body POST /api/v1/operator/login '{"login":"operator2","password":"demo-operator2"}' | jq -r .token)
+check_output "while the registry of individuals is silent, another operator's request is answered" \
+    '"status": "ISSUED".*HTTP 200' with_token "$TOKEN2" call GET "/api/v1/applications/$A1"
+check "... while the submission that asked it still waits for its answer" kill -0 "$WAITING"
+check "... and the desk keeps its place at the gateway (no missed heartbeats)" it_connected intake
+wait "$WAITING" || true
+check_output "the submission that asked gets 503 REGISTRY_UNAVAILABLE, caused by the gateway's TIMEOUT" \
+    '"code": "REGISTRY_UNAVAILABLE".*"registry": "gbdfl".*"cause": "TIMEOUT".*HTTP 503' \
+    oneline cat "$EGOV_TEST_DIR/waiting.out"
+kill -CONT "$(egov_pid gbdfl)"
+check "the registry answers again" egov_wait_for ctl person "$PARENT"
+
 # --- PostgreSQL restarts under the running system
 INTAKE_PID=$(egov_pid intake)
 health() { call GET /api/v1/health; }
