@@ -38,6 +38,26 @@ egov_application_update_decode (const Egov__Envelope *envelope,
     return true;
 }
 
+egov_lifecycle_t
+egov_application_update_decide (const egov_application_update_t *update, const char *status,
+                                egov_status_t *next, egov_error_t *error)
+{
+    assert (update && status && next);
+    egov_status_t from;
+    if (!egov_status_parse (status, &from)) {
+        egov_error_set (error, "STATUS_NOT_ALLOWED", "the application's status '%.32s' is unknown",
+                        status);
+        *next = EGOV__APPLICATIONS__STATUS__STATUS_UNSPECIFIED;
+        return EGOV_LIFECYCLE_REFUSE;
+    }
+    if (update->notice)
+        return egov_lifecycle_decide (from, EGOV_EVENT_NOTICE, update->notice->status, next, error);
+    return egov_lifecycle_decide (from, EGOV_EVENT_RESULT,
+                                  update->result->approved ? EGOV__APPLICATIONS__STATUS__READY
+                                                           : EGOV__APPLICATIONS__STATUS__REFUSED,
+                                  next, error);
+}
+
 void
 egov_application_update_reset (egov_application_update_t *update)
 {
@@ -67,6 +87,14 @@ egov_application_test (bool verbose)
     assert (update.notice && !update.result);
     assert (update.notice->status == EGOV__APPLICATIONS__STATUS__REGISTERED);
     assert (streq (update.application_id, id));
+    //  ... what it does to an application, by the lifecycle's table
+    egov_status_t next;
+    assert (egov_application_update_decide (&update, "SENT", &next, &reject) == EGOV_LIFECYCLE_MOVE
+            && next == EGOV__APPLICATIONS__STATUS__REGISTERED);
+    assert (egov_application_update_decide (&update, "IN_PROGRESS", &next, &reject)
+            == EGOV_LIFECYCLE_KEEP);
+    assert (egov_application_update_decide (&update, "sent", &next, &reject) == EGOV_LIFECYCLE_REFUSE
+            && streq (reject.code, "STATUS_NOT_ALLOWED"));
     egov_application_update_reset (&update);
 
     //  A result without an id falls back to the correlation id
@@ -77,6 +105,9 @@ egov_application_test (bool verbose)
     assert (egov_application_update_decode (envelope, &update, &reject));
     assert (update.result && update.result->approved);
     assert (streq (update.application_id, envelope->correlation_id));
+    assert (egov_application_update_decide (&update, "IN_PROGRESS", &next, &reject)
+            == EGOV_LIFECYCLE_MOVE && next == EGOV__APPLICATIONS__STATUS__READY);
+    assert (egov_application_update_decide (&update, "READY", &next, &reject) == EGOV_LIFECYCLE_KEEP);
     egov_application_update_reset (&update);
 
     //  ... and with neither, there is nothing to apply it to

@@ -7,6 +7,7 @@
 
 #include "egov_util.h"
 #include "applications.pb-c.h"
+#include "egov_lifecycle.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -24,6 +25,13 @@ typedef struct {
 //  UNKNOWN_APPLICATION (no usable application id). Free with _reset.
 bool egov_application_update_decode (const Egov__Envelope *envelope,
                                      egov_application_update_t *update, egov_error_t *reject);
+//  What the update does to an application now in status (its name): the
+//  lifecycle's decision for a notice or a result (egov_lifecycle.h), *next
+//  the status it moves to. REFUSE with STATUS_NOT_ALLOWED also for a status
+//  name that is not one.
+egov_lifecycle_t egov_application_update_decide (const egov_application_update_t *update,
+                                                 const char *status, egov_status_t *next,
+                                                 egov_error_t *error);
 //  Frees what decode allocated; safe on a zeroed or reset update.
 void egov_application_update_reset (egov_application_update_t *update);
 

@@ -75,6 +75,10 @@ egov_lifecycle_decide (egov_status_t from, egov_event_t event, egov_status_t to,
 {
     assert (next);
     *next = from;
+    //  A notice of a status the channel itself sets (ACCEPTED, SENT) comes
+    //  late by nature: it is history, never a move back
+    if (event == EGOV_EVENT_NOTICE && (to == ACC || to == SNT) && from >= ACC && from <= RET)
+        return EGOV_LIFECYCLE_KEEP;
     for (size_t index = 0; index < sizeof (s_table) / sizeof (s_table [0]); index++) {
         const s_row_t *row = s_table + index;
         if (row->from != from || row->event != event || (row->to && row->to != to))
@@ -147,6 +151,8 @@ egov_lifecycle_test (bool verbose)
     assert (egov_lifecycle_decide (PRG, EGOV_EVENT_NOTICE, REG, &next, &error) == EGOV_LIFECYCLE_KEEP
             && next == PRG);
     assert (egov_lifecycle_decide (RDY, EGOV_EVENT_NOTICE, PRG, &next, &error) == EGOV_LIFECYCLE_KEEP);
+    assert (egov_lifecycle_decide (REG, EGOV_EVENT_NOTICE, ACC, &next, &error) == EGOV_LIFECYCLE_KEEP
+            && next == REG);
     assert (egov_lifecycle_decide (ISS, EGOV_EVENT_RESULT, RDY, &next, &error) == EGOV_LIFECYCLE_KEEP);
     //  READY only with the result; a refusal from any step before it
     assert (egov_lifecycle_decide (PRG, EGOV_EVENT_NOTICE, RDY, &next, &error) == EGOV_LIFECYCLE_KEEP

@@ -11,7 +11,8 @@
         RETURNED_TO_PROVIDER ──result again (recall)──▶ READY / REFUSED
 
     A status never moves back: an event that comes late (a notice
-    overtaken by a later one) leaves the status as it is (EGOV_LIFECYCLE_
+    overtaken by a later one, a notice of ACCEPTED or SENT, which only the
+    channel sets) leaves the status as it is (EGOV_LIFECYCLE_
     KEEP: the service still records it in the history); an event the table
     does not allow at all is refused with a stable code. The desk, the
     portal and the provider ask the same table.                          */

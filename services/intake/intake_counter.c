@@ -4,6 +4,7 @@
     document from the registry of individuals (or asking a returned result
     back from the provider).                                             */
 #include "intake_desk_private.h"
+#include "egov_lifecycle.h"
 
 //  GET /api/v1/applications/{id}
 
@@ -238,7 +239,13 @@ intake_desk_handover (intake_desk_t *self, const intake_operator_t *operator_, c
                                *representative ? " or the representative" : "");
         return;
     }
-    if (streq (status, "ISSUED")) {
+    //  The lifecycle says whether there is a result to hand over
+    egov_status_t from, next;
+    egov_error_t not_allowed;
+    egov_lifecycle_t decision = egov_status_parse (status, &from)
+        ? egov_lifecycle_decide (from, EGOV_EVENT_ISSUED, 0, &next, &not_allowed)
+        : EGOV_LIFECYCLE_REFUSE;
+    if (decision == EGOV_LIFECYCLE_KEEP) {
         egov_http_reply_error (reply, 409, "ALREADY_ISSUED", "the result was already handed over");
         return;
     }
@@ -254,7 +261,7 @@ intake_desk_handover (intake_desk_t *self, const intake_operator_t *operator_, c
         json_object_set_new (detail, "ready_by", intake_desk__time (recall_due));
         return;
     }
-    if (!has_result) {
+    if (decision == EGOV_LIFECYCLE_REFUSE || !has_result) {
         json_t *detail = egov_http_reply_error (reply, 409, "RESULT_NOT_READY",
                                                 "there is no result to hand over yet (status %s)", status);
         json_object_set_new (detail, "status", json_string (status));

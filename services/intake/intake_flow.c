@@ -69,15 +69,6 @@ intake_desk_sent (void *service, const Egov__Envelope *envelope, Egov__DeliveryS
 //  ---------------------------------------------------------------------
 //  Deliveries
 
-//  The name of a Status value, or NULL when out of range.
-static const char *
-s_status_name (int status)
-{
-    const ProtobufCEnumValue *value =
-        protobuf_c_enum_descriptor_get_value (&egov__applications__status__descriptor, status);
-    return value && status != EGOV__APPLICATIONS__STATUS__STATUS_UNSPECIFIED ? value->name : NULL;
-}
-
 //  One calendar month after a moment (the same local time; the day clamped
 //  to the month's last): how long an unclaimed result is kept.
 static int64_t
@@ -99,16 +90,14 @@ s_one_month_after (intake_desk_t *self, int64_t ms)
     return egov_date_days (year, month, day) * day_ms + time_of_day - offset;
 }
 
-//  Applies a status notice inside the delivery's transaction.
+//  Applies a status notice inside the delivery's transaction; the
+//  application moves to update (the lifecycle's decision) or stays (NULL).
 static bool
-s_apply_notice (intake_desk_t *self, const char *id, const char *status, const char *paper,
+s_apply_notice (intake_desk_t *self, const char *id, const char *update, const char *paper,
                 const Egov__Applications__StatusNotice *notice)
 {
-    const char *name = s_status_name (notice->status);
-    if (!name) {
-        zsys_warning ("intake: status notice for %s with an unknown status %d", id, notice->status);
-        return true;
-    }
+    const char *name = egov_status_name (notice->status);
+    assert (name);                  //  the lifecycle knew it
     int64_t at = notice->at ? notice->at : egov_clock_now_ms ();
     const char *step = *notice->step ? notice->step : NULL;
     char text [256];
@@ -126,19 +115,6 @@ s_apply_notice (intake_desk_t *self, const char *id, const char *status, const c
               *notice->registration_number ? notice->registration_number : "");
     if (!intake_desk__history (self, id, name, step, role, notice->actor, note, at))
         return false;
-    //  The application's status only moves forward; results decide READY and REFUSED
-    const char *update = NULL;
-    if (streq (name, "REGISTERED") && (streq (status, "ACCEPTED") || streq (status, "SENT")))
-        update = "REGISTERED";
-    else
-    if (streq (name, "IN_PROGRESS")
-    && (streq (status, "ACCEPTED") || streq (status, "SENT") || streq (status, "REGISTERED")))
-        update = "IN_PROGRESS";
-    else
-    if (streq (name, "REFUSED")
-    && (streq (status, "ACCEPTED") || streq (status, "SENT") || streq (status, "REGISTERED")
-     || streq (status, "IN_PROGRESS")))
-        update = "REFUSED";
     const char *registration = *notice->registration_number ? notice->registration_number : NULL;
     if (update || registration) {
         const char *values [] = { id, update, registration, update && streq (update, "REFUSED")
@@ -180,16 +156,18 @@ s_barcode (const char *id, char out [14])
     out [13] = 0;
 }
 
-//  Applies the provider's result inside the delivery's transaction.
+//  Applies the provider's result inside the delivery's transaction; one
+//  that the lifecycle says comes late (move false) is history only.
 static bool
 s_apply_result (intake_desk_t *self, const char *id, const char *status, const char *paper,
-                const Egov__Applications__Result *result_message)
+                bool move, const Egov__Applications__Result *result_message)
 {
     int64_t now = egov_clock_now_ms ();
-    if (streq (status, "ISSUED")) {
-        return intake_desk__history (self, id, status, "a result arrived after the hand-over; kept as is",
+    if (!move)
+        return intake_desk__history (self, id, status, streq (status, "ISSUED")
+                                     ? "a result arrived after the hand-over; kept as is"
+                                     : "the result arrived again; kept as is",
                                      "provider", result_message->signer, "", now);
-    }
     //  The provider's e-signature, judged now on the simulation clock
     const char *outcome = "UNSIGNED";
     char signer [400];
@@ -282,10 +260,17 @@ intake_desk_deliver (void *service, PGconn *conn, const shep_delivery_t *deliver
         char status [32], paper [2];
         snprintf (status, sizeof (status), "%s", PQgetvalue (result, 0, 0));
         snprintf (paper, sizeof (paper), "%s", PQgetvalue (result, 0, 1));
-        bool applied = update.notice
-                     ? s_apply_notice (self, id, status, paper, update.notice)
-                     : s_apply_result (self, id, status, paper, update.result);
-        outcome = applied ? SHEP_APPLIED : SHEP_RETRY;
+        //  The one lifecycle decides: a move, a late update kept as history, or poison
+        egov_status_t next;
+        egov_lifecycle_t decision = egov_application_update_decide (&update, status, &next, reject);
+        bool move = decision == EGOV_LIFECYCLE_MOVE;
+        if (decision == EGOV_LIFECYCLE_REFUSE)
+            outcome = SHEP_REJECT;
+        else
+        if (update.notice ? s_apply_notice (self, id, move ? egov_status_name (next) : NULL, paper,
+                                            update.notice)
+                          : s_apply_result (self, id, status, paper, move, update.result))
+            outcome = SHEP_APPLIED;
     }
     else
     if (result) {

@@ -56,26 +56,6 @@ portal_server_sent (void *service, const Egov__Envelope *envelope, Egov__Deliver
 //  ---------------------------------------------------------------------
 //  Deliveries
 
-//  The name of a Status value, or NULL when out of range.
-static const char *
-s_status_name (int status)
-{
-    const ProtobufCEnumValue *value =
-        protobuf_c_enum_descriptor_get_value (&egov__applications__status__descriptor, status);
-    return value && status != EGOV__APPLICATIONS__STATUS__STATUS_UNSPECIFIED ? value->name : NULL;
-}
-
-//  The rank of a status: an application's status only moves forward.
-static int
-s_rank (const char *status)
-{
-    const char *order [] = { "ACCEPTED", "SENT", "REGISTERED", "IN_PROGRESS", "READY", "REFUSED", NULL };
-    for (int index = 0; order [index]; index++)
-        if (streq (order [index], status))
-            return index;
-    return 99;
-}
-
 //  The application a delivery is about: its citizen, status and receipt.
 typedef struct {
     char id [40];                   //  application id
@@ -84,16 +64,14 @@ typedef struct {
     char receipt [64];              //  the portal's receipt number
 } s_target_t;
 
-//  Applies a status notice inside the delivery's transaction.
+//  Applies a status notice inside the delivery's transaction; forward when
+//  the lifecycle moves the application to the notice's status.
 static bool
-s_apply_notice (PGconn *conn, const s_target_t *target,
+s_apply_notice (PGconn *conn, const s_target_t *target, bool forward,
                 const Egov__Applications__StatusNotice *notice)
 {
-    const char *name = s_status_name (notice->status);
-    if (!name) {
-        zsys_warning ("portal: status notice for %s with an unknown status %d", target->id, notice->status);
-        return true;
-    }
+    const char *name = egov_status_name (notice->status);
+    assert (name);                  //  the lifecycle knew it
     int64_t at = notice->at ? notice->at : egov_clock_now_ms ();
     char step [300];
     snprintf (step, sizeof (step), "%s", *notice->step ? notice->step
@@ -107,9 +85,6 @@ s_apply_notice (PGconn *conn, const s_target_t *target,
               *notice->registration_number ? notice->registration_number : "");
     if (!portal_server__history (conn, target->id, name, step, role, notice->actor, note, at))
         return false;
-    //  READY comes with the result; a notice moves the status forward only
-    bool forward = !streq (name, "READY") && s_rank (name) > s_rank (target->status)
-                && !streq (target->status, "READY") && !streq (target->status, "REFUSED");
     const char *registration = *notice->registration_number ? notice->registration_number : NULL;
     const char *values [] = { target->id, forward ? name : NULL, registration,
         forward && streq (name, "REFUSED") ? (*notice->note ? notice->note : "refused") : NULL };
@@ -137,12 +112,17 @@ s_apply_notice (PGconn *conn, const s_target_t *target,
                                   name, text, 0, at);
 }
 
-//  Applies the provider's result inside the delivery's transaction.
+//  Applies the provider's result inside the delivery's transaction; one
+//  that the lifecycle says comes late (move false) is history only.
 static bool
-s_apply_result (portal_server_t *self, PGconn *conn, const s_target_t *target,
+s_apply_result (portal_server_t *self, PGconn *conn, const s_target_t *target, bool move,
                 const Egov__Applications__Result *message)
 {
     int64_t now = egov_clock_now_ms ();
+    if (!move)
+        return portal_server__history (conn, target->id, target->status,
+                                       "the result arrived again; kept as is", "provider",
+                                       message->signer, "", now);
     //  The provider's e-signature, judged now on the simulation clock
     const char *outcome = "UNSIGNED";
     char signer [600];
@@ -227,9 +207,17 @@ portal_server_deliver (void *service, PGconn *conn, const shep_delivery_t *deliv
         snprintf (target.iin, sizeof (target.iin), "%s", PQgetvalue (result, 0, 1));
         snprintf (target.status, sizeof (target.status), "%s", PQgetvalue (result, 0, 2));
         snprintf (target.receipt, sizeof (target.receipt), "%s", PQgetvalue (result, 0, 3));
-        bool applied = update.notice ? s_apply_notice (conn, &target, update.notice)
-                                     : s_apply_result (self, conn, &target, update.result);
-        outcome = applied ? SHEP_APPLIED : SHEP_RETRY;
+        //  The one lifecycle decides: a move, a late update kept as history, or poison
+        egov_status_t next;
+        egov_lifecycle_t decision = egov_application_update_decide (&update, target.status, &next,
+                                                                    reject);
+        bool move = decision == EGOV_LIFECYCLE_MOVE;
+        if (decision == EGOV_LIFECYCLE_REFUSE)
+            outcome = SHEP_REJECT;
+        else
+        if (update.notice ? s_apply_notice (conn, &target, move, update.notice)
+                          : s_apply_result (self, conn, &target, move, update.result))
+            outcome = SHEP_APPLIED;
     }
     else
     if (result) {

@@ -1172,6 +1172,11 @@ portal_server_test (bool verbose)
     assert (s_test_deliver (self, engine, "application.status", id, &notice.base, code)
             == SHEP_APPLIED);
     assert (s_test_is (conn, "SELECT status FROM application WHERE id = $1", id, "REGISTERED"));
+    //  A change the lifecycle does not allow is poison: rejected, nothing moves
+    notice.status = EGOV__APPLICATIONS__STATUS__ISSUED;
+    assert (s_test_deliver (self, engine, "application.status", id, &notice.base, code)
+            == SHEP_REJECT && streq (code, "STATUS_NOT_ALLOWED"));
+    assert (s_test_is (conn, "SELECT status FROM application WHERE id = $1", id, "REGISTERED"));
     //  What can never apply, with its code
     notice.status = EGOV__APPLICATIONS__STATUS__IN_PROGRESS;
     notice.application_id = "7a0e8c02-47c1-4a39-9d0d-5a3b6b1c2d3e";
