@@ -151,16 +151,22 @@ s_send (shep_server_t *self, zframe_t *routing_id, Egov__Shep__Frame *frame)
     return rc;
 }
 
-//  Answers a frame with a gateway error.
+//  Answers a frame with a gateway error; cause (e.g. a provider's refusal)
+//  goes with it as the error's one level of cause.
 static void
 s_send_error (shep_server_t *self, zframe_t *routing_id, uint64_t tag,
               const char *code, const char *message, const char *ref_message_id,
               const Egov__ErrorInfo *cause)
 {
+    Egov__ErrorCause sub_error = EGOV__ERROR_CAUSE__INIT;
     Egov__ErrorInfo info = EGOV__ERROR_INFO__INIT;
     info.code = (char *) code;
     info.message = (char *) message;
-    info.sub_error = (Egov__ErrorInfo *) cause;
+    if (cause) {
+        sub_error.code = cause->code;
+        sub_error.message = cause->message;
+        info.sub_error = &sub_error;
+    }
     Egov__Shep__Error body = EGOV__SHEP__ERROR__INIT;
     body.error = &info;
     body.ref_message_id = (char *) (ref_message_id ? ref_message_id : "");
