@@ -8,6 +8,7 @@
 #include <cmocka.h>
 #include "egov_util.h"
 #include "egov_flags.h"
+#include "egov_proto.h"
 #include "shep_client.h"
 #include "shep_participant.h"
 #include "egov_clock.h"
@@ -47,6 +48,7 @@ static bool s_verbose = false;
 
 static void s_egov_util (void **state) { (void) state; egov_util_test (s_verbose); }
 static void s_egov_flags (void **state) { (void) state; egov_flags_test (s_verbose); }
+static void s_egov_proto (void **state) { (void) state; egov_proto_test (s_verbose); }
 static void s_egov_application (void **state) { (void) state; egov_application_test (s_verbose); }
 static void s_egov_clock (void **state) { (void) state; egov_clock_test (s_verbose); }
 static void s_shep_client (void **state) { (void) state; shep_client_test (s_verbose); }
@@ -93,6 +95,7 @@ main (int argc, char *argv [])
     const struct CMUnitTest tests [] = {
         cmocka_unit_test (s_egov_util),
         cmocka_unit_test (s_egov_flags),
+        cmocka_unit_test (s_egov_proto),
         cmocka_unit_test (s_egov_clock),
         cmocka_unit_test (s_egov_application),
         cmocka_unit_test (s_shep_client),

@@ -1,0 +1,54 @@
+/*  egov_proto — the rules protobuf-c leaves to us, for any message, walked
+    through its descriptor:
+      - every string is valid UTF-8: protobuf-c does not check what proto3
+        requires, and PostgreSQL refuses such text, so one bad string in a
+        group commit used to fail every message committed with it;
+      - no message type contains itself, directly or through others:
+        protobuf-c recurses once per level of nesting while decoding, so such
+        a type lets a few kilobytes of nesting overflow a decoder's stack.
+    Anything decoded from a socket is checked with egov_proto_check_text
+    before it is used; egov_proto_depth is for the selftests, which check
+    every type we decode from the wire.                                    */
+#ifndef EGOV_PROTO_H_INCLUDED
+#define EGOV_PROTO_H_INCLUDED
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <protobuf-c/protobuf-c.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+//  What egov_proto_check_text found wrong with a string field.
+typedef enum {
+    EGOV_PROTO_VALID = 0,       //  every string is fine
+    EGOV_PROTO_NOT_UTF8,        //  a string is not valid UTF-8
+    EGOV_PROTO_TOO_LONG         //  a string is longer than the bound
+} egov_proto_fault_t;
+
+//  True when the length bytes at text are valid UTF-8 (RFC 3629: no overlong
+//  forms, no surrogates, nothing past U+10FFFF), as PostgreSQL wants it.
+bool egov_utf8_valid (const char *text, size_t length);
+
+//  Checks every string set in message: plain and repeated fields, inside
+//  sub-messages and the set member of each oneof. Returns EGOV_PROTO_VALID,
+//  or the fault of the first bad string with its path in path, e.g.
+//  "sync_request.envelope.correlation_id" or "hello.services[2]".
+//  max_length bounds each string in bytes; 0 leaves them unbounded.
+egov_proto_fault_t egov_proto_check_text (const ProtobufCMessage *message, size_t max_length,
+                                          char *path, size_t path_size);
+
+//  Says what a fault means after a field's path, e.g. "is not valid UTF-8".
+const char *egov_proto_fault_text (egov_proto_fault_t fault);
+
+//  Deepest nesting a message of this type can have (1: no sub-messages), or
+//  -1 when the type contains itself and so can nest without bound.
+int egov_proto_depth (const ProtobufCMessageDescriptor *descriptor);
+
+void egov_proto_test (bool verbose);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
