@@ -5,6 +5,7 @@
     so a participant that outlived a gateway restart knows to say hello.  */
 #include "shep_server.h"
 #include "egov_db.h"
+#include "egov_proto.h"
 
 #define SHEP_PARTICIPANT_ID_MAX 64
 
@@ -1002,6 +1003,17 @@ s_handle (shep_server_t *self, zmsg_t *msg)
     if (!frame || frame->body_case == EGOV__SHEP__FRAME__BODY__NOT_SET) {
         s_send_error (self, routing_id, frame ? frame->tag : 0, "MALFORMED_FRAME",
                       "the frame is not a valid egov.shep.Frame", NULL, NULL);
+        goto cleanup;
+    }
+    //  Text that is not UTF-8 stops here, before it can reach the store:
+    //  PostgreSQL would refuse it and fail every message of the same commit
+    char path [96];
+    egov_proto_fault_t fault = egov_proto_check_text (&frame->base, 0, path, sizeof (path));
+    if (fault != EGOV_PROTO_VALID) {
+        char message [160];
+        snprintf (message, sizeof (message), "the frame is not a valid egov.shep.Frame: %s %s",
+                  path, egov_proto_fault_text (fault));
+        s_send_error (self, routing_id, frame->tag, "MALFORMED_FRAME", message, NULL, NULL);
         goto cleanup;
     }
     if (frame->body_case == EGOV__SHEP__FRAME__BODY_HELLO) {
