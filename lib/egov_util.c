@@ -1,6 +1,7 @@
 /*  egov_util — time, ids, environment, protobuf packing, errors.  */
 #include "egov_util.h"
 #include "egov_clock.h"
+#include "egov_proto.h"
 #include <sys/time.h>
 #include <stdarg.h>
 
@@ -195,8 +196,14 @@ egov_envelope_payload (const Egov__Envelope *envelope,
 {
     if (!envelope->payload_type || !streq (envelope->payload_type, descriptor->name))
         return NULL;
-    return protobuf_c_message_unpack (descriptor, NULL,
+    ProtobufCMessage *payload = protobuf_c_message_unpack (descriptor, NULL,
                                       envelope->payload.len, envelope->payload.data);
+    //  Text that is not UTF-8 leaves a payload as undecodable as broken bytes
+    if (payload && egov_proto_check_text (payload, 0, NULL, 0) != EGOV_PROTO_VALID) {
+        protobuf_c_message_free_unpacked (payload, NULL);
+        payload = NULL;
+    }
+    return payload;
 }
 
 Egov__Envelope *
@@ -260,6 +267,9 @@ egov_util_test (bool verbose)
     assert (inner && streq (inner->code, "INNER"));
     protobuf_c_message_free_unpacked (&inner->base, NULL);
     assert (egov_envelope_payload (copy, &egov__envelope__descriptor) == NULL);
+    cause.code = "INNER\xE2\x82";
+    egov_envelope_set_payload (copy, &cause.base);
+    assert (egov_envelope_payload (copy, &egov__error_info__descriptor) == NULL);
     egov_error_t error;
     egov_error_from_info (&error, copy->error);
     assert (streq (error.code, "OUTER"));

@@ -61,8 +61,8 @@ void egov_envelope_set_error (Egov__Envelope *envelope, const char *code, const 
 void egov_envelope_add_property (Egov__Envelope *envelope, const char *key, const char *value);
 //  Value of a property or NULL.
 const char *egov_envelope_property (const Egov__Envelope *envelope, const char *key);
-//  Unpacks the payload when its type is descriptor's; NULL otherwise.
-//  Free with protobuf_c_message_free_unpacked.
+//  Unpacks the payload when its type is descriptor's and all its text is
+//  UTF-8; NULL otherwise. Free with protobuf_c_message_free_unpacked.
 ProtobufCMessage *egov_envelope_payload (const Egov__Envelope *envelope,
                                          const ProtobufCMessageDescriptor *descriptor);
 //  Deep copy through pack/unpack; free with egov__envelope__free_unpacked.

@@ -2,6 +2,7 @@
     See shep_client.h for the model; the gateway side is gateway/shep.  */
 #include "shep_client.h"
 #include "egov_clock.h"
+#include "egov_proto.h"
 
 #define SHEP_PROTOCOL_VERSION 1
 #define SHEP_CLIENT_HEARTBEAT_MS 1000
@@ -175,6 +176,63 @@ s_adopt_clock (const Egov__Shep__ClockState *clock)
         egov_clock_apply (&state);
 }
 
+//  A heap Error frame answering tag, as the gateway would send it.
+static Egov__Shep__Frame *
+s_error_frame_new (uint64_t tag, const char *code, const char *message)
+{
+    Egov__ErrorInfo info = EGOV__ERROR_INFO__INIT;
+    info.code = (char *) code;
+    info.message = (char *) message;
+    Egov__Shep__Error body = EGOV__SHEP__ERROR__INIT;
+    body.error = &info;
+    Egov__Shep__Frame frame = EGOV__SHEP__FRAME__INIT;
+    frame.body_case = EGOV__SHEP__FRAME__BODY_ERROR;
+    frame.error = &body;
+    frame.tag = tag;
+    zframe_t *packed = egov_pb_frame (&frame.base);
+    Egov__Shep__Frame *copy = egov__shep__frame__unpack (NULL, zframe_size (packed), zframe_data (packed));
+    zframe_destroy (&packed);
+    assert (copy);
+    return copy;
+}
+
+//  Keeps text that is not UTF-8 from reaching the application as valid
+//  input (to proto3 such a frame does not decode): a delivery is rejected
+//  for good, a sync request refused, an answer to one of our requests turns
+//  into MALFORMED_FRAME for its caller, anything else is dropped. Takes the
+//  frame; returns what to hand on, or NULL.
+static Egov__Shep__Frame *
+s_screen (shep_client_t *self, Egov__Shep__Frame *frame)
+{
+    char path [96];
+    egov_proto_fault_t fault = egov_proto_check_text (&frame->base, 0, path, sizeof (path));
+    if (fault == EGOV_PROTO_VALID)
+        return frame;
+    char reason [160];
+    snprintf (reason, sizeof (reason), "%s %s", path, egov_proto_fault_text (fault));
+    const Egov__Envelope *envelope =
+        frame->body_case == EGOV__SHEP__FRAME__BODY_DELIVER ? frame->deliver->envelope
+      : frame->body_case == EGOV__SHEP__FRAME__BODY_SYNC_REQUEST ? frame->sync_request->envelope : NULL;
+    const char *message_id = envelope && egov_uuid_valid (envelope->message_id) ? envelope->message_id : NULL;
+    Egov__Shep__Frame *answer = NULL;
+    if (message_id && frame->body_case == EGOV__SHEP__FRAME__BODY_DELIVER) {
+        zsys_warning ("%s: rejected delivery %s: %s", self->participant_id, message_id, reason);
+        shep_client_ack (self, message_id, "MALFORMED_FRAME", reason);
+    }
+    else
+    if (message_id) {
+        zsys_warning ("%s: refused sync request %s: %s", self->participant_id, message_id, reason);
+        shep_client_refuse (self, message_id, "MALFORMED_FRAME", reason);
+    }
+    else
+    if (frame->tag)
+        answer = s_error_frame_new (frame->tag, "MALFORMED_FRAME", reason);
+    else
+        zsys_warning ("%s: dropped a frame from the gateway: %s", self->participant_id, reason);
+    egov__shep__frame__free_unpacked (frame, NULL);
+    return answer;
+}
+
 //  Reads one frame from the socket (not the backlog), handling the
 //  gateway's housekeeping frames here. NULL on timeout, or as soon as a
 //  welcome arrives while we wait for one.
@@ -205,6 +263,9 @@ s_read (shep_client_t *self, int timeout_ms)
             continue;
         }
         self->last_heard = zclock_mono ();
+        frame = s_screen (self, frame);
+        if (!frame)
+            continue;
         if (frame->body_case == EGOV__SHEP__FRAME__BODY_HEARTBEAT) {
             egov__shep__frame__free_unpacked (frame, NULL);
             continue;
@@ -826,6 +887,52 @@ shep_client_test (bool verbose)
     assert (streq (frame->deliver->envelope->message_id, request->message_id));
     egov__shep__frame__free_unpacked (frame, NULL);
     assert (shep_client_recv (client, 0) == NULL);
+
+    //  Text that is not UTF-8 never reaches the application as valid input:
+    //  a delivery is rejected for good, a sync request refused, an answer
+    //  to our own request turns into MALFORMED_FRAME
+    assert (shep_client_send_request (client, request, 500, 78) == 0);
+    frame = s_router_recv (router, &identity);
+    egov__shep__frame__free_unpacked (frame, NULL);
+    Egov__Envelope *garbled = egov_envelope_dup (request);
+    egov_string_set (&garbled->correlation_id, "caf\xC3");
+    deliver.envelope = garbled;
+    out.body_case = EGOV__SHEP__FRAME__BODY_DELIVER;
+    out.deliver = &deliver;
+    out.tag = 0;
+    s_router_send (router, zframe_dup (identity), &out);
+    Egov__Shep__SyncRequest forwarded = EGOV__SHEP__SYNC_REQUEST__INIT;
+    forwarded.envelope = garbled;
+    out.body_case = EGOV__SHEP__FRAME__BODY_SYNC_REQUEST;
+    out.sync_request = &forwarded;
+    s_router_send (router, zframe_dup (identity), &out);
+    Egov__Shep__SyncReply sync_reply = EGOV__SHEP__SYNC_REPLY__INIT;
+    sync_reply.in_reply_to = request->message_id;
+    sync_reply.envelope = garbled;
+    out.body_case = EGOV__SHEP__FRAME__BODY_SYNC_REPLY;
+    out.sync_reply = &sync_reply;
+    out.tag = 78;
+    s_router_send (router, identity, &out);
+    frame = shep_client_recv (client, 2000);
+    assert (frame && frame->body_case == EGOV__SHEP__FRAME__BODY_ERROR && frame->tag == 78);
+    assert (streq (frame->error->error->code, "MALFORMED_FRAME"));
+    assert (streq (frame->error->error->message,
+                   "sync_reply.envelope.correlation_id is not valid UTF-8"));
+    egov__shep__frame__free_unpacked (frame, NULL);
+    frame = s_router_recv (router, &identity);
+    assert (frame->body_case == EGOV__SHEP__FRAME__BODY_ACK);
+    assert (streq (frame->ack->message_id, garbled->message_id));
+    assert (frame->ack->reject && streq (frame->ack->reject->code, "MALFORMED_FRAME"));
+    egov__shep__frame__free_unpacked (frame, NULL);
+    zframe_destroy (&identity);
+    frame = s_router_recv (router, &identity);
+    assert (frame->body_case == EGOV__SHEP__FRAME__BODY_REFUSE);
+    assert (streq (frame->refuse->in_reply_to, garbled->message_id));
+    assert (streq (frame->refuse->reason->code, "MALFORMED_FRAME"));
+    egov__shep__frame__free_unpacked (frame, NULL);
+    zframe_destroy (&identity);
+    assert (shep_client_recv (client, 0) == NULL);
+    egov__envelope__free_unpacked (garbled, NULL);
 
     //  A gateway that never answers: the call reports it, nothing hangs
     assert (shep_client_call (client, request, 50, &error) == NULL);
