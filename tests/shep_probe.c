@@ -1,10 +1,21 @@
 /*  shep-probe — sends the gateway what a broken or hostile participant
     might: garbage bytes, empty and multi-part messages, frames before a
-    hello, envelopes without ids, oversized messages. Prints one line per
-    probe with the error code the gateway answered, then checks that a
-    well-formed request on a fresh connection still gets its answer.
-    Used by the integration tests; exits 1 when any answer is missing.   */
+    hello, a frame nested thousands deep, envelopes without ids, text that
+    is not UTF-8, oversized messages, and random mutations of every kind
+    of frame. Used by the integration tests.
+      shep-probe [GATEWAY [LARGE]]         the catalogue: one line per probe
+                                           with the code the gateway answered
+      shep-probe --mutate N [GATEWAY]      N mutated frames over every body type
+    Both end by checking that a well-formed request on a fresh connection
+    still gets its answer; exit 1 when any answer is missing.             */
 #include "shep_client.h"
+
+//  How long a probe waits for its answer.
+#define s_ANSWER_MS 2000
+//  How long the mutation loop may run, whatever N says.
+#define s_MUTATE_MAX_MS 20000
+//  Deepest a sample message for the mutation loop is filled in.
+#define s_SAMPLE_DEPTH 6
 
 //  Sends raw parts on a DEALER and returns the code of the Error answer.
 static char *
@@ -13,7 +24,7 @@ s_probe (zsock_t *dealer, zmsg_t *msg)
     zmsg_send (&msg, dealer);
     zpoller_t *poller = zpoller_new (dealer, NULL);
     char *code = NULL;
-    while (!code && zpoller_wait (poller, 2000)) {
+    while (!code && zpoller_wait (poller, s_ANSWER_MS)) {
         zframe_t *body = zframe_recv (dealer);
         Egov__Shep__Frame *frame = body ? egov__shep__frame__unpack (NULL, zframe_size (body), zframe_data (body)) : NULL;
         zframe_destroy (&body);
@@ -29,6 +40,7 @@ s_probe (zsock_t *dealer, zmsg_t *msg)
     return code ? code : strdup ("NO_ANSWER");
 }
 
+//  A frame packed as a one-part message.
 static zmsg_t *
 s_frame_msg (Egov__Shep__Frame *frame)
 {
@@ -40,21 +52,450 @@ s_frame_msg (Egov__Shep__Frame *frame)
 
 static int s_missing = 0;
 
+//  Prints a probe's outcome and frees it; counts the missing answers.
 static void
 s_print (const char *what, char *code)
 {
     printf ("%-40s %s\n", what, code);
-    if (streq (code, "NO_ANSWER"))
+    if (strncmp (code, "NO_ANSWER", 9) == 0)
         s_missing++;
     free (code);
 }
 
-int
-main (int argc, char *argv [])
+//  Says hello as participant id on dealer; true when welcomed.
+static bool
+s_hello (zsock_t *dealer, const char *id)
 {
-    const char *gateway = argc > 1 ? argv [1] : egov_env ("EGOV_GATEWAY", SHEP_DEFAULT_ENDPOINT);
-    size_t large = argc > 2 ? (size_t) atol (argv [2]) : 2 * 1024 * 1024;
-    zsys_init ();
+    Egov__Shep__Hello hello = EGOV__SHEP__HELLO__INIT;
+    hello.participant_id = (char *) id;
+    hello.protocol_version = 1;
+    Egov__Shep__Frame frame = EGOV__SHEP__FRAME__INIT;
+    frame.body_case = EGOV__SHEP__FRAME__BODY_HELLO;
+    frame.hello = &hello;
+    char *code = s_probe (dealer, s_frame_msg (&frame));
+    bool welcomed = streq (code, "WELCOME");
+    free (code);
+    return welcomed;
+}
+
+//  True when a fresh, well-formed participant gets a query answered.
+static bool
+s_served (const char *gateway, const char *id)
+{
+    shep_client_t *client = shep_client_new (gateway, id);
+    bool served = shep_client_connect (client, 3000) == 0;
+    if (served) {
+        Egov__Shep__ParticipantsQuery query = EGOV__SHEP__PARTICIPANTS_QUERY__INIT;
+        Egov__Shep__Frame ask = EGOV__SHEP__FRAME__INIT;
+        ask.body_case = EGOV__SHEP__FRAME__BODY_PARTICIPANTS_QUERY;
+        ask.participants_query = &query;
+        egov_error_t error;
+        Egov__Shep__Frame *answer = shep_client_ask (client, &ask, 3000, &error);
+        served = answer && answer->body_case == EGOV__SHEP__FRAME__BODY_PARTICIPANTS_REPLY;
+        if (answer)
+            egov__shep__frame__free_unpacked (answer, NULL);
+    }
+    shep_client_destroy (&client);
+    return served;
+}
+
+//  ---------------------------------------------------------------------
+//  Nesting and text
+
+//  Puts a length-delimited field with key byte key around the bytes from
+//  *start to the end of buffer (capacity bytes), in front of them.
+static void
+s_wrap (uint8_t *buffer, size_t capacity, size_t *start, uint8_t key)
+{
+    uint8_t head [11];
+    size_t size = 0, length = capacity - *start;
+    head [size++] = key;
+    do {
+        head [size++] = (uint8_t) ((length & 0x7f) | (length >= 0x80 ? 0x80 : 0));
+        length >>= 7;
+    } while (length);
+    assert (*start >= size);
+    *start -= size;
+    memcpy (buffer + *start, head, size);
+}
+
+//  Frame.sync_request.envelope.error.sub_error.sub_error... levels deep:
+//  the shape that overflowed the stack of a decoder while ErrorInfo
+//  contained itself (about 3 bytes a level).
+static zmsg_t *
+s_deep_frame (size_t levels)
+{
+    size_t capacity = levels * 4 + 64, start = capacity;
+    uint8_t *buffer = malloc (capacity);
+    assert (buffer);
+    for (size_t level = 0; level < levels; level++)
+        s_wrap (buffer, capacity, &start, 0x1a);        //  sub_error = 3
+    s_wrap (buffer, capacity, &start, 0x6a);            //  Envelope.error = 13
+    s_wrap (buffer, capacity, &start, 0x0a);            //  SyncRequest.envelope = 1
+    s_wrap (buffer, capacity, &start, 0x22);            //  Frame.sync_request = 4
+    zmsg_t *msg = zmsg_new ();
+    zmsg_addmem (msg, buffer + start, capacity - start);
+    free (buffer);
+    return msg;
+}
+
+//  An async submission to recipient with tag, packed as a message.
+static zmsg_t *
+s_submit_msg (const char *recipient, const char *correlation_id, uint64_t tag)
+{
+    Egov__Envelope *envelope = egov_envelope_new ("probe.batch", EGOV__MESSAGE_TYPE__NOTIFICATION);
+    egov_string_set (&envelope->recipient_id, recipient);
+    if (correlation_id)
+        egov_string_set (&envelope->correlation_id, correlation_id);
+    Egov__Shep__AsyncSubmit submit = EGOV__SHEP__ASYNC_SUBMIT__INIT;
+    submit.envelope = envelope;
+    Egov__Shep__Frame frame = EGOV__SHEP__FRAME__INIT;
+    frame.body_case = EGOV__SHEP__FRAME__BODY_ASYNC_SUBMIT;
+    frame.async_submit = &submit;
+    frame.tag = tag;
+    zmsg_t *msg = s_frame_msg (&frame);
+    egov__envelope__free_unpacked (envelope, NULL);
+    return msg;
+}
+
+//  One submission whose correlation id is not UTF-8, sent by one participant
+//  in the middle of valid ones from another, all at once so that they share
+//  the gateway's commits: the bad one must fail alone.
+static void
+s_probe_batch (const char *gateway)
+{
+    enum { GOOD = 20 };
+    zsock_t *sender = zsock_new_dealer (gateway);
+    zsock_t *rogue = zsock_new_dealer (gateway);
+    assert (sender && rogue);
+    if (!s_hello (sender, "probe-sender") || !s_hello (rogue, "probe-rogue")) {
+        s_print ("async batch: hello", strdup ("NO_ANSWER"));
+        zsock_destroy (&sender);
+        zsock_destroy (&rogue);
+        return;
+    }
+    for (uint64_t tag = 1; tag <= GOOD; tag++) {
+        zmsg_t *msg = s_submit_msg ("probe-sender", NULL, tag);
+        zmsg_send (&msg, sender);
+        if (tag == GOOD / 2) {
+            msg = s_submit_msg ("probe-sender", "caf\xC3\x28-\xFF", 99);
+            zmsg_send (&msg, rogue);
+        }
+    }
+    char *rogue_code = NULL, *good_code = NULL;
+    int committed = 0, answered = 0;
+    zpoller_t *poller = zpoller_new (sender, rogue, NULL);
+    int64_t deadline = zclock_mono () + 5000;
+    while ((answered < GOOD || !rogue_code) && zclock_mono () < deadline) {
+        zsock_t *which = (zsock_t *) zpoller_wait (poller, (int) (deadline - zclock_mono ()));
+        if (!which)
+            break;
+        zframe_t *body = zframe_recv (which);
+        Egov__Shep__Frame *frame = body ? egov__shep__frame__unpack (NULL, zframe_size (body), zframe_data (body)) : NULL;
+        zframe_destroy (&body);
+        if (!frame)
+            continue;
+        const char *code = frame->body_case == EGOV__SHEP__FRAME__BODY_ERROR && frame->error->error
+                         ? frame->error->error->code : NULL;
+        if (frame->body_case == EGOV__SHEP__FRAME__BODY_ASYNC_RECEIPT) {
+            const Egov__Shep__AsyncReceipt *receipt = frame->async_receipt;
+            code = receipt->error ? receipt->error->code
+                 : egov_delivery_status_name (receipt->status);
+        }
+        if (which == rogue && code && !rogue_code)
+            rogue_code = strdup (code);
+        else
+        if (which == sender && code) {
+            answered++;
+            if (streq (code, "ON_DELIVERY"))
+                committed++;
+            else
+            if (!good_code)
+                good_code = strdup (code);
+        }
+        egov__shep__frame__free_unpacked (frame, NULL);
+    }
+    zpoller_destroy (&poller);
+    s_print ("async submit, correlation not UTF-8", rogue_code ? rogue_code : strdup ("NO_ANSWER"));
+    s_print ("valid submissions beside it", zsys_sprintf ("%s %d/%d committed",
+             answered < GOOD ? "NO_ANSWER" : good_code ? good_code : "ON_DELIVERY", committed, GOOD));
+    zstr_free (&good_code);
+    zsock_destroy (&sender);
+    zsock_destroy (&rogue);
+}
+
+//  ---------------------------------------------------------------------
+//  Mutations
+
+//  The next number of a fixed sequence (xorshift64*): every run sends the
+//  same mutations, so a failure can be replayed.
+static uint64_t
+s_random (uint64_t *state)
+{
+    *state ^= *state >> 12;
+    *state ^= *state << 25;
+    *state ^= *state >> 27;
+    return *state * 2685821657736338717ULL;
+}
+
+//  Bytes one element of a repeated field takes in memory.
+static size_t
+s_element_size (const ProtobufCFieldDescriptor *field)
+{
+    switch (field->type) {
+        case PROTOBUF_C_TYPE_INT64: case PROTOBUF_C_TYPE_SINT64: case PROTOBUF_C_TYPE_SFIXED64:
+        case PROTOBUF_C_TYPE_UINT64: case PROTOBUF_C_TYPE_FIXED64: case PROTOBUF_C_TYPE_DOUBLE:
+            return 8;
+        case PROTOBUF_C_TYPE_BOOL:
+            return sizeof (protobuf_c_boolean);
+        case PROTOBUF_C_TYPE_STRING: case PROTOBUF_C_TYPE_MESSAGE:
+            return sizeof (void *);
+        case PROTOBUF_C_TYPE_BYTES:
+            return sizeof (ProtobufCBinaryData);
+        default:
+            return 4;
+    }
+}
+
+static ProtobufCMessage *s_sample_new (const ProtobufCMessageDescriptor *descriptor, int depth);
+
+//  A plausible text for a field, by its name, so that a sample gets past
+//  the gateway's first checks and its mutations reach the handlers.
+static char *
+s_sample_text (const char *name)
+{
+    if (strstr (name, "message_id") || streq (name, "in_reply_to") || streq (name, "correlation_id"))
+        return egov_uuid_new ();
+    if (streq (name, "participant_id") || streq (name, "recipient_id") || streq (name, "participant"))
+        return strdup ("probe-mutant");
+    if (streq (name, "services") || streq (name, "service_id"))
+        return strdup ("probe.mutant");
+    if (streq (name, "routes") || streq (name, "route_id"))
+        return strdup ("750000000");
+    if (streq (name, "code"))
+        return strdup ("PROBE");
+    return strdup ("Қазақстан");
+}
+
+//  Sets the value at member to a sample for field.
+static void
+s_sample_value (const ProtobufCFieldDescriptor *field, void *member, int depth)
+{
+    switch (field->type) {
+        case PROTOBUF_C_TYPE_STRING:
+            *(char **) member = s_sample_text (field->name);
+            break;
+        case PROTOBUF_C_TYPE_BYTES: {
+            ProtobufCBinaryData *bytes = (ProtobufCBinaryData *) member;
+            bytes->len = 24;
+            bytes->data = malloc (bytes->len);
+            assert (bytes->data);
+            for (size_t index = 0; index < bytes->len; index++)
+                bytes->data [index] = (uint8_t) (index * 7 + 1);
+            break;
+        }
+        case PROTOBUF_C_TYPE_MESSAGE:
+            *(ProtobufCMessage **) member = s_sample_new (
+                (const ProtobufCMessageDescriptor *) field->descriptor, depth + 1);
+            break;
+        case PROTOBUF_C_TYPE_ENUM: {
+            const ProtobufCEnumDescriptor *type = (const ProtobufCEnumDescriptor *) field->descriptor;
+            *(int *) member = type->values [type->n_values > 1 ? 1 : 0].value;
+            break;
+        }
+        case PROTOBUF_C_TYPE_BOOL:
+            *(protobuf_c_boolean *) member = streq (field->name, "force") ? 0 : 1;
+            break;
+        case PROTOBUF_C_TYPE_DOUBLE:
+            *(double *) member = 1.0;
+            break;
+        case PROTOBUF_C_TYPE_FLOAT:
+            *(float *) member = 1.0f;
+            break;
+        case PROTOBUF_C_TYPE_INT64: case PROTOBUF_C_TYPE_SINT64: case PROTOBUF_C_TYPE_SFIXED64:
+        case PROTOBUF_C_TYPE_UINT64: case PROTOBUF_C_TYPE_FIXED64:
+            *(int64_t *) member = strstr (field->name, "_ms") ? 1000 : 1;
+            break;
+        default:
+            *(uint32_t *) member = strstr (field->name, "_ms") ? 1000 : 1;
+    }
+}
+
+//  A heap message of this type with every field set (repeated ones twice),
+//  sub-messages down to s_SAMPLE_DEPTH; free with
+//  protobuf_c_message_free_unpacked.
+static ProtobufCMessage *
+s_sample_new (const ProtobufCMessageDescriptor *descriptor, int depth)
+{
+    ProtobufCMessage *message = (ProtobufCMessage *) calloc (1, descriptor->sizeof_message);
+    assert (message);
+    descriptor->message_init (message);
+    char *base = (char *) message;
+    for (unsigned index = 0; index < descriptor->n_fields; index++) {
+        const ProtobufCFieldDescriptor *field = descriptor->fields + index;
+        if ((field->flags & PROTOBUF_C_FIELD_FLAG_ONEOF)
+        ||  (field->type == PROTOBUF_C_TYPE_MESSAGE && depth >= s_SAMPLE_DEPTH))
+            continue;
+        if (field->label == PROTOBUF_C_LABEL_REPEATED) {
+            size_t count = 2, size = s_element_size (field);
+            char *items = (char *) calloc (count, size);
+            assert (items);
+            for (size_t item = 0; item < count; item++)
+                s_sample_value (field, items + item * size, depth);
+            *(size_t *) (base + field->quantifier_offset) = count;
+            *(char **) (base + field->offset) = items;
+        }
+        else
+            s_sample_value (field, base + field->offset, depth);
+    }
+    return message;
+}
+
+//  A valid frame of the body in field, packed, with sample values throughout.
+static zframe_t *
+s_sample_frame (const ProtobufCFieldDescriptor *field)
+{
+    ProtobufCMessage *body = s_sample_new ((const ProtobufCMessageDescriptor *) field->descriptor, 1);
+    Egov__Shep__Frame frame = EGOV__SHEP__FRAME__INIT;
+    frame.body_case = (Egov__Shep__Frame__BodyCase) field->id;
+    *(ProtobufCMessage **) ((char *) &frame + field->offset) = body;
+    frame.tag = 7;
+    zframe_t *packed = egov_pb_frame (&frame.base);
+    protobuf_c_message_free_unpacked (body, NULL);
+    return packed;
+}
+
+//  Makes one to three random edits to the size bytes at bytes (room for
+//  three more): flips a bit, overwrites, inserts or deletes a byte. Returns
+//  the new size. Inserting or deleting breaks every length around the spot,
+//  so those are rarer: most mutants should still decode and reach a handler.
+static size_t
+s_mutate (uint8_t *bytes, size_t size, uint64_t *state)
+{
+    static const uint8_t telling [] = { 0x00, 0x01, 0x7f, 0x80, 0xc0, 0xed, 0xf4, 0xff };
+    int edits = 1 + (int) (s_random (state) % 3);
+    for (int edit = 0; edit < edits; edit++) {
+        size_t at = size ? (size_t) (s_random (state) % size) : 0;
+        switch (s_random (state) % 8) {
+            case 0: case 1: case 2:
+                if (size)
+                    bytes [at] ^= (uint8_t) (1u << (s_random (state) % 8));
+                break;
+            case 3: case 4: case 5:
+                if (size)
+                    bytes [at] = telling [s_random (state) % sizeof (telling)];
+                break;
+            case 6:
+                memmove (bytes + at + 1, bytes + at, size - at);
+                bytes [at] = (uint8_t) s_random (state);
+                size++;
+                break;
+            default:
+                if (size) {
+                    memmove (bytes + at, bytes + at + 1, size - at - 1);
+                    size--;
+                }
+        }
+    }
+    return size;
+}
+
+//  Reads and drops whatever the gateway sent to dealer; returns how much.
+static int
+s_drain (zsock_t *dealer)
+{
+    int count = 0;
+    while (zsock_events (dealer) & ZMQ_POLLIN) {
+        zmsg_t *msg = zmsg_recv (dealer);
+        if (!msg)
+            break;
+        zmsg_destroy (&msg);
+        count++;
+    }
+    return count;
+}
+
+//  Sends count mutations of valid frames, spread over every body type of
+//  Frame, from a participant that says hello again now and then (mutated
+//  hellos and goodbyes change who it is) and, for one in eight, from a
+//  connection that never said hello.
+static void
+s_mutate_all (const char *gateway, int count)
+{
+    const ProtobufCMessageDescriptor *descriptor = &egov__shep__frame__descriptor;
+    size_t bodies = 0;
+    for (unsigned index = 0; index < descriptor->n_fields; index++)
+        if (descriptor->fields [index].flags & PROTOBUF_C_FIELD_FLAG_ONEOF)
+            bodies++;
+    zsock_t *member = zsock_new_dealer (gateway);
+    zsock_t *stranger = zsock_new_dealer (gateway);
+    assert (member && stranger);
+    zsock_set_sndtimeo (member, 1000);
+    zsock_set_sndtimeo (stranger, 1000);
+    if (!s_hello (member, "probe-mutant"))
+        s_missing++;
+    int per_body = (count + (int) bodies - 1) / (int) bodies;
+    int sent = 0, answers = 0;
+    int64_t deadline = zclock_mono () + s_MUTATE_MAX_MS;
+    for (unsigned index = 0; index < descriptor->n_fields && sent < count; index++) {
+        const ProtobufCFieldDescriptor *field = descriptor->fields + index;
+        if (!(field->flags & PROTOBUF_C_FIELD_FLAG_ONEOF))
+            continue;
+        zframe_t *sample = s_sample_frame (field);
+        size_t capacity = zframe_size (sample) + 3;
+        uint8_t *bytes = malloc (capacity);
+        assert (bytes);
+        uint64_t state = 0x9E3779B97F4A7C15ULL ^ field->id;
+        for (int round = 0; round < per_body && sent < count && zclock_mono () < deadline; round++) {
+            if (round % 25 == 0) {
+                //  Who we are may have changed: say hello again, unanswered,
+                //  as the provider of the service the sample requests name
+                char *services [] = { "probe.mutant" };
+                Egov__Shep__Hello hello = EGOV__SHEP__HELLO__INIT;
+                hello.participant_id = "probe-mutant";
+                hello.services = services;
+                hello.n_services = 1;
+                Egov__Shep__Frame frame = EGOV__SHEP__FRAME__INIT;
+                frame.body_case = EGOV__SHEP__FRAME__BODY_HELLO;
+                frame.hello = &hello;
+                zmsg_t *msg = s_frame_msg (&frame);
+                zmsg_send (&msg, member);
+                zmsg_destroy (&msg);
+            }
+            memcpy (bytes, zframe_data (sample), zframe_size (sample));
+            size_t size = s_mutate (bytes, zframe_size (sample), &state);
+            zframe_t *mutant = zframe_new (bytes, size);
+            if (zframe_send (&mutant, s_random (&state) % 8 ? member : stranger, 0))
+                zframe_destroy (&mutant);
+            sent++;
+            answers += s_drain (member) + s_drain (stranger);
+        }
+        free (bytes);
+        zframe_destroy (&sample);
+    }
+    //  Take the answers still coming, until 300 ms pass without one
+    int64_t quiet_since = zclock_mono (), give_up = quiet_since + 5000;
+    while (zclock_mono () - quiet_since < 300 && zclock_mono () < give_up) {
+        int more = s_drain (member) + s_drain (stranger);
+        answers += more;
+        if (more)
+            quiet_since = zclock_mono ();
+        zclock_sleep (20);
+    }
+    printf ("%-40s %d\n", "mutated frames sent", sent);
+    printf ("%-40s %d\n", "answers to them", answers);
+    zsock_destroy (&member);
+    zsock_destroy (&stranger);
+}
+
+//  ---------------------------------------------------------------------
+//  The catalogue
+
+//  Sends each broken input in turn and prints the code it got; large is
+//  the size of the oversized message.
+static void
+s_catalogue (const char *gateway, size_t large)
+{
     zsock_t *dealer = zsock_new_dealer (gateway);
     assert (dealer);
 
@@ -73,6 +514,7 @@ main (int argc, char *argv [])
     zmsg_addstr (msg, "one");
     zmsg_addstr (msg, "two");
     s_print ("two-part message", s_probe (dealer, msg));
+    s_print ("frame nested 9,000 deep before hello", s_probe (dealer, s_deep_frame (9000)));
 
     Egov__Shep__Heartbeat heartbeat = EGOV__SHEP__HEARTBEAT__INIT;
     Egov__Shep__Frame frame = EGOV__SHEP__FRAME__INIT;
@@ -88,6 +530,7 @@ main (int argc, char *argv [])
 
     hello.participant_id = "probe";
     s_print ("hello", s_probe (dealer, s_frame_msg (&frame)));
+    s_print ("frame nested 9,000 deep after hello", s_probe (dealer, s_deep_frame (9000)));
 
     Egov__Shep__SyncRequest request = EGOV__SHEP__SYNC_REQUEST__INIT;
     frame.body_case = EGOV__SHEP__FRAME__BODY_SYNC_REQUEST;
@@ -107,6 +550,10 @@ main (int argc, char *argv [])
     egov_string_set (&envelope->service_id, "nobody.provides.this");
     s_print ("sync request for an unknown service", s_probe (dealer, s_frame_msg (&frame)));
 
+    egov_string_set (&envelope->correlation_id, "\xD0\x9A\xD0");
+    s_print ("sync request with text not UTF-8", s_probe (dealer, s_frame_msg (&frame)));
+    egov_string_set (&envelope->correlation_id, envelope->message_id);
+
     Egov__Shep__AsyncSubmit submit = EGOV__SHEP__ASYNC_SUBMIT__INIT;
     submit.envelope = envelope;
     frame.body_case = EGOV__SHEP__FRAME__BODY_ASYNC_SUBMIT;
@@ -121,21 +568,24 @@ main (int argc, char *argv [])
     egov__envelope__free_unpacked (envelope, NULL);
     zsock_destroy (&dealer);
 
-    //  After all that, a well-formed participant is served as usual
-    shep_client_t *client = shep_client_new (gateway, "probe-after");
-    bool served = shep_client_connect (client, 3000) == 0;
-    if (served) {
-        Egov__Shep__ParticipantsQuery query = EGOV__SHEP__PARTICIPANTS_QUERY__INIT;
-        Egov__Shep__Frame ask = EGOV__SHEP__FRAME__INIT;
-        ask.body_case = EGOV__SHEP__FRAME__BODY_PARTICIPANTS_QUERY;
-        ask.participants_query = &query;
-        egov_error_t error;
-        Egov__Shep__Frame *answer = shep_client_ask (client, &ask, 3000, &error);
-        served = answer && answer->body_case == EGOV__SHEP__FRAME__BODY_PARTICIPANTS_REPLY;
-        if (answer)
-            egov__shep__frame__free_unpacked (answer, NULL);
+    s_probe_batch (gateway);
+}
+
+int
+main (int argc, char *argv [])
+{
+    zsys_init ();
+    const char *gateway;
+    if (argc > 2 && streq (argv [1], "--mutate")) {
+        gateway = argc > 3 ? argv [3] : egov_env ("EGOV_GATEWAY", SHEP_DEFAULT_ENDPOINT);
+        s_mutate_all (gateway, atoi (argv [2]));
     }
+    else {
+        gateway = argc > 1 ? argv [1] : egov_env ("EGOV_GATEWAY", SHEP_DEFAULT_ENDPOINT);
+        s_catalogue (gateway, argc > 2 ? (size_t) atol (argv [2]) : 2 * 1024 * 1024);
+    }
+    //  After all that, a well-formed participant is served as usual
+    bool served = s_served (gateway, "probe-after");
     printf ("%-40s %s\n", "well-formed query afterwards", served ? "ANSWERED" : "NO_ANSWER");
-    shep_client_destroy (&client);
     return served && s_missing == 0 ? 0 : 1;
 }

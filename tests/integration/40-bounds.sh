@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Hostile and oversized input: each gets its own error code, nothing crashes,
-# the next request is served; bounded queues answer QUEUE_FULL.
+# the next request is served; bounded queues answer QUEUE_FULL; text that is
+# not UTF-8 fails its own frame only; thousands of mutated frames later the
+# gateway still serves (and the closing scan finds no sanitizer report).
 source "$(dirname "$0")/common.sh"
 it_setup shep sink
 it_start_gateway --max-message 65536 --max-calls 1
@@ -15,6 +17,21 @@ check_output "a bad participant id: INVALID_PARTICIPANT" 'bad participant id +IN
 check_output "a request without envelope: MALFORMED_ENVELOPE" 'without an envelope +MALFORMED_ENVELOPE' cat "$EGOV_TEST_DIR/probe.txt"
 check_output "a message id that is no UUID: MALFORMED_ENVELOPE" 'bad message id +MALFORMED_ENVELOPE' cat "$EGOV_TEST_DIR/probe.txt"
 check_output "an oversized message: MESSAGE_TOO_LARGE" 'oversized message +MESSAGE_TOO_LARGE' cat "$EGOV_TEST_DIR/probe.txt"
+check_output "a frame nested 9,000 deep before hello is answered, not a crash" \
+    'nested 9,000 deep before hello +NOT_REGISTERED' cat "$EGOV_TEST_DIR/probe.txt"
+check_output "... and the same connection is served next" 'heartbeat before hello +NOT_REGISTERED' cat "$EGOV_TEST_DIR/probe.txt"
+check_output "a frame nested 9,000 deep after hello: MALFORMED_ENVELOPE" \
+    'nested 9,000 deep after hello +MALFORMED_ENVELOPE' cat "$EGOV_TEST_DIR/probe.txt"
+check_output "a sync request with text that is not UTF-8: MALFORMED_FRAME" \
+    'text not UTF-8 +MALFORMED_FRAME' cat "$EGOV_TEST_DIR/probe.txt"
+check_output "an async submission whose correlation id is not UTF-8: MALFORMED_FRAME" \
+    'correlation not UTF-8 +MALFORMED_FRAME' cat "$EGOV_TEST_DIR/probe.txt"
+check_output "another participant's submissions sent with it are all committed" \
+    'beside it +ON_DELIVERY 20/20 committed' cat "$EGOV_TEST_DIR/probe.txt"
+check "... and stored" it_query_is shep \
+    "SELECT count(*) FROM async_message WHERE sender_id = 'probe-sender' AND status = 'ON_DELIVERY'" 20
+check "nothing of the bad submission is stored" it_query_is shep \
+    "SELECT count(*) FROM async_message WHERE sender_id = 'probe-rogue'" 0
 
 head -c 100000 /dev/urandom > "$EGOV_TEST_DIR/big.bin"
 check_output "an oversized async message from egovctl is refused with a clear error" 'MESSAGE_TOO_LARGE' \
@@ -30,5 +47,11 @@ check_output "a call beyond the gateway's bound gets QUEUE_FULL" 'QUEUE_FULL' \
     ctl --timeout 2000 call --service test.silent --text "second"
 wait $first
 check_output "the first call ends in TIMEOUT, not silence" 'TIMEOUT' cat "$EGOV_TEST_DIR/first.txt"
+
+# Last, as its mutants change the clock, call services and queue messages:
+# 200 mutations of a valid frame of each body type (fixed seed, under a second)
+check_output "4,600 mutated frames of every kind later, the gateway still serves" \
+    'well-formed query afterwards +ANSWERED' "$EGOV_BIN/shep-probe" --mutate 4600 "$EGOV_GATEWAY"
+check "... and still runs" egov_running shep
 check "after all that, the gateway still answers" ctl participants
 egov_test_done
