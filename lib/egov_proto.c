@@ -1,4 +1,4 @@
-/*  egov_proto — UTF-8 and nesting rules for any protobuf-c message.  */
+/*  egov_proto — the rules protobuf-c leaves to us, for any message.  */
 #include "egov_proto.h"
 #include "egov_util.h"
 #include "shep.pb-c.h"
@@ -101,13 +101,19 @@ s_check_string (const char *text, size_t max_length)
     return EGOV_PROTO_VALID;
 }
 
-//  Checks the strings of message and of everything it holds; path holds
-//  the names down to message in its first used bytes.
+//  Checks message and everything it holds; path holds the names down to
+//  message in its first used bytes.
 static egov_proto_fault_t
 s_check_message (const ProtobufCMessage *message, size_t max_length,
                  char *path, size_t size, size_t used)
 {
     const ProtobufCMessageDescriptor *descriptor = message->descriptor;
+    for (unsigned index = 0; index < message->n_unknown_fields; index++)
+        if (message->unknown_fields [index].tag == 0) {
+            if (used == 0)
+                s_path_push (path, size, 0, descriptor->name, false, 0);
+            return EGOV_PROTO_FIELD_ZERO;
+        }
     const char *base = (const char *) message;
     for (unsigned index = 0; index < descriptor->n_fields; index++) {
         const ProtobufCFieldDescriptor *field = descriptor->fields + index;
@@ -138,8 +144,8 @@ s_check_message (const ProtobufCMessage *message, size_t max_length,
 }
 
 egov_proto_fault_t
-egov_proto_check_text (const ProtobufCMessage *message, size_t max_length,
-                       char *path, size_t path_size)
+egov_proto_check (const ProtobufCMessage *message, size_t max_length,
+                  char *path, size_t path_size)
 {
     s_path_cut (path, path_size, 0);
     return message ? s_check_message (message, max_length, path, path_size, 0) : EGOV_PROTO_VALID;
@@ -155,6 +161,8 @@ egov_proto_fault_text (egov_proto_fault_t fault)
             return "is not valid UTF-8";
         case EGOV_PROTO_TOO_LONG:
             return "is longer than allowed";
+        case EGOV_PROTO_FIELD_ZERO:
+            return "holds a field numbered 0";
     }
     return "is invalid";
 }
@@ -232,34 +240,34 @@ egov_proto_test (bool verbose)
     frame.body_case = EGOV__SHEP__FRAME__BODY_SYNC_REQUEST;
     frame.sync_request = &request;
     char path [128];
-    assert (egov_proto_check_text (&frame.base, 0, path, sizeof (path)) == EGOV_PROTO_VALID);
+    assert (egov_proto_check (&frame.base, 0, path, sizeof (path)) == EGOV_PROTO_VALID);
     assert (streq (path, ""));
 
     egov_string_set (&envelope->correlation_id, "caf\xC3");
-    assert (egov_proto_check_text (&frame.base, 0, path, sizeof (path)) == EGOV_PROTO_NOT_UTF8);
+    assert (egov_proto_check (&frame.base, 0, path, sizeof (path)) == EGOV_PROTO_NOT_UTF8);
     assert (streq (path, "sync_request.envelope.correlation_id"));
     assert (streq (egov_proto_fault_text (EGOV_PROTO_NOT_UTF8), "is not valid UTF-8"));
     egov_string_set (&envelope->correlation_id, envelope->message_id);
 
     cause.message = "\xED\xA0\x80";
-    assert (egov_proto_check_text (&frame.base, 0, path, sizeof (path)) == EGOV_PROTO_NOT_UTF8);
+    assert (egov_proto_check (&frame.base, 0, path, sizeof (path)) == EGOV_PROTO_NOT_UTF8);
     assert (streq (path, "sync_request.envelope.error.sub_error.message"));
     cause.message = "";
     envelope->error->sub_error = NULL;
 
     egov_envelope_add_property (envelope, "note", "\xFF");
-    assert (egov_proto_check_text (&frame.base, 0, path, sizeof (path)) == EGOV_PROTO_NOT_UTF8);
+    assert (egov_proto_check (&frame.base, 0, path, sizeof (path)) == EGOV_PROTO_NOT_UTF8);
     assert (streq (path, "sync_request.envelope.properties[1].value"));
     //  A path longer than its buffer is cut, never overrun
     char small [12];
-    assert (egov_proto_check_text (&frame.base, 0, small, sizeof (small)) == EGOV_PROTO_NOT_UTF8);
+    assert (egov_proto_check (&frame.base, 0, small, sizeof (small)) == EGOV_PROTO_NOT_UTF8);
     assert (streq (small, "sync_reques"));
-    assert (egov_proto_check_text (&frame.base, 0, NULL, 0) == EGOV_PROTO_NOT_UTF8);
+    assert (egov_proto_check (&frame.base, 0, NULL, 0) == EGOV_PROTO_NOT_UTF8);
     egov_string_set (&envelope->properties [1]->value, "fine");
 
     //  The bound on length, when one is asked for
-    assert (egov_proto_check_text (&frame.base, 36, path, sizeof (path)) == EGOV_PROTO_VALID);
-    assert (egov_proto_check_text (&frame.base, 35, path, sizeof (path)) == EGOV_PROTO_TOO_LONG);
+    assert (egov_proto_check (&frame.base, 36, path, sizeof (path)) == EGOV_PROTO_VALID);
+    assert (egov_proto_check (&frame.base, 35, path, sizeof (path)) == EGOV_PROTO_TOO_LONG);
     assert (streq (path, "sync_request.envelope.message_id"));
 
     //  Only the set member of a oneof is read: the others share its memory
@@ -270,14 +278,14 @@ egov_proto_test (bool verbose)
     hello.n_services = 2;
     frame.body_case = EGOV__SHEP__FRAME__BODY_HELLO;
     frame.hello = &hello;
-    assert (egov_proto_check_text (&frame.base, 0, path, sizeof (path)) == EGOV_PROTO_NOT_UTF8);
+    assert (egov_proto_check (&frame.base, 0, path, sizeof (path)) == EGOV_PROTO_NOT_UTF8);
     assert (streq (path, "hello.services[1]"));
     hello.n_services = 1;
-    assert (egov_proto_check_text (&frame.base, 0, path, sizeof (path)) == EGOV_PROTO_VALID);
+    assert (egov_proto_check (&frame.base, 0, path, sizeof (path)) == EGOV_PROTO_VALID);
     hello.n_services = 2;
     frame.body_case = EGOV__SHEP__FRAME__BODY__NOT_SET;      //  the hello is no member now
-    assert (egov_proto_check_text (&frame.base, 0, path, sizeof (path)) == EGOV_PROTO_VALID);
-    assert (egov_proto_check_text (NULL, 0, path, sizeof (path)) == EGOV_PROTO_VALID);
+    assert (egov_proto_check (&frame.base, 0, path, sizeof (path)) == EGOV_PROTO_VALID);
+    assert (egov_proto_check (NULL, 0, path, sizeof (path)) == EGOV_PROTO_VALID);
     egov__envelope__free_unpacked (envelope, NULL);
 
     //  A decoded message is checked the same way
@@ -292,10 +300,29 @@ egov_proto_test (bool verbose)
     Egov__Registries__PowerOfAttorney *decoded =
         egov__registries__power_of_attorney__unpack (NULL, size, packed);
     assert (decoded);
-    assert (egov_proto_check_text (&decoded->base, 0, path, sizeof (path)) == EGOV_PROTO_NOT_UTF8);
+    assert (egov_proto_check (&decoded->base, 0, path, sizeof (path)) == EGOV_PROTO_NOT_UTF8);
     assert (streq (path, "services[1]"));
     egov__registries__power_of_attorney__free_unpacked (decoded, NULL);
     free (packed);
+
+    //  A field numbered 0 (its tag padded to two bytes, as protobuf-c takes
+    //  it) is refused wherever it hides: packed again it would not decode
+    uint8_t zero_top [] = { 0x80, 0x00, 0x13 };
+    uint8_t zero_inside [] = { 0x92, 0x01, 0x03, 0x80, 0x00, 0x60 };
+    Egov__Shep__Frame *odd = egov__shep__frame__unpack (NULL, sizeof (zero_top), zero_top);
+    assert (odd);
+    assert (egov_proto_check (&odd->base, 0, path, sizeof (path)) == EGOV_PROTO_FIELD_ZERO);
+    assert (streq (path, "egov.shep.Frame"));
+    egov__shep__frame__free_unpacked (odd, NULL);
+    odd = egov__shep__frame__unpack (NULL, sizeof (zero_inside), zero_inside);
+    assert (odd && odd->body_case == EGOV__SHEP__FRAME__BODY_PARTICIPANTS_QUERY);
+    assert (egov_proto_check (&odd->base, 0, path, sizeof (path)) == EGOV_PROTO_FIELD_ZERO);
+    assert (streq (path, "participants_query"));
+    assert (streq (egov_proto_fault_text (EGOV_PROTO_FIELD_ZERO), "holds a field numbered 0"));
+    uint8_t repacked [8];
+    size_t repacked_size = egov__shep__frame__pack (odd, repacked);
+    assert (egov__shep__frame__unpack (NULL, repacked_size, repacked) == NULL);
+    egov__shep__frame__free_unpacked (odd, NULL);
 
     //  No type we decode from the wire contains itself: each nests only so deep
     const ProtobufCMessageDescriptor *wire [] = {

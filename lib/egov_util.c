@@ -199,7 +199,7 @@ egov_envelope_payload (const Egov__Envelope *envelope,
     ProtobufCMessage *payload = protobuf_c_message_unpack (descriptor, NULL,
                                       envelope->payload.len, envelope->payload.data);
     //  Text that is not UTF-8 leaves a payload as undecodable as broken bytes
-    if (payload && egov_proto_check_text (payload, 0, NULL, 0) != EGOV_PROTO_VALID) {
+    if (payload && egov_proto_check (payload, 0, NULL, 0) != EGOV_PROTO_VALID) {
         protobuf_c_message_free_unpacked (payload, NULL);
         payload = NULL;
     }

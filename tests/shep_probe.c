@@ -1,8 +1,8 @@
 /*  shep-probe — sends the gateway what a broken or hostile participant
     might: garbage bytes, empty and multi-part messages, frames before a
     hello, a frame nested thousands deep, envelopes without ids, text that
-    is not UTF-8, oversized messages, and random mutations of every kind
-    of frame. Used by the integration tests.
+    is not UTF-8, a field numbered 0, oversized messages, and random
+    mutations of every kind of frame. Used by the integration tests.
       shep-probe [GATEWAY [LARGE]]         the catalogue: one line per probe
                                            with the code the gateway answered
       shep-probe --mutate N [GATEWAY]      N mutated frames over every body type
@@ -136,6 +136,28 @@ s_deep_frame (size_t levels)
     zmsg_t *msg = zmsg_new ();
     zmsg_addmem (msg, buffer + start, capacity - start);
     free (buffer);
+    return msg;
+}
+
+//  A sync request whose envelope also holds a field numbered 0, its tag
+//  padded to two bytes: protobuf-c decodes that but packs it back as one
+//  zero byte, which no decoder takes, so relayed it would be lost.
+static zmsg_t *
+s_field_zero_frame (void)
+{
+    Egov__Envelope *envelope = egov_envelope_new ("nobody.provides.this", EGOV__MESSAGE_TYPE__REQUEST);
+    size_t size = egov__envelope__get_packed_size (envelope);
+    size_t capacity = size + 3 + 32, start = capacity - size - 3;
+    uint8_t *buffer = malloc (capacity);
+    assert (buffer);
+    egov__envelope__pack (envelope, buffer + start);
+    memcpy (buffer + capacity - 3, "\x80\x00\x01", 3);
+    s_wrap (buffer, capacity, &start, 0x0a);            //  SyncRequest.envelope = 1
+    s_wrap (buffer, capacity, &start, 0x22);            //  Frame.sync_request = 4
+    zmsg_t *msg = zmsg_new ();
+    zmsg_addmem (msg, buffer + start, capacity - start);
+    free (buffer);
+    egov__envelope__free_unpacked (envelope, NULL);
     return msg;
 }
 
@@ -553,6 +575,7 @@ s_catalogue (const char *gateway, size_t large)
     egov_string_set (&envelope->correlation_id, "\xD0\x9A\xD0");
     s_print ("sync request with text not UTF-8", s_probe (dealer, s_frame_msg (&frame)));
     egov_string_set (&envelope->correlation_id, envelope->message_id);
+    s_print ("envelope with a field numbered 0", s_probe (dealer, s_field_zero_frame ()));
 
     Egov__Shep__AsyncSubmit submit = EGOV__SHEP__ASYNC_SUBMIT__INIT;
     submit.envelope = envelope;

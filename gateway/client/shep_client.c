@@ -196,16 +196,17 @@ s_error_frame_new (uint64_t tag, const char *code, const char *message)
     return copy;
 }
 
-//  Keeps text that is not UTF-8 from reaching the application as valid
-//  input (to proto3 such a frame does not decode): a delivery is rejected
-//  for good, a sync request refused, an answer to one of our requests turns
-//  into MALFORMED_FRAME for its caller, anything else is dropped. Takes the
+//  Keeps a frame against egov_proto's rules (text that is not UTF-8, a
+//  field numbered 0) from reaching the application as valid input: to a
+//  conforming decoder it does not decode. A delivery is rejected for good,
+//  a sync request refused, an answer to one of our requests turns into
+//  MALFORMED_FRAME for its caller, anything else is dropped. Takes the
 //  frame; returns what to hand on, or NULL.
 static Egov__Shep__Frame *
 s_screen (shep_client_t *self, Egov__Shep__Frame *frame)
 {
     char path [96];
-    egov_proto_fault_t fault = egov_proto_check_text (&frame->base, 0, path, sizeof (path));
+    egov_proto_fault_t fault = egov_proto_check (&frame->base, 0, path, sizeof (path));
     if (fault == EGOV_PROTO_VALID)
         return frame;
     char reason [160];

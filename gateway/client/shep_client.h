@@ -56,9 +56,10 @@ void shep_client_tick (shep_client_t *self);
 
 //  Next frame for the application (heartbeats and welcomes are handled here).
 //  Returns NULL on timeout (timeout_ms < 0 waits forever, 0 does not wait).
-//  A frame with text that is not UTF-8 is never returned as it came: a
-//  delivery is rejected (MALFORMED_FRAME), a sync request refused, an answer
-//  to a tagged request becomes an Error MALFORMED_FRAME frame with its tag.
+//  A frame against egov_proto's rules (text that is not UTF-8, a field
+//  numbered 0) is never returned as it came: a delivery is rejected
+//  (MALFORMED_FRAME), a sync request refused, an answer to a tagged request
+//  becomes an Error MALFORMED_FRAME frame with its tag.
 //  Free with egov__shep__frame__free_unpacked (frame, NULL).
 Egov__Shep__Frame *shep_client_recv (shep_client_t *self, int timeout_ms);
 //  Sends any frame as is; 0 or -1.

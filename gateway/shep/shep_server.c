@@ -1005,10 +1005,12 @@ s_handle (shep_server_t *self, zmsg_t *msg)
                       "the frame is not a valid egov.shep.Frame", NULL, NULL);
         goto cleanup;
     }
-    //  Text that is not UTF-8 stops here, before it can reach the store:
-    //  PostgreSQL would refuse it and fail every message of the same commit
+    //  A frame against egov_proto's rules stops here, before it reaches the
+    //  store or a peer: PostgreSQL would refuse text that is not UTF-8 and
+    //  fail every message of the same commit, and a field numbered 0 would
+    //  be relayed or stored as bytes nobody can decode
     char path [96];
-    egov_proto_fault_t fault = egov_proto_check_text (&frame->base, 0, path, sizeof (path));
+    egov_proto_fault_t fault = egov_proto_check (&frame->base, 0, path, sizeof (path));
     if (fault != EGOV_PROTO_VALID) {
         char message [160];
         snprintf (message, sizeof (message), "the frame is not a valid egov.shep.Frame: %s %s",

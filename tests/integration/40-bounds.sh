@@ -24,6 +24,8 @@ check_output "a frame nested 9,000 deep after hello: MALFORMED_ENVELOPE" \
     'nested 9,000 deep after hello +MALFORMED_ENVELOPE' cat "$EGOV_TEST_DIR/probe.txt"
 check_output "a sync request with text that is not UTF-8: MALFORMED_FRAME" \
     'text not UTF-8 +MALFORMED_FRAME' cat "$EGOV_TEST_DIR/probe.txt"
+check_output "a frame with a field numbered 0, which would not survive a relay: MALFORMED_FRAME" \
+    'field numbered 0 +MALFORMED_FRAME' cat "$EGOV_TEST_DIR/probe.txt"
 check_output "an async submission whose correlation id is not UTF-8: MALFORMED_FRAME" \
     'correlation not UTF-8 +MALFORMED_FRAME' cat "$EGOV_TEST_DIR/probe.txt"
 check_output "another participant's submissions sent with it are all committed" \
