@@ -53,7 +53,7 @@ BINS := $(B)/bin/shep $(B)/bin/gbdfl $(B)/bin/enis $(B)/bin/egovctl \
         $(addprefix $(B)/bin/,$(DIAGRAM_SERVICES)) \
         $(B)/bin/egov-selftest $(B)/bin/shep-sink $(B)/bin/shep-bench $(B)/bin/shep-probe $(B)/bin/cms-bench
 
-.PHONY: all run stop test bench deps clean selftest
+.PHONY: all run stop test bench deps clean selftest fuzz
 .SECONDARY:
 
 all: deps-check $(BINS)
@@ -163,6 +163,21 @@ test:
 
 bench: all
 	tests/bench.sh $(B)
+
+# A bounded libFuzzer run (clang) over the protobuf decoders and egov_proto;
+# not part of `make test`. FUZZ_SECONDS=300 make fuzz runs longer; the corpus
+# it grows stays in build/fuzz/corpus for the next run.
+FUZZ_SECONDS ?= 30
+FUZZ_SRC := tests/fuzz_decoders.c lib/egov_proto.c lib/egov_util.c lib/egov_clock.c $(PROTO_C)
+build/fuzz/fuzz-decoders: $(FUZZ_SRC) $(PROTO_H) lib/egov_proto.h lib/egov_util.h lib/egov_clock.h
+	@mkdir -p $(dir $@)
+	@echo "  LD $@"
+	@clang -std=gnu11 -g -O1 -fsanitize=fuzzer,address,undefined -Wall -Wextra -Werror \
+	    -Wno-missing-field-initializers -I$(GEN) -Ilib $(PKG_CFLAGS) $(FUZZ_SRC) $(PKG_LIBS) -lm -o $@
+
+fuzz: build/fuzz/fuzz-decoders
+	@mkdir -p build/fuzz/corpus
+	build/fuzz/fuzz-decoders -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 build/fuzz/corpus
 
 clean:
 	rm -rf build
