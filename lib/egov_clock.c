@@ -5,17 +5,33 @@
 #include <math.h>
 
 #define EGOV_ALMATY_OFFSET_MS (5 * 3600 * 1000LL)
+//  Earliest moment egov_clock_format shows: 0001-01-01T00:00:00Z.
+#define s_FORMAT_MIN_MS (-62135596800000LL)
 
 static pthread_mutex_t s_mutex = PTHREAD_MUTEX_INITIALIZER;
 static egov_clock_state_t s_state = { 0, 0, 1.0, 0 };     //  version 0: real time
 
-//  Simulated time at wall_ms under state.
-static int64_t
-s_sim_at (const egov_clock_state_t *state, int64_t wall_ms)
+int64_t
+egov_clock_state_at (const egov_clock_state_t *state, int64_t wall_ms)
 {
     if (state->version == 0)
         return wall_ms;
-    return state->base_sim_ms + (int64_t) llround ((double) (wall_ms - state->base_wall_ms) * state->speed);
+    //  In double, clamped before it turns back into an integer: a fast clock
+    //  left running long enough would otherwise overflow
+    double elapsed = ((double) wall_ms - (double) state->base_wall_ms) * state->speed;
+    if (!(elapsed < (double) (EGOV_CLOCK_MAX_MS - state->base_sim_ms)))
+        return EGOV_CLOCK_MAX_MS;
+    if (!(elapsed > (double) (EGOV_CLOCK_MIN_MS - state->base_sim_ms)))
+        return EGOV_CLOCK_MIN_MS;
+    return state->base_sim_ms + (int64_t) llround (elapsed);
+}
+
+bool
+egov_clock_state_valid (const egov_clock_state_t *state)
+{
+    return state->base_sim_ms >= EGOV_CLOCK_MIN_MS && state->base_sim_ms <= EGOV_CLOCK_MAX_MS
+        && state->base_wall_ms >= EGOV_CLOCK_MIN_MS && state->base_wall_ms <= EGOV_CLOCK_MAX_MS
+        && state->speed >= 0 && state->speed <= EGOV_CLOCK_SPEED_MAX;
 }
 
 int64_t
@@ -28,7 +44,7 @@ int64_t
 egov_clock_at_wall (int64_t wall_ms)
 {
     pthread_mutex_lock (&s_mutex);
-    int64_t sim = s_sim_at (&s_state, wall_ms);
+    int64_t sim = egov_clock_state_at (&s_state, wall_ms);
     pthread_mutex_unlock (&s_mutex);
     return sim;
 }
@@ -41,7 +57,8 @@ egov_clock_wall_of (int64_t sim_ms)
         return sim_ms;
     if (state.speed <= 0)
         return -1;
-    return state.base_wall_ms + (int64_t) ceil ((double) (sim_ms - state.base_sim_ms) / state.speed);
+    double wall = (double) state.base_wall_ms + ceil (((double) sim_ms - (double) state.base_sim_ms) / state.speed);
+    return wall > (double) EGOV_CLOCK_MAX_MS ? -1 : wall < 0 ? 0 : (int64_t) wall;
 }
 
 egov_clock_state_t
@@ -56,6 +73,8 @@ egov_clock_state (void)
 bool
 egov_clock_apply (const egov_clock_state_t *state)
 {
+    if (!egov_clock_state_valid (state))
+        return false;
     pthread_mutex_lock (&s_mutex);
     bool newer = state->version > s_state.version;
     if (newer)
@@ -75,6 +94,11 @@ egov_clock_reset (void)
 void
 egov_clock_format (int64_t ms, char *buffer, size_t size)
 {
+    //  Moments come from the wire too: bound them before any arithmetic
+    if (ms < s_FORMAT_MIN_MS)
+        ms = s_FORMAT_MIN_MS;
+    if (ms > EGOV_CLOCK_MAX_MS)
+        ms = EGOV_CLOCK_MAX_MS;
     int64_t local = ms + EGOV_ALMATY_OFFSET_MS;
     time_t seconds = (time_t) (local >= 0 ? local / 1000 : (local - 999) / 1000);
     int millis = (int) (local - (int64_t) seconds * 1000);
@@ -330,10 +354,30 @@ egov_clock_test (bool verbose)
     assert (egov_clock_at_wall (state.base_wall_ms + 1000) == start + 3600 * 1000);
     assert (egov_clock_wall_of (start + 7200 * 1000) == state.base_wall_ms + 2000);
 
+    //  A state out of the clock's range is input to refuse, not adopt, and a
+    //  clock running past the end stays at the end
+    egov_clock_state_t wild = { egov_now_ms (), INT64_MAX - 1000, 1.0, 99 };
+    assert (!egov_clock_state_valid (&wild) && !egov_clock_apply (&wild));
+    wild.base_sim_ms = start;
+    wild.speed = NAN;
+    assert (!egov_clock_apply (&wild));
+    wild.speed = 1e300;
+    assert (!egov_clock_apply (&wild));
+    wild.speed = EGOV_CLOCK_SPEED_MAX;
+    wild.base_sim_ms = EGOV_CLOCK_MAX_MS - 10;
+    assert (egov_clock_state_valid (&wild));
+    assert (egov_clock_state_at (&wild, wild.base_wall_ms + 1000) == EGOV_CLOCK_MAX_MS);
+    assert (egov_clock_state_at (&wild, wild.base_wall_ms - 1000000000) == EGOV_CLOCK_MIN_MS);
+    assert (egov_clock_at_wall (state.base_wall_ms + 1000) == start + 3600 * 1000);
+
     //  Formatting and parsing agree, Almaty time by default
     char text [40];
     egov_clock_format (start, text, sizeof (text));
     assert (streq (text, "2026-09-01T09:00:00.000+05:00"));
+    egov_clock_format (INT64_MAX, text, sizeof (text));
+    assert (streq (text, "9999-12-31T23:59:59.999+05:00"));
+    egov_clock_format (INT64_MIN, text, sizeof (text));
+    assert (streq (text, "0001-01-01T05:00:00.000+05:00"));
     int64_t parsed;
     assert (egov_clock_parse ("2026-09-01T04:00:00Z", &parsed) && parsed == start);
     assert (egov_clock_parse ("2026-09-01 09:00", &parsed) && parsed == start);

@@ -30,6 +30,14 @@ typedef struct {
     uint64_t version;           //  grows with every change
 } egov_clock_state_t;
 
+//  The moments the clock can show: from the epoch to the last millisecond
+//  of 9999 in Almaty. A clock running past an end stays there, so no
+//  arithmetic on a moment overflows.
+#define EGOV_CLOCK_MIN_MS 0LL
+#define EGOV_CLOCK_MAX_MS 253402282799999LL
+//  Fastest the clock may run, simulated ms per wall ms.
+#define EGOV_CLOCK_SPEED_MAX 1000000.0
+
 //  Simulated time now, ms since the epoch.
 int64_t egov_clock_now_ms (void);
 //  Simulated time at a given wall time.
@@ -39,13 +47,21 @@ int64_t egov_clock_at_wall (int64_t wall_ms);
 int64_t egov_clock_wall_of (int64_t sim_ms);
 //  The current state.
 egov_clock_state_t egov_clock_state (void);
-//  Adopts a state from the gateway; an older version than ours is ignored.
-//  Returns true when it changed the clock.
+//  Simulated time at wall_ms under state (version 0: real time), within
+//  the clock's range.
+int64_t egov_clock_state_at (const egov_clock_state_t *state, int64_t wall_ms);
+//  True when state can be adopted: both moments within the clock's range,
+//  a speed from 0 to EGOV_CLOCK_SPEED_MAX.
+bool egov_clock_state_valid (const egov_clock_state_t *state);
+//  Adopts a state from the gateway; an older version than ours is ignored,
+//  and so is a state that is not valid (it came over a socket or from a
+//  database). Returns true when it changed the clock.
 bool egov_clock_apply (const egov_clock_state_t *state);
 //  Back to real time (tests).
 void egov_clock_reset (void);
 
-//  Formats a moment as ISO 8601 in Almaty time (UTC+05:00), ms precision.
+//  Formats a moment as ISO 8601 in Almaty time (UTC+05:00), ms precision;
+//  a moment before year 1 or after 9999 shows as that year's edge.
 void egov_clock_format (int64_t ms, char *buffer, size_t size);
 //  Parses ISO 8601 (date, date and time, with or without offset: Almaty
 //  time when none) or ms since the epoch; false when malformed.

@@ -1,8 +1,8 @@
 /*  shep-probe — sends the gateway what a broken or hostile participant
     might: garbage bytes, empty and multi-part messages, frames before a
     hello, a frame nested thousands deep, envelopes without ids, text that
-    is not UTF-8, a field numbered 0, oversized messages, and random
-    mutations of every kind of frame. Used by the integration tests.
+    is not UTF-8, a field numbered 0, a clock set past the year 9999,
+    oversized messages, and random mutations of every kind of frame. Used by the integration tests.
       shep-probe [GATEWAY [LARGE]]         the catalogue: one line per probe
                                            with the code the gateway answered
       shep-probe --mutate N [GATEWAY]      N mutated frames over every body type
@@ -576,6 +576,15 @@ s_catalogue (const char *gateway, size_t large)
     s_print ("sync request with text not UTF-8", s_probe (dealer, s_frame_msg (&frame)));
     egov_string_set (&envelope->correlation_id, envelope->message_id);
     s_print ("envelope with a field numbered 0", s_probe (dealer, s_field_zero_frame ()));
+
+    Egov__Shep__ClockSet clock_set = EGOV__SHEP__CLOCK_SET__INIT;
+    clock_set.set_sim_ms = INT64_MAX - 1000;
+    frame.body_case = EGOV__SHEP__FRAME__BODY_CLOCK_SET;
+    frame.clock_set = &clock_set;
+    s_print ("clock set past the year 9999", s_probe (dealer, s_frame_msg (&frame)));
+    clock_set.set_sim_ms = 0;
+    clock_set.advance_ms = INT64_MAX;
+    s_print ("clock advanced past the year 9999", s_probe (dealer, s_frame_msg (&frame)));
 
     Egov__Shep__AsyncSubmit submit = EGOV__SHEP__ASYNC_SUBMIT__INIT;
     submit.envelope = envelope;

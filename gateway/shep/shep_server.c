@@ -799,24 +799,29 @@ static void
 s_on_clock_set (shep_server_t *self, s_peer_t *peer, Egov__Shep__Frame *frame)
 {
     Egov__Shep__ClockSet *set = frame->clock_set;
+    egov_clock_state_t base = self->clock_changing ? self->clock_next : egov_clock_state ();
+    int64_t wall = egov_now_ms ();
+    int64_t current = egov_clock_state_at (&base, wall);
     int kinds = (set->set_sim_ms != 0) + (set->advance_ms != 0) + set->speed_only + set->real;
     const char *problem = NULL;
     if (kinds != 1)
         problem = "say exactly one of: set a time, advance, change the speed, back to real time";
     else
-    if (!(set->speed >= 0 && set->speed <= 1000000))
+    if (!(set->speed >= 0 && set->speed <= EGOV_CLOCK_SPEED_MAX))
         problem = "speed must be between 0 (paused) and 1000000";
     else
     if (set->advance_ms < 0)
         problem = "advance must be forward; set a time with force to go back";
+    else
+    //  Every process computes with the clock: a moment past the range would
+    //  overflow their arithmetic, so it is refused here, before any sum
+    if (set->set_sim_ms < EGOV_CLOCK_MIN_MS || set->set_sim_ms > EGOV_CLOCK_MAX_MS
+    ||  set->advance_ms > EGOV_CLOCK_MAX_MS - current)
+        problem = "the simulated time must stay between 1970 and the end of 9999";
     if (problem) {
         s_send_error (self, peer->routing_id, frame->tag, "INVALID_CLOCK", problem, NULL, NULL);
         return;
     }
-    egov_clock_state_t base = self->clock_changing ? self->clock_next : egov_clock_state ();
-    int64_t wall = egov_now_ms ();
-    int64_t current = base.version ? base.base_sim_ms
-                    + (int64_t) ((double) (wall - base.base_wall_ms) * base.speed) : wall;
     double speed = base.version ? base.speed : 1.0;
     int64_t target = current;
     if (set->set_sim_ms)
@@ -838,6 +843,7 @@ s_on_clock_set (shep_server_t *self, s_peer_t *peer, Egov__Shep__Frame *frame)
         return;
     }
     egov_clock_state_t next = { wall, target, speed, base.version + 1 };
+    assert (egov_clock_state_valid (&next));
     self->clock_next = next;
     self->clock_changing = true;
     zlistx_add_end (self->batch->clock_changes,
@@ -1234,6 +1240,13 @@ s_load_routing (shep_server_t *self)
             atoll (PQgetvalue (result, 0, 0)), atoll (PQgetvalue (result, 0, 1)),
             atof (PQgetvalue (result, 0, 2)), (uint64_t) atoll (PQgetvalue (result, 0, 3))
         };
+        if (!egov_clock_state_valid (&state)) {
+            //  Saved before the range was enforced: real time, under the
+            //  saved version so that every participant adopts it
+            zsys_warning ("shep: the saved simulation clock is out of range; it runs at real time until set");
+            int64_t now = egov_now_ms ();
+            state = (egov_clock_state_t) { now, now, 1.0, state.version };
+        }
         egov_clock_apply (&state);
         self->clock_changed_by = strdup (PQgetvalue (result, 0, 4));
     }

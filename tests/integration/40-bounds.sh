@@ -26,6 +26,10 @@ check_output "a sync request with text that is not UTF-8: MALFORMED_FRAME" \
     'text not UTF-8 +MALFORMED_FRAME' cat "$EGOV_TEST_DIR/probe.txt"
 check_output "a frame with a field numbered 0, which would not survive a relay: MALFORMED_FRAME" \
     'field numbered 0 +MALFORMED_FRAME' cat "$EGOV_TEST_DIR/probe.txt"
+check_output "a clock set past the year 9999, which every process would overflow on: INVALID_CLOCK" \
+    'clock set past the year 9999 +INVALID_CLOCK' cat "$EGOV_TEST_DIR/probe.txt"
+check_output "a clock advanced past the year 9999: INVALID_CLOCK" \
+    'clock advanced past the year 9999 +INVALID_CLOCK' cat "$EGOV_TEST_DIR/probe.txt"
 check_output "an async submission whose correlation id is not UTF-8: MALFORMED_FRAME" \
     'correlation not UTF-8 +MALFORMED_FRAME' cat "$EGOV_TEST_DIR/probe.txt"
 check_output "another participant's submissions sent with it are all committed" \
