@@ -5,7 +5,9 @@
     oversized messages, and random mutations of every kind of frame. Used by the integration tests.
       shep-probe [GATEWAY [LARGE]]         the catalogue: one line per probe
                                            with the code the gateway answered
-      shep-probe --mutate N [GATEWAY]      N mutated frames over every body type
+      shep-probe --mutate N [GATEWAY [SEED]]
+                                           N mutated frames over every body type,
+                                           the same ones for the same SEED
     Both end by checking that a well-formed request on a fresh connection
     still gets its answer; exit 1 when any answer is missing.             */
 #include "shep_client.h"
@@ -442,7 +444,7 @@ s_drain (zsock_t *dealer)
 //  hellos and goodbyes change who it is) and, for one in eight, from a
 //  connection that never said hello.
 static void
-s_mutate_all (const char *gateway, int count)
+s_mutate_all (const char *gateway, int count, uint64_t seed)
 {
     const ProtobufCMessageDescriptor *descriptor = &egov__shep__frame__descriptor;
     size_t bodies = 0;
@@ -467,7 +469,7 @@ s_mutate_all (const char *gateway, int count)
         size_t capacity = zframe_size (sample) + 3;
         uint8_t *bytes = malloc (capacity);
         assert (bytes);
-        uint64_t state = 0x9E3779B97F4A7C15ULL ^ field->id;
+        uint64_t state = (0x9E3779B97F4A7C15ULL + seed * 0xBF58476D1CE4E5B9ULL) ^ field->id;
         for (int round = 0; round < per_body && sent < count && zclock_mono () < deadline; round++) {
             if (round % 25 == 0) {
                 //  Who we are may have changed: say hello again, unanswered,
@@ -610,7 +612,7 @@ main (int argc, char *argv [])
     const char *gateway;
     if (argc > 2 && streq (argv [1], "--mutate")) {
         gateway = argc > 3 ? argv [3] : egov_env ("EGOV_GATEWAY", SHEP_DEFAULT_ENDPOINT);
-        s_mutate_all (gateway, atoi (argv [2]));
+        s_mutate_all (gateway, atoi (argv [2]), argc > 4 ? strtoull (argv [4], NULL, 10) : 0);
     }
     else {
         gateway = argc > 1 ? argv [1] : egov_env ("EGOV_GATEWAY", SHEP_DEFAULT_ENDPOINT);
