@@ -4,6 +4,7 @@
 #include "shep_participant.h"
 #include "egov_db.h"
 #include "egov_clock.h"
+#include "egov_proto.h"
 #include "applications.pb-c.h"
 
 extern const char *shep_participant_schema_sql;
@@ -365,8 +366,7 @@ static bool
 s_permanent (const char *code)
 {
     return streq (code, "MALFORMED_ENVELOPE") || streq (code, "MESSAGE_TOO_LARGE")
-        || streq (code, "DUPLICATE_MESSAGE_ID") || streq (code, "INVALID_UTF8")
-        || streq (code, "MALFORMED_FRAME");
+        || streq (code, "DUPLICATE_MESSAGE_ID") || streq (code, "MALFORMED_FRAME");
 }
 
 //  A submission failed for now: its recipient waits a little, the others
@@ -474,6 +474,23 @@ s_inbox_record (shep_participant_t *self, PGconn *conn, const Egov__Envelope *en
     return rc;
 }
 
+//  A delivery's payload unpacked as the type its handler wants, its text
+//  checked like every frame's (egov_proto); NULL when it is not that.
+static ProtobufCMessage *
+s_payload (const Egov__Envelope *envelope, const ProtobufCMessageDescriptor *descriptor)
+{
+    if (!envelope->payload_type || !streq (envelope->payload_type, descriptor->name))
+        return NULL;
+    ProtobufCMessage *payload = protobuf_c_message_unpack (descriptor, NULL, envelope->payload.len,
+                                                           envelope->payload.data);
+    char path [128];
+    if (payload && egov_proto_check (payload, 0, path, sizeof (path)) != EGOV_PROTO_VALID) {
+        protobuf_c_message_free_unpacked (payload, NULL);
+        payload = NULL;
+    }
+    return payload;
+}
+
 //  Rejects a delivery once and for all: the decision is kept, so a
 //  redelivery gets the same answer without the handler running again.
 static void
@@ -527,17 +544,13 @@ s_on_deliver (shep_participant_t *self, const Egov__Shep__Deliver *deliver)
         s_reject (self, conn, envelope, "UNSUPPORTED_SERVICE", message);
         return;
     }
-    ProtobufCMessage *payload = NULL;
-    if (handler->payload) {
-        if (!envelope->payload_type || !streq (envelope->payload_type, handler->payload->name)
-        ||  !(payload = protobuf_c_message_unpack (handler->payload, NULL, envelope->payload.len,
-                                                   envelope->payload.data))) {
-            char message [200];
-            snprintf (message, sizeof (message), "%s wants a payload of type %s",
-                      envelope->service_id, handler->payload->name);
-            s_reject (self, conn, envelope, "MALFORMED_PAYLOAD", message);
-            return;
-        }
+    ProtobufCMessage *payload = handler->payload ? s_payload (envelope, handler->payload) : NULL;
+    if (handler->payload && !payload) {
+        char message [200];
+        snprintf (message, sizeof (message), "%s wants a payload of type %s, with its text in UTF-8",
+                  envelope->service_id, handler->payload->name);
+        s_reject (self, conn, envelope, "MALFORMED_PAYLOAD", message);
+        return;
     }
     shep_delivery_t delivery = { envelope, payload, deliver->attempt };
     egov_error_t reject;
@@ -586,11 +599,8 @@ shep_participant_apply (shep_participant_t *self, const Egov__Envelope *envelope
                         envelope->service_id ? envelope->service_id : "");
         return SHEP_REJECT;
     }
-    ProtobufCMessage *payload = NULL;
-    if (handler->payload
-    &&  (!envelope->payload_type || !streq (envelope->payload_type, handler->payload->name)
-     ||  !(payload = protobuf_c_message_unpack (handler->payload, NULL, envelope->payload.len,
-                                                envelope->payload.data)))) {
+    ProtobufCMessage *payload = handler->payload ? s_payload (envelope, handler->payload) : NULL;
+    if (handler->payload && !payload) {
         egov_error_set (reject, "MALFORMED_PAYLOAD", "%s wants a payload of type %s",
                         envelope->service_id, handler->payload->name);
         return SHEP_REJECT;
@@ -1343,6 +1353,26 @@ shep_participant_test (bool verbose)
     code = s_test_ack (router, &identity);
     assert (streq (code, "MALFORMED_PAYLOAD") && s_test_applied == 1);
     free (code);
+    //  A payload whose text is not UTF-8 is poison too, once
+    {
+        Egov__Envelope *envelope = egov_envelope_new ("application.status", EGOV__MESSAGE_TYPE__UPDATE);
+        egov_string_set (&envelope->message_id, "m-4");
+        Egov__Applications__StatusNotice bad = EGOV__APPLICATIONS__STATUS_NOTICE__INIT;
+        bad.application_id = "application-\xff";
+        bad.status = EGOV__APPLICATIONS__STATUS__IN_PROGRESS;
+        egov_envelope_set_payload (envelope, &bad.base);
+        Egov__Shep__Deliver deliver = EGOV__SHEP__DELIVER__INIT;
+        deliver.envelope = envelope;
+        Egov__Shep__Frame poison = EGOV__SHEP__FRAME__INIT;
+        poison.body_case = EGOV__SHEP__FRAME__BODY_DELIVER;
+        poison.deliver = &deliver;
+        s_test_send (router, identity, &poison);
+        egov__envelope__free_unpacked (envelope, NULL);
+        s_test_pump (self);
+        code = s_test_ack (router, &identity);
+        assert (streq (code, "MALFORMED_PAYLOAD") && s_test_applied == 1);
+        free (code);
+    }
     s_test_deliver (router, identity, "m-3", "application.other", true);
     s_test_pump (self);
     code = s_test_ack (router, &identity);
