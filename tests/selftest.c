@@ -28,6 +28,7 @@
 #include "gbdfl_server.h"
 #include "enis_server.h"
 #include "egov_http.h"
+#include "egov_worker.h"
 #include "leb_rules.h"
 #include "leb_tasks.h"
 #include "leb_http.h"
@@ -68,6 +69,7 @@ static void s_gbdfl_seed (void **state) { (void) state; gbdfl_seed_test (s_verbo
 static void s_gbdfl_server (void **state) { (void) state; gbdfl_server_test (s_verbose); }
 static void s_enis_server (void **state) { (void) state; enis_server_test (s_verbose); }
 static void s_egov_http (void **state) { (void) state; egov_http_test (s_verbose); }
+static void s_egov_worker (void **state) { (void) state; egov_worker_test (s_verbose); }
 static void s_leb_rules (void **state) { (void) state; leb_rules_test (s_verbose); }
 static void s_leb_tasks (void **state) { (void) state; leb_tasks_test (s_verbose); }
 static void s_leb_http (void **state) { (void) state; leb_http_test (s_verbose); }
@@ -115,6 +117,7 @@ main (int argc, char *argv [])
         cmocka_unit_test (s_gbdfl_server),
         cmocka_unit_test (s_enis_server),
         cmocka_unit_test (s_egov_http),
+        cmocka_unit_test (s_egov_worker),
         cmocka_unit_test (s_leb_rules),
         cmocka_unit_test (s_leb_tasks),
         cmocka_unit_test (s_leb_http),
