@@ -141,52 +141,39 @@ intake_desk_show (intake_desk_t *self, const char *id, egov_http_reply_t *reply)
 //  ---------------------------------------------------------------------
 //  Process 9: handing the result over
 
-//  True when number is an identity document (not a birth certificate) of
-//  the person in the registry and has not expired; reply set otherwise
-//  (the registry unreachable) and *checked false.
-static bool
-s_identity_of (intake_desk_t *self, const char *iin, const char *number, bool *checked,
-               egov_http_reply_t *reply)
-{
-    *checked = false;
-    Egov__Registries__PersonResponse *response = NULL;
-    egov_error_t error = { { 0 } };
-    int found = intake_desk__person (self, iin, &response, &error);
-    if (found < 0) {
-        intake_desk__registry_unavailable (reply, "gbdfl", &error);
-        return false;
-    }
-    *checked = true;
-    if (found == 0)
-        return false;
-    char today [11];
-    intake_desk__local_date (self, egov_clock_now_ms (), today);
-    bool match = false;
-    for (size_t index = 0; index < response->person->n_documents && !match; index++) {
-        const Egov__Registries__IdentityDocument *document = response->person->documents [index];
-        match = streq (document->number, number) && !streq (document->type, "BIRTH_CERTIFICATE")
-             && (!*document->expires || strcmp (document->expires, today) >= 0);
-    }
-    egov__registries__person_response__free_unpacked (response, NULL);
-    return match;
-}
+//  The application as a hand-over needs it.
+typedef struct {
+    char status [32];               //  its status
+    bool right_receipt;             //  the receipt given is its acceptance receipt
+    char applicant [13];            //  applicant's IIN
+    char representative [13];       //  representative's IIN, "" when none
+    char region [10];               //  where it went
+    bool recalled;                  //  asked back from the provider already
+    int64_t recall_due;             //  ... by then
+    bool has_result;                //  a result or a refusal came
+} s_handover_row_t;
 
-void
-intake_desk_handover (intake_desk_t *self, const intake_operator_t *operator_, const char *id,
-                      json_t *body, egov_http_reply_t *reply)
+//  A hand-over waiting for the registry of individuals to confirm the
+//  identity document: the applicant's, then the representative's.
+typedef struct {
+    intake_desk_t *desk;                //  where it is asked
+    intake_operator_t operator_;        //  who hands over
+    char id [64];                       //  the application
+    char receipt [INTAKE_TEXT_MAX];     //  the receipt number shown
+    char identity [INTAKE_TEXT_MAX];    //  the identity document shown
+    s_handover_row_t row;               //  the application when it was asked
+    bool representative;                //  the representative's documents are asked
+    intake_desk_answer_fn *answer;      //  how the answer is given
+    void *argument;                     //  for answer
+    void *handle;                       //  its place in desk->handovers
+} s_handover_t;
+
+//  Reads the application; false with reply set when there is none (404)
+//  or the database failed (503).
+static bool
+s_handover_load (intake_desk_t *self, const char *id, s_handover_row_t *row, const char *receipt,
+                 egov_http_reply_t *reply)
 {
-    char receipt [INTAKE_TEXT_MAX], identity [INTAKE_TEXT_MAX];
-    egov_error_t error = { { 0 } };
-    if (!json_is_object (body)
-    ||  !egov_http_keys (body, &error, "receipt_number", "identity_document", NULL)
-    ||  !egov_http_text (body, "receipt_number", receipt, sizeof (receipt), &error)
-    ||  !egov_http_text (body, "identity_document", identity, sizeof (identity), &error)) {
-        egov_http_reply_error (reply, 400, "INVALID_REQUEST", "%s",
-                               *error.message ? error.message : "the body must be {receipt_number, identity_document}");
-        return;
-    }
-    if (!intake_desk__db (self, reply))
-        return;
     PGresult *result = NULL;
     if (egov_uuid_valid (id)) {
         const char *values [] = { id };
@@ -196,61 +183,90 @@ intake_desk_handover (intake_desk_t *self, const intake_operator_t *operator_, c
             " FROM application WHERE id = $1", 1, values, NULL, NULL);
         if (!result) {
             intake_desk__unavailable (reply);
-            return;
+            return false;
         }
     }
     if (!result || PQntuples (result) != 1) {
         PQclear (result);
         egov_http_reply_error (reply, 404, "APPLICATION_NOT_FOUND", "no application %.64s", id);
-        return;
+        return false;
     }
-    char status [32], applicant [13], representative [13] = "", region [10];
-    snprintf (status, sizeof (status), "%s", PQgetvalue (result, 0, 0));
-    bool right_receipt = streq (PQgetvalue (result, 0, 1), receipt);
-    snprintf (applicant, sizeof (applicant), "%s", PQgetvalue (result, 0, 2));
+    memset (row, 0, sizeof (*row));
+    snprintf (row->status, sizeof (row->status), "%s", PQgetvalue (result, 0, 0));
+    row->right_receipt = streq (PQgetvalue (result, 0, 1), receipt);
+    snprintf (row->applicant, sizeof (row->applicant), "%s", PQgetvalue (result, 0, 2));
     if (!PQgetisnull (result, 0, 3))
-        snprintf (representative, sizeof (representative), "%s", PQgetvalue (result, 0, 3));
-    snprintf (region, sizeof (region), "%s", PQgetvalue (result, 0, 4));
-    bool recalled = !PQgetisnull (result, 0, 5);
-    int64_t recall_due = recalled ? strtoll (PQgetvalue (result, 0, 5), NULL, 10) : 0;
-    bool has_result = *PQgetvalue (result, 0, 6) == 't';
+        snprintf (row->representative, sizeof (row->representative), "%s", PQgetvalue (result, 0, 3));
+    snprintf (row->region, sizeof (row->region), "%s", PQgetvalue (result, 0, 4));
+    row->recalled = !PQgetisnull (result, 0, 5);
+    row->recall_due = row->recalled ? strtoll (PQgetvalue (result, 0, 5), NULL, 10) : 0;
+    row->has_result = *PQgetvalue (result, 0, 6) == 't';
     PQclear (result);
-    if (!right_receipt) {
-        zsys_info ("intake: handover of %s refused: wrong receipt", id);
-        egov_http_reply_error (reply, 403, "WRONG_RECEIPT",
-                               "the receipt number is not this application's acceptance receipt");
-        return;
+    return true;
+}
+
+//  True when number is an identity document (not a birth certificate) of
+//  the person the registry found, and has not expired.
+static bool
+s_identity_of (intake_desk_t *self, const Egov__Registries__PersonResponse *response,
+               const char *number)
+{
+    char today [11];
+    intake_desk__local_date (self, egov_clock_now_ms (), today);
+    bool match = false;
+    for (size_t index = 0; index < response->person->n_documents && !match; index++) {
+        const Egov__Registries__IdentityDocument *document = response->person->documents [index];
+        match = streq (document->number, number) && !streq (document->type, "BIRTH_CERTIFICATE")
+             && (!*document->expires || strcmp (document->expires, today) >= 0);
     }
-    bool checked;
-    const char *holder = "applicant";
-    bool identified = s_identity_of (self, applicant, identity, &checked, reply);
-    if (!checked)
-        return;
-    if (!identified && *representative) {
-        identified = s_identity_of (self, representative, identity, &checked, reply);
-        if (!checked)
-            return;
-        holder = "representative";
+    return match;
+}
+
+//  Frees a hand-over; a look-up still waiting stops waiting.
+static void
+s_handover_destroy (s_handover_t **self_p)
+{
+    s_handover_t *self = *self_p;
+    if (self) {
+        shep_participant_forget (self->desk->engine, self);
+        free (self);
+        *self_p = NULL;
     }
-    if (!identified) {
-        egov_http_reply_error (reply, 403, "IDENTITY_NOT_CONFIRMED",
-                               "identity document %s is not a valid identity document of the "
-                               "applicant%s in the registry of individuals", identity,
-                               *representative ? " or the representative" : "");
+}
+
+void
+intake_desk__handovers_drop (intake_desk_t *self)
+{
+    s_handover_t *handover;
+    while ((handover = (s_handover_t *) zlistx_detach (self->handovers, NULL)))
+        s_handover_destroy (&handover);
+}
+
+//  The identity is confirmed (holder: "applicant" or "representative"):
+//  hands the result over, or says why not; fills reply.
+static void
+s_hand_over (intake_desk_t *self, s_handover_t *handover, const char *holder,
+             egov_http_reply_t *reply)
+{
+    const char *id = handover->id;
+    const intake_operator_t *operator_ = &handover->operator_;
+    //  Time passed while the registry answered: the application afresh
+    s_handover_row_t row;
+    if (!intake_desk__db (self, reply) || !s_handover_load (self, id, &row, handover->receipt, reply))
         return;
-    }
     //  The lifecycle says whether there is a result to hand over
     egov_status_t from, next;
     egov_error_t not_allowed;
-    egov_lifecycle_t decision = egov_status_parse (status, &from)
+    egov_lifecycle_t decision = egov_status_parse (row.status, &from)
         ? egov_lifecycle_decide (from, EGOV_EVENT_ISSUED, 0, &next, &not_allowed)
         : EGOV_LIFECYCLE_REFUSE;
     if (decision == EGOV_LIFECYCLE_KEEP) {
         egov_http_reply_error (reply, 409, "ALREADY_ISSUED", "the result was already handed over");
         return;
     }
-    if (streq (status, "RETURNED_TO_PROVIDER")) {
-        if (!recalled && !intake_desk__recall (self, id, region, operator_, &recall_due)) {
+    if (streq (row.status, "RETURNED_TO_PROVIDER")) {
+        int64_t recall_due = row.recall_due;
+        if (!row.recalled && !intake_desk__recall (self, id, row.region, operator_, &recall_due)) {
             intake_desk__unavailable (reply);
             return;
         }
@@ -261,20 +277,21 @@ intake_desk_handover (intake_desk_t *self, const intake_operator_t *operator_, c
         json_object_set_new (detail, "ready_by", intake_desk__time (recall_due));
         return;
     }
-    if (decision == EGOV_LIFECYCLE_REFUSE || !has_result) {
+    if (decision == EGOV_LIFECYCLE_REFUSE || !row.has_result) {
         json_t *detail = egov_http_reply_error (reply, 409, "RESULT_NOT_READY",
-                                                "there is no result to hand over yet (status %s)", status);
-        json_object_set_new (detail, "status", json_string (status));
+                                                "there is no result to hand over yet (status %s)",
+                                                row.status);
+        json_object_set_new (detail, "status", json_string (row.status));
         return;
     }
     char who [64], note [512];
     snprintf (who, sizeof (who), "%s %s", holder,
-              streq (holder, "applicant") ? applicant : representative);
+              streq (holder, "applicant") ? row.applicant : row.representative);
     snprintf (note, sizeof (note), "to the %s on receipt %s and identity document %s",
-              who, receipt, identity);
+              who, handover->receipt, handover->identity);
     const char *values [] = { id, who };
     bool done = intake_desk__exec (self, "BEGIN");
-    result = done ? intake_desk__sql (self, PGRES_COMMAND_OK,
+    PGresult *result = done ? intake_desk__sql (self, PGRES_COMMAND_OK,
         "UPDATE application SET status = 'ISSUED', issued_to = $2, storage_until_sim = NULL"
         " WHERE id = $1", 2, values, NULL, NULL) : NULL;
     done = result && intake_desk__history (self, id, "ISSUED", "operator hands the result over",
@@ -290,3 +307,103 @@ intake_desk_handover (intake_desk_t *self, const intake_operator_t *operator_, c
     intake_desk_show (self, id, reply);
 }
 
+static void s_handover_on_person (void *argument, const Egov__Envelope *reply,
+                                  const egov_error_t *failure);
+
+//  Asks the registry for the documents of the applicant or the
+//  representative; false with reply set when it cannot be asked.
+static bool
+s_handover_ask (s_handover_t *handover, egov_http_reply_t *reply)
+{
+    egov_error_t error = { { 0 } };
+    const char *iin = handover->representative ? handover->row.representative
+                                               : handover->row.applicant;
+    if (intake_desk__ask_person (handover->desk, iin, NULL, s_handover_on_person, handover, &error))
+        return true;
+    intake_desk__registry_unavailable (reply, "gbdfl", &error);
+    return false;
+}
+
+//  The registry's answer about one holder: the next question, or the end.
+static void
+s_handover_on_person (void *argument, const Egov__Envelope *reply, const egov_error_t *failure)
+{
+    s_handover_t *handover = (s_handover_t *) argument;
+    intake_desk_t *self = handover->desk;
+    const char *iin = handover->representative ? handover->row.representative
+                                               : handover->row.applicant;
+    Egov__Registries__PersonResponse *response = NULL;
+    egov_error_t error = { { 0 } };
+    egov_http_reply_t answer = { 0, NULL, NULL };
+    int found = intake_desk__person_answer (iin, reply, failure, &response, &error);
+    bool identified = found == 1 && s_identity_of (self, response, handover->identity);
+    if (response)
+        egov__registries__person_response__free_unpacked (response, NULL);
+    if (found < 0)
+        intake_desk__registry_unavailable (&answer, "gbdfl", &error);
+    else
+    if (!identified && !handover->representative && *handover->row.representative) {
+        handover->representative = true;
+        if (s_handover_ask (handover, &answer))
+            return;                 //  the next answer comes later
+    }
+    else
+    if (!identified)
+        egov_http_reply_error (&answer, 403, "IDENTITY_NOT_CONFIRMED",
+                               "identity document %s is not a valid identity document of the "
+                               "applicant%s in the registry of individuals", handover->identity,
+                               *handover->row.representative ? " or the representative" : "");
+    else
+        s_hand_over (self, handover, handover->representative ? "representative" : "applicant",
+                     &answer);
+    zlistx_detach (self->handovers, handover->handle);
+    handover->answer (handover->argument, &answer);
+    egov_http_reply_reset (&answer);
+    s_handover_destroy (&handover);
+}
+
+void
+intake_desk_handover (intake_desk_t *self, const intake_operator_t *operator_, const char *id,
+                      json_t *body, intake_desk_answer_fn *answer, void *argument)
+{
+    char receipt [INTAKE_TEXT_MAX], identity [INTAKE_TEXT_MAX];
+    egov_error_t error = { { 0 } };
+    egov_http_reply_t reply = { 0, NULL, NULL };
+    s_handover_row_t row;
+    if (!json_is_object (body)
+    ||  !egov_http_keys (body, &error, "receipt_number", "identity_document", NULL)
+    ||  !egov_http_text (body, "receipt_number", receipt, sizeof (receipt), &error)
+    ||  !egov_http_text (body, "identity_document", identity, sizeof (identity), &error))
+        egov_http_reply_error (&reply, 400, "INVALID_REQUEST", "%s",
+                               *error.message ? error.message : "the body must be {receipt_number, identity_document}");
+    else
+    if (!intake_desk__db (self, &reply) || !s_handover_load (self, id, &row, receipt, &reply))
+        ;                           //  reply says why
+    else
+    if (!row.right_receipt) {
+        zsys_info ("intake: handover of %s refused: wrong receipt", id);
+        egov_http_reply_error (&reply, 403, "WRONG_RECEIPT",
+                               "the receipt number is not this application's acceptance receipt");
+    }
+    else {
+        //  The identity document, asked of the registry; other requests
+        //  are served while it answers
+        s_handover_t *handover = (s_handover_t *) zmalloc (sizeof (s_handover_t));
+        assert (handover);
+        handover->desk = self;
+        handover->operator_ = *operator_;
+        snprintf (handover->id, sizeof (handover->id), "%s", id);
+        snprintf (handover->receipt, sizeof (handover->receipt), "%s", receipt);
+        snprintf (handover->identity, sizeof (handover->identity), "%s", identity);
+        handover->row = row;
+        handover->answer = answer;
+        handover->argument = argument;
+        if (s_handover_ask (handover, &reply)) {
+            handover->handle = zlistx_add_end (self->handovers, handover);
+            return;
+        }
+        s_handover_destroy (&handover);
+    }
+    answer (argument, &reply);
+    egov_http_reply_reset (&reply);
+}

@@ -29,6 +29,7 @@ s_signer_free (void **item)
 }
 
 static void s_submissions_drop (intake_desk_t *self);
+static void s_logins_drop (intake_desk_t *self);
 
 intake_desk_t *
 intake_desk_new (shep_participant_t *engine, egov_catalogue_t *catalogue, egov_calendar_t *calendar,
@@ -61,8 +62,11 @@ intake_desk_new (shep_participant_t *engine, egov_catalogue_t *catalogue, egov_c
     zhashx_set_destructor (self->signers, s_signer_free);
     self->timers = egov_timers_new ();
     self->submissions = zlistx_new ();
-    assert (self->submissions);
+    self->logins = zlistx_new ();
+    self->handovers = zlistx_new ();
+    assert (self->submissions && self->logins && self->handovers);
     assert (self->timers);
+    self->worker = egov_worker_new (EGOV_WORKER_THREADS, EGOV_WORKER_QUEUE);
     //  Results kept from before a restart: their storage timer comes from the rows
     self->rearm_wanted = true;
     //  The payloads are checked by egov_application_update_decode, with its codes
@@ -79,7 +83,12 @@ intake_desk_destroy (intake_desk_t **self_p)
     intake_desk_t *self = *self_p;
     if (self) {
         s_submissions_drop (self);
+        s_logins_drop (self);
+        intake_desk__handovers_drop (self);
         zlistx_destroy (&self->submissions);
+        zlistx_destroy (&self->logins);
+        zlistx_destroy (&self->handovers);
+        egov_worker_destroy (&self->worker);
         egov_timers_destroy (&self->timers);
         zhashx_destroy (&self->signers);
         egov_cms_verifier_destroy (&self->verifier);
@@ -93,6 +102,12 @@ void
 intake_desk_set_verbose (intake_desk_t *self, bool verbose)
 {
     self->verbose = verbose;
+}
+
+void
+intake_desk_attach (intake_desk_t *self, zloop_t *loop)
+{
+    egov_worker_attach (self->worker, loop);
 }
 
 //  ---------------------------------------------------------------------
@@ -246,43 +261,47 @@ intake_desk_seed_operators (intake_desk_t *self, egov_error_t *error)
     return created;
 }
 
-void
-intake_desk_login (intake_desk_t *self, json_t *body, egov_http_reply_t *reply)
+//  A login whose password a worker thread checks.
+typedef struct {
+    intake_desk_t *desk;                //  where it came
+    char login [INTAKE_TEXT_MAX];       //  who logs in
+    json_t *operator_;                  //  {login, name, iin} for the answer
+    intake_desk_answer_fn *answer;      //  how the answer is given
+    void *argument;                     //  for answer
+    void *handle;                       //  its place in desk->logins
+} s_login_t;
+
+//  Frees a login (its check, when still running, is the worker's to drop).
+static void
+s_login_destroy (s_login_t **self_p)
 {
-    char login [INTAKE_TEXT_MAX], password [INTAKE_TEXT_MAX];
-    egov_error_t error = { { 0 } };
-    if (!json_is_object (body)) {
-        egov_http_reply_error (reply, 400, "INVALID_REQUEST", "the body must be {login, password}");
-        return;
+    s_login_t *self = *self_p;
+    if (self) {
+        json_decref (self->operator_);
+        free (self);
+        *self_p = NULL;
     }
-    if (!egov_http_keys (body, &error, "login", "password", NULL)
-    ||  !egov_http_text (body, "login", login, sizeof (login), &error)
-    ||  !egov_http_text (body, "password", password, sizeof (password), &error)) {
-        egov_http_reply_error (reply, 400, error.code, "%s", error.message);
-        return;
+}
+
+//  Drops the logins still waiting, unanswered: the HTTP server answers
+//  their requests as it stops.
+static void
+s_logins_drop (intake_desk_t *self)
+{
+    s_login_t *login;
+    while ((login = (s_login_t *) zlistx_detach (self->logins, NULL))) {
+        egov_worker_forget (self->worker, login);
+        s_login_destroy (&login);
     }
+}
+
+//  The session for a login whose password was right; fills reply.
+static void
+s_session (intake_desk_t *self, s_login_t *login, egov_http_reply_t *reply)
+{
+    //  Time passed while the password was checked: the database afresh
     if (!intake_desk__db (self, reply))
         return;
-    const char *values [] = { login };
-    PGresult *result = intake_desk__sql (self, PGRES_TUPLES_OK,
-        "SELECT password_hash, name, iin FROM operator WHERE login = $1", 1, values, NULL, NULL);
-    if (!result) {
-        intake_desk__unavailable (reply);
-        return;
-    }
-    bool known = PQntuples (result) == 1;
-    bool right = known && crypto_pwhash_str_verify (PQgetvalue (result, 0, 0), password,
-                                                    strlen (password)) == 0;
-    sodium_memzero (password, sizeof (password));
-    if (!right) {
-        PQclear (result);
-        zsys_info ("intake: failed login for '%s'", login);
-        egov_http_reply_error (reply, 401, "AUTH_FAILED", "wrong login or password");
-        return;
-    }
-    json_t *operator_ = json_pack ("{s:s, s:s, s:s}", "login", login,
-                                   "name", PQgetvalue (result, 0, 1), "iin", PQgetvalue (result, 0, 2));
-    PQclear (result);
     uint8_t random [32];
     randombytes_buf (random, sizeof (random));
     char token [65], digest [65];
@@ -290,21 +309,103 @@ intake_desk_login (intake_desk_t *self, json_t *body, egov_http_reply_t *reply)
     s_sha256_hex (token, digest);
     char hours [8];
     snprintf (hours, sizeof (hours), "%d", INTAKE_SESSION_HOURS);
-    const char *insert [] = { digest, login, hours };
-    result = intake_desk__sql (self, PGRES_TUPLES_OK,
+    const char *insert [] = { digest, login->login, hours };
+    PGresult *result = intake_desk__sql (self, PGRES_TUPLES_OK,
         "INSERT INTO session (token_sha256, login, expires_wall)"
         " VALUES ($1, $2, now() + make_interval (hours => $3::int))"
         " RETURNING (extract (epoch FROM expires_wall) * 1000)::bigint", 3, insert, NULL, NULL);
     if (!result) {
-        json_decref (operator_);
         intake_desk__unavailable (reply);
         return;
     }
     int64_t expires = strtoll (PQgetvalue (result, 0, 0), NULL, 10);
     PQclear (result);
-    egov_http_reply_set (reply, 200, json_pack ("{s:s, s:s, s:o, s:o}", "token", token,
+    egov_http_reply_set (reply, 200, json_pack ("{s:s, s:s, s:o, s:O}", "token", token,
                                                 "token_type", "Bearer", "expires_at",
-                                                intake_desk__time (expires), "operator", operator_));
+                                                intake_desk__time (expires), "operator",
+                                                login->operator_));
+    sodium_memzero (token, sizeof (token));
+}
+
+//  The worker's verdict on the password: a session, or 401.
+static void
+s_on_verified (void *argument, bool right, const char *hash)
+{
+    (void) hash;
+    s_login_t *login = (s_login_t *) argument;
+    intake_desk_t *self = login->desk;
+    zlistx_delete (self->logins, login->handle);
+    egov_http_reply_t reply = { 0, NULL, NULL };
+    if (right)
+        s_session (self, login, &reply);
+    else {
+        zsys_info ("intake: failed login for '%s'", login->login);
+        egov_http_reply_error (&reply, 401, "AUTH_FAILED", "wrong login or password");
+    }
+    login->answer (login->argument, &reply);
+    egov_http_reply_reset (&reply);
+    s_login_destroy (&login);
+}
+
+void
+intake_desk_login (intake_desk_t *self, json_t *body, intake_desk_answer_fn *answer,
+                   void *argument)
+{
+    char login [INTAKE_TEXT_MAX], password [INTAKE_TEXT_MAX];
+    egov_error_t error = { { 0 } };
+    egov_http_reply_t reply = { 0, NULL, NULL };
+    PGresult *result = NULL;
+    if (!json_is_object (body)) {
+        egov_http_reply_error (&reply, 400, "INVALID_REQUEST", "the body must be {login, password}");
+        goto answered;
+    }
+    if (!egov_http_keys (body, &error, "login", "password", NULL)
+    ||  !egov_http_text (body, "login", login, sizeof (login), &error)
+    ||  !egov_http_text (body, "password", password, sizeof (password), &error)) {
+        egov_http_reply_error (&reply, 400, error.code, "%s", error.message);
+        goto answered;
+    }
+    if (!intake_desk__db (self, &reply))
+        goto answered;
+    const char *values [] = { login };
+    result = intake_desk__sql (self, PGRES_TUPLES_OK,
+        "SELECT password_hash, name, iin FROM operator WHERE login = $1", 1, values, NULL, NULL);
+    if (!result) {
+        intake_desk__unavailable (&reply);
+        goto answered;
+    }
+    if (PQntuples (result) != 1) {
+        zsys_info ("intake: failed login for '%s'", login);
+        egov_http_reply_error (&reply, 401, "AUTH_FAILED", "wrong login or password");
+        goto answered;
+    }
+    //  Argon2 on a worker thread: the loop serves the others meanwhile
+    s_login_t *pending = (s_login_t *) zmalloc (sizeof (s_login_t));
+    assert (pending);
+    pending->desk = self;
+    snprintf (pending->login, sizeof (pending->login), "%s", login);
+    pending->operator_ = json_pack ("{s:s, s:s, s:s}", "login", login,
+                                    "name", PQgetvalue (result, 0, 1), "iin", PQgetvalue (result, 0, 2));
+    pending->answer = answer;
+    pending->argument = argument;
+    pending->handle = zlistx_add_end (self->logins, pending);
+    bool asked = egov_worker_verify (self->worker, PQgetvalue (result, 0, 0), password,
+                                     s_on_verified, pending, &error);
+    sodium_memzero (password, sizeof (password));
+    PQclear (result);
+    if (asked)
+        return;                     //  answered by s_on_verified, maybe already
+    zlistx_delete (self->logins, pending->handle);
+    s_login_destroy (&pending);
+    intake_desk__busy (&reply, &error);
+    answer (argument, &reply);
+    egov_http_reply_reset (&reply);
+    return;
+answered:
+    sodium_memzero (password, sizeof (password));
+    PQclear (result);
+    answer (argument, &reply);
+    egov_http_reply_reset (&reply);
 }
 
 bool
@@ -1014,21 +1115,21 @@ intake_desk_test (bool verbose)
     //  Process 1: wrong and right passwords, sessions
     egov_http_reply_t reply = { 0, NULL };
     json_t *body = json_pack ("{s:s, s:s}", "login", "operator1", "password", "wrong");
-    intake_desk_login (desk, body, &reply);
+    intake_desk_login (desk, body, intake_desk_answer_into, &reply);
     json_decref (body);
     assert (reply.status == 401);
     assert (streq (json_string_value (json_object_get (json_object_get (reply.body, "error"), "code")),
                    "AUTH_FAILED"));
     body = json_pack ("{s:s, s:s}", "login", "nobody", "password", "demo-operator1");
-    intake_desk_login (desk, body, &reply);
+    intake_desk_login (desk, body, intake_desk_answer_into, &reply);
     json_decref (body);
     assert (reply.status == 401);
     body = json_pack ("{s:s}", "login", "operator1");
-    intake_desk_login (desk, body, &reply);
+    intake_desk_login (desk, body, intake_desk_answer_into, &reply);
     json_decref (body);
     assert (reply.status == 400);
     body = json_pack ("{s:s, s:s}", "login", "operator1", "password", "demo-operator1");
-    intake_desk_login (desk, body, &reply);
+    intake_desk_login (desk, body, intake_desk_answer_into, &reply);
     json_decref (body);
     assert (reply.status == 200);
     char token [80];
@@ -1094,11 +1195,13 @@ intake_desk_test (bool verbose)
     intake_desk_show (desk, "00000000-0000-4000-8000-000000000000", &reply);
     assert (reply.status == 404);
     body = json_pack ("{s:s, s:s}", "receipt_number", "SC-2026-000001", "identity_document", "1");
-    intake_desk_handover (desk, &operator_, "00000000-0000-4000-8000-000000000000", body, &reply);
+    intake_desk_handover (desk, &operator_, "00000000-0000-4000-8000-000000000000", body,
+                          intake_desk_answer_into, &reply);
     assert (reply.status == 404);
     json_decref (body);
     body = json_pack ("{s:s}", "receipt_number", "SC-2026-000001");
-    intake_desk_handover (desk, &operator_, "00000000-0000-4000-8000-000000000000", body, &reply);
+    intake_desk_handover (desk, &operator_, "00000000-0000-4000-8000-000000000000", body,
+                          intake_desk_answer_into, &reply);
     assert (reply.status == 400);
     json_decref (body);
 

@@ -60,20 +60,30 @@ intake_desk_t *intake_desk_new (shep_participant_t *engine, egov_catalogue_t *ca
                                 egov_error_t *error);
 void intake_desk_destroy (intake_desk_t **self_p);
 void intake_desk_set_verbose (intake_desk_t *self, bool verbose);
+//  Runs the desk's worker threads (the operators' passwords, Argon2) from
+//  loop; until then a password is checked on the caller's thread.
+void intake_desk_attach (intake_desk_t *self, zloop_t *loop);
 //  Creates the demo operators whose certificates the PKI issued (operator1..3)
 //  with their documented passwords; returns how many were created, -1 on error.
 int intake_desk_seed_operators (intake_desk_t *self, egov_error_t *error);
 
-//  HTTP-facing: each fills reply (status and JSON body); 503
+//  How an answer that may come later is given: reply is the caller's to
+//  take (its body may be stolen) until the call returns.
+typedef void (intake_desk_answer_fn) (void *argument, egov_http_reply_t *reply);
+
+//  HTTP-facing: each fills reply (status and JSON body), or gives its
+//  answer to answer(argument) when it may come later; 503
 //  DATABASE_UNAVAILABLE while the database is away.
-void intake_desk_login (intake_desk_t *self, json_t *body, egov_http_reply_t *reply);
+//  Process 1: the password is checked (Argon2) on a worker thread, the
+//  loop serving others meanwhile; answer is called once, at once when the
+//  login is refused before that (400, unknown login 401, 503), else when
+//  the worker's verdict came. 503 BUSY when too many logins wait.
+void intake_desk_login (intake_desk_t *self, json_t *body, intake_desk_answer_fn *answer,
+                        void *argument);
 //  True when token names a live session; otherwise reply is 401 AUTH_REQUIRED.
 bool intake_desk_authenticate (intake_desk_t *self, const char *token,
                                intake_operator_t *operator_, egov_http_reply_t *reply);
 void intake_desk_services (intake_desk_t *self, egov_http_reply_t *reply);
-//  How an answer that may come later is given: reply is the caller's to
-//  take (its body may be stolen) until the call returns.
-typedef void (intake_desk_answer_fn) (void *argument, egov_http_reply_t *reply);
 //  Processes 2-6 for one package: checks it, asks the registries
 //  (Condition 1) without waiting on the loop, then accepts or refuses it.
 //  answer is called once: at once when the package is refused before the
@@ -82,13 +92,19 @@ void intake_desk_submit (intake_desk_t *self, const intake_operator_t *operator_
                          json_t *body, intake_desk_answer_fn *answer, void *argument);
 //  An answer function that moves the answer into the egov_http_reply_t
 //  given as argument (for callers that cannot wait: the answer must have
-//  come before intake_desk_submit returns, as it does without a gateway).
+//  come before the call returns, as it does without a gateway and with
+//  the desk not attached to a loop).
 void intake_desk_answer_into (void *argument, egov_http_reply_t *reply);
 //  Submissions waiting for the registries' answers.
 size_t intake_desk_waiting (intake_desk_t *self);
 void intake_desk_show (intake_desk_t *self, const char *id, egov_http_reply_t *reply);
+//  Process 9: the result handed over on the receipt and an identity
+//  document the registry of individuals confirms, asked without waiting
+//  on the loop. answer is called once: at once when it is refused before
+//  the registry is asked (or it cannot be), else when its answers came.
 void intake_desk_handover (intake_desk_t *self, const intake_operator_t *operator_,
-                           const char *id, json_t *body, egov_http_reply_t *reply);
+                           const char *id, json_t *body, intake_desk_answer_fn *answer,
+                           void *argument);
 //  GET /api/v1/health: the runtime's shep_participant_health with "status"
 //  "ok", or "degraded" (503) while the gateway or the database is away.
 void intake_desk_health (intake_desk_t *self, egov_http_reply_t *reply);

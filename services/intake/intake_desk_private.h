@@ -6,6 +6,7 @@
 #include "intake_desk.h"
 #include "egov_cms.h"
 #include "egov_clock.h"
+#include "egov_worker.h"
 #include "registries.pb-c.h"
 #include "applications.pb-c.h"
 
@@ -23,8 +24,10 @@ struct _intake_desk_t {
     bool rearm_wanted;              //  the storage timer is to be armed from the database again
     int64_t retry_wall;             //  wall ms before which timers wait for the database
     bool verbose;                   //  log every step
-    const char *correlation;        //  the application id registry look-ups are made under
     zlistx_t *submissions;          //  submissions waiting for Condition 1's answers
+    zlistx_t *logins;               //  logins whose password a worker thread checks
+    zlistx_t *handovers;            //  hand-overs waiting for the identity look-up
+    egov_worker_t *worker;          //  Argon2 off the loop
 };
 
 //  Takes the database for a unit of work (an HTTP request, a timer, the
@@ -53,15 +56,20 @@ Egov__Envelope *intake_desk__envelope (const char *service_id, const char *id,
                                        const char *region, Egov__MessageType type);
 //  ISO 8601 in Almaty time for a moment, or JSON null for 0.
 json_t *intake_desk__time (int64_t ms);
-//  Asks gbdfl.person; 1 found (*person set, free with free_unpacked), 0 not
-//  found (error NOT_FOUND or the registry's INVALID_IIN), -1 the registry
-//  could not be reached (error: the gateway's code).
-int intake_desk__person (intake_desk_t *self, const char *iin,
-                         Egov__Registries__PersonResponse **response, egov_error_t *error);
-//  Asks enis.poa; 1 answered (*response set), -1 unreachable or an error.
-int intake_desk__poa (intake_desk_t *self, const char *number, const char *representative,
-                      const char *on_date, Egov__Registries__PoaResponse **response,
-                      egov_error_t *error);
+//  Asks gbdfl.person about iin without waiting (correlation may be NULL):
+//  callback gets the answer on the loop, later, once. False with error
+//  (GATEWAY_UNREACHABLE ...) when it could not be asked: then callback is
+//  never called.
+bool intake_desk__ask_person (intake_desk_t *self, const char *iin, const char *correlation,
+                              shep_participant_reply_fn *callback, void *argument,
+                              egov_error_t *error);
+//  What gbdfl.person answered about iin (reply, or NULL with failure): 1
+//  found (*response set, free with free_unpacked), 0 not found (error
+//  NOT_FOUND or the registry's INVALID_IIN), -1 no usable answer (error:
+//  the gateway's code, or BAD_REPLY).
+int intake_desk__person_answer (const char *iin, const Egov__Envelope *reply,
+                                const egov_error_t *failure,
+                                Egov__Registries__PersonResponse **response, egov_error_t *error);
 //  Full name of a person from the registry.
 void intake_desk__name (const Egov__Registries__Person *person, char *buffer, size_t size);
 
@@ -94,6 +102,10 @@ void intake_desk__local_date (intake_desk_t *self, int64_t ms, char out [11]);
 //  Fills reply for a registry that could not be reached: 503 REGISTRY_UNAVAILABLE.
 void intake_desk__registry_unavailable (egov_http_reply_t *reply, const char *registry,
                                         const egov_error_t *error);
+//  Fills reply for a full worker queue (error BUSY): 503 BUSY, Retry-After 1.
+void intake_desk__busy (egov_http_reply_t *reply, const egov_error_t *error);
+//  Drops the hand-overs still waiting, unanswered (intake_counter.c).
+void intake_desk__handovers_drop (intake_desk_t *self);
 //  The view of an application (GET), or NULL when there is none; *failed
 //  is set on a database failure (intake_counter.c).
 json_t *intake_desk__view (intake_desk_t *self, const char *id, bool *failed);

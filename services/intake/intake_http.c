@@ -41,6 +41,25 @@ s_answer_later (void *argument, egov_http_reply_t *reply)
     egov_http_resume (&deferred, reply);
 }
 
+//  A login's answer, once a worker thread checked the password.
+static void
+s_login_later (void *argument, egov_http_reply_t *reply)
+{
+    egov_http_deferred_t *deferred = (egov_http_deferred_t *) argument;
+    zsys_info ("intake: POST /api/v1/operator/login -> %d", reply->status);
+    egov_http_resume (&deferred, reply);
+}
+
+//  A hand-over's answer, once the registry confirmed the identity document.
+static void
+s_handover_later (void *argument, egov_http_reply_t *reply)
+{
+    egov_http_deferred_t *deferred = (egov_http_deferred_t *) argument;
+    zsys_info ("intake: POST /api/v1/applications/.../handover -> %d (after the registry)",
+               reply->status);
+    egov_http_resume (&deferred, reply);
+}
+
 void
 intake_http_route (intake_http_t *self, const char *method, const char *path, const char *token,
                    const char *body, size_t body_size, egov_http_request_t *request,
@@ -92,8 +111,10 @@ intake_http_route (intake_http_t *self, const char *method, const char *path, co
     }
     json_t *document = NULL;
     if (route == LOGIN) {
+        //  Answered when a worker thread has checked the password
         if ((document = egov_http_json (body, body_size, reply)))
-            intake_desk_login (self->desk, document, reply);
+            intake_desk_login (self->desk, document, request ? s_login_later : intake_desk_answer_into,
+                               request ? (void *) egov_http_defer (request) : (void *) reply);
         json_decref (document);
         return;
     }
@@ -115,7 +136,12 @@ intake_http_route (intake_http_t *self, const char *method, const char *path, co
         if (route == APPLICATIONS)
             intake_desk_submit (self->desk, &operator_, document, intake_desk_answer_into, reply);
         else
-            intake_desk_handover (self->desk, &operator_, id, document, reply);
+        if (request)
+            intake_desk_handover (self->desk, &operator_, id, document, s_handover_later,
+                                  egov_http_defer (request));
+        else
+            intake_desk_handover (self->desk, &operator_, id, document, intake_desk_answer_into,
+                                  reply);
         json_decref (document);
     }
 }

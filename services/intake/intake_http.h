@@ -34,7 +34,8 @@ int intake_http_port (intake_http_t *self);
 //  Routes one request to the desk (also used by the selftest without a
 //  socket): method, path, bearer token (may be NULL), body (NULL: none, or
 //  bytes that may not be JSON). request (NULL in the selftest) lets a
-//  submission be answered later, when the registries have: then
+//  submission or a hand-over be answered later, when the registries have,
+//  and a login when a worker thread has checked the password: then
 //  request->deferred is set and reply stays empty.
 void intake_http_route (intake_http_t *self, const char *method, const char *path,
                         const char *token, const char *body, size_t body_size,

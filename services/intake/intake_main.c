@@ -140,6 +140,7 @@ s_run (const s_options_t *options)
     loop = zloop_new ();
     assert (loop);
     shep_participant_attach (engine, loop);
+    intake_desk_attach (desk, loop);
     zloop_timer (loop, s_TIMER_MS, 0, s_on_timers, desk);
     intake_http_attach (http, loop);
     zloop_start (loop);

@@ -6,12 +6,12 @@
     A submission's check does not wait on the loop: each question goes
     out through the runtime and its answer comes back as a callback, so
     other operators are served meanwhile; a registry that does not answer
-    costs that one request a 503 REGISTRY_UNAVAILABLE. The hand-over's one
-    identity question still waits (briefly) on the loop.                 */
+    costs that one request a 503 REGISTRY_UNAVAILABLE. The hand-over's
+    identity question is asked the same way (intake_counter.c).          */
 #include "intake_desk_private.h"
 
 //  Milliseconds the registries get to answer; a gateway gone silent costs
-//  one second more (shep_client_call's margin).
+//  one second more (shep_participant_call's margin).
 #define s_LOOKUP_TIMEOUT 2000
 
 //  The question to service_id, under correlation (may be NULL) so the
@@ -50,29 +50,6 @@ s_answer (const char *service_id, const Egov__Envelope *reply, const egov_error_
     return payload;
 }
 
-//  Makes a sync call, waiting on the loop, and unpacks the payload of the
-//  expected type; NULL with error set.
-static ProtobufCMessage *
-s_call (intake_desk_t *self, const char *service_id, const ProtobufCMessage *request,
-        const ProtobufCMessageDescriptor *expected, bool *provider_error, egov_error_t *error)
-{
-    *provider_error = false;
-    if (!shep_participant_connected (self->engine)) {
-        egov_error_set (error, "GATEWAY_UNREACHABLE", "the desk is not connected to the gateway");
-        return NULL;
-    }
-    Egov__Envelope *envelope = s_question (service_id, self->correlation, request);
-    egov_error_t failure = { { 0 } };
-    Egov__Envelope *reply = shep_client_call (shep_participant_client (self->engine), envelope,
-                                              s_LOOKUP_TIMEOUT, &failure);
-    egov__envelope__free_unpacked (envelope, NULL);
-    ProtobufCMessage *payload = s_answer (service_id, reply, &failure, expected, provider_error,
-                                          error);
-    if (reply)
-        egov__envelope__free_unpacked (reply, NULL);
-    return payload;
-}
-
 //  What gbdfl.person's answer (payload, or NULL with error) says about iin:
 //  1 found (*response set), 0 not found (error NOT_FOUND or the registry's
 //  INVALID_IIN), -1 no usable answer.
@@ -97,14 +74,26 @@ s_person_found (const char *iin, ProtobufCMessage *payload, bool provider_error,
     return -1;
 }
 
-int
-intake_desk__person (intake_desk_t *self, const char *iin,
-                     Egov__Registries__PersonResponse **response, egov_error_t *error)
+bool
+intake_desk__ask_person (intake_desk_t *self, const char *iin, const char *correlation,
+                         shep_participant_reply_fn *callback, void *argument, egov_error_t *error)
 {
     Egov__Registries__PersonRequest request = EGOV__REGISTRIES__PERSON_REQUEST__INIT;
     request.iin = (char *) iin;
+    Egov__Envelope *envelope = s_question ("gbdfl.person", correlation, &request.base);
+    uint64_t tag = shep_participant_call (self->engine, envelope, s_LOOKUP_TIMEOUT, callback,
+                                          argument, error);
+    egov__envelope__free_unpacked (envelope, NULL);
+    return tag != 0;
+}
+
+int
+intake_desk__person_answer (const char *iin, const Egov__Envelope *reply,
+                            const egov_error_t *failure,
+                            Egov__Registries__PersonResponse **response, egov_error_t *error)
+{
     bool provider_error;
-    ProtobufCMessage *payload = s_call (self, "gbdfl.person", &request.base,
+    ProtobufCMessage *payload = s_answer ("gbdfl.person", reply, failure,
         &egov__registries__person_response__descriptor, &provider_error, error);
     return s_person_found (iin, payload, provider_error, response, error);
 }
@@ -129,21 +118,6 @@ s_poa_answered (ProtobufCMessage *payload, Egov__Registries__PoaResponse **respo
     return 1;
 }
 
-int
-intake_desk__poa (intake_desk_t *self, const char *number, const char *representative,
-                  const char *on_date, Egov__Registries__PoaResponse **response,
-                  egov_error_t *error)
-{
-    Egov__Registries__PoaRequest request = EGOV__REGISTRIES__POA_REQUEST__INIT;
-    request.number = (char *) number;
-    request.representative_iin = (char *) representative;
-    request.on_date = (char *) on_date;
-    bool provider_error;
-    ProtobufCMessage *payload = s_call (self, "enis.poa", &request.base,
-        &egov__registries__poa_response__descriptor, &provider_error, error);
-    return s_poa_answered (payload, response, error);
-}
-
 void
 intake_desk__registry_unavailable (egov_http_reply_t *reply, const char *registry, const egov_error_t *error)
 {
@@ -152,6 +126,14 @@ intake_desk__registry_unavailable (egov_http_reply_t *reply, const char *registr
                                           error->message);
     json_object_set_new (body, "registry", json_string (registry));
     json_object_set_new (body, "cause", json_string (error->code));
+}
+
+void
+intake_desk__busy (egov_http_reply_t *reply, const egov_error_t *error)
+{
+    egov_http_reply_error (reply, 503, error->code, "%s", error->message);
+    reply->retry_after = strdup ("1");
+    assert (reply->retry_after);
 }
 
 //  Fills reply for Condition 1 answered "no": which registry and why.

@@ -252,18 +252,43 @@ kill -STOP "$(egov_pid gbdfl)"
 api POST /api/v1/applications "$(package externat-permit $PARENT null true "${EXTERNAT[@]}")" \
     >"$EGOV_TEST_DIR/waiting.out" 2>&1 &
 WAITING=$!
-sleep 0.5                   # the desk has asked gbdfl.person and waits for the answer
+api POST "/api/v1/applications/$A1/handover" "{\"receipt_number\":\"$RECEIPT1\",\"identity_document\":\"$ID1\"}" \
+    >"$EGOV_TEST_DIR/handover.out" 2>&1 &
+HANDOVER=$!
+sleep 0.5                   # the desk has asked gbdfl.person and waits for the answers
 TOKEN2=$(body POST /api/v1/operator/login '{"login":"operator2","password":"demo-operator2"}' | jq -r .token)
 check_output "while the registry of individuals is silent, another operator's request is answered" \
     '"status": "ISSUED".*HTTP 200' with_token "$TOKEN2" call GET "/api/v1/applications/$A1"
 check "... while the submission that asked it still waits for its answer" kill -0 "$WAITING"
+check "... and so does a hand-over, which asks it about the identity document" kill -0 "$HANDOVER"
 check "... and the desk keeps its place at the gateway (no missed heartbeats)" it_connected intake
 wait "$WAITING" || true
+wait "$HANDOVER" || true
 check_output "the submission that asked gets 503 REGISTRY_UNAVAILABLE, caused by the gateway's TIMEOUT" \
     '"code": "REGISTRY_UNAVAILABLE".*"registry": "gbdfl".*"cause": "TIMEOUT".*HTTP 503' \
     oneline cat "$EGOV_TEST_DIR/waiting.out"
+check_output "... and so does the hand-over" \
+    '"code": "REGISTRY_UNAVAILABLE".*"registry": "gbdfl".*"cause": "TIMEOUT".*HTTP 503' \
+    oneline cat "$EGOV_TEST_DIR/handover.out"
 kill -CONT "$(egov_pid gbdfl)"
 check "the registry answers again" egov_wait_for ctl person "$PARENT"
+
+# --- Passwords are checked beside the loop: a storm of logins holds nobody up
+STORM=()
+for n in $(seq 1 32); do
+    api POST /api/v1/operator/login '{"login":"operator3","password":"demo-operator3"}' \
+        >"$EGOV_TEST_DIR/storm-$n.out" 2>&1 &
+    STORM+=($!)
+done
+sleep 0.2                   # the logins are in, their passwords being checked
+check_output "while thirty-two logins have their passwords checked, the health is answered" \
+    '"status": "ok".*HTTP 200' call GET /api/v1/health
+# any_running PID...: one of them has not ended yet.
+any_running() { local pid; for pid in "$@"; do kill -0 "$pid" 2>/dev/null && return 0; done; return 1; }
+check "... before the last of the logins has its answer" any_running "${STORM[@]}"
+wait "${STORM[@]}"
+check_output "... and each login gets its token" '^32$' \
+    bash -c "cat '$EGOV_TEST_DIR'/storm-*.out | grep -c '\"token\"'"
 
 # --- PostgreSQL restarts under the running system
 INTAKE_PID=$(egov_pid intake)
