@@ -52,5 +52,11 @@ int portal_server__person (portal_server_t *self, const char *iin, const char *c
                            Egov__Registries__PersonResponse **response, egov_error_t *error);
 //  Full name of a person from the registry.
 void portal_server__name (const Egov__Registries__Person *person, char *buffer, size_t size);
+//  Answers 503 REGISTRY_UNAVAILABLE with the gateway's cause.
+void portal_server__registry_down (egov_http_reply_t *reply, const egov_error_t *error);
+//  A birth certificate as JSON.
+json_t *portal_server__certificate_json (const Egov__Registries__BirthCertificate *certificate);
+//  The identity documents of a person as JSON.
+json_t *portal_server__documents_json (const Egov__Registries__Person *person);
 
 #endif
