@@ -3,9 +3,12 @@
     of Diagram 2), bearer sessions with an expiry, and a lock after
     repeated wrong passwords.
 
-    Passwords are kept as Argon2id hashes (libsodium crypto_pwhash_str);
-    tokens are 256 random bits given once to the citizen and kept only as
-    their SHA-256. Sessions and locks run on the wall clock: the simulation
+    Passwords are kept as Argon2id hashes (libsodium crypto_pwhash_str),
+    made and checked by the caller off the loop (egov_worker): a login is
+    two halves around the check, and the lock is looked at again when the
+    verdict comes back, so logins checked at the same time count exactly
+    as logins one after the other would. Tokens are 256 random bits given
+    once to the citizen and kept only as their SHA-256. Sessions and locks run on the wall clock: the simulation
     clock may jump weeks ahead in a test, a login should not expire for it.
     Whether the IIN belongs to a person is the caller's question (the
     registry of individuals, through the gateway). Every call takes the
@@ -25,6 +28,7 @@ extern "C" {
 #define PORTAL_PASSWORD_MIN     8           //  bytes
 #define PORTAL_PASSWORD_MAX     128         //  bytes
 #define PORTAL_TOKEN_SIZE       65          //  64 hex digits and the zero
+#define PORTAL_HASH_SIZE        128         //  a stored hash and the zero (crypto_pwhash_STRBYTES)
 
 //  How long logins last and when repeated failures lock an account.
 typedef struct {
@@ -44,17 +48,27 @@ bool portal_password_check (const char *password, const char *iin, egov_error_t 
 //  1 when an account exists for iin, 0 when not, -1 while the database is
 //  unavailable.
 int portal_accounts_exists (portal_accounts_t *self, const char *iin);
-//  Creates an account (the caller checked the IIN and the password). 0, or
-//  -1 with ALREADY_REGISTERED, PASSWORD_HASH or DATABASE_UNAVAILABLE.
+//  Creates an account with the Argon2id hash of its password (the caller
+//  checked the IIN and the password, and hashed it). 0, or -1 with
+//  ALREADY_REGISTERED or DATABASE_UNAVAILABLE.
 int portal_accounts_create (portal_accounts_t *self, const char *iin, const char *name,
-                            const char *password, egov_error_t *error);
-//  Logs in: 0 with a fresh token and its expiry (wall ms); -1 with
-//  AUTH_FAILED (unknown IIN or wrong password), LOCKED (*retry_ms: how long
-//  still) or DATABASE_UNAVAILABLE. The failure that reaches the limit locks
-//  at once.
-int portal_accounts_login (portal_accounts_t *self, const char *iin, const char *password,
-                           char token [PORTAL_TOKEN_SIZE], int64_t *expires_ms,
-                           int64_t *retry_ms, egov_error_t *error);
+                            const char *hash, egov_error_t *error);
+//  A login's first half: what the password is to be checked against. 1
+//  with the stored hash when the account exists and is not locked; 0 with
+//  AUTH_FAILED when there is no account (the caller spends the time of a
+//  hash all the same, so that unknown IINs cannot be told by the clock);
+//  -1 with LOCKED (*retry_ms: how long still) or DATABASE_UNAVAILABLE.
+int portal_accounts_login_start (portal_accounts_t *self, const char *iin,
+                                 char hash [PORTAL_HASH_SIZE], int64_t *retry_ms,
+                                 egov_error_t *error);
+//  A login's second half, with the check's verdict: 0 with a fresh token
+//  and its expiry (wall ms) when right; else -1 with AUTH_FAILED, the
+//  failure counted (the one that reaches the limit locks at once: LOCKED,
+//  *retry_ms), or DATABASE_UNAVAILABLE. Locked meanwhile by other logins:
+//  LOCKED whatever the verdict, and nothing counted.
+int portal_accounts_login_finish (portal_accounts_t *self, const char *iin, bool right,
+                                  char token [PORTAL_TOKEN_SIZE], int64_t *expires_ms,
+                                  int64_t *retry_ms, egov_error_t *error);
 //  1 when token names a live session (the citizen's IIN and name filled),
 //  0 when it names none, -1 while the database is unavailable (the token
 //  may well be valid: ask again later).

@@ -26,9 +26,43 @@ s_application_path (const char *path, char *id, size_t id_size)
     return true;
 }
 
+//  Answers a deferred request, once what it waited for is done.
+static void
+s_resume (void *argument, egov_http_reply_t *reply, const char *request)
+{
+    egov_http_deferred_t *deferred = (egov_http_deferred_t *) argument;
+    zsys_info ("portal: %s -> %d %s", request, reply->status, egov_http_reply_code (reply));
+    egov_http_resume (&deferred, reply);
+}
+
+static void
+s_registered (void *argument, egov_http_reply_t *reply)
+{
+    s_resume (argument, reply, "POST /api/v1/citizens");
+}
+
+static void
+s_logged_in (void *argument, egov_http_reply_t *reply)
+{
+    s_resume (argument, reply, "POST /api/v1/login");
+}
+
+static void
+s_identified (void *argument, egov_http_reply_t *reply)
+{
+    s_resume (argument, reply, "GET /api/v1/me");
+}
+
+static void
+s_submitted (void *argument, egov_http_reply_t *reply)
+{
+    s_resume (argument, reply, "POST /api/v1/applications");
+}
+
 void
 portal_http_route (portal_http_t *self, const char *method, const char *path, const char *token,
-                   const char *body, size_t body_size, egov_http_reply_t *reply)
+                   const char *body, size_t body_size, egov_http_request_t *request,
+                   egov_http_reply_t *reply)
 {
     bool get = streq (method, "GET"), post = streq (method, "POST");
     char id [64];
@@ -87,13 +121,21 @@ portal_http_route (portal_http_t *self, const char *method, const char *path, co
         portal_server_services (self->server, reply);
         return;
     }
+    //  What waits for the registry or a worker thread is answered later,
+    //  the loop serving others meanwhile (at once in the selftest)
+    portal_answer_fn *later = request ? NULL : portal_answer_into;
+    void *deferred = reply;
     json_t *document = NULL;
     if (route == CITIZENS || route == LOGIN) {
         if ((document = egov_http_json (body, body_size, reply))) {
+            if (request) {
+                later = route == CITIZENS ? s_registered : s_logged_in;
+                deferred = egov_http_defer (request);
+            }
             if (route == CITIZENS)
-                portal_server_register (self->server, document, reply);
+                portal_server_register (self->server, document, later, deferred);
             else
-                portal_server_login (self->server, document, reply);
+                portal_server_login (self->server, document, later, deferred);
         }
         json_decref (document);
         return;
@@ -101,8 +143,13 @@ portal_http_route (portal_http_t *self, const char *method, const char *path, co
     char iin [13];
     if (!portal_server_authenticate (self->server, token, iin, reply))
         return;
-    if (route == ME)
-        portal_server_me (self->server, iin, reply);
+    if (route == ME) {
+        if (request) {
+            later = s_identified;
+            deferred = egov_http_defer (request);
+        }
+        portal_server_me (self->server, iin, later, deferred);
+    }
     else
     if (route == NOTIFICATIONS)
         portal_server_notifications (self->server, iin, reply);
@@ -114,7 +161,11 @@ portal_http_route (portal_http_t *self, const char *method, const char *path, co
         portal_server_applications (self->server, iin, reply);
     else
     if ((document = egov_http_json (body, body_size, reply))) {
-        portal_server_submit (self->server, iin, document, reply);
+        if (request) {
+            later = s_submitted;
+            deferred = egov_http_defer (request);
+        }
+        portal_server_submit (self->server, iin, document, later, deferred);
         json_decref (document);
     }
 }
@@ -204,10 +255,12 @@ s_on_request (void *argument, egov_http_request_t *request)
                                PORTAL_MAX_BODY / 1024);
     else
         portal_http_route (self, request->method, request->url, egov_http_bearer (request),
-                           request->body, request->body_size, &reply);
-    zsys_info ("portal: %s %s -> %d %s", request->method, request->url, reply.status,
-               egov_http_reply_code (&reply));
-    egov_http_answer (request, &reply);
+                           request->body, request->body_size, request, &reply);
+    if (!request->deferred) {
+        zsys_info ("portal: %s %s -> %d %s", request->method, request->url, reply.status,
+                   egov_http_reply_code (&reply));
+        egov_http_answer (request, &reply);
+    }
     egov_http_reply_reset (&reply);
 }
 
@@ -270,7 +323,7 @@ s_try (portal_http_t *self, const char *method, const char *path, const char *bo
 {
     static char code [48];
     egov_http_reply_t reply = { 0, NULL, NULL };
-    portal_http_route (self, method, path, NULL, body, body ? strlen (body) : 0, &reply);
+    portal_http_route (self, method, path, NULL, body, body ? strlen (body) : 0, NULL, &reply);
     *status = reply.status;
     snprintf (code, sizeof (code), "%s", egov_http_reply_code (&reply));
     egov_http_reply_reset (&reply);

@@ -34,9 +34,12 @@ void portal_http_run (portal_http_t *self);
 int portal_http_port (portal_http_t *self);
 
 //  Routes one API request (also used by the selftest without a socket).
+//  request (NULL in the selftest) lets a registration, a login, GET
+//  /api/v1/me and a submission be answered later, when the registry or a
+//  worker thread has: then request->deferred is set and reply stays empty.
 void portal_http_route (portal_http_t *self, const char *method, const char *path,
                         const char *token, const char *body, size_t body_size,
-                        egov_http_reply_t *reply);
+                        egov_http_request_t *request, egov_http_reply_t *reply);
 
 void portal_http_test (bool verbose);
 

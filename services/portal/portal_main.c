@@ -157,6 +157,7 @@ s_run (const s_options_t *options)
     loop = zloop_new ();
     assert (loop);
     shep_participant_attach (engine, loop);
+    portal_server_attach (server, loop);
     portal_http_attach (http, loop);
     status = 0;
     zloop_start (loop);

@@ -25,6 +25,9 @@ portal_server_new (shep_participant_t *engine, const portal_config_t *config, eg
         self->config.registry_timeout_ms = 5000;
     self->accounts = portal_accounts_new (engine, &config->policy);
     self->verifier = verifier;
+    self->waiting = zlistx_new ();
+    assert (self->waiting);
+    self->worker = egov_worker_new (EGOV_WORKER_THREADS, EGOV_WORKER_QUEUE);
     shep_participant_on (engine, "application.status", NULL, portal_server_deliver);
     shep_participant_on (engine, "application.result", NULL, portal_server_deliver);
     shep_participant_on_sent (engine, portal_server_sent);
@@ -37,6 +40,11 @@ portal_server_destroy (portal_server_t **self_p)
     assert (self_p);
     portal_server_t *self = *self_p;
     if (self) {
+        portal_wait_t *wait;
+        while ((wait = (portal_wait_t *) zlistx_detach (self->waiting, NULL)))
+            wait->destroy (&wait);
+        zlistx_destroy (&self->waiting);
+        egov_worker_destroy (&self->worker);
         portal_accounts_destroy (&self->accounts);
         egov_cms_verifier_destroy (&self->verifier);
         free (self);
@@ -50,8 +58,59 @@ portal_server_set_verbose (portal_server_t *self, bool verbose)
     self->verbose = verbose;
 }
 
+void
+portal_server_attach (portal_server_t *self, zloop_t *loop)
+{
+    egov_worker_attach (self->worker, loop);
+}
+
+void
+portal_answer_into (void *argument, egov_http_reply_t *reply)
+{
+    egov_http_reply_t *into = (egov_http_reply_t *) argument;
+    egov_http_reply_reset (into);
+    *into = *reply;
+    //  The body and the header move; the caller's reset finds nothing left
+    reply->body = NULL;
+    reply->retry_after = NULL;
+}
+
+size_t
+portal_server_waiting (portal_server_t *self)
+{
+    return zlistx_size (self->waiting);
+}
+
 //  ---------------------------------------------------------------------
 //  Helpers shared by the portal's files
+
+void
+portal_server__wait (portal_server_t *self, portal_wait_t *wait, portal_wait_destroy_fn *destroy,
+                     portal_answer_fn *answer, void *argument)
+{
+    assert (self && wait && destroy && answer);
+    wait->server = self;
+    wait->destroy = destroy;
+    wait->answer = answer;
+    wait->argument = argument;
+    wait->handle = zlistx_add_end (self->waiting, wait);
+}
+
+void
+portal_server__answer (portal_wait_t *wait, egov_http_reply_t *reply)
+{
+    zlistx_detach (wait->server->waiting, wait->handle);
+    wait->answer (wait->argument, reply);
+    wait->destroy (&wait);
+}
+
+void
+portal_server__busy (egov_http_reply_t *reply, const egov_error_t *error)
+{
+    egov_http_reply_error (reply, 503, error->code, "%s", error->message);
+    reply->retry_after = strdup ("1");
+    assert (reply->retry_after);
+}
 
 PGconn *
 portal_server__db (portal_server_t *self, egov_http_reply_t *reply)
@@ -140,109 +199,201 @@ portal_server__name (const Egov__Registries__Person *person, char *buffer, size_
 //  ---------------------------------------------------------------------
 //  Accounts
 
-void
-portal_server_register (portal_server_t *self, json_t *body, egov_http_reply_t *reply)
+//  A registration: the registry is asked about the IIN, then a worker
+//  thread hashes the password.
+typedef struct {
+    portal_wait_t base;                         //  the server's list (first)
+    char iin [13];                              //  who registers
+    char password [PORTAL_PASSWORD_MAX + 8];    //  wiped as soon as it is hashed
+    char name [512];                            //  from the registry
+} s_registration_t;
+
+//  Frees a registration; what it waits for is forgotten.
+static void
+s_registration_destroy (portal_wait_t **wait_p)
 {
-    char iin [32], password [PORTAL_PASSWORD_MAX + 8];
+    s_registration_t *self = (s_registration_t *) *wait_p;
+    if (self) {
+        shep_participant_forget (self->base.server->engine, self);
+        egov_worker_forget (self->base.server->worker, self);
+        sodium_memzero (self->password, sizeof (self->password));
+        free (self);
+        *wait_p = NULL;
+    }
+}
+
+//  The password's hash: the account is created.
+static void
+s_registration_on_hash (void *argument, bool ok, const char *hash)
+{
+    s_registration_t *self = (s_registration_t *) argument;
+    portal_server_t *server = self->base.server;
+    egov_http_reply_t reply = { 0, NULL, NULL };
+    egov_error_t error = { { 0 } };
+    if (!ok)
+        egov_error_set (&error, "PASSWORD_HASH", "out of memory hashing the password");
+    if (!ok || portal_accounts_create (server->accounts, self->iin, self->name, hash, &error) != 0) {
+        int status = streq (error.code, "ALREADY_REGISTERED") ? 409 : 503;
+        egov_http_reply_error (&reply, status, error.code, "%s", error.message);
+    }
+    else {
+        zsys_info ("portal: citizen %s registered", self->iin);
+        egov_http_reply_set (&reply, 201, json_pack ("{s:s, s:s}", "iin", self->iin, "name", self->name));
+    }
+    portal_server__answer (&self->base, &reply);
+    egov_http_reply_reset (&reply);
+}
+
+//  The registry's answer about the IIN: the password hashed, or refused.
+static void
+s_registration_on_person (void *argument, const Egov__Envelope *answer, const egov_error_t *failure)
+{
+    s_registration_t *self = (s_registration_t *) argument;
+    portal_server_t *server = self->base.server;
+    egov_http_reply_t reply = { 0, NULL, NULL };
+    egov_error_t error = { { 0 } };
+    Egov__Registries__PersonResponse *response = NULL;
+    int found = portal_server__person_answer (self->iin, answer, failure, &response, &error);
+    if (found == 1) {
+        portal_server__name (response->person, self->name, sizeof (self->name));
+        egov__registries__person_response__free_unpacked (response, NULL);
+        //  The job has its own copy; self may be answered and gone when
+        //  the pool is not attached
+        char password [sizeof (self->password)];
+        memcpy (password, self->password, sizeof (password));
+        sodium_memzero (self->password, sizeof (self->password));
+        bool hashing = egov_worker_hash (server->worker, password, s_registration_on_hash, self,
+                                         &error);
+        sodium_memzero (password, sizeof (password));
+        if (hashing)
+            return;                 //  answered by s_registration_on_hash
+        portal_server__busy (&reply, &error);
+    }
+    else
+    if (found == 0) {
+        json_t *detail = egov_http_reply_error (&reply, 404, "PERSON_NOT_FOUND",
+            "the registry of individuals has no person with IIN %s", self->iin);
+        json_object_set_new (detail, "field", json_string ("iin"));
+    }
+    else
+        portal_server__registry_down (&reply, &error);
+    portal_server__answer (&self->base, &reply);
+    egov_http_reply_reset (&reply);
+}
+
+//  Checks what needs neither the registry nor a hash; true with the IIN
+//  and the password, else reply is set.
+static bool
+s_registration_check (portal_server_t *self, json_t *body, char *iin, size_t iin_size,
+                      char *password, size_t password_size, egov_http_reply_t *reply)
+{
     egov_error_t error = { { 0 } };
     if (!json_is_object (body)
     ||  !egov_http_keys (body, &error, "iin", "password", NULL)
-    ||  !egov_http_text (body, "iin", iin, sizeof (iin), &error)) {
+    ||  !egov_http_text (body, "iin", iin, iin_size, &error)) {
         json_t *detail = egov_http_reply_error (reply, 400, "INVALID_REQUEST", "the body must be {iin, password}%s%s",
                                                 *error.message ? ": " : "", error.message);
         json_object_set_new (detail, "field", json_string ("iin"));
-        return;
+        return false;
     }
     //  Condition: a well-formed IIN
     if (!egov_iin_valid (iin, &error)) {
         json_t *detail = egov_http_reply_error (reply, 422, "INVALID_IIN", "%s", error.message);
         json_object_set_new (detail, "field", json_string ("iin"));
-        return;
+        return false;
     }
     json_t *value = json_object_get (body, "password");
-    if (!json_is_string (value) || json_string_length (value) >= sizeof (password)
+    if (!json_is_string (value) || json_string_length (value) >= password_size
     ||  strlen (json_string_value (value)) != json_string_length (value)) {
         json_t *detail = egov_http_reply_error (reply, 422, "WEAK_PASSWORD",
             "password must be a string of %d to %d bytes", PORTAL_PASSWORD_MIN, PORTAL_PASSWORD_MAX);
         json_object_set_new (detail, "field", json_string ("password"));
-        return;
+        return false;
     }
-    snprintf (password, sizeof (password), "%s", json_string_value (value));
+    snprintf (password, password_size, "%s", json_string_value (value));
     if (!portal_password_check (password, iin, &error)) {
         json_t *detail = egov_http_reply_error (reply, 422, error.code, "%s", error.message);
         json_object_set_new (detail, "field", json_string ("password"));
-        sodium_memzero (password, sizeof (password));
-        return;
+        return false;
     }
     int exists = portal_accounts_exists (self->accounts, iin);
-    if (exists != 0) {
-        if (exists > 0)
-            egov_http_reply_error (reply, 409, "ALREADY_REGISTERED", "IIN %s already has an account; log in", iin);
-        else
-            portal_server__db_down (reply);
-        sodium_memzero (password, sizeof (password));
-        return;
-    }
-    //  Known to the registry of individuals, asked through the gateway
-    Egov__Registries__PersonResponse *response = NULL;
-    int found = portal_server__person (self, iin, NULL, &response, &error);
-    if (found <= 0) {
-        if (found == 0) {
-            json_t *detail = egov_http_reply_error (reply, 404, "PERSON_NOT_FOUND",
-                "the registry of individuals has no person with IIN %s", iin);
-            json_object_set_new (detail, "field", json_string ("iin"));
-        }
-        else
-            portal_server__registry_down (reply, &error);
-        sodium_memzero (password, sizeof (password));
-        return;
-    }
-    char name [512];
-    portal_server__name (response->person, name, sizeof (name));
-    egov__registries__person_response__free_unpacked (response, NULL);
-    if (portal_accounts_create (self->accounts, iin, name, password, &error) != 0) {
-        int status = streq (error.code, "ALREADY_REGISTERED") ? 409 : 503;
-        egov_http_reply_error (reply, status, error.code, "%s", error.message);
-    }
-    else {
-        zsys_info ("portal: citizen %s registered", iin);
-        egov_http_reply_set (reply, 201, json_pack ("{s:s, s:s}", "iin", iin, "name", name));
-    }
-    sodium_memzero (password, sizeof (password));
+    if (exists > 0)
+        egov_http_reply_error (reply, 409, "ALREADY_REGISTERED", "IIN %s already has an account; log in", iin);
+    else
+    if (exists < 0)
+        portal_server__db_down (reply);
+    return exists == 0;
 }
 
 void
-portal_server_login (portal_server_t *self, json_t *body, egov_http_reply_t *reply)
+portal_server_register (portal_server_t *self, json_t *body, portal_answer_fn *answer,
+                        void *argument)
 {
-    char iin [32], password [PORTAL_PASSWORD_MAX + 8];
-    egov_error_t error = { { 0 } };
-    if (!json_is_object (body)
-    ||  !egov_http_keys (body, &error, "iin", "password", NULL)
-    ||  !egov_http_text (body, "iin", iin, sizeof (iin), &error)
-    ||  !egov_http_text (body, "password", password, sizeof (password), &error)) {
-        egov_http_reply_error (reply, 400, "INVALID_REQUEST", "the body must be {iin, password}%s%s",
-                               *error.message ? ": " : "", error.message);
+    char iin [32], password [PORTAL_PASSWORD_MAX + 8] = "";
+    egov_http_reply_t reply = { 0, NULL, NULL };
+    if (!s_registration_check (self, body, iin, sizeof (iin), password, sizeof (password), &reply)) {
+        sodium_memzero (password, sizeof (password));
+        answer (argument, &reply);
+        egov_http_reply_reset (&reply);
         return;
     }
-    char token [PORTAL_TOKEN_SIZE];
-    int64_t expires = 0, retry = 0;
-    int rc = portal_accounts_login (self->accounts, iin, password, token, &expires, &retry, &error);
+    s_registration_t *registration = (s_registration_t *) zmalloc (sizeof (s_registration_t));
+    assert (registration);
+    snprintf (registration->iin, sizeof (registration->iin), "%.12s", iin);
+    memcpy (registration->password, password, sizeof (password));
     sodium_memzero (password, sizeof (password));
+    portal_server__wait (self, &registration->base, s_registration_destroy, answer, argument);
+    //  Known to the registry of individuals, asked through the gateway
+    egov_error_t error = { { 0 } };
+    if (!portal_server__ask_person (self, iin, NULL, s_registration_on_person, registration, &error)) {
+        portal_server__registry_down (&reply, &error);
+        portal_server__answer (&registration->base, &reply);
+        egov_http_reply_reset (&reply);
+    }
+}
+
+//  A login whose password a worker thread checks.
+typedef struct {
+    portal_wait_t base;             //  the server's list (first)
+    char iin [32];                  //  who logs in, as given
+    bool known;                     //  an account: the verdict counts; else AUTH_FAILED
+} s_login_t;
+
+//  Frees a login; a check still running is forgotten.
+static void
+s_login_destroy (portal_wait_t **wait_p)
+{
+    s_login_t *self = (s_login_t *) *wait_p;
+    if (self) {
+        egov_worker_forget (self->base.server->worker, self);
+        free (self);
+        *wait_p = NULL;
+    }
+}
+
+//  The answer to a login: the token, or why not.
+static void
+s_login_reply (int rc, const char *iin, const char token [PORTAL_TOKEN_SIZE], int64_t expires,
+               int64_t retry, const egov_error_t *error, egov_http_reply_t *reply)
+{
     if (rc != 0) {
-        if (streq (error.code, "LOCKED")) {
-            json_t *detail = egov_http_reply_error (reply, 429, "LOCKED", "%s", error.message);
+        if (streq (error->code, "LOCKED")) {
+            json_t *detail = egov_http_reply_error (reply, 429, "LOCKED", "%s", error->message);
             json_object_set_new (detail, "retry_after_ms", json_integer (retry));
             char seconds [24];
             snprintf (seconds, sizeof (seconds), "%" PRId64, (retry + 999) / 1000);
             reply->retry_after = strdup (seconds);
         }
         else
-        if (streq (error.code, "AUTH_FAILED"))
-            egov_http_reply_error (reply, 401, "AUTH_FAILED", "%s", error.message);
+        if (streq (error->code, "AUTH_FAILED"))
+            egov_http_reply_error (reply, 401, "AUTH_FAILED", "%s", error->message);
         else
-            egov_http_reply_error (reply, 503, error.code, "%s", error.message);
+        if (streq (error->code, "BUSY"))
+            portal_server__busy (reply, error);
+        else
+            egov_http_reply_error (reply, 503, error->code, "%s", error->message);
         zsys_info ("portal: login refused for %s: %s", portal_digits (iin, 12) ? iin : "(malformed IIN)",
-                   error.code);
+                   error->code);
         return;
     }
     char expires_text [40];
@@ -250,7 +401,74 @@ portal_server_login (portal_server_t *self, json_t *body, egov_http_reply_t *rep
     egov_http_reply_set (reply, 200, json_pack ("{s:s, s:s, s:s, s:I}", "token", token,
         "token_type", "Bearer", "expires_at", expires_text,
         "expires_in", (json_int_t) ((expires - egov_now_ms () + 999) / 1000)));
+}
+
+//  The worker's verdict on the password (or, for an unknown IIN, the hash
+//  that cost the same time): the login's second half.
+static void
+s_login_on_verdict (void *argument, bool right, const char *hash)
+{
+    (void) hash;
+    s_login_t *self = (s_login_t *) argument;
+    char token [PORTAL_TOKEN_SIZE] = "";
+    int64_t expires = 0, retry = 0;
+    egov_error_t error = { { 0 } };
+    int rc = -1;
+    if (self->known)
+        rc = portal_accounts_login_finish (self->base.server->accounts, self->iin, right, token,
+                                           &expires, &retry, &error);
+    else
+        egov_error_set (&error, "AUTH_FAILED", "wrong IIN or password");
+    egov_http_reply_t reply = { 0, NULL, NULL };
+    s_login_reply (rc, self->iin, token, expires, retry, &error, &reply);
     sodium_memzero (token, sizeof (token));
+    portal_server__answer (&self->base, &reply);
+    egov_http_reply_reset (&reply);
+}
+
+void
+portal_server_login (portal_server_t *self, json_t *body, portal_answer_fn *answer, void *argument)
+{
+    char iin [32], password [PORTAL_PASSWORD_MAX + 8], hash [PORTAL_HASH_SIZE] = "";
+    egov_error_t error = { { 0 } };
+    egov_http_reply_t reply = { 0, NULL, NULL };
+    if (!json_is_object (body)
+    ||  !egov_http_keys (body, &error, "iin", "password", NULL)
+    ||  !egov_http_text (body, "iin", iin, sizeof (iin), &error)
+    ||  !egov_http_text (body, "password", password, sizeof (password), &error)) {
+        egov_http_reply_error (&reply, 400, "INVALID_REQUEST", "the body must be {iin, password}%s%s",
+                               *error.message ? ": " : "", error.message);
+        answer (argument, &reply);
+        egov_http_reply_reset (&reply);
+        return;
+    }
+    int64_t retry = 0;
+    int known = portal_accounts_login_start (self->accounts, iin, hash, &retry, &error);
+    if (known < 0) {
+        sodium_memzero (password, sizeof (password));
+        sodium_memzero (hash, sizeof (hash));
+        s_login_reply (-1, iin, NULL, 0, retry, &error, &reply);
+        answer (argument, &reply);
+        egov_http_reply_reset (&reply);
+        return;
+    }
+    //  Argon2 on a worker thread, the loop serving others meanwhile; an
+    //  unknown IIN costs a hash as well, so it cannot be told by the clock
+    s_login_t *login = (s_login_t *) zmalloc (sizeof (s_login_t));
+    assert (login);
+    snprintf (login->iin, sizeof (login->iin), "%s", iin);
+    login->known = known == 1;
+    portal_server__wait (self, &login->base, s_login_destroy, answer, argument);
+    bool checking = known == 1
+        ? egov_worker_verify (self->worker, hash, password, s_login_on_verdict, login, &error)
+        : egov_worker_hash (self->worker, password, s_login_on_verdict, login, &error);
+    sodium_memzero (password, sizeof (password));
+    sodium_memzero (hash, sizeof (hash));
+    if (!checking) {
+        s_login_reply (-1, iin, NULL, 0, 0, &error, &reply);
+        portal_server__answer (&login->base, &reply);
+        egov_http_reply_reset (&reply);
+    }
 }
 
 bool
@@ -338,7 +556,9 @@ portal_server_health (portal_server_t *self, egov_http_reply_t *reply)
 
 //  ---------------------------------------------------------------------
 //  Selftest: everything that needs no gateway (the registry look-ups and
-//  the async flow run in tests/integration/95-diagram2.sh).
+//  the async flow run in tests/integration/95-diagram2.sh); answers come
+//  at once (portal_answer_into) until the end, where the portal runs on a
+//  loop.
 
 extern const char *portal_schema_sql;
 
@@ -373,7 +593,7 @@ s_submit_code (portal_server_t *self, const char *iin, json_t *body, int *status
 {
     static char code [48];
     egov_http_reply_t reply = { 0, NULL, NULL };
-    portal_server_submit (self, iin, body, &reply);
+    portal_server_submit (self, iin, body, portal_answer_into, &reply);
     *status = reply.status;
     snprintf (code, sizeof (code), "%s", egov_http_reply_code (&reply));
     egov_http_reply_reset (&reply);
@@ -417,6 +637,26 @@ s_test_deliver (portal_server_t *self, shep_participant_t *engine, const char *s
     snprintf (code, 48, "%s", reject.code);
     egov__envelope__free_unpacked (envelope, NULL);
     return outcome;
+}
+
+//  Answers that came later, on the loop.
+static int s_test_answers;
+
+static void
+s_test_answer (void *argument, egov_http_reply_t *reply)
+{
+    portal_answer_into (argument, reply);
+    s_test_answers++;
+}
+
+//  Ends the loop once an answer came.
+static int
+s_test_answered (zloop_t *loop, int timer_id, void *argument)
+{
+    (void) loop;
+    (void) timer_id;
+    (void) argument;
+    return s_test_answers > 0 ? -1 : 0;
 }
 
 void
@@ -485,42 +725,45 @@ portal_server_test (bool verbose)
 
     //  Registration: what is refused before the registry is asked
     json_t *body = json_pack ("{s:s, s:s}", "iin", "850314301235", "password", "secret123");
-    portal_server_register (self, body, &reply);
+    portal_server_register (self, body, portal_answer_into, &reply);
     assert (reply.status == 422 && streq (egov_http_reply_code (&reply), "INVALID_IIN"));
     json_decref (body);
     body = json_pack ("{s:s, s:s}", "iin", "850314301234", "password", "short");
-    portal_server_register (self, body, &reply);
+    portal_server_register (self, body, portal_answer_into, &reply);
     assert (reply.status == 422 && streq (egov_http_reply_code (&reply), "WEAK_PASSWORD"));
     json_decref (body);
     body = json_pack ("{s:s, s:i}", "iin", "850314301234", "password", 5);
-    portal_server_register (self, body, &reply);
+    portal_server_register (self, body, portal_answer_into, &reply);
     assert (reply.status == 422 && streq (egov_http_reply_code (&reply), "WEAK_PASSWORD"));
     json_decref (body);
     body = json_pack ("{s:s, s:s, s:s}", "iin", "850314301234", "password", "secret123", "x", "y");
-    portal_server_register (self, body, &reply);
+    portal_server_register (self, body, portal_answer_into, &reply);
     assert (reply.status == 400 && streq (egov_http_reply_code (&reply), "INVALID_REQUEST"));
     json_decref (body);
     body = json_pack ("{s:s, s:s}", "iin", "850314301234", "password", "secret123");
-    portal_server_register (self, body, &reply);
+    portal_server_register (self, body, portal_answer_into, &reply);
     assert (reply.status == 503 && streq (egov_http_reply_code (&reply), "REGISTRY_UNAVAILABLE"));
     //  With the account there (as the registry would have allowed): 409
+    char secret [PORTAL_HASH_SIZE];
+    assert (crypto_pwhash_str (secret, "secret123", 9, crypto_pwhash_OPSLIMIT_INTERACTIVE,
+                               crypto_pwhash_MEMLIMIT_INTERACTIVE) == 0);
     assert (portal_accounts_create (self->accounts, "850314301234", "Асқаров Ерлан Серікұлы",
-                                    "secret123", &error) == 0);
+                                    secret, &error) == 0);
     assert (portal_accounts_create (self->accounts, "951203407770", "Сейітова Дана Маратқызы",
-                                    "secret123", &error) == 0);
+                                    secret, &error) == 0);
     assert (portal_accounts_create (self->accounts, "900722404568", "Нұрланова Айгүл Қайратқызы",
-                                    "secret123", &error) == 0);
-    portal_server_register (self, body, &reply);
+                                    secret, &error) == 0);
+    portal_server_register (self, body, portal_answer_into, &reply);
     assert (reply.status == 409 && streq (egov_http_reply_code (&reply), "ALREADY_REGISTERED"));
     json_decref (body);
 
     //  Login and the token
     body = json_pack ("{s:s, s:s}", "iin", "850314301234", "password", "wrong1234");
-    portal_server_login (self, body, &reply);
+    portal_server_login (self, body, portal_answer_into, &reply);
     assert (reply.status == 401 && streq (egov_http_reply_code (&reply), "AUTH_FAILED"));
     json_decref (body);
     body = json_pack ("{s:s, s:s}", "iin", "850314301234", "password", "secret123");
-    portal_server_login (self, body, &reply);
+    portal_server_login (self, body, portal_answer_into, &reply);
     assert (reply.status == 200);
     char token [PORTAL_TOKEN_SIZE], iin [13];
     snprintf (token, sizeof (token), "%s", json_string_value (json_object_get (reply.body, "token")));
@@ -570,7 +813,7 @@ portal_server_test (bool verbose)
         " \"iin\": \"850314301234\", \"form\": {\"grade\": 14}, \"attachments\":"
         " [{\"type\": \"diploma\", \"name\": \"d.pdf\", \"content_base64\": \"\"}]}";
     body = s_signed_body (pki_dir, "850314301234", wrong_form);
-    portal_server_submit (self, "850314301234", body, &reply);
+    portal_server_submit (self, "850314301234", body, portal_answer_into, &reply);
     json_decref (body);
     assert (reply.status == 422 && streq (egov_http_reply_code (&reply), "INVALID_FORM"));
     json_t *fields = json_object_get (json_object_get (reply.body, "error"), "fields");
@@ -685,7 +928,7 @@ portal_server_test (bool verbose)
     portal_server_notifications (self, "850314301234", &reply);
     assert (reply.status == 503 && streq (egov_http_reply_code (&reply), "DATABASE_UNAVAILABLE"));
     body = json_pack ("{s:s, s:s}", "iin", "850314301234", "password", "secret123");
-    portal_server_login (self, body, &reply);
+    portal_server_login (self, body, portal_answer_into, &reply);
     assert (reply.status == 503 && streq (egov_http_reply_code (&reply), "DATABASE_UNAVAILABLE"));
     json_decref (body);
     portal_server_health (self, &reply);
@@ -698,7 +941,27 @@ portal_server_test (bool verbose)
     assert (reply.status == 200 && json_array_size (json_object_get (reply.body, "applications")) == 1);
     egov_http_reply_reset (&reply);
 
+    //  On a loop: the password is checked on a worker thread and the
+    //  answer comes later, on the loop; a portal that stops drops what
+    //  still waits, unanswered
+    zloop_t *loop = zloop_new ();
+    assert (loop);
+    portal_server_attach (self, loop);
+    body = json_pack ("{s:s, s:s}", "iin", "850314301234", "password", "secret123");
+    portal_server_login (self, body, s_test_answer, &reply);
+    assert (s_test_answers == 0 && portal_server_waiting (self) == 1);
+    int timer = zloop_timer (loop, 5, 0, s_test_answered, NULL);
+    zloop_start (loop);
+    zloop_timer_end (loop, timer);
+    assert (s_test_answers == 1 && reply.status == 200 && portal_server_waiting (self) == 0);
+    egov_http_reply_reset (&reply);
+    portal_server_login (self, body, s_test_answer, &reply);
+    portal_server_login (self, body, s_test_answer, &reply);
+    json_decref (body);
+    assert (portal_server_waiting (self) == 2);
     portal_server_destroy (&self);
+    assert (s_test_answers == 1 && !reply.body);
+    zloop_destroy (&loop);
     portal_server_destroy (&self);
     shep_participant_destroy (&engine);
     assert (egov_db_exec_script (conn, "DROP SCHEMA portal_server_test CASCADE", "drop"));

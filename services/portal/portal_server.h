@@ -29,7 +29,13 @@
         MALFORMED_PAYLOAD      not the payload the service carries
         UNKNOWN_APPLICATION    no application id, or none the portal sent
     While the database is away every request answers 503
-    DATABASE_UNAVAILABLE, and the portal works again once it is back.   */
+    DATABASE_UNAVAILABLE, and the portal works again once it is back.
+
+    Nothing waits on the portal's loop: the registry is asked through the
+    runtime's asynchronous calls (shep_participant_call) and the Argon2
+    password hashes run on worker threads (egov_worker); a request that
+    needs either is answered by callback when they are done, and the loop
+    serves every other request meanwhile.                                */
 #ifndef PORTAL_SERVER_H_INCLUDED
 #define PORTAL_SERVER_H_INCLUDED
 
@@ -60,21 +66,47 @@ typedef struct _portal_server_t portal_server_t;
 //  PKI_MISSING / PKI_BROKEN when the trust anchors cannot be read.
 portal_server_t *portal_server_new (shep_participant_t *engine, const portal_config_t *config,
                                     egov_error_t *error);
+//  Drops the requests still waiting for the registry or a worker thread,
+//  unanswered (the HTTP server answers them as it stops).
 void portal_server_destroy (portal_server_t **self_p);
 void portal_server_set_verbose (portal_server_t *self, bool verbose);
+//  Runs the portal's worker threads (Argon2) from loop; until then a
+//  password is hashed on the caller's thread.
+void portal_server_attach (portal_server_t *self, zloop_t *loop);
 
-//  HTTP-facing: each fills reply (status and JSON body).
-void portal_server_register (portal_server_t *self, json_t *body, egov_http_reply_t *reply);
-void portal_server_login (portal_server_t *self, json_t *body, egov_http_reply_t *reply);
+//  How an answer that may come later is given: reply is the caller's to
+//  take (its body may be stolen) until the call returns.
+typedef void (portal_answer_fn) (void *argument, egov_http_reply_t *reply);
+//  An answer function that moves the answer into the egov_http_reply_t
+//  given as argument, for callers that cannot wait: the answer must come
+//  before the call returns, as it does without a gateway to ask and with
+//  the portal not attached to a loop.
+void portal_answer_into (void *argument, egov_http_reply_t *reply);
+
+//  HTTP-facing: each fills reply (status and JSON body), or, when the
+//  answer may wait for the registry or a worker thread, calls answer once:
+//  at once when the request is refused before that, else later on the
+//  loop. 503 BUSY (Retry-After) when too many passwords wait for a thread.
+//  Registration: the IIN asked of the registry, then the password hashed.
+void portal_server_register (portal_server_t *self, json_t *body, portal_answer_fn *answer,
+                             void *argument);
+//  Login: the password checked (an unknown IIN costs a hash as well).
+void portal_server_login (portal_server_t *self, json_t *body, portal_answer_fn *answer,
+                          void *argument);
 //  True when token names a live session (iin filled); else reply is 401
 //  AUTH_REQUIRED, or 503 DATABASE_UNAVAILABLE while the session cannot be
 //  looked up.
 bool portal_server_authenticate (portal_server_t *self, const char *token, char iin [13],
                                  egov_http_reply_t *reply);
 void portal_server_services (portal_server_t *self, egov_http_reply_t *reply);
-void portal_server_me (portal_server_t *self, const char *iin, egov_http_reply_t *reply);
+//  The citizen's identity data and children, asked of the registry.
+void portal_server_me (portal_server_t *self, const char *iin, portal_answer_fn *answer,
+                       void *argument);
+//  The signed request: Condition 2, then the registry, then stored.
 void portal_server_submit (portal_server_t *self, const char *iin, json_t *body,
-                           egov_http_reply_t *reply);
+                           portal_answer_fn *answer, void *argument);
+//  Requests waiting for the registry or a worker thread.
+size_t portal_server_waiting (portal_server_t *self);
 void portal_server_applications (portal_server_t *self, const char *iin, egov_http_reply_t *reply);
 void portal_server_application (portal_server_t *self, const char *iin, const char *id,
                                 egov_http_reply_t *reply);

@@ -197,16 +197,54 @@ s_store (portal_server_t *self, PGconn *conn, Egov__Applications__Application *a
     return true;
 }
 
-//  Condition 2 and the rest of the checks; fills reply. Separate from the
-//  body's decoding so that every exit frees in one place.
+//  A signed request past Condition 2 whose identity data the registry is
+//  asked for: the citizen, then the child the form names.
+typedef struct {
+    portal_wait_t base;                         //  the server's list (first)
+    char iin [13];                              //  the citizen
+    uint8_t *bytes;                             //  the signed document, owned
+    size_t size;                                //  its bytes
+    uint8_t *der;                               //  the CMS signature, owned
+    size_t der_size;                            //  its bytes
+    portal_document_t document;                 //  read from bytes
+    const egov_catalogue_entry_t *entry;        //  the service
+    const char *child_iin;                      //  the form's child (in document), or NULL
+    char signer [600];                          //  who signed, from the certificate
+    char *id;                                   //  the application's id, names the look-ups too
+    int64_t now;                                //  the moment of submission
+    Egov__Registries__PersonResponse *citizen;  //  found, owned
+    Egov__Registries__PersonResponse *child;    //  found, owned; NULL when not
+    const Egov__Registries__BirthCertificate *link;     //  the child's, in citizen
+} s_submission_t;
+
+//  Frees a submission; an answer still to come is forgotten.
 static void
-s_submit (portal_server_t *self, PGconn *conn, const char *iin, const uint8_t *bytes, size_t size,
-          const uint8_t *der, size_t der_size, egov_http_reply_t *reply)
+s_submission_destroy (portal_wait_t **wait_p)
 {
-    int64_t now = egov_clock_now_ms ();
+    s_submission_t *self = (s_submission_t *) *wait_p;
+    if (self) {
+        shep_participant_forget (self->base.server->engine, self);
+        if (self->citizen)
+            egov__registries__person_response__free_unpacked (self->citizen, NULL);
+        if (self->child)
+            egov__registries__person_response__free_unpacked (self->child, NULL);
+        portal_document_reset (&self->document);
+        free (self->id);
+        free (self->bytes);
+        free (self->der);
+        free (self);
+        *wait_p = NULL;
+    }
+}
+
+//  Condition 2 and the checks that need no registry; false with reply set.
+static bool
+s_check (portal_server_t *self, s_submission_t *submission, egov_http_reply_t *reply)
+{
+    const char *iin = submission->iin;
     egov_cms_result_t checked;
-    egov_cms_outcome_t outcome = egov_cms_verify (self->verifier, der, der_size, bytes, size, now,
-                                                  iin, &checked);
+    egov_cms_outcome_t outcome = egov_cms_verify (self->verifier, submission->der,
+        submission->der_size, submission->bytes, submission->size, submission->now, iin, &checked);
     if (outcome != EGOV_CMS_OK) {
         //  Process 4: the signature is not confirmed, the service is refused
         json_t *detail = egov_http_reply_error (reply, 422, s_signature_code (outcome),
@@ -218,63 +256,61 @@ s_submit (portal_server_t *self, PGconn *conn, const char *iin, const uint8_t *b
                 "not_before", portal_server__time (checked.not_before_ms),
                 "not_after", portal_server__time (checked.not_after_ms)));
         zsys_info ("portal: %s's request refused at Condition 2: %s", iin, egov_cms_outcome_name (outcome));
-        return;
+        return false;
     }
-    char signer [600];
-    snprintf (signer, sizeof (signer), "%s (IIN %s)", checked.name, checked.iin);
-    portal_document_t document;
+    snprintf (submission->signer, sizeof (submission->signer), "%s (IIN %s)", checked.name, checked.iin);
+    portal_document_t *document = &submission->document;
     egov_error_t error = { { 0 } };
     char field [64] = "";
-    const egov_catalogue_entry_t *entry = NULL;
-    Egov__Registries__PersonResponse *citizen = NULL, *child = NULL;
-    Egov__Applications__Application application = EGOV__APPLICATIONS__APPLICATION__INIT;
-    //  The application's id names every message about it, the registry look-ups too
-    char *id = egov_uuid_new ();
-    if (!portal_document_parse (bytes, size, &document, &error, field, sizeof (field))) {
+    if (!portal_document_parse (submission->bytes, submission->size, document, &error, field,
+                                sizeof (field))) {
         json_t *detail = egov_http_reply_error (reply, 422, "INVALID_DOCUMENT", "%s", error.message);
         json_object_set_new (detail, "field", json_string (field));
-        goto cleanup;
+        return false;
     }
-    if (!streq (document.iin, iin)) {
+    if (!streq (document->iin, iin)) {
         json_t *detail = egov_http_reply_error (reply, 422, "IIN_MISMATCH",
-            "the signed request names IIN %s, the citizen logged in is %s", document.iin, iin);
+            "the signed request names IIN %s, the citizen logged in is %s", document->iin, iin);
         json_object_set_new (detail, "field", json_string ("iin"));
-        goto cleanup;
+        return false;
     }
-    entry = egov_catalogue_find (self->config.catalogue, document.service, document.region);
+    const egov_catalogue_entry_t *entry =
+        egov_catalogue_find (self->config.catalogue, document->service, document->region);
     if (!entry) {
         json_t *detail = egov_http_reply_error (reply, 422, "UNKNOWN_SERVICE",
-            "no service '%s' in region %s", document.service, document.region);
+            "no service '%s' in region %s", document->service, document->region);
         json_object_set_new (detail, "field", json_string ("service"));
-        goto cleanup;
+        return false;
     }
     if (!entry->channels [EGOV_CHANNEL_PORTAL]) {
         json_t *detail = egov_http_reply_error (reply, 422, "CHANNEL_NOT_OFFERED",
-            "'%s' in region %s is not offered on the portal", document.service, document.region);
+            "'%s' in region %s is not offered on the portal", document->service, document->region);
         json_object_set_new (detail, "field", json_string ("service"));
-        goto cleanup;
+        return false;
     }
+    submission->entry = entry;
     //  The form, field by field, and the attachments' types
     json_t *errors = json_array ();
-    const char *child_iin = NULL, *study_form = NULL;
-    portal_form_validate (portal_forms_find (entry->code), document.form, errors, &child_iin, &study_form);
-    for (size_t index = 0; index < document.attachment_count; index++)
-        if (!s_listed (entry, document.attachments [index].type)) {
+    const char *study_form = NULL;
+    portal_form_validate (portal_forms_find (entry->code), document->form, errors,
+                          &submission->child_iin, &study_form);
+    for (size_t index = 0; index < document->attachment_count; index++)
+        if (!s_listed (entry, document->attachments [index].type)) {
             char name [48];
             snprintf (name, sizeof (name), "attachments[%zu].type", index);
             json_array_append_new (errors, json_pack ("{s:s, s:s, s:s+}", "field", name,
                 "code", "UNKNOWN_TYPE", "message", "the service's documents have no type ",
-                document.attachments [index].type));
+                document->attachments [index].type));
         }
     if (json_array_size (errors)) {
         json_t *detail = egov_http_reply_error (reply, 422, "INVALID_FORM",
             "%zu field(s) of the form are wrong", json_array_size (errors));
         json_object_set_new (detail, "fields", errors);
-        goto cleanup;
+        return false;
     }
     json_decref (errors);
     //  The application window, on the local date of submission
-    int64_t day = egov_calendar_local_day (self->config.calendar, now);
+    int64_t day = egov_calendar_local_day (self->config.calendar, submission->now);
     int year, month, mday;
     egov_date_from_days (day, &year, &month, &mday);
     const egov_catalogue_window_t *window = NULL;
@@ -286,81 +322,72 @@ s_submit (portal_server_t *self, PGconn *conn, const char *iin, const uint8_t *b
             window ? window->from_month : 0, window ? window->from_day : 0,
             window ? window->to_month : 0, window ? window->to_day : 0);
         json_object_set_new (detail, "field", json_string (form_name ? "form.study_form" : "service"));
-        goto cleanup;
+        return false;
     }
-    //  Identity data from the registry of individuals, never from the citizen
-    int found = portal_server__person (self, iin, id, &citizen, &error);
-    if (found <= 0) {
-        if (found == 0)
-            egov_http_reply_error (reply, 422, "PERSON_NOT_FOUND",
-                                   "the registry of individuals no longer has IIN %s", iin);
-        else
-            portal_server__registry_down (reply, &error);
-        goto cleanup;
-    }
+    return true;
+}
+
+//  Everything is known: the receipt and the term, the application built
+//  and stored with its message; fills reply.
+static void
+s_accept (portal_server_t *self, s_submission_t *submission, egov_http_reply_t *reply)
+{
+    //  Time passed while the registry answered: the database afresh
+    PGconn *conn = portal_server__db (self, reply);
+    if (!conn)
+        return;
+    const char *iin = submission->iin, *id = submission->id, *child_iin = submission->child_iin;
+    const egov_catalogue_entry_t *entry = submission->entry;
+    const portal_document_t *document = &submission->document;
+    int64_t now = submission->now;
+    egov_error_t error = { { 0 } };
     char subject_name [512] = "";
-    const Egov__Registries__BirthCertificate *link = NULL;
-    if (child_iin) {
-        for (size_t index = 0; index < citizen->person->n_children && !link; index++)
-            if (streq (citizen->person->children [index]->child_iin, child_iin))
-                link = citizen->person->children [index];
-        if (!link) {
-            json_t *detail = egov_http_reply_error (reply, 403, "CHILD_NOT_LINKED",
-                "the registry of individuals has no birth certificate naming %s as a parent of %s",
-                iin, child_iin);
-            json_object_set_new (detail, "field", json_string ("form.child_iin"));
-            goto cleanup;
-        }
-        found = portal_server__person (self, child_iin, id, &child, &error);
-        if (found < 0) {
-            portal_server__registry_down (reply, &error);
-            goto cleanup;
-        }
-        if (found == 1)
-            portal_server__name (child->person, subject_name, sizeof (subject_name));
-    }
+    if (submission->child)
+        portal_server__name (submission->child->person, subject_name, sizeof (subject_name));
     //  When the submission counts as received, and when the result is due
     egov_receipt_t receipt;
     egov_due_t due;
     if (!egov_calendar_receipt (self->config.calendar, EGOV_CHANNEL_PORTAL, now, &receipt, &error)) {
         egov_http_reply_error (reply, 503, error.code, "%s", error.message);
-        goto cleanup;
+        return;
     }
     if (!egov_calendar_due (self->config.calendar, EGOV_CHANNEL_OFFICE, receipt.received_ms,
                             entry->deadline.max, &due, &error)) {
         egov_receipt_reset (&receipt);
         egov_http_reply_error (reply, 503, error.code, "%s", error.message);
-        goto cleanup;
+        return;
     }
+    Egov__Applications__Application application = EGOV__APPLICATIONS__APPLICATION__INIT;
     char applicant_name [512], *receipt_number = NULL;
-    portal_server__name (citizen->person, applicant_name, sizeof (applicant_name));
-    application.application_id = id;
+    portal_server__name (submission->citizen->person, applicant_name, sizeof (applicant_name));
+    application.application_id = (char *) id;
     application.service = (char *) entry->code;
     application.region = (char *) entry->kato;
     application.channel = EGOV__APPLICATIONS__CHANNEL__PORTAL;
     application.applicant_iin = (char *) iin;
     application.applicant_name = applicant_name;
-    application.document.data = (uint8_t *) bytes;
-    application.document.len = size;
-    application.signature.data = (uint8_t *) der;
-    application.signature.len = der_size;
+    application.document.data = submission->bytes;
+    application.document.len = submission->size;
+    application.signature.data = submission->der;
+    application.signature.len = submission->der_size;
     application.signer_iin = (char *) iin;
     application.submitted_at = now;
     application.received_at = receipt.received_ms;
     application.result_due = due.due_ms;
-    s_fields (&application, document.form);
-    for (size_t index = 0; index < document.attachment_count; index++)
-        s_attach (&application, document.attachments [index].type, document.attachments [index].name,
-                  document.attachments [index].content, document.attachments [index].size);
-    if (s_listed (entry, "identity-document") && !s_has (&document, "identity-document"))
+    s_fields (&application, document->form);
+    for (size_t index = 0; index < document->attachment_count; index++)
+        s_attach (&application, document->attachments [index].type, document->attachments [index].name,
+                  document->attachments [index].content, document->attachments [index].size);
+    if (s_listed (entry, "identity-document") && !s_has (document, "identity-document"))
         s_attach_extract (&application, "identity-document", json_pack ("{s:s, s:s, s:s, s:o}",
             "source", "gbdfl.person", "iin", iin, "name", applicant_name,
-            "documents", portal_server__documents_json (citizen->person)));
-    if (link && s_listed (entry, "birth-certificate") && !s_has (&document, "birth-certificate"))
+            "documents", portal_server__documents_json (submission->citizen->person)));
+    if (submission->link && s_listed (entry, "birth-certificate") && !s_has (document, "birth-certificate"))
         s_attach_extract (&application, "birth-certificate", json_pack ("{s:s, s:s, s:o}",
-            "source", "gbdfl.person", "child_name", subject_name, "certificate", portal_server__certificate_json (link)));
+            "source", "gbdfl.person", "child_name", subject_name,
+            "certificate", portal_server__certificate_json (submission->link)));
     bool stored = s_store (self, conn, &application, entry, child_iin, child_iin ? subject_name : NULL,
-                           signer, receipt.rule, &receipt_number);
+                           submission->signer, receipt.rule, &receipt_number);
     if (stored) {
         zsys_info ("portal: application %s (%s, %s) accepted for %s, due %" PRId64, id, entry->code,
                    application.receipt_number, iin, due.due_ms);
@@ -377,49 +404,123 @@ s_submit (portal_server_t *self, PGconn *conn, const char *iin, const uint8_t *b
     free (receipt_number);
     egov_due_reset (&due);
     egov_receipt_reset (&receipt);
-cleanup:
     s_application_free (&application);
-    free (id);
-    if (citizen)
-        egov__registries__person_response__free_unpacked (citizen, NULL);
-    if (child)
-        egov__registries__person_response__free_unpacked (child, NULL);
-    portal_document_reset (&document);
+}
+
+static void s_on_person (void *argument, const Egov__Envelope *answer, const egov_error_t *failure);
+
+//  Asks the registry about iin under the application's id; false with
+//  reply set when it cannot be asked.
+static bool
+s_ask (s_submission_t *submission, const char *iin, egov_http_reply_t *reply)
+{
+    egov_error_t error = { { 0 } };
+    if (portal_server__ask_person (submission->base.server, iin, submission->id, s_on_person,
+                                   submission, &error))
+        return true;
+    portal_server__registry_down (reply, &error);
+    return false;
+}
+
+//  The registry's answer about the citizen, then about the child: the next
+//  question, or the end of the submission.
+static void
+s_on_person (void *argument, const Egov__Envelope *answer, const egov_error_t *failure)
+{
+    s_submission_t *self = (s_submission_t *) argument;
+    const char *iin = self->iin, *child_iin = self->child_iin;
+    egov_http_reply_t reply = { 0, NULL, NULL };
+    egov_error_t error = { { 0 } };
+    if (!self->citizen) {
+        //  Identity data from the registry of individuals, never from the citizen
+        int found = portal_server__person_answer (iin, answer, failure, &self->citizen, &error);
+        if (found <= 0) {
+            if (found == 0)
+                egov_http_reply_error (&reply, 422, "PERSON_NOT_FOUND",
+                                       "the registry of individuals no longer has IIN %s", iin);
+            else
+                portal_server__registry_down (&reply, &error);
+        }
+        else
+        if (child_iin) {
+            const Egov__Registries__Person *person = self->citizen->person;
+            for (size_t index = 0; index < person->n_children && !self->link; index++)
+                if (streq (person->children [index]->child_iin, child_iin))
+                    self->link = person->children [index];
+            if (!self->link) {
+                json_t *detail = egov_http_reply_error (&reply, 403, "CHILD_NOT_LINKED",
+                    "the registry of individuals has no birth certificate naming %s as a parent of %s",
+                    iin, child_iin);
+                json_object_set_new (detail, "field", json_string ("form.child_iin"));
+            }
+            else
+            if (s_ask (self, child_iin, &reply))
+                return;             //  the child's answer comes later
+        }
+        else
+            s_accept (self->base.server, self, &reply);
+    }
+    else {
+        //  The child: named when the registry has them, unnamed when it lost them
+        if (portal_server__person_answer (child_iin, answer, failure, &self->child, &error) < 0)
+            portal_server__registry_down (&reply, &error);
+        else
+            s_accept (self->base.server, self, &reply);
+    }
+    portal_server__answer (&self->base, &reply);
+    egov_http_reply_reset (&reply);
 }
 
 void
-portal_server_submit (portal_server_t *self, const char *iin, json_t *body, egov_http_reply_t *reply)
+portal_server_submit (portal_server_t *self, const char *iin, json_t *body,
+                      portal_answer_fn *answer, void *argument)
 {
     egov_error_t error = { { 0 } };
+    egov_http_reply_t reply = { 0, NULL, NULL };
     json_t *document = json_object_get (body, "document");
     json_t *signature = json_object_get (body, "signature");
-    if (!json_is_object (body) || !egov_http_keys (body, &error, "document", "signature", NULL)
-    ||  !json_is_string (document) || !json_is_string (signature)) {
-        egov_http_reply_error (reply, 400, "INVALID_REQUEST",
-            "the body must be {document: base64 of the signed JSON, signature: base64 CMS}%s%s",
-            *error.message ? ": " : "", error.message);
-        return;
-    }
     uint8_t *bytes = NULL, *der = NULL;
     size_t size = 0, der_size = 0;
+    if (!json_is_object (body) || !egov_http_keys (body, &error, "document", "signature", NULL)
+    ||  !json_is_string (document) || !json_is_string (signature))
+        egov_http_reply_error (&reply, 400, "INVALID_REQUEST",
+            "the body must be {document: base64 of the signed JSON, signature: base64 CMS}%s%s",
+            *error.message ? ": " : "", error.message);
+    else
     if (!portal_base64_decode (json_string_value (document), json_string_length (document), &bytes, &size)
     ||  size == 0) {
-        json_t *detail = egov_http_reply_error (reply, 400, "INVALID_REQUEST", "document must be non-empty base64");
+        json_t *detail = egov_http_reply_error (&reply, 400, "INVALID_REQUEST", "document must be non-empty base64");
         json_object_set_new (detail, "field", json_string ("document"));
     }
     else
     if (!portal_base64_decode (json_string_value (signature), json_string_length (signature), &der, &der_size)
     ||  der_size == 0) {
-        json_t *detail = egov_http_reply_error (reply, 422, "SIGNATURE_INVALID",
+        json_t *detail = egov_http_reply_error (&reply, 422, "SIGNATURE_INVALID",
                                                 "signature must be the base64 of a CMS SignedData");
         json_object_set_new (detail, "outcome", json_string ("MALFORMED"));
     }
-    else {
-        //  The unit of work's connection, before the registry is asked for nothing
-        PGconn *conn = portal_server__db (self, reply);
-        if (conn)
-            s_submit (self, conn, iin, bytes, size, der, der_size, reply);
+    else
+    //  The unit of work's connection, before the registry is asked for nothing
+    if (portal_server__db (self, &reply)) {
+        s_submission_t *submission = (s_submission_t *) zmalloc (sizeof (s_submission_t));
+        assert (submission);
+        snprintf (submission->iin, sizeof (submission->iin), "%s", iin);
+        submission->bytes = bytes;
+        submission->size = size;
+        submission->der = der;
+        submission->der_size = der_size;
+        submission->now = egov_clock_now_ms ();
+        submission->id = egov_uuid_new ();
+        portal_server__wait (self, &submission->base, s_submission_destroy, answer, argument);
+        //  The application's id names every message about it, the registry look-ups too
+        if (s_check (self, submission, &reply) && s_ask (submission, iin, &reply))
+            return;                 //  the registry's answer comes later
+        portal_server__answer (&submission->base, &reply);
+        egov_http_reply_reset (&reply);
+        return;
     }
     free (bytes);
     free (der);
+    answer (argument, &reply);
+    egov_http_reply_reset (&reply);
 }

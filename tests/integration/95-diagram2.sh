@@ -7,7 +7,9 @@
 # 900722404568 and externat-permit for 150913500422 by 850314301234 from registration to
 # the provider's signed result in the cabinet, verified with egovctl verify; a child who
 # is not the citizen's; a Saturday submission counted from Monday; a provider refusal;
-# the regional gateway down while a citizen applies; the message log of one application;
+# the regional gateway down while a citizen applies; the registry of individuals silent
+# under a registration and GET /api/v1/me, and a storm of logins, while the portal serves
+# the others; the message log of one application;
 # the reference frontend in headless Chromium (tests/frontend), when installed; then
 # PostgreSQL restarted under the running portal.
 # date-sensitive: a Saturday, the externat window, the calendar, certificates (tests/run-all.sh runs it again as of other moments)
@@ -291,6 +293,48 @@ check "the regional gateway comes back and registers it" egov_wait_for status_is
 check "... and it completes" advance_until "$WAIT_ID" READY
 check_output "... each message once: one registration in the region" '^1$' \
     it_psql "regional_$REGION" -Atc "SELECT count(*) FROM registration WHERE correlation_id = '$WAIT_ID'"
+
+# A registry that does not answer costs only the request that asked it
+TOKEN=$AIGUL
+kill -STOP "$(egov_pid gbdfl)"
+api POST /api/v1/citizens '{"iin":"781130306545","password":"Agent2026"}' >"$EGOV_TEST_DIR/registering.out" 2>&1 &
+REGISTERING=$!
+api GET /api/v1/me >"$EGOV_TEST_DIR/me.out" 2>&1 &
+ME=$!
+sleep 0.5                   # the portal has asked gbdfl.person and waits for the answers
+check_output "while the registry of individuals is silent, the services are listed" \
+    '"school-admission".*HTTP 200' call GET /api/v1/services
+check_output "... and a citizen logs in" '"token".*HTTP 200' \
+    call POST /api/v1/login '{"iin":"850314301234","password":"Parent2026"}'
+check "... while the registration that asked it still waits for its answer" kill -0 "$REGISTERING"
+check "... and so does her identity data (GET /api/v1/me)" kill -0 "$ME"
+check "... and the portal keeps its place at the gateway (no missed heartbeats)" it_connected portal
+wait "$REGISTERING" || true
+wait "$ME" || true
+check_output "the registration that asked gets 503 REGISTRY_UNAVAILABLE, caused by the gateway's TIMEOUT" \
+    '"code": "REGISTRY_UNAVAILABLE".*"cause": "TIMEOUT".*HTTP 503' oneline cat "$EGOV_TEST_DIR/registering.out"
+check_output "... and so does GET /api/v1/me" \
+    '"code": "REGISTRY_UNAVAILABLE".*"cause": "TIMEOUT".*HTTP 503' oneline cat "$EGOV_TEST_DIR/me.out"
+kill -CONT "$(egov_pid gbdfl)"
+check "the registry answers again" egov_wait_for ctl person 781130306545
+check_output "... and the registration goes through" '"iin": "781130306545".*HTTP 201' \
+    call POST /api/v1/citizens '{"iin":"781130306545","password":"Agent2026"}'
+
+# Passwords are hashed and checked beside the loop: a storm of logins holds nobody up
+STORM=()
+for n in $(seq 1 32); do
+    api POST /api/v1/login '{"iin":"850314301234","password":"Parent2026"}' >"$EGOV_TEST_DIR/storm-$n.out" 2>&1 &
+    STORM+=($!)
+done
+sleep 0.2                   # the logins are in, their passwords being checked
+check_output "while thirty-two logins have their passwords checked, the health is answered" \
+    '"status": "ok".*HTTP 200' call GET /api/v1/health
+# any_running PID...: one of them has not ended yet.
+any_running() { local pid; for pid in "$@"; do kill -0 "$pid" 2>/dev/null && return 0; done; return 1; }
+check "... before the last of the logins has its answer" any_running "${STORM[@]}"
+wait "${STORM[@]}"
+check_output "... and each login gets its token" '^32$' \
+    bash -c "cat '$EGOV_TEST_DIR'/storm-*.out | grep -c '\"token\"'"
 
 # The portal restarts: accounts, sessions and the cabinet survive
 check "the portal stops cleanly on SIGTERM" egov_stop portal
