@@ -180,6 +180,17 @@ s_on_request (void *argument, struct MHD_Connection *connection, const char *url
     return (enum MHD_Result) request.queued;
 }
 
+void
+egov_http_answer_into (void *argument, egov_http_reply_t *reply)
+{
+    egov_http_reply_t *into = (egov_http_reply_t *) argument;
+    egov_http_reply_reset (into);
+    *into = *reply;
+    //  The body and the header move; the caller's reset finds nothing left
+    reply->body = NULL;
+    reply->retry_after = NULL;
+}
+
 egov_http_deferred_t *
 egov_http_defer (egov_http_request_t *request)
 {

@@ -72,6 +72,13 @@ void egov_http_run (egov_http_t *self);
 //  Registers the daemon's descriptor and a timer on loop, to serve from it.
 void egov_http_attach (egov_http_t *self, zloop_t *loop);
 
+//  How an answer that may come later is given: reply is the callee's to
+//  take (its body may be moved out) until the call returns.
+typedef void (egov_http_answer_fn) (void *argument, egov_http_reply_t *reply);
+//  An egov_http_answer_fn that moves the answer into the egov_http_reply_t
+//  given as argument: for callers that take the answer synchronously.
+void egov_http_answer_into (void *argument, egov_http_reply_t *reply);
+
 //  Instead of answering now: suspends the request's connection, so the
 //  loop serves every other request meanwhile, until egov_http_resume
 //  answers it. For a request that waits on the network (a registry

@@ -1030,23 +1030,6 @@ refused:
     s_submission_destroy (&submission);
 }
 
-void
-intake_desk_answer_into (void *argument, egov_http_reply_t *reply)
-{
-    egov_http_reply_t *into = (egov_http_reply_t *) argument;
-    egov_http_reply_reset (into);
-    *into = *reply;
-    //  The body and the header move; the caller's reset finds nothing left
-    reply->body = NULL;
-    reply->retry_after = NULL;
-}
-
-size_t
-intake_desk_waiting (intake_desk_t *self)
-{
-    return zlistx_size (self->submissions);
-}
-
 //  ---------------------------------------------------------------------
 //  Health: what the runtime knows, for monitoring and for the terminals
 
@@ -1115,21 +1098,21 @@ intake_desk_test (bool verbose)
     //  Process 1: wrong and right passwords, sessions
     egov_http_reply_t reply = { 0, NULL };
     json_t *body = json_pack ("{s:s, s:s}", "login", "operator1", "password", "wrong");
-    intake_desk_login (desk, body, intake_desk_answer_into, &reply);
+    intake_desk_login (desk, body, egov_http_answer_into, &reply);
     json_decref (body);
     assert (reply.status == 401);
     assert (streq (json_string_value (json_object_get (json_object_get (reply.body, "error"), "code")),
                    "AUTH_FAILED"));
     body = json_pack ("{s:s, s:s}", "login", "nobody", "password", "demo-operator1");
-    intake_desk_login (desk, body, intake_desk_answer_into, &reply);
+    intake_desk_login (desk, body, egov_http_answer_into, &reply);
     json_decref (body);
     assert (reply.status == 401);
     body = json_pack ("{s:s}", "login", "operator1");
-    intake_desk_login (desk, body, intake_desk_answer_into, &reply);
+    intake_desk_login (desk, body, egov_http_answer_into, &reply);
     json_decref (body);
     assert (reply.status == 400);
     body = json_pack ("{s:s, s:s}", "login", "operator1", "password", "demo-operator1");
-    intake_desk_login (desk, body, intake_desk_answer_into, &reply);
+    intake_desk_login (desk, body, egov_http_answer_into, &reply);
     json_decref (body);
     assert (reply.status == 200);
     char token [80];
@@ -1180,7 +1163,7 @@ intake_desk_test (bool verbose)
     for (size_t index = 0; index < sizeof (cases) / sizeof (cases [0]); index++) {
         body = json_loads (cases [index].body, 0, NULL);
         assert (body);
-        intake_desk_submit (desk, &operator_, body, intake_desk_answer_into, &reply);
+        intake_desk_submit (desk, &operator_, body, egov_http_answer_into, &reply);
         json_decref (body);
         const char *code = json_string_value (json_object_get (json_object_get (reply.body, "error"), "code"));
         if (verbose)
@@ -1196,12 +1179,12 @@ intake_desk_test (bool verbose)
     assert (reply.status == 404);
     body = json_pack ("{s:s, s:s}", "receipt_number", "SC-2026-000001", "identity_document", "1");
     intake_desk_handover (desk, &operator_, "00000000-0000-4000-8000-000000000000", body,
-                          intake_desk_answer_into, &reply);
+                          egov_http_answer_into, &reply);
     assert (reply.status == 404);
     json_decref (body);
     body = json_pack ("{s:s}", "receipt_number", "SC-2026-000001");
     intake_desk_handover (desk, &operator_, "00000000-0000-4000-8000-000000000000", body,
-                          intake_desk_answer_into, &reply);
+                          egov_http_answer_into, &reply);
     assert (reply.status == 400);
     json_decref (body);
 

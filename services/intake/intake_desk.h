@@ -90,13 +90,9 @@ void intake_desk_services (intake_desk_t *self, egov_http_reply_t *reply);
 //  registries are asked (or they cannot be), else when their answers came.
 void intake_desk_submit (intake_desk_t *self, const intake_operator_t *operator_,
                          json_t *body, intake_desk_answer_fn *answer, void *argument);
-//  An answer function that moves the answer into the egov_http_reply_t
-//  given as argument (for callers that cannot wait: the answer must have
-//  come before the call returns, as it does without a gateway and with
-//  the desk not attached to a loop).
-void intake_desk_answer_into (void *argument, egov_http_reply_t *reply);
-//  Submissions waiting for the registries' answers.
-size_t intake_desk_waiting (intake_desk_t *self);
+//  egov_http_answer_into serves callers that cannot wait: the answer comes
+//  before the call returns without a gateway and with the desk not
+//  attached to a loop.
 void intake_desk_show (intake_desk_t *self, const char *id, egov_http_reply_t *reply);
 //  Process 9: the result handed over on the receipt and an identity
 //  document the registry of individuals confirms, asked without waiting

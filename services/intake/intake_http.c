@@ -113,7 +113,7 @@ intake_http_route (intake_http_t *self, const char *method, const char *path, co
     if (route == LOGIN) {
         //  Answered when a worker thread has checked the password
         if ((document = egov_http_json (body, body_size, reply)))
-            intake_desk_login (self->desk, document, request ? s_login_later : intake_desk_answer_into,
+            intake_desk_login (self->desk, document, request ? s_login_later : egov_http_answer_into,
                                request ? (void *) egov_http_defer (request) : (void *) reply);
         json_decref (document);
         return;
@@ -134,13 +134,13 @@ intake_http_route (intake_http_t *self, const char *method, const char *path, co
                                 egov_http_defer (request));
         else
         if (route == APPLICATIONS)
-            intake_desk_submit (self->desk, &operator_, document, intake_desk_answer_into, reply);
+            intake_desk_submit (self->desk, &operator_, document, egov_http_answer_into, reply);
         else
         if (request)
             intake_desk_handover (self->desk, &operator_, id, document, s_handover_later,
                                   egov_http_defer (request));
         else
-            intake_desk_handover (self->desk, &operator_, id, document, intake_desk_answer_into,
+            intake_desk_handover (self->desk, &operator_, id, document, egov_http_answer_into,
                                   reply);
         json_decref (document);
     }

@@ -123,7 +123,7 @@ portal_http_route (portal_http_t *self, const char *method, const char *path, co
     }
     //  What waits for the registry or a worker thread is answered later,
     //  the loop serving others meanwhile (at once in the selftest)
-    portal_answer_fn *later = request ? NULL : portal_answer_into;
+    portal_answer_fn *later = request ? NULL : egov_http_answer_into;
     void *deferred = reply;
     json_t *document = NULL;
     if (route == CITIZENS || route == LOGIN) {

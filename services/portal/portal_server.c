@@ -64,17 +64,6 @@ portal_server_attach (portal_server_t *self, zloop_t *loop)
     egov_worker_attach (self->worker, loop);
 }
 
-void
-portal_answer_into (void *argument, egov_http_reply_t *reply)
-{
-    egov_http_reply_t *into = (egov_http_reply_t *) argument;
-    egov_http_reply_reset (into);
-    *into = *reply;
-    //  The body and the header move; the caller's reset finds nothing left
-    reply->body = NULL;
-    reply->retry_after = NULL;
-}
-
 size_t
 portal_server_waiting (portal_server_t *self)
 {
@@ -557,7 +546,7 @@ portal_server_health (portal_server_t *self, egov_http_reply_t *reply)
 //  ---------------------------------------------------------------------
 //  Selftest: everything that needs no gateway (the registry look-ups and
 //  the async flow run in tests/integration/95-diagram2.sh); answers come
-//  at once (portal_answer_into) until the end, where the portal runs on a
+//  at once (egov_http_answer_into) until the end, where the portal runs on a
 //  loop.
 
 extern const char *portal_schema_sql;
@@ -593,7 +582,7 @@ s_submit_code (portal_server_t *self, const char *iin, json_t *body, int *status
 {
     static char code [48];
     egov_http_reply_t reply = { 0, NULL, NULL };
-    portal_server_submit (self, iin, body, portal_answer_into, &reply);
+    portal_server_submit (self, iin, body, egov_http_answer_into, &reply);
     *status = reply.status;
     snprintf (code, sizeof (code), "%s", egov_http_reply_code (&reply));
     egov_http_reply_reset (&reply);
@@ -645,7 +634,7 @@ static int s_test_answers;
 static void
 s_test_answer (void *argument, egov_http_reply_t *reply)
 {
-    portal_answer_into (argument, reply);
+    egov_http_answer_into (argument, reply);
     s_test_answers++;
 }
 
@@ -725,23 +714,23 @@ portal_server_test (bool verbose)
 
     //  Registration: what is refused before the registry is asked
     json_t *body = json_pack ("{s:s, s:s}", "iin", "850314301235", "password", "secret123");
-    portal_server_register (self, body, portal_answer_into, &reply);
+    portal_server_register (self, body, egov_http_answer_into, &reply);
     assert (reply.status == 422 && streq (egov_http_reply_code (&reply), "INVALID_IIN"));
     json_decref (body);
     body = json_pack ("{s:s, s:s}", "iin", "850314301234", "password", "short");
-    portal_server_register (self, body, portal_answer_into, &reply);
+    portal_server_register (self, body, egov_http_answer_into, &reply);
     assert (reply.status == 422 && streq (egov_http_reply_code (&reply), "WEAK_PASSWORD"));
     json_decref (body);
     body = json_pack ("{s:s, s:i}", "iin", "850314301234", "password", 5);
-    portal_server_register (self, body, portal_answer_into, &reply);
+    portal_server_register (self, body, egov_http_answer_into, &reply);
     assert (reply.status == 422 && streq (egov_http_reply_code (&reply), "WEAK_PASSWORD"));
     json_decref (body);
     body = json_pack ("{s:s, s:s, s:s}", "iin", "850314301234", "password", "secret123", "x", "y");
-    portal_server_register (self, body, portal_answer_into, &reply);
+    portal_server_register (self, body, egov_http_answer_into, &reply);
     assert (reply.status == 400 && streq (egov_http_reply_code (&reply), "INVALID_REQUEST"));
     json_decref (body);
     body = json_pack ("{s:s, s:s}", "iin", "850314301234", "password", "secret123");
-    portal_server_register (self, body, portal_answer_into, &reply);
+    portal_server_register (self, body, egov_http_answer_into, &reply);
     assert (reply.status == 503 && streq (egov_http_reply_code (&reply), "REGISTRY_UNAVAILABLE"));
     //  With the account there (as the registry would have allowed): 409
     char secret [PORTAL_HASH_SIZE];
@@ -753,17 +742,17 @@ portal_server_test (bool verbose)
                                     secret, &error) == 0);
     assert (portal_accounts_create (self->accounts, "900722404568", "Нұрланова Айгүл Қайратқызы",
                                     secret, &error) == 0);
-    portal_server_register (self, body, portal_answer_into, &reply);
+    portal_server_register (self, body, egov_http_answer_into, &reply);
     assert (reply.status == 409 && streq (egov_http_reply_code (&reply), "ALREADY_REGISTERED"));
     json_decref (body);
 
     //  Login and the token
     body = json_pack ("{s:s, s:s}", "iin", "850314301234", "password", "wrong1234");
-    portal_server_login (self, body, portal_answer_into, &reply);
+    portal_server_login (self, body, egov_http_answer_into, &reply);
     assert (reply.status == 401 && streq (egov_http_reply_code (&reply), "AUTH_FAILED"));
     json_decref (body);
     body = json_pack ("{s:s, s:s}", "iin", "850314301234", "password", "secret123");
-    portal_server_login (self, body, portal_answer_into, &reply);
+    portal_server_login (self, body, egov_http_answer_into, &reply);
     assert (reply.status == 200);
     char token [PORTAL_TOKEN_SIZE], iin [13];
     snprintf (token, sizeof (token), "%s", json_string_value (json_object_get (reply.body, "token")));
@@ -813,7 +802,7 @@ portal_server_test (bool verbose)
         " \"iin\": \"850314301234\", \"form\": {\"grade\": 14}, \"attachments\":"
         " [{\"type\": \"diploma\", \"name\": \"d.pdf\", \"content_base64\": \"\"}]}";
     body = s_signed_body (pki_dir, "850314301234", wrong_form);
-    portal_server_submit (self, "850314301234", body, portal_answer_into, &reply);
+    portal_server_submit (self, "850314301234", body, egov_http_answer_into, &reply);
     json_decref (body);
     assert (reply.status == 422 && streq (egov_http_reply_code (&reply), "INVALID_FORM"));
     json_t *fields = json_object_get (json_object_get (reply.body, "error"), "fields");
@@ -928,7 +917,7 @@ portal_server_test (bool verbose)
     portal_server_notifications (self, "850314301234", &reply);
     assert (reply.status == 503 && streq (egov_http_reply_code (&reply), "DATABASE_UNAVAILABLE"));
     body = json_pack ("{s:s, s:s}", "iin", "850314301234", "password", "secret123");
-    portal_server_login (self, body, portal_answer_into, &reply);
+    portal_server_login (self, body, egov_http_answer_into, &reply);
     assert (reply.status == 503 && streq (egov_http_reply_code (&reply), "DATABASE_UNAVAILABLE"));
     json_decref (body);
     portal_server_health (self, &reply);

@@ -77,11 +77,9 @@ void portal_server_attach (portal_server_t *self, zloop_t *loop);
 //  How an answer that may come later is given: reply is the caller's to
 //  take (its body may be stolen) until the call returns.
 typedef void (portal_answer_fn) (void *argument, egov_http_reply_t *reply);
-//  An answer function that moves the answer into the egov_http_reply_t
-//  given as argument, for callers that cannot wait: the answer must come
-//  before the call returns, as it does without a gateway to ask and with
-//  the portal not attached to a loop.
-void portal_answer_into (void *argument, egov_http_reply_t *reply);
+//  egov_http_answer_into serves callers that cannot wait: the answer comes
+//  before the call returns without a gateway to ask and with the portal not
+//  attached to a loop.
 
 //  HTTP-facing: each fills reply (status and JSON body), or, when the
 //  answer may wait for the registry or a worker thread, calls answer once:
