@@ -3,6 +3,7 @@
 #include <microhttpd.h>
 #include <arpa/inet.h>
 #include <poll.h>
+#include <sys/socket.h>
 #include <stdarg.h>
 
 struct _egov_http_t {
@@ -13,7 +14,20 @@ struct _egov_http_t {
     int port;                       //  listening port
     zmq_pollitem_t item;            //  the daemon's epoll descriptor on a loop
     zlistx_t *deferred;             //  egov_http_deferred_t not yet answered
+    zlistx_t *arriving;             //  s_arrival_t of requests still coming in
 };
+
+//  A connection whose request has not arrived whole yet: however slowly it
+//  trickles in (slowloris), it gets request_deadline_ms from its start.
+typedef struct {
+    struct MHD_Connection *connection;
+    int64_t started;                //  monotonic ms the current request began
+    bool arrived;                   //  the request is whole (handled, or waiting deferred)
+    bool expired;                   //  told to close; the deadline passed
+    void *handle;                   //  its place in arriving
+} s_arrival_t;
+
+#define s_REQUEST_DEADLINE_MS   10000   //  the default request deadline
 
 struct _egov_http_deferred_t {
     egov_http_t *server;            //  where it came
@@ -149,6 +163,11 @@ s_on_request (void *argument, struct MHD_Connection *connection, const char *url
         *upload_data_size = 0;
         return MHD_YES;
     }
+    //  The request is whole: the deadline no longer applies to it
+    const union MHD_ConnectionInfo *info =
+        MHD_get_connection_info (connection, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+    if (info && info->socket_context)
+        ((s_arrival_t *) info->socket_context)->arrived = true;
     egov_http_request_t request = { method, url, upload->data, upload->size, upload->too_large,
                                     connection, self, MHD_NO, upload, false };
     egov_http_deferred_t *deferred = upload->deferred;
@@ -237,8 +256,14 @@ s_on_completed (void *argument, struct MHD_Connection *connection, void **state,
                 enum MHD_RequestTerminationCode code)
 {
     (void) argument;
-    (void) connection;
     (void) code;
+    const union MHD_ConnectionInfo *info =
+        MHD_get_connection_info (connection, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+    if (info && info->socket_context) {
+        s_arrival_t *arrival = (s_arrival_t *) info->socket_context;
+        arrival->arrived = false;
+        arrival->started = zclock_mono ();
+    }
     s_upload_t *upload = (s_upload_t *) *state;
     if (upload) {
         if (upload->deferred) {
@@ -249,6 +274,50 @@ s_on_completed (void *argument, struct MHD_Connection *connection, void **state,
         free (upload);
         *state = NULL;
     }
+}
+
+//  A connection opens or closes: its arrival is tracked while it lives.
+static void
+s_on_connection (void *argument, struct MHD_Connection *connection, void **socket_context,
+                 enum MHD_ConnectionNotificationCode code)
+{
+    egov_http_t *self = (egov_http_t *) argument;
+    if (code == MHD_CONNECTION_NOTIFY_STARTED) {
+        s_arrival_t *arrival = (s_arrival_t *) zmalloc (sizeof (s_arrival_t));
+        assert (arrival);
+        arrival->connection = connection;
+        arrival->started = zclock_mono ();
+        arrival->handle = zlistx_add_end (self->arriving, arrival);
+        *socket_context = arrival;
+    }
+    else
+    if (*socket_context) {
+        s_arrival_t *arrival = (s_arrival_t *) *socket_context;
+        zlistx_delete (self->arriving, arrival->handle);
+        free (arrival);
+        *socket_context = NULL;
+    }
+}
+
+//  Connections whose request is past its deadline are shut down: their
+//  socket reads end, and libmicrohttpd closes and frees them as it would a
+//  client that hung up. A trickle of bytes keeps no idle timer from firing,
+//  so the deadline counts from the start, not from the last byte.
+static void
+s_enforce_deadlines (egov_http_t *self)
+{
+    int64_t now = zclock_mono ();
+    unsigned deadline = self->config.request_deadline_ms ? self->config.request_deadline_ms
+                                                         : s_REQUEST_DEADLINE_MS;
+    for (s_arrival_t *arrival = (s_arrival_t *) zlistx_first (self->arriving); arrival;
+         arrival = (s_arrival_t *) zlistx_next (self->arriving))
+        if (!arrival->arrived && !arrival->expired && now - arrival->started > deadline) {
+            const union MHD_ConnectionInfo *info =
+                MHD_get_connection_info (arrival->connection, MHD_CONNECTION_INFO_CONNECTION_FD);
+            if (info)
+                shutdown (info->connect_fd, SHUT_RDWR);
+            arrival->expired = true;
+        }
 }
 
 egov_http_t *
@@ -278,12 +347,18 @@ egov_http_new (const char *address, const egov_http_config_t *config,
     self->config = *config;
     self->handler = handler;
     self->argument = argument;
+    self->arriving = zlistx_new ();
+    assert (self->arriving);
+    unsigned per_ip = config->per_ip_limit ? config->per_ip_limit
+                    : config->connection_limit / 4 ? config->connection_limit / 4 : 1;
     //  MHD_OPTION_END ends the list early when there is no memory limit to give
     self->daemon = MHD_start_daemon (MHD_USE_EPOLL | MHD_USE_ERROR_LOG | MHD_ALLOW_SUSPEND_RESUME,
         (uint16_t) port, NULL, NULL,
         s_on_request, self,
         MHD_OPTION_SOCK_ADDR, (struct sockaddr *) &socket_address,
         MHD_OPTION_NOTIFY_COMPLETED, s_on_completed, self,
+        MHD_OPTION_NOTIFY_CONNECTION, s_on_connection, self,
+        MHD_OPTION_PER_IP_CONNECTION_LIMIT, per_ip,
         MHD_OPTION_CONNECTION_LIMIT, config->connection_limit,
         MHD_OPTION_CONNECTION_TIMEOUT, config->connection_timeout,
         config->memory_limit ? MHD_OPTION_CONNECTION_MEMORY_LIMIT : MHD_OPTION_END,
@@ -291,6 +366,7 @@ egov_http_new (const char *address, const egov_http_config_t *config,
         MHD_OPTION_END);
     if (!self->daemon) {
         egov_error_set (error, "HTTP_LISTEN", "cannot listen on %s: %s", address, strerror (errno));
+        zlistx_destroy (&self->arriving);
         free (self);
         return NULL;
     }
@@ -322,6 +398,7 @@ egov_http_destroy (egov_http_t **self_p)
             MHD_run (self->daemon);
         MHD_stop_daemon (self->daemon);
         zlistx_destroy (&self->deferred);
+        zlistx_destroy (&self->arriving);      //  emptied as the daemon closed each connection
         free (self);
         *self_p = NULL;
     }
@@ -338,6 +415,7 @@ void
 egov_http_run (egov_http_t *self)
 {
     assert (self);
+    s_enforce_deadlines (self);
     //  Edge-triggered inside: run until the daemon has nothing immediate left
     for (int round = 0; round < 16; round++) {
         MHD_run (self->daemon);
@@ -777,6 +855,41 @@ egov_http_test (bool verbose)
     ssize_t got = recv (waiting, stopped, sizeof (stopped) - 1, 0);
     close (waiting);
     assert (got > 0 && strstr (stopped, " 503 ") && strstr (stopped, "SHUTTING_DOWN"));
+
+    //  A request that trickles in (slowloris) is closed at its deadline,
+    //  while others are served
+    config.request_deadline_ms = 600;
+    http = egov_http_new ("127.0.0.1:0", &config, s_test_handler, &count, &fault);
+    assert (http);
+    int slow = socket (AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in to = { .sin_family = AF_INET, .sin_port = htons ((uint16_t) egov_http_port (http)) };
+    inet_pton (AF_INET, "127.0.0.1", &to.sin_addr);
+    assert (slow >= 0 && connect (slow, (struct sockaddr *) &to, sizeof (to)) == 0);
+    const char *trickle = "GET /auth HTTP/1.0\r\nX-Slow: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\r\n\r\n";
+    bool closed = false;
+    size_t sent = 0;
+    for (; sent < strlen (trickle) && !closed; sent++) {
+        if (send (slow, trickle + sent, 1, MSG_NOSIGNAL) != 1)
+            closed = true;
+        int64_t pause = zclock_mono () + 150;
+        while (zclock_mono () < pause) {
+            egov_http_run (http);
+            struct pollfd item = { slow, POLLIN, 0 };
+            char byte;
+            if (poll (&item, 1, 10) > 0 && recv (slow, &byte, 1, 0) <= 0)
+                closed = true;
+        }
+        if (sent == 4) {
+            //  ... the others go on meanwhile
+            response = s_exchange (http, "GET", "/auth", NULL, NULL);
+            assert (strstr (response, " 401 "));
+            zstr_free (&response);
+        }
+    }
+    close (slow);
+    assert (closed && sent < strlen (trickle));
+    egov_http_destroy (&http);
+    config.request_deadline_ms = 0;
 
     //  Compact answers: one line, ASCII, no cache header
     config.compact = true;

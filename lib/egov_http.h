@@ -28,6 +28,10 @@ typedef struct {
     bool compact;                   //  JSON on one line in ASCII as "application/json";
                                     //  otherwise indented UTF-8 with "Cache-Control: no-store"
     bool nosniff;                   //  "X-Content-Type-Options: nosniff" on every answer
+    unsigned request_deadline_ms;   //  a request must have arrived whole this long after
+                                    //  its connection opened (or its previous request ended),
+                                    //  however slowly it trickles in; 0: 10 s
+    unsigned per_ip_limit;          //  connections from one address, 0: a quarter of the limit
 } egov_http_config_t;
 
 //  An HTTP answer: status and body (owned).

@@ -290,6 +290,38 @@ wait "${STORM[@]}"
 check_output "... and each login gets its token" '^32$' \
     bash -c "cat '$EGOV_TEST_DIR'/storm-*.out | grep -c '\"token\"'"
 
+# --- Slow clients (slowloris) cost only themselves
+cat >"$EGOV_TEST_DIR/trickle.py" <<'PY'
+import socket, sys, time
+port, count, seconds = int(sys.argv[1]), int(sys.argv[2]), float(sys.argv[3])
+open_ones = []
+for _ in range(count):
+    try:
+        connection = socket.create_connection(("127.0.0.1", port), timeout=2)
+        connection.send(b"GET /api/v1/health HTTP/1.1\r\nHost: desk\r\n")
+        open_ones.append(connection)
+    except OSError:
+        pass
+print("started", flush=True)
+end = time.time() + seconds
+while time.time() < end and open_ones:
+    time.sleep(1)
+    for connection in list(open_ones):
+        try:
+            connection.send(b"X-Trickle: a\r\n")      # one header line a second, never the end
+        except OSError:
+            open_ones.remove(connection)
+print("still open", len(open_ones), flush=True)
+PY
+python3 "$EGOV_TEST_DIR/trickle.py" "${BASE##*:}" 300 16 >"$EGOV_TEST_DIR/trickle.out" 2>&1 &
+TRICKLE=$!
+egov_wait_for grep -q started "$EGOV_TEST_DIR/trickle.out"
+check_output "while 300 connections trickle their headers in, another client is answered" \
+    '"status": "ok".*HTTP 200' oneline curl -sS --interface 127.0.0.2 -w '\nHTTP %{http_code}\n' "$BASE/api/v1/health"
+wait "$TRICKLE" || true
+check_output "... and the desk closed every trickling connection at its request deadline" \
+    '^still open 0$' tail -n 1 "$EGOV_TEST_DIR/trickle.out"
+
 # --- PostgreSQL restarts under the running system
 INTAKE_PID=$(egov_pid intake)
 health() { call GET /api/v1/health; }
