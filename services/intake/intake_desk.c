@@ -67,6 +67,19 @@ intake_desk_new (shep_participant_t *engine, egov_catalogue_t *catalogue, egov_c
     assert (self->submissions && self->logins && self->handovers);
     assert (self->timers);
     self->worker = egov_worker_new (EGOV_WORKER_THREADS, EGOV_WORKER_QUEUE);
+    self->lock_after = 5;
+    self->lock_ms = 15 * 60 * 1000;
+    //  The hash an unknown login is checked against: of a password nobody knows
+    uint8_t secret [32];
+    char password [65], hash [crypto_pwhash_STRBYTES];
+    randombytes_buf (secret, sizeof (secret));
+    sodium_bin2hex (password, sizeof (password), secret, sizeof (secret));
+    int hashed = crypto_pwhash_str (hash, password, strlen (password),
+                                    crypto_pwhash_OPSLIMIT_INTERACTIVE,
+                                    crypto_pwhash_MEMLIMIT_INTERACTIVE);
+    assert (hashed == 0);
+    self->dummy_hash = strdup (hash);
+    assert (self->dummy_hash);
     //  Results kept from before a restart: their storage timer comes from the rows
     self->rearm_wanted = true;
     //  The payloads are checked by egov_application_update_decode, with its codes
@@ -93,9 +106,18 @@ intake_desk_destroy (intake_desk_t **self_p)
         zhashx_destroy (&self->signers);
         egov_cms_verifier_destroy (&self->verifier);
         free (self->pki_dir);
+        free (self->dummy_hash);
         free (self);
         *self_p = NULL;
     }
+}
+
+void
+intake_desk_set_lock (intake_desk_t *self, int lock_after, int64_t lock_ms)
+{
+    assert (lock_after > 0 && lock_ms >= 0);
+    self->lock_after = lock_after;
+    self->lock_ms = lock_ms;
 }
 
 void
@@ -265,6 +287,7 @@ intake_desk_seed_operators (intake_desk_t *self, egov_error_t *error)
 typedef struct {
     intake_desk_t *desk;                //  where it came
     char login [INTAKE_TEXT_MAX];       //  who logs in
+    bool known;                         //  an operator has this login
     json_t *operator_;                  //  {login, name, iin} for the answer
     intake_desk_answer_fn *answer;      //  how the answer is given
     void *argument;                     //  for answer
@@ -320,6 +343,11 @@ s_session (intake_desk_t *self, s_login_t *login, egov_http_reply_t *reply)
     }
     int64_t expires = strtoll (PQgetvalue (result, 0, 0), NULL, 10);
     PQclear (result);
+    //  The right password ends the run of wrong ones
+    const char *who [] = { login->login };
+    PQclear (intake_desk__sql (self, PGRES_COMMAND_OK,
+        "UPDATE operator SET failed_logins = 0 WHERE login = $1 AND failed_logins > 0",
+        1, who, NULL, NULL));
     egov_http_reply_set (reply, 200, json_pack ("{s:s, s:s, s:o, s:O}", "token", token,
                                                 "token_type", "Bearer", "expires_at",
                                                 intake_desk__time (expires), "operator",
@@ -327,7 +355,51 @@ s_session (intake_desk_t *self, s_login_t *login, egov_http_reply_t *reply)
     sodium_memzero (token, sizeof (token));
 }
 
-//  The worker's verdict on the password: a session, or 401.
+//  Sets 429 LOCKED with Retry-After for a login locked for seconds more.
+static void
+s_locked (egov_http_reply_t *reply, int64_t seconds)
+{
+    egov_http_reply_error (reply, 429, "LOCKED", "too many wrong passwords: the login is locked"
+                           " for %" PRId64 " seconds more", seconds);
+    free (reply->retry_after);
+    reply->retry_after = zsys_sprintf ("%" PRId64, seconds);
+}
+
+//  Counts a wrong password of a known login; true when it locked the login
+//  (reply 429 LOCKED), false otherwise (reply 503 when the database failed,
+//  untouched when it merely counted).
+static bool
+s_count_failure (intake_desk_t *self, const char *login, egov_http_reply_t *reply)
+{
+    if (!intake_desk__db (self, reply))
+        return false;
+    char limit [16], lock [24];
+    snprintf (limit, sizeof (limit), "%d", self->lock_after);
+    snprintf (lock, sizeof (lock), "%" PRId64, self->lock_ms);
+    const char *values [] = { login, limit, lock };
+    //  One statement, so two wrong passwords checked at once both count
+    PGresult *result = intake_desk__sql (self, PGRES_TUPLES_OK,
+        "UPDATE operator SET failed_logins = CASE WHEN failed_logins + 1 >= $2::int THEN 0"
+        "                                        ELSE failed_logins + 1 END,"
+        "  locked_until_wall = CASE WHEN failed_logins + 1 >= $2::int"
+        "    THEN clock_timestamp () + make_interval (secs => $3::bigint / 1000.0)"
+        "    ELSE locked_until_wall END"
+        " WHERE login = $1 RETURNING failed_logins = 0", 3, values, NULL, NULL);
+    if (!result) {
+        intake_desk__unavailable (reply);
+        return false;
+    }
+    bool locked = PQntuples (result) == 1 && *PQgetvalue (result, 0, 0) == 't';
+    PQclear (result);
+    if (locked) {
+        zsys_info ("intake: login '%s' locked after %d wrong passwords", login, self->lock_after);
+        s_locked (reply, (self->lock_ms + 999) / 1000);
+    }
+    return locked;
+}
+
+//  The worker's verdict on the password: a session, or 401 (429 when it
+//  was the wrong password that locks the login).
 static void
 s_on_verified (void *argument, bool right, const char *hash)
 {
@@ -336,9 +408,13 @@ s_on_verified (void *argument, bool right, const char *hash)
     intake_desk_t *self = login->desk;
     zlistx_delete (self->logins, login->handle);
     egov_http_reply_t reply = { 0, NULL, NULL };
-    if (right)
+    if (right && login->known)
         s_session (self, login, &reply);
-    else {
+    else
+    if (login->known && s_count_failure (self, login->login, &reply))
+        ;                                   //  the wrong password that locks it: 429
+    else
+    if (!reply.status) {
         zsys_info ("intake: failed login for '%s'", login->login);
         egov_http_reply_error (&reply, 401, "AUTH_FAILED", "wrong login or password");
     }
@@ -369,28 +445,36 @@ intake_desk_login (intake_desk_t *self, json_t *body, intake_desk_answer_fn *ans
         goto answered;
     const char *values [] = { login };
     result = intake_desk__sql (self, PGRES_TUPLES_OK,
-        "SELECT password_hash, name, iin FROM operator WHERE login = $1", 1, values, NULL, NULL);
+        "SELECT password_hash, name, iin,"
+        " ceil (extract (epoch FROM locked_until_wall - clock_timestamp ()))::bigint"
+        " FROM operator WHERE login = $1", 1, values, NULL, NULL);
     if (!result) {
         intake_desk__unavailable (&reply);
         goto answered;
     }
-    if (PQntuples (result) != 1) {
-        zsys_info ("intake: failed login for '%s'", login);
-        egov_http_reply_error (&reply, 401, "AUTH_FAILED", "wrong login or password");
+    bool known = PQntuples (result) == 1;
+    if (known && !PQgetisnull (result, 0, 3) && strtoll (PQgetvalue (result, 0, 3), NULL, 10) > 0) {
+        //  Locked: even the right password waits (and costs no check)
+        s_locked (&reply, strtoll (PQgetvalue (result, 0, 3), NULL, 10));
         goto answered;
     }
     //  Argon2 on a worker thread: the loop serves the others meanwhile
     s_login_t *pending = (s_login_t *) zmalloc (sizeof (s_login_t));
     assert (pending);
     pending->desk = self;
+    pending->known = known;
     snprintf (pending->login, sizeof (pending->login), "%s", login);
-    pending->operator_ = json_pack ("{s:s, s:s, s:s}", "login", login,
-                                    "name", PQgetvalue (result, 0, 1), "iin", PQgetvalue (result, 0, 2));
+    pending->operator_ = known ? json_pack ("{s:s, s:s, s:s}", "login", login,
+                                            "name", PQgetvalue (result, 0, 1),
+                                            "iin", PQgetvalue (result, 0, 2))
+                               : json_object ();
     pending->answer = answer;
     pending->argument = argument;
     pending->handle = zlistx_add_end (self->logins, pending);
-    bool asked = egov_worker_verify (self->worker, PQgetvalue (result, 0, 0), password,
-                                     s_on_verified, pending, &error);
+    //  An unknown login is checked against a hash nobody has: it costs the
+    //  same time, so the answer's delay tells nothing about which logins exist
+    bool asked = egov_worker_verify (self->worker, known ? PQgetvalue (result, 0, 0) : self->dummy_hash,
+                                     password, s_on_verified, pending, &error);
     sodium_memzero (password, sizeof (password));
     PQclear (result);
     if (asked)

@@ -60,6 +60,9 @@ intake_desk_t *intake_desk_new (shep_participant_t *engine, egov_catalogue_t *ca
                                 egov_error_t *error);
 void intake_desk_destroy (intake_desk_t **self_p);
 void intake_desk_set_verbose (intake_desk_t *self, bool verbose);
+//  lock_after wrong passwords in a row lock an operator's login for lock_ms
+//  (wall time); default 5 and 15 minutes.
+void intake_desk_set_lock (intake_desk_t *self, int lock_after, int64_t lock_ms);
 //  Runs the desk's worker threads (the operators' passwords, Argon2) from
 //  loop; until then a password is checked on the caller's thread.
 void intake_desk_attach (intake_desk_t *self, zloop_t *loop);

@@ -24,6 +24,10 @@ struct _intake_desk_t {
     bool rearm_wanted;              //  the storage timer is to be armed from the database again
     int64_t retry_wall;             //  wall ms before which timers wait for the database
     bool verbose;                   //  log every step
+    int lock_after;                 //  wrong passwords in a row that lock a login
+    int64_t lock_ms;                //  how long it stays locked (wall)
+    char *dummy_hash;               //  a password hash no login has: unknown logins
+                                    //  cost the same check as known ones
     zlistx_t *submissions;          //  submissions waiting for Condition 1's answers
     zlistx_t *logins;               //  logins whose password a worker thread checks
     zlistx_t *handovers;            //  hand-overs waiting for the identity look-up

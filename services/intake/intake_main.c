@@ -21,6 +21,8 @@ typedef struct {
     const char *pki_dir;            //  operators' keys, trust anchors
     const char *regulations;        //  catalogue and calendar
     const char *openapi_path;       //  the OpenAPI document served
+    int64_t lock_after;             //  wrong passwords in a row that lock a login
+    int64_t lock_ms;                //  how long it stays locked
     bool verbose;                   //  log every step
 } s_options_t;
 
@@ -43,6 +45,12 @@ static const egov_flag_t s_flags [] = {
     { .name = "openapi", .kind = EGOV_FLAG_PATH, .env = "EGOV_INTAKE_OPENAPI",
       .value_name = "FILE", .fallback = "services/intake/openapi.json",
       .help = "the OpenAPI document to serve", .target = &s_options.openapi_path },
+    { .name = "lock-after", .kind = EGOV_FLAG_NUMBER, .env = "EGOV_INTAKE_LOCK_AFTER",
+      .value_name = "N", .fallback = "5", .min = 1, .max = 1000,
+      .help = "wrong passwords in a row that lock an operator's login", .target = &s_options.lock_after },
+    { .name = "lock-for", .kind = EGOV_FLAG_DURATION, .env = "EGOV_INTAKE_LOCK_FOR",
+      .value_name = "DURATION", .fallback = "15m",
+      .help = "how long it stays locked, e.g. 15m or 2000ms", .target = &s_options.lock_ms },
     { .name = "verbose", .letter = 'v', .kind = EGOV_FLAG_SWITCH, .help = "log every step",
       .target = &s_options.verbose },
     { NULL }
@@ -128,6 +136,7 @@ s_run (const s_options_t *options)
     if (seeded > 0)
         zsys_info ("intake: seeded %d demo operators", seeded);
     intake_desk_set_verbose (desk, options->verbose);
+    intake_desk_set_lock (desk, (int) options->lock_after, options->lock_ms);
     http = intake_http_new (options->http_address, desk, openapi, &error);
     if (!http) {
         fprintf (stderr, "intake: error %s: %s\n", error.code, error.message);

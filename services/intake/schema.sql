@@ -10,6 +10,9 @@ CREATE TABLE IF NOT EXISTS operator (
     cert_label      text NOT NULL,          -- certs/LABEL.pem and keys/LABEL.key in the PKI folder
     password_hash   text NOT NULL           -- crypto_pwhash_str (Argon2id)
 );
+-- Wrong passwords in a row, and the lock they bring (wall clock)
+ALTER TABLE operator ADD COLUMN IF NOT EXISTS failed_logins integer NOT NULL DEFAULT 0;
+ALTER TABLE operator ADD COLUMN IF NOT EXISTS locked_until_wall timestamptz;
 
 CREATE TABLE IF NOT EXISTS session (
     token_sha256    text PRIMARY KEY,       -- the bearer token is never stored

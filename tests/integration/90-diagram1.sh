@@ -27,7 +27,8 @@ BASE=http://127.0.0.1:$HTTP_PORT
 
 start_intake() {
     egov_start intake "$EGOV_BIN/intake" --gateway "$EGOV_GATEWAY" --db "$(it_db intake)" \
-        --http "127.0.0.1:$HTTP_PORT" --pki "$PKI" --regulations "$EGOV_REPO/regulations"
+        --http "127.0.0.1:$HTTP_PORT" --pki "$PKI" --regulations "$EGOV_REPO/regulations" \
+        --lock-after 3 --lock-for 3s
     egov_wait_for it_connected intake
 }
 start_regional() {
@@ -121,6 +122,22 @@ check_output "a wrong password: 401 AUTH_FAILED" '"code": "AUTH_FAILED".*HTTP 40
     call POST /api/v1/operator/login '{"login":"operator1","password":"guess"}'
 check_output "a login that is not JSON: 400 BAD_JSON" '"code": "BAD_JSON".*HTTP 400' \
     call POST /api/v1/operator/login '{"login":'
+# Three wrong passwords in a row lock a login (here for 3 s); an unknown login is refused
+# the same way, and locks nothing
+login_as() { call POST /api/v1/operator/login "{\"login\":\"$1\",\"password\":\"$2\"}"; }
+check_output "an unknown login: 401 AUTH_FAILED" '"code": "AUTH_FAILED".*HTTP 401' login_as nobody demo-operator3
+check_output "operator3's first wrong password: 401 AUTH_FAILED" '"code": "AUTH_FAILED".*HTTP 401' \
+    login_as operator3 guess
+check_output "... the second: 401 AUTH_FAILED" '"code": "AUTH_FAILED".*HTTP 401' login_as operator3 guess
+check_output "the third in a row locks the login: 429 LOCKED" '"code": "LOCKED".*HTTP 429' \
+    login_as operator3 guess
+check_output "... even the right password is refused while it is locked" '"code": "LOCKED".*HTTP 429' \
+    login_as operator3 demo-operator3
+check_output "... with a Retry-After header" '^Retry-After: [1-3]' curl -sS -D - -o /dev/null \
+    -H 'Content-Type: application/json' --data '{"login":"operator3","password":"demo-operator3"}' \
+    "$BASE/api/v1/operator/login"
+sleep 3.2
+check_output "after the lock the right password logs in" '"token".*HTTP 200' login_as operator3 demo-operator3
 TOKEN=$(body POST /api/v1/operator/login '{"login":"operator1","password":"demo-operator1"}' | jq -r .token)
 check_output "operator1 logs in with the demo password (Process 1)" '^[0-9a-f]{64}$' echo "$TOKEN"
 check_output "a made-up token: 401 AUTH_REQUIRED" '"code": "AUTH_REQUIRED".*HTTP 401' \
