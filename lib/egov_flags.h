@@ -59,6 +59,20 @@ typedef struct {
     bool required;              //  the flag or its variable must be given
 } egov_flag_t;
 
+//  The entries the participants share, spelt once (the names they use,
+//  SHEP_DEFAULT_ENDPOINT and EGOV_PKI_DEFAULT_DIR, come from shep_client.h
+//  and egov_pki.h where they are used).
+#define EGOV_FLAG_GATEWAY(field) \
+    { .name = "gateway", .env = "EGOV_GATEWAY", .value_name = "ENDPOINT", \
+      .fallback = SHEP_DEFAULT_ENDPOINT, .help = "gateway endpoint", .target = &(field) }
+#define EGOV_FLAG_PKI(field, purpose) \
+    { .name = "pki", .kind = EGOV_FLAG_PATH, .env = "EGOV_PKI_DIR", .value_name = "DIR", \
+      .fallback = EGOV_PKI_DEFAULT_DIR, .help = purpose, .target = &(field) }
+#define EGOV_FLAG_REGULATIONS(field) \
+    { .name = "regulations", .kind = EGOV_FLAG_PATH, .env = "EGOV_REGULATIONS", \
+      .value_name = "DIR", .fallback = "regulations", .help = "catalogue and calendar", \
+      .target = &(field) }
+
 typedef struct _egov_flags_t egov_flags_t;
 
 //  A parser for program (its name in messages) over table, which ends with

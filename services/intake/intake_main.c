@@ -29,19 +29,14 @@ typedef struct {
 static s_options_t s_options;
 
 static const egov_flag_t s_flags [] = {
-    { .name = "gateway", .env = "EGOV_GATEWAY", .value_name = "ENDPOINT",
-      .fallback = SHEP_DEFAULT_ENDPOINT, .help = "gateway endpoint", .target = &s_options.gateway },
+    EGOV_FLAG_GATEWAY (s_options.gateway),
     { .name = "db", .env = "EGOV_INTAKE_DB", .value_name = "CONNINFO", .fallback = "dbname=intake",
       .help = "PostgreSQL conninfo", .target = &s_options.conninfo },
     { .name = "http", .env = "EGOV_INTAKE_HTTP", .value_name = "HOST:PORT",
       .fallback = INTAKE_DEFAULT_HTTP, .help = "HTTP API address",
       .target = &s_options.http_address },
-    { .name = "pki", .kind = EGOV_FLAG_PATH, .env = "EGOV_PKI_DIR", .value_name = "DIR",
-      .fallback = EGOV_PKI_DEFAULT_DIR, .help = "PKI folder: operators' keys, trust anchors",
-      .target = &s_options.pki_dir },
-    { .name = "regulations", .kind = EGOV_FLAG_PATH, .env = "EGOV_REGULATIONS",
-      .value_name = "DIR", .fallback = "regulations", .help = "catalogue and calendar",
-      .target = &s_options.regulations },
+    EGOV_FLAG_PKI (s_options.pki_dir, "PKI folder: operators' keys, trust anchors"),
+    EGOV_FLAG_REGULATIONS (s_options.regulations),
     { .name = "openapi", .kind = EGOV_FLAG_PATH, .env = "EGOV_INTAKE_OPENAPI",
       .value_name = "FILE", .fallback = "services/intake/openapi.json",
       .help = "the OpenAPI document to serve", .target = &s_options.openapi_path },

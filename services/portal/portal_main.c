@@ -31,19 +31,14 @@ typedef struct {
 static s_options_t s_options;
 
 static const egov_flag_t s_flags [] = {
-    { .name = "gateway", .env = "EGOV_GATEWAY", .value_name = "ENDPOINT",
-      .fallback = SHEP_DEFAULT_ENDPOINT, .help = "gateway endpoint", .target = &s_options.gateway },
+    EGOV_FLAG_GATEWAY (s_options.gateway),
     { .name = "db", .env = "EGOV_PORTAL_DB", .value_name = "CONNINFO", .fallback = "dbname=portal",
       .help = "PostgreSQL conninfo", .target = &s_options.conninfo },
     { .name = "http", .env = "EGOV_PORTAL_HTTP", .value_name = "HOST:PORT",
       .fallback = PORTAL_DEFAULT_HTTP, .help = "HTTP address",
       .target = &s_options.http_address },
-    { .name = "pki", .kind = EGOV_FLAG_PATH, .env = "EGOV_PKI_DIR", .value_name = "DIR",
-      .fallback = EGOV_PKI_DEFAULT_DIR, .help = "PKI folder: trust anchors and CRL",
-      .target = &s_options.pki_dir },
-    { .name = "regulations", .kind = EGOV_FLAG_PATH, .env = "EGOV_REGULATIONS",
-      .value_name = "DIR", .fallback = "regulations", .help = "catalogue and calendar",
-      .target = &s_options.regulations },
+    EGOV_FLAG_PKI (s_options.pki_dir, "PKI folder: trust anchors and CRL"),
+    EGOV_FLAG_REGULATIONS (s_options.regulations),
     { .name = "www", .kind = EGOV_FLAG_PATH, .env = "EGOV_PORTAL_WWW", .value_name = "DIR",
       .fallback = "services/portal/www", .help = "the reference frontend",
       .target = &s_options.www },

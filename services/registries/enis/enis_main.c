@@ -18,8 +18,7 @@ typedef struct {
 static s_options_t s_options;
 
 static const egov_flag_t s_flags [] = {
-    { .name = "gateway", .env = "EGOV_GATEWAY", .value_name = "ENDPOINT",
-      .fallback = SHEP_DEFAULT_ENDPOINT, .help = "gateway endpoint", .target = &s_options.gateway },
+    EGOV_FLAG_GATEWAY (s_options.gateway),
     { .name = "db", .env = "EGOV_ENIS_DB", .value_name = "CONNINFO", .fallback = "dbname=enis",
       .help = "PostgreSQL conninfo", .target = &s_options.conninfo },
     { .name = "id", .value_name = "PARTICIPANT", .fallback = "enis",
