@@ -33,8 +33,10 @@ PROTO_H := $(PROTO_C:.c=.h)
 SCHEMA_C := $(GEN)/shep_schema.c $(GEN)/gbdfl_schema.c $(GEN)/enis_schema.c $(GEN)/sink_schema.c \
             $(GEN)/shep_participant_schema.c
 
-LIB_SRC := $(wildcard lib/*.c) $(wildcard gateway/client/*.c)
 SHEP_SRC := $(filter-out %_main.c,$(wildcard gateway/shep/*.c))
+# The gateway's classes are in the library too: a service's selftest starts
+# an in-process gateway and talks to it over the wire.
+LIB_SRC := $(wildcard lib/*.c) $(wildcard gateway/client/*.c) $(SHEP_SRC)
 GBDFL_SRC := $(filter-out %_main.c,$(wildcard services/registries/gbdfl/*.c))
 ENIS_SRC := $(filter-out %_main.c,$(wildcard services/registries/enis/*.c))
 

@@ -14,6 +14,7 @@
 #include "egov_clock.h"
 #include "egov_application.h"
 #include "egov_lifecycle.h"
+#include "egov_service.h"
 #include "shep_log.h"
 #include "shep_store.h"
 #include "shep_server.h"
@@ -33,6 +34,7 @@
 #include "leb_tasks.h"
 #include "leb_http.h"
 #include "leb_server.h"
+#include "leb_actor.h"
 #include "regional_store.h"
 #include "regional_server.h"
 #include "intake_request.h"
@@ -53,6 +55,7 @@ static void s_egov_proto (void **state) { (void) state; egov_proto_test (s_verbo
 static void s_egov_application (void **state) { (void) state; egov_application_test (s_verbose); }
 static void s_egov_clock (void **state) { (void) state; egov_clock_test (s_verbose); }
 static void s_shep_client (void **state) { (void) state; shep_client_test (s_verbose); }
+static void s_egov_service (void **state) { (void) state; egov_service_test (s_verbose); }
 static void s_egov_lifecycle (void **state) { (void) state; egov_lifecycle_test (s_verbose); }
 static void s_shep_participant (void **state) { (void) state; shep_participant_test (s_verbose); }
 static void s_shep_log (void **state) { (void) state; shep_log_test (s_verbose); }
@@ -73,6 +76,7 @@ static void s_egov_worker (void **state) { (void) state; egov_worker_test (s_ver
 static void s_leb_rules (void **state) { (void) state; leb_rules_test (s_verbose); }
 static void s_leb_tasks (void **state) { (void) state; leb_tasks_test (s_verbose); }
 static void s_leb_http (void **state) { (void) state; leb_http_test (s_verbose); }
+static void s_leb_actor (void **state) { (void) state; leb_actor_test (s_verbose); }
 static void s_leb_server (void **state) { (void) state; leb_server_test (s_verbose); }
 static void s_regional_store (void **state) { (void) state; regional_store_test (s_verbose); }
 static void s_regional_server (void **state) { (void) state; regional_server_test (s_verbose); }
@@ -101,6 +105,7 @@ main (int argc, char *argv [])
         cmocka_unit_test (s_egov_clock),
         cmocka_unit_test (s_egov_application),
         cmocka_unit_test (s_shep_client),
+        cmocka_unit_test (s_egov_service),
         cmocka_unit_test (s_egov_lifecycle),
         cmocka_unit_test (s_shep_participant),
         cmocka_unit_test (s_shep_log),
@@ -122,6 +127,7 @@ main (int argc, char *argv [])
         cmocka_unit_test (s_leb_tasks),
         cmocka_unit_test (s_leb_http),
         cmocka_unit_test (s_leb_server),
+        cmocka_unit_test (s_leb_actor),
         cmocka_unit_test (s_regional_store),
         cmocka_unit_test (s_regional_server),
         cmocka_unit_test (s_intake_request),

@@ -7,9 +7,8 @@
 #include "egov_pki.h"
 #include "egov_catalogue.h"
 #include "egov_flags.h"
-
-extern const char *regional_schema_sql;
-
+#include "egov_service.h"
+#include "regional_actor.h"
 
 //  True when text is a participant id the gateway accepts.
 static bool
@@ -20,18 +19,7 @@ s_participant_valid (const char *text)
         && strspn (text, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._:@-") == length;
 }
 
-//  What the command line and the environment set.
-typedef struct {
-    const char *region;             //  the KATO code served: our route id
-    const char *gateway;            //  the central gateway
-    const char *conninfo;           //  our database, or NULL for regional_KATO
-    const char *pki_dir;            //  the test CA, for e-signature checks
-    const char *participant;        //  our id at the gateway, or NULL for regional-KATO
-    const char *leb;                //  the region's local executive body, or NULL for leb-KATO
-    bool verbose;                   //  log every delivery
-} s_options_t;
-
-static s_options_t s_options;
+static regional_options_t s_options;
 
 //  --id and --leb: ids the gateway accepts
 #define s_PARTICIPANT   .valid = s_participant_valid, \
@@ -55,68 +43,13 @@ static const egov_flag_t s_flags [] = {
     { NULL }
 };
 
-//  Opens the verifier and the database, then carries messages until a
-//  signal; the exit status.
-static int
-s_run (const s_options_t *options)
-{
-    const char *route = options->region;
-    char default_db [32], default_id [32], default_leb [32];
-    snprintf (default_db, sizeof (default_db), "dbname=regional_%s", route);
-    snprintf (default_id, sizeof (default_id), "regional-%s", route);
-    snprintf (default_leb, sizeof (default_leb), "leb-%s", route);
-    const char *conninfo = options->conninfo ? options->conninfo : default_db;
-    const char *participant = options->participant ? options->participant : default_id;
-    const char *leb = options->leb ? options->leb : default_leb;
-    const char *gateway = options->gateway;
-
-    zsys_init ();
-    egov_error_t error;
-    egov_cms_verifier_t *verifier = egov_cms_verifier_new (options->pki_dir, &error);
-    if (!verifier) {
-        fprintf (stderr, "regional: cannot check e-signatures: %s %s (egovctl pki init makes"
-                 " the test CA)\n", error.code, error.message);
-        return 1;
-    }
-    const char *routes [] = { route, NULL };
-    shep_participant_config_t engine_config = {
-        .gateway = gateway, .participant_id = participant, .conninfo = conninfo,
-        .schema_sql = regional_schema_sql, .routes = routes, .receive_async = true,
-        .verbose = options->verbose
-    };
-    shep_participant_t *engine = shep_participant_new (&engine_config, NULL, &error);
-    if (!engine) {
-        fprintf (stderr, "regional: cannot set up the database (%s): %s %s\n", conninfo,
-                 error.code, error.message);
-        egov_cms_verifier_destroy (&verifier);
-        return 1;
-    }
-    regional_server_t *server = regional_server_new (route, engine, verifier);
-    regional_server_set_id (server, participant);
-    regional_server_set_leb (server, leb);
-    regional_server_set_verbose (server, options->verbose);
-    shep_participant_set_service (engine, server);
-    printf ("regional: %s ready for route %s, leb %s, gateway %s\n", participant, route, leb, gateway);
-    fflush (stdout);
-    zloop_t *loop = zloop_new ();
-    assert (loop);
-    shep_participant_attach (engine, loop);
-    zloop_start (loop);
-    zsys_info ("regional: %s stopping", participant);
-    regional_server_destroy (&server);
-    shep_participant_destroy (&engine);
-    zloop_destroy (&loop);
-    egov_cms_verifier_destroy (&verifier);
-    return 0;
-}
-
 int
 main (int argc, char *argv [])
 {
     egov_flags_t *flags = egov_flags_new ("regional", "--region KATO [options]", s_flags);
     int status;
     if (egov_flags_parse (flags, argc, argv, &status))
-        status = s_run (&s_options);
+        status = egov_service_main (regional_actor, &s_options);
     egov_flags_destroy (&flags);
     return status;
 }

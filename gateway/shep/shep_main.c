@@ -1,5 +1,6 @@
 /*  shep — the central e-government gateway (ЭҮШ) process.  */
 #include "shep_server.h"
+#include "egov_service.h"
 #include "egov_flags.h"
 
 //  What the command line and the environment set.
@@ -57,7 +58,7 @@ static const egov_flag_t s_flags [] = {
     { NULL }
 };
 
-//  Runs the gateway until a signal; the exit status.
+//  Runs the gateway's actor until a signal; the exit status.
 static int
 s_run (const s_options_t *options, bool clock_start_set)
 {
@@ -79,14 +80,7 @@ s_run (const s_options_t *options, bool clock_start_set)
 
     zsys_init ();
     zsys_set_logident ("shep");
-    shep_server_t *server = shep_server_new (&config);
-    if (!server) {
-        fprintf (stderr, "shep: cannot start (see the messages above)\n");
-        return 1;
-    }
-    shep_server_run (server);
-    shep_server_destroy (&server);
-    return 0;
+    return egov_service_main (shep_server_actor, &config);
 }
 
 int

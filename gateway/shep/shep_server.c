@@ -5,6 +5,7 @@
     so a participant that outlived a gateway restart knows to say hello.  */
 #include "shep_server.h"
 #include "egov_db.h"
+#include "egov_service.h"
 #include "egov_proto.h"
 
 #define SHEP_PARTICIPANT_ID_MAX 64
@@ -1365,13 +1366,30 @@ shep_server_destroy (shep_server_t **self_p)
     *self_p = NULL;
 }
 
-void
-shep_server_run (shep_server_t *self)
+//  A command to the gateway's actor: ENDPOINT answers the bound endpoint.
+static int
+s_on_command (void *argument, const char *command, zsock_t *pipe)
 {
+    shep_server_t *self = (shep_server_t *) argument;
+    zstr_send (pipe, streq (command, "ENDPOINT") ? self->endpoint : "");
+    return 0;
+}
+
+void
+shep_server_actor (zsock_t *pipe, void *argument)
+{
+    shep_server_t *self = shep_server_new ((const shep_config_t *) argument);
+    if (!self) {
+        fprintf (stderr, "shep: cannot start (see the messages above)\n");
+        egov_service_ready (pipe, false);
+        return;
+    }
+    egov_service_ready (pipe, true);
     zsys_info ("shep: gateway %s ready", self->gateway_id);
-    zloop_start (self->loop);
+    egov_service_serve (pipe, self->loop, s_on_command, self);
     //  Commit what is pending before leaving
     s_flush (self, true);
+    shep_server_destroy (&self);
 }
 
 const char *

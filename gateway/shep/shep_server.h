@@ -38,8 +38,9 @@ void shep_config_defaults (shep_config_t *config);
 //  Sets up the schema, starts the store, binds; NULL (logged) on failure.
 shep_server_t *shep_server_new (const shep_config_t *config);
 void shep_server_destroy (shep_server_t **self_p);
-//  Runs until interrupted (SIGINT/SIGTERM).
-void shep_server_run (shep_server_t *self);
+//  The gateway as an actor (egov_service): argument is its shep_config_t;
+//  answers ENDPOINT with the endpoint it bound (a port of * resolved).
+void shep_server_actor (zsock_t *pipe, void *argument);
 //  The endpoint actually bound (a port of 0 or * is resolved).
 const char *shep_server_endpoint (shep_server_t *self);
 

@@ -1,0 +1,28 @@
+/*  enis_actor — the notarial registry (БНАЖ) as an actor (egov_service): main parses the
+    flags and runs it; a selftest can start it in-process.              */
+#ifndef ENIS_ACTOR_H_INCLUDED
+#define ENIS_ACTOR_H_INCLUDED
+
+#include "egov_util.h"
+#include <czmq.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+//  What it runs with: its flags.
+typedef struct {
+    const char *gateway;            //  the central gateway
+    const char *conninfo;           //  the registry's database
+    const char *participant;        //  our id at the gateway
+    bool verbose;                   //  log every request
+} enis_options_t;
+
+//  The service as an actor: argument is its enis_options_t, borrowed while
+//  the actor runs.
+void enis_actor (zsock_t *pipe, void *argument);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
