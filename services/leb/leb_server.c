@@ -8,6 +8,7 @@
 #include "egov_cms.h"
 #include "egov_pki.h"
 #include "egov_db.h"
+#include "egov_lifecycle.h"
 #include "applications.pb-c.h"
 #include <openssl/evp.h>
 #include <arpa/inet.h>
@@ -36,7 +37,8 @@ struct _leb_server_t {
 //  An application as stored, with what its steps need.
 typedef struct {
     char correlation_id [LEB_ID_MAX];   //  the key
-    char status [16];                   //  in-progress, sent, returned, recalled
+    egov_status_t status;               //  IN_PROGRESS, READY, REFUSED, RETURNED_TO_PROVIDER
+    bool recalled;                      //  returned, then asked for again: a resend is due
     char decision [8];                  //  approve, refuse or ""
     json_t *grounds;                    //  refusal grounds, a JSON array
     Egov__Applications__RegisteredApplication *registered;  //  as received
@@ -243,7 +245,8 @@ s_app_load (leb_server_t *self, const char *correlation_id, s_app_t *app, egov_e
     const char *values [] = { correlation_id };
     PGresult *result = PQexecParams (self->conn,
         "SELECT status, coalesce (decision, ''), grounds::text, registered,"
-        "       coalesce (result, '\\x'::bytea)"
+        "       coalesce (result, '\\x'::bytea),"
+        "       coalesce (recalled_ms >= coalesce (returned_ms, 0), false)"
         " FROM application WHERE correlation_id = $1 FOR UPDATE",
         1, NULL, values, NULL, NULL, 1);
     int rc = -1;
@@ -255,8 +258,9 @@ s_app_load (leb_server_t *self, const char *correlation_id, s_app_t *app, egov_e
                         correlation_id);
     else {
         snprintf (app->correlation_id, sizeof (app->correlation_id), "%s", correlation_id);
-        snprintf (app->status, sizeof (app->status), "%.*s", PQgetlength (result, 0, 0),
-                  PQgetvalue (result, 0, 0));
+        if (!egov_status_parse (PQgetvalue (result, 0, 0), &app->status))
+            app->status = EGOV__APPLICATIONS__STATUS__STATUS_UNSPECIFIED;
+        app->recalled = streq (PQgetvalue (result, 0, 5), "t");
         snprintf (app->decision, sizeof (app->decision), "%.*s", PQgetlength (result, 0, 1),
                   PQgetvalue (result, 0, 1));
         app->grounds = json_loadb (PQgetvalue (result, 0, 2), PQgetlength (result, 0, 2), 0, NULL);
@@ -274,7 +278,7 @@ s_app_load (leb_server_t *self, const char *correlation_id, s_app_t *app, egov_e
                 app->registered->application->service, self->config.kato);
         if (!app->grounds)
             app->grounds = json_array ();
-        if (!app->entry) {
+        if (!app->entry || app->status == EGOV__APPLICATIONS__STATUS__STATUS_UNSPECIFIED) {
             egov_error_set (error, "APPLICATION_BROKEN",
                             "the stored application %s cannot be read back", correlation_id);
             s_app_reset (app);
@@ -284,6 +288,37 @@ s_app_load (leb_server_t *self, const char *correlation_id, s_app_t *app, egov_e
     }
     PQclear (result);
     return rc;
+}
+
+//  Moves the application's status as the lifecycle table (egov_lifecycle)
+//  says for event, to being the status the event carries. 1 moved, 0 kept
+//  (a late or repeated event; with must_move, -1 instead), -1 with
+//  STATUS_NOT_ALLOWED or DB_UNAVAILABLE.
+static int
+s_status_move (leb_server_t *self, s_app_t *app, egov_event_t event, egov_status_t to,
+               bool must_move, egov_error_t *error)
+{
+    egov_status_t next;
+    egov_lifecycle_t verdict = egov_lifecycle_decide (app->status, event, to, &next, error);
+    if (verdict == EGOV_LIFECYCLE_KEEP && must_move)
+        egov_error_set (error, "STATUS_NOT_ALLOWED", "the application %s is %s already",
+                        app->correlation_id, egov_status_name (app->status));
+    if (verdict != EGOV_LIFECYCLE_MOVE)
+        return verdict == EGOV_LIFECYCLE_KEEP && !must_move ? 0 : -1;
+    const char *values [] = { app->correlation_id, egov_status_name (next) };
+    if (!s_run (self, "UPDATE application SET status = $2 WHERE correlation_id = $1",
+                2, values, error))
+        return -1;
+    app->status = next;
+    return 1;
+}
+
+//  The status the application's decision gives: READY or REFUSED.
+static egov_status_t
+s_decided (const s_app_t *app)
+{
+    return streq (app->decision, "refuse") ? EGOV__APPLICATIONS__STATUS__REFUSED
+                                           : EGOV__APPLICATIONS__STATUS__READY;
 }
 
 //  Queues a StatusNotice IN_PROGRESS about a task of the application.
@@ -423,12 +458,14 @@ s_result (leb_server_t *self, s_app_t *app, int64_t at_ms, egov_error_t *error)
     int lengths [] = { 0, 0, (int) size };
     int formats [] = { 0, 0, 1 };
     result = PQexecParams (self->conn,
-        "UPDATE application SET status = 'sent', outgoing_number = $2, result = $3"
+        "UPDATE application SET outgoing_number = $2, result = $3"
         " WHERE correlation_id = $1", 3, NULL, values, lengths, formats, 0);
     int rc = egov_db_check (result, PGRES_COMMAND_OK, "result store") ? 0 : -1;
     if (rc)
         egov_error_set (error, "DB_UNAVAILABLE", "%s", PQresultErrorMessage (result));
     PQclear (result);
+    if (rc == 0 && s_status_move (self, app, EGOV_EVENT_RESULT, s_decided (app), true, error) != 1)
+        rc = -1;
     if (rc == 0)
         rc = s_put_result (self, app, packed, size, error);
     free (packed);
@@ -443,10 +480,8 @@ static int
 s_resend (leb_server_t *self, s_app_t *app, int64_t at_ms, egov_error_t *error)
 {
     (void) at_ms;
-    const char *values [] = { app->correlation_id };
-    if (s_put_result (self, app, app->result.data, app->result.len, error)
-    ||  !s_run (self, "UPDATE application SET status = 'sent' WHERE correlation_id = $1",
-                1, values, error))
+    if (s_status_move (self, app, EGOV_EVENT_RESULT, s_decided (app), true, error) < 0
+    ||  s_put_result (self, app, app->result.data, app->result.len, error))
         return -1;
     zsys_info ("leb: %s: the result went back on recall", app->correlation_id);
     return 0;
@@ -606,24 +641,27 @@ s_on_movement (leb_server_t *self, const Egov__Envelope *envelope, const char *c
     snprintf (at, sizeof (at), "%" PRId64, now);
     const char *values [] = { correlation_id, at };
     int rc = 0;
-    if (!app.result.len)
-        //  Nothing to return or send back yet: the result comes when it is ready
-        zsys_warning ("leb: %s: %s before the result was sent; nothing to do",
-                      correlation_id, envelope->service_id);
-    else
     if (!recall) {
-        if (!s_run (self, "UPDATE application SET status = 'returned', returned_ms = $2::bigint"
-                          " WHERE correlation_id = $1", 2, values, error))
+        //  Only a decided result can come back unclaimed; again is a repeat
+        rc = s_status_move (self, &app, EGOV_EVENT_RETURNED, 0, false, error);
+        if (rc == 1 && !s_run (self, "UPDATE application SET returned_ms = $2::bigint"
+                                     " WHERE correlation_id = $1", 2, values, error))
             rc = -1;
-        else
+        if (rc == 1)
             zsys_info ("leb: %s: the unclaimed result came back (RETURNED_TO_PROVIDER)",
                        correlation_id);
+        rc = rc < 0 ? (streq (error->code, "DB_UNAVAILABLE") ? -1 : -2) : 0;
     }
     else
-    if (streq (app.status, "recalled"))
+    if (app.status != EGOV__APPLICATIONS__STATUS__RETURNED_TO_PROVIDER)
+        //  The result is still on its way or at the desk: nothing to send again
+        zsys_warning ("leb: %s: recalled while %s; nothing to send again", correlation_id,
+                      egov_status_name (app.status));
+    else
+    if (app.recalled)
         zsys_info ("leb: %s: recalled again while the resend is on its way", correlation_id);
     else {
-        if (!s_run (self, "UPDATE application SET status = 'recalled', recalled_ms = $2::bigint"
+        if (!s_run (self, "UPDATE application SET recalled_ms = $2::bigint"
                           " WHERE correlation_id = $1", 2, values, error)
         ||  s_task_open (self, &app, -1, now, error))
             rc = -1;
@@ -1232,6 +1270,14 @@ leb_server_test (bool verbose)
                                                      false), NULL) == 1);
     assert (s_test_is (conn, "SELECT string_agg (role || ' ' || state, ',') FROM task"
                              " WHERE correlation_id = $1", "c-ok", "clerk open"));
+    //  The lifecycle table: nothing to return before the result, nothing to
+    //  send again before it came back
+    assert (s_test_apply (server, s_test_movement (LEB_SERVICE_RETURN, "c-ok"), code) == -2
+            && streq (code, "STATUS_NOT_ALLOWED"));
+    assert (s_test_apply (server, s_test_movement (LEB_SERVICE_RECALL, "c-ok"), NULL) == 1);
+    assert (s_test_is (conn, "SELECT status || ' ' || count(*) FROM application JOIN task"
+                             " USING (correlation_id) WHERE correlation_id = $1 GROUP BY status",
+                       "c-ok", "IN_PROGRESS 1"));
     assert (s_test_is (conn, "SELECT count(*) FROM shep_outbox WHERE correlation_id = $1"
                              " AND service_id = 'application.status'", "c-ok", "1"));
     json_t *tasks = leb_server_tasks (server, "clerk", &error);
@@ -1251,7 +1297,7 @@ leb_server_test (bool verbose)
     s_clock_at ("2026-04-30T12:00");
     assert (leb_server_fire (server) == 6);
     assert (s_test_is (conn, "SELECT status || ' ' || decision FROM application"
-                             " WHERE correlation_id = $1", "c-ok", "sent approve"));
+                             " WHERE correlation_id = $1", "c-ok", "READY approve"));
     assert (s_test_is (conn, "SELECT count(*) FROM task WHERE completed_ms <> due_ms", NULL, "0"));
     //  executor: 14wd across the 8 March and Nauryz days off; clerk: 1wd more
     assert (s_test_is (conn, "SELECT due_ms FROM task WHERE correlation_id = $1 AND step = 3",
@@ -1278,15 +1324,20 @@ leb_server_test (bool verbose)
     result = s_test_result (conn, "c-bad", 0);
     assert (result && !result->approved && result->n_grounds == 1);
     assert (strncmp (result->grounds [0], "unreliable-documents: reason-document", 37) == 0);
+    assert (s_test_is (conn, "SELECT status FROM application WHERE correlation_id = $1",
+                       "c-bad", "REFUSED"));
     egov__applications__result__free_unpacked (result, NULL);
 
     //  Return, then recall: the clerk sends the same result within a working day
     assert (s_test_apply (server, s_test_movement (LEB_SERVICE_RETURN, "c-ok"), NULL) == 1);
+    assert (s_test_apply (server, s_test_movement (LEB_SERVICE_RETURN, "c-ok"), NULL) == 1);
     assert (s_test_is (conn, "SELECT status FROM application WHERE correlation_id = $1", "c-ok",
-                       "returned"));
+                       "RETURNED_TO_PROVIDER"));
     assert (s_test_apply (server, s_test_movement (LEB_SERVICE_RECALL, "c-ok"), NULL) == 1);
     assert (s_test_is (conn, "SELECT status FROM application WHERE correlation_id = $1", "c-ok",
-                       "recalled"));
+                       "RETURNED_TO_PROVIDER"));
+    assert (s_test_is (conn, "SELECT recalled_ms > 0 FROM application WHERE correlation_id = $1",
+                       "c-ok", "t"));
     assert (s_test_is (conn, "SELECT count(*) FROM task WHERE correlation_id = $1"
                              " AND kind = 'recall' AND state = 'open'", "c-ok", "1"));
     assert (leb_server_fire (server) == 0);
@@ -1295,7 +1346,7 @@ leb_server_test (bool verbose)
     s_clock_at ("2026-05-04T18:00");
     assert (leb_server_fire (server) == 1);
     assert (s_test_is (conn, "SELECT status FROM application WHERE correlation_id = $1", "c-ok",
-                       "sent"));
+                       "READY"));
     Egov__Applications__Result *first = s_test_result (conn, "c-ok", 0);
     Egov__Applications__Result *second = s_test_result (conn, "c-ok", 1);
     assert (first && second && first->signature.len == second->signature.len);
@@ -1316,7 +1367,7 @@ leb_server_test (bool verbose)
     s_clock_at ("2026-06-30T12:00");
     assert (leb_server_fire (server) == 4);
     assert (s_test_is (conn, "SELECT status FROM application WHERE correlation_id = $1",
-                       "c-crash", "sent"));
+                       "c-crash", "READY"));
     leb_server_destroy (&server);
 
     //  Manual mode: an integrator plays every role

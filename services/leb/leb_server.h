@@ -17,7 +17,10 @@
     decision step applies Condition 2 (leb_rules); after the last step the
     result is signed (CMS) by the provider's authorised person and sent.
 
-    Application states: in-progress -> sent -> returned | recalled -> sent.
+    Application states are the lifecycle's (egov_lifecycle): IN_PROGRESS ->
+    READY / REFUSED (the result sent) -> RETURNED_TO_PROVIDER -> (recall)
+    READY / REFUSED again; an event the table does not allow (a return
+    before the result) is rejected with STATUS_NOT_ALLOWED.
     Every message out (StatusNotice IN_PROGRESS when a step starts and
     when it is done, Result at the end) is stored in the runtime's outbox
     with the effect, its message id fixed there, and sent afterwards: a
@@ -26,7 +29,7 @@
 
     Rejected deliveries (acknowledged with a reject code, never retried):
     UNSUPPORTED_SERVICE, MALFORMED_ENVELOPE, MALFORMED_PAYLOAD,
-    WRONG_REGION, UNKNOWN_SERVICE, UNKNOWN_APPLICATION.                  */
+    WRONG_REGION, UNKNOWN_SERVICE, UNKNOWN_APPLICATION, STATUS_NOT_ALLOWED. */
 #ifndef LEB_SERVER_H_INCLUDED
 #define LEB_SERVER_H_INCLUDED
 

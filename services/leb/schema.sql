@@ -15,8 +15,11 @@ CREATE TABLE IF NOT EXISTS application (
     applicant_iin       text NOT NULL,
     reply_to            text NOT NULL,              -- regional-<KATO>
     registered          bytea NOT NULL,             -- RegisteredApplication as received
-    status              text NOT NULL DEFAULT 'in-progress'
-        CHECK (status IN ('in-progress', 'sent', 'returned', 'recalled')),
+    -- The provider's part of the lifecycle (lib/egov_lifecycle): READY or
+    -- REFUSED once the result is sent; a recall keeps RETURNED_TO_PROVIDER
+    -- (recalled_ms) until the result goes again.
+    status              text NOT NULL DEFAULT 'IN_PROGRESS' CONSTRAINT application_status
+        CHECK (status IN ('IN_PROGRESS', 'READY', 'REFUSED', 'RETURNED_TO_PROVIDER')),
     received_ms         bigint NOT NULL,            -- simulated
     decision            text CHECK (decision IN ('approve', 'refuse')),
     grounds             jsonb NOT NULL DEFAULT '[]',
@@ -61,5 +64,27 @@ BEGIN
             SELECT message_id, service_id, sender_id, correlation_id, 'APPLIED' FROM inbox
             ON CONFLICT (message_id) DO NOTHING;
         DROP TABLE inbox;
+    END IF;
+END $$;
+
+-- Databases from before the lifecycle table named the provider's states
+-- its own way (in-progress, sent, returned, recalled): they take the
+-- lifecycle's names; a recall waiting for its resend keeps recalled_ms.
+DO $$
+DECLARE
+    old_check text;
+BEGIN
+    SELECT conname INTO old_check FROM pg_constraint
+     WHERE conrelid = 'application'::regclass AND contype = 'c'
+       AND pg_get_constraintdef (oid) LIKE '%in-progress%';
+    IF old_check IS NOT NULL THEN
+        EXECUTE format ('ALTER TABLE application DROP CONSTRAINT %I', old_check);
+        UPDATE application SET status = CASE status
+            WHEN 'in-progress' THEN 'IN_PROGRESS'
+            WHEN 'sent' THEN CASE decision WHEN 'refuse' THEN 'REFUSED' ELSE 'READY' END
+            ELSE 'RETURNED_TO_PROVIDER' END;
+        ALTER TABLE application ALTER COLUMN status SET DEFAULT 'IN_PROGRESS';
+        ALTER TABLE application ADD CONSTRAINT application_status
+            CHECK (status IN ('IN_PROGRESS', 'READY', 'REFUSED', 'RETURNED_TO_PROVIDER'));
     END IF;
 END $$;
