@@ -6,7 +6,7 @@
 # refusal by the provider for an unreliable attachment); the hand-over with a wrong and
 # the right receipt; a result unclaimed for a month returned and recalled; a paper route;
 # the provider killed mid-flow; the message log of one application in order; PostgreSQL
-# restarted under the running desk.
+# restarted under the running system with applications on their way.
 # date-sensitive: the externat window, the calendar, certificates (tests/run-all.sh runs it again as of other moments)
 source "$(dirname "$0")/common.sh"
 REGION=750000000
@@ -344,6 +344,14 @@ INTAKE_PID=$(egov_pid intake)
 health() { call GET /api/v1/health; }
 check_output "the desk's health is ok: gateway connected, database ok, the outbox drained" \
     '"status": "ok".*"gateway": "connected".*"database": "ok".*"pending": 0.*HTTP 200' health
+# Applications on their way through the gateway, the regional gateway and the
+# provider when the database goes: every one of them still finishes
+LOAD=()
+for _ in 1 2 3; do
+    LOAD+=("$(accept "$(package externat-permit $PARENT null true "${EXTERNAT[@]}")")")
+done
+check_output "three more applications are accepted and on their way" '^3$' \
+    bash -c 'printf "%s\n" "$@" | grep -cE "^[0-9a-f-]{36}$"' _ "${LOAD[@]}"
 check "PostgreSQL stops" "$EGOV_PG_SH" stop
 check_output "... the health is degraded: 503, the database unavailable" \
     '"status": "degraded".*"database": "unavailable".*HTTP 503' health
@@ -365,6 +373,9 @@ check_output "... its submission is in the desk's outbox" '^1$' \
 PIDS="$(egov_pid shep) $(egov_pid regional) $(egov_pid leb)"
 check "... and it goes through the gateway to the regional gateway" egov_wait_for status_is "$A6" 'REGISTERED|IN_PROGRESS'
 check "... and the provider decides it" advance_until "$A6" 'READY|REFUSED'
+for load in "${LOAD[@]}"; do
+    check "... and an application on its way at the stop is decided too" advance_until "$load" 'READY|REFUSED'
+done
 check_output "every process is the one that started the test" "^$INTAKE_PID $PIDS\$" \
     echo "$(egov_pid intake) $(egov_pid shep) $(egov_pid regional) $(egov_pid leb)"
 
