@@ -34,3 +34,26 @@ CREATE TABLE IF NOT EXISTS shep_inbox (
     reject_message  text NOT NULL DEFAULT '',
     decided_at      timestamptz NOT NULL DEFAULT clock_timestamp ()
 );
+
+-- A participant that kept its own outbox and inbox before the runtime hands
+-- them over once, at start: unsent is a query over its old table "outbox"
+-- giving (sender, message_id, recipient, service_id, correlation_id,
+-- envelope) of the rows still to send, in order; applied one over "inbox"
+-- giving (message_id, recipient, service_id, sender_id, correlation_id) of
+-- the deliveries it applied, so a late redelivery still finds them applied.
+-- Each old table is dropped once adopted; without them nothing happens.
+CREATE OR REPLACE FUNCTION shep_adopt (unsent text, applied text) RETURNS void
+LANGUAGE plpgsql AS $$
+BEGIN
+    IF unsent IS NOT NULL AND to_regclass ('outbox') IS NOT NULL THEN
+        EXECUTE 'INSERT INTO shep_outbox (sender, message_id, recipient, service_id,'
+             || ' correlation_id, envelope) ' || unsent || ' ON CONFLICT (message_id) DO NOTHING';
+        EXECUTE 'DROP TABLE outbox';
+    END IF;
+    IF applied IS NOT NULL AND to_regclass ('inbox') IS NOT NULL THEN
+        EXECUTE 'INSERT INTO shep_inbox (message_id, recipient, service_id, sender_id,'
+             || ' correlation_id, outcome) SELECT *, ''APPLIED'' FROM (' || applied || ') old'
+             || ' ON CONFLICT (message_id) DO NOTHING';
+        EXECUTE 'DROP TABLE inbox';
+    END IF;
+END $$;

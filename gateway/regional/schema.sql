@@ -44,22 +44,9 @@ CREATE TABLE IF NOT EXISTS registration_counter (
 );
 
 -- Databases from before the participant runtime kept their own outbox and
--- inbox: unsent messages move to shep_outbox (in order, under the same ids,
--- sent by regional-<route>), applied message ids to shep_inbox.
-DO $$
-BEGIN
-    IF to_regclass ('outbox') IS NOT NULL THEN
-        INSERT INTO shep_outbox (sender, message_id, recipient, service_id, correlation_id, envelope)
-            SELECT 'regional-' || route_id, message_id, recipient_id, service_id, '', envelope
-              FROM outbox WHERE submitted_at IS NULL ORDER BY id
-            ON CONFLICT (message_id) DO NOTHING;
-        DROP TABLE outbox;
-    END IF;
-    IF to_regclass ('inbox') IS NOT NULL THEN
-        INSERT INTO shep_inbox (message_id, recipient, service_id, sender_id, correlation_id, outcome)
-            SELECT message_id, 'regional-' || route_id, service_id, sender_id, correlation_id, 'APPLIED'
-              FROM inbox
-            ON CONFLICT (message_id) DO NOTHING;
-        DROP TABLE inbox;
-    END IF;
-END $$;
+-- inbox: unsent messages are sent by regional-<route> under the same ids.
+SELECT shep_adopt (
+    $q$SELECT 'regional-' || route_id, message_id, recipient_id, service_id, '', envelope
+         FROM outbox WHERE submitted_at IS NULL ORDER BY id$q$,
+    $q$SELECT message_id, 'regional-' || route_id, service_id, sender_id, correlation_id
+         FROM inbox$q$);

@@ -85,24 +85,10 @@ CREATE TABLE IF NOT EXISTS history (
 CREATE INDEX IF NOT EXISTS history_application ON history (application_id, seq);
 
 -- Databases from before the participant runtime kept their own outbox and inbox:
--- unsent messages move to shep_outbox (in order, under the same ids, sent by intake to
--- the route of their application's region), applied message ids to shep_inbox, so a
--- late redelivery still finds them applied.
-DO $$
-BEGIN
-    IF to_regclass ('outbox') IS NOT NULL THEN
-        INSERT INTO shep_outbox (sender, message_id, recipient, service_id, correlation_id, envelope)
-            SELECT 'intake', o.message_id::text, 'route:' || a.region, o.service_id,
-                   o.application_id::text, o.envelope
-              FROM outbox o JOIN application a ON a.id = o.application_id
-             WHERE o.sent_wall IS NULL ORDER BY o.created_wall
-            ON CONFLICT (message_id) DO NOTHING;
-        DROP TABLE outbox;
-    END IF;
-    IF to_regclass ('inbox') IS NOT NULL THEN
-        INSERT INTO shep_inbox (message_id, recipient, service_id, sender_id, correlation_id, outcome)
-            SELECT message_id::text, 'intake', service_id, '', '', 'APPLIED' FROM inbox
-            ON CONFLICT (message_id) DO NOTHING;
-        DROP TABLE inbox;
-    END IF;
-END $$;
+-- unsent messages go to the route of their application's region, under the same ids.
+SELECT shep_adopt (
+    $q$SELECT 'intake', o.message_id::text, 'route:' || a.region, o.service_id,
+              o.application_id::text, o.envelope
+         FROM outbox o JOIN application a ON a.id = o.application_id
+        WHERE o.sent_wall IS NULL ORDER BY o.created_wall$q$,
+    $q$SELECT message_id::text, 'intake', service_id, '', '' FROM inbox$q$);

@@ -4,6 +4,7 @@
 #include "egov_db.h"
 
 extern const char *leb_schema_sql;
+extern const char *shep_participant_schema_sql;
 
 //  Columns of a task in the order s_row reads them.
 #define s_COLUMNS "id, correlation_id, kind, step, role, action, decides, state," \
@@ -324,6 +325,8 @@ leb_tasks_test (bool verbose)
     assert (conn);
     s_exec (conn, "DROP SCHEMA IF EXISTS leb_tasks_test CASCADE; CREATE SCHEMA leb_tasks_test;"
                   "SET search_path TO leb_tasks_test");
+    //  The participant runtime's tables come first, as in leb_server_start
+    assert (egov_db_exec_script (conn, shep_participant_schema_sql, "participant schema"));
     assert (egov_db_exec_script (conn, leb_schema_sql, "leb schema"));
     assert (egov_db_exec_script (conn, leb_schema_sql, "leb schema again"));
     s_exec (conn, "INSERT INTO application (correlation_id, application_id, service, region,"

@@ -54,18 +54,11 @@ CREATE INDEX IF NOT EXISTS task_open ON task (due_ms) WHERE state <> 'done';
 -- The provider's outgoing numbers of results.
 CREATE SEQUENCE IF NOT EXISTS outgoing_number_seq;
 
--- Databases from before the participant runtime kept their own inbox: its
--- message ids move to shep_inbox, so a late redelivery still finds them
--- applied. (Unsent rows of the old outbox move in leb_server_start.)
-DO $$
-BEGIN
-    IF to_regclass ('inbox') IS NOT NULL THEN
-        INSERT INTO shep_inbox (message_id, service_id, sender_id, correlation_id, outcome)
-            SELECT message_id, service_id, sender_id, correlation_id, 'APPLIED' FROM inbox
-            ON CONFLICT (message_id) DO NOTHING;
-        DROP TABLE inbox;
-    END IF;
-END $$;
+-- Databases from before the participant runtime kept their own inbox:
+-- its message ids move to shep_inbox. (Unsent rows of the old outbox move in
+-- leb_server_start.)
+SELECT shep_adopt (NULL, $q$SELECT message_id, '', service_id, sender_id, correlation_id
+                              FROM inbox$q$);
 
 -- Databases from before the lifecycle table named the provider's states
 -- its own way (in-progress, sent, returned, recalled): they take the

@@ -82,25 +82,11 @@ CREATE TABLE IF NOT EXISTS notification (
 CREATE INDEX IF NOT EXISTS notification_citizen ON notification (iin, seq);
 
 -- Databases from before the participant runtime kept their own outbox and
--- inbox: unsent submissions move to shep_outbox (in order, under the same
--- message ids, for the route of their region; the runtime sends them and the
--- receipt makes the application SENT), applied message ids to shep_inbox so
--- a late redelivery still finds them applied.
-DO $$
-BEGIN
-    IF to_regclass ('outbox') IS NOT NULL THEN
-        INSERT INTO shep_outbox (sender, message_id, recipient, service_id, correlation_id, envelope)
-            SELECT 'portal', o.message_id::text, 'route:' || a.region, o.service_id,
-                   o.application_id::text, o.envelope
-              FROM outbox o JOIN application a ON a.id = o.application_id
-             WHERE o.sent_wall IS NULL ORDER BY o.created_wall
-            ON CONFLICT (message_id) DO NOTHING;
-        DROP TABLE outbox;
-    END IF;
-    IF to_regclass ('inbox') IS NOT NULL THEN
-        INSERT INTO shep_inbox (message_id, recipient, service_id, sender_id, correlation_id, outcome)
-            SELECT message_id::text, 'portal', service_id, '', '', 'APPLIED' FROM inbox
-            ON CONFLICT (message_id) DO NOTHING;
-        DROP TABLE inbox;
-    END IF;
-END $$;
+-- inbox: unsent submissions go to the route of their region under the same
+-- ids (the receipt makes the application SENT).
+SELECT shep_adopt (
+    $q$SELECT 'portal', o.message_id::text, 'route:' || a.region, o.service_id,
+              o.application_id::text, o.envelope
+         FROM outbox o JOIN application a ON a.id = o.application_id
+        WHERE o.sent_wall IS NULL ORDER BY o.created_wall$q$,
+    $q$SELECT message_id::text, 'portal', service_id, '', '' FROM inbox$q$);
