@@ -530,6 +530,22 @@ egov_catalogue_new (const char *directory, egov_error_t *error)
     return self;
 }
 
+int
+egov_regulations_load (const char *directory, egov_calendar_t **calendar,
+                       egov_catalogue_t **catalogue, egov_error_t *error)
+{
+    assert (directory && calendar && catalogue);
+    char path [PATH_MAX];
+    snprintf (path, sizeof (path), "%s/calendar/kz.json", directory);
+    *calendar = egov_calendar_new (path, error);
+    snprintf (path, sizeof (path), "%s/catalogue", directory);
+    *catalogue = *calendar ? egov_catalogue_new (path, error) : NULL;
+    if (*catalogue)
+        return 0;
+    egov_calendar_destroy (calendar);
+    return -1;
+}
+
 void
 egov_catalogue_destroy (egov_catalogue_t **self_p)
 {

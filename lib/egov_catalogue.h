@@ -112,6 +112,11 @@ typedef struct {
 //  CATALOGUE_INVALID naming the file and the JSON path of a broken field,
 //  or when the directory cannot be read or holds no entry.
 egov_catalogue_t *egov_catalogue_new (const char *directory, egov_error_t *error);
+//  Loads the regulations folder a service runs by: the working-day
+//  calendar (calendar/kz.json) and the catalogue (catalogue/). 0, or -1
+//  with the error of the one that failed and both left NULL.
+int egov_regulations_load (const char *directory, egov_calendar_t **calendar,
+                           egov_catalogue_t **catalogue, egov_error_t *error);
 //  Frees the catalogue and nulls the pointer; safe twice.
 void egov_catalogue_destroy (egov_catalogue_t **self_p);
 //  Number of entries; entries are sorted by code, then KATO.

@@ -4,6 +4,7 @@
 #include "egov_proto.h"
 #include <sys/time.h>
 #include <stdarg.h>
+#include <unistd.h>
 
 void
 egov_error_set (egov_error_t *error, const char *code, const char *format, ...)
@@ -80,6 +81,44 @@ egov_uuid_valid (const char *text)
             return false;
     }
     return true;
+}
+
+char *
+egov_file_read (const char *path, size_t max, size_t *size)
+{
+    assert (path);
+    FILE *file = fopen (path, "rb");
+    if (!file)
+        return NULL;
+    char *text = NULL;
+    size_t length = 0, capacity = 0;
+    bool ok = true;
+    while (ok) {
+        if (length == capacity) {
+            capacity = capacity ? capacity * 2 : 4096;
+            char *grown = (char *) realloc (text, capacity + 1);
+            assert (grown);
+            text = grown;
+        }
+        size_t got = fread (text + length, 1, capacity - length, file);
+        length += got;
+        if (length > max)
+            ok = false;
+        else
+        if (got == 0) {
+            ok = !ferror (file);
+            break;
+        }
+    }
+    fclose (file);
+    if (!ok) {
+        free (text);
+        return NULL;
+    }
+    text [length] = 0;
+    if (size)
+        *size = length;
+    return text;
 }
 
 char *
@@ -240,6 +279,24 @@ egov_util_test (bool verbose)
 {
     if (verbose)
         printf (" * egov_util: ");
+
+    //  Files: whole, binary-safe, bounded
+    char file [] = "/tmp/egov-util-test.XXXXXX";
+    int handle = mkstemp (file);
+    assert (handle >= 0);
+    char content [10000];
+    for (size_t index = 0; index < sizeof (content); index++)
+        content [index] = (char) (index % 251);
+    assert (write (handle, content, sizeof (content)) == (ssize_t) sizeof (content));
+    close (handle);
+    size_t read_size = 0;
+    char *read_back = egov_file_read (file, sizeof (content), &read_size);
+    assert (read_back && read_size == sizeof (content) && read_back [read_size] == 0);
+    assert (memcmp (read_back, content, sizeof (content)) == 0);
+    free (read_back);
+    assert (!egov_file_read (file, sizeof (content) - 1, NULL));
+    unlink (file);
+    assert (!egov_file_read (file, sizeof (content), NULL));
 
     char *uuid = egov_uuid_new ();
     assert (egov_uuid_valid (uuid));

@@ -42,6 +42,11 @@ bool egov_uuid_valid (const char *text);
 //  to the current directory. Returns out.
 char *egov_repo_path (const char *relative, char *out, size_t size);
 
+//  Reads a whole file of at most max bytes, NUL-terminated (binary files
+//  too: *size, when size is not NULL, says how long). NULL when it cannot be
+//  read or is larger than max. Caller frees.
+char *egov_file_read (const char *path, size_t max, size_t *size);
+
 //  getenv with a default.
 const char *egov_env (const char *name, const char *fallback);
 

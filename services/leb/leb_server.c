@@ -85,12 +85,7 @@ leb_server_new (const leb_config_t *config, shep_participant_t *engine, egov_err
     assert (self);
     self->config = *config;
     self->engine = engine;
-    char path [PATH_MAX];
-    snprintf (path, sizeof (path), "%s/catalogue", config->regulations);
-    self->catalogue = egov_catalogue_new (path, error);
-    snprintf (path, sizeof (path), "%s/calendar/kz.json", config->regulations);
-    if (self->catalogue)
-        self->calendar = egov_calendar_new (path, error);
+    egov_regulations_load (config->regulations, &self->calendar, &self->catalogue, error);
     bool served = false;
     for (size_t index = 0; self->calendar && index < egov_catalogue_size (self->catalogue); index++)
         if (streq (egov_catalogue_entry (self->catalogue, index)->kato, config->kato))

@@ -6,27 +6,9 @@
 #include <sodium.h>
 #include "egov_service.h"
 
-extern const char *portal_schema_sql;
+#define s_OPENAPI_MAX   (1 << 20)   //  the OpenAPI document served at /api/v1/openapi.json
 
-//  Reads a whole text file; NULL when it cannot be read. Caller frees.
-static char *
-s_read_file (const char *path)
-{
-    FILE *file = fopen (path, "r");
-    if (!file)
-        return NULL;
-    char *text = NULL;
-    size_t length = 0;
-    FILE *stream = open_memstream (&text, &length);
-    assert (stream);
-    char buffer [4096];
-    size_t got;
-    while ((got = fread (buffer, 1, sizeof (buffer), file)) > 0)
-        fwrite (buffer, 1, got, stream);
-    fclose (stream);
-    fclose (file);
-    return text;
-}
+extern const char *portal_schema_sql;
 
 void
 portal_actor (zsock_t *pipe, void *argument)
@@ -45,20 +27,16 @@ portal_actor (zsock_t *pipe, void *argument)
         return;
     }
     egov_error_t error = { { 0 } };
-    char path [PATH_MAX + 32];
-    snprintf (path, sizeof (path), "%s/calendar/kz.json", options->regulations);
-    egov_calendar_t *calendar = egov_calendar_new (path, &error);
-    snprintf (path, sizeof (path), "%s/catalogue", options->regulations);
-    egov_catalogue_t *catalogue = calendar ? egov_catalogue_new (path, &error) : NULL;
-    if (!catalogue) {
+    egov_calendar_t *calendar;
+    egov_catalogue_t *catalogue;
+    if (egov_regulations_load (options->regulations, &calendar, &catalogue, &error)) {
         fprintf (stderr, "portal: error %s: %s\n", error.code, error.message);
-        egov_calendar_destroy (&calendar);
         egov_service_ready (pipe, false);
         return;
     }
     config.catalogue = catalogue;
     config.calendar = calendar;
-    char *openapi = s_read_file (options->openapi_path);
+    char *openapi = egov_file_read (options->openapi_path, s_OPENAPI_MAX, NULL);
     if (!openapi)
         zsys_warning ("portal: no OpenAPI document at %s; /api/v1/openapi.json answers 503",
                       options->openapi_path);

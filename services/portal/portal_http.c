@@ -205,18 +205,7 @@ s_read (const char *folder, const char *name, size_t *size)
 {
     char path [PATH_MAX];
     snprintf (path, sizeof (path), "%s/%s", folder, name);
-    FILE *file = fopen (path, "rb");
-    if (!file)
-        return NULL;
-    char *text = (char *) malloc (PORTAL_MAX_STATIC + 1);
-    assert (text);
-    *size = fread (text, 1, PORTAL_MAX_STATIC + 1, file);
-    fclose (file);
-    if (*size > PORTAL_MAX_STATIC) {
-        free (text);
-        return NULL;
-    }
-    return text;
+    return egov_file_read (path, PORTAL_MAX_STATIC, size);
 }
 
 //  ---------------------------------------------------------------------
