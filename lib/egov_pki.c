@@ -2,6 +2,7 @@
     index and the CRL, in one folder. See egov_pki.h for the layout.      */
 #include "egov_pki.h"
 #include "egov_iin.h"
+#include "egov_proto.h"
 #include <openssl/bn.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
@@ -142,25 +143,20 @@ s_exists (egov_pki_t *self, const char *file)
     return stat (egov_pki_path (self, file, path, sizeof (path)), &info) == 0;
 }
 
-//  Number of UTF-8 characters in text, or -1 when it is not valid UTF-8 or
-//  holds a control character (names go into tab-separated lines).
+//  Number of UTF-8 characters in text, or -1 when it is not valid UTF-8
+//  (egov_utf8_valid: RFC 3629) or holds a control character (names go into
+//  tab-separated lines).
 static int
 s_utf8_chars (const char *text)
 {
-    const unsigned char *cursor = (const unsigned char *) text;
+    if (!egov_utf8_valid (text, strlen (text)))
+        return -1;
     int count = 0;
-    while (*cursor) {
-        int extra = *cursor < 0x80 ? 0 : (*cursor & 0xE0) == 0xC0 ? 1
-                  : (*cursor & 0xF0) == 0xE0 ? 2 : (*cursor & 0xF8) == 0xF0 ? 3 : -1;
-        if (extra < 0 || (extra == 0 && (*cursor < 0x20 || *cursor == 0x7F)))
+    for (const unsigned char *cursor = (const unsigned char *) text; *cursor; cursor++) {
+        if (*cursor < 0x20 || *cursor == 0x7F)
             return -1;
-        if (extra == 1 && *cursor < 0xC2)
-            return -1;                      //  overlong
-        for (int index = 1; index <= extra; index++)
-            if ((cursor [index] & 0xC0) != 0x80)
-                return -1;
-        cursor += extra + 1;
-        count++;
+        if ((*cursor & 0xC0) != 0x80)
+            count++;                        //  a lead byte starts a character
     }
     return count;
 }
@@ -1128,6 +1124,10 @@ egov_pki_test (bool verbose)
     assert (s_utf8_chars ("a\tb") == -1);
     assert (s_utf8_chars ("\xC0\x80") == -1);
     assert (s_utf8_chars ("\xE2\x82") == -1);
+    assert (s_utf8_chars ("\xED\xA0\x80") == -1);          //  a surrogate
+    assert (s_utf8_chars ("\xF4\x90\x80\x80") == -1);      //  past U+10FFFF
+    assert (s_utf8_chars ("a\x7F") == -1);
+    assert (s_utf8_chars ("😀x") == 2);
 
     char dir [] = "/tmp/egov-pki-test-XXXXXX";
     assert (mkdtemp (dir));
