@@ -27,6 +27,7 @@
 #include "gbdfl_population.h"
 #include "gbdfl_seed.h"
 #include "gbdfl_server.h"
+#include "gbdfl_actor.h"
 #include "enis_server.h"
 #include "egov_http.h"
 #include "egov_worker.h"
@@ -70,6 +71,7 @@ static void s_egov_catalogue (void **state) { (void) state; egov_catalogue_test 
 static void s_gbdfl_population (void **state) { (void) state; gbdfl_population_test (s_verbose); }
 static void s_gbdfl_seed (void **state) { (void) state; gbdfl_seed_test (s_verbose); }
 static void s_gbdfl_server (void **state) { (void) state; gbdfl_server_test (s_verbose); }
+static void s_gbdfl_actor (void **state) { (void) state; gbdfl_actor_test (s_verbose); }
 static void s_enis_server (void **state) { (void) state; enis_server_test (s_verbose); }
 static void s_egov_http (void **state) { (void) state; egov_http_test (s_verbose); }
 static void s_egov_worker (void **state) { (void) state; egov_worker_test (s_verbose); }
@@ -120,6 +122,7 @@ main (int argc, char *argv [])
         cmocka_unit_test (s_gbdfl_population),
         cmocka_unit_test (s_gbdfl_seed),
         cmocka_unit_test (s_gbdfl_server),
+        cmocka_unit_test (s_gbdfl_actor),
         cmocka_unit_test (s_enis_server),
         cmocka_unit_test (s_egov_http),
         cmocka_unit_test (s_egov_worker),

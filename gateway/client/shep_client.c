@@ -658,15 +658,22 @@ shep_client_status (shep_client_t *self, const char *message_id, int timeout_ms,
 }
 
 int
-shep_client_connect_patiently (shep_client_t *self, const char *who)
+shep_client_connect_patiently (shep_client_t *self, const char *who, zsock_t *pipe)
 {
-    bool told = false;
-    while (!zsys_interrupted && shep_client_connect (self, 1000) != 0)
+    bool told = false, stopped = false;
+    while (!zsys_interrupted && !stopped && shep_client_connect (self, 1000) != 0) {
         if (!told) {
             zsys_info ("%s: waiting for the gateway at %s", who, self->endpoint);
             told = true;
         }
-    return zsys_interrupted ? -1 : 0;
+        //  An actor told to stop while it waits stops now, not once the gateway comes
+        while (pipe && !stopped && (zsock_events (pipe) & ZMQ_POLLIN)) {
+            char *command = zstr_recv (pipe);
+            stopped = !command || streq (command, "$TERM");
+            zstr_free (&command);
+        }
+    }
+    return zsys_interrupted || stopped ? -1 : 0;
 }
 
 //  Hands every frame there is to the attached handler.

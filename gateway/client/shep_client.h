@@ -120,8 +120,9 @@ typedef Egov__Envelope *(shep_client_answer_fn) (void *argument, const Egov__Env
                                                  egov_error_t *refusal);
 
 //  Connects, trying every second until the gateway answers; logs once
-//  while it waits. 0 when connected, -1 when interrupted (Ctrl-C) first.
-int shep_client_connect_patiently (shep_client_t *self, const char *who);
+//  while it waits. 0 when connected, -1 when interrupted (Ctrl-C) first or,
+//  with an actor's pipe (may be NULL), when the actor is told $TERM.
+int shep_client_connect_patiently (shep_client_t *self, const char *who, zsock_t *pipe);
 //  Serves the client from a reactor: every frame goes to handler (the
 //  socket reader drains all that is there, keeping the heartbeat during a
 //  long burst), and a timer keeps the heartbeat and drains frames a

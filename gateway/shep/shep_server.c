@@ -1398,6 +1398,52 @@ shep_server_endpoint (shep_server_t *self)
     return self->endpoint;
 }
 
+//  Runs a script on the test database; true when it worked.
+static bool
+s_test_exec (const char *base, const char *script)
+{
+    PGconn *conn = egov_db_connect (base, 5000);
+    bool ok = conn && egov_db_exec_script (conn, script, "test gateway schema");
+    PQfinish (conn);
+    return ok;
+}
+
+int
+shep_server_test_start (shep_server_test_t *self, const char *base, const char *schema)
+{
+    assert (self && base && schema);
+    memset (self, 0, sizeof (*self));
+    self->base = base;
+    snprintf (self->schema, sizeof (self->schema), "%s", schema);
+    snprintf (self->conninfo, sizeof (self->conninfo), "%s options='-c search_path=%s'",
+              base, schema);
+    char script [256];
+    snprintf (script, sizeof (script), "DROP SCHEMA IF EXISTS %s CASCADE; CREATE SCHEMA %s",
+              schema, schema);
+    if (!s_test_exec (base, script))
+        return -1;
+    shep_config_defaults (&self->config);
+    self->config.endpoint = "tcp://127.0.0.1:*";
+    self->config.conninfo = self->conninfo;
+    self->actor = egov_service_start (shep_server_actor, &self->config);
+    if (!self->actor)
+        return -1;
+    zstr_send (self->actor, "ENDPOINT");
+    self->endpoint = zstr_recv (self->actor);
+    return self->endpoint ? 0 : -1;
+}
+
+void
+shep_server_test_stop (shep_server_test_t *self)
+{
+    assert (self);
+    zactor_destroy (&self->actor);
+    zstr_free (&self->endpoint);
+    char script [128];
+    snprintf (script, sizeof (script), "DROP SCHEMA IF EXISTS %s CASCADE", self->schema);
+    s_test_exec (self->base, script);
+}
+
 void
 shep_server_test (bool verbose)
 {

@@ -44,6 +44,24 @@ void shep_server_actor (zsock_t *pipe, void *argument);
 //  The endpoint actually bound (a port of 0 or * is resolved).
 const char *shep_server_endpoint (shep_server_t *self);
 
+//  A gateway for other classes' selftests: the actor on tcp://127.0.0.1:*
+//  with its tables in a fresh schema of the test database. The struct holds
+//  what the actor borrows: keep it until shep_server_test_stop.
+typedef struct {
+    const char *base;               //  the test database's conninfo
+    char schema [64];               //  the gateway's schema in it
+    char conninfo [1024];           //  base, on that schema
+    shep_config_t config;
+    zactor_t *actor;
+    char *endpoint;                 //  where participants connect
+} shep_server_test_t;
+
+//  Starts a test gateway in schema of the database base; 0, or -1 when it
+//  could not start.
+int shep_server_test_start (shep_server_test_t *self, const char *base, const char *schema);
+//  Stops it and drops its schema.
+void shep_server_test_stop (shep_server_test_t *self);
+
 void shep_server_test (bool verbose);
 
 #ifdef __cplusplus

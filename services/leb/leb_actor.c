@@ -145,11 +145,9 @@ leb_actor_test (bool verbose)
     }
     PGconn *admin = PQconnectdb (base);
     assert (PQstatus (admin) == CONNECTION_OK);
-    PQclear (PQexec (admin, "DROP SCHEMA IF EXISTS leb_actor_gateway CASCADE;"
-                            "DROP SCHEMA IF EXISTS leb_actor_leb CASCADE;"
-                            "CREATE SCHEMA leb_actor_gateway; CREATE SCHEMA leb_actor_leb"));
-    char gateway_db [600], leb_db [600];
-    snprintf (gateway_db, sizeof (gateway_db), "%s options='-c search_path=leb_actor_gateway'", base);
+    PQclear (PQexec (admin, "DROP SCHEMA IF EXISTS leb_actor_leb CASCADE;"
+                            "CREATE SCHEMA leb_actor_leb"));
+    char leb_db [600];
     snprintf (leb_db, sizeof (leb_db), "%s options='-c search_path=leb_actor_leb'", base);
     char pki_dir [] = "/tmp/leb-actor-test-XXXXXX";
     assert (mkdtemp (pki_dir));
@@ -159,15 +157,10 @@ leb_actor_test (bool verbose)
     egov_pki_destroy (&pki);
 
     //  The gateway, on a port of its choosing
-    shep_config_t config;
-    shep_config_defaults (&config);
-    config.endpoint = "tcp://127.0.0.1:*";
-    config.conninfo = gateway_db;
-    zactor_t *gateway = egov_service_start (shep_server_actor, &config);
-    assert (gateway);
-    zstr_send (gateway, "ENDPOINT");
-    char *endpoint = zstr_recv (gateway);
-    assert (endpoint && strncmp (endpoint, "tcp://127.0.0.1:", 16) == 0);
+    shep_server_test_t gateway;
+    assert (shep_server_test_start (&gateway, base, "leb_actor_gateway") == 0);
+    const char *endpoint = gateway.endpoint;
+    assert (strncmp (endpoint, "tcp://127.0.0.1:", 16) == 0);
 
     //  The local executive body, started as its main starts it
     leb_options_t options = {
@@ -216,10 +209,9 @@ leb_actor_test (bool verbose)
 
     shep_client_destroy (&regional);
     zactor_destroy (&leb);
-    zactor_destroy (&gateway);
-    zstr_free (&endpoint);
+    shep_server_test_stop (&gateway);
     egov_pki_remove (pki_dir);
-    PQclear (PQexec (admin, "DROP SCHEMA leb_actor_gateway CASCADE; DROP SCHEMA leb_actor_leb CASCADE"));
+    PQclear (PQexec (admin, "DROP SCHEMA leb_actor_leb CASCADE"));
     PQfinish (admin);
     egov_clock_reset ();
     if (verbose)

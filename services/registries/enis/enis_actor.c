@@ -40,7 +40,7 @@ enis_actor (zsock_t *pipe, void *argument)
     egov_service_ready (pipe, true);
     shep_client_t *client = shep_client_new (options->gateway, options->participant);
     shep_client_provide (client, ENIS_SERVICE_POA);
-    if (shep_client_connect_patiently (client, "enis") == 0) {
+    if (shep_client_connect_patiently (client, "enis", pipe) == 0) {
         printf ("enis: ready, gateway %s\n", options->gateway);
         fflush (stdout);
         zloop_t *loop = zloop_new ();

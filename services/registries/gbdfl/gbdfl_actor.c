@@ -4,6 +4,7 @@
 #include "gbdfl_seed.h"
 #include "egov_db.h"
 #include "egov_service.h"
+#include "shep_server.h"
 
 extern const char *gbdfl_schema_sql;
 
@@ -57,7 +58,7 @@ gbdfl_actor (zsock_t *pipe, void *argument)
     egov_service_ready (pipe, true);
     shep_client_t *client = shep_client_new (options->gateway, options->participant);
     shep_client_provide (client, GBDFL_SERVICE_PERSON);
-    if (shep_client_connect_patiently (client, "gbdfl") == 0) {
+    if (shep_client_connect_patiently (client, "gbdfl", pipe) == 0) {
         printf ("gbdfl: ready, %" PRId64 " persons, gateway %s\n", loaded, options->gateway);
         fflush (stdout);
         zloop_t *loop = zloop_new ();
@@ -69,4 +70,79 @@ gbdfl_actor (zsock_t *pipe, void *argument)
     }
     shep_client_destroy (&client);
     gbdfl_server_destroy (&server);
+}
+
+//  ---------------------------------------------------------------------
+//  Selftest: the registry and the gateway in-process, asked over the wire
+
+void
+gbdfl_actor_test (bool verbose)
+{
+    if (verbose)
+        printf (" * gbdfl_actor: ");
+    const char *base = getenv ("EGOV_TEST_DB");
+    if (!base || !*base) {
+        printf (verbose ? "(skipped: EGOV_TEST_DB unset) OK\n"
+                        : "gbdfl_actor: skipped: EGOV_TEST_DB unset\n");
+        return;
+    }
+    PGconn *admin = egov_db_connect (base, 5000);
+    assert (admin);
+    assert (egov_db_exec_script (admin, "DROP SCHEMA IF EXISTS gbdfl_actor_registry CASCADE;"
+                                        "CREATE SCHEMA gbdfl_actor_registry", "test schema"));
+    char registry_db [600];
+    snprintf (registry_db, sizeof (registry_db),
+              "%s options='-c search_path=gbdfl_actor_registry'", base);
+
+    //  With no gateway there yet it runs, waiting; told to stop, it stops
+    //  then and there (nothing listens on port 9)
+    gbdfl_options_t options = {
+        .gateway = "tcp://127.0.0.1:9", .conninfo = registry_db, .population = 20,
+        .participant = "gbdfl"
+    };
+    zactor_t *registry = egov_service_start (gbdfl_actor, &options);
+    assert (registry);
+    int64_t stopping = zclock_mono ();
+    zactor_destroy (&registry);
+    assert (zclock_mono () - stopping < 3000);
+
+    //  The gateway on a port of its choosing, the registry on it
+    shep_server_test_t gateway;
+    assert (shep_server_test_start (&gateway, base, "gbdfl_actor_gateway") == 0);
+    const char *endpoint = gateway.endpoint;
+    options.gateway = endpoint;
+    registry = egov_service_start (gbdfl_actor, &options);
+    assert (registry);
+
+    //  A desk asks it about a person through the gateway
+    shep_client_t *desk = shep_client_new (endpoint, "intake");
+    assert (shep_client_connect (desk, 5000) == 0);
+    Egov__Envelope *request = egov_envelope_new (GBDFL_SERVICE_PERSON, EGOV__MESSAGE_TYPE__REQUEST);
+    Egov__Registries__PersonRequest query = EGOV__REGISTRIES__PERSON_REQUEST__INIT;
+    query.iin = "850314301234";
+    egov_envelope_set_payload (request, &query.base);
+    egov_error_t error;
+    Egov__Envelope *reply = NULL;
+    for (int attempt = 0; attempt < 50 && !reply; attempt++) {
+        //  The registry says hello without waiting: until the gateway knows it, try again
+        reply = shep_client_call (desk, request, 2000, &error);
+        if (!reply)
+            zclock_sleep (100);
+    }
+    assert (reply && !reply->error && streq (reply->sender_id, "gbdfl"));
+    Egov__Registries__PersonResponse *response = (Egov__Registries__PersonResponse *)
+        egov_envelope_payload (reply, &egov__registries__person_response__descriptor);
+    assert (response && response->status == EGOV__REGISTRIES__PERSON_RESPONSE__STATUS__FOUND);
+    assert (streq (response->person->surname, "Асқаров"));
+    egov__registries__person_response__free_unpacked (response, NULL);
+    egov__envelope__free_unpacked (reply, NULL);
+    egov__envelope__free_unpacked (request, NULL);
+
+    shep_client_destroy (&desk);
+    zactor_destroy (&registry);
+    shep_server_test_stop (&gateway);
+    assert (egov_db_exec_script (admin, "DROP SCHEMA gbdfl_actor_registry CASCADE", "drop"));
+    PQfinish (admin);
+    if (verbose)
+        printf ("OK\n");
 }

@@ -23,6 +23,8 @@ typedef struct {
 //  the actor runs.
 void gbdfl_actor (zsock_t *pipe, void *argument);
 
+void gbdfl_actor_test (bool verbose);
+
 #ifdef __cplusplus
 }
 #endif
