@@ -9,6 +9,24 @@
 //  calls it unbounded: no sane schema nests so far.
 #define s_DEPTH_LIMIT 64
 
+size_t
+egov_proto_element_size (const ProtobufCFieldDescriptor *field)
+{
+    switch (field->type) {
+        case PROTOBUF_C_TYPE_INT64: case PROTOBUF_C_TYPE_SINT64: case PROTOBUF_C_TYPE_SFIXED64:
+        case PROTOBUF_C_TYPE_UINT64: case PROTOBUF_C_TYPE_FIXED64: case PROTOBUF_C_TYPE_DOUBLE:
+            return 8;
+        case PROTOBUF_C_TYPE_BOOL:
+            return sizeof (protobuf_c_boolean);
+        case PROTOBUF_C_TYPE_STRING: case PROTOBUF_C_TYPE_MESSAGE:
+            return sizeof (void *);
+        case PROTOBUF_C_TYPE_BYTES:
+            return sizeof (ProtobufCBinaryData);
+        default:
+            return 4;
+    }
+}
+
 bool
 egov_utf8_valid (const char *text, size_t length)
 {

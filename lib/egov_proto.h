@@ -36,6 +36,8 @@ typedef enum {
 //  True when the length bytes at text are valid UTF-8 (RFC 3629: no overlong
 //  forms, no surrogates, nothing past U+10FFFF), as PostgreSQL wants it.
 bool egov_utf8_valid (const char *text, size_t length);
+//  Bytes one element of a repeated field takes in an unpacked message.
+size_t egov_proto_element_size (const ProtobufCFieldDescriptor *field);
 
 //  Checks message and everything in it (sub-messages, repeated fields, the
 //  set member of each oneof): every string set is UTF-8 and, when

@@ -11,6 +11,7 @@
     Both end by checking that a well-formed request on a fresh connection
     still gets its answer; exit 1 when any answer is missing.             */
 #include "shep_client.h"
+#include "egov_proto.h"
 
 //  How long a probe waits for its answer.
 #define s_ANSWER_MS 2000
@@ -262,25 +263,6 @@ s_random (uint64_t *state)
     return *state * 2685821657736338717ULL;
 }
 
-//  Bytes one element of a repeated field takes in memory.
-static size_t
-s_element_size (const ProtobufCFieldDescriptor *field)
-{
-    switch (field->type) {
-        case PROTOBUF_C_TYPE_INT64: case PROTOBUF_C_TYPE_SINT64: case PROTOBUF_C_TYPE_SFIXED64:
-        case PROTOBUF_C_TYPE_UINT64: case PROTOBUF_C_TYPE_FIXED64: case PROTOBUF_C_TYPE_DOUBLE:
-            return 8;
-        case PROTOBUF_C_TYPE_BOOL:
-            return sizeof (protobuf_c_boolean);
-        case PROTOBUF_C_TYPE_STRING: case PROTOBUF_C_TYPE_MESSAGE:
-            return sizeof (void *);
-        case PROTOBUF_C_TYPE_BYTES:
-            return sizeof (ProtobufCBinaryData);
-        default:
-            return 4;
-    }
-}
-
 static ProtobufCMessage *s_sample_new (const ProtobufCMessageDescriptor *descriptor, int depth);
 
 //  A plausible text for a field, by its name, so that a sample gets past
@@ -361,7 +343,7 @@ s_sample_new (const ProtobufCMessageDescriptor *descriptor, int depth)
         ||  (field->type == PROTOBUF_C_TYPE_MESSAGE && depth >= s_SAMPLE_DEPTH))
             continue;
         if (field->label == PROTOBUF_C_LABEL_REPEATED) {
-            size_t count = 2, size = s_element_size (field);
+            size_t count = 2, size = egov_proto_element_size (field);
             char *items = (char *) calloc (count, size);
             assert (items);
             for (size_t item = 0; item < count; item++)

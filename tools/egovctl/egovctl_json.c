@@ -3,6 +3,7 @@
     its proto name, repeated fields as arrays, oneofs only when set.     */
 #include "egovctl.h"
 #include "egovctl_json.h"
+#include "egov_proto.h"
 
 json_t *
 egovctl_json_text (const char *text)
@@ -29,25 +30,6 @@ egovctl_hex (const uint8_t *bytes, size_t size)
         snprintf (text + index * 2, 3, "%02x", bytes [index]);
     text [size * 2] = 0;
     return text;
-}
-
-//  Size of one element of a repeated field in memory.
-static size_t
-s_element_size (const ProtobufCFieldDescriptor *field)
-{
-    switch (field->type) {
-        case PROTOBUF_C_TYPE_INT64: case PROTOBUF_C_TYPE_SINT64: case PROTOBUF_C_TYPE_SFIXED64:
-        case PROTOBUF_C_TYPE_UINT64: case PROTOBUF_C_TYPE_FIXED64: case PROTOBUF_C_TYPE_DOUBLE:
-            return 8;
-        case PROTOBUF_C_TYPE_BOOL:
-            return sizeof (protobuf_c_boolean);
-        case PROTOBUF_C_TYPE_STRING: case PROTOBUF_C_TYPE_MESSAGE:
-            return sizeof (void *);
-        case PROTOBUF_C_TYPE_BYTES:
-            return sizeof (ProtobufCBinaryData);
-        default:
-            return 4;
-    }
 }
 
 //  One value of a field; enums by name, bytes as hex.
@@ -110,7 +92,7 @@ egovctl_json_message (const ProtobufCMessage *message)
             value = json_array ();
             for (size_t item = 0; item < count; item++)
                 json_array_append_new (value, s_value (
-                    field, items + item * s_element_size (field)));
+                    field, items + item * egov_proto_element_size (field)));
         }
         else
         if (field->type == PROTOBUF_C_TYPE_MESSAGE
