@@ -24,6 +24,8 @@
 #   EGOV_INTAKE_HTTP     the intake's HTTP API [127.0.0.1:8081]
 #   EGOV_PORTAL_HTTP     the portal's HTTP API and reference frontend [127.0.0.1:8080]
 #   EGOV_PKI_DIR         the test CA's folder [var/pki]
+#   EGOV_KEYS_DIR        the CURVE keys of the gateway and every participant [var/keys]
+#   EGOV_RIGHTS          who may do what on the gateway [gateway/rights.conf]
 #   EGOV_SHEP_CLOCK_START  run "as of" this moment (ISO 8601, Almaty time): a gateway with
 #                        no saved clock starts the simulation clock there, and the test
 #                        CA's new certificates are current then [real time]
@@ -68,7 +70,7 @@ REGISTRIES=("${SERVICES[@]:1}")
 die() { echo "run.sh: $*" >&2; exit 1; }
 say() { echo "run.sh: $*" >&2; }
 
-usage() { sed -n '2,31s/^# \{0,1\}//p' "$0"; }
+usage() { sed -n '2,33s/^# \{0,1\}//p' "$0"; }
 
 # Path relative to the repo when it is inside it, for shorter messages.
 short() { local path=$1; printf '%s' "${path#"$REPO"/}"; }
@@ -359,6 +361,13 @@ main() {
     export EGOV_PKI_DIR=${EGOV_PKI_DIR:-$REPO/var/pki}
     say "certificates in $EGOV_PKI_DIR"
     "$BIN/egovctl" pki init ${EGOV_SHEP_CLOCK_START:+--at "$EGOV_SHEP_CLOCK_START"} >/dev/null || die "cannot set up the test CA in $EGOV_PKI_DIR"
+
+    # CURVE key pairs: the gateway's and one per participant (and egovctl's),
+    # made once; the gateway lets in these keys only, with the rights of
+    # gateway/rights.conf (EGOV_RIGHTS). docs/security.md says how to add one.
+    export EGOV_KEYS_DIR=${EGOV_KEYS_DIR:-$REPO/var/keys}
+    say "keys in $EGOV_KEYS_DIR"
+    "$BIN/egovctl" keys init "${SERVICES[@]:1}" egovctl >/dev/null || die "cannot make the keys in $EGOV_KEYS_DIR"
 
     say "starting shep on $EGOV_SHEP_ENDPOINT"
     start_service shep --endpoint "$EGOV_SHEP_ENDPOINT" --db "$EGOV_SHEP_DB"

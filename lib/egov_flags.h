@@ -60,11 +60,15 @@ typedef struct {
 } egov_flag_t;
 
 //  The entries the participants share, spelt once (the names they use,
-//  SHEP_DEFAULT_ENDPOINT and EGOV_PKI_DEFAULT_DIR, come from shep_client.h
-//  and egov_pki.h where they are used).
+//  SHEP_DEFAULT_ENDPOINT, SHEP_KEYS_DEFAULT_DIR and EGOV_PKI_DEFAULT_DIR,
+//  come from shep_client.h, shep_keys.h and egov_pki.h where they are used).
 #define EGOV_FLAG_GATEWAY(field) \
     { .name = "gateway", .env = "EGOV_GATEWAY", .value_name = "ENDPOINT", \
       .fallback = SHEP_DEFAULT_ENDPOINT, .help = "gateway endpoint", .target = &(field) }
+#define EGOV_FLAG_KEYS(field) \
+    { .name = "keys", .kind = EGOV_FLAG_PATH, .env = "EGOV_KEYS_DIR", .value_name = "DIR", \
+      .fallback = SHEP_KEYS_DEFAULT_DIR, .help = "CURVE keys of the gateway link (egovctl keys init)", \
+      .target = &(field) }
 #define EGOV_FLAG_PKI(field, purpose) \
     { .name = "pki", .kind = EGOV_FLAG_PATH, .env = "EGOV_PKI_DIR", .value_name = "DIR", \
       .fallback = EGOV_PKI_DEFAULT_DIR, .help = purpose, .target = &(field) }

@@ -33,6 +33,12 @@ trap cleanup EXIT
 eval "$("$REPO/deploy/pg.sh" env)"
 BENCH_DB=${EGOV_SHEP_DB/dbname=shep/dbname=bench}
 
+# Keys and rights of its own: the shipped rights and the bench's participants
+export EGOV_KEYS_DIR=$WORK/keys EGOV_RIGHTS=$WORK/rights.conf
+{ cat "$REPO/gateway/rights.conf"
+  echo "bench-sync call gbdfl.person"
+  echo "bench-async send bench-sink bench.async"; } >"$EGOV_RIGHTS"
+"$BIN/egovctl" keys init gbdfl egovctl bench-sync bench-async bench-sink >/dev/null
 "$BIN/shep" --endpoint "$EGOV_GATEWAY" --db "$EGOV_SHEP_DB" >"$WORK/shep.log" 2>&1 &
 PIDS+=($!)
 "$BIN/gbdfl" --gateway "$EGOV_GATEWAY" --db "$EGOV_GBDFL_DB" >"$WORK/gbdfl.log" 2>&1 &

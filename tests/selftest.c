@@ -16,6 +16,8 @@
 #include "egov_lifecycle.h"
 #include "egov_service.h"
 #include "shep_log.h"
+#include "shep_rights.h"
+#include "shep_keys.h"
 #include "shep_store.h"
 #include "shep_server.h"
 #include "egov_iin.h"
@@ -56,10 +58,12 @@ static void s_egov_proto (void **state) { (void) state; egov_proto_test (s_verbo
 static void s_egov_application (void **state) { (void) state; egov_application_test (s_verbose); }
 static void s_egov_clock (void **state) { (void) state; egov_clock_test (s_verbose); }
 static void s_shep_client (void **state) { (void) state; shep_client_test (s_verbose); }
+static void s_shep_keys (void **state) { (void) state; shep_keys_test (s_verbose); }
 static void s_egov_service (void **state) { (void) state; egov_service_test (s_verbose); }
 static void s_egov_lifecycle (void **state) { (void) state; egov_lifecycle_test (s_verbose); }
 static void s_shep_participant (void **state) { (void) state; shep_participant_test (s_verbose); }
 static void s_shep_log (void **state) { (void) state; shep_log_test (s_verbose); }
+static void s_shep_rights (void **state) { (void) state; shep_rights_test (s_verbose); }
 static void s_shep_store (void **state) { (void) state; shep_store_test (s_verbose); }
 static void s_shep_server (void **state) { (void) state; shep_server_test (s_verbose); }
 static void s_egov_iin (void **state) { (void) state; egov_iin_test (s_verbose); }
@@ -106,11 +110,13 @@ main (int argc, char *argv [])
         cmocka_unit_test (s_egov_proto),
         cmocka_unit_test (s_egov_clock),
         cmocka_unit_test (s_egov_application),
+        cmocka_unit_test (s_shep_keys),
         cmocka_unit_test (s_shep_client),
         cmocka_unit_test (s_egov_service),
         cmocka_unit_test (s_egov_lifecycle),
         cmocka_unit_test (s_shep_participant),
         cmocka_unit_test (s_shep_log),
+        cmocka_unit_test (s_shep_rights),
         cmocka_unit_test (s_shep_store),
         cmocka_unit_test (s_shep_server),
         cmocka_unit_test (s_egov_iin),

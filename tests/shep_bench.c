@@ -5,6 +5,7 @@
 #include "shep_client.h"
 #include "registries.pb-c.h"
 #include "egov_db.h"
+#include "shep_keys.h"
 
 typedef struct {
     const char *mode;           //  sync | async | zmq | pg
@@ -16,6 +17,17 @@ typedef struct {
     int window;
     double seconds;
 } s_options_t;
+
+//  The client's key pair from the keys folder (bench-sync, bench-async and
+//  the receiver need keys and rights, as any participant).
+static void
+s_keys (shep_client_t *client)
+{
+    char path [PATH_MAX];
+    egov_error_t error;
+    if (shep_client_use_keys (client, shep_keys_dir (path, sizeof (path)), &error))
+        fprintf (stderr, "shep-bench: %s %s\n", error.code, error.message);
+}
 
 static int
 s_compare_int64 (const void *first, const void *second)
@@ -45,6 +57,7 @@ static int
 s_bench_sync (s_options_t *options)
 {
     shep_client_t *client = shep_client_new (options->gateway, "bench-sync");
+    s_keys (client);
     if (shep_client_connect (client, 5000)) {
         fprintf (stderr, "shep-bench: cannot reach the gateway at %s\n", options->gateway);
         shep_client_destroy (&client);
@@ -104,10 +117,12 @@ static int
 s_bench_async (s_options_t *options)
 {
     char receiver_id [64];
-    snprintf (receiver_id, sizeof (receiver_id), "bench-sink-%d", getpid ());
+    snprintf (receiver_id, sizeof (receiver_id), "bench-sink");
     shep_client_t *receiver = shep_client_new (options->gateway, receiver_id);
     shep_client_set_receive_async (receiver, true);
     shep_client_t *sender = shep_client_new (options->gateway, "bench-async");
+    s_keys (receiver);
+    s_keys (sender);
     if (shep_client_connect (receiver, 5000) || shep_client_connect (sender, 5000)) {
         fprintf (stderr, "shep-bench: cannot reach the gateway at %s\n", options->gateway);
         shep_client_destroy (&receiver);

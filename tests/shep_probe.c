@@ -12,6 +12,7 @@
     still gets its answer; exit 1 when any answer is missing.             */
 #include "shep_client.h"
 #include "egov_proto.h"
+#include "shep_keys.h"
 
 //  How long a probe waits for its answer.
 #define s_ANSWER_MS 2000
@@ -65,6 +66,35 @@ s_print (const char *what, char *code)
     free (code);
 }
 
+//  A DEALER to the gateway with participant id's CURVE key pair from the
+//  keys folder (EGOV_KEYS_DIR), or with cert when it is given.
+static zsock_t *
+s_dealer_with (const char *gateway, const char *id, zcert_t *cert)
+{
+    char path [PATH_MAX];
+    const char *dir = shep_keys_dir (path, sizeof (path));
+    egov_error_t error;
+    zcert_t *own = cert ? NULL : shep_keys_participant (dir, id, &error);
+    char server_key [41];
+    if ((!cert && !own) || shep_keys_gateway_public (dir, server_key, &error)) {
+        fprintf (stderr, "shep-probe: %s %s\n", error.code, error.message);
+        exit (1);
+    }
+    zsock_t *dealer = zsock_new (ZMQ_DEALER);
+    assert (dealer);
+    zcert_apply (cert ? cert : own, dealer);
+    zsock_set_curve_serverkey (dealer, server_key);
+    zcert_destroy (&own);
+    zsock_connect (dealer, "%s", gateway);
+    return dealer;
+}
+
+static zsock_t *
+s_dealer (const char *gateway, const char *id)
+{
+    return s_dealer_with (gateway, id, NULL);
+}
+
 //  Says hello as participant id on dealer; true when welcomed.
 static bool
 s_hello (zsock_t *dealer, const char *id)
@@ -86,6 +116,10 @@ static bool
 s_served (const char *gateway, const char *id)
 {
     shep_client_t *client = shep_client_new (gateway, id);
+    char path [PATH_MAX];
+    egov_error_t error;
+    if (shep_client_use_keys (client, shep_keys_dir (path, sizeof (path)), &error))
+        fprintf (stderr, "shep-probe: %s %s\n", error.code, error.message);
     bool served = shep_client_connect (client, 3000) == 0;
     if (served) {
         Egov__Shep__ParticipantsQuery query = EGOV__SHEP__PARTICIPANTS_QUERY__INIT;
@@ -190,8 +224,8 @@ static void
 s_probe_batch (const char *gateway)
 {
     enum { GOOD = 20 };
-    zsock_t *sender = zsock_new_dealer (gateway);
-    zsock_t *rogue = zsock_new_dealer (gateway);
+    zsock_t *sender = s_dealer (gateway, "probe-sender");
+    zsock_t *rogue = s_dealer (gateway, "probe-rogue");
     assert (sender && rogue);
     if (!s_hello (sender, "probe-sender") || !s_hello (rogue, "probe-rogue")) {
         s_print ("async batch: hello", strdup ("NO_ANSWER"));
@@ -247,6 +281,90 @@ s_probe_batch (const char *gateway)
     zstr_free (&good_code);
     zsock_destroy (&sender);
     zsock_destroy (&rogue);
+}
+
+//  A frame with a body of one kind, for the trust probes.
+static char *
+s_ask (zsock_t *dealer, Egov__Shep__Frame *frame)
+{
+    return s_probe (dealer, s_frame_msg (frame));
+}
+
+//  Who may connect as whom, and do what: a key nobody trusts, a hello as
+//  another participant, services, routes, calls, messages, the clock and
+//  the log beyond one's rights.
+static void
+s_probe_trust (const char *gateway)
+{
+    //  A key the gateway does not know never gets past the handshake
+    zcert_t *stranger = zcert_new ();
+    zsock_t *dealer = s_dealer_with (gateway, "probe-guest", stranger);
+    Egov__Shep__Hello hello = EGOV__SHEP__HELLO__INIT;
+    hello.participant_id = "probe-guest";
+    hello.protocol_version = 1;
+    Egov__Shep__Frame frame = EGOV__SHEP__FRAME__INIT;
+    frame.body_case = EGOV__SHEP__FRAME__BODY_HELLO;
+    frame.hello = &hello;
+    char *code = s_ask (dealer, &frame);
+    printf ("%-40s %s\n", "hello with an unknown key", streq (code, "NO_ANSWER") ? "NOT_LET_IN" : code);
+    free (code);
+    zsock_destroy (&dealer);
+    zcert_destroy (&stranger);
+
+    //  probe-guest's own key: it is probe-guest and nobody else, with no rights
+    dealer = s_dealer (gateway, "probe-guest");
+    hello.participant_id = "gbdfl";
+    s_print ("hello as another participant", s_ask (dealer, &frame));
+    hello.participant_id = "probe-guest";
+    char *services [] = { "gbdfl.person" };
+    hello.services = services;
+    hello.n_services = 1;
+    s_print ("hello providing a service not granted", s_ask (dealer, &frame));
+    hello.n_services = 0;
+    char *routes [] = { "430000000" };
+    hello.routes = routes;
+    hello.n_routes = 1;
+    s_print ("hello claiming a route not granted", s_ask (dealer, &frame));
+    hello.n_routes = 0;
+    s_print ("hello with nothing to serve", s_ask (dealer, &frame));
+
+    Egov__Envelope *envelope = egov_envelope_new ("gbdfl.person", EGOV__MESSAGE_TYPE__REQUEST);
+    Egov__Shep__SyncRequest request = EGOV__SHEP__SYNC_REQUEST__INIT;
+    request.envelope = envelope;
+    frame.body_case = EGOV__SHEP__FRAME__BODY_SYNC_REQUEST;
+    frame.sync_request = &request;
+    s_print ("sync call not granted", s_ask (dealer, &frame));
+
+    egov_string_set (&envelope->service_id, "application.registered");
+    egov_string_set (&envelope->recipient_id, "leb-750000000");
+    Egov__Shep__AsyncSubmit submit = EGOV__SHEP__ASYNC_SUBMIT__INIT;
+    submit.envelope = envelope;
+    frame.body_case = EGOV__SHEP__FRAME__BODY_ASYNC_SUBMIT;
+    frame.async_submit = &submit;
+    s_print ("async message not granted", s_ask (dealer, &frame));
+    egov_string_set (&envelope->recipient_id, "");
+    egov_string_set (&envelope->route_id, "750000000");
+    egov_string_set (&envelope->message_id, "4b7c1f0e-2a55-4a34-9d0b-6a3f1d2e8c11");
+    s_print ("async message to a route not granted", s_ask (dealer, &frame));
+    egov_string_set (&envelope->route_id, "");
+    egov_string_set (&envelope->recipient_id, "probe-nobody");
+    s_print ("async message to an unregistered id", s_ask (dealer, &frame));
+    egov__envelope__free_unpacked (envelope, NULL);
+
+    Egov__Shep__ClockSet clock_set = EGOV__SHEP__CLOCK_SET__INIT;
+    clock_set.advance_ms = 3600000;
+    frame.body_case = EGOV__SHEP__FRAME__BODY_CLOCK_SET;
+    frame.clock_set = &clock_set;
+    s_print ("clock set not granted", s_ask (dealer, &frame));
+    Egov__Shep__LogQuery query = EGOV__SHEP__LOG_QUERY__INIT;
+    frame.body_case = EGOV__SHEP__FRAME__BODY_LOG_QUERY;
+    frame.log_query = &query;
+    s_print ("log read not granted", s_ask (dealer, &frame));
+    Egov__Shep__LogVerify verify = EGOV__SHEP__LOG_VERIFY__INIT;
+    frame.body_case = EGOV__SHEP__FRAME__BODY_LOG_VERIFY;
+    frame.log_verify = &verify;
+    s_print ("log verify not granted", s_ask (dealer, &frame));
+    zsock_destroy (&dealer);
 }
 
 //  ---------------------------------------------------------------------
@@ -433,8 +551,8 @@ s_mutate_all (const char *gateway, int count, uint64_t seed)
     for (unsigned index = 0; index < descriptor->n_fields; index++)
         if (descriptor->fields [index].flags & PROTOBUF_C_FIELD_FLAG_ONEOF)
             bodies++;
-    zsock_t *member = zsock_new_dealer (gateway);
-    zsock_t *stranger = zsock_new_dealer (gateway);
+    zsock_t *member = s_dealer (gateway, "probe-mutant");
+    zsock_t *stranger = s_dealer (gateway, "probe-stranger");
     assert (member && stranger);
     zsock_set_sndtimeo (member, 1000);
     zsock_set_sndtimeo (stranger, 1000);
@@ -502,7 +620,7 @@ s_mutate_all (const char *gateway, int count, uint64_t seed)
 static void
 s_catalogue (const char *gateway, size_t large)
 {
-    zsock_t *dealer = zsock_new_dealer (gateway);
+    zsock_t *dealer = s_dealer (gateway, "probe");
     assert (dealer);
 
     uint8_t garbage [64];
@@ -585,6 +703,7 @@ s_catalogue (const char *gateway, size_t large)
     zsock_destroy (&dealer);
 
     s_probe_batch (gateway);
+    s_probe_trust (gateway);
 }
 
 int

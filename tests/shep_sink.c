@@ -23,6 +23,7 @@
     start, 3 on the simulated crash, 64 on a bad command line.           */
 #include "shep_client.h"
 #include "egov_db.h"
+#include "shep_keys.h"
 #include <getopt.h>
 
 extern const char *sink_schema_sql;
@@ -365,6 +366,12 @@ main (int argc, char *argv [])
         goto cleanup;
     self.client = shep_client_new (options.gateway, options.participant_id);
     assert (self.client);
+    char keys [PATH_MAX];
+    egov_error_t trouble;
+    if (shep_client_use_keys (self.client, shep_keys_dir (keys, sizeof (keys)), &trouble)) {
+        fprintf (stderr, "shep-sink: %s %s\n", trouble.code, trouble.message);
+        goto cleanup;
+    }
     for (const char *service = zlist_first (options.services); service;
          service = zlist_next (options.services))
         shep_client_provide (self.client, service);

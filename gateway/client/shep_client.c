@@ -2,6 +2,7 @@
     See shep_client.h for the model; the gateway side is gateway/shep.  */
 #include "shep_client.h"
 #include "egov_clock.h"
+#include "shep_keys.h"
 #include "egov_proto.h"
 
 #define SHEP_PROTOCOL_VERSION 1
@@ -31,6 +32,10 @@ struct _shep_client_t {
     int64_t last_hello;          //  monotonic ms of our last hello (opened without waiting)
     int hello_backoff_ms;        //  wait before the next hello while unanswered, 0: not opened
     s_attachment_t *attachment;  //  set once served from a reactor
+    zcert_t *cert;               //  our CURVE key pair, NULL for a plain link
+    char server_key [41];        //  the gateway's public key (Z85)
+    bool replaced;               //  another connection with our key took our place
+    char refused [48];           //  the code our last hello was refused with
 };
 
 shep_client_t *
@@ -52,6 +57,41 @@ shep_client_new (const char *endpoint, const char *participant_id)
     return self;
 }
 
+int
+shep_client_set_curve (shep_client_t *self, const zcert_t *cert, const char *server_key)
+{
+    assert (self && cert && server_key && !self->dealer);
+    uint8_t binary [32];
+    if (strlen (server_key) != 40 || !zmq_z85_decode (binary, server_key))
+        return -1;
+    zcert_destroy (&self->cert);
+    self->cert = zcert_dup ((zcert_t *) cert);
+    snprintf (self->server_key, sizeof (self->server_key), "%s", server_key);
+    return 0;
+}
+
+int
+shep_client_use_keys (shep_client_t *self, const char *dir, egov_error_t *error)
+{
+    char server_key [41];
+    zcert_t *cert = shep_keys_participant (dir, self->participant_id, error);
+    if (!cert || shep_keys_gateway_public (dir, server_key, error)) {
+        zcert_destroy (&cert);
+        return -1;
+    }
+    int rc = shep_client_set_curve (self, cert, server_key);
+    zcert_destroy (&cert);
+    if (rc)
+        egov_error_set (error, "INVALID_KEY", "the gateway's public key in %s is not 40 characters of Z85", dir);
+    return rc;
+}
+
+bool
+shep_client_replaced (shep_client_t *self)
+{
+    return self->replaced;
+}
+
 void
 shep_client_destroy (shep_client_t **self_p)
 {
@@ -65,6 +105,7 @@ shep_client_destroy (shep_client_t **self_p)
     zlist_destroy (&self->backlog);
     zlist_destroy (&self->services);
     zlist_destroy (&self->routes);
+    zcert_destroy (&self->cert);
     if (self->dealer && self->welcomed) {
         //  Say goodbye so the gateway forgets us now, not after 3 heartbeats
         Egov__Shep__Goodbye goodbye = EGOV__SHEP__GOODBYE__INIT;
@@ -278,6 +319,7 @@ s_read (shep_client_t *self, int timeout_ms)
         }
         if (frame->body_case == EGOV__SHEP__FRAME__BODY_WELCOME) {
             self->welcomed = true;
+            self->refused [0] = 0;
             if (self->hello_backoff_ms)
                 self->hello_backoff_ms = 250;
             if (frame->welcome->clock)
@@ -289,12 +331,32 @@ s_read (shep_client_t *self, int timeout_ms)
             egov__shep__frame__free_unpacked (frame, NULL);
             return NULL;        //  lets a connect in progress see it at once
         }
-        if (frame->body_case == EGOV__SHEP__FRAME__BODY_ERROR
-        &&  frame->error->error && streq (frame->error->error->code, "NOT_REGISTERED")) {
+        const char *code = frame->body_case == EGOV__SHEP__FRAME__BODY_ERROR && frame->error->error
+                         ? frame->error->error->code : NULL;
+        if (code && streq (code, "REPLACED")) {
+            //  Another process holds our key and said hello after us: two
+            //  of us would take turns forever, so this one stops here
+            zsys_error ("shep_client: %s: %s; this process no longer talks to the gateway",
+                        self->participant_id, frame->error->error->message);
+            self->replaced = true;
+            self->welcomed = false;
+        }
+        else
+        if (code && streq (code, "NOT_REGISTERED") && !self->replaced) {
             //  The gateway restarted and forgot us: say hello again, and let
             //  the caller see the error so it can resend what was lost
             self->welcomed = false;
             s_send_hello (self);
+        }
+        else
+        if (code && !self->welcomed && frame->tag == 0
+        &&  (streq (code, "IDENTITY_MISMATCH") || streq (code, "ACCESS_DENIED")
+          || streq (code, "INVALID_PARTICIPANT"))) {
+            //  Our hello was refused: say why, once per reason
+            if (!streq (self->refused, code))
+                zsys_error ("shep_client: the gateway refused %s's hello: %s %s", self->participant_id,
+                            code, frame->error->error->message);
+            snprintf (self->refused, sizeof (self->refused), "%s", code);
         }
         return frame;
     }
@@ -314,6 +376,10 @@ s_open_socket (shep_client_t *self)
         zsock_set_reconnect_ivl (self->dealer, 100);
         zsock_set_reconnect_ivl_max (self->dealer, 1000);
         zsock_set_maxmsgsize (self->dealer, 64 * 1024 * 1024);
+        if (self->cert) {
+            zcert_apply (self->cert, self->dealer);
+            zsock_set_curve_serverkey (self->dealer, self->server_key);
+        }
         if (zsock_connect (self->dealer, "%s", self->endpoint)) {
             zsys_error ("shep_client: bad gateway endpoint '%s'", self->endpoint);
             zsock_destroy (&self->dealer);
@@ -377,7 +443,7 @@ shep_client_connect (shep_client_t *self, int timeout_ms)
 void
 shep_client_tick (shep_client_t *self)
 {
-    if (!self->dealer)
+    if (!self->dealer || self->replaced)
         return;
     int64_t now = zclock_mono ();
     if (!self->welcomed && self->hello_backoff_ms) {

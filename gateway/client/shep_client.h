@@ -30,6 +30,17 @@ typedef struct _shep_client_t shep_client_t;
 //  Creates a client; nothing is sent until shep_client_connect.
 shep_client_t *shep_client_new (const char *endpoint, const char *participant_id);
 void shep_client_destroy (shep_client_t **self_p);
+//  Encrypts and authenticates the link with CURVE (before connect): our
+//  key pair (copied) and the gateway's public key (40 Z85 characters).
+//  The gateway lets in only keys it trusts, bound to our participant id.
+//  0, or -1 for a malformed server key.
+int shep_client_set_curve (shep_client_t *self, const zcert_t *cert, const char *server_key);
+//  The same from a keys folder (shep_keys.h): our id's pair and the
+//  gateway's public key. 0, or -1 with error (NO_KEY, INVALID_KEY).
+int shep_client_use_keys (shep_client_t *self, const char *dir, egov_error_t *error);
+//  True once the gateway said another connection with our key replaced
+//  this one (REPLACED): we stop saying hello until restarted.
+bool shep_client_replaced (shep_client_t *self);
 //  Declares a service id this participant provides (before connect).
 void shep_client_provide (shep_client_t *self, const char *service_id);
 //  Declares a route id (region KATO code) this participant serves (before connect).

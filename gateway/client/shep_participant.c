@@ -903,6 +903,10 @@ shep_participant_new (const shep_participant_config_t *config, void *service, eg
     self->paused = zhashx_new ();
     zhashx_set_destructor (self->paused, (zhashx_destructor_fn *) zstr_free);
     self->client = shep_client_new (config->gateway, config->participant_id);
+    if (config->keys && shep_client_use_keys (self->client, config->keys, error)) {
+        shep_participant_destroy (&self);
+        return NULL;
+    }
     for (const char *const *route = config->routes; route && *route; route++)
         shep_client_serve_route (self->client, *route);
     for (const char *const *id = config->services; id && *id; id++)

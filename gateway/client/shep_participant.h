@@ -41,6 +41,8 @@ typedef struct _shep_participant_t shep_participant_t;
 //  What a participant is; fixed when it starts.
 typedef struct {
     const char *gateway;            //  endpoint of the central gateway
+    const char *keys;               //  CURVE keys folder (shep_keys.h); NULL: a plain link, which
+                                    //  the gateway refuses (for selftests that never connect)
     const char *participant_id;     //  who we are to the gateway
     const char *conninfo;           //  the service's database
     const char *schema_sql;         //  the service's own schema, applied after the engine's (may be NULL)

@@ -31,14 +31,13 @@ regional_actor (zsock_t *pipe, void *argument)
     }
     const char *routes [] = { route, NULL };
     shep_participant_config_t engine_config = {
-        .gateway = gateway, .participant_id = participant, .conninfo = conninfo,
+        .gateway = gateway, .keys = options->keys, .participant_id = participant, .conninfo = conninfo,
         .schema_sql = regional_schema_sql, .routes = routes, .receive_async = true,
         .verbose = options->verbose
     };
     shep_participant_t *engine = shep_participant_new (&engine_config, NULL, &error);
     if (!engine) {
-        fprintf (stderr, "regional: cannot set up the database (%s): %s %s\n", conninfo,
-                 error.code, error.message);
+        fprintf (stderr, "regional: cannot start: %s %s (%s)\n", error.code, error.message, conninfo);
         egov_cms_verifier_destroy (&verifier);
         egov_service_ready (pipe, false);
         return;

@@ -14,6 +14,7 @@ extern "C" {
 typedef struct {
     const char *region;             //  the KATO code served: our route id
     const char *gateway;            //  the central gateway
+    const char *keys;               //  CURVE keys folder (shep_keys.h)
     const char *conninfo;           //  our database, or NULL for regional_KATO
     const char *pki_dir;            //  the test CA, for e-signature checks
     const char *participant;        //  our id at the gateway, or NULL for regional-KATO

@@ -7,6 +7,7 @@
 #include "egov_pki.h"
 #include "egov_catalogue.h"
 #include "egov_flags.h"
+#include "shep_keys.h"
 #include "egov_service.h"
 #include "regional_actor.h"
 
@@ -30,6 +31,7 @@ static const egov_flag_t s_flags [] = {
       .valid = egov_kato_valid, .expects = "the region's 9-digit KATO code",
       .help = "the region served, 9 digits: our route id", .target = &s_options.region },
     EGOV_FLAG_GATEWAY (s_options.gateway),
+    EGOV_FLAG_KEYS (s_options.keys),
     { .name = "db", .env = "EGOV_REGIONAL_DB", .value_name = "CONNINFO",
       .shown = "dbname=regional_KATO", .help = "PostgreSQL conninfo",
       .target = &s_options.conninfo },

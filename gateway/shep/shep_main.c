@@ -2,11 +2,14 @@
 #include "shep_server.h"
 #include "egov_service.h"
 #include "egov_flags.h"
+#include "shep_keys.h"
 
 //  What the command line and the environment set.
 typedef struct {
     const char *endpoint;           //  where participants connect
     const char *conninfo;           //  the gateway's database
+    const char *keys;               //  CURVE keys folder
+    const char *rights;             //  access rights file
     int64_t max_message;            //  bytes
     int64_t timeout_ms;             //  default sync deadline
     int64_t ttl_ms;                 //  default async time to live
@@ -30,6 +33,10 @@ static const egov_flag_t s_flags [] = {
       .target = &s_options.endpoint },
     { .name = "db", .env = "EGOV_SHEP_DB", .value_name = "CONNINFO", .fallback = "dbname=shep",
       .help = "the gateway's PostgreSQL database", .target = &s_options.conninfo },
+    EGOV_FLAG_KEYS (s_options.keys),
+    { .name = "rights", .kind = EGOV_FLAG_PATH, .env = "EGOV_RIGHTS", .value_name = "FILE",
+      .fallback = SHEP_RIGHTS_DEFAULT, .help = "who may do what on the gateway (docs/security.md)",
+      .target = &s_options.rights },
     { .name = "max-message", s_POSITIVE, .env = "EGOV_SHEP_MAX_MESSAGE", .value_name = "BYTES",
       .fallback = "1048576", .help = "largest message accepted", .target = &s_options.max_message },
     { .name = "timeout", s_POSITIVE, .env = "EGOV_SHEP_TIMEOUT", .value_name = "MS",
@@ -66,6 +73,8 @@ s_run (const s_options_t *options, bool clock_start_set)
     shep_config_defaults (&config);
     config.endpoint = options->endpoint;
     config.conninfo = options->conninfo;
+    config.keys = options->keys;
+    config.rights = options->rights;
     config.max_message_size = (uint32_t) options->max_message;
     config.sync_timeout_ms = (uint32_t) options->timeout_ms;
     config.async_ttl_ms = (uint32_t) options->ttl_ms;

@@ -7,6 +7,8 @@
 #include "egov_db.h"
 #include "egov_service.h"
 #include "egov_proto.h"
+#include "shep_keys.h"
+#include "shep_rights.h"
 
 #define SHEP_PARTICIPANT_ID_MAX 64
 
@@ -27,6 +29,7 @@ typedef struct {
     bool loading;               //  a LOAD job for it is out
     int64_t cursor;             //  highest queue position taken into memory for it
     uint64_t generation;        //  tells this connection from an earlier one
+    bool serving;               //  provides, routes or receives: the one connection of its id
 } s_peer_t;
 
 //  An async message delivered and awaiting its acknowledgement.
@@ -44,6 +47,7 @@ typedef struct {
     uint64_t tag;               //  the requester's tag
     char *requester_id;
     char *provider_id;
+    char *provider_key;         //  the provider's connection: only it may answer
     Egov__Envelope *request;    //  for the log when the call times out
     int64_t deadline;           //  monotonic ms
     void *handle;               //  our place in the deadlines list
@@ -55,6 +59,8 @@ struct _shep_server_t {
     char *conninfo;
     char *gateway_id;
     zsock_t *router;            //  participants connect here
+    zactor_t *auth;             //  zauth: lets in the trusted CURVE keys only
+    shep_rights_t *rights;      //  who may do what (deny by default)
     zactor_t *store;            //  the database actor
     zloop_t *loop;
     zhashx_t *peers_by_key;     //  routing id hex -> s_peer_t (owner)
@@ -117,6 +123,7 @@ s_call_destroy (s_call_t **self_p)
     free (self->message_id);
     free (self->requester_id);
     free (self->provider_id);
+    free (self->provider_key);
     zframe_destroy (&self->requester);
     if (self->request)
         egov__envelope__free_unpacked (self->request, NULL);
@@ -279,10 +286,65 @@ s_peer_forget (shep_server_t *self, s_peer_t *peer)
 static void s_peer_pull (shep_server_t *self, s_peer_t *peer);
 static void s_on_clock_committed (shep_server_t *self, shep_batch_t *batch);
 static void s_deliver (shep_server_t *self, s_peer_t *peer, s_flight_t *flight);
+static void s_send_welcome (shep_server_t *self, zframe_t *routing_id, uint64_t tag);
+
+//  True when id is a registered participant: the gateway trusts a key of
+//  it (keys/public/<id>.key), so it may connect, and messages may wait for it.
+static bool
+s_registered (shep_server_t *self, const char *id)
+{
+    if (!shep_keys_id_valid (id))
+        return false;
+    char path [PATH_MAX];
+    snprintf (path, sizeof (path), "%s/public/%s.key", self->config.keys, id);
+    return zsys_file_exists (path);
+}
+
+//  Rights edited while we run apply from now on (checked every second, at
+//  every hello and before any refusal); a broken edit changes nothing.
+static void
+s_rights_refresh (shep_server_t *self)
+{
+    char problem [512];
+    int changed = shep_rights_refresh (self->rights, problem, sizeof (problem));
+    if (changed > 0) {
+        zsys_info ("shep: access rights reloaded from %s (%zu rules)", shep_rights_path (self->rights),
+                   shep_rights_size (self->rights));
+        zhashx_purge (self->route_owner);
+    }
+    else
+    if (changed < 0)
+        zsys_error ("shep: the access rights keep their earlier rules: %s", problem);
+}
+
+//  Refuses what peer has no right to, with ACCESS_DENIED; true when it may.
+static bool
+s_allowed (shep_server_t *self, s_peer_t *peer, uint64_t tag, shep_right_t right,
+           const char *object, const char *service, const char *message_id)
+{
+    if (shep_rights_allows (self->rights, peer->id, right, object, service))
+        return true;
+    s_rights_refresh (self);
+    if (shep_rights_allows (self->rights, peer->id, right, object, service))
+        return true;
+    char message [256];
+    if (right == SHEP_RIGHT_SEND)
+        snprintf (message, sizeof (message), "%s has no right to send %s to %s", peer->id,
+                  *service ? service : "a message without a service", object);
+    else
+    if (object)
+        snprintf (message, sizeof (message), "%s has no right to %s %s", peer->id, shep_right_name (right), object);
+    else
+        snprintf (message, sizeof (message), "%s has no right to %s", peer->id,
+                  right == SHEP_RIGHT_CLOCK ? "set the clock" : "read the message log");
+    s_send_error (self, peer->routing_id, tag, "ACCESS_DENIED", message, message_id, NULL);
+    return false;
+}
 
 //  A hello: registers (or re-registers) a participant and welcomes it.
 static void
-s_on_hello (shep_server_t *self, zframe_t *routing_id, const char *key, Egov__Shep__Frame *frame)
+s_on_hello (shep_server_t *self, zframe_t *routing_id, const char *key, const char *key_owner,
+            Egov__Shep__Frame *frame)
 {
     Egov__Shep__Hello *hello = frame->hello;
     if (!s_valid_name (hello->participant_id, SHEP_PARTICIPANT_ID_MAX)) {
@@ -299,13 +361,43 @@ s_on_hello (shep_server_t *self, zframe_t *routing_id, const char *key, Egov__Sh
             return;
         }
     }
-    //  A participant id lives on one connection: a newer hello wins
-    s_peer_t *old = (s_peer_t *) zhashx_lookup (self->peers_by_id, hello->participant_id);
+    //  A participant is who its key says
+    s_rights_refresh (self);
+    char message [256];
+    if (!key_owner || !streq (key_owner, hello->participant_id)) {
+        snprintf (message, sizeof (message), "this connection's key belongs to %s, not to %s",
+                  key_owner ? key_owner : "no participant", hello->participant_id);
+        s_send_error (self, routing_id, frame->tag, "IDENTITY_MISMATCH", message, NULL, NULL);
+        zsys_warning ("shep: refused a hello as %s: %s", hello->participant_id, message);
+        return;
+    }
+    //  and announces only the services and routes it is granted
+    for (size_t index = 0; index < hello->n_services + hello->n_routes; index++) {
+        bool service = index < hello->n_services;
+        const char *name = service ? hello->services [index] : hello->routes [index - hello->n_services];
+        shep_right_t right = service ? SHEP_RIGHT_PROVIDE : SHEP_RIGHT_ROUTE;
+        if (!shep_rights_allows (self->rights, hello->participant_id, right, name, NULL)) {
+            snprintf (message, sizeof (message), "%s has no right to %s %s (see %s)", hello->participant_id,
+                      shep_right_name (right), name, shep_rights_path (self->rights));
+            s_send_error (self, routing_id, frame->tag, "ACCESS_DENIED", message, NULL, NULL);
+            zsys_warning ("shep: refused %s's hello: %s", hello->participant_id, message);
+            return;
+        }
+    }
+    bool serving = hello->n_services || hello->n_routes || hello->receive_async;
+    s_peer_t *old = (s_peer_t *) zhashx_lookup (self->peers_by_key, key);
     if (old)
         s_peer_forget (self, old);
-    old = (s_peer_t *) zhashx_lookup (self->peers_by_key, key);
-    if (old)
+    //  A participant serves from one connection: a newer one with the same
+    //  key takes over (a restarted process), and the older one hears it
+    old = serving ? (s_peer_t *) zhashx_lookup (self->peers_by_id, hello->participant_id) : NULL;
+    if (old) {
+        zsys_warning ("shep: participant %s connected again with its key; its earlier connection is dropped",
+                      old->id);
+        s_send_error (self, old->routing_id, 0, "REPLACED",
+                      "a newer connection with this participant's key took its place", NULL, NULL);
         s_peer_forget (self, old);
+    }
 
     s_peer_t *peer = (s_peer_t *) zmalloc (sizeof (s_peer_t));
     assert (peer);
@@ -326,7 +418,15 @@ s_on_hello (shep_server_t *self, zframe_t *routing_id, const char *key, Egov__Sh
     peer->waiting = zlistx_new ();
     zlistx_set_destructor (peer->waiting, (zlistx_destructor_fn *) s_flight_destroy);
     peer->generation = ++self->generations;
+    peer->serving = serving;
     zhashx_insert (self->peers_by_key, key, peer);
+    if (!serving) {
+        //  A session (egovctl, a caller that serves nothing): many may share a key
+        s_send_welcome (self, routing_id, frame->tag);
+        if (self->config.verbose)
+            zsys_debug ("shep: session of %s opened", peer->id);
+        return;
+    }
     zhashx_insert (self->peers_by_id, peer->id, peer);
 
     shep_registration_t *registration = shep_registration_new (peer->id);
@@ -348,11 +448,22 @@ s_on_hello (shep_server_t *self, zframe_t *routing_id, const char *key, Egov__Sh
     }
     for (size_t index = 0; index < hello->n_routes; index++) {
         zlist_append (peer->routes, hello->routes [index]);
-        zhashx_update (self->route_owner, hello->routes [index], peer->id);
         zlist_append (registration->routes, hello->routes [index]);
     }
     zlistx_add_end (self->batch->registrations, registration);
+    s_send_welcome (self, routing_id, frame->tag);
+    zsys_info ("shep: participant %s connected (%zu services, %zu routes%s)", peer->id,
+               hello->n_services, hello->n_routes, peer->receive_async ? ", receives async" : "");
+    if (peer->receive_async) {
+        peer->backlog = true;
+        s_peer_pull (self, peer);
+    }
+}
 
+//  Welcomes a connection: the gateway's id, limits and the clock.
+static void
+s_send_welcome (shep_server_t *self, zframe_t *routing_id, uint64_t tag)
+{
     egov_clock_state_t state = egov_clock_state ();
     Egov__Shep__ClockState clock = EGOV__SHEP__CLOCK_STATE__INIT;
     clock.base_wall_ms = state.base_wall_ms;
@@ -368,14 +479,8 @@ s_on_hello (shep_server_t *self, zframe_t *routing_id, const char *key, Egov__Sh
     Egov__Shep__Frame answer = EGOV__SHEP__FRAME__INIT;
     answer.body_case = EGOV__SHEP__FRAME__BODY_WELCOME;
     answer.welcome = &welcome;
-    answer.tag = frame->tag;
+    answer.tag = tag;
     s_send (self, routing_id, &answer);
-    zsys_info ("shep: participant %s connected (%zu services, %zu routes%s)", peer->id,
-               hello->n_services, hello->n_routes, peer->receive_async ? ", receives async" : "");
-    if (peer->receive_async) {
-        peer->backlog = true;
-        s_peer_pull (self, peer);
-    }
 }
 
 //  ---------------------------------------------------------------------
@@ -394,6 +499,10 @@ s_on_sync_request (shep_server_t *self, s_peer_t *peer, Egov__Shep__Frame *frame
         return;
     }
     egov_string_set (&envelope->sender_id, peer->id);
+    if (!s_allowed (self, peer, frame->tag, SHEP_RIGHT_CALL, envelope->service_id, NULL, envelope->message_id)) {
+        s_log (self, "sync", envelope, peer->id, "shep", "ACCESS_DENIED");
+        return;
+    }
     char message [256];
     if (zhashx_size (self->calls) >= self->config.max_calls) {
         snprintf (message, sizeof (message), "the gateway has %u calls waiting, its limit", self->config.max_calls);
@@ -442,6 +551,7 @@ s_on_sync_request (shep_server_t *self, s_peer_t *peer, Egov__Shep__Frame *frame
     call->tag = frame->tag;
     call->requester_id = strdup (peer->id);
     call->provider_id = strdup (provider->id);
+    call->provider_key = strdup (provider->key);
     call->request = envelope;
     frame->sync_request->envelope = NULL;       //  the call keeps it
     call->deadline = zclock_mono () + timeout_ms;
@@ -478,7 +588,7 @@ s_on_sync_reply (shep_server_t *self, s_peer_t *peer, Egov__Shep__Frame *frame)
         return;
     }
     egov_string_set (&reply->envelope->sender_id, peer->id);
-    if (!call || !streq (call->provider_id, peer->id)) {
+    if (!call || !streq (call->provider_key, peer->key)) {
         //  Too late (the requester already heard TIMEOUT) or not asked of this peer
         s_log (self, "sync", reply->envelope, peer->id, "shep", call ? "reply from a stranger dropped" : "late reply dropped");
         return;
@@ -500,7 +610,7 @@ static void
 s_on_refuse (shep_server_t *self, s_peer_t *peer, Egov__Shep__Frame *frame)
 {
     s_call_t *call = (s_call_t *) zhashx_lookup (self->calls, frame->refuse->in_reply_to);
-    if (!call || !streq (call->provider_id, peer->id))
+    if (!call || !streq (call->provider_key, peer->key))
         return;
     char message [256];
     snprintf (message, sizeof (message), "provider %s refused the call", peer->id);
@@ -660,16 +770,20 @@ static const char *
 s_resolve (shep_server_t *self, const Egov__Envelope *envelope, const char **code, char *message, size_t size)
 {
     if (*envelope->recipient_id) {
-        if (zhashx_lookup (self->known, envelope->recipient_id))
+        if (s_registered (self, envelope->recipient_id))
             return envelope->recipient_id;
         *code = "UNKNOWN_RECIPIENT";
-        snprintf (message, size, "participant %s has never connected to the gateway", envelope->recipient_id);
+        snprintf (message, size, "%s is not a participant of the gateway", envelope->recipient_id);
         return NULL;
     }
     if (*envelope->route_id) {
-        const char *owner = (const char *) zhashx_lookup (self->route_owner, envelope->route_id);
-        if (owner)
-            return owner;
+        //  A route belongs to the participant granted it, connected or not
+        char owner [SHEP_PARTICIPANT_ID_MAX + 1];
+        if (shep_rights_route_owner (self->rights, envelope->route_id, owner, sizeof (owner))
+        &&  s_registered (self, owner)) {
+            zhashx_update (self->route_owner, envelope->route_id, owner);
+            return (const char *) zhashx_lookup (self->route_owner, envelope->route_id);
+        }
         *code = "NO_ROUTE";
         snprintf (message, size, "no regional gateway serves route %s", envelope->route_id);
         return NULL;
@@ -703,6 +817,9 @@ s_on_async_submit (shep_server_t *self, s_peer_t *peer, Egov__Shep__Frame *frame
         s_send_error (self, peer->routing_id, frame->tag, code, reason, envelope->message_id, NULL);
         return;
     }
+    if (!s_allowed (self, peer, frame->tag, SHEP_RIGHT_SEND, recipient, envelope->service_id,
+                    envelope->message_id))
+        return;
     if (self->queued >= self->config.max_queued) {
         snprintf (reason, sizeof (reason), "%zu async messages wait for a commit, the gateway's limit", self->queued);
         s_send_error (self, peer->routing_id, frame->tag, "QUEUE_FULL", reason, envelope->message_id, NULL);
@@ -722,6 +839,11 @@ static void
 s_on_ack (shep_server_t *self, s_peer_t *peer, Egov__Shep__Frame *frame)
 {
     Egov__Shep__Ack *ack = frame->ack;
+    if (!peer->serving) {
+        s_send_error (self, peer->routing_id, frame->tag, "ACCESS_DENIED",
+                      "only the connection that receives a participant's deliveries acknowledges them", NULL, NULL);
+        return;
+    }
     if (!egov_uuid_valid (ack->message_id)) {
         s_send_error (self, peer->routing_id, frame->tag, "MALFORMED_FRAME",
                       "an acknowledgement needs the message_id", NULL, NULL);
@@ -799,6 +921,8 @@ s_send_clock (shep_server_t *self, zframe_t *routing_id, uint64_t tag)
 static void
 s_on_clock_set (shep_server_t *self, s_peer_t *peer, Egov__Shep__Frame *frame)
 {
+    if (!s_allowed (self, peer, frame->tag, SHEP_RIGHT_CLOCK, NULL, NULL, NULL))
+        return;
     Egov__Shep__ClockSet *set = frame->clock_set;
     egov_clock_state_t base = self->clock_changing ? self->clock_next : egov_clock_state ();
     int64_t wall = egov_now_ms ();
@@ -943,7 +1067,14 @@ s_on_query (shep_server_t *self, s_peer_t *peer, Egov__Shep__Frame **frame_p, sh
                       "a status query needs a message_id (UUID)", NULL, NULL);
         return;
     }
+    //  The log is for those granted it; a status, for the message's sender
+    //  and recipient too
+    bool reader = shep_rights_allows (self->rights, peer->id, SHEP_RIGHT_LOG, NULL, NULL);
+    if (kind != SHEP_JOB_STATUS && !s_allowed (self, peer, frame->tag, SHEP_RIGHT_LOG, NULL, NULL, NULL))
+        return;
     shep_job_t *job = shep_job_new (kind);
+    if (!reader)
+        job->asker = strdup (peer->id);
     job->requester = zframe_dup (peer->routing_id);
     job->tag = frame->tag;
     job->query = frame;
@@ -1005,6 +1136,9 @@ s_handle (shep_server_t *self, zmsg_t *msg)
         return;
     }
     Egov__Shep__Frame *frame = egov__shep__frame__unpack (NULL, zframe_size (body), zframe_data (body));
+    //  zauth put the participant its CURVE key is bound to on every frame
+    const char *bound = zframe_meta (body, SHEP_KEYS_PARTICIPANT);
+    char *key_owner = bound ? strdup (bound) : NULL;
     zframe_destroy (&body);
     char *key = zframe_strhex (routing_id);
     if (!frame || frame->body_case == EGOV__SHEP__FRAME__BODY__NOT_SET) {
@@ -1026,7 +1160,7 @@ s_handle (shep_server_t *self, zmsg_t *msg)
         goto cleanup;
     }
     if (frame->body_case == EGOV__SHEP__FRAME__BODY_HELLO) {
-        s_on_hello (self, routing_id, key, frame);
+        s_on_hello (self, routing_id, key, key_owner, frame);
         goto cleanup;
     }
     s_peer_t *peer = (s_peer_t *) zhashx_lookup (self->peers_by_key, key);
@@ -1084,6 +1218,7 @@ cleanup:
     if (frame)
         egov__shep__frame__free_unpacked (frame, NULL);
     free (key);
+    free (key_owner);
     zframe_destroy (&routing_id);
 }
 
@@ -1157,6 +1292,7 @@ s_tick_slow (zloop_t *loop, int timer_id, void *argument)
         s_peer_forget (self, peer);
     }
     zlist_destroy (&silent);
+    s_rights_refresh (self);
     if (!self->expiring) {
         shep_job_t *job = shep_job_new (SHEP_JOB_EXPIRE);
         job->limit = 1000;
@@ -1220,18 +1356,24 @@ s_load_routing (shep_server_t *self)
     PGconn *conn = egov_db_connect (self->conninfo, 10000);
     if (!conn)
         return false;
-    const char *queries [3] = {
+    //  Who received async messages for a service, as long as the rights
+    //  still let it provide the service (routes come from the rights alone)
+    const char *queries [2] = {
         "SELECT participant_id, participant_id FROM participant",
-        "SELECT service_id, participant_id FROM service_route",
-        "SELECT route_id, participant_id FROM route"
+        "SELECT service_id, participant_id FROM service_route"
     };
-    zhashx_t *maps [3] = { self->known, self->service_owner, self->route_owner };
+    zhashx_t *maps [2] = { self->known, self->service_owner };
     bool ok = true;
-    for (int index = 0; index < 3 && ok; index++) {
+    for (int index = 0; index < 2 && ok; index++) {
         PGresult *result = PQexec (conn, queries [index]);
         ok = egov_db_check (result, PGRES_TUPLES_OK, queries [index]);
-        for (int row = 0; ok && row < PQntuples (result); row++)
-            zhashx_update (maps [index], PQgetvalue (result, row, 0), PQgetvalue (result, row, 1));
+        for (int row = 0; ok && row < PQntuples (result); row++) {
+            char *participant = PQgetvalue (result, row, 1);
+            if (index == 0 ? s_registered (self, participant)
+                           : shep_rights_allows (self->rights, participant, SHEP_RIGHT_PROVIDE,
+                                                 PQgetvalue (result, row, 0), NULL))
+                zhashx_update (maps [index], PQgetvalue (result, row, 0), participant);
+        }
         PQclear (result);
     }
     //  The simulation clock as it was left
@@ -1287,12 +1429,36 @@ shep_server_new (const shep_config_t *config)
     zlistx_set_comparator (self->deadlines, s_compare_deadline);
     self->batch = shep_batch_new ();
 
+    char problem [512];
+    self->rights = shep_rights_load (config->rights, problem, sizeof (problem));
+    if (!self->rights) {
+        zsys_error ("shep: cannot use the access rights: %s", problem);
+        shep_server_destroy (&self);
+        return NULL;
+    }
+    egov_error_t error;
+    zcert_t *cert = shep_keys_gateway (config->keys, &error);
+    if (!cert) {
+        zsys_error ("shep: %s", error.message);
+        shep_server_destroy (&self);
+        return NULL;
+    }
+    //  zauth answers every CURVE handshake: keys in the public folder only
+    self->auth = zactor_new (zauth, NULL);
+    assert (self->auth);
+    char *trusted = shep_keys_public_dir (config->keys);
+    zstr_sendx (self->auth, "CURVE", trusted, NULL);
+    zsock_wait (self->auth);
+    zstr_free (&trusted);
+
     if (!shep_store_setup (self->conninfo) || !s_load_routing (self)) {
+        zcert_destroy (&cert);
         shep_server_destroy (&self);
         return NULL;
     }
     self->store = zactor_new (shep_store_actor, self->conninfo);
     if (!self->store) {
+        zcert_destroy (&cert);
         zsys_error ("shep: the store could not reach the database");
         shep_server_destroy (&self);
         return NULL;
@@ -1300,6 +1466,12 @@ shep_server_new (const shep_config_t *config)
     self->router = zsock_new (ZMQ_ROUTER);
     assert (self->router);
     zsock_set_router_mandatory (self->router, 1);
+    zcert_apply (cert, self->router);
+    zcert_destroy (&cert);
+    zsock_set_curve_server (self->router, 1);
+    zsock_set_zap_domain (self->router, "egov");
+    //  No handshake passes without zauth's answer
+    zsock_set_zap_enforce_domain (self->router, 1);
     zsock_set_sndhwm (self->router, 200000);
     zsock_set_rcvhwm (self->router, 200000);
     zsock_set_sndtimeo (self->router, 0);
@@ -1349,6 +1521,8 @@ shep_server_destroy (shep_server_t **self_p)
     }
     zactor_destroy (&self->store);
     zsock_destroy (&self->router);
+    zactor_destroy (&self->auth);
+    shep_rights_destroy (&self->rights);
     zlistx_destroy (&self->deadlines);
     zhashx_destroy (&self->calls);
     zhashx_destroy (&self->providers);
@@ -1422,9 +1596,17 @@ shep_server_test_start (shep_server_test_t *self, const char *base, const char *
               schema, schema);
     if (!s_test_exec (base, script))
         return -1;
+    snprintf (self->keys, sizeof (self->keys), "/tmp/shep-test-keys-XXXXXX");
+    if (!mkdtemp (self->keys) || shep_keys_init (self->keys, NULL, &(egov_error_t) { 0 })) {
+        self->keys [0] = 0;
+        return -1;
+    }
+    egov_repo_path (SHEP_RIGHTS_DEFAULT, self->rights, sizeof (self->rights));
     shep_config_defaults (&self->config);
     self->config.endpoint = "tcp://127.0.0.1:*";
     self->config.conninfo = self->conninfo;
+    self->config.keys = self->keys;
+    self->config.rights = self->rights;
     self->actor = egov_service_start (shep_server_actor, &self->config);
     if (!self->actor)
         return -1;
@@ -1433,12 +1615,45 @@ shep_server_test_start (shep_server_test_t *self, const char *base, const char *
     return self->endpoint ? 0 : -1;
 }
 
+int
+shep_server_test_admit (shep_server_test_t *self, const char *participant_id)
+{
+    egov_error_t error;
+    return shep_keys_create (self->keys, participant_id, NULL, &error);
+}
+
+//  Removes a folder of key files and the folder.
+static void
+s_test_remove_keys (const char *dir)
+{
+    const char *parts [] = { "private", "public" };
+    for (size_t index = 0; index < 2; index++) {
+        char path [PATH_MAX];
+        snprintf (path, sizeof (path), "%s/%s", dir, parts [index]);
+        zdir_t *folder = zdir_new (path, "-");
+        zfile_t **files = folder ? zdir_flatten (folder) : NULL;
+        for (size_t file = 0; files && files [file]; file++)
+            zfile_remove (files [file]);
+        zdir_flatten_free (&files);
+        zdir_destroy (&folder);
+        rmdir (path);
+    }
+    char path [PATH_MAX];
+    snprintf (path, sizeof (path), "%s/gateway.key", dir);
+    remove (path);
+    snprintf (path, sizeof (path), "%s/gateway.key_secret", dir);
+    remove (path);
+    rmdir (dir);
+}
+
 void
 shep_server_test_stop (shep_server_test_t *self)
 {
     assert (self);
     zactor_destroy (&self->actor);
     zstr_free (&self->endpoint);
+    if (*self->keys)
+        s_test_remove_keys (self->keys);
     char script [128];
     snprintf (script, sizeof (script), "DROP SCHEMA IF EXISTS %s CASCADE", self->schema);
     s_test_exec (self->base, script);
@@ -1474,11 +1689,23 @@ shep_server_test (bool verbose)
         shep_config_defaults (&config);
         config.endpoint = "tcp://127.0.0.1:*";
         config.conninfo = conninfo;
+        char keys [] = "/tmp/shep-server-keys-XXXXXX", rights [PATH_MAX];
+        assert (mkdtemp (keys));
+        config.keys = keys;
+        config.rights = egov_repo_path (SHEP_RIGHTS_DEFAULT, rights, sizeof (rights));
+        //  No gateway without its key pair
+        assert (shep_server_new (&config) == NULL);
+        egov_error_t error;
+        assert (shep_keys_init (keys, NULL, &error) == 0);
         shep_server_t *server = shep_server_new (&config);
         assert (server);
         assert (strneq (shep_server_endpoint (server), "tcp://127.0.0.1:*"));
         shep_server_destroy (&server);
         shep_server_destroy (&server);
+        //  nor with rights it cannot read
+        config.rights = "/nonexistent/rights.conf";
+        assert (shep_server_new (&config) == NULL);
+        s_test_remove_keys (keys);
     }
     else
     if (verbose)

@@ -14,9 +14,14 @@
 extern "C" {
 #endif
 
+//  The shipped access rights, relative to the repository.
+#define SHEP_RIGHTS_DEFAULT     "gateway/rights.conf"
+
 typedef struct {
     const char *endpoint;           //  where participants connect, tcp://127.0.0.1:7700
     const char *conninfo;           //  the gateway's database
+    const char *keys;               //  CURVE keys folder (shep_keys.h)
+    const char *rights;             //  the access rights file (shep_rights.h)
     uint32_t max_message_size;      //  bytes; a larger frame gets MESSAGE_TOO_LARGE
     uint32_t heartbeat_ms;          //  participants silent for 3 periods are dropped
     uint32_t sync_timeout_ms;       //  default deadline of a sync call
@@ -54,12 +59,17 @@ typedef struct {
     shep_config_t config;
     zactor_t *actor;
     char *endpoint;                 //  where participants connect
+    char keys [64];                 //  a keys folder of its own, for its participants
+    char rights [4096];             //  the shipped rights file
 } shep_server_test_t;
 
 //  Starts a test gateway in schema of the database base; 0, or -1 when it
 //  could not start.
 int shep_server_test_start (shep_server_test_t *self, const char *base, const char *schema);
-//  Stops it and drops its schema.
+//  Makes a key pair for participant id in the test gateway's keys folder
+//  (what it may do comes from the shipped rights); 0 or -1.
+int shep_server_test_admit (shep_server_test_t *self, const char *participant_id);
+//  Stops it, drops its schema and its keys.
 void shep_server_test_stop (shep_server_test_t *self);
 
 void shep_server_test (bool verbose);

@@ -214,6 +214,7 @@ shep_job_destroy (shep_job_t **self_p)
     if (self->query)
         egov__shep__frame__free_unpacked (self->query, NULL);
     free (self->recipient_id);
+    free (self->asker);
     zlistx_destroy (&self->loaded);
     zlistx_destroy (&self->expired);
     free (self);
@@ -712,7 +713,10 @@ s_store_status (s_store_t *self, shep_job_t *job)
         reply.error = &error;
     }
     else
-    if (PQntuples (result) == 0) {
+    if (PQntuples (result) == 0
+    ||  (job->asker && !streq (job->asker, PQgetvalue (result, 0, 1))
+                    && !streq (job->asker, PQgetvalue (result, 0, 2)))) {
+        //  Another's message is as unknown as a message that never was
         error.code = "NOT_FOUND";
         error.message = "no async message with this id";
         reply.error = &error;

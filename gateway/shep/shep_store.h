@@ -88,6 +88,7 @@ typedef struct {
     zframe_t *requester;            //  who asked (NULL for the gateway's own jobs)
     uint64_t tag;                   //  echoed in the answer
     Egov__Shep__Frame *query;       //  the query frame for STATUS/LOG (owned)
+    char *asker;                    //  STATUS: only this sender or recipient may see it (NULL: anyone)
     char *recipient_id;             //  LOAD: whose messages
     int64_t after_seq;              //  LOAD: above this queue position
     int limit;                      //  LOAD/EXPIRE: at most this many

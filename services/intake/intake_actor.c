@@ -49,7 +49,7 @@ intake_actor (zsock_t *pipe, void *argument)
     intake_http_t *http = NULL;
     zloop_t *loop = NULL;
     shep_participant_config_t engine_config = {
-        .gateway = options->gateway, .participant_id = INTAKE_PARTICIPANT,
+        .gateway = options->gateway, .keys = options->keys, .participant_id = INTAKE_PARTICIPANT,
         .conninfo = options->conninfo, .schema_sql = intake_schema_sql, .receive_async = true,
         .verbose = options->verbose
     };

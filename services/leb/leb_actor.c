@@ -44,7 +44,8 @@ leb_actor (zsock_t *pipe, void *argument)
         http_address = LEB_HTTP_DEFAULT;
 
     shep_participant_config_t engine_config = {
-        .gateway = options->gateway, .participant_id = participant, .conninfo = conninfo,
+        .gateway = options->gateway, .keys = options->keys, .participant_id = participant,
+        .conninfo = conninfo,
         .schema_sql = leb_schema_sql, .receive_async = true, .verbose = options->verbose
     };
     egov_error_t error;
@@ -161,10 +162,13 @@ leb_actor_test (bool verbose)
     assert (shep_server_test_start (&gateway, base, "leb_actor_gateway") == 0);
     const char *endpoint = gateway.endpoint;
     assert (strncmp (endpoint, "tcp://127.0.0.1:", 16) == 0);
+    assert (shep_server_test_admit (&gateway, "leb-750000000") == 0);
+    assert (shep_server_test_admit (&gateway, "regional-750000000") == 0);
 
     //  The local executive body, started as its main starts it
     leb_options_t options = {
-        .region = "750000000", .gateway = endpoint, .conninfo = leb_db, .pki_dir = pki_dir,
+        .region = "750000000", .gateway = endpoint, .keys = gateway.keys, .conninfo = leb_db,
+        .pki_dir = pki_dir,
         .regulations = egov_env ("EGOV_REGULATIONS", "regulations")
     };
     zactor_t *leb = egov_service_start (leb_actor, &options);
@@ -178,6 +182,7 @@ leb_actor_test (bool verbose)
     shep_client_t *regional = shep_client_new (endpoint, "regional-750000000");
     shep_client_serve_route (regional, "750000000");
     shep_client_set_receive_async (regional, true);
+    assert (shep_client_use_keys (regional, gateway.keys, &error) == 0);
     assert (shep_client_connect (regional, 5000) == 0);
     Egov__Envelope *registered = s_test_registered ("leb-actor-1");
     Egov__DeliveryStatus status;

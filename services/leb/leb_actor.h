@@ -17,6 +17,7 @@ extern "C" {
 typedef struct {
     const char *region;             //  the KATO code served
     const char *gateway;            //  the central gateway
+    const char *keys;               //  CURVE keys folder (shep_keys.h)
     const char *conninfo;           //  our database, or NULL for leb_KATO
     const char *pki_dir;            //  the test CA: the signer's key, trust anchors
     const char *signer;             //  the authorised person's certificate, or NULL for org-KATO

@@ -8,6 +8,7 @@
 #include "egov_pki.h"
 #include "egov_catalogue.h"
 #include "egov_flags.h"
+#include "shep_keys.h"
 #include "egov_service.h"
 #include "shep_client.h"
 
@@ -18,6 +19,7 @@ static const egov_flag_t s_flags [] = {
       .valid = egov_kato_valid, .expects = "the region's 9-digit KATO code",
       .help = "the region served, 9 digits", .target = &s_options.region },
     EGOV_FLAG_GATEWAY (s_options.gateway),
+    EGOV_FLAG_KEYS (s_options.keys),
     { .name = "db", .env = "EGOV_LEB_DB", .value_name = "CONNINFO", .shown = "dbname=leb_KATO",
       .help = "PostgreSQL conninfo", .target = &s_options.conninfo },
     EGOV_FLAG_PKI (s_options.pki_dir, "PKI folder: the signer's key, trust anchors"),

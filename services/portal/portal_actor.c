@@ -46,7 +46,7 @@ portal_actor (zsock_t *pipe, void *argument)
     portal_http_t *http = NULL;
     zloop_t *loop = NULL;
     shep_participant_config_t engine_config = {
-        .gateway = options->gateway, .participant_id = PORTAL_PARTICIPANT,
+        .gateway = options->gateway, .keys = options->keys, .participant_id = PORTAL_PARTICIPANT,
         .conninfo = options->conninfo, .schema_sql = portal_schema_sql, .receive_async = true,
         .verbose = options->verbose
     };

@@ -13,6 +13,7 @@ extern "C" {
 //  What it runs with: its flags.
 typedef struct {
     const char *gateway;            //  the central gateway
+    const char *keys;               //  CURVE keys folder (shep_keys.h)
     const char *conninfo;           //  the portal's database
     const char *http_address;       //  the API's and the frontend's address
     const char *pki_dir;            //  trust anchors and CRL

@@ -7,6 +7,7 @@
 #include "egov_clock.h"
 #include "egov_pki.h"
 #include "egov_flags.h"
+#include "shep_keys.h"
 #include "egov_service.h"
 #include "portal_actor.h"
 
@@ -14,6 +15,7 @@ static portal_options_t s_options;
 
 static const egov_flag_t s_flags [] = {
     EGOV_FLAG_GATEWAY (s_options.gateway),
+    EGOV_FLAG_KEYS (s_options.keys),
     { .name = "db", .env = "EGOV_PORTAL_DB", .value_name = "CONNINFO", .fallback = "dbname=portal",
       .help = "PostgreSQL conninfo", .target = &s_options.conninfo },
     { .name = "http", .env = "EGOV_PORTAL_HTTP", .value_name = "HOST:PORT",

@@ -7,7 +7,8 @@ source "$(dirname "$0")/common.sh"
 
 export EGOV_VAR_DIR=$EGOV_TEST_DIR/var
 export EGOV_PG_DIR=$EGOV_TEST_DIR/run-pg EGOV_PG_PORT=$(egov_free_port) EGOV_PG_FAST=1
-export EGOV_PKI_DIR=$EGOV_TEST_DIR/pki
+export EGOV_PKI_DIR=$EGOV_TEST_DIR/pki EGOV_KEYS_DIR=$EGOV_TEST_DIR/keys
+unset EGOV_RIGHTS
 export EGOV_SHEP_ENDPOINT=tcp://127.0.0.1:$(egov_free_port)
 export EGOV_GATEWAY=$EGOV_SHEP_ENDPOINT
 export EGOV_REGIONS=750000000 EGOV_LEB_HTTP_BASE=$(egov_free_port)
@@ -25,6 +26,9 @@ check_output "every participant is connected" \
 check_output "the intake answers on its port" '"services"' curl -s "http://$EGOV_INTAKE_HTTP/api/v1/openapi.json"
 check_output "the portal serves its frontend" '<html' curl -s "http://$EGOV_PORTAL_HTTP/"
 check "the test CA was made" test -s "$EGOV_PKI_DIR/root-ca.pem"
+check "the gateway's key pair was made" test -s "$EGOV_KEYS_DIR/gateway.key_secret"
+check_output "... and one per participant, the secret halves private" '^-rw-------' \
+    ls -l "$EGOV_KEYS_DIR/private/leb-750000000.key_secret"
 
 pids=$(cat "$EGOV_VAR_DIR"/run/*.pid | grep -v "^$(egov_pid run)\$" | tr '\n' ' ')
 check_output "a second instance is refused while one runs" 'already running' "$EGOV_REPO/deploy/run.sh"

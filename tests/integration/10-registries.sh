@@ -49,6 +49,7 @@ check_output "a registry that is down gives NO_PROVIDER" 'NO_PROVIDER' \
     ctl poa POA-2026-0001 --representative 781130306545
 
 # A provider that never answers: TIMEOUT; one that refuses: REFUSED with its cause
+it_grant 'silent provide enis.poa' 'refusing provide enis.poa'
 egov_start silent "$EGOV_BIN/shep-sink" --id silent --service enis.poa --sync ignore --db "$(it_db sink)"
 egov_wait_for it_connected silent
 check_output "a provider that does not answer gives TIMEOUT" 'TIMEOUT' \

@@ -6,6 +6,10 @@
 # nothing; rejections, expiry and routing errors each have their status.
 source "$(dirname "$0")/common.sh"
 it_setup shep sink
+# This test plays every part: its own participants, egovctl sending to them
+it_rights_clear
+it_grant 'box provide test.box' 'box route 750000000' 'egovctl send * *' 'egovctl log'
+it_admit crashy burst picky
 it_start_gateway --redeliver 1000
 ctl() { "$EGOV_BIN/egovctl" "$@"; }
 applied() { it_psql sink -Atc "SELECT count(*) FROM inbox WHERE receiver_id = '$1'"; }

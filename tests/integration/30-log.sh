@@ -3,6 +3,7 @@
 # and a hash chain that shows an edited, removed or truncated record.
 source "$(dirname "$0")/common.sh"
 it_setup shep gbdfl sink
+it_grant 'echo provide test.echo' 'egovctl call test.echo' 'egovctl send echo *'
 it_start_gateway
 it_start_gbdfl
 ctl() { "$EGOV_BIN/egovctl" "$@"; }

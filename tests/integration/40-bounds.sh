@@ -5,6 +5,14 @@
 # gateway still serves (and the closing scan finds no sanitizer report).
 source "$(dirname "$0")/common.sh"
 it_setup shep sink
+# The probe's participants: probe tests every check past the rights (so it may
+# reach them), probe-guest has a key and no rights, the mutant may do anything
+it_grant 'probe call nobody.provides.this' 'probe clock' 'probe send * *' \
+    'probe-sender send probe-sender probe.batch' 'probe-rogue send probe-sender probe.batch' \
+    'probe-mutant provide probe.mutant' 'probe-mutant call *' 'probe-mutant send * *' \
+    'probe-mutant clock' 'probe-mutant log' 'silent provide test.silent' 'egovctl call test.silent' \
+    'egovctl send * *'
+it_admit probe-guest probe-after probe-stranger
 it_start_gateway --max-message 65536 --max-calls 1
 ctl() { "$EGOV_BIN/egovctl" "$@"; }
 
@@ -38,6 +46,23 @@ check "... and stored" it_query_is shep \
     "SELECT count(*) FROM async_message WHERE sender_id = 'probe-sender' AND status = 'ON_DELIVERY'" 20
 check "nothing of the bad submission is stored" it_query_is shep \
     "SELECT count(*) FROM async_message WHERE sender_id = 'probe-rogue'" 0
+
+# Trust: a participant is who its key says and does what its rights say
+probe() { check_output "$1: $2" "$3 +$2" cat "$EGOV_TEST_DIR/probe.txt"; }
+probe "a key the gateway does not trust gets no answer at all" NOT_LET_IN 'hello with an unknown key'
+probe "a hello as another participant" IDENTITY_MISMATCH 'hello as another participant'
+probe "a hello providing a service not granted" ACCESS_DENIED 'hello providing a service not granted'
+probe "a hello claiming a region's route" ACCESS_DENIED 'hello claiming a route not granted'
+probe "a session under one's own key" WELCOME 'hello with nothing to serve'
+probe "a sync call not granted" ACCESS_DENIED 'sync call not granted'
+probe "a forged application.registered straight to a local executive body" ACCESS_DENIED 'async message not granted'
+probe "an application sent to a region's route without the right" ACCESS_DENIED 'async message to a route not granted'
+probe "a message to an id nobody registered" UNKNOWN_RECIPIENT 'async message to an unregistered id'
+probe "setting the clock without the right" ACCESS_DENIED 'clock set not granted'
+probe "reading the log without the right" ACCESS_DENIED 'log read not granted'
+probe "verifying the log without the right" ACCESS_DENIED 'log verify not granted'
+check "no participant id made up by a stranger is stored" it_query_is shep \
+    "SELECT count(*) FROM participant WHERE participant_id IN ('gbdfl', 'probe-guest', 'probe-nobody')" 0
 
 head -c 100000 /dev/urandom > "$EGOV_TEST_DIR/big.bin"
 check_output "an oversized async message from egovctl is refused with a clear error" 'MESSAGE_TOO_LARGE' \

@@ -6,11 +6,37 @@ source "$EGOV_REPO/tests/lib.sh"
 EGOV_BIN=${EGOV_BIN:-$EGOV_REPO/build/san/bin}
 export EGOV_REPO EGOV_BIN
 
-# it_setup DB...: a throwaway cluster with these databases and a free gateway port.
+# it_setup DB...: a throwaway cluster with these databases, a free gateway port, and
+# the test's own trust: the shipped access rights (a copy it_grant adds to) and keys
+# for the gateway and the shipped participants (what make run makes in var/keys).
 it_setup() {
     egov_test_cluster_start "$@"
     EGOV_GATEWAY=tcp://127.0.0.1:$(egov_free_port)
     export EGOV_GATEWAY
+    export EGOV_KEYS_DIR=$EGOV_TEST_DIR/keys EGOV_RIGHTS=$EGOV_TEST_DIR/rights.conf
+    cp "$EGOV_REPO/gateway/rights.conf" "$EGOV_RIGHTS"
+    local region ids=(gbdfl enis intake portal egovctl)
+    for region in 750000000 230000000 270000000 430000000; do
+        ids+=("regional-$region" "leb-$region")
+    done
+    "$EGOV_BIN/egovctl" keys init "${ids[@]}" >/dev/null
+}
+
+# it_admit ID...: makes keys for these participants: the gateway lets them in (with
+# no rights beyond what gateway/rights.conf and it_grant give them).
+it_admit() { "$EGOV_BIN/egovctl" keys init "$@" >/dev/null; }
+
+# it_rights_clear: the test starts from no rights at all (it_grant adds them).
+it_rights_clear() { : >"$EGOV_RIGHTS"; }
+
+# it_grant 'PARTICIPANT VERB ...'...: grants these rights (the gateway applies them
+# at the participant's next hello or request) and makes the participants' keys.
+it_grant() {
+    local line
+    for line in "$@"; do
+        printf '%s\n' "$line" >>"$EGOV_RIGHTS"
+        "$EGOV_BIN/egovctl" keys init "${line%% *}" >/dev/null
+    done
 }
 
 # it_db NAME: the conninfo of a database of the throwaway cluster.

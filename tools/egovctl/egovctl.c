@@ -18,6 +18,7 @@
 #include "egovctl.h"
 #include "egovctl_json.h"
 #include "egovctl_pki.h"
+#include "egovctl_keys.h"
 #include "egovctl_regulations.h"
 #include "egovctl_time.h"
 #include <getopt.h>
@@ -27,7 +28,7 @@
 
 //  Command line options; each bit is one flag, to check what a command accepts.
 typedef enum {
-    OPT_GATEWAY = 1, OPT_JSON, OPT_TIMEOUT, OPT_HELP, OPT_AS,
+    OPT_GATEWAY = 1, OPT_JSON, OPT_TIMEOUT, OPT_HELP, OPT_AS, OPT_KEYS,
     OPT_REPRESENTATIVE, OPT_ON, OPT_TO, OPT_SERVICE, OPT_ROUTE, OPT_CORRELATION,
     OPT_TYPE, OPT_TEXT, OPT_FILE, OPT_COUNT, OPT_TTL,
     OPT_PARTICIPANT, OPT_SINCE, OPT_UNTIL, OPT_LIMIT, OPT_PAYLOAD_TYPE, OPT_FORCE
@@ -35,7 +36,7 @@ typedef enum {
 
 #define BIT(option) (1ull << (option))
 #define GLOBAL_OPTIONS (BIT (OPT_GATEWAY) | BIT (OPT_JSON) | BIT (OPT_TIMEOUT) \
-                        | BIT (OPT_HELP) | BIT (OPT_AS))
+                        | BIT (OPT_HELP) | BIT (OPT_AS) | BIT (OPT_KEYS))
 
 //  One command: its name, positional argument, flags it accepts, handler.
 typedef struct {
@@ -55,7 +56,9 @@ s_usage (FILE *stream)
         "\n"
         "global options:\n"
         "  --gateway ENDPOINT   gateway to connect to (env EGOV_GATEWAY, default %s)\n"
-        "  --as ID              participant id (default egovctl-<pid>)\n"
+        "  --as ID              participant id, with its key pair from the keys folder\n"
+        "                       (default egovctl)\n"
+        "  --keys DIR           CURVE keys folder (env EGOV_KEYS_DIR, default var/keys)\n"
         "  --json               print one JSON document on stdout\n"
         "  --timeout MS         wait for each answer at most MS ms (default 3000)\n"
         "  --help               this text\n"
@@ -86,6 +89,8 @@ s_usage (FILE *stream)
         "  clock timers DURATION...            wait for timers that far ahead to fire, in order\n"
         "  pki init | issue ... | revoke SERIAL|IIN | list\n"
         "                                      the test CA (no gateway needed; egovctl pki --help)\n"
+        "  keys init [ID...] | add ID PUBLIC_KEY | show [ID]\n"
+        "                                      CURVE keys of the gateway link (no gateway needed)\n"
         "  sign --key K --cert C [--attached] [--at TIME] FILE\n"
         "                                      print the base64 CMS signature of FILE\n"
         "  verify [--content FILE] [--iin IIN] [--at TIME] SIGFILE\n"
@@ -169,6 +174,9 @@ s_connect (egovctl_t *self)
 {
     self->client = shep_client_new (self->gateway, self->participant_id);
     assert (self->client);
+    egov_error_t error;
+    if (shep_client_use_keys (self->client, self->keys, &error))
+        return egovctl_fail (self, &error, EGOVCTL_ERROR);
     if (shep_client_connect (self->client, self->timeout_ms) == 0)
         return 0;
     char message [300];
@@ -278,6 +286,7 @@ static const struct option s_options [] = {
     { "timeout", required_argument, NULL, OPT_TIMEOUT },
     { "help", no_argument, NULL, OPT_HELP },
     { "as", required_argument, NULL, OPT_AS },
+    { "keys", required_argument, NULL, OPT_KEYS },
     { "representative", required_argument, NULL, OPT_REPRESENTATIVE },
     { "on", required_argument, NULL, OPT_ON },
     { "to", required_argument, NULL, OPT_TO },
@@ -307,6 +316,7 @@ s_parse_option (egovctl_t *self, int option, const char *value)
         case OPT_GATEWAY: self->gateway = value; break;
         case OPT_JSON: self->json = true; break;
         case OPT_AS: self->participant_id = value; break;
+        case OPT_KEYS: self->keys = value; break;
         case OPT_REPRESENTATIVE: self->representative = value; break;
         case OPT_TO: self->to = value; break;
         case OPT_SERVICE: self->service = value; break;
@@ -449,8 +459,11 @@ main (int argc, char *argv [])
         .type = EGOV__MESSAGE_TYPE__NOTIFICATION,
         .count = 1,
     };
-    snprintf (self.own_id, sizeof (self.own_id), "egovctl-%d", (int) getpid ());
-    self.participant_id = self.own_id;
+    int keys = egovctl_keys_main (argc, argv);     //  no gateway needed
+    if (keys >= 0)
+        return keys;
+    self.participant_id = EGOVCTL_PARTICIPANT;
+    self.keys = egovctl_keys_dir (argc, argv, self.keys_path, sizeof (self.keys_path));
     const s_command_t *command = NULL;
     int exit_code = s_parse (&self, argc, argv, &command);
     if (exit_code == -1) {

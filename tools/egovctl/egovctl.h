@@ -21,13 +21,15 @@
 #define EGOVCTL_LOG_BROKEN  5       //  the message log's hash chain is broken
 #define EGOVCTL_USAGE       64      //  bad command line (EX_USAGE)
 
+#define EGOVCTL_PARTICIPANT "egovctl"   //  who egovctl is to the gateway without --as
 #define EGOVCTL_MORE_MAX    4       //  positional arguments after the first
 #define EGOVCTL_FILE_MAX    (64 * 1024 * 1024)  //  --file cap; the gateway refuses far less
 
 //  The command line as parsed, and the connection the command uses.
 typedef struct {
     const char *gateway;            //  gateway endpoint
-    const char *participant_id;     //  --as, or egovctl-<pid>
+    const char *participant_id;     //  --as, or egovctl
+    const char *keys;               //  --keys, EGOV_KEYS_DIR or var/keys
     bool json;                      //  one JSON document on stdout
     int timeout_ms;                 //  per gateway round trip
     const char *command;            //  first positional argument
@@ -51,7 +53,7 @@ typedef struct {
     int64_t since_ms;               //  log --since, 0 none
     int64_t until_ms;               //  log --until, 0 none
     long limit;                     //  log --limit, 0 all
-    char own_id [64];               //  storage for the default participant id
+    char keys_path [4096];          //  storage for the default keys folder
     shep_client_t *client;          //  connected client, or NULL
 } egovctl_t;
 

@@ -110,7 +110,7 @@ s_usage_error (const char *format, const char *detail)
 static bool
 s_takes_value (const char *argument)
 {
-    static const char *flags [] = { "--gateway", "--as", "--timeout", "--pki", "--name",
+    static const char *flags [] = { "--gateway", "--as", "--keys", "--timeout", "--pki", "--name",
         "--iin", "--bin", "--org", "--days", "--usage", "--key", "--cert", "--content", "--at" };
     for (size_t index = 0; index < sizeof (flags) / sizeof (flags [0]); index++)
         if (streq (argument, flags [index]))

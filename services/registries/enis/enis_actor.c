@@ -36,10 +36,18 @@ enis_actor (zsock_t *pipe, void *argument)
 
     enis_server_t *server = enis_server_new (conn);
     enis_server_set_verbose (server, options->verbose);
-    //  Ready: it says hello and waits for the gateway, as long as it takes
-    egov_service_ready (pipe, true);
     shep_client_t *client = shep_client_new (options->gateway, options->participant);
     shep_client_provide (client, ENIS_SERVICE_POA);
+    if (options->keys && shep_client_use_keys (client, options->keys, &error)) {
+        fprintf (stderr, "enis: cannot start: %s %s\n", error.code, error.message);
+        shep_client_destroy (&client);
+        enis_server_destroy (&server);
+        PQfinish (conn);
+        egov_service_ready (pipe, false);
+        return;
+    }
+    //  Ready: it says hello and waits for the gateway, as long as it takes
+    egov_service_ready (pipe, true);
     if (shep_client_connect_patiently (client, "enis", pipe) == 0) {
         printf ("enis: ready, gateway %s\n", options->gateway);
         fflush (stdout);

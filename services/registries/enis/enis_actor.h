@@ -13,6 +13,7 @@ extern "C" {
 //  What it runs with: its flags.
 typedef struct {
     const char *gateway;            //  the central gateway
+    const char *keys;               //  CURVE keys folder (shep_keys.h)
     const char *conninfo;           //  the registry's database
     const char *participant;        //  our id at the gateway
     bool verbose;                   //  log every request

@@ -4,6 +4,7 @@
 #include "enis_server.h"
 #include "egov_db.h"
 #include "egov_flags.h"
+#include "shep_keys.h"
 #include "egov_service.h"
 #include "enis_actor.h"
 
@@ -11,6 +12,7 @@ static enis_options_t s_options;
 
 static const egov_flag_t s_flags [] = {
     EGOV_FLAG_GATEWAY (s_options.gateway),
+    EGOV_FLAG_KEYS (s_options.keys),
     { .name = "db", .env = "EGOV_ENIS_DB", .value_name = "CONNINFO", .fallback = "dbname=enis",
       .help = "PostgreSQL conninfo", .target = &s_options.conninfo },
     { .name = "id", .value_name = "PARTICIPANT", .fallback = "enis",

@@ -54,10 +54,17 @@ gbdfl_actor (zsock_t *pipe, void *argument)
     zsys_info ("gbdfl: loaded %" PRId64 " persons in %" PRId64 " ms", loaded,
                (loaded_at - seeded_at) / 1000);
 
-    //  Ready: it says hello and waits for the gateway, as long as it takes
-    egov_service_ready (pipe, true);
     shep_client_t *client = shep_client_new (options->gateway, options->participant);
     shep_client_provide (client, GBDFL_SERVICE_PERSON);
+    if (options->keys && shep_client_use_keys (client, options->keys, &error)) {
+        fprintf (stderr, "gbdfl: cannot start: %s %s\n", error.code, error.message);
+        shep_client_destroy (&client);
+        gbdfl_server_destroy (&server);
+        egov_service_ready (pipe, false);
+        return;
+    }
+    //  Ready: it says hello and waits for the gateway, as long as it takes
+    egov_service_ready (pipe, true);
     if (shep_client_connect_patiently (client, "gbdfl", pipe) == 0) {
         printf ("gbdfl: ready, %" PRId64 " persons, gateway %s\n", loaded, options->gateway);
         fflush (stdout);
@@ -110,18 +117,22 @@ gbdfl_actor_test (bool verbose)
     shep_server_test_t gateway;
     assert (shep_server_test_start (&gateway, base, "gbdfl_actor_gateway") == 0);
     const char *endpoint = gateway.endpoint;
+    assert (shep_server_test_admit (&gateway, "gbdfl") == 0);
+    assert (shep_server_test_admit (&gateway, "intake") == 0);
     options.gateway = endpoint;
+    options.keys = gateway.keys;
     registry = egov_service_start (gbdfl_actor, &options);
     assert (registry);
 
     //  A desk asks it about a person through the gateway
     shep_client_t *desk = shep_client_new (endpoint, "intake");
+    egov_error_t error;
+    assert (shep_client_use_keys (desk, gateway.keys, &error) == 0);
     assert (shep_client_connect (desk, 5000) == 0);
     Egov__Envelope *request = egov_envelope_new (GBDFL_SERVICE_PERSON, EGOV__MESSAGE_TYPE__REQUEST);
     Egov__Registries__PersonRequest query = EGOV__REGISTRIES__PERSON_REQUEST__INIT;
     query.iin = "850314301234";
     egov_envelope_set_payload (request, &query.base);
-    egov_error_t error;
     Egov__Envelope *reply = NULL;
     for (int attempt = 0; attempt < 50 && !reply; attempt++) {
         //  The registry says hello without waiting: until the gateway knows it, try again

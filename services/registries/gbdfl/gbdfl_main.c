@@ -5,6 +5,7 @@
 #include "gbdfl_seed.h"
 #include "egov_db.h"
 #include "egov_flags.h"
+#include "shep_keys.h"
 #include "egov_service.h"
 #include "gbdfl_actor.h"
 
@@ -12,6 +13,7 @@ static gbdfl_options_t s_options;
 
 static const egov_flag_t s_flags [] = {
     EGOV_FLAG_GATEWAY (s_options.gateway),
+    EGOV_FLAG_KEYS (s_options.keys),
     { .name = "db", .env = "EGOV_GBDFL_DB", .value_name = "CONNINFO", .fallback = "dbname=gbdfl",
       .help = "PostgreSQL conninfo", .target = &s_options.conninfo },
     { .name = "population", .kind = EGOV_FLAG_NUMBER, .env = "EGOV_GBDFL_POPULATION",
