@@ -63,8 +63,9 @@ CREATE TABLE IF NOT EXISTS sim_clock (
 );
 
 -- The message log: every envelope crossing the gateway, both channels, with a
--- hash chain (hash = SHA-256 over the record and the previous hash) so that
--- an edited or deleted record shows.
+-- hash chain (hash = HMAC-SHA-256, keyed from the gateway's secret key, over the
+-- record and the previous hash) so that an edited or deleted record shows, and
+-- rewriting the chain after it takes the gateway's key.
 CREATE TABLE IF NOT EXISTS message_log (
     seq             bigint PRIMARY KEY,
     logged_at_us    bigint NOT NULL,        -- wall time, microseconds since the epoch
@@ -86,3 +87,10 @@ CREATE TABLE IF NOT EXISTS message_log (
 -- the log takes two records per sync call. Reading by correlation id is what
 -- integrators do; filters by participant or time scan in seq order.
 CREATE INDEX IF NOT EXISTS message_log_correlation ON message_log (correlation_id, seq);
+
+-- The first record chained with the gateway's key; records before it (a log
+-- kept before the chain was keyed) are plain SHA-256. One row.
+CREATE TABLE IF NOT EXISTS log_chain (
+    keyed_from      bigint NOT NULL,
+    mac             bytea NOT NULL          -- HMAC of keyed_from under the chain's key
+);

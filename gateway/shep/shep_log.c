@@ -3,6 +3,7 @@
 #include "egov_clock.h"
 #include <openssl/evp.h>
 #include <openssl/sha.h>
+#include <sodium.h>
 
 static char *
 s_copy (const char *text)
@@ -53,9 +54,17 @@ shep_log_entry_destroy (shep_log_entry_t **self_p)
     *self_p = NULL;
 }
 
-//  Hashes prev_hash and the record's fields in their canonical order.
+void
+shep_log_key (const uint8_t *secret, uint8_t key [SHEP_HASH_SIZE])
+{
+    static const char label [] = "egov.shep message log chain v1";
+    crypto_auth_hmacsha256 (key, (const uint8_t *) label, sizeof (label) - 1, secret);
+}
+
+//  Hashes prev_hash and the record's fields in their canonical order:
+//  HMAC-SHA-256 under key, or plain SHA-256 without one.
 static void
-s_compute (shep_log_entry_t *self, uint8_t *out)
+s_compute (shep_log_entry_t *self, const uint8_t *key, uint8_t *out)
 {
     char numbers [128];
     snprintf (numbers, sizeof (numbers), "%" PRIu64 "\x1f%" PRId64 "\x1f%" PRId64 "\x1f%d\x1f%u",
@@ -64,6 +73,19 @@ s_compute (shep_log_entry_t *self, uint8_t *out)
         numbers, self->channel, self->sender_id, self->recipient_id, self->service_id,
         self->message_id, self->correlation_id, self->note
     };
+    if (key) {
+        crypto_auth_hmacsha256_state state;
+        crypto_auth_hmacsha256_init (&state, key, SHEP_HASH_SIZE);
+        crypto_auth_hmacsha256_update (&state, self->prev_hash, SHEP_HASH_SIZE);
+        for (size_t index = 0; index < sizeof (fields) / sizeof (fields [0]); index++) {
+            crypto_auth_hmacsha256_update (&state, (const uint8_t *) fields [index], strlen (fields [index]));
+            crypto_auth_hmacsha256_update (&state, (const uint8_t *) "\x1f", 1);
+        }
+        crypto_auth_hmacsha256_update (&state, self->payload_sha256, SHEP_HASH_SIZE);
+        crypto_auth_hmacsha256_final (&state, out);
+        sodium_memzero (&state, sizeof (state));
+        return;
+    }
     EVP_MD_CTX *context = EVP_MD_CTX_new ();
     assert (context);
     EVP_DigestInit_ex (context, EVP_sha256 (), NULL);
@@ -79,18 +101,19 @@ s_compute (shep_log_entry_t *self, uint8_t *out)
 }
 
 void
-shep_log_entry_chain (shep_log_entry_t *self, uint64_t seq, const uint8_t *prev_hash)
+shep_log_entry_chain (shep_log_entry_t *self, uint64_t seq, const uint8_t *prev_hash,
+                      const uint8_t *key)
 {
     self->seq = seq;
     memcpy (self->prev_hash, prev_hash, SHEP_HASH_SIZE);
-    s_compute (self, self->hash);
+    s_compute (self, key, self->hash);
 }
 
 bool
-shep_log_entry_verify (shep_log_entry_t *self)
+shep_log_entry_verify (shep_log_entry_t *self, const uint8_t *key)
 {
     uint8_t expected [SHEP_HASH_SIZE];
-    s_compute (self, expected);
+    s_compute (self, key, expected);
     return memcmp (expected, self->hash, SHEP_HASH_SIZE) == 0;
 }
 
@@ -105,30 +128,43 @@ shep_log_test (bool verbose)
     shep_log_entry_t *first = shep_log_entry_new ("sync", envelope, "intake", "gbdfl", "forwarded");
     shep_log_entry_t *second = shep_log_entry_new ("sync", envelope, "gbdfl", "intake", "forwarded");
     uint8_t zeros [SHEP_HASH_SIZE] = { 0 };
-    shep_log_entry_chain (first, 1, zeros);
-    shep_log_entry_chain (second, 2, first->hash);
-    assert (shep_log_entry_verify (first));
-    assert (shep_log_entry_verify (second));
+    uint8_t secret [32], key [SHEP_HASH_SIZE], other [SHEP_HASH_SIZE];
+    randombytes_buf (secret, sizeof (secret));
+    shep_log_key (secret, key);
+    secret [0] ^= 1;
+    shep_log_key (secret, other);
+    assert (memcmp (key, other, SHEP_HASH_SIZE) != 0);
+    shep_log_entry_chain (first, 1, zeros, key);
+    shep_log_entry_chain (second, 2, first->hash, key);
+    assert (shep_log_entry_verify (first, key));
+    assert (shep_log_entry_verify (second, key));
+    //  Rewritten without the key (plain SHA-256, or another key): it shows
+    assert (!shep_log_entry_verify (second, NULL) && !shep_log_entry_verify (second, other));
+    shep_log_entry_chain (second, 2, first->hash, NULL);
+    assert (!shep_log_entry_verify (second, key) && shep_log_entry_verify (second, NULL));
+    shep_log_entry_chain (second, 2, first->hash, other);
+    assert (!shep_log_entry_verify (second, key));
+    shep_log_entry_chain (second, 2, first->hash, key);
     assert (memcmp (first->hash, second->hash, SHEP_HASH_SIZE) != 0);
     assert (first->payload_size == 6);
 
     //  Any edited field breaks the record's hash
     free (second->recipient_id);
     second->recipient_id = strdup ("someone-else");
-    assert (!shep_log_entry_verify (second));
+    assert (!shep_log_entry_verify (second, key));
     free (second->recipient_id);
     second->recipient_id = strdup ("intake");
-    assert (shep_log_entry_verify (second));
+    assert (shep_log_entry_verify (second, key));
     second->payload_size = 7;
-    assert (!shep_log_entry_verify (second));
+    assert (!shep_log_entry_verify (second, key));
     second->payload_size = 6;
     second->sim_at_us++;
-    assert (!shep_log_entry_verify (second));
+    assert (!shep_log_entry_verify (second, key));
     second->sim_at_us--;
     //  A record moved to another place in the chain breaks too
     shep_log_entry_t *moved = shep_log_entry_new ("sync", envelope, "gbdfl", "intake", "forwarded");
     moved->logged_at_us = second->logged_at_us;
-    shep_log_entry_chain (moved, 2, zeros);
+    shep_log_entry_chain (moved, 2, zeros, key);
     assert (memcmp (moved->hash, second->hash, SHEP_HASH_SIZE) != 0);
 
     shep_log_entry_destroy (&moved);

@@ -1,8 +1,12 @@
 /*  shep_log — one record of the gateway's message log and the hash chain
     that links the records, so that an edited or removed record shows.
 
-    hash(n) = SHA-256 (prev_hash || canonical bytes of record n), where the
-    canonical bytes are the fields in a fixed order, separated by 0x1F.   */
+    hash(n) = HMAC-SHA-256 (key, prev_hash || canonical bytes of record n),
+    where the canonical bytes are the fields in a fixed order, separated by
+    0x1F, and the key is derived from the gateway's CURVE secret key
+    (shep_log_key): rewriting a record and every hash after it takes that
+    key, not just a text editor. Records written before the chain was keyed
+    keep their plain SHA-256 (key NULL) and are checked as such.          */
 #ifndef SHEP_LOG_H_INCLUDED
 #define SHEP_LOG_H_INCLUDED
 
@@ -38,10 +42,14 @@ shep_log_entry_t *shep_log_entry_new (const char *channel, const Egov__Envelope 
                                       const char *sender_id, const char *recipient_id,
                                       const char *note);
 void shep_log_entry_destroy (shep_log_entry_t **self_p);
-//  Sets seq and prev_hash and computes hash.
-void shep_log_entry_chain (shep_log_entry_t *self, uint64_t seq, const uint8_t *prev_hash);
+//  The chain's key from the gateway's 32-byte CURVE secret key.
+void shep_log_key (const uint8_t *secret, uint8_t key [SHEP_HASH_SIZE]);
+//  Sets seq and prev_hash and computes hash, keyed with key (NULL: plain
+//  SHA-256, as records before the keyed chain were).
+void shep_log_entry_chain (shep_log_entry_t *self, uint64_t seq, const uint8_t *prev_hash,
+                           const uint8_t *key);
 //  Recomputes the hash from the fields; true when it matches self->hash.
-bool shep_log_entry_verify (shep_log_entry_t *self);
+bool shep_log_entry_verify (shep_log_entry_t *self, const uint8_t *key);
 
 void shep_log_test (bool verbose);
 

@@ -9,6 +9,7 @@
 #include "egov_proto.h"
 #include "shep_keys.h"
 #include "shep_rights.h"
+#include <sodium.h>
 
 #define SHEP_PARTICIPANT_ID_MAX 64
 
@@ -1443,6 +1444,9 @@ shep_server_new (const shep_config_t *config)
         shep_server_destroy (&self);
         return NULL;
     }
+    //  The message log's chain is keyed from our secret key
+    shep_store_config_t store_config = { .conninfo = self->conninfo };
+    shep_log_key (zcert_secret_key (cert), store_config.log_key);
     //  zauth answers every CURVE handshake: keys in the public folder only
     self->auth = zactor_new (zauth, NULL);
     assert (self->auth);
@@ -1456,7 +1460,8 @@ shep_server_new (const shep_config_t *config)
         shep_server_destroy (&self);
         return NULL;
     }
-    self->store = zactor_new (shep_store_actor, self->conninfo);
+    self->store = zactor_new (shep_store_actor, &store_config);
+    sodium_memzero (store_config.log_key, sizeof (store_config.log_key));
     if (!self->store) {
         zcert_destroy (&cert);
         zsys_error ("shep: the store could not reach the database");

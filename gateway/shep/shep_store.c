@@ -2,6 +2,7 @@
 #include "shep_store.h"
 #include "egov_db.h"
 #include <openssl/crypto.h>
+#include <sodium.h>
 
 extern const char *shep_schema_sql;
 
@@ -13,7 +14,23 @@ typedef struct {
     PGconn *conn;
     uint64_t last_seq;                  //  last message log record committed
     uint8_t last_hash [SHEP_HASH_SIZE]; //  its hash, the head of the chain
+    uint8_t log_key [SHEP_HASH_SIZE];   //  the chain's key
+    uint64_t keyed_from;                //  first record chained with the key
+    bool keyed_from_forged;             //  its MAC does not hold: nothing before it counts
 } s_store_t;
+
+//  The MAC that pins where the keyed chain starts, so that moving the start
+//  (to pass rewritten records off as plain SHA-256 ones) shows.
+static void
+s_keyed_from_mac (s_store_t *self, uint64_t keyed_from, uint8_t mac [SHEP_HASH_SIZE])
+{
+    char text [48];
+    int length = snprintf (text, sizeof (text), "keyed_from=%" PRIu64, keyed_from);
+    crypto_auth_hmacsha256_state state;
+    crypto_auth_hmacsha256_init (&state, self->log_key, SHEP_HASH_SIZE);
+    crypto_auth_hmacsha256_update (&state, (const uint8_t *) text, (unsigned long long) length);
+    crypto_auth_hmacsha256_final (&state, mac);
+}
 
 //  ---------------------------------------------------------------------
 //  The objects handed between the reactor and the store
@@ -339,6 +356,40 @@ s_store_load_head (s_store_t *self)
             memcpy (self->last_hash, PQgetvalue (result, 0, 1), SHEP_HASH_SIZE);
     }
     PQclear (result);
+    //  Where the keyed chain starts: records of a log kept before it was
+    //  keyed stay plain SHA-256, and are checked as such
+    result = ok ? PQexec (self->conn, "SELECT keyed_from, mac FROM log_chain") : NULL;
+    ok = result && egov_db_check (result, PGRES_TUPLES_OK, "reading where the keyed chain starts");
+    uint8_t mac [SHEP_HASH_SIZE];
+    if (ok && PQntuples (result) == 0) {
+        PQclear (result);
+        self->keyed_from = self->last_seq + 1;
+        s_keyed_from_mac (self, self->keyed_from, mac);
+        char from [24], *mac_hex = zmalloc (2 * SHEP_HASH_SIZE + 3);
+        snprintf (from, sizeof (from), "%" PRIu64, self->keyed_from);
+        strcpy (mac_hex, "\\x");
+        sodium_bin2hex (mac_hex + 2, 2 * SHEP_HASH_SIZE + 1, mac, SHEP_HASH_SIZE);
+        const char *values [] = { from, mac_hex };
+        result = PQexecParams (self->conn, "INSERT INTO log_chain (keyed_from, mac) VALUES ($1, $2::bytea)",
+                               2, NULL, values, NULL, NULL, 0);
+        ok = egov_db_check (result, PGRES_COMMAND_OK, "noting where the keyed chain starts");
+        free (mac_hex);
+    }
+    else
+    if (ok && PQntuples (result) == 1) {
+        self->keyed_from = (uint64_t) strtoull (PQgetvalue (result, 0, 0), NULL, 10);
+        s_keyed_from_mac (self, self->keyed_from, mac);
+        size_t length = 0;
+        unsigned char *stored = PQunescapeBytea ((const unsigned char *) PQgetvalue (result, 0, 1), &length);
+        self->keyed_from_forged = !stored || length != SHEP_HASH_SIZE
+                               || sodium_memcmp (stored, mac, SHEP_HASH_SIZE) != 0;
+        PQfreemem (stored);
+        if (self->keyed_from_forged)
+            zsys_error ("shep: the start of the message log's keyed chain was changed: log verify fails");
+    }
+    else
+        ok = false;
+    PQclear (result);
     return ok;
 }
 
@@ -455,7 +506,7 @@ s_store_write_log (s_store_t *self, zlistx_t *entries)
     zchunk_t *buffer = zchunk_new (NULL, 256 * zlistx_size (entries));
     for (shep_log_entry_t *entry = (shep_log_entry_t *) zlistx_first (entries); entry;
          entry = (shep_log_entry_t *) zlistx_next (entries)) {
-        shep_log_entry_chain (entry, self->last_seq + 1, self->last_hash);
+        shep_log_entry_chain (entry, self->last_seq + 1, self->last_hash, self->log_key);
         self->last_seq = entry->seq;
         memcpy (self->last_hash, entry->hash, SHEP_HASH_SIZE);
         char numbers [96];
@@ -853,6 +904,12 @@ s_store_verify (s_store_t *self, shep_job_t *job)
     bool broken = !ok;
     if (!ok)
         snprintf (reason, sizeof (reason), "cannot read the log: %s", PQerrorMessage (self->conn));
+    else
+    if (self->keyed_from_forged) {
+        broken = true;
+        reply.broken_at = 1;
+        snprintf (reason, sizeof (reason), "the start of the keyed chain was changed; no record can be trusted");
+    }
     PGresult *result;
     while (ok && (result = PQgetResult (self->conn))) {
         if (PQresultStatus (result) == PGRES_SINGLE_TUPLE && !broken) {
@@ -878,7 +935,7 @@ s_store_verify (s_store_t *self, shep_job_t *job)
             if (memcmp (entry.prev_hash, previous, SHEP_HASH_SIZE))
                 snprintf (reason, sizeof (reason), "record %" PRIu64 " does not follow the previous record's hash", record.seq);
             else
-            if (!shep_log_entry_verify (&entry))
+            if (!shep_log_entry_verify (&entry, record.seq >= self->keyed_from ? self->log_key : NULL))
                 snprintf (reason, sizeof (reason), "record %" PRIu64 " was changed after it was written", record.seq);
             if (*reason) {
                 broken = true;
@@ -989,7 +1046,9 @@ s_store_expire (s_store_t *self, shep_job_t *job)
 void
 shep_store_actor (zsock_t *pipe, void *args)
 {
-    s_store_t self = { .pipe = pipe, .conninfo = (char *) args };
+    const shep_store_config_t *config = (const shep_store_config_t *) args;
+    s_store_t self = { .pipe = pipe, .conninfo = (char *) config->conninfo };
+    memcpy (self.log_key, config->log_key, SHEP_HASH_SIZE);
     if (!s_store_connect (&self, 10000) || !s_store_load_head (&self)) {
         if (self.conn)
             PQfinish (self.conn);
@@ -1070,7 +1129,9 @@ shep_store_test (bool verbose)
     }
     else {
         assert (shep_store_setup (conninfo));
-        zactor_t *store = zactor_new (shep_store_actor, (void *) conninfo);
+        shep_store_config_t store_config = { .conninfo = conninfo };
+        randombytes_buf (store_config.log_key, SHEP_HASH_SIZE);
+        zactor_t *store = zactor_new (shep_store_actor, &store_config);
         assert (store);
         batch = shep_batch_new ();
         envelope = egov_envelope_new ("test.async", EGOV__MESSAGE_TYPE__NOTIFICATION);

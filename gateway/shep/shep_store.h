@@ -119,7 +119,13 @@ void shep_clock_change_destroy (shep_clock_change_t **self_p);
 shep_job_t *shep_job_new (shep_job_kind_t kind);
 void shep_job_destroy (shep_job_t **self_p);
 
-//  The actor: args is the connection string (char *). Signals 0 when ready,
+//  What the store actor starts with (copied).
+typedef struct {
+    const char *conninfo;                   //  the gateway's database
+    uint8_t log_key [SHEP_HASH_SIZE];       //  the message log chain's key (shep_log_key)
+} shep_store_config_t;
+
+//  The actor: args is a shep_store_config_t *. Signals 0 when ready,
 //  -1 when the database cannot be reached. Commands on the pipe:
 //  "BATCH" + shep_batch_t *  -> answered "BATCH" + the same pointer;
 //  "JOB"   + shep_job_t *    -> answered "JOB" + the same pointer.

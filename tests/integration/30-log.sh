@@ -44,4 +44,48 @@ check "the records put back, the chain holds again" ctl log verify
 
 it_psql shep -qc "UPDATE message_log SET hash = prev_hash WHERE seq = 4"
 check_output "a replaced hash shows as a changed record" 'BROKEN at seq 4' ctl log verify
+it_psql shep -qc "UPDATE message_log SET hash = (SELECT prev_hash FROM message_log WHERE seq = 5) WHERE seq = 4"
+check "the hash put back, the chain holds again" ctl log verify
+
+# Whoever can write the database but lacks the gateway's key cannot rewrite
+# history: a record changed and every hash after it recomputed (SHA-256, the
+# chain's shape without its key) still breaks the chain
+it_psql shep -qc "CREATE TABLE saved AS SELECT * FROM message_log"
+python3 - "$(it_db shep)" <<'PY'
+import hashlib, subprocess, sys
+conninfo = sys.argv[1]
+def psql(sql):
+    return subprocess.run(["psql", conninfo, "-At", "-F", "\t", "-c", sql], check=True,
+                          capture_output=True, text=True).stdout.splitlines()
+rows = psql("SELECT seq, logged_at_us, sim_at_us, message_type, payload_size, channel, sender_id,"
+            " recipient_id, service_id, message_id, correlation_id, note, encode (payload_sha256, 'hex'),"
+            " encode (prev_hash, 'hex') FROM message_log WHERE seq >= 2 ORDER BY seq")
+prev = None
+for row in rows:
+    f = row.split("\t")
+    if f[0] == "2":
+        f[7] = "mallory"
+        prev = bytes.fromhex(f[13])
+    numbers = "\x1f".join(f[0:5])
+    data = prev + "".join(x + "\x1f" for x in [numbers] + f[5:12]).encode() + bytes.fromhex(f[12])
+    digest = hashlib.sha256(data).digest()
+    psql("UPDATE message_log SET recipient_id = '%s', prev_hash = '\\x%s', hash = '\\x%s' WHERE seq = %s"
+         % (f[7], prev.hex(), digest.hex(), f[0]))
+    prev = digest
+PY
+check_output "a record rewritten with the chain recomputed without the gateway's key breaks it" \
+    'BROKEN at seq 2' ctl log verify
+it_psql shep -qc "DELETE FROM message_log; INSERT INTO message_log SELECT * FROM saved; DROP TABLE saved"
+check "the log put back, the chain holds again" ctl log verify
+
+# ... nor pass the records off as written before the chain was keyed
+it_psql shep -qc "UPDATE log_chain SET keyed_from = keyed_from + 1000"
+egov_kill shep TERM
+it_start_gateway
+check_output "moving where the keyed chain starts breaks the whole log" \
+    'BROKEN at seq 1.*start of the keyed chain' ctl log verify
+it_psql shep -qc "UPDATE log_chain SET keyed_from = keyed_from - 1000"
+egov_kill shep TERM
+it_start_gateway
+check "put back, the chain holds again" ctl log verify
 egov_test_done
