@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The project-local PostgreSQL cluster: no system service, no password, one directory.
+# The project-local PostgreSQL cluster: no system service, one private directory.
 #
 #   deploy/pg.sh start            initialise on first use, start if not running, wait until ready
 #   deploy/pg.sh stop             fast shutdown (no-op when not running)
@@ -18,9 +18,12 @@
 #   EGOV_PG_EXTERNAL  base conninfo of an external server, e.g. "host=db port=5432 user=egov";
 #                     start/stop then do nothing and env/createdb/psql use that server
 #
-# The superuser role is "egov" with trust authentication. As root the server runs as the
-# postgres system user, so its directory is owned by postgres; when postgres cannot reach
-# the default directory (repo under /root, say) the cluster lives in
+# The superuser role is "egov" with a random password (SCRAM-SHA-256 on the socket and on
+# 127.0.0.1), kept for the clients in <dir>/pgpass (mode 0600; every conninfo names it as
+# passfile, and env exports PGPASSFILE); the directory and its socket are the owner's only
+# (0700). A cluster made before this is switched over on its next start. As root the
+# server runs as the postgres system user, so its directory is owned by postgres; when
+# postgres cannot reach the default directory (repo under /root, say) the cluster lives in
 # /var/tmp/egov-sim-<hash of the repo path> instead.
 set -euo pipefail
 
@@ -34,7 +37,7 @@ IS_ROOT=0
 die() { echo "pg.sh: $*" >&2; exit 1; }
 note() { echo "pg.sh: $*" >&2; }
 
-usage() { sed -n '2,25s/^# \{0,1\}//p' "$0"; }
+usage() { sed -n '2,28s/^# \{0,1\}//p' "$0"; }
 
 # Runs a server-side command as the user that owns the cluster.
 as_owner() {
@@ -91,6 +94,7 @@ resolve_dir() {
     DATA=$DIR/data
     SOCK=$DIR
     LOG=$DIR/postgresql.log
+    PASSFILE=$DIR/pgpass
     # A unix socket path is limited to 107 bytes; fail clearly rather than inside postgres.
     local sock_file=$SOCK/.s.PGSQL.$PORT
     [[ ${#sock_file} -le 107 ]] ||
@@ -120,8 +124,8 @@ conninfo() {
     if [[ -n $EXTERNAL ]]; then
         printf '%s dbname=%s' "$EXTERNAL" "$(conn_quote "$1")"
     else
-        printf 'host=%s port=%s user=%s dbname=%s' \
-            "$(conn_quote "$SOCK")" "$PORT" "$ROLE" "$(conn_quote "$1")"
+        printf 'host=%s port=%s user=%s passfile=%s dbname=%s' \
+            "$(conn_quote "$SOCK")" "$PORT" "$ROLE" "$(conn_quote "$PASSFILE")" "$(conn_quote "$1")"
     fi
 }
 
@@ -148,7 +152,7 @@ running_port() {
 # Creates the cluster directory with the right owner; takes the start/stop lock.
 prepare_dir() {
     mkdir -p "$DIR"
-    chmod 0755 "$DIR"   # clients of any user must reach the socket
+    chmod 0700 "$DIR"   # the socket and the password file are the owner's only
     if [[ $IS_ROOT -eq 1 && $(stat -c %U "$DIR") != postgres ]]; then
         chown -R postgres:postgres "$DIR"
     fi
@@ -175,7 +179,15 @@ start_server() (
 
 # Writes the settings that follow the environment; postgresql.conf includes this file.
 write_settings() {
-    local fast=""
+    local fast="" hba=""
+    # The password login, once the role has its password (see ensure_password)
+    if [[ ${1:-scram} == scram ]]; then
+        printf '%s\n' "# Written by deploy/pg.sh: the role $ROLE with its password, nobody else." \
+            "local   all   $ROLE                  scram-sha-256" \
+            "host    all   $ROLE   127.0.0.1/32   scram-sha-256" |
+            as_owner tee "$DATA/egov_hba.conf" >/dev/null
+        hba="hba_file = $(conf_quote "$DATA/egov_hba.conf")"
+    fi
     if [[ ${EGOV_PG_FAST:-0} == 1 ]]; then
         fast="fsync = off
 synchronous_commit = off
@@ -186,11 +198,43 @@ full_page_writes = off"
 port = $PORT
 listen_addresses = '127.0.0.1'
 unix_socket_directories = $(conf_quote "$SOCK")
-unix_socket_permissions = 0777
+unix_socket_permissions = 0700
+$hba
 log_line_prefix = '%m [%p] %q%u@%d '
 log_min_duration_statement = 1000
 $fast
 EOF
+}
+
+# A new random password for the role, written to the clients' password file.
+new_password() {
+    local password
+    password=$(head -c 24 /dev/urandom | base64 | tr -d '/+=\n')
+    (umask 077 && printf '*:*:*:%s:%s\n' "$ROLE" "$password" >"$PASSFILE")
+    chmod 0600 "$PASSFILE"
+    printf '%s' "$password"
+}
+
+# A cluster made with trust authentication (before the password): the role gets a
+# password over the old trust login, then the server switches to SCRAM.
+ensure_password() {
+    [[ -f $PASSFILE ]] && return 0
+    note "giving the role $ROLE a password (SCRAM) and closing the trust login"
+    local password
+    password=$(new_password)
+    write_settings trust
+    is_running || start_server || die "the server did not start; see $LOG"
+    psql -X -q -v ON_ERROR_STOP=1 -v password="$password" \
+        "host=$SOCK port=$(running_port) user=$ROLE dbname=postgres" >/dev/null <<'SQL' ||
+SET password_encryption = 'scram-sha-256';
+ALTER ROLE egov PASSWORD :'password';
+SQL
+        { rm -f "$PASSFILE"; die "cannot set the role's password"; }
+    # hba_file is read at the server's start only
+    write_settings
+    as_owner "$BINDIR/pg_ctl" stop -D "$DATA" -m fast -w -t 60 >/dev/null ||
+        die "the server did not stop; see $LOG"
+    start_server || die "the server did not start; see $LOG"
 }
 
 cmd_start() {
@@ -201,11 +245,17 @@ cmd_start() {
     prepare_dir
     if [[ ! -f $DATA/PG_VERSION ]]; then
         note "initialising a new cluster in $DATA"
-        as_owner "$BINDIR/initdb" -D "$DATA" -U "$ROLE" --auth=trust \
+        # The password file initdb reads is the server owner's, for that moment only
+        local pwfile=$DIR/initdb.pw
+        (umask 077 && new_password >"$pwfile")
+        [[ $IS_ROOT -eq 1 ]] && chown postgres "$pwfile"
+        as_owner "$BINDIR/initdb" -D "$DATA" -U "$ROLE" --auth=scram-sha-256 --pwfile="$pwfile" \
             --encoding=UTF8 --no-locale --no-instructions >"$DIR/initdb.log" 2>&1 ||
-            { cat "$DIR/initdb.log" >&2; die "initdb failed"; }
+            { rm -f "$pwfile"; cat "$DIR/initdb.log" >&2; die "initdb failed"; }
+        rm -f "$pwfile"
         echo "include_if_exists = 'egov.conf'" | as_owner tee -a "$DATA/postgresql.conf" >/dev/null
     fi
+    ensure_password
     if is_running; then
         local port
         port=$(running_port)
@@ -276,6 +326,7 @@ cmd_env() {
         PORT=$port
         echo "export EGOV_PG_DIR=$(sh_quote "$DIR")"
     fi
+    [[ -n $EXTERNAL ]] || echo "export PGPASSFILE=$(sh_quote "$PASSFILE")"
     echo "export EGOV_PG_HOST=$(sh_quote "$host")"
     echo "export EGOV_PG_PORT=$(sh_quote "$port")"
     echo "export EGOV_SHEP_DB=$(sh_quote "$(conninfo shep)")"
@@ -309,7 +360,7 @@ cmd_psql() {
     else
         is_running || die "not running; run deploy/pg.sh start"
         PGPORT=$(running_port)
-        export PGHOST=$SOCK PGPORT PGUSER=$ROLE
+        export PGHOST=$SOCK PGPORT PGUSER=$ROLE PGPASSFILE=$PASSFILE
     fi
     export PGDATABASE=${PGDATABASE:-postgres}
     exec psql "$@"
@@ -324,7 +375,7 @@ cmd_destroy() {
         for entry in "$DIR"/* "$DIR"/.[!.]*; do
             [[ -e $entry ]] || continue
             case "${entry##*/}" in
-                .pg.lock|initdb.log|postgresql.log|data) ;;
+                .pg.lock|initdb.log|postgresql.log|data|pgpass|initdb.pw) ;;
                 *) die "$DIR does not look like a cluster made by pg.sh; not deleting it" ;;
             esac
         done

@@ -15,6 +15,14 @@ check_output "EGOV_SHEP_DB reaches the shep database as egov" '^shep\|egov$' \
     psql "$EGOV_SHEP_DB" -Atc 'select current_database(), current_user'
 check_output "the cluster also listens on 127.0.0.1 at EGOV_PG_PORT" '^gbdfl$' \
     psql "host=127.0.0.1 port=$EGOV_PG_PORT user=egov dbname=gbdfl" -Atc 'select current_database()'
+check_fails "... but not without the role's password, over TCP" \
+    env PGPASSFILE=/dev/null psql -w "host=127.0.0.1 port=$EGOV_PG_PORT user=egov dbname=gbdfl" -Atc 'select 1'
+check_fails "... nor on the socket" \
+    env PGPASSFILE=/dev/null psql -w "host=$EGOV_PG_HOST port=$EGOV_PG_PORT user=egov dbname=gbdfl" -Atc 'select 1'
+check_fails "... nor as another role" \
+    psql -w "host=127.0.0.1 port=$EGOV_PG_PORT user=postgres dbname=gbdfl" -Atc 'select 1'
+check_output "the cluster's directory, with its socket, is private" '^700$' stat -c %a "$EGOV_TEST_DIR/pg"
+check_output "the password file is the owner's only" '^600$' stat -c %a "$PGPASSFILE"
 check "createdb is idempotent" "$EGOV_PG_SH" createdb shep gbdfl
 check "pg.sh start on a running cluster is a no-op" "$EGOV_PG_SH" start
 check_output "the cluster lives in the test's directory" "$EGOV_TEST_DIR/pg" "$EGOV_PG_SH" status
