@@ -1,5 +1,6 @@
 /*  egov_application — a channel's view of the updates about its applications.  */
 #include "egov_application.h"
+#include "egov_pki.h"
 
 bool
 egov_application_update_decode (const Egov__Envelope *envelope,
@@ -58,6 +59,50 @@ egov_application_update_decide (const egov_application_update_t *update, const c
                                   next, error);
 }
 
+bool
+egov_application_update_trusted (const egov_application_update_t *update,
+                                 const Egov__Envelope *envelope, const char *region,
+                                 egov_cms_verifier_t *verifier, int64_t now,
+                                 char *signer, size_t size, egov_error_t *reject)
+{
+    assert (update && envelope && region && verifier && signer && reject);
+    *signer = 0;
+    char expected [64];
+    snprintf (expected, sizeof (expected), "regional-%.40s", region);
+    if (!streq (envelope->sender_id, expected)) {
+        //  Named by role: the sender may be anybody, and says nothing here
+        egov_error_set (reject, "UNEXPECTED_SENDER",
+                        "updates of this application come from its region's regional gateway only");
+        return false;
+    }
+    if (!update->result)
+        return true;
+    const Egov__Applications__Result *result = update->result;
+    if (!result->signature.len) {
+        egov_error_set (reject, "RESULT_UNSIGNED", "a result must carry the provider's e-signature");
+        return false;
+    }
+    egov_cms_result_t checked;
+    egov_cms_outcome_t verdict = egov_cms_verify (verifier, result->signature.data, result->signature.len,
+                                                  result->document.data, result->document.len, now,
+                                                  NULL, &checked);
+    if (verdict != EGOV_CMS_OK) {
+        egov_error_set (reject, "SIGNATURE_INVALID", "the result's signature does not hold");
+        snprintf (reject->sub_code, sizeof (reject->sub_code), "%s", egov_cms_outcome_name (verdict));
+        snprintf (reject->sub_message, sizeof (reject->sub_message), "%s", checked.detail);
+        return false;
+    }
+    const char *provider = egov_pki_provider_bin (region);
+    if (!provider || !streq (checked.bin, provider)) {
+        egov_error_set (reject, "NOT_THE_PROVIDER",
+                        "the result is signed by %s, not by the provider organisation of region %.16s",
+                        *checked.bin ? "another organisation" : "an individual", region);
+        return false;
+    }
+    snprintf (signer, size, "%s, %s (BIN %s)", checked.name, checked.organisation, checked.bin);
+    return true;
+}
+
 void
 egov_application_update_reset (egov_application_update_t *update)
 {
@@ -66,6 +111,107 @@ egov_application_update_reset (egov_application_update_t *update)
     if (update->result)
         egov__applications__result__free_unpacked (update->result, NULL);
     memset (update, 0, sizeof (*update));
+}
+
+//  A result signed as label (a certificate of the test CA in dir), from sender.
+static Egov__Envelope *
+s_test_result (const char *dir, const char *label, const char *sender)
+{
+    Egov__Applications__Result result = EGOV__APPLICATIONS__RESULT__INIT;
+    char *id = egov_uuid_new ();
+    result.application_id = id;
+    result.approved = true;
+    const char *document = "{\"decision\":\"approved\"}";
+    result.document.data = (uint8_t *) document;
+    result.document.len = strlen (document);
+    uint8_t *der = NULL;
+    if (label) {
+        char key [PATH_MAX], cert [PATH_MAX];
+        snprintf (key, sizeof (key), "%s/keys/%s.key", dir, label);
+        snprintf (cert, sizeof (cert), "%s/certs/%s.pem", dir, label);
+        egov_error_t error;
+        egov_cms_signer_t *signer = egov_cms_signer_new (key, cert, &error);
+        assert (signer);
+        size_t size;
+        assert (egov_cms_sign (signer, document, strlen (document), true, 0, &der, &size, &error) == 0);
+        result.signature.data = der;
+        result.signature.len = size;
+        egov_cms_signer_destroy (&signer);
+    }
+    Egov__Envelope *envelope = egov_envelope_new ("application.result", EGOV__MESSAGE_TYPE__RESPONSE);
+    egov_string_set (&envelope->sender_id, sender);
+    egov_envelope_set_payload (envelope, &result.base);
+    free (der);
+    free (id);
+    return envelope;
+}
+
+//  What a channel accepts: its region's regional gateway, its region's
+//  provider's signature.
+static void
+s_test_trust (void)
+{
+    char dir [] = "/tmp/egov-application-test-XXXXXX";
+    assert (mkdtemp (dir));
+    egov_error_t error;
+    egov_pki_t *pki = egov_pki_new (dir);
+    assert (egov_pki_ensure (pki, NULL, &error) == 0);
+    egov_cms_verifier_t *verifier = egov_cms_verifier_new (dir, &error);
+    assert (verifier);
+    int64_t now = egov_now_ms ();
+    struct {
+        const char *label, *sender, *region, *code;
+    } cases [] = {
+        { "org-750000000", "regional-750000000", "750000000", "" },
+        { "org-750000000", "regional-230000000", "750000000", "UNEXPECTED_SENDER" },
+        { "org-750000000", "leb-750000000", "750000000", "UNEXPECTED_SENDER" },
+        { "org-230000000", "regional-750000000", "750000000", "NOT_THE_PROVIDER" },
+        { "850314301234", "regional-750000000", "750000000", "NOT_THE_PROVIDER" },
+        { "untrusted-850314301234", "regional-750000000", "750000000", "SIGNATURE_INVALID" },
+        { "revoked-951203407770", "regional-750000000", "750000000", "SIGNATURE_INVALID" },
+        { NULL, "regional-750000000", "750000000", "RESULT_UNSIGNED" },
+        { "org-750000000", "regional-999999999", "999999999", "NOT_THE_PROVIDER" },
+    };
+    for (size_t index = 0; index < sizeof (cases) / sizeof (cases [0]); index++) {
+        Egov__Envelope *envelope = s_test_result (dir, cases [index].label, cases [index].sender);
+        egov_application_update_t update;
+        assert (egov_application_update_decode (envelope, &update, &error));
+        char signer [300];
+        egov_error_t reject = { { 0 } };
+        bool trusted = egov_application_update_trusted (&update, envelope, cases [index].region,
+                                                        verifier, now, signer, sizeof (signer), &reject);
+        assert (trusted == !*cases [index].code);
+        assert (streq (reject.code, cases [index].code));
+        if (trusted)
+            assert (strstr (signer, "BIN 990740001235"));
+        //  A refusal names nobody: not the signer, not the sender
+        assert (!strstr (reject.message, "850314301234") && !strstr (reject.message, "regional-"));
+        egov_application_update_reset (&update);
+        egov__envelope__free_unpacked (envelope, NULL);
+    }
+    //  A notice needs only the right sender
+    Egov__Envelope *envelope = egov_envelope_new ("application.status", EGOV__MESSAGE_TYPE__UPDATE);
+    Egov__Applications__StatusNotice notice = EGOV__APPLICATIONS__STATUS_NOTICE__INIT;
+    char *id = egov_uuid_new ();
+    notice.application_id = id;
+    notice.status = EGOV__APPLICATIONS__STATUS__REGISTERED;
+    egov_envelope_set_payload (envelope, &notice.base);
+    egov_string_set (&envelope->sender_id, "regional-750000000");
+    egov_application_update_t update;
+    assert (egov_application_update_decode (envelope, &update, &error));
+    char signer [300];
+    assert (egov_application_update_trusted (&update, envelope, "750000000", verifier, now,
+                                             signer, sizeof (signer), &error) && !*signer);
+    egov_string_set (&envelope->sender_id, "intake");
+    assert (!egov_application_update_trusted (&update, envelope, "750000000", verifier, now,
+                                              signer, sizeof (signer), &error)
+            && streq (error.code, "UNEXPECTED_SENDER"));
+    egov_application_update_reset (&update);
+    egov__envelope__free_unpacked (envelope, NULL);
+    free (id);
+    egov_cms_verifier_destroy (&verifier);
+    egov_pki_destroy (&pki);
+    assert (egov_pki_remove (dir) == 0);
 }
 
 void
@@ -127,6 +273,7 @@ egov_application_test (bool verbose)
 
     free (id);
     egov__envelope__free_unpacked (envelope, NULL);
+    s_test_trust ();
     if (verbose)
         printf ("OK\n");
 }

@@ -8,6 +8,7 @@
 #include "egov_util.h"
 #include "applications.pb-c.h"
 #include "egov_lifecycle.h"
+#include "egov_cms.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -32,6 +33,18 @@ bool egov_application_update_decode (const Egov__Envelope *envelope,
 egov_lifecycle_t egov_application_update_decide (const egov_application_update_t *update,
                                                  const char *status, egov_status_t *next,
                                                  egov_error_t *error);
+//  Whether the update may touch an application of region (its KATO code):
+//  it must come from that region's regional gateway (the envelope's
+//  sender_id, which the gateway stamps), and a result must carry a CMS
+//  signature over its document, valid at now on verifier, by a certificate
+//  of the region's provider organisation (egov_pki_provider_bin). False
+//  with reject: UNEXPECTED_SENDER, RESULT_UNSIGNED, SIGNATURE_INVALID (the
+//  cause is the verification's outcome) or NOT_THE_PROVIDER. signer gets
+//  who signed a result ("name, organisation (BIN …)"), "" for a notice.
+bool egov_application_update_trusted (const egov_application_update_t *update,
+                                      const Egov__Envelope *envelope, const char *region,
+                                      egov_cms_verifier_t *verifier, int64_t now,
+                                      char *signer, size_t size, egov_error_t *reject);
 //  Frees what decode allocated; safe on a zeroed or reset update.
 void egov_application_update_reset (egov_application_update_t *update);
 

@@ -161,6 +161,15 @@ s_utf8_chars (const char *text)
     return count;
 }
 
+const char *
+egov_pki_provider_bin (const char *kato)
+{
+    for (size_t index = 0; kato && index < sizeof (s_providers) / sizeof (s_providers [0]); index++)
+        if (streq (s_providers [index].kato, kato))
+            return s_providers [index].bin;
+    return NULL;
+}
+
 bool
 egov_pki_bin_valid (const char *bin, egov_error_t *error)
 {
@@ -1114,6 +1123,8 @@ egov_pki_test (bool verbose)
     assert (egov_pki_bin_valid ("990740001235", NULL));
     for (size_t index = 0; index < sizeof (s_providers) / sizeof (s_providers [0]); index++)
         assert (egov_pki_bin_valid (s_providers [index].bin, NULL));
+    assert (streq (egov_pki_provider_bin ("750000000"), "990740001235"));
+    assert (egov_pki_provider_bin ("999999999") == NULL && egov_pki_provider_bin (NULL) == NULL);
     assert (!egov_pki_bin_valid ("990740001236", &error) && streq (error.code, "INVALID_BIN"));
     assert (!egov_pki_bin_valid ("990730001235", &error));      //  5th digit 3
     assert (!egov_pki_bin_valid ("991340001235", &error));      //  month 13

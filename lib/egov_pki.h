@@ -115,6 +115,10 @@ const char *egov_pki_path (egov_pki_t *self, const char *file, char *buffer, siz
 //  4, 5 or 6 (legal entity) in digit 5, the IIN's check digit. Otherwise
 //  INVALID_BIN with a reason; error may be NULL.
 bool egov_pki_bin_valid (const char *bin, egov_error_t *error);
+//  The BIN of the organisation that provides the services of region (its
+//  KATO code): whose certificate signs that region's results. NULL for a
+//  region without one.
+const char *egov_pki_provider_bin (const char *kato);
 //  An ASN.1 time as ms since the epoch; 0 when it does not parse.
 int64_t egov_pki_time_ms (const ASN1_TIME *time);
 //  Removes a folder and everything below it (tests drop their temporary

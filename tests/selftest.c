@@ -46,7 +46,7 @@
 #include "portal_reply.h"
 #include "portal_forms.h"
 #include "portal_document.h"
-#include "portal_accounts.h"
+#include "shep_accounts.h"
 #include "portal_http.h"
 #include "portal_server.h"
 
@@ -92,7 +92,7 @@ static void s_intake_desk (void **state) { (void) state; intake_desk_test (s_ver
 static void s_portal_reply (void **state) { (void) state; portal_reply_test (s_verbose); }
 static void s_portal_forms (void **state) { (void) state; portal_forms_test (s_verbose); }
 static void s_portal_document (void **state) { (void) state; portal_document_test (s_verbose); }
-static void s_portal_accounts (void **state) { (void) state; portal_accounts_test (s_verbose); }
+static void s_shep_accounts (void **state) { (void) state; shep_accounts_test (s_verbose); }
 static void s_portal_http (void **state) { (void) state; portal_http_test (s_verbose); }
 static void s_portal_server (void **state) { (void) state; portal_server_test (s_verbose); }
 
@@ -145,7 +145,7 @@ main (int argc, char *argv [])
         cmocka_unit_test (s_portal_reply),
         cmocka_unit_test (s_portal_forms),
         cmocka_unit_test (s_portal_document),
-        cmocka_unit_test (s_portal_accounts),
+        cmocka_unit_test (s_shep_accounts),
         cmocka_unit_test (s_portal_http),
         cmocka_unit_test (s_portal_server),
     };

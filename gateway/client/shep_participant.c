@@ -24,6 +24,7 @@ typedef struct {
     char *service_id;                           //  the key
     const ProtobufCMessageDescriptor *payload;  //  the payload's type, or NULL
     shep_participant_handler_fn *handler;       //  the service's action
+    zlist_t *senders;                           //  who may send it: ids, or prefixes ending in *
 } s_handler_t;
 
 //  A submission waiting for its receipt.
@@ -79,9 +80,26 @@ s_handler_destroy (s_handler_t **self_p)
 {
     if (*self_p) {
         free ((*self_p)->service_id);
+        zlist_destroy (&(*self_p)->senders);
         free (*self_p);
         *self_p = NULL;
     }
+}
+
+//  True when handler takes deliveries from sender (the gateway stamped it).
+static bool
+s_sender_accepted (s_handler_t *handler, const char *sender)
+{
+    if (!sender)
+        return false;
+    for (const char *allowed = (const char *) zlist_first (handler->senders); allowed;
+         allowed = (const char *) zlist_next (handler->senders)) {
+        size_t length = strlen (allowed);
+        if (length && allowed [length - 1] == '*' ? strncmp (sender, allowed, length - 1) == 0
+                                                  : streq (sender, allowed))
+            return true;
+    }
+    return false;
 }
 
 static void
@@ -544,6 +562,13 @@ s_on_deliver (shep_participant_t *self, const Egov__Shep__Deliver *deliver)
         s_reject (self, conn, envelope, "UNSUPPORTED_SERVICE", message);
         return;
     }
+    if (!s_sender_accepted (handler, envelope->sender_id)) {
+        char message [160];
+        snprintf (message, sizeof (message), "%s takes %.80s only from the participants it expects",
+                  self->participant_id, envelope->service_id);
+        s_reject (self, conn, envelope, "UNEXPECTED_SENDER", message);
+        return;
+    }
     ProtobufCMessage *payload = handler->payload ? s_payload (envelope, handler->payload) : NULL;
     if (handler->payload && !payload) {
         char message [200];
@@ -597,6 +622,11 @@ shep_participant_apply (shep_participant_t *self, const Egov__Envelope *envelope
     if (!handler) {
         egov_error_set (reject, "UNSUPPORTED_SERVICE", "no handler for %.80s",
                         envelope->service_id ? envelope->service_id : "");
+        return SHEP_REJECT;
+    }
+    if (!s_sender_accepted (handler, envelope->sender_id)) {
+        egov_error_set (reject, "UNEXPECTED_SENDER", "%.80s only from the participants expected",
+                        envelope->service_id);
         return SHEP_REJECT;
     }
     ProtobufCMessage *payload = handler->payload ? s_payload (envelope, handler->payload) : NULL;
@@ -976,7 +1006,18 @@ shep_participant_on (shep_participant_t *self, const char *service_id,
     entry->service_id = strdup (service_id);
     entry->payload = payload;
     entry->handler = handler;
+    entry->senders = zlist_new ();
+    zlist_autofree (entry->senders);
     zhashx_update (self->handlers, service_id, entry);
+}
+
+void
+shep_participant_accept (shep_participant_t *self, const char *service_id, const char *sender)
+{
+    assert (self && service_id && sender);
+    s_handler_t *handler = (s_handler_t *) zhashx_lookup (self->handlers, service_id);
+    assert (handler);
+    zlist_append (handler->senders, (void *) sender);
 }
 
 void
@@ -1224,6 +1265,8 @@ shep_participant_test (bool verbose)
     s_test_self = self;
     shep_participant_on (self, "application.status", &egov__applications__status_notice__descriptor,
                          s_test_on_status);
+    shep_participant_on (self, "application.other", NULL, s_test_on_status);
+    shep_participant_accept (self, "application.status", "regional-*");
     shep_participant_on_sent (self, s_test_on_sent);
 
     //  Hello without waiting; nothing is submitted before the welcome
@@ -1361,6 +1404,7 @@ shep_participant_test (bool verbose)
     {
         Egov__Envelope *envelope = egov_envelope_new ("application.status", EGOV__MESSAGE_TYPE__UPDATE);
         egov_string_set (&envelope->message_id, "m-4");
+        egov_string_set (&envelope->sender_id, "regional-750000000");
         Egov__Applications__StatusNotice bad = EGOV__APPLICATIONS__STATUS_NOTICE__INIT;
         bad.application_id = "application-\xff";
         bad.status = EGOV__APPLICATIONS__STATUS__IN_PROGRESS;
@@ -1377,10 +1421,16 @@ shep_participant_test (bool verbose)
         assert (streq (code, "MALFORMED_PAYLOAD") && s_test_applied == 1);
         free (code);
     }
-    s_test_deliver (router, identity, "m-3", "application.other", true);
+    s_test_deliver (router, identity, "m-3", "application.unknown", true);
     s_test_pump (self);
     code = s_test_ack (router, &identity);
     assert (streq (code, "UNSUPPORTED_SERVICE"));
+    free (code);
+    //  A handler takes only the senders it names; one that names none, nobody
+    s_test_deliver (router, identity, "m-5", "application.other", true);
+    s_test_pump (self);
+    code = s_test_ack (router, &identity);
+    assert (streq (code, "UNEXPECTED_SENDER") && s_test_applied == 1);
     free (code);
 
     //  A sync call does not wait: the answer comes to the callback

@@ -111,6 +111,11 @@ void shep_participant_attach (shep_participant_t *self, zloop_t *loop);
 void shep_participant_on (shep_participant_t *self, const char *service_id,
                           const ProtobufCMessageDescriptor *payload,
                           shep_participant_handler_fn *handler);
+//  Takes deliveries for service_id (named with _on before) from sender: a
+//  participant id, or a prefix ending in `*` ("regional-*"). Deny by
+//  default: a delivery from anyone not named, as the gateway stamped its
+//  sender, is rejected UNEXPECTED_SENDER before the handler runs.
+void shep_participant_accept (shep_participant_t *self, const char *service_id, const char *sender);
 //  Called after the gateway committed each of our messages.
 void shep_participant_on_sent (shep_participant_t *self, shep_participant_sent_fn *handler);
 //  Answers sync requests for the services in config->services.

@@ -68,8 +68,18 @@ regional_server_new (const char *route, shep_participant_t *engine, egov_cms_ver
     //  The engine's connection object stays the same across reconnects
     self->store = regional_store_new (shep_participant_db (engine), route);
     self->verifier = verifier;
-    for (size_t index = 0; index < s_KIND_COUNT; index++)
+    for (size_t index = 0; index < s_KIND_COUNT; index++) {
         shep_participant_on (engine, s_kinds [index].service, NULL, regional_server_deliver);
+        //  Statuses and results from our leb; applications and their
+        //  returns and recalls from the channels
+        bool from_leb = s_kinds [index].kind == S_STATUS || s_kinds [index].kind == S_RESULT;
+        if (from_leb)
+            shep_participant_accept (engine, s_kinds [index].service, self->leb_id);
+        else {
+            shep_participant_accept (engine, s_kinds [index].service, "intake");
+            shep_participant_accept (engine, s_kinds [index].service, "portal");
+        }
+    }
     return self;
 }
 

@@ -82,9 +82,13 @@ intake_desk_new (shep_participant_t *engine, egov_catalogue_t *catalogue, egov_c
     assert (self->dummy_hash);
     //  Results kept from before a restart: their storage timer comes from the rows
     self->rearm_wanted = true;
-    //  The payloads are checked by egov_application_update_decode, with its codes
+    //  The payloads are checked by egov_application_update_decode, with its
+    //  codes; they come from regional gateways (the handler sees that it is the
+    //  one of the application's region)
     shep_participant_on (engine, "application.status", NULL, intake_desk_deliver);
     shep_participant_on (engine, "application.result", NULL, intake_desk_deliver);
+    shep_participant_accept (engine, "application.status", "regional-*");
+    shep_participant_accept (engine, "application.result", "regional-*");
     shep_participant_on_sent (engine, intake_desk_sent);
     return self;
 }

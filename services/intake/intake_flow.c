@@ -160,7 +160,7 @@ s_barcode (const char *id, char out [14])
 //  that the lifecycle says comes late (move false) is history only.
 static bool
 s_apply_result (intake_desk_t *self, const char *id, const char *status, const char *paper,
-                bool move, const Egov__Applications__Result *result_message)
+                bool move, const Egov__Applications__Result *result_message, const char *signed_by)
 {
     int64_t now = egov_clock_now_ms ();
     if (!move)
@@ -168,19 +168,10 @@ s_apply_result (intake_desk_t *self, const char *id, const char *status, const c
                                      ? "a result arrived after the hand-over; kept as is"
                                      : "the result arrived again; kept as is",
                                      "provider", result_message->signer, "", now);
-    //  The provider's e-signature, judged now on the simulation clock
-    const char *outcome = "UNSIGNED";
+    //  The provider's e-signature held at delivery (egov_application_update_trusted)
+    const char *outcome = "OK";
     char signer [400];
-    snprintf (signer, sizeof (signer), "%s", result_message->signer);
-    if (result_message->signature.len) {
-        egov_cms_result_t checked;
-        egov_cms_outcome_t verdict = egov_cms_verify (self->verifier,
-            result_message->signature.data, result_message->signature.len,
-            result_message->document.data, result_message->document.len, now, NULL, &checked);
-        outcome = egov_cms_outcome_name (verdict);
-        if (verdict == EGOV_CMS_OK && !*signer)
-            snprintf (signer, sizeof (signer), "%s (IIN %s)", checked.name, checked.iin);
-    }
+    snprintf (signer, sizeof (signer), "%s", *result_message->signer ? result_message->signer : signed_by);
     bool recalled = streq (status, "RETURNED_TO_PROVIDER");
     int64_t until = s_one_month_after (self, now);
     char decided [24], until_text [24], barcode [14];
@@ -254,8 +245,18 @@ intake_desk_deliver (void *service, PGconn *conn, const shep_delivery_t *deliver
     const char *id = update.application_id;
     const char *key [] = { id };
     PGresult *result = intake_desk__sql (self, PGRES_TUPLES_OK,
-        "SELECT status, paper FROM application WHERE id = $1 FOR UPDATE", 1, key, NULL, NULL);
+        "SELECT status, paper, region FROM application WHERE id = $1 FOR UPDATE", 1, key, NULL, NULL);
     shep_outcome_t outcome = SHEP_RETRY;
+    char signer [400];
+    if (result && PQntuples (result) == 1
+    &&  !egov_application_update_trusted (&update, envelope, PQgetvalue (result, 0, 2), self->verifier,
+                                          egov_clock_now_ms (), signer, sizeof (signer), reject)) {
+        //  Not from the application's region's gateway, or not signed by its provider
+        zsys_warning ("intake: %s %s for %s refused: %s %s", envelope->service_id,
+                      envelope->message_id, id, reject->code, reject->message);
+        outcome = SHEP_REJECT;
+    }
+    else
     if (result && PQntuples (result) == 1) {
         char status [32], paper [2];
         snprintf (status, sizeof (status), "%s", PQgetvalue (result, 0, 0));
@@ -269,7 +270,7 @@ intake_desk_deliver (void *service, PGconn *conn, const shep_delivery_t *deliver
         else
         if (update.notice ? s_apply_notice (self, id, move ? egov_status_name (next) : NULL, paper,
                                             update.notice)
-                          : s_apply_result (self, id, status, paper, move, update.result))
+                          : s_apply_result (self, id, status, paper, move, update.result, signer))
             outcome = SHEP_APPLIED;
     }
     else
@@ -547,15 +548,55 @@ intake_desk__flow_test (intake_desk_t *self, PGconn *conn, bool verbose)
     outcome.document.len = strlen ((char *) outcome.document.data);
     outcome.signer = "akimat";
     outcome.registration_number = "No 1";
-    envelope = egov_envelope_new ("application.result", EGOV__MESSAGE_TYPE__RESPONSE);
-    egov_string_set (&envelope->correlation_id, id);
-    egov_envelope_set_payload (envelope, &outcome.base);
+    //  ... not before it is signed by the region's provider and comes from its gateway
+    struct {
+        const char *label, *sender, *code;
+    } refused [] = {
+        { NULL, "regional-750000000", "RESULT_UNSIGNED" },
+        { "850314301234", "regional-750000000", "NOT_THE_PROVIDER" },
+        { "org-230000000", "regional-750000000", "NOT_THE_PROVIDER" },
+        { "untrusted-850314301234", "regional-750000000", "SIGNATURE_INVALID" },
+        { "org-750000000", "regional-230000000", "UNEXPECTED_SENDER" },
+        { "org-750000000", "intake-impostor", "UNEXPECTED_SENDER" },
+    };
+    uint8_t *der = NULL;
+    for (size_t index = 0; index <= sizeof (refused) / sizeof (refused [0]); index++) {
+        bool last = index == sizeof (refused) / sizeof (refused [0]);
+        const char *label = last ? "org-750000000" : refused [index].label;
+        free (der);
+        der = NULL;
+        outcome.signature.data = NULL;
+        outcome.signature.len = 0;
+        if (label) {
+            char key_path [PATH_MAX], cert_path [PATH_MAX];
+            snprintf (key_path, sizeof (key_path), "%s/keys/%s.key", self->pki_dir, label);
+            snprintf (cert_path, sizeof (cert_path), "%s/certs/%s.pem", self->pki_dir, label);
+            egov_error_t error;
+            egov_cms_signer_t *signer = egov_cms_signer_new (key_path, cert_path, &error);
+            assert (signer);
+            size_t size;
+            assert (egov_cms_sign (signer, outcome.document.data, outcome.document.len, true, 0,
+                                   &der, &size, &error) == 0);
+            egov_cms_signer_destroy (&signer);
+            outcome.signature.data = der;
+            outcome.signature.len = size;
+        }
+        envelope = egov_envelope_new ("application.result", EGOV__MESSAGE_TYPE__RESPONSE);
+        egov_string_set (&envelope->correlation_id, id);
+        egov_string_set (&envelope->sender_id, last ? "regional-750000000" : refused [index].sender);
+        egov_envelope_set_payload (envelope, &outcome.base);
+        if (last)
+            break;
+        assert (s_test_apply (self, envelope, code) == -2 && streq (code, refused [index].code));
+        assert (s_test_is (conn, "SELECT status FROM application WHERE id = $1", id, "REGISTERED"));
+    }
     self->rearm_wanted = false;
     assert (s_test_apply (self, envelope, NULL) == 1);
+    free (der);
     assert (self->rearm_wanted);
     assert (s_test_is (conn, "SELECT status || ' ' || result_signature || ' '"
                              " || (storage_until_sim IS NOT NULL) FROM application WHERE id = $1",
-                       id, "READY UNSIGNED true"));
+                       id, "READY OK true"));
     intake_desk_fire (self);
     assert (!self->rearm_wanted && self->storage_timer);
 

@@ -217,9 +217,9 @@ s_poa_verdict (const intake_application_t *request, int answered,
                     "the notarial registry answered VALID without the power of attorney");
             else
             if (!streq (response->poa->principal_iin, request->applicant_iin))
+                //  Whose it is instead is a third person's data: not said
                 s_data_not_available (reply, "enis", "power-of-attorney", "OTHER_PRINCIPAL",
-                    "power of attorney %s was given by %s, not by the applicant %s", number,
-                    response->poa->principal_iin, request->applicant_iin);
+                    "power of attorney %s was not given by the applicant", number);
             else {
                 valid = response->poa->n_services == 0;
                 for (size_t index = 0; index < response->poa->n_services && !valid; index++)

@@ -105,9 +105,12 @@ leb_server_new (const leb_config_t *config, shep_participant_t *engine, egov_err
     }
     s_signer_name (self);
     self->timers = egov_timers_new ();
-    shep_participant_on (engine, LEB_SERVICE_REGISTERED, NULL, leb_server_deliver);
-    shep_participant_on (engine, LEB_SERVICE_RETURN, NULL, leb_server_deliver);
-    shep_participant_on (engine, LEB_SERVICE_RECALL, NULL, leb_server_deliver);
+    //  Applications, returns and recalls come from our regional gateway only
+    const char *services [] = { LEB_SERVICE_REGISTERED, LEB_SERVICE_RETURN, LEB_SERVICE_RECALL };
+    for (size_t index = 0; index < 3; index++) {
+        shep_participant_on (engine, services [index], NULL, leb_server_deliver);
+        shep_participant_accept (engine, services [index], self->config.regional);
+    }
     return self;
 }
 
@@ -1080,6 +1083,7 @@ s_test_movement (const char *service, const char *correlation_id)
     movement.reason = "test";
     Egov__Envelope *envelope = egov_envelope_new (service, EGOV__MESSAGE_TYPE__REQUEST);
     egov_string_set (&envelope->correlation_id, correlation_id);
+    egov_string_set (&envelope->sender_id, "regional-750000000");
     egov_envelope_set_payload (envelope, &movement.base);
     return envelope;
 }
@@ -1254,6 +1258,13 @@ leb_server_test (bool verbose)
     assert (s_test_apply (server, envelope, code) == -2 && streq (code, "UNKNOWN_SERVICE"));
     envelope = s_test_movement (LEB_SERVICE_RECALL, "c-x");
     assert (s_test_apply (server, envelope, code) == -2 && streq (code, "UNKNOWN_APPLICATION"));
+    //  ... and nothing is taken from anyone but our regional gateway
+    envelope = s_test_registered ("c-x", "750000000", "externat-permit", true);
+    egov_string_set (&envelope->sender_id, "regional-230000000");
+    assert (s_test_apply (server, envelope, code) == -2 && streq (code, "UNEXPECTED_SENDER"));
+    envelope = s_test_movement (LEB_SERVICE_RETURN, "c-x");
+    egov_string_set (&envelope->sender_id, "intake");
+    assert (s_test_apply (server, envelope, code) == -2 && streq (code, "UNEXPECTED_SENDER"));
     assert (s_test_is (conn, "SELECT count(*) FROM application", NULL, "0"));
 
     //  A registered application becomes the clerk's task, once

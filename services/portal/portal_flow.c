@@ -116,25 +116,18 @@ s_apply_notice (PGconn *conn, const s_target_t *target, bool forward,
 //  that the lifecycle says comes late (move false) is history only.
 static bool
 s_apply_result (portal_server_t *self, PGconn *conn, const s_target_t *target, bool move,
-                const Egov__Applications__Result *message)
+                const Egov__Applications__Result *message, const char *signed_by)
 {
+    (void) self;
     int64_t now = egov_clock_now_ms ();
     if (!move)
         return portal_server__history (conn, target->id, target->status,
                                        "the result arrived again; kept as is", "provider",
                                        message->signer, "", now);
-    //  The provider's e-signature, judged now on the simulation clock
-    const char *outcome = "UNSIGNED";
+    //  The provider's e-signature held at delivery (egov_application_update_trusted)
+    const char *outcome = "OK";
     char signer [600];
-    snprintf (signer, sizeof (signer), "%s", message->signer);
-    if (message->signature.len) {
-        egov_cms_result_t checked;
-        egov_cms_outcome_t verdict = egov_cms_verify (self->verifier, message->signature.data,
-            message->signature.len, message->document.data, message->document.len, now, NULL, &checked);
-        outcome = egov_cms_outcome_name (verdict);
-        if (!*signer && *checked.name)
-            snprintf (signer, sizeof (signer), "%s (IIN %s)", checked.name, checked.iin);
-    }
+    snprintf (signer, sizeof (signer), "%s", *message->signer ? message->signer : signed_by);
     json_t *grounds = json_array ();
     for (size_t index = 0; index < message->n_grounds; index++)
         json_array_append_new (grounds, json_string (message->grounds [index]));
@@ -198,9 +191,19 @@ portal_server_deliver (void *service, PGconn *conn, const shep_delivery_t *deliv
     const char *id = update.application_id;
     const char *key [] = { id };
     PGresult *result = portal_server__sql (conn, PGRES_TUPLES_OK,
-        "SELECT id, citizen_iin, status, receipt_number FROM application WHERE id = $1 FOR UPDATE",
+        "SELECT id, citizen_iin, status, receipt_number, region FROM application WHERE id = $1 FOR UPDATE",
         1, key, NULL, NULL);
     shep_outcome_t outcome = SHEP_RETRY;
+    char signer [400];
+    if (result && PQntuples (result) == 1
+    &&  !egov_application_update_trusted (&update, envelope, PQgetvalue (result, 0, 4), self->verifier,
+                                          egov_clock_now_ms (), signer, sizeof (signer), reject)) {
+        //  Not from the application's region's gateway, or not signed by its provider
+        zsys_warning ("portal: %s %s for %s refused: %s %s", envelope->service_id,
+                      envelope->message_id, id, reject->code, reject->message);
+        outcome = SHEP_REJECT;
+    }
+    else
     if (result && PQntuples (result) == 1) {
         s_target_t target;
         snprintf (target.id, sizeof (target.id), "%s", PQgetvalue (result, 0, 0));
@@ -216,7 +219,7 @@ portal_server_deliver (void *service, PGconn *conn, const shep_delivery_t *deliv
             outcome = SHEP_REJECT;
         else
         if (update.notice ? s_apply_notice (conn, &target, move, update.notice)
-                          : s_apply_result (self, conn, &target, move, update.result))
+                          : s_apply_result (self, conn, &target, move, update.result, signer))
             outcome = SHEP_APPLIED;
     }
     else

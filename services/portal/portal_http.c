@@ -66,8 +66,8 @@ portal_http_route (portal_http_t *self, const char *method, const char *path, co
 {
     bool get = streq (method, "GET"), post = streq (method, "POST");
     char id [64];
-    enum { UNKNOWN, OPENAPI, HEALTH, CITIZENS, LOGIN, SERVICES, ME, APPLICATIONS, APPLICATION,
-           NOTIFICATIONS } route = UNKNOWN;
+    enum { UNKNOWN, OPENAPI, HEALTH, CITIZENS, CHALLENGE, LOGIN, SERVICES, ME, APPLICATIONS,
+           APPLICATION, NOTIFICATIONS } route = UNKNOWN;
     const char *allowed = "GET";
     if (streq (path, "/api/v1/openapi.json"))
         route = OPENAPI;
@@ -79,6 +79,9 @@ portal_http_route (portal_http_t *self, const char *method, const char *path, co
         route = CITIZENS;
         allowed = "POST";
     }
+    else
+    if (streq (path, "/api/v1/citizens/challenge"))
+        route = CHALLENGE;
     else
     if (streq (path, "/api/v1/login")) {
         route = LOGIN;
@@ -119,6 +122,10 @@ portal_http_route (portal_http_t *self, const char *method, const char *path, co
     }
     if (route == SERVICES) {
         portal_server_services (self->server, reply);
+        return;
+    }
+    if (route == CHALLENGE) {
+        portal_server_challenge (self->server, reply);
         return;
     }
     //  What waits for the registry or a worker thread is answered later,

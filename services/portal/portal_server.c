@@ -23,13 +23,19 @@ portal_server_new (shep_participant_t *engine, const portal_config_t *config, eg
     self->config.pki_dir = NULL;        //  not kept: the verifier has what it needs
     if (self->config.registry_timeout_ms <= 0)
         self->config.registry_timeout_ms = 5000;
-    self->accounts = portal_accounts_new (engine, &config->policy);
+    shep_accounts_config_t accounts = { .accounts = "citizen", .sessions = "session", .key = "iin",
+                                        .key_name = "IIN", .policy = config->policy };
+    self->accounts = shep_accounts_new (engine, &accounts);
     self->verifier = verifier;
     self->waiting = zlistx_new ();
     assert (self->waiting);
     self->worker = egov_worker_new (EGOV_WORKER_THREADS, EGOV_WORKER_QUEUE);
+    randombytes_buf (self->challenge_key, sizeof (self->challenge_key));
+    //  From regional gateways; the one of the application's region, the handler sees
     shep_participant_on (engine, "application.status", NULL, portal_server_deliver);
     shep_participant_on (engine, "application.result", NULL, portal_server_deliver);
+    shep_participant_accept (engine, "application.status", "regional-*");
+    shep_participant_accept (engine, "application.result", "regional-*");
     shep_participant_on_sent (engine, portal_server_sent);
     return self;
 }
@@ -45,7 +51,7 @@ portal_server_destroy (portal_server_t **self_p)
             wait->destroy (&wait);
         zlistx_destroy (&self->waiting);
         egov_worker_destroy (&self->worker);
-        portal_accounts_destroy (&self->accounts);
+        shep_accounts_destroy (&self->accounts);
         egov_cms_verifier_destroy (&self->verifier);
         free (self);
         *self_p = NULL;
@@ -221,7 +227,7 @@ s_registration_on_hash (void *argument, bool ok, const char *hash)
     egov_error_t error = { { 0 } };
     if (!ok)
         egov_error_set (&error, "PASSWORD_HASH", "out of memory hashing the password");
-    if (!ok || portal_accounts_create (server->accounts, self->iin, self->name, hash, &error) != 0) {
+    if (!ok || shep_accounts_create (server->accounts, self->iin, self->name, NULL, hash, &error) != 0) {
         int status = streq (error.code, "ALREADY_REGISTERED") ? 409 : 503;
         egov_http_reply_error (&reply, status, error.code, "%s", error.message);
     }
@@ -270,6 +276,152 @@ s_registration_on_person (void *argument, const Egov__Envelope *answer, const eg
     egov_http_reply_reset (&reply);
 }
 
+bool
+portal_password_check (const char *password, const char *iin, egov_error_t *error)
+{
+    size_t length = strlen (password);
+    bool letter = false, digit = false;
+    for (const char *cursor = password; *cursor; cursor++) {
+        letter |= isalpha ((unsigned char) *cursor) || (unsigned char) *cursor >= 0x80;
+        digit |= isdigit ((unsigned char) *cursor) != 0;
+    }
+    if (length < PORTAL_PASSWORD_MIN || length > PORTAL_PASSWORD_MAX)
+        egov_error_set (error, "WEAK_PASSWORD", "a password has %d to %d bytes",
+                        PORTAL_PASSWORD_MIN, PORTAL_PASSWORD_MAX);
+    else
+    if (!egov_http_printable (password))
+        egov_error_set (error, "WEAK_PASSWORD", "a password has no control characters");
+    else
+    if (!letter || !digit)
+        egov_error_set (error, "WEAK_PASSWORD", "a password has at least one letter and one digit");
+    else
+    if (iin && *iin && strstr (password, iin))
+        egov_error_set (error, "WEAK_PASSWORD", "a password must not contain the IIN");
+    else
+        return true;
+    return false;
+}
+
+//  ---------------------------------------------------------------------
+//  Proof of identity at registration: the citizen signs a challenge of ours
+
+//  The MAC of a challenge's fields, in hex (65 bytes).
+static void
+s_challenge_tag (portal_server_t *self, int64_t issued, const char *nonce, char tag [65])
+{
+    char text [96];
+    int length = snprintf (text, sizeof (text), "portal-registration|%" PRId64 "|%.32s", issued, nonce);
+    uint8_t mac [crypto_auth_hmacsha256_BYTES];
+    crypto_auth_hmacsha256_state state;
+    crypto_auth_hmacsha256_init (&state, self->challenge_key, sizeof (self->challenge_key));
+    crypto_auth_hmacsha256_update (&state, (const uint8_t *) text, (unsigned long long) length);
+    crypto_auth_hmacsha256_final (&state, mac);
+    sodium_bin2hex (tag, 65, mac, sizeof (mac));
+}
+
+void
+portal_server_challenge (portal_server_t *self, egov_http_reply_t *reply)
+{
+    uint8_t random [16];
+    randombytes_buf (random, sizeof (random));
+    char nonce [33], tag [65];
+    sodium_bin2hex (nonce, sizeof (nonce), random, sizeof (random));
+    int64_t issued = egov_now_ms ();
+    s_challenge_tag (self, issued, nonce, tag);
+    json_t *document = json_pack ("{s:s, s:I, s:s, s:s}", "purpose", "portal-registration",
+                                  "issued_at_ms", (json_int_t) issued, "nonce", nonce, "tag", tag);
+    char *text = json_dumps (document, JSON_COMPACT | JSON_SORT_KEYS);
+    json_decref (document);
+    char *base64 = egov_cms_base64 ((const uint8_t *) text, strlen (text));
+    char expires [40];
+    egov_clock_format (issued + PORTAL_CHALLENGE_MS, expires, sizeof (expires));
+    egov_http_reply_set (reply, 200, json_pack ("{s:s, s:s, s:I}", "document", base64,
+                                                "expires_at", expires,
+                                                "expires_in", (json_int_t) (PORTAL_CHALLENGE_MS / 1000)));
+    free (base64);
+    free (text);
+}
+
+//  True when bytes are a challenge we issued, unchanged and not expired;
+//  else reply is set (CHALLENGE_INVALID, CHALLENGE_EXPIRED).
+static bool
+s_challenge_valid (portal_server_t *self, const uint8_t *bytes, size_t size, egov_http_reply_t *reply)
+{
+    json_t *document = json_loadb ((const char *) bytes, size, JSON_REJECT_DUPLICATES, NULL);
+    json_t *purpose = json_object_get (document, "purpose");
+    json_t *issued = json_object_get (document, "issued_at_ms");
+    json_t *nonce = json_object_get (document, "nonce");
+    json_t *tag = json_object_get (document, "tag");
+    char expected [65] = "";
+    bool ours = json_is_object (document) && json_object_size (document) == 4
+             && json_is_string (purpose) && streq (json_string_value (purpose), "portal-registration")
+             && json_is_integer (issued) && json_is_string (nonce) && json_string_length (nonce) == 32
+             && json_is_string (tag) && json_string_length (tag) == 64;
+    if (ours) {
+        s_challenge_tag (self, json_integer_value (issued), json_string_value (nonce), expected);
+        ours = sodium_memcmp (expected, json_string_value (tag), 64) == 0;
+    }
+    int64_t age = ours ? egov_now_ms () - json_integer_value (issued) : 0;
+    json_decref (document);
+    if (!ours) {
+        json_t *detail = egov_http_reply_error (reply, 422, "CHALLENGE_INVALID",
+            "document must be a challenge of GET /api/v1/citizens/challenge, unchanged");
+        json_object_set_new (detail, "field", json_string ("document"));
+        return false;
+    }
+    if (age < 0 || age > PORTAL_CHALLENGE_MS) {
+        json_t *detail = egov_http_reply_error (reply, 422, "CHALLENGE_EXPIRED",
+            "the challenge is older than %d minutes; ask for another", PORTAL_CHALLENGE_MS / 60000);
+        json_object_set_new (detail, "field", json_string ("document"));
+        return false;
+    }
+    return true;
+}
+
+//  The registration's proof: the challenge, signed by a certificate of the
+//  IIN registered, valid now on the simulation clock; else reply is set.
+static bool
+s_registration_proof (portal_server_t *self, json_t *body, const char *iin, egov_http_reply_t *reply)
+{
+    json_t *document = json_object_get (body, "document");
+    json_t *signature = json_object_get (body, "signature");
+    uint8_t *bytes = NULL, *der = NULL;
+    size_t size = 0, der_size = 0;
+    bool proved = false;
+    if (!json_is_string (document) || !json_is_string (signature)
+    ||  !portal_base64_decode (json_string_value (document), json_string_length (document), &bytes, &size)
+    ||  size == 0) {
+        json_t *detail = egov_http_reply_error (reply, 400, "INVALID_REQUEST",
+            "registration proves the IIN: document (base64 of a challenge) and signature (base64 CMS)");
+        json_object_set_new (detail, "field", json_string ("document"));
+    }
+    else
+    if (!portal_base64_decode (json_string_value (signature), json_string_length (signature), &der, &der_size)
+    ||  der_size == 0) {
+        json_t *detail = egov_http_reply_error (reply, 422, "SIGNATURE_INVALID",
+                                                "signature must be the base64 of a CMS SignedData");
+        json_object_set_new (detail, "outcome", json_string ("MALFORMED"));
+    }
+    else
+    if (s_challenge_valid (self, bytes, size, reply)) {
+        egov_cms_result_t result;
+        egov_cms_outcome_t outcome = egov_cms_verify (self->verifier, der, der_size, bytes, size,
+                                                      egov_clock_now_ms (), iin, &result);
+        if (outcome == EGOV_CMS_OK)
+            proved = true;
+        else {
+            json_t *detail = egov_http_reply_error (reply, 422, portal_server__signature_code (outcome),
+                "the registration must be signed with the e-signature certificate of IIN %s: %s",
+                iin, result.detail);
+            json_object_set_new (detail, "outcome", json_string (egov_cms_outcome_name (outcome)));
+            json_object_set_new (detail, "field", json_string ("signature"));
+        }
+    }
+    free (bytes);
+    free (der);
+    return proved;
+}
+
 //  Checks what needs neither the registry nor a hash; true with the IIN
 //  and the password, else reply is set.
 static bool
@@ -278,10 +430,11 @@ s_registration_check (portal_server_t *self, json_t *body, char *iin, size_t iin
 {
     egov_error_t error = { { 0 } };
     if (!json_is_object (body)
-    ||  !egov_http_keys (body, &error, "iin", "password", NULL)
+    ||  !egov_http_keys (body, &error, "iin", "password", "document", "signature", NULL)
     ||  !egov_http_text (body, "iin", iin, iin_size, &error)) {
-        json_t *detail = egov_http_reply_error (reply, 400, "INVALID_REQUEST", "the body must be {iin, password}%s%s",
-                                                *error.message ? ": " : "", error.message);
+        json_t *detail = egov_http_reply_error (reply, 400, "INVALID_REQUEST",
+            "the body must be {iin, password, document, signature}%s%s",
+            *error.message ? ": " : "", error.message);
         json_object_set_new (detail, "field", json_string ("iin"));
         return false;
     }
@@ -305,7 +458,10 @@ s_registration_check (portal_server_t *self, json_t *body, char *iin, size_t iin
         json_object_set_new (detail, "field", json_string ("password"));
         return false;
     }
-    int exists = portal_accounts_exists (self->accounts, iin);
+    //  Proof of identity, as egov.kz asks it: the IIN's own e-signature
+    if (!s_registration_proof (self, body, iin, reply))
+        return false;
+    int exists = shep_accounts_exists (self->accounts, iin);
     if (exists > 0)
         egov_http_reply_error (reply, 409, "ALREADY_REGISTERED", "IIN %s already has an account; log in", iin);
     else
@@ -362,7 +518,7 @@ s_login_destroy (portal_wait_t **wait_p)
 
 //  The answer to a login: the token, or why not.
 static void
-s_login_reply (int rc, const char *iin, const char token [PORTAL_TOKEN_SIZE], int64_t expires,
+s_login_reply (int rc, const char *iin, const char token [SHEP_ACCOUNTS_TOKEN_SIZE], int64_t expires,
                int64_t retry, const egov_error_t *error, egov_http_reply_t *reply)
 {
     if (rc != 0) {
@@ -399,12 +555,12 @@ s_login_on_verdict (void *argument, bool right, const char *hash)
 {
     (void) hash;
     s_login_t *self = (s_login_t *) argument;
-    char token [PORTAL_TOKEN_SIZE] = "";
+    char token [SHEP_ACCOUNTS_TOKEN_SIZE] = "";
     int64_t expires = 0, retry = 0;
     egov_error_t error = { { 0 } };
     int rc = -1;
     if (self->known)
-        rc = portal_accounts_login_finish (self->base.server->accounts, self->iin, right, token,
+        rc = shep_accounts_login_finish (self->base.server->accounts, self->iin, right, token,
                                            &expires, &retry, &error);
     else
         egov_error_set (&error, "AUTH_FAILED", "wrong IIN or password");
@@ -418,7 +574,7 @@ s_login_on_verdict (void *argument, bool right, const char *hash)
 void
 portal_server_login (portal_server_t *self, json_t *body, portal_answer_fn *answer, void *argument)
 {
-    char iin [32], password [PORTAL_PASSWORD_MAX + 8], hash [PORTAL_HASH_SIZE] = "";
+    char iin [32], password [PORTAL_PASSWORD_MAX + 8], hash [SHEP_ACCOUNTS_HASH_SIZE] = "";
     egov_error_t error = { { 0 } };
     egov_http_reply_t reply = { 0, NULL, NULL };
     if (!json_is_object (body)
@@ -432,7 +588,7 @@ portal_server_login (portal_server_t *self, json_t *body, portal_answer_fn *answ
         return;
     }
     int64_t retry = 0;
-    int known = portal_accounts_login_start (self->accounts, iin, hash, &retry, &error);
+    int known = shep_accounts_login_start (self->accounts, iin, hash, &retry, &error);
     if (known < 0) {
         sodium_memzero (password, sizeof (password));
         sodium_memzero (hash, sizeof (hash));
@@ -465,7 +621,7 @@ portal_server_authenticate (portal_server_t *self, const char *token, char iin [
                             egov_http_reply_t *reply)
 {
     char name [512];
-    int live = portal_accounts_authenticate (self->accounts, token, iin, name, sizeof (name));
+    int live = shep_accounts_authenticate (self->accounts, token, iin, 13, name, sizeof (name), NULL, 0);
     if (live == 1)
         return true;
     //  Only the database can say a token is unknown; while it is away the
@@ -573,6 +729,33 @@ s_signed_body (const char *pki_dir, const char *label, const char *text)
     free (der);
     free (signature);
     free (document);
+    return body;
+}
+
+//  A registration body: a challenge of self's signed with certificate
+//  label (tampered first when tamper), for iin and password.
+static json_t *
+s_test_registration (portal_server_t *self, const char *pki_dir, const char *iin,
+                     const char *password, const char *label, bool tamper)
+{
+    egov_http_reply_t reply = { 0, NULL, NULL };
+    portal_server_challenge (self, &reply);
+    assert (reply.status == 200);
+    uint8_t *bytes;
+    size_t size;
+    const char *document = json_string_value (json_object_get (reply.body, "document"));
+    assert (portal_base64_decode (document, strlen (document), &bytes, &size));
+    egov_http_reply_reset (&reply);
+    char *text = (char *) calloc (1, size + 1);
+    assert (text);
+    memcpy (text, bytes, size);
+    free (bytes);
+    if (tamper)
+        strstr (text, "\"nonce\":\"") [9] = 'x';
+    json_t *body = s_signed_body (pki_dir, label, text);
+    free (text);
+    json_object_set_new (body, "iin", json_string (iin));
+    json_object_set_new (body, "password", json_string (password));
     return body;
 }
 
@@ -712,6 +895,15 @@ portal_server_test (bool verbose)
     assert (school && externat_listed && !duplicate);
     egov_http_reply_reset (&reply);
 
+    //  The password policy
+    assert (portal_password_check ("secret123", "850314301234", &error));
+    assert (!portal_password_check ("short1", NULL, &error) && streq (error.code, "WEAK_PASSWORD"));
+    assert (!portal_password_check ("onlyletters", NULL, &error));
+    assert (!portal_password_check ("1234567890", NULL, &error));
+    assert (!portal_password_check ("x850314301234", "850314301234", &error));
+    assert (!portal_password_check ("tab\there12", NULL, &error));
+    assert (portal_password_check ("құпия сөз 2026", NULL, &error));
+
     //  Registration: what is refused before the registry is asked
     json_t *body = json_pack ("{s:s, s:s}", "iin", "850314301235", "password", "secret123");
     portal_server_register (self, body, egov_http_answer_into, &reply);
@@ -729,19 +921,51 @@ portal_server_test (bool verbose)
     portal_server_register (self, body, egov_http_answer_into, &reply);
     assert (reply.status == 400 && streq (egov_http_reply_code (&reply), "INVALID_REQUEST"));
     json_decref (body);
+    //  ... and without proof that the IIN is the registering citizen's
     body = json_pack ("{s:s, s:s}", "iin", "850314301234", "password", "secret123");
+    portal_server_register (self, body, egov_http_answer_into, &reply);
+    assert (reply.status == 400 && streq (egov_http_reply_code (&reply), "INVALID_REQUEST"));
+    json_decref (body);
+    struct {
+        const char *label, *code;
+        bool tamper;
+    } proofs [] = {
+        { "900722404568", "IIN_MISMATCH", false },
+        { "revoked-951203407770", "CERT_REVOKED", false },
+        { "untrusted-850314301234", "UNKNOWN_ISSUER", false },
+        { "expired-900722404568", "CERT_EXPIRED", false },
+        { "auth-850314301234", "SIGNATURE_INVALID", false },
+        { "850314301234", "CHALLENGE_INVALID", true },
+    };
+    for (size_t index = 0; index < sizeof (proofs) / sizeof (proofs [0]); index++) {
+        body = s_test_registration (self, pki_dir, "850314301234", "secret123", proofs [index].label,
+                                    proofs [index].tamper);
+        portal_server_register (self, body, egov_http_answer_into, &reply);
+        assert (reply.status == 422 && streq (egov_http_reply_code (&reply), proofs [index].code));
+        json_decref (body);
+    }
+    //  A challenge of another portal (another key) is no challenge of ours
+    portal_server_t *other = portal_server_new (engine, &config, &error);
+    assert (other);
+    body = s_test_registration (other, pki_dir, "850314301234", "secret123", "850314301234", false);
+    portal_server_destroy (&other);
+    portal_server_register (self, body, egov_http_answer_into, &reply);
+    assert (reply.status == 422 && streq (egov_http_reply_code (&reply), "CHALLENGE_INVALID"));
+    json_decref (body);
+    //  Proved, it asks the registry (not there: the gateway is not)
+    body = s_test_registration (self, pki_dir, "850314301234", "secret123", "850314301234", false);
     portal_server_register (self, body, egov_http_answer_into, &reply);
     assert (reply.status == 503 && streq (egov_http_reply_code (&reply), "REGISTRY_UNAVAILABLE"));
     //  With the account there (as the registry would have allowed): 409
-    char secret [PORTAL_HASH_SIZE];
+    char secret [SHEP_ACCOUNTS_HASH_SIZE];
     assert (crypto_pwhash_str (secret, "secret123", 9, crypto_pwhash_OPSLIMIT_INTERACTIVE,
                                crypto_pwhash_MEMLIMIT_INTERACTIVE) == 0);
-    assert (portal_accounts_create (self->accounts, "850314301234", "Асқаров Ерлан Серікұлы",
-                                    secret, &error) == 0);
-    assert (portal_accounts_create (self->accounts, "951203407770", "Сейітова Дана Маратқызы",
-                                    secret, &error) == 0);
-    assert (portal_accounts_create (self->accounts, "900722404568", "Нұрланова Айгүл Қайратқызы",
-                                    secret, &error) == 0);
+    assert (shep_accounts_create (self->accounts, "850314301234", "Асқаров Ерлан Серікұлы",
+                                    NULL, secret, &error) == 0);
+    assert (shep_accounts_create (self->accounts, "951203407770", "Сейітова Дана Маратқызы",
+                                    NULL, secret, &error) == 0);
+    assert (shep_accounts_create (self->accounts, "900722404568", "Нұрланова Айгүл Қайратқызы",
+                                    NULL, secret, &error) == 0);
     portal_server_register (self, body, egov_http_answer_into, &reply);
     assert (reply.status == 409 && streq (egov_http_reply_code (&reply), "ALREADY_REGISTERED"));
     json_decref (body);
@@ -754,7 +978,7 @@ portal_server_test (bool verbose)
     body = json_pack ("{s:s, s:s}", "iin", "850314301234", "password", "secret123");
     portal_server_login (self, body, egov_http_answer_into, &reply);
     assert (reply.status == 200);
-    char token [PORTAL_TOKEN_SIZE], iin [13];
+    char token [SHEP_ACCOUNTS_TOKEN_SIZE], iin [13];
     snprintf (token, sizeof (token), "%s", json_string_value (json_object_get (reply.body, "token")));
     assert (json_integer_value (json_object_get (reply.body, "expires_in")) == 60);
     json_decref (body);
@@ -875,7 +1099,8 @@ portal_server_test (bool verbose)
             == SHEP_REJECT && streq (code, "MALFORMED_PAYLOAD"));
     assert (s_test_deliver (self, engine, "application.other", id, &notice.base, code)
             == SHEP_REJECT && streq (code, "UNSUPPORTED_SERVICE"));
-    //  The provider's result, unsigned here: READY with the outcome noted
+    //  The provider's result: refused unsigned or signed by anyone but the
+    //  region's provider, READY once its provider signed it
     Egov__Applications__Result outcome = EGOV__APPLICATIONS__RESULT__INIT;
     outcome.application_id = (char *) id;
     outcome.approved = true;
@@ -883,12 +1108,33 @@ portal_server_test (bool verbose)
     outcome.document.data = (uint8_t *) "{}";
     outcome.document.len = 2;
     assert (s_test_deliver (self, engine, "application.result", id, &outcome.base, code)
-            == SHEP_APPLIED);
+            == SHEP_REJECT && streq (code, "RESULT_UNSIGNED"));
+    const char *signers [] = { "850314301234", "org-750000000" };
+    for (size_t index = 0; index < 2; index++) {
+        char key_path [PATH_MAX], cert_path [PATH_MAX];
+        snprintf (key_path, sizeof (key_path), "%s/keys/%s.key", pki_dir, signers [index]);
+        snprintf (cert_path, sizeof (cert_path), "%s/certs/%s.pem", pki_dir, signers [index]);
+        egov_cms_signer_t *signer = egov_cms_signer_new (key_path, cert_path, &error);
+        assert (signer);
+        uint8_t *der;
+        size_t size;
+        assert (egov_cms_sign (signer, "{}", 2, true, 0, &der, &size, &error) == 0);
+        egov_cms_signer_destroy (&signer);
+        outcome.signature.data = der;
+        outcome.signature.len = size;
+        shep_outcome_t delivered = s_test_deliver (self, engine, "application.result", id,
+                                                   &outcome.base, code);
+        free (der);
+        if (index == 0)
+            assert (delivered == SHEP_REJECT && streq (code, "NOT_THE_PROVIDER"));
+        else
+            assert (delivered == SHEP_APPLIED);
+    }
     portal_server_application (self, "850314301234", id, &reply);
     assert (reply.status == 200 && streq (json_string_value (json_object_get (reply.body, "status")), "READY"));
     json_t *outcome_json = json_object_get (reply.body, "result");
     assert (json_is_true (json_object_get (outcome_json, "approved")));
-    assert (streq (json_string_value (json_object_get (outcome_json, "signature_outcome")), "UNSIGNED"));
+    assert (streq (json_string_value (json_object_get (outcome_json, "signature_outcome")), "OK"));
     assert (json_array_size (json_object_get (reply.body, "history")) == 4);
     egov_http_reply_reset (&reply);
     portal_server_notifications (self, "850314301234", &reply);

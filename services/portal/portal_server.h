@@ -40,7 +40,14 @@
 #define PORTAL_SERVER_H_INCLUDED
 
 #include "portal_reply.h"
-#include "portal_accounts.h"
+#include "shep_accounts.h"
+
+#define PORTAL_PASSWORD_MIN     8           //  bytes
+#define PORTAL_PASSWORD_MAX     128         //  bytes
+
+//  The password policy: 8-128 bytes, printable, a letter and a digit, not
+//  containing the IIN. False with WEAK_PASSWORD saying what is missing.
+bool portal_password_check (const char *password, const char *iin, egov_error_t *error);
 #include "shep_participant.h"
 #include "egov_catalogue.h"
 
@@ -55,7 +62,7 @@ typedef struct {
     egov_catalogue_t *catalogue;    //  the services, not owned
     egov_calendar_t *calendar;      //  working days and hours, not owned
     const char *pki_dir;            //  trust anchors and CRL for Condition 2
-    portal_policy_t policy;         //  sessions and locks
+    shep_accounts_policy_t policy;  //  sessions and locks
     int registry_timeout_ms;        //  a look-up in the registry of individuals
 } portal_config_t;
 
@@ -86,6 +93,11 @@ typedef void (portal_answer_fn) (void *argument, egov_http_reply_t *reply);
 //  at once when the request is refused before that, else later on the
 //  loop. 503 BUSY (Retry-After) when too many passwords wait for a thread.
 //  Registration: the IIN asked of the registry, then the password hashed.
+//  How long a registration challenge may be signed and used (wall ms).
+#define PORTAL_CHALLENGE_MS     (10 * 60 * 1000)
+//  GET /api/v1/citizens/challenge: a document for a registration to sign,
+//  good for PORTAL_CHALLENGE_MS (wall clock).
+void portal_server_challenge (portal_server_t *self, egov_http_reply_t *reply);
 void portal_server_register (portal_server_t *self, json_t *body, portal_answer_fn *answer,
                              void *argument);
 //  Login: the password checked (an unknown IIN costs a hash as well).

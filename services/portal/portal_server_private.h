@@ -15,12 +15,17 @@
 struct _portal_server_t {
     shep_participant_t *engine;     //  the database and the gateway, not owned
     portal_config_t config;         //  regulations, PKI, policy
-    portal_accounts_t *accounts;    //  citizens and sessions
+    shep_accounts_t *accounts;      //  citizens and sessions
     egov_cms_verifier_t *verifier;  //  Condition 2, and the provider's result
     bool verbose;                   //  log every step
     zlistx_t *waiting;              //  portal_wait_t whose answer waits
     egov_worker_t *worker;          //  Argon2 off the loop
+    uint8_t challenge_key [32];     //  MACs the registration challenges we hand out
 };
+
+//  The stable error code of a failed signature check: SIGNATURE_INVALID,
+//  CERT_EXPIRED, CERT_REVOKED, UNKNOWN_ISSUER or IIN_MISMATCH.
+const char *portal_server__signature_code (egov_cms_outcome_t outcome);
 
 //  A request whose answer waits for the registry or a worker thread; each
 //  kind embeds it as its first member and is the argument of every call

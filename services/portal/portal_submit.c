@@ -7,10 +7,10 @@
 #include "portal_forms.h"
 #include "egov_iin.h"
 #include <openssl/sha.h>
+#include <sodium.h>
 
-//  The stable error code of a failed signature check (the five).
-static const char *
-s_signature_code (egov_cms_outcome_t outcome)
+const char *
+portal_server__signature_code (egov_cms_outcome_t outcome)
 {
     switch (outcome) {
         case EGOV_CMS_CERT_EXPIRED:
@@ -121,13 +121,41 @@ s_fields (Egov__Applications__Application *application, json_t *form)
     }
 }
 
+//  The application a signed request made before (same signature): true
+//  with reply set to 200 and that application, as if accepted now again.
+static bool
+s_first (portal_server_t *self, PGconn *conn, const char *iin, const char *digest,
+         egov_http_reply_t *reply)
+{
+    (void) self;
+    const char *values [] = { digest, iin };
+    PGresult *result = portal_server__sql (conn, PGRES_TUPLES_OK,
+        "SELECT id, status, receipt_number, service, region, submitted_sim, received_sim, result_due_sim"
+        " FROM application WHERE signature_sha256 = $1 AND citizen_iin = $2", 2, values, NULL, NULL);
+    bool found = result && PQntuples (result) == 1;
+    if (found) {
+        int64_t due = PQgetisnull (result, 0, 7) ? 0 : strtoll (PQgetvalue (result, 0, 7), NULL, 10);
+        egov_http_reply_set (reply, 200, json_pack ("{s:s, s:s, s:s, s:s, s:s, s:o, s:o, s:o, s:b}",
+            "id", PQgetvalue (result, 0, 0), "status", PQgetvalue (result, 0, 1),
+            "receipt_number", PQgetvalue (result, 0, 2), "service", PQgetvalue (result, 0, 3),
+            "region", PQgetvalue (result, 0, 4),
+            "submitted_at", portal_server__time (strtoll (PQgetvalue (result, 0, 5), NULL, 10)),
+            "received_at", portal_server__time (strtoll (PQgetvalue (result, 0, 6), NULL, 10)),
+            "result_due", due ? portal_server__time (due) : json_null (), "duplicate", 1));
+        zsys_info ("portal: %s sent the signed request of application %s again; answered with it",
+                   iin, PQgetvalue (result, 0, 0));
+    }
+    PQclear (result);
+    return found;
+}
+
 //  Stores the accepted application with its history, the cabinet's notice
 //  and the outgoing message (the runtime's outbox), in one transaction on
 //  conn. False on a database failure.
 static bool
 s_store (portal_server_t *self, PGconn *conn, Egov__Applications__Application *application,
          const egov_catalogue_entry_t *entry, const char *subject_iin, const char *subject_name,
-         const char *signer, const char *receipt_rule, char **receipt_number)
+         const char *signer, const char *receipt_rule, const char *digest, char **receipt_number)
 {
     if (!portal_server__exec (conn, "BEGIN"))
         return false;
@@ -155,17 +183,18 @@ s_store (portal_server_t *self, PGconn *conn, Egov__Applications__Application *a
         const char *values [] = { application->application_id, application->applicant_iin,
             subject_iin, subject_name, application->service, application->region,
             application->receipt_number, (const char *) application->document.data,
-            (const char *) application->signature.data, signer, submitted, received, due };
-        int lengths [13] = { 0 };
-        int formats [13] = { 0 };
+            (const char *) application->signature.data, signer, submitted, received, due, digest };
+        int lengths [14] = { 0 };
+        int formats [14] = { 0 };
         lengths [7] = (int) application->document.len;
         lengths [8] = (int) application->signature.len;
         formats [7] = formats [8] = 1;
         result = portal_server__sql (conn, PGRES_COMMAND_OK,
             "INSERT INTO application (id, citizen_iin, subject_iin, subject_name, service, region,"
             " status, receipt_number, document, signature, signer, submitted_sim, received_sim,"
-            " result_due_sim) VALUES ($1, $2, $3, $4, $5, $6, 'ACCEPTED', $7, $8, $9, $10, $11, $12, $13)",
-            13, values, lengths, formats);
+            " result_due_sim, signature_sha256)"
+            " VALUES ($1, $2, $3, $4, $5, $6, 'ACCEPTED', $7, $8, $9, $10, $11, $12, $13, $14)",
+            14, values, lengths, formats);
         done = result != NULL;
         PQclear (result);
     }
@@ -211,6 +240,7 @@ typedef struct {
     const char *child_iin;                      //  the form's child (in document), or NULL
     char signer [600];                          //  who signed, from the certificate
     char *id;                                   //  the application's id, names the look-ups too
+    char digest [65];                           //  SHA-256 of der, in hex: one application each
     int64_t now;                                //  the moment of submission
     Egov__Registries__PersonResponse *citizen;  //  found, owned
     Egov__Registries__PersonResponse *child;    //  found, owned; NULL when not
@@ -247,7 +277,7 @@ s_check (portal_server_t *self, s_submission_t *submission, egov_http_reply_t *r
         submission->der_size, submission->bytes, submission->size, submission->now, iin, &checked);
     if (outcome != EGOV_CMS_OK) {
         //  Process 4: the signature is not confirmed, the service is refused
-        json_t *detail = egov_http_reply_error (reply, 422, s_signature_code (outcome),
+        json_t *detail = egov_http_reply_error (reply, 422, portal_server__signature_code (outcome),
             "the e-signature is not confirmed: %s", checked.detail);
         json_object_set_new (detail, "outcome", json_string (egov_cms_outcome_name (outcome)));
         if (*checked.name || *checked.iin)
@@ -387,7 +417,10 @@ s_accept (portal_server_t *self, s_submission_t *submission, egov_http_reply_t *
             "source", "gbdfl.person", "child_name", subject_name,
             "certificate", portal_server__certificate_json (submission->link)));
     bool stored = s_store (self, conn, &application, entry, child_iin, child_iin ? subject_name : NULL,
-                           submission->signer, receipt.rule, &receipt_number);
+                           submission->signer, receipt.rule, submission->digest, &receipt_number);
+    if (!stored && s_first (self, conn, iin, submission->digest, reply))
+        ;                       //  the same request, sent twice at once: the other one made it
+    else
     if (stored) {
         zsys_info ("portal: application %s (%s, %s) accepted for %s, due %" PRId64, id, entry->code,
                    application.receipt_number, iin, due.due_ms);
@@ -477,6 +510,7 @@ portal_server_submit (portal_server_t *self, const char *iin, json_t *body,
 {
     egov_error_t error = { { 0 } };
     egov_http_reply_t reply = { 0, NULL, NULL };
+    PGconn *conn = NULL;
     json_t *document = json_object_get (body, "document");
     json_t *signature = json_object_get (body, "signature");
     uint8_t *bytes = NULL, *der = NULL;
@@ -501,7 +535,7 @@ portal_server_submit (portal_server_t *self, const char *iin, json_t *body,
     }
     else
     //  The unit of work's connection, before the registry is asked for nothing
-    if (portal_server__db (self, &reply)) {
+    if ((conn = portal_server__db (self, &reply))) {
         s_submission_t *submission = (s_submission_t *) zmalloc (sizeof (s_submission_t));
         assert (submission);
         snprintf (submission->iin, sizeof (submission->iin), "%s", iin);
@@ -511,9 +545,14 @@ portal_server_submit (portal_server_t *self, const char *iin, json_t *body,
         submission->der_size = der_size;
         submission->now = egov_clock_now_ms ();
         submission->id = egov_uuid_new ();
+        uint8_t hash [SHA256_DIGEST_LENGTH];
+        SHA256 (der, der_size, hash);
+        sodium_bin2hex (submission->digest, sizeof (submission->digest), hash, sizeof (hash));
         portal_server__wait (self, &submission->base, s_submission_destroy, answer, argument);
-        //  The application's id names every message about it, the registry look-ups too
-        if (s_check (self, submission, &reply) && s_ask (submission, iin, &reply))
+        //  The application's id names every message about it, the registry look-ups too;
+        //  a request signed and sent before is answered with the application it made
+        if (s_check (self, submission, &reply) && !s_first (self, conn, iin, submission->digest, &reply)
+        &&  s_ask (submission, iin, &reply))
             return;                 //  the registry's answer comes later
         portal_server__answer (&submission->base, &reply);
         egov_http_reply_reset (&reply);

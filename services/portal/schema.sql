@@ -52,6 +52,10 @@ CREATE TABLE IF NOT EXISTS application (
     created_wall        timestamptz NOT NULL DEFAULT now()
 );
 CREATE INDEX IF NOT EXISTS application_citizen ON application (citizen_iin, created_wall);
+-- One application per signed request: the same signature sent again is answered with
+-- the first application (rows from before this column stay NULL, outside the rule)
+ALTER TABLE application ADD COLUMN IF NOT EXISTS signature_sha256 text;
+CREATE UNIQUE INDEX IF NOT EXISTS application_signature_once ON application (signature_sha256);
 
 CREATE TABLE IF NOT EXISTS history (
     seq             bigserial PRIMARY KEY,

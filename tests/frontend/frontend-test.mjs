@@ -118,9 +118,11 @@ async function run() {
         await until("the page's script", "window.portalReady === true && typeof Cms === 'object'");
         return await evaluate("document.title");
     });
-    await step("the citizen registers", async () => {
+    await step("the citizen registers, signing the portal's challenge in the page", async () => {
         await set("register-iin", options.iin);
         await set("register-password", options.password);
+        await pick("#register-key-file", options.key);
+        await pick("#register-cert-file", options.cert);
         await click("register");
         return await until("the registration", "/^Registered: /.test(document.getElementById('message').textContent) && document.getElementById('message').textContent");
     });

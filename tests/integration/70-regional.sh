@@ -47,17 +47,17 @@ check_output "the regional gateway serves its region's route" "^$REGIONAL\$" \
     it_psql shep -Atc "SELECT participant_id FROM route WHERE route_id = '$REGION'"
 
 # Deliveries it can never apply: rejected with a stable code, nothing kept
-id=$(ctl send --route "$REGION" --service application.submit --text "not an application" | cut -d' ' -f1)
+id=$(ctl --as intake send --route "$REGION" --service application.submit --text "not an application" | cut -d' ' -f1)
 wait_settled "$id"
 check_output "text in place of an Application is rejected: MALFORMED_PAYLOAD" \
     '^DELIVERY_STOPPED MALFORMED_PAYLOAD$' delivery_of "$id"
 check_output "... and the sender can read why" 'MALFORMED_PAYLOAD' ctl status "$id"
-id=$(ctl send --to "$REGIONAL" --service application.status --text "not a notice" | cut -d' ' -f1)
+id=$(ctl --as "$LEB" send --to "$REGIONAL" --service application.status --text "not a notice" | cut -d' ' -f1)
 wait_settled "$id"
 check_output "text in place of a StatusNotice is rejected: MALFORMED_PAYLOAD" \
     '^DELIVERY_STOPPED MALFORMED_PAYLOAD$' delivery_of "$id"
 : >"$EGOV_TEST_DIR/empty"
-id=$(ctl send --to "$REGIONAL" --service application.result --file "$EGOV_TEST_DIR/empty" | cut -d' ' -f1)
+id=$(ctl --as "$LEB" send --to "$REGIONAL" --service application.result --file "$EGOV_TEST_DIR/empty" | cut -d' ' -f1)
 wait_settled "$id"
 check_output "an empty result of no type is rejected: MALFORMED_PAYLOAD" \
     '^DELIVERY_STOPPED MALFORMED_PAYLOAD$' delivery_of "$id"

@@ -92,11 +92,11 @@ check_output "a wrong method is 405 METHOD_NOT_ALLOWED" '"METHOD_NOT_ALLOWED".*H
 check_output "an unknown path is 404 NOT_FOUND" '"code":"NOT_FOUND".*HTTP 404' oneline http GET /api/v1/nothing
 
 # Deliveries it can never apply: acknowledged with a reject code, never retried
-id=$(ctl send --to "$LEB" --service application.registered --text "not an application" | cut -d' ' -f1)
+id=$(ctl --as "$REGIONAL" send --to "$LEB" --service application.registered --text "not an application" | cut -d' ' -f1)
 wait_settled "$id"
 check_output "text in place of a RegisteredApplication is rejected: MALFORMED_PAYLOAD" \
     '^DELIVERY_STOPPED MALFORMED_PAYLOAD$' delivery_of "$id"
-id=$(ctl send --to "$LEB" --service application.recall --text "not a movement" | cut -d' ' -f1)
+id=$(ctl --as "$REGIONAL" send --to "$LEB" --service application.recall --text "not a movement" | cut -d' ' -f1)
 wait_settled "$id"
 check_output "text in place of a ResultMovement is rejected: MALFORMED_PAYLOAD" \
     '^DELIVERY_STOPPED MALFORMED_PAYLOAD$' delivery_of "$id"
@@ -104,8 +104,14 @@ id=$(ctl send --to "$LEB" --service gbdfl.person --text "x" | cut -d' ' -f1)
 wait_settled "$id"
 check_output "a service the leb does not process is rejected: UNSUPPORTED_SERVICE" \
     '^DELIVERY_STOPPED UNSUPPORTED_SERVICE$' delivery_of "$id"
+# A registration from anyone but the region's regional gateway, even one the bus
+# lets through (this test grants egovctl every send), is not the leb's to take
+id=$(ctl send --to "$LEB" --service application.registered --text "forged" | cut -d' ' -f1)
+wait_settled "$id"
+check_output "a registration from anyone but its regional gateway is rejected: UNEXPECTED_SENDER" \
+    '^DELIVERY_STOPPED UNEXPECTED_SENDER$' delivery_of "$id"
 check_output "each rejection is decided once and kept with its code, nothing applied" \
-    '^MALFORMED_PAYLOAD,MALFORMED_PAYLOAD,UNSUPPORTED_SERVICE\|0$' \
+    '^MALFORMED_PAYLOAD,MALFORMED_PAYLOAD,UNEXPECTED_SENDER,UNSUPPORTED_SERVICE\|0$' \
     leb_db "SELECT string_agg (outcome, ',' ORDER BY outcome), (SELECT count(*) FROM application) FROM shep_inbox"
 
 # The outbox: a message stored with its id is sent to regional-750000000 ...

@@ -166,9 +166,12 @@ for case in "POA-2025-0002 $AGENT EXPIRED" "POA-2026-0003 $AGENT REVOKED" "POA-2
         "\"code\": \"DATA_NOT_AVAILABLE\".*\"registry\": \"enis\".*\"reason\": \"$reason\".*HTTP 422" \
         call POST /api/v1/applications "$(package externat-permit $PARENT "$(rep "$agent" "$number")" true "${EXTERNAT[@]}" "$POA_DOC")"
 done
+call POST /api/v1/applications "$(package externat-permit 900722404568 "$(rep $AGENT POA-2026-0001)" true "${EXTERNAT[@]}" "$POA_DOC")" \
+    >"$EGOV_TEST_DIR/other-principal.out"
 check_output "a power of attorney given by someone else: DATA_NOT_AVAILABLE, OTHER_PRINCIPAL" \
-    '"registry": "enis".*"reason": "OTHER_PRINCIPAL".*HTTP 422' \
-    call POST /api/v1/applications "$(package externat-permit 900722404568 "$(rep $AGENT POA-2026-0001)" true "${EXTERNAT[@]}" "$POA_DOC")"
+    '"registry": "enis".*"reason": "OTHER_PRINCIPAL".*HTTP 422' cat "$EGOV_TEST_DIR/other-principal.out"
+check "... and the refusal does not name whose it is (a third person's IIN)" \
+    bash -c "! grep -q $PARENT '$EGOV_TEST_DIR/other-principal.out'"
 check_output "an incomplete package: 422 INCOMPLETE_DOCUMENTS with the missing type and a numbered refusal receipt" \
     '"code": "INCOMPLETE_DOCUMENTS".*"missing": \[ *"reason-document" *\].*"refusal_receipt": \{ *"number": "SC-R-[0-9]{4}-[0-9]{6}".*HTTP 422' \
     call POST /api/v1/applications "$(package externat-permit $PARENT null true "$(doc application)" "$(doc identity-document)")"

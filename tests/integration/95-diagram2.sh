@@ -73,6 +73,17 @@ signed() {
     signature=$(ctl sign --key "$PKI/keys/$1.key" --cert "$PKI/certs/$1.pem" "$file") || return 1
     printf '{"document":"%s","signature":"%s"}' "$(base64 -w0 <"$file")" "$signature"
 }
+# registration IIN PASSWORD [LABEL [TAMPER]]: the POST /api/v1/citizens body: a challenge
+# of the portal's (changed first when TAMPER is given), signed with certificate LABEL (by
+# default the IIN's own), as egov.kz asks.
+registration() {
+    local file=$EGOV_TEST_DIR/challenge.json signature
+    TOKEN='' body GET /api/v1/citizens/challenge | jq -r .document | base64 -d >"$file"
+    [[ -z ${4:-} ]] || sed -i 's/"nonce":"./"nonce":"x/' "$file"     # TAMPER: any 4th word
+    signature=$(ctl sign --key "$PKI/keys/${3:-$1}.key" --cert "$PKI/certs/${3:-$1}.pem" "$file") || return 1
+    printf '{"iin":"%s","password":"%s","document":"%s","signature":"%s"}' \
+        "$1" "$2" "$(base64 -w0 <"$file")" "$signature"
+}
 school() {     # school FOR_IIN BY_IIN [DOCS...]: a school-admission document
     local child=$1 parent=$2; shift 2
     local documents
@@ -155,15 +166,32 @@ check "... and not the office-only duplicates" \
 
 # Registration (before Process 1)
 refused "a malformed IIN" 422 INVALID_IIN POST /api/v1/citizens '{"iin":"850314301235","password":"Parent2026"}'
+# A person the registry does not know, with a certificate of the test CA all the same
+STRANGER=$(ctl pki issue --name "Белгісіз Адам" --iin 010101599994 --at "$(it_now)" |
+    awk '$1 == "label" { print $2 }')
 refused "an IIN the registry does not know, asked through the gateway" 404 PERSON_NOT_FOUND \
-    POST /api/v1/citizens '{"iin":"010101599994","password":"Parent2026"}'
+    POST /api/v1/citizens "$(registration 010101599994 Parent2026 "$STRANGER")"
 refused "a password without a digit" 422 WEAK_PASSWORD POST /api/v1/citizens '{"iin":"900722404568","password":"parentparent"}'
 refused "a password that is the IIN" 422 WEAK_PASSWORD POST /api/v1/citizens '{"iin":"900722404568","password":"x900722404568"}'
 refused "a body that is not JSON" 400 BAD_JSON POST /api/v1/citizens '{"iin":'
+# Proof of identity: anyone's IIN with no e-signature shows nobody's data
+refused "a registration without the citizen's e-signature" 400 INVALID_REQUEST \
+    POST /api/v1/citizens '{"iin":"900722404568","password":"Parent2026"}'
+refused "a registration signed with another person's certificate" 422 IIN_MISMATCH \
+    POST /api/v1/citizens "$(registration 900722404568 Parent2026 850314301234)"
+refused "a registration signed with a revoked certificate" 422 CERT_REVOKED \
+    POST /api/v1/citizens "$(registration 951203407770 Parent2026 revoked-951203407770)"
+refused "a registration signed with a certificate of an untrusted CA" 422 UNKNOWN_ISSUER \
+    POST /api/v1/citizens "$(registration 850314301234 Parent2026 untrusted-850314301234)"
+refused "a challenge changed before signing" 422 CHALLENGE_INVALID \
+    POST /api/v1/citizens "$(registration 900722404568 Parent2026 900722404568 tamper)"
+check "... and none of those made an account" it_query_is portal \
+    "SELECT count(*) FROM citizen WHERE iin IN ('900722404568', '951203407770', '850314301234', '010101599994')" 0
 for citizen in 900722404568 850314301234 951203407770; do
-    check_output "$citizen registers" '"name": ".+".*HTTP 201' call POST /api/v1/citizens "{\"iin\":\"$citizen\",\"password\":\"Parent2026\"}"
+    check_output "$citizen registers, signing the portal's challenge" '"name": ".+".*HTTP 201' \
+        call POST /api/v1/citizens "$(registration "$citizen" Parent2026)"
 done
-refused "a second registration" 409 ALREADY_REGISTERED POST /api/v1/citizens '{"iin":"900722404568","password":"Parent2026"}'
+refused "a second registration" 409 ALREADY_REGISTERED POST /api/v1/citizens "$(registration 900722404568 Parent2026)"
 
 # Process 1 / Condition 1 / Process 2
 refused "a wrong password" 401 AUTH_FAILED POST /api/v1/login '{"iin":"900722404568","password":"Wrong2026"}'
@@ -218,9 +246,14 @@ refused "a child who is not hers (the registry links 150913500422 to 85031430123
 check_output "nothing refused reached her cabinet" '"applications": \[\]' body GET /api/v1/applications
 
 # school-admission for 200510607893 by 900722404568, on Saturday
-answer=$(body POST /api/v1/applications "$(signed 900722404568 "$good")")
+SCHOOL_REQUEST=$(signed 900722404568 "$good")
+answer=$(body POST /api/v1/applications "$SCHOOL_REQUEST")
 SCHOOL_ID=$(jq -r .id <<<"$answer")
 check_output "school-admission is accepted: 202 with the id" '"status": "ACCEPTED"' echo "$answer"
+check_output "the same signed request sent again answers the first application: 200, not a second one" \
+    "\"id\": \"$SCHOOL_ID\".*\"duplicate\": true.*HTTP 200" call POST /api/v1/applications "$SCHOOL_REQUEST"
+check_output "... and her cabinet holds one school-admission" '^1$' \
+    bash -c "curl -s -H 'Authorization: Bearer $TOKEN' '$BASE/api/v1/applications' | jq '[.applications[] | select(.service == \"school-admission\")] | length'"
 check_output "... submitted on Saturday, received on Monday at opening" \
     "^${MONDAY}T09:00:00\\.000\\+05:00\$" jq -r .received_at <<<"$answer"
 expected=$(ctl deadline --service school-admission --region "$REGION" --channel portal --at "${SATURDAY}T11:00" --json | jq -r .due)
@@ -296,8 +329,9 @@ check_output "... each message once: one registration in the region" '^1$' \
 
 # A registry that does not answer costs only the request that asked it
 TOKEN=$AIGUL
+AGENT_REGISTRATION=$(registration 781130306545 Agent2026)
 kill -STOP "$(egov_pid gbdfl)"
-api POST /api/v1/citizens '{"iin":"781130306545","password":"Agent2026"}' >"$EGOV_TEST_DIR/registering.out" 2>&1 &
+api POST /api/v1/citizens "$AGENT_REGISTRATION" >"$EGOV_TEST_DIR/registering.out" 2>&1 &
 REGISTERING=$!
 api GET /api/v1/me >"$EGOV_TEST_DIR/me.out" 2>&1 &
 ME=$!
@@ -318,7 +352,7 @@ check_output "... and so does GET /api/v1/me" \
 kill -CONT "$(egov_pid gbdfl)"
 check "the registry answers again" egov_wait_for ctl person 781130306545
 check_output "... and the registration goes through" '"iin": "781130306545".*HTTP 201' \
-    call POST /api/v1/citizens '{"iin":"781130306545","password":"Agent2026"}'
+    call POST /api/v1/citizens "$(registration 781130306545 Agent2026)"
 
 # Passwords are hashed and checked beside the loop: a storm of logins holds nobody up
 STORM=()

@@ -45,7 +45,30 @@ function make(tag, text, attributes) {
 async function onRegister(event) {
     event.preventDefault();
     const iin = $("register-iin").value.trim();
-    const answer = await api("POST", "/citizens", { iin, password: $("register-password").value });
+    const keyBytes = await fileBytes($("register-key-file")), certBytes = await fileBytes($("register-cert-file"));
+    if (!keyBytes || !certBytes) {
+        say("Pick your private key and certificate files: registration is signed with them.", true);
+        return;
+    }
+    // The portal's challenge, signed as it comes: that proves the IIN is the signer's
+    const challenge = await api("GET", "/citizens/challenge");
+    if (challenge.status !== 200) {
+        say(failure(challenge), true);
+        return;
+    }
+    const bytes = Uint8Array.from(atob(challenge.body.document), (c) => c.charCodeAt(0));
+    let signature;
+    try {
+        const decoder = new TextDecoder();
+        signature = await Cms.sign(bytes, decoder.decode(keyBytes), decoder.decode(certBytes), new Date());
+    }
+    catch (error) {
+        say("Signing failed: " + error.message, true);
+        return;
+    }
+    const answer = await api("POST", "/citizens", { iin, password: $("register-password").value,
+                                                    document: challenge.body.document,
+                                                    signature: Cms.base64(signature) });
     if (answer.status === 201) {
         say("Registered: " + answer.body.name + ". Log in now.");
         $("login-iin").value = iin;
