@@ -87,6 +87,7 @@ leb_actor (zsock_t *pipe, void *argument)
     zloop_t *loop = zloop_new ();
     assert (loop);
     shep_participant_attach (engine, loop);
+    leb_server_attach (server, loop);
     zloop_timer (loop, s_TIMER_MS, 0, s_on_timer, &context);
     egov_service_ready (pipe, true);
     egov_service_serve (pipe, loop, NULL, NULL);

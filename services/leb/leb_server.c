@@ -10,6 +10,9 @@
 #include "egov_db.h"
 #include "egov_lifecycle.h"
 #include "applications.pb-c.h"
+#include "shep_accounts.h"
+#include "egov_worker.h"
+#include <sodium.h>
 #include <openssl/evp.h>
 #include <arpa/inet.h>
 
@@ -32,6 +35,22 @@ struct _leb_server_t {
     egov_timers_t *timers;              //  due moments of tasks, simulated
     bool due;                           //  a timer fired: look at the tasks
     int64_t retry_wall_ms;              //  after a store failure, not before this
+    shep_accounts_t *staff;             //  who logs in to the task API
+    egov_worker_t *worker;              //  Argon2 off the loop
+    char *dummy_hash;                   //  what an unknown login's password is checked against
+};
+
+//  Demo staff, one per role: the logins and passwords docs/leb.md gives for
+//  local runs. The head signs, so the head's name is the signer's.
+static const struct {
+    const char *login;
+    const char *password;
+    const char *role;
+    const char *name;                   //  NULL: the signer's name
+} s_demo_staff [] = {
+    { "clerk1", "demo-clerk1", "clerk", "Кеңсе қызметкері Әлия" },
+    { "head1", "demo-head1", "head", NULL },
+    { "executor1", "demo-executor1", "executor", "Жауапты орындаушы Марат" },
 };
 
 //  An application as stored, with what its steps need.
@@ -105,6 +124,21 @@ leb_server_new (const leb_config_t *config, shep_participant_t *engine, egov_err
     }
     s_signer_name (self);
     self->timers = egov_timers_new ();
+    shep_accounts_config_t staff = { .accounts = "staff", .sessions = "staff_session", .key = "login",
+        .key_name = "login", .role = "role",
+        .policy = { .session_ms = LEB_SESSION_MS, .lock_after = LEB_LOCK_AFTER, .lock_ms = LEB_LOCK_MS } };
+    self->staff = shep_accounts_new (engine, &staff);
+    self->worker = egov_worker_new (2, 64);
+    //  The hash an unknown login's password is checked against: of a password nobody knows
+    uint8_t random [24];
+    char unknown [49];
+    randombytes_buf (random, sizeof (random));
+    sodium_bin2hex (unknown, sizeof (unknown), random, sizeof (random));
+    char hash [crypto_pwhash_STRBYTES];
+    int hashed = crypto_pwhash_str (hash, unknown, strlen (unknown), crypto_pwhash_OPSLIMIT_INTERACTIVE,
+                                    crypto_pwhash_MEMLIMIT_INTERACTIVE);
+    assert (hashed == 0);
+    self->dummy_hash = strdup (hash);
     //  Applications, returns and recalls come from our regional gateway only
     const char *services [] = { LEB_SERVICE_REGISTERED, LEB_SERVICE_RETURN, LEB_SERVICE_RECALL };
     for (size_t index = 0; index < 3; index++) {
@@ -121,6 +155,9 @@ leb_server_destroy (leb_server_t **self_p)
     leb_server_t *self = *self_p;
     if (self) {
         egov_timers_destroy (&self->timers);
+        shep_accounts_destroy (&self->staff);
+        egov_worker_destroy (&self->worker);
+        free (self->dummy_hash);
         egov_cms_signer_destroy (&self->signer);
         egov_calendar_destroy (&self->calendar);
         egov_catalogue_destroy (&self->catalogue);
@@ -802,6 +839,130 @@ s_migrate_outbox (leb_server_t *self, egov_error_t *error)
     return 0;
 }
 
+//  The demo staff, each made once (a hash each: at start, before the loop).
+static int
+s_seed_staff (leb_server_t *self, egov_error_t *error)
+{
+    for (size_t index = 0; index < sizeof (s_demo_staff) / sizeof (s_demo_staff [0]); index++) {
+        int exists = shep_accounts_exists (self->staff, s_demo_staff [index].login);
+        if (exists < 0) {
+            egov_error_set (error, "DB_UNAVAILABLE", "cannot read the staff");
+            return -1;
+        }
+        if (exists)
+            continue;
+        char hash [crypto_pwhash_STRBYTES];
+        const char *password = s_demo_staff [index].password;
+        if (crypto_pwhash_str (hash, password, strlen (password), crypto_pwhash_OPSLIMIT_INTERACTIVE,
+                               crypto_pwhash_MEMLIMIT_INTERACTIVE) != 0) {
+            egov_error_set (error, "PASSWORD_HASH", "out of memory hashing a password");
+            return -1;
+        }
+        const char *name = s_demo_staff [index].name ? s_demo_staff [index].name : self->head_name;
+        if (shep_accounts_create (self->staff, s_demo_staff [index].login, name,
+                                  s_demo_staff [index].role, hash, error))
+            return -1;
+    }
+    return 0;
+}
+
+void
+leb_server_attach (leb_server_t *self, zloop_t *loop)
+{
+    assert (self && loop);
+    egov_worker_attach (self->worker, loop);
+}
+
+//  A login whose password a worker thread checks.
+typedef struct {
+    leb_server_t *server;
+    char login [64];
+    bool known;                         //  an account: the verdict counts
+    leb_http_login_fn *done;
+    void *done_argument;
+} s_login_t;
+
+//  The worker's verdict: a session, or why not.
+static void
+s_login_on_verdict (void *argument, bool right, const char *hash)
+{
+    (void) hash;
+    s_login_t *login = (s_login_t *) argument;
+    leb_server_t *self = login->server;
+    char token [SHEP_ACCOUNTS_TOKEN_SIZE] = "";
+    int64_t expires = 0, retry = 0;
+    egov_error_t error = { { 0 } };
+    int rc = -1;
+    if (login->known)
+        rc = shep_accounts_login_finish (self->staff, login->login, right, token, &expires, &retry, &error);
+    else
+        egov_error_set (&error, "AUTH_FAILED", "wrong login or password");
+    json_t *answer = NULL;
+    if (rc == 0) {
+        char login_name [64], name [256], role [16];
+        char expires_text [40];
+        egov_clock_format (expires, expires_text, sizeof (expires_text));
+        if (shep_accounts_authenticate (self->staff, token, login_name, sizeof (login_name), name,
+                                        sizeof (name), role, sizeof (role)) == 1)
+            answer = json_pack ("{s:s, s:s, s:s, s:{s:s, s:s, s:s}}", "token", token,
+                                "token_type", "Bearer", "expires_at", expires_text,
+                                "staff", "login", login_name, "name", name, "role", role);
+        else
+            egov_error_set (&error, "DB_UNAVAILABLE", "the database is not available");
+    }
+    else
+    if (streq (error.code, "DATABASE_UNAVAILABLE"))
+        egov_error_set (&error, "DB_UNAVAILABLE", "the database is not available");
+    if (!answer)
+        zsys_info ("leb: login refused for %s: %s", login->login, error.code);
+    sodium_memzero (token, sizeof (token));
+    login->done (login->done_argument, answer, answer ? NULL : &error);
+    free (login);
+}
+
+void
+leb_server_login (leb_server_t *self, const char *login, const char *password,
+                  leb_http_login_fn *done, void *done_argument)
+{
+    assert (self && login && password && done);
+    egov_error_t error = { { 0 } };
+    char hash [SHEP_ACCOUNTS_HASH_SIZE] = "";
+    int64_t retry = 0;
+    int known = shep_accounts_login_start (self->staff, login, hash, &retry, &error);
+    if (known < 0) {
+        if (streq (error.code, "DATABASE_UNAVAILABLE"))
+            egov_error_set (&error, "DB_UNAVAILABLE", "the database is not available");
+        done (done_argument, NULL, &error);
+        return;
+    }
+    s_login_t *job = (s_login_t *) zmalloc (sizeof (s_login_t));
+    assert (job);
+    job->server = self;
+    snprintf (job->login, sizeof (job->login), "%s", login);
+    job->known = known == 1;
+    job->done = done;
+    job->done_argument = done_argument;
+    //  An unknown login costs the time of a check as well
+    if (!egov_worker_verify (self->worker, known == 1 ? hash : self->dummy_hash, password,
+                             s_login_on_verdict, job, &error)) {
+        free (job);
+        done (done_argument, NULL, &error);
+    }
+    sodium_memzero (hash, sizeof (hash));
+}
+
+int
+leb_server_authenticate (leb_server_t *self, const char *token, leb_http_staff_t *staff,
+                         egov_error_t *error)
+{
+    int live = shep_accounts_authenticate (self->staff, token, staff->login, sizeof (staff->login),
+                                           staff->name, sizeof (staff->name),
+                                           staff->role, sizeof (staff->role));
+    if (live < 0)
+        egov_error_set (error, "DB_UNAVAILABLE", "the database is not available");
+    return live;
+}
+
 int
 leb_server_start (leb_server_t *self, egov_error_t *error)
 {
@@ -810,7 +971,7 @@ leb_server_start (leb_server_t *self, egov_error_t *error)
         egov_error_set (error, "DB_UNAVAILABLE", "the database is not available");
         return -1;
     }
-    if (s_migrate_outbox (self, error))
+    if (s_migrate_outbox (self, error) || s_seed_staff (self, error))
         return -1;
     zlistx_t *pending = leb_tasks_pending (self->conn, error);
     if (!pending)
@@ -872,7 +1033,8 @@ leb_server_tasks (leb_server_t *self, const char *role, egov_error_t *error)
 }
 
 json_t *
-leb_server_take (leb_server_t *self, int64_t id, const char *assignee, egov_error_t *error)
+leb_server_take (leb_server_t *self, int64_t id, const char *assignee, const char *role,
+                 egov_error_t *error)
 {
     assert (self && assignee);
     if (!self->config.manual) {
@@ -881,7 +1043,14 @@ leb_server_take (leb_server_t *self, int64_t id, const char *assignee, egov_erro
     }
     if (!s_begin (self, error))
         return NULL;
-    bool ok = leb_tasks_take (self->conn, id, assignee, NULL, error) == 0;
+    leb_task_t task;
+    bool ok = leb_tasks_get (self->conn, id, true, &task, error) == 0;
+    if (ok && role && !streq (task.role, role)) {
+        egov_error_set (error, "NOT_YOUR_ROLE", "task %" PRId64 " is a %s's, not a %s's", id,
+                        task.role, role);
+        ok = false;
+    }
+    ok = ok && leb_tasks_take (self->conn, id, assignee, NULL, error) == 0;
     if (!s_end (self, ok, error))
         return NULL;
     if (self->config.verbose)
@@ -890,8 +1059,8 @@ leb_server_take (leb_server_t *self, int64_t id, const char *assignee, egov_erro
 }
 
 json_t *
-leb_server_complete (leb_server_t *self, int64_t id, const char *decision, json_t *grounds,
-                     egov_error_t *error)
+leb_server_complete (leb_server_t *self, int64_t id, const char *assignee, const char *decision,
+                     json_t *grounds, egov_error_t *error)
 {
     assert (self);
     if (!self->config.manual) {
@@ -910,6 +1079,11 @@ leb_server_complete (leb_server_t *self, int64_t id, const char *decision, json_
     else
     if (ok && streq (task.state, "open")) {
         egov_error_set (error, "TASK_NOT_TAKEN", "task %" PRId64 " must be taken first", id);
+        ok = false;
+    }
+    else
+    if (ok && assignee && !streq (task.assignee, assignee)) {
+        egov_error_set (error, "TASK_TAKEN", "task %" PRId64 " is taken by %s", id, task.assignee);
         ok = false;
     }
     else
@@ -966,19 +1140,34 @@ s_backend_tasks (void *argument, const char *role, egov_error_t *error)
     return leb_server_tasks ((leb_server_t *) argument, role, error);
 }
 
-//  leb_http's view of leb_server_take.
+//  leb_http's view of leb_server_take: a task of one's role, under one's name.
 static json_t *
-s_backend_take (void *argument, int64_t id, const char *assignee, egov_error_t *error)
+s_backend_take (void *argument, int64_t id, const leb_http_staff_t *staff, egov_error_t *error)
 {
-    return leb_server_take ((leb_server_t *) argument, id, assignee, error);
+    return leb_server_take ((leb_server_t *) argument, id, staff->name, staff->role, error);
 }
 
-//  leb_http's view of leb_server_complete.
+//  leb_http's view of leb_server_complete: a task one took.
 static json_t *
-s_backend_complete (void *argument, int64_t id, const char *decision, json_t *grounds,
-                    egov_error_t *error)
+s_backend_complete (void *argument, int64_t id, const leb_http_staff_t *staff, const char *decision,
+                    json_t *grounds, egov_error_t *error)
 {
-    return leb_server_complete ((leb_server_t *) argument, id, decision, grounds, error);
+    return leb_server_complete ((leb_server_t *) argument, id, staff->name, decision, grounds, error);
+}
+
+//  leb_http's view of leb_server_login.
+static void
+s_backend_login (void *argument, const char *login, const char *password, leb_http_login_fn *done,
+                 void *done_argument)
+{
+    leb_server_login ((leb_server_t *) argument, login, password, done, done_argument);
+}
+
+//  leb_http's view of leb_server_authenticate.
+static int
+s_backend_authenticate (void *argument, const char *token, leb_http_staff_t *staff, egov_error_t *error)
+{
+    return leb_server_authenticate ((leb_server_t *) argument, token, staff, error);
 }
 
 //  leb_http's view of leb_server_health.
@@ -993,7 +1182,7 @@ leb_server_backend (leb_server_t *self)
 {
     assert (self);
     return (leb_http_backend_t) { s_backend_tasks, s_backend_take, s_backend_complete,
-                                  s_backend_health, self };
+                                  s_backend_health, s_backend_login, s_backend_authenticate, self };
 }
 
 //  ---------------------------------------------------------------------
@@ -1161,7 +1350,7 @@ s_test_complete (leb_server_t *server, int64_t id, const char *decision, const c
                  egov_error_t *error)
 {
     json_t *list = grounds ? json_pack ("[s]", grounds) : NULL;
-    json_t *task = leb_server_complete (server, id, decision, list, error);
+    json_t *task = leb_server_complete (server, id, NULL, decision, list, error);
     json_decref (list);
     if (!task)
         return error->code;
@@ -1292,7 +1481,7 @@ leb_server_test (bool verbose)
                    "2026-03-02T10:15:00.000+05:00"));
     json_decref (tasks);
     assert (!leb_server_tasks (server, "boss", &error) && streq (error.code, "INVALID_ROLE"));
-    assert (!leb_server_take (server, 1, "Бота", &error) && streq (error.code, "AUTO_MODE"));
+    assert (!leb_server_take (server, 1, "Бота", NULL, &error) && streq (error.code, "AUTO_MODE"));
 
     //  Each step completes at its due moment; one jump runs the whole chain
     assert (leb_server_fire (server) == 0);
@@ -1383,21 +1572,30 @@ leb_server_test (bool verbose)
     assert (s_test_apply (server, s_test_registered ("c-man", "750000000", "externat-permit",
                                                      true), NULL) == 1);
     int64_t id = s_test_task (server, "clerk");
-    json_t *task = leb_server_take (server, 999999, "Бота", &error);
+    json_t *task = leb_server_take (server, 999999, "Бота", NULL, &error);
     assert (!task && streq (error.code, "TASK_NOT_FOUND"));
     assert (streq (s_test_complete (server, id, NULL, NULL, &error), "TASK_NOT_TAKEN"));
-    task = leb_server_take (server, id, "Бота", &error);
+    //  A clerk's task is not an executor's to take
+    assert (!leb_server_take (server, id, "Маман", "executor", &error)
+            && streq (error.code, "NOT_YOUR_ROLE"));
+    task = leb_server_take (server, id, "Бота", "clerk", &error);
+    assert (task);
+    json_decref (task);
+    //  ... nor is it anyone's to complete but the one who took it
+    task = leb_server_complete (server, id, "Ерлан", NULL, NULL, &error);
+    assert (!task && streq (error.code, "TASK_TAKEN"));
+    task = leb_server_take (server, id, "Бота", NULL, &error);
     assert (task && streq (json_string_value (json_object_get (task, "state")), "taken"));
     json_decref (task);
-    assert (!leb_server_take (server, id, "Ерлан", &error) && streq (error.code, "TASK_TAKEN"));
+    assert (!leb_server_take (server, id, "Ерлан", NULL, &error) && streq (error.code, "TASK_TAKEN"));
     assert (streq (s_test_complete (server, id, "approve", NULL, &error), "DECISION_NOT_ALLOWED"));
     assert (streq (s_test_complete (server, id, NULL, NULL, &error), ""));
     assert (streq (s_test_complete (server, id, NULL, NULL, &error), "TASK_DONE"));
     id = s_test_task (server, "head");
-    json_decref (leb_server_take (server, id, "Бастық", &error));
+    json_decref (leb_server_take (server, id, "Бастық", NULL, &error));
     assert (streq (s_test_complete (server, id, NULL, NULL, &error), ""));
     id = s_test_task (server, "executor");
-    json_decref (leb_server_take (server, id, "Маман", &error));
+    json_decref (leb_server_take (server, id, "Маман", NULL, &error));
     assert (streq (s_test_complete (server, id, NULL, NULL, &error), "DECISION_REQUIRED"));
     assert (streq (s_test_complete (server, id, "refuse", NULL, &error), "GROUNDS_REQUIRED"));
     assert (streq (s_test_complete (server, id, "approve", "x", &error), "GROUNDS_NOT_ALLOWED"));
@@ -1413,7 +1611,7 @@ leb_server_test (bool verbose)
     assert (tasks && json_array_size (tasks) == 1);
     assert (json_is_true (json_object_get (json_array_get (tasks, 0), "overdue")));
     json_decref (tasks);
-    json_decref (leb_server_take (server, id, "Бота", &error));
+    json_decref (leb_server_take (server, id, "Бота", NULL, &error));
     assert (streq (s_test_complete (server, id, NULL, NULL, &error), ""));
     result = s_test_result (conn, "c-man", 0);
     assert (result && !result->approved && result->n_grounds == 1);

@@ -50,6 +50,11 @@ extern "C" {
 #define LEB_SERVICE_STATUS      "application.status"
 #define LEB_SERVICE_RESULT      "application.result"
 
+//  The task API's sessions and locks (wall clock)
+#define LEB_SESSION_MS  (8 * 3600 * 1000)   //  a working day
+#define LEB_LOCK_AFTER  5                   //  wrong passwords in a row that lock a login
+#define LEB_LOCK_MS     (15 * 60 * 1000)
+
 typedef struct _leb_server_t leb_server_t;
 
 //  What a server is for; strings are borrowed for the server's life.
@@ -87,23 +92,35 @@ size_t leb_server_fire (leb_server_t *self);
 //  Manual mode, for leb_http. Tasks not done (role NULL: all) as a JSON
 //  array; NULL with INVALID_ROLE or DB_UNAVAILABLE.
 json_t *leb_server_tasks (leb_server_t *self, const char *role, egov_error_t *error);
-//  Gives a task to assignee; the task as JSON, or NULL with AUTO_MODE,
-//  TASK_NOT_FOUND, TASK_TAKEN, TASK_DONE, DB_UNAVAILABLE.
-json_t *leb_server_take (leb_server_t *self, int64_t id, const char *assignee,
+//  Gives a task to assignee, when it is a task of role (NULL: any); the
+//  task as JSON, or NULL with AUTO_MODE, TASK_NOT_FOUND, NOT_YOUR_ROLE,
+//  TASK_TAKEN, TASK_DONE, DB_UNAVAILABLE.
+json_t *leb_server_take (leb_server_t *self, int64_t id, const char *assignee, const char *role,
                          egov_error_t *error);
-//  Completes a taken task. decision ("approve" or "refuse") only and
-//  always on the decision step; grounds (array of strings) only with
-//  "refuse", at least one. The task as JSON, or NULL with AUTO_MODE,
-//  TASK_NOT_FOUND, TASK_NOT_TAKEN, TASK_DONE, DECISION_REQUIRED,
-//  DECISION_NOT_ALLOWED, GROUNDS_REQUIRED, GROUNDS_NOT_ALLOWED,
-//  DB_UNAVAILABLE, SIGNING_FAILED.
-json_t *leb_server_complete (leb_server_t *self, int64_t id, const char *decision,
-                             json_t *grounds, egov_error_t *error);
+//  Completes a task assignee took (NULL: whoever took it). decision
+//  ("approve" or "refuse") only and always on the decision step; grounds
+//  (array of strings) only with "refuse", at least one. The task as JSON,
+//  or NULL with AUTO_MODE, TASK_NOT_FOUND, TASK_NOT_TAKEN, TASK_TAKEN
+//  (by another), TASK_DONE, DECISION_REQUIRED, DECISION_NOT_ALLOWED,
+//  GROUNDS_REQUIRED, GROUNDS_NOT_ALLOWED, DB_UNAVAILABLE, SIGNING_FAILED.
+json_t *leb_server_complete (leb_server_t *self, int64_t id, const char *assignee,
+                             const char *decision, json_t *grounds, egov_error_t *error);
+//  The task API's login: checks the password off the loop (the worker the
+//  server attached), answers done with {token, token_type, expires_at,
+//  staff: {login, name, role}} or AUTH_FAILED, LOCKED, BUSY, DB_UNAVAILABLE.
+//  Demo staff (clerk1, head1, executor1; docs/leb.md) are made at start.
+void leb_server_login (leb_server_t *self, const char *login, const char *password,
+                       leb_http_login_fn *done, void *done_argument);
+//  1 with staff filled for a live token, 0 for none, -1 with DB_UNAVAILABLE.
+int leb_server_authenticate (leb_server_t *self, const char *token, leb_http_staff_t *staff,
+                             egov_error_t *error);
+//  Runs the password checks' answers on loop.
+void leb_server_attach (leb_server_t *self, zloop_t *loop);
 //  {"status": "ok", "mode", "region", "regional", "signer", and the
 //  runtime's "gateway", "database", "outbox", "inbox"}; "degraded" while
 //  the gateway or the database is away.
 json_t *leb_server_health (leb_server_t *self);
-//  The four methods above as leb_http's backend.
+//  The methods above as leb_http's backend.
 leb_http_backend_t leb_server_backend (leb_server_t *self);
 
 void leb_server_test (bool verbose);

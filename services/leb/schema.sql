@@ -81,3 +81,20 @@ BEGIN
             CHECK (status IN ('IN_PROGRESS', 'READY', 'REFUSED', 'RETURNED_TO_PROVIDER'));
     END IF;
 END $$;
+
+-- The provider's staff who work the tasks through the HTTP API (manual mode):
+-- one login per role, with a password (Argon2id) and a lock after repeated
+-- wrong ones (gateway/client/shep_accounts). Demo accounts are made at start.
+CREATE TABLE IF NOT EXISTS staff (
+    login           text PRIMARY KEY,
+    name            text NOT NULL,          -- the assignee their tasks show
+    role            text NOT NULL CHECK (role IN ('clerk', 'head', 'executor')),
+    password_hash   text NOT NULL,
+    failed_logins   integer NOT NULL DEFAULT 0,
+    locked_until    timestamptz
+);
+CREATE TABLE IF NOT EXISTS staff_session (
+    token_sha256    text PRIMARY KEY,       -- the bearer token is never stored
+    login           text NOT NULL REFERENCES staff (login),
+    expires_wall    timestamptz NOT NULL
+);

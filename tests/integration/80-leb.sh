@@ -31,9 +31,12 @@ start_leb() {
 # http METHOD PATH [BODY]: the body of the answer, then "HTTP <status>".
 http() {
     local args=(-sS -X "$1" -w '\nHTTP %{http_code}\n')
+    [[ -n ${TOKEN:-} ]] && args+=(-H "Authorization: Bearer $TOKEN")
     [[ $# -ge 3 ]] && args+=(-H 'Content-Type: application/json' --data-binary "$3")
     curl "${args[@]}" "$BASE$2"
 }
+# login LOGIN PASSWORD: the token of a login to the task API.
+login() { TOKEN='' http POST /api/v1/login "{\"login\":\"$1\",\"password\":\"$2\"}" | sed '$d' | jq -r .token; }
 delivery_of() {
     it_psql shep -Atc "SELECT status || ' ' || coalesce (error_code, '') FROM async_message WHERE message_id = '$1'"
 }
@@ -64,21 +67,45 @@ egov_start sink "$EGOV_BIN/shep-sink" --id "$REGIONAL" --db "$(it_db sink)"
 egov_wait_for it_connected "$REGIONAL"
 start_leb
 check_output "the leb is connected as leb-750000000" "^$LEB " ctl participants
-check_output "it says it is ready in manual mode" "$LEB ready, manual mode" cat "$(egov_log leb)"
+check "it says it is ready in manual mode" egov_wait_for grep -q "$LEB ready, manual mode" "$(egov_log leb)"
 
-# The HTTP API
+# The HTTP API: the health for anyone, the tasks for the staff who logged in
 check_output "health: ok, manual, signed by the Almaty provider's head" \
     '"mode":"manual".*"signer":"[^"]+'  http GET /api/v1/health
+check_output "the tasks without a login: 401 AUTH_REQUIRED" '"code":"AUTH_REQUIRED".*HTTP 401' \
+    oneline http GET /api/v1/tasks
+check_output "taking a task without a login: 401 AUTH_REQUIRED" '"code":"AUTH_REQUIRED".*HTTP 401' \
+    oneline http POST /api/v1/tasks/1/take '{}'
+check_output "refusing a task without a login: 401 AUTH_REQUIRED" '"code":"AUTH_REQUIRED".*HTTP 401' \
+    oneline http POST /api/v1/tasks/1/complete '{"decision": "refuse", "grounds": ["forged"]}'
+check_output "a made-up token: 401 AUTH_REQUIRED" '"code":"AUTH_REQUIRED".*HTTP 401' \
+    oneline env TOKEN=0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef \
+        bash -c "curl -sS -H 'Authorization: Bearer \$TOKEN' -w '\nHTTP %{http_code}\n' '$BASE/api/v1/tasks'"
+check_output "a wrong password: 401 AUTH_FAILED" '"code":"AUTH_FAILED".*HTTP 401' \
+    oneline http POST /api/v1/login '{"login": "executor1", "password": "guess"}'
+check_output "an unknown login: 401 AUTH_FAILED, the same answer" '"code":"AUTH_FAILED".*HTTP 401' \
+    oneline http POST /api/v1/login '{"login": "nobody", "password": "guess"}'
+for attempt in 2 3 4; do http POST /api/v1/login '{"login": "executor1", "password": "guess"}' >/dev/null; done
+check_output "the fifth wrong password in a row locks the login: 429 LOCKED" '"code":"LOCKED".*HTTP 429' \
+    oneline http POST /api/v1/login '{"login": "executor1", "password": "guess"}'
+check_output "... and while locked the right one is refused too" '"code":"LOCKED".*HTTP 429' \
+    oneline http POST /api/v1/login '{"login": "executor1", "password": "demo-executor1"}'
+check_output "the clerk logs in: a bearer token, the clerk's name and role" \
+    '"token":"[0-9a-f]{64}".*"role":"clerk".*HTTP 200' \
+    oneline http POST /api/v1/login '{"login": "clerk1", "password": "demo-clerk1"}'
+TOKEN=$(login clerk1 demo-clerk1)
 check_output "no tasks yet" '^\{"tasks":\[\]\}' http GET /api/v1/tasks
 check_output "no clerk's tasks either" '^\{"tasks":\[\]\}' http GET '/api/v1/tasks?role=clerk'
-check_output "an unknown role is 400 INVALID_ROLE" '"code":"INVALID_ROLE".*HTTP 400' \
-    oneline http GET '/api/v1/tasks?role=boss'
+check_output "another role's tasks: 403 FORBIDDEN_ROLE" '"code":"FORBIDDEN_ROLE".*HTTP 403' \
+    oneline http GET '/api/v1/tasks?role=executor'
 check_output "taking an unknown task is 404 TASK_NOT_FOUND" '"code":"TASK_NOT_FOUND".*HTTP 404' \
+    oneline http POST /api/v1/tasks/42/take '{}'
+check_output "taking a task under someone else's name: 403 NOT_YOUR_NAME" '"code":"NOT_YOUR_NAME".*HTTP 403' \
     oneline http POST /api/v1/tasks/42/take '{"assignee": "Бота"}'
 check_output "completing an unknown task is 404 TASK_NOT_FOUND" '"code":"TASK_NOT_FOUND".*HTTP 404' \
     oneline http POST /api/v1/tasks/42/complete '{"decision": "approve"}'
 check_output "a task id that is no number is 404 TASK_NOT_FOUND" '"TASK_NOT_FOUND".*HTTP 404' \
-    oneline http POST /api/v1/tasks/abc/take '{"assignee": "Бота"}'
+    oneline http POST /api/v1/tasks/abc/take '{}'
 check_output "bad JSON is 400 BAD_JSON" '"code":"BAD_JSON".*HTTP 400' \
     oneline http POST /api/v1/tasks/42/take '{"assignee": '
 check_output "a misspelt field is 400 UNKNOWN_FIELD" '"code":"UNKNOWN_FIELD".*HTTP 400' \
@@ -174,7 +201,7 @@ egov_wait_for curl -sf "$BASE/api/v1/health" -o /dev/null
 check_output "started in /tmp, it finds the repository's regulations and PKI" \
     "$LEB ready, auto mode" cat "$(egov_log leb)"
 check_output "auto mode: health says so" '"mode":"auto"' http GET /api/v1/health
-check_output "auto mode: taking a task is 409 AUTO_MODE" '"code":"AUTO_MODE".*HTTP 409' \
-    oneline http POST /api/v1/tasks/1/take '{"assignee": "Бота"}'
+check_output "auto mode: taking a task is 409 AUTO_MODE (the session outlived the restart)" \
+    '"code":"AUTO_MODE".*HTTP 409' oneline http POST /api/v1/tasks/1/take '{}'
 check "SIGTERM stops it cleanly" egov_stop leb
 egov_test_done
