@@ -126,11 +126,8 @@ s_test_result (const char *dir, const char *label, const char *sender)
     result.document.len = strlen (document);
     uint8_t *der = NULL;
     if (label) {
-        char key [PATH_MAX], cert [PATH_MAX];
-        snprintf (key, sizeof (key), "%s/keys/%s.key", dir, label);
-        snprintf (cert, sizeof (cert), "%s/certs/%s.pem", dir, label);
         egov_error_t error;
-        egov_cms_signer_t *signer = egov_cms_signer_new (key, cert, &error);
+        egov_cms_signer_t *signer = egov_cms_signer_for (dir, label, &error);
         assert (signer);
         size_t size;
         assert (egov_cms_sign (signer, document, strlen (document), true, 0, &der, &size, &error) == 0);

@@ -124,6 +124,15 @@ s_base64_decode (const char *text, size_t size, size_t *decoded)
 //  Signing
 
 egov_cms_signer_t *
+egov_cms_signer_for (const char *pki_dir, const char *label, egov_error_t *error)
+{
+    char key [PATH_MAX], cert [PATH_MAX];
+    snprintf (key, sizeof (key), "%s/keys/%s.key", pki_dir, label);
+    snprintf (cert, sizeof (cert), "%s/certs/%s.pem", pki_dir, label);
+    return egov_cms_signer_new (key, cert, error);
+}
+
+egov_cms_signer_t *
 egov_cms_signer_new (const char *key_path, const char *cert_path, egov_error_t *error)
 {
     egov_cms_signer_t *self = calloc (1, sizeof (egov_cms_signer_t));

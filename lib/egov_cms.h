@@ -60,6 +60,9 @@ typedef struct _egov_cms_verifier_t egov_cms_verifier_t;
 //  SIGNER_KEY, SIGNER_CERT or KEY_MISMATCH.
 egov_cms_signer_t *egov_cms_signer_new (const char *key_path, const char *cert_path,
                                         egov_error_t *error);
+//  The same for certificate label of a PKI folder (egov_pki's layout:
+//  keys/LABEL.key, certs/LABEL.pem).
+egov_cms_signer_t *egov_cms_signer_for (const char *pki_dir, const char *label, egov_error_t *error);
 void egov_cms_signer_destroy (egov_cms_signer_t **self_p);
 //  Signs size bytes of content into a DER CMS SignedData (*der, malloc'd,
 //  *der_size). detached leaves the content out. signing_ms is the

@@ -526,11 +526,8 @@ static void
 s_test_sign (const char *pki_dir, const char *label, const char *document,
              ProtobufCBinaryData *signature)
 {
-    char key [PATH_MAX], cert [PATH_MAX];
-    snprintf (key, sizeof (key), "%s/keys/%s.key", pki_dir, label);
-    snprintf (cert, sizeof (cert), "%s/certs/%s.pem", pki_dir, label);
     egov_error_t error;
-    egov_cms_signer_t *signer = egov_cms_signer_new (key, cert, &error);
+    egov_cms_signer_t *signer = egov_cms_signer_for (pki_dir, label, &error);
     assert (signer);
     assert (egov_cms_sign (signer, document, strlen (document), true, 0,
                            &signature->data, &signature->len, &error) == 0);

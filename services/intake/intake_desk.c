@@ -689,10 +689,7 @@ s_signer (intake_desk_t *self, const char *label, egov_error_t *error)
     egov_cms_signer_t *signer = (egov_cms_signer_t *) zhashx_lookup (self->signers, label);
     if (signer)
         return signer;
-    char key [PATH_MAX], cert [PATH_MAX];
-    snprintf (key, sizeof (key), "%s/keys/%s.key", self->pki_dir, label);
-    snprintf (cert, sizeof (cert), "%s/certs/%s.pem", self->pki_dir, label);
-    signer = egov_cms_signer_new (key, cert, error);
+    signer = egov_cms_signer_for (self->pki_dir, label, error);
     if (signer)
         zhashx_insert (self->signers, label, signer);
     return signer;

@@ -568,11 +568,8 @@ intake_desk__flow_test (intake_desk_t *self, PGconn *conn, bool verbose)
         outcome.signature.data = NULL;
         outcome.signature.len = 0;
         if (label) {
-            char key_path [PATH_MAX], cert_path [PATH_MAX];
-            snprintf (key_path, sizeof (key_path), "%s/keys/%s.key", self->pki_dir, label);
-            snprintf (cert_path, sizeof (cert_path), "%s/certs/%s.pem", self->pki_dir, label);
             egov_error_t error;
-            egov_cms_signer_t *signer = egov_cms_signer_new (key_path, cert_path, &error);
+            egov_cms_signer_t *signer = egov_cms_signer_for (self->pki_dir, label, &error);
             assert (signer);
             size_t size;
             assert (egov_cms_sign (signer, outcome.document.data, outcome.document.len, true, 0,

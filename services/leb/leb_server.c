@@ -113,10 +113,7 @@ leb_server_new (const leb_config_t *config, shep_participant_t *engine, egov_err
         egov_error_set (error, "UNKNOWN_REGION", "the catalogue has no service in region %s",
                         config->kato);
     if (served) {
-        char key [PATH_MAX], cert [PATH_MAX];
-        snprintf (key, sizeof (key), "%s/keys/%s.key", config->pki_dir, config->signer_label);
-        snprintf (cert, sizeof (cert), "%s/certs/%s.pem", config->pki_dir, config->signer_label);
-        self->signer = egov_cms_signer_new (key, cert, error);
+        self->signer = egov_cms_signer_for (config->pki_dir, config->signer_label, error);
     }
     if (!self->signer) {
         leb_server_destroy (&self);

@@ -712,11 +712,8 @@ extern const char *portal_schema_sql;
 static json_t *
 s_signed_body (const char *pki_dir, const char *label, const char *text)
 {
-    char key [PATH_MAX], cert [PATH_MAX];
-    snprintf (key, sizeof (key), "%s/keys/%s.key", pki_dir, label);
-    snprintf (cert, sizeof (cert), "%s/certs/%s.pem", pki_dir, label);
     egov_error_t error = { { 0 } };
-    egov_cms_signer_t *signer = egov_cms_signer_new (key, cert, &error);
+    egov_cms_signer_t *signer = egov_cms_signer_for (pki_dir, label, &error);
     assert (signer);
     uint8_t *der = NULL;
     size_t der_size = 0;
@@ -1111,10 +1108,7 @@ portal_server_test (bool verbose)
             == SHEP_REJECT && streq (code, "RESULT_UNSIGNED"));
     const char *signers [] = { "850314301234", "org-750000000" };
     for (size_t index = 0; index < 2; index++) {
-        char key_path [PATH_MAX], cert_path [PATH_MAX];
-        snprintf (key_path, sizeof (key_path), "%s/keys/%s.key", pki_dir, signers [index]);
-        snprintf (cert_path, sizeof (cert_path), "%s/certs/%s.pem", pki_dir, signers [index]);
-        egov_cms_signer_t *signer = egov_cms_signer_new (key_path, cert_path, &error);
+        egov_cms_signer_t *signer = egov_cms_signer_for (pki_dir, signers [index], &error);
         assert (signer);
         uint8_t *der;
         size_t size;

@@ -42,6 +42,19 @@ function make(tag, text, attributes) {
     return node;
 }
 
+// Signs bytes in the page with the picked PEM key and certificate: the CMS
+// signature, or null after saying why not.
+async function signIn(bytes, keyBytes, certBytes) {
+    try {
+        const decoder = new TextDecoder();
+        return await Cms.sign(bytes, decoder.decode(keyBytes), decoder.decode(certBytes), new Date());
+    }
+    catch (error) {
+        say("Signing failed: " + error.message, true);
+        return null;
+    }
+}
+
 async function onRegister(event) {
     event.preventDefault();
     const iin = $("register-iin").value.trim();
@@ -57,15 +70,9 @@ async function onRegister(event) {
         return;
     }
     const bytes = Uint8Array.from(atob(challenge.body.document), (c) => c.charCodeAt(0));
-    let signature;
-    try {
-        const decoder = new TextDecoder();
-        signature = await Cms.sign(bytes, decoder.decode(keyBytes), decoder.decode(certBytes), new Date());
-    }
-    catch (error) {
-        say("Signing failed: " + error.message, true);
+    const signature = await signIn(bytes, keyBytes, certBytes);
+    if (!signature)
         return;
-    }
     const answer = await api("POST", "/citizens", { iin, password: $("register-password").value,
                                                     document: challenge.body.document,
                                                     signature: Cms.base64(signature) });
@@ -221,15 +228,9 @@ async function onSubmit(event) {
     const document = { service: service.code, region: service.region, iin: state.iin,
                        form: formValues(service), attachments };
     const bytes = new TextEncoder().encode(JSON.stringify(document));
-    let signature;
-    try {
-        const decoder = new TextDecoder();
-        signature = await Cms.sign(bytes, decoder.decode(keyBytes), decoder.decode(certBytes), new Date());
-    }
-    catch (error) {
-        say("Signing failed: " + error.message, true);
+    const signature = await signIn(bytes, keyBytes, certBytes);
+    if (!signature)
         return;
-    }
     say("Signed in the page; submitting…");
     const answer = await api("POST", "/applications", { document: Cms.base64(bytes), signature: Cms.base64(signature) });
     if (answer.status === 202) {
