@@ -108,6 +108,13 @@ egov_http_answer_file (egov_http_request_t *request, const char *content_type, c
 }
 
 const char *
+egov_http_header (egov_http_request_t *request, const char *name)
+{
+    return MHD_lookup_connection_value ((struct MHD_Connection *) request->connection,
+                                        MHD_HEADER_KIND, name);
+}
+
+const char *
 egov_http_bearer (egov_http_request_t *request)
 {
     const char *header = MHD_lookup_connection_value ((struct MHD_Connection *) request->connection,

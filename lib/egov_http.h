@@ -95,6 +95,8 @@ void egov_http_resume (egov_http_deferred_t **deferred_p, const egov_http_reply_
 //  Requests deferred and not yet answered.
 size_t egov_http_deferred_count (egov_http_t *self);
 
+//  The value of request header name, or NULL.
+const char *egov_http_header (egov_http_request_t *request, const char *name);
 //  The token of "Authorization: Bearer <token>", or NULL.
 const char *egov_http_bearer (egov_http_request_t *request);
 //  The value of a query argument, or NULL.

@@ -827,7 +827,7 @@ s_store_accepted (intake_desk_t *self, const char *id, const char *receipt,
                   const intake_application_t *request, const char *applicant_name,
                   const char *representative_name, const intake_operator_t *operator_,
                   const egov_catalogue_entry_t *entry, const s_terms_t *terms,
-                  Egov__Envelope *envelope)
+                  Egov__Envelope *envelope, const char *key, const char *digest)
 {
     bool paper = s_paper_route (entry);
     char submitted [24], received [24], due [24], register_number [48] = "";
@@ -853,13 +853,14 @@ s_store_accepted (intake_desk_t *self, const char *id, const char *receipt,
         request->represented ? representative_name : NULL,
         request->represented ? request->poa_number : NULL, operator_->login, receipt,
         paper ? "true" : "false", paper ? register_number : NULL, submitted, received,
-        terms->due ? due : NULL };
+        terms->due ? due : NULL, *key ? key : NULL, digest };
     PGresult *result = intake_desk__sql (self, PGRES_COMMAND_OK,
         "INSERT INTO application (id, service, region, applicant_iin, applicant_name,"
         " representative_iin, representative_name, poa_number, operator_login, status,"
-        " receipt_number, paper, register_number, submitted_sim, received_sim, result_due_sim)"
-        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'ACCEPTED', $10, $11, $12, $13, $14, $15)",
-        15, values, NULL, NULL);
+        " receipt_number, paper, register_number, submitted_sim, received_sim, result_due_sim,"
+        " idempotency_key, request_sha256)"
+        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'ACCEPTED', $10, $11, $12, $13, $14, $15,"
+        " $16, $17)", 17, values, NULL, NULL);
     bool stored = result != NULL;
     PQclear (result);
     char note [1024];
@@ -911,7 +912,46 @@ typedef struct {
     intake_desk_answer_fn *answer;      //  how the answer is given
     void *argument;                     //  for answer
     void *handle;                       //  its place in desk->submissions
+    char key [65];                      //  the operator's Idempotency-Key, "" for none
+    char digest [65];                   //  SHA-256 of the body, in hex
 } s_submission_t;
+
+//  The application an earlier submission of key made: true with reply 200
+//  (the application, duplicate: true), or 422 IDEMPOTENCY_KEY_REUSED when
+//  it came with another body; false when there is none (or the database
+//  failed: reply 503).
+static bool
+s_submitted_before (intake_desk_t *self, const char *login, const char *key, const char *digest,
+                    egov_http_reply_t *reply)
+{
+    const char *values [] = { login, key };
+    PGresult *result = intake_desk__sql (self, PGRES_TUPLES_OK,
+        "SELECT id, request_sha256 FROM application WHERE operator_login = $1 AND idempotency_key = $2",
+        2, values, NULL, NULL);
+    if (!result) {
+        intake_desk__unavailable (reply);
+        return true;
+    }
+    bool found = PQntuples (result) == 1;
+    if (found && !streq (PQgetvalue (result, 0, 1), digest))
+        egov_http_reply_error (reply, 422, "IDEMPOTENCY_KEY_REUSED",
+            "Idempotency-Key %s named another submission; a new submission needs a new key", key);
+    else
+    if (found) {
+        bool failed = false;
+        json_t *view = intake_desk__view (self, PQgetvalue (result, 0, 0), &failed);
+        if (view) {
+            json_object_set_new (view, "duplicate", json_true ());
+            egov_http_reply_set (reply, 200, view);
+            zsys_info ("intake: %s sent submission %s again; answered with application %s", login,
+                       key, PQgetvalue (result, 0, 0));
+        }
+        else
+            intake_desk__unavailable (reply);
+    }
+    PQclear (result);
+    return found;
+}
 
 //  Frees a submission (its check stops waiting).
 static void
@@ -989,8 +1029,11 @@ s_accept (intake_desk_t *self, s_submission_t *submission, egov_http_reply_t *re
     envelope = s_application_envelope (id, receipt, request, applicant_name, text, signature,
                                        signature_size, operator_, &terms);
     if (!s_store_accepted (self, id, receipt, request, applicant_name, representative_name,
-                           operator_, entry, &terms, envelope)) {
-        intake_desk__unavailable (reply);
+                           operator_, entry, &terms, envelope, submission->key, submission->digest)) {
+        //  The same key, sent twice at once: the other made the application
+        if (!*submission->key
+        ||  !s_submitted_before (self, operator_->login, submission->key, submission->digest, reply))
+            intake_desk__unavailable (reply);
         goto cleanup;
     }
     zsys_info ("intake: application %s accepted, receipt %s, %s by %s", id, receipt,
@@ -1034,9 +1077,22 @@ s_on_checked (intake_check_t *check, void *argument)
     s_submission_destroy (&submission);
 }
 
+//  True when key may be an Idempotency-Key: 1-64 of letters, digits and -_.:
+static bool
+s_key_valid (const char *key)
+{
+    size_t length = strlen (key);
+    if (length == 0 || length > 64)
+        return false;
+    for (const char *cursor = key; *cursor; cursor++)
+        if (!isalnum ((unsigned char) *cursor) && !strchr ("-_.:", *cursor))
+            return false;
+    return true;
+}
+
 void
 intake_desk_submit (intake_desk_t *self, const intake_operator_t *operator_, json_t *body,
-                    intake_desk_answer_fn *answer, void *argument)
+                    const char *idempotency_key, intake_desk_answer_fn *answer, void *argument)
 {
     egov_http_reply_t reply = { 0, NULL, NULL };
     s_submission_t *submission = (s_submission_t *) zmalloc (sizeof (s_submission_t));
@@ -1044,7 +1100,23 @@ intake_desk_submit (intake_desk_t *self, const intake_operator_t *operator_, jso
     intake_application_t *request = &submission->request;
     egov_error_t error = { { 0 } };
     char field [64] = "";
+    if (idempotency_key && !s_key_valid (idempotency_key)) {
+        egov_http_reply_error (&reply, 400, "INVALID_IDEMPOTENCY_KEY",
+                               "Idempotency-Key is 1-64 letters, digits and -_.:");
+        goto refused;
+    }
+    //  The body's digest, whatever order its members came in
+    char *canonical = json_dumps (body, JSON_COMPACT | JSON_SORT_KEYS);
+    uint8_t hash [SHA256_DIGEST_LENGTH];
+    SHA256 ((const uint8_t *) (canonical ? canonical : ""), canonical ? strlen (canonical) : 0, hash);
+    free (canonical);
+    sodium_bin2hex (submission->digest, sizeof (submission->digest), hash, sizeof (hash));
+    snprintf (submission->key, sizeof (submission->key), "%s", idempotency_key ? idempotency_key : "");
     if (!intake_desk__db (self, &reply))
+        goto refused;
+    //  Sent before under this key: the application it made, nothing asked again
+    if (*submission->key
+    &&  s_submitted_before (self, operator_->login, submission->key, submission->digest, &reply))
         goto refused;
     if (!intake_application_parse (body, request, &error, field, sizeof (field))) {
         json_t *detail = egov_http_reply_error (&reply, 400, error.code, "%s", error.message);
@@ -1248,7 +1320,7 @@ intake_desk_test (bool verbose)
     for (size_t index = 0; index < sizeof (cases) / sizeof (cases [0]); index++) {
         body = json_loads (cases [index].body, 0, NULL);
         assert (body);
-        intake_desk_submit (desk, &operator_, body, egov_http_answer_into, &reply);
+        intake_desk_submit (desk, &operator_, body, NULL, egov_http_answer_into, &reply);
         json_decref (body);
         const char *code = json_string_value (json_object_get (json_object_get (reply.body, "error"), "code"));
         if (verbose)

@@ -91,8 +91,13 @@ void intake_desk_services (intake_desk_t *self, egov_http_reply_t *reply);
 //  (Condition 1) without waiting on the loop, then accepts or refuses it.
 //  answer is called once: at once when the package is refused before the
 //  registries are asked (or they cannot be), else when their answers came.
+//  idempotency_key (may be NULL), the request's Idempotency-Key: the same
+//  key of the same operator with the same body answers 200 with the
+//  application it made (duplicate: true), with another body 422
+//  IDEMPOTENCY_KEY_REUSED; 400 INVALID_IDEMPOTENCY_KEY when malformed.
 void intake_desk_submit (intake_desk_t *self, const intake_operator_t *operator_,
-                         json_t *body, intake_desk_answer_fn *answer, void *argument);
+                         json_t *body, const char *idempotency_key,
+                         intake_desk_answer_fn *answer, void *argument);
 //  egov_http_answer_into serves callers that cannot wait: the answer comes
 //  before the call returns without a gateway and with the desk not
 //  attached to a loop.

@@ -130,11 +130,12 @@ intake_http_route (intake_http_t *self, const char *method, const char *path, co
     if ((document = egov_http_json (body, body_size, reply))) {
         if (route == APPLICATIONS && request)
             //  Answered when the registries have, the loop serving others meanwhile
-            intake_desk_submit (self->desk, &operator_, document, s_answer_later,
+            intake_desk_submit (self->desk, &operator_, document,
+                                egov_http_header (request, "Idempotency-Key"), s_answer_later,
                                 egov_http_defer (request));
         else
         if (route == APPLICATIONS)
-            intake_desk_submit (self->desk, &operator_, document, egov_http_answer_into, reply);
+            intake_desk_submit (self->desk, &operator_, document, NULL, egov_http_answer_into, reply);
         else
         if (request)
             intake_desk_handover (self->desk, &operator_, id, document, s_handover_later,

@@ -71,6 +71,12 @@ CREATE TABLE IF NOT EXISTS application (
 CREATE INDEX IF NOT EXISTS application_storage ON application (storage_until_sim)
     WHERE storage_until_sim IS NOT NULL;
 
+-- A submission sent again under the operator's Idempotency-Key is answered with the
+-- application it made (request_sha256: the body it came with)
+ALTER TABLE application ADD COLUMN IF NOT EXISTS idempotency_key text;
+ALTER TABLE application ADD COLUMN IF NOT EXISTS request_sha256 text;
+CREATE UNIQUE INDEX IF NOT EXISTS application_idempotency ON application (operator_login, idempotency_key);
+
 CREATE TABLE IF NOT EXISTS history (
     seq             bigserial PRIMARY KEY,
     application_id  uuid NOT NULL REFERENCES application (id),

@@ -192,6 +192,24 @@ expected_due=$(ctl deadline --service externat-permit --region $REGION --channel
     --at "$(show "$A1" | jq -r .submitted_at | cut -c1-19)" | awk '/^due/ {print substr($2, 1, 16)}')
 check_output "result_due is the calendar's: 15 working days on the provider's calendar" \
     "^${expected_due:-no deadline from egovctl}" jq -r .result_due "$EGOV_TEST_DIR/a1.json"
+# The same submission sent again under its Idempotency-Key makes one application
+keyed() {
+    curl -sS -X POST -H 'Content-Type: application/json' -H "Authorization: Bearer $TOKEN" \
+        -H "Idempotency-Key: $1" -w '\nHTTP %{http_code}\n' --data-binary "$2" "$BASE/api/v1/applications" |
+        tr '\n' ' '
+}
+KEYED_PACKAGE=$(package school-duplicate $PARENT null true "$(doc application)" "$(doc identity-document)")
+first=$(keyed desk-retry-1 "$KEYED_PACKAGE")
+check_output "a submission with an Idempotency-Key is accepted: 201" '"status": "ACCEPTED".*HTTP 201' echo "$first"
+KEYED_ID=$(sed 's/ HTTP [0-9]*.*//' <<<"$first" | jq -r .id)
+check_output "... sent again with the same key: 200, the same application, duplicate" \
+    "\"id\": \"$KEYED_ID\".*\"duplicate\": true.*HTTP 200" keyed desk-retry-1 "$KEYED_PACKAGE"
+check_output "... one application, one receipt" '^1$' it_psql intake -Atc \
+    "SELECT count(*) FROM application WHERE idempotency_key = 'desk-retry-1'"
+check_output "the same key with another package: 422 IDEMPOTENCY_KEY_REUSED" \
+    '"code": "IDEMPOTENCY_KEY_REUSED".*HTTP 422' keyed desk-retry-1 "$(package school-duplicate $PARENT null true "$(doc application)" "$(doc identity-document "$(b64 "other scan")")")"
+check_output "a malformed key: 400 INVALID_IDEMPOTENCY_KEY" '"code": "INVALID_IDEMPOTENCY_KEY".*HTTP 400' \
+    keyed 'a key with spaces' "$KEYED_PACKAGE"
 A2=$(accept "$(package externat-permit $PARENT "$(rep $AGENT POA-2026-0001)" true "${EXTERNAT[@]}" "$POA_DOC")")
 check_output "with the representative and a valid power of attorney: accepted" '^[0-9a-f-]{36}$' echo "$A2"
 A3=$(accept "$(package externat-permit $PARENT null true "$(doc application)" "$(doc identity-document)" "$(doc reason-document "")")")
@@ -225,6 +243,50 @@ check_output "the provider's steps are in the history with wall and simulated ti
     '"role": "executor".*"simulated_at": "[0-9]{4}-.*"wall_at": "[0-9]{4}-' oneline show "$A1"
 check_output "the result is approved and signed by the provider's authorised person" \
     '"result": \{ *"approved": true.*"signature": "OK"' oneline show "$A1"
+# A result the region's provider did not sign moves nothing, however it travels: sent by
+# the leb's own key through the regional gateway, unsigned or signed by a citizen
+result_bytes() {   # result_bytes APPLICATION_ID [LABEL]: a packed egov.applications.Result
+    python3 - "$1" "${2:-}" "$PKI" "$EGOV_BIN/egovctl" "$EGOV_TEST_DIR/forged.json" <<'PY'
+import base64, subprocess, sys
+application, label, pki, egovctl, scratch = sys.argv[1:6]
+def varint(n):
+    out = b""
+    while True:
+        out += bytes([(n & 0x7f) | (0x80 if n > 0x7f else 0)])
+        n >>= 7
+        if not n:
+            return out
+def field(number, value):
+    if isinstance(value, int):
+        return varint(number << 3) + varint(value)
+    value = value.encode() if isinstance(value, str) else value
+    return varint(number << 3 | 2) + varint(len(value)) + value
+document = b'{"kind":"permit","decision":"approve","note":"forged"}'
+packed = field(1, application) + field(2, 1) + field(4, document) + field(6, "forger")
+if label:
+    open(scratch, "wb").write(document)
+    signature = subprocess.run([egovctl, "sign", "--key", f"{pki}/keys/{label}.key", "--cert",
+                                f"{pki}/certs/{label}.pem", scratch], check=True,
+                               capture_output=True, text=True).stdout.strip()
+    packed += field(5, base64.b64decode(signature))
+sys.stdout.buffer.write(packed)
+PY
+}
+forged() {         # forged APPLICATION_ID [LABEL]: sends it as the leb would
+    result_bytes "$1" "${2:-}" >"$EGOV_TEST_DIR/forged.bin"
+    ctl --as "leb-$REGION" send --to "regional-$REGION" --service application.result --type RESPONSE \
+        --correlation "$1" --file "$EGOV_TEST_DIR/forged.bin" --payload-type egov.applications.Result >/dev/null
+}
+refused_at_desk() { it_psql intake -Atc "SELECT string_agg (outcome, ',' ORDER BY outcome) FROM shep_inbox
+                                         WHERE correlation_id = '$A1' AND outcome <> 'APPLIED'"; }
+forged "$A1"
+refusals_are() { [[ $(refused_at_desk) == "$1" ]]; }
+check "an unsigned result reaches the desk and is refused: RESULT_UNSIGNED"     egov_wait_for -t 30 refusals_are RESULT_UNSIGNED
+forged "$A1" 850314301234
+check "a result signed with a citizen's valid certificate: NOT_THE_PROVIDER"     egov_wait_for -t 30 refusals_are NOT_THE_PROVIDER,RESULT_UNSIGNED
+check_output "... and the application keeps the provider's signed result"     '"status": "READY".*"result": \{ *"approved": true.*"signature": "OK"' oneline show "$A1"
+show "$A1" >"$EGOV_TEST_DIR/a1-after.json"
+check_fails "... nothing of the forged ones shown" grep -q forge "$EGOV_TEST_DIR/a1-after.json"
 check_output "the motivated refusal names the unreliable document" \
     '"status": "REFUSED".*"refusal": \{ *"grounds": \[[^]]*unreliable' oneline show "$A3"
 check_output "the paper result is marked by barcode scan" '"barcode": "[0-9]{13}".*barcode scan' oneline show "$A5"
@@ -389,7 +451,9 @@ delivered_to_intake() {
 applied_by_intake() { it_psql intake -Atc "SELECT count (*) FROM shep_inbox WHERE outcome = 'APPLIED'"; }
 settled() { [[ $(delivered_to_intake) == "$(applied_by_intake)" ]]; }
 check "every delivery the gateway counts as delivered to the desk is applied in its inbox" egov_wait_for settled
-check_output "... none was rejected" '^0$' it_psql intake -Atc "SELECT count (*) FROM shep_inbox WHERE outcome <> 'APPLIED'"
+check_output "... none was rejected but the two forged results" '^0$' it_psql intake -Atc \
+    "SELECT count (*) FROM shep_inbox WHERE outcome <> 'APPLIED' AND NOT (correlation_id = '$A1'
+     AND outcome IN ('RESULT_UNSIGNED', 'NOT_THE_PROVIDER'))"
 check_output "no step of an application's history was applied twice" '^0$' it_psql intake -Atc \
     "SELECT count (*) FROM (SELECT 1 FROM history GROUP BY application_id, status, step, actor, note, at_sim HAVING count (*) > 1) twice"
 check_output "the gateway's receipt made each application SENT once" '^0$' it_psql intake -Atc \
