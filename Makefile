@@ -167,8 +167,8 @@ bench: all
 	tests/bench.sh $(B)
 
 # A bounded libFuzzer run (clang) over the protobuf decoders and egov_proto;
-# not part of `make test`. FUZZ_SECONDS=300 make fuzz runs longer; the corpus
-# it grows stays in build/fuzz/corpus for the next run.
+# `make test` runs it for 20 s (tests/integration/45-fuzz.sh). FUZZ_SECONDS=300
+# make fuzz runs longer; the corpus it grows stays in build/fuzz/corpus.
 FUZZ_SECONDS ?= 30
 FUZZ_SRC := tests/fuzz_decoders.c lib/egov_proto.c lib/egov_util.c lib/egov_clock.c $(PROTO_C)
 build/fuzz/fuzz-decoders: $(FUZZ_SRC) $(PROTO_H) lib/egov_proto.h lib/egov_util.h lib/egov_clock.h

@@ -67,6 +67,8 @@ if [[ $mode == all ]]; then
     need curl               cmd  curl
     need chromium           cmd  chromium
     need nodejs             cmd  node
+    # The bounded libFuzzer run over the decoders (tests/integration/45-fuzz.sh)
+    need clang              cmd  clang
 fi
 
 [[ ${#missing[@]} -eq 0 ]] && exit 0
