@@ -6,6 +6,7 @@
 #   deploy/pg.sh status           prints the state; exit 0 running, 3 stopped
 #   deploy/pg.sh env              shell exports: eval "$(deploy/pg.sh env)"
 #   deploy/pg.sh createdb NAME... create the databases that do not exist yet (starts the cluster)
+#   deploy/pg.sh conninfo NAME    the connection string of database NAME, for a service's --db
 #   deploy/pg.sh psql [ARGS]      psql as the superuser, database "postgres" unless ARGS name one
 #   deploy/pg.sh destroy          stop and delete the cluster's directory
 #
@@ -37,7 +38,7 @@ IS_ROOT=0
 die() { echo "pg.sh: $*" >&2; exit 1; }
 note() { echo "pg.sh: $*" >&2; }
 
-usage() { sed -n '2,28s/^# \{0,1\}//p' "$0"; }
+usage() { sed -n '2,29s/^# \{0,1\}//p' "$0"; }
 
 # Runs a server-side command as the user that owns the cluster.
 as_owner() {
@@ -402,6 +403,9 @@ case "$command" in
     status)   cmd_status ;;
     env)      cmd_env ;;
     createdb) cmd_createdb "$@" ;;
+    conninfo) [[ $# -eq 1 ]] || die "conninfo needs a database name"
+              if [[ -z $EXTERNAL ]] && is_running; then PORT=$(running_port); fi
+              conninfo "$1"; echo ;;
     psql)     cmd_psql "$@" ;;
     destroy)  cmd_destroy ;;
     *) echo "pg.sh: unknown command '$command'" >&2; usage >&2; exit 2 ;;

@@ -5,8 +5,12 @@
 # intake and the portal (when built), each a separate process.
 # Ctrl-C stops every service, then the cluster.
 #
-#   deploy/run.sh          start and stay in the foreground
-#   deploy/run.sh --stop   stop an instance running in another terminal (`make stop`)
+#   deploy/run.sh              start and stay in the foreground, supervising: a service that
+#                              exits is started again (1 s, then 2, 4 ... up to 30 s apart)
+#   deploy/run.sh --stop       stop an instance running in another terminal (`make stop`)
+#   deploy/run.sh stop NAME    stop one service of the running instance; it stays stopped
+#   deploy/run.sh start NAME   start it again (or a service that keeps failing, at once)
+#   deploy/run.sh status       each service: running, stopped, or waiting to start again
 #   deploy/run.sh --help
 #
 # Environment (defaults in brackets):
@@ -70,7 +74,7 @@ REGISTRIES=("${SERVICES[@]:1}")
 die() { echo "run.sh: $*" >&2; exit 1; }
 say() { echo "run.sh: $*" >&2; }
 
-usage() { sed -n '2,33s/^# \{0,1\}//p' "$0"; }
+usage() { sed -n '2,37s/^# \{0,1\}//p' "$0"; }
 
 # Path relative to the repo when it is inside it, for shorter messages.
 short() { local path=$1; printf '%s' "${path#"$REPO"/}"; }
@@ -146,6 +150,7 @@ stop_all() {
     done
     stop_services "${participants[@]}"
     stop_services shep
+    rm -f "$RUN_DIR"/*.held "$RUN_DIR"/*.restart "$RUN_DIR"/*.start
     if [[ -f $PG_MARK ]]; then
         "$PG" stop || say "the cluster did not stop cleanly; see deploy/pg.sh status"
         rm -f "$PG_MARK"
@@ -203,14 +208,29 @@ show_log() {
     echo "---" >&2
 }
 
+declare -A SERVICE_ARGS=()     # name -> its arguments, quoted, to start it again
+declare -A FAILURES=()         # name -> exits in a row without a minute of running
+declare -A RESTART_AT=()       # name -> when (SECONDS) it is started again after an exit
+declare -A STARTED_AT=()       # name -> when (SECONDS) it was started last
+
 # Starts service $1 (args follow) in its own session, so that Ctrl-C reaches only this
-# script and the services are stopped in order.
+# script and the services are stopped in order; remembers how, to start it again.
 start_service() {
     local name=$1; shift
     local log=$LOG_DIR/$name.log
+    SERVICE_ARGS[$name]=$(printf '%q ' "$@")
     [[ -f $log ]] && mv -f "$log" "$log.1"
     setsid "$BIN/${name%%-*}" "$@" </dev/null >"$log" 2>&1 &
     echo $! >"$RUN_DIR/$name.pid"
+    STARTED_AT[$name]=$SECONDS
+    rm -f "$RUN_DIR/$name.restart"
+}
+
+# Starts service $1 again as it was started first.
+restart_service() {
+    local name=$1
+    eval "start_service $(printf '%q' "$name") ${SERVICE_ARGS[$name]}"
+    say "$name started again (pid $(cat "$RUN_DIR/$name.pid"))"
 }
 
 # Fails with the service's log when one of the named services is not running.
@@ -335,6 +355,8 @@ main() {
     fi
     echo $$ >"$RUN_PID"
     OWN_CHILDREN=1
+    # What `run.sh stop|start NAME` and the supervisor left from an earlier run
+    rm -f "$RUN_DIR"/*.held "$RUN_DIR"/*.restart "$RUN_DIR"/*.start
 
     trap 'shutdown 0' INT TERM
     trap 'shutdown 1' EXIT
@@ -408,17 +430,121 @@ main() {
     wait_until_up || exit 1
     print_table
 
-    # Stay in the foreground; a service that dies takes the rest down with a reason.
+    # Stay in the foreground, supervising: a service that exits is reported and started
+    # again after a backoff, unless `run.sh stop NAME` held it; the others run on.
     while :; do
         sleep 1 &
         wait $! || true
-        check_alive "${SERVICES[@]}" || exit 1
+        supervise
+    done
+}
+
+# One round of supervision over every service.
+supervise() {
+    local name pid status delay
+    for name in "${SERVICES[@]}"; do
+        if [[ -f $RUN_DIR/$name.held ]]; then
+            #  Stopped on request: reap it once, then leave it alone
+            pid=$(cat "$RUN_DIR/$name.pid" 2>/dev/null || true)
+            if [[ -n $pid ]] && ! alive "$pid"; then
+                wait "$pid" 2>/dev/null || true
+                rm -f "$RUN_DIR/$name.pid"
+                say "$name stopped on request ('deploy/run.sh start $name' starts it again)"
+            fi
+            continue
+        fi
+        pid=$(cat "$RUN_DIR/$name.pid" 2>/dev/null || true)
+        if [[ -n $pid ]] && alive "$pid"; then
+            #  A minute of running forgives earlier failures
+            (( SECONDS - ${STARTED_AT[$name]:-0} < 60 )) || FAILURES[$name]=0
+            continue
+        fi
+        if [[ -n $pid ]]; then
+            status=0
+            wait "$pid" 2>/dev/null || status=$?
+            rm -f "$RUN_DIR/$name.pid"
+            FAILURES[$name]=$(( ${FAILURES[$name]:-0} + 1 ))
+            delay=$(( 1 << (FAILURES[$name] - 1 < 5 ? FAILURES[$name] - 1 : 5) ))
+            (( delay <= 30 )) || delay=30
+            RESTART_AT[$name]=$(( SECONDS + delay ))
+            echo "${RESTART_AT[$name]} $delay" >"$RUN_DIR/$name.restart"
+            say "$name (pid $pid) exited with status $status; starting it again in ${delay}s"
+            show_log "$name"
+            continue
+        fi
+        #  Not running and not held: started again when its backoff is over (at once
+        #  after `run.sh start NAME`)
+        if (( SECONDS >= ${RESTART_AT[$name]:-0} )) || [[ -f $RUN_DIR/$name.start ]]; then
+            rm -f "$RUN_DIR/$name.start"
+            restart_service "$name"
+        fi
+    done
+}
+
+# The service named $1 of SERVICES, or die listing them.
+known_service() {
+    local name
+    for name in "${SERVICES[@]}"; do [[ $name == "$1" ]] && return 0; done
+    die "no service '$1'; the services are: ${SERVICES[*]}"
+}
+
+# `deploy/run.sh stop NAME`: holds the service stopped and stops it.
+control_stop() {
+    known_service "$1"
+    [[ -n $(live_pid "$RUN_PID") ]] || die "nothing is running ('make run' starts it)"
+    touch "$RUN_DIR/$1.held"
+    local pid
+    pid=$(live_pid "$RUN_DIR/$1.pid")
+    if [[ -n $pid ]] && grep -qa "bin/${1%%-*}" "/proc/$pid/cmdline" 2>/dev/null; then
+        terminate "$pid"
+        say "$1 (pid $pid) stopped; it stays stopped until 'deploy/run.sh start $1'"
+    else
+        say "$1 was not running; it stays stopped until 'deploy/run.sh start $1'"
+    fi
+}
+
+# `deploy/run.sh start NAME`: lets the supervisor start it (at once).
+control_start() {
+    known_service "$1"
+    [[ -n $(live_pid "$RUN_PID") ]] || die "nothing is running ('make run' starts it)"
+    if [[ -n $(live_pid "$RUN_DIR/$1.pid") ]]; then
+        say "$1 already runs (pid $(live_pid "$RUN_DIR/$1.pid"))"
+        return 0
+    fi
+    touch "$RUN_DIR/$1.start"
+    rm -f "$RUN_DIR/$1.held"
+    local waited=0
+    until [[ -n $(live_pid "$RUN_DIR/$1.pid") ]]; do
+        (( waited < 100 )) || die "$1 did not start within 10 s; see $(short "$LOG_DIR/$1.log")"
+        sleep 0.1
+        waited=$((waited + 1))
+    done
+    say "$1 started (pid $(live_pid "$RUN_DIR/$1.pid"))"
+}
+
+# `deploy/run.sh status`: one line per service.
+control_status() {
+    [[ -n $(live_pid "$RUN_PID") ]] || { say "nothing is running"; return 3; }
+    local name pid state
+    printf '%-22s %-8s %s\n' SERVICE PID STATE
+    for name in "${SERVICES[@]}"; do
+        pid=$(live_pid "$RUN_DIR/$name.pid")
+        if [[ -n $pid ]]; then state=running
+        elif [[ -f $RUN_DIR/$name.held ]]; then state="stopped (deploy/run.sh start $name)"
+        elif [[ -f $RUN_DIR/$name.restart ]]; then state="exited; starting again (backoff $(cut -d' ' -f2 "$RUN_DIR/$name.restart")s)"
+        else state=starting
+        fi
+        printf '%-22s %-8s %s\n' "$name" "${pid:--}" "$state"
     done
 }
 
 case "${1:-}" in
     "") main ;;
     --stop) stop_other ;;
+    stop|start)
+        [[ $# -eq 2 ]] || { echo "run.sh: $1 needs a service name" >&2; usage >&2; exit 2; }
+        "control_$1" "$2" ;;
+    status) control_status ;;
     -h|--help) usage ;;
     *) echo "run.sh: unknown argument '$1'" >&2; usage >&2; exit 2 ;;
 esac

@@ -30,6 +30,38 @@ check "the gateway's key pair was made" test -s "$EGOV_KEYS_DIR/gateway.key_secr
 check_output "... and one per participant, the secret halves private" '^-rw-------' \
     ls -l "$EGOV_KEYS_DIR/private/leb-750000000.key_secret"
 
+# Supervision: one service stops, or is replaced, and the rest runs on
+RUN=$EGOV_REPO/deploy/run.sh
+check_output "status lists every service running" '^gbdfl +[0-9]+ +running' "$RUN" status
+check "stop gbdfl" "$RUN" stop gbdfl
+check_output "... the look-up has no provider now" 'NO_PROVIDER' "$EGOV_BIN/egovctl" person 850314301234
+check_output "... the rest runs on" '"services"' curl -s "http://$EGOV_INTAKE_HTTP/api/v1/openapi.json"
+check "... and run.sh with it" kill -0 "$(egov_pid run)"
+sleep 2
+check_output "... gbdfl stays stopped" '^gbdfl +- +stopped' "$RUN" status
+# An integrator's own registry of individuals in its place: gbdfl's key and rights
+eval "$("$EGOV_REPO/deploy/pg.sh" env)"
+"$EGOV_REPO/deploy/pg.sh" createdb sink >/dev/null
+egov_start stand-in "$EGOV_BIN/shep-sink" --id gbdfl --service gbdfl.person --sync refuse \
+    --gateway "$EGOV_GATEWAY" --db "${EGOV_SHEP_DB/dbname=shep/dbname=sink}"
+egov_wait_for it_connected gbdfl
+check_output "a system of one's own answers gbdfl.person in its place" 'REFUSED.*NOT_A_PROVIDER' \
+    "$EGOV_BIN/egovctl" person 850314301234
+egov_kill stand-in TERM
+check "start gbdfl again" "$RUN" start gbdfl
+egov_wait_for "$EGOV_BIN/egovctl" person 850314301234
+check_output "... the registry answers again" 'Асқаров Ерлан' "$EGOV_BIN/egovctl" person 850314301234
+# A service that dies is started again
+leb_pid=$(cat "$EGOV_VAR_DIR/run/leb-750000000.pid")
+kill -KILL "$leb_pid"
+restarted() { local pid; pid=$(cat "$EGOV_VAR_DIR/run/leb-750000000.pid" 2>/dev/null) &&
+              [[ $pid != "$leb_pid" ]] && kill -0 "$pid" 2>/dev/null; }
+check "a local executive body killed with -9 is started again" egov_wait_for restarted
+check_output "... and run.sh says so" 'leb-750000000 .*exited with status 137; starting it again' \
+    cat "$(egov_log run)"
+check "... and it is connected again" egov_wait_for it_connected leb-750000000
+check_fails "stop needs a service run.sh knows" "$RUN" stop nosuch
+
 pids=$(cat "$EGOV_VAR_DIR"/run/*.pid | grep -v "^$(egov_pid run)\$" | tr '\n' ' ')
 check_output "a second instance is refused while one runs" 'already running' "$EGOV_REPO/deploy/run.sh"
 check "--stop from another terminal stops it" "$EGOV_REPO/deploy/run.sh" --stop
