@@ -25,6 +25,8 @@
 #                        conninfo per service [from `deploy/pg.sh env`]
 #   EGOV_REGIONS         region KATO codes [750000000 230000000 270000000 430000000]
 #   EGOV_LEB_HTTP_BASE   the Nth region's leb serves its tasks on 127.0.0.1:base+N [8090]
+#   EGOV_LEB_MANUAL      KATO codes (comma- or space-separated) whose leb runs in manual
+#                        mode: its staff work the tasks through the HTTP API [none: auto]
 #   EGOV_INTAKE_HTTP     the intake's HTTP API [127.0.0.1:8081]
 #   EGOV_PORTAL_HTTP     the portal's HTTP API and reference frontend [127.0.0.1:8080]
 #   EGOV_PKI_DIR         the test CA's folder [var/pki]
@@ -74,7 +76,7 @@ REGISTRIES=("${SERVICES[@]:1}")
 die() { echo "run.sh: $*" >&2; exit 1; }
 say() { echo "run.sh: $*" >&2; }
 
-usage() { sed -n '2,37s/^# \{0,1\}//p' "$0"; }
+usage() { sed -n '2,39s/^# \{0,1\}//p' "$0"; }
 
 # Path relative to the repo when it is inside it, for shorter messages.
 short() { local path=$1; printf '%s' "${path#"$REPO"/}"; }
@@ -412,9 +414,11 @@ main() {
         say "starting the regional gateway and the local executive body of $region"
         start_service "regional-$region" --region "$region" --gateway "$EGOV_GATEWAY" \
             --db "$(conninfo_for "regional_$region")" --pki "$EGOV_PKI_DIR"
+        local manual=() listed=" ${EGOV_LEB_MANUAL:-} "
+        [[ ${listed//,/ } == *" $region "* ]] && manual=(--manual)
         start_service "leb-$region" --region "$region" --gateway "$EGOV_GATEWAY" \
             --db "$(conninfo_for "leb_$region")" --pki "$EGOV_PKI_DIR" \
-            --http "127.0.0.1:$((LEB_HTTP_BASE + index))"
+            --http "127.0.0.1:$((LEB_HTTP_BASE + index))" "${manual[@]}"
         index=$((index + 1))
     done
     if [[ " ${SERVICES[*]} " == *" intake "* ]]; then

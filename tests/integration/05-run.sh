@@ -11,7 +11,7 @@ export EGOV_PKI_DIR=$EGOV_TEST_DIR/pki EGOV_KEYS_DIR=$EGOV_TEST_DIR/keys
 unset EGOV_RIGHTS
 export EGOV_SHEP_ENDPOINT=tcp://127.0.0.1:$(egov_free_port)
 export EGOV_GATEWAY=$EGOV_SHEP_ENDPOINT
-export EGOV_REGIONS=750000000 EGOV_LEB_HTTP_BASE=$(egov_free_port)
+export EGOV_REGIONS=750000000 EGOV_LEB_HTTP_BASE=$(egov_free_port) EGOV_LEB_MANUAL=750000000
 export EGOV_INTAKE_HTTP=127.0.0.1:$(egov_free_port) EGOV_PORTAL_HTTP=127.0.0.1:$(egov_free_port)
 export EGOV_RUN_TIMEOUT=120
 unset EGOV_SHEP_DB EGOV_GBDFL_DB EGOV_ENIS_DB
@@ -25,6 +25,8 @@ check_output "every participant is connected" \
     oneline bash -c "'$EGOV_BIN/egovctl' participants | sort"
 check_output "the intake answers on its port" '"services"' curl -s "http://$EGOV_INTAKE_HTTP/api/v1/openapi.json"
 check_output "the portal serves its frontend" '<html' curl -s "http://$EGOV_PORTAL_HTTP/"
+check_output "EGOV_LEB_MANUAL runs that region's provider in manual mode" '"mode":"manual"' \
+    curl -s "http://127.0.0.1:$EGOV_LEB_HTTP_BASE/api/v1/health"
 check "the test CA was made" test -s "$EGOV_PKI_DIR/root-ca.pem"
 check "the gateway's key pair was made" test -s "$EGOV_KEYS_DIR/gateway.key_secret"
 check_output "... and one per participant, the secret halves private" '^-rw-------' \
