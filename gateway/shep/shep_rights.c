@@ -65,6 +65,7 @@ static const struct {
     { "send", 2, SIZE_MAX, "a recipient and at least one service" },
     { "clock", 0, 0, "no object" },
     { "log", 0, 0, "no object" },
+    { "fault", 0, 0, "no object" },
 };
 #define S_VERBS (sizeof (s_verbs) / sizeof (s_verbs [0]))
 
@@ -597,7 +598,7 @@ shep_rights_allows (shep_rights_t *self, const char *participant, shep_right_t r
         char kato [S_KATO_DIGITS + 1] = "";
         if (rule->right != right || !s_pattern_match (&rule->subject, participant, kato))
             continue;
-        if (right == SHEP_RIGHT_CLOCK || right == SHEP_RIGHT_LOG)
+        if (right == SHEP_RIGHT_CLOCK || right == SHEP_RIGHT_LOG || right == SHEP_RIGHT_FAULT)
             return true;
         if (!s_pattern_match (&rule->object, object, kato))
             continue;
@@ -840,6 +841,7 @@ shep_rights_test (bool verbose)
     assert (streq (shep_right_name (SHEP_RIGHT_CALL), "call"));
     assert (streq (shep_right_name (SHEP_RIGHT_SEND), "send"));
     assert (streq (shep_right_name (SHEP_RIGHT_CLOCK), "clock"));
+    assert (streq (shep_right_name (SHEP_RIGHT_FAULT), "fault"));
     assert (streq (shep_right_name (SHEP_RIGHT_LOG), "log"));
 
     //  Refresh: unchanged, rewritten, rewritten wrong (the old rules stay)

@@ -15,6 +15,7 @@
         clock               may set the simulation clock
         log                 may read and verify the message log and ask any
                             message's delivery status
+        fault               may inject faults into sync calls (egovctl fault)
 
     `#` starts a comment; blank lines are ignored; tokens are separated by
     spaces or tabs. Names are 1-128 characters of [A-Za-z0-9._:@-]. A token
@@ -41,7 +42,7 @@ extern "C" {
 typedef struct _shep_rights_t shep_rights_t;
 typedef enum {
     SHEP_RIGHT_PROVIDE, SHEP_RIGHT_ROUTE, SHEP_RIGHT_CALL,
-    SHEP_RIGHT_SEND, SHEP_RIGHT_CLOCK, SHEP_RIGHT_LOG
+    SHEP_RIGHT_SEND, SHEP_RIGHT_CLOCK, SHEP_RIGHT_LOG, SHEP_RIGHT_FAULT
 } shep_right_t;
 //  Loads the rules of path; NULL with problem ("path:line: what") on any error.
 shep_rights_t *shep_rights_load (const char *path, char *problem, size_t size);

@@ -52,7 +52,12 @@ typedef struct {
     Egov__Envelope *request;    //  for the log when the call times out
     int64_t deadline;           //  monotonic ms
     void *handle;               //  our place in the deadlines list
+    int64_t forward_at;         //  a fault holds it until then (monotonic ms), 0: forwarded
+    uint32_t timeout_ms;        //  the deadline given to the provider
 } s_call_t;
+
+#define SHEP_FAULTS_MAX     100
+#define SHEP_FAULT_DELAY_MAX 600000
 
 struct _shep_server_t {
     shep_config_t config;       //  settings (strings owned below)
@@ -81,6 +86,9 @@ struct _shep_server_t {
     egov_clock_state_t clock_next;  //  the clock after the changes not yet committed
     bool clock_changing;        //  clock_next is ahead of the process clock
     char *clock_changed_by;     //  participant behind the clock's last change
+    zlistx_t *faults;           //  Egov__Shep__Fault * injected (egovctl fault), in order
+    uint64_t fault_ids;         //  the last fault id given
+    zlistx_t *held;             //  s_call_t * a delay fault holds (not owned)
 };
 
 //  ---------------------------------------------------------------------
@@ -485,6 +493,129 @@ s_send_welcome (shep_server_t *self, zframe_t *routing_id, uint64_t tag)
 }
 
 //  ---------------------------------------------------------------------
+//  Faults injected at the gateway (egovctl fault)
+
+//  The first fault a sync call matches, or NULL.
+static Egov__Shep__Fault *
+s_fault_match (shep_server_t *self, const Egov__Envelope *envelope, const char *provider)
+{
+    for (Egov__Shep__Fault *fault = (Egov__Shep__Fault *) zlistx_first (self->faults); fault;
+         fault = (Egov__Shep__Fault *) zlistx_next (self->faults))
+        if ((!*fault->service_id || streq (fault->service_id, envelope->service_id))
+        &&  (!*fault->route_id || streq (fault->route_id, envelope->route_id))
+        &&  (!*fault->participant_id || streq (fault->participant_id, provider)))
+            return fault;
+    return NULL;
+}
+
+//  Counts a use; a fault that has been used its times is gone.
+static void
+s_fault_used (shep_server_t *self, Egov__Shep__Fault *fault)
+{
+    fault->matched++;
+    if (fault->times && fault->matched >= fault->times) {
+        zsys_info ("shep: fault %" PRIu64 " applied %u times: cleared", fault->id, fault->matched);
+        void *handle = zlistx_find (self->faults, fault);
+        if (handle)
+            zlistx_delete (self->faults, handle);
+    }
+}
+
+//  Answers the faults there are, as FaultListReply.
+static void
+s_send_faults (shep_server_t *self, zframe_t *routing_id, uint64_t tag)
+{
+    size_t count = zlistx_size (self->faults), index = 0;
+    Egov__Shep__Fault **faults = (Egov__Shep__Fault **) calloc (count + 1, sizeof (void *));
+    assert (faults);
+    for (Egov__Shep__Fault *fault = (Egov__Shep__Fault *) zlistx_first (self->faults); fault;
+         fault = (Egov__Shep__Fault *) zlistx_next (self->faults))
+        faults [index++] = fault;
+    Egov__Shep__FaultListReply reply = EGOV__SHEP__FAULT_LIST_REPLY__INIT;
+    reply.n_faults = count;
+    reply.faults = faults;
+    Egov__Shep__Frame out = EGOV__SHEP__FRAME__INIT;
+    out.body_case = EGOV__SHEP__FRAME__BODY_FAULT_LIST_REPLY;
+    out.fault_list_reply = &reply;
+    out.tag = tag;
+    s_send (self, routing_id, &out);
+    free (faults);
+}
+
+//  FaultAdd, FaultList, FaultClear: for those with the fault right.
+static void
+s_on_fault (shep_server_t *self, s_peer_t *peer, Egov__Shep__Frame **frame_p)
+{
+    Egov__Shep__Frame *frame = *frame_p;
+    if (!s_allowed (self, peer, frame->tag, SHEP_RIGHT_FAULT, NULL, NULL, NULL))
+        return;
+    if (frame->body_case == EGOV__SHEP__FRAME__BODY_FAULT_ADD) {
+        Egov__Shep__Fault *fault = frame->fault_add->fault;
+        const char *problem = NULL;
+        if (!fault || (!*fault->service_id && !*fault->route_id && !*fault->participant_id))
+            problem = "a fault names the calls it applies to: a service, a route or a provider";
+        else
+        if ((*fault->service_id && !s_valid_name (fault->service_id, 128))
+        ||  (*fault->route_id && !s_valid_name (fault->route_id, 128))
+        ||  (*fault->participant_id && !s_valid_name (fault->participant_id, SHEP_PARTICIPANT_ID_MAX)))
+            problem = "names are 1-128 characters of letters, digits and ._:@-";
+        else
+        if (!fault->delay_ms && !*fault->error_code && !fault->drop_pct)
+            problem = "a fault delays, fails or drops: say --delay, --error or --drop";
+        else
+        if (fault->delay_ms > SHEP_FAULT_DELAY_MAX || fault->drop_pct > 100
+        ||  (*fault->error_code && !s_valid_name (fault->error_code, 48)))
+            problem = "a delay is at most 600000 ms, a drop at most 100 %, an error code a name";
+        else
+        if (zlistx_size (self->faults) >= SHEP_FAULTS_MAX)
+            problem = "at most 100 faults at once; clear some first";
+        if (problem) {
+            s_send_error (self, peer->routing_id, frame->tag, "INVALID_FAULT", problem, NULL, NULL);
+            return;
+        }
+        fault->id = ++self->fault_ids;
+        fault->matched = 0;
+        egov_string_set (&fault->created_by, peer->id);
+        frame->fault_add->fault = NULL;         //  the list keeps it
+        zlistx_add_end (self->faults, fault);
+        zsys_info ("shep: fault %" PRIu64 " injected by %s (service %s, route %s, provider %s:"
+                   " delay %u ms, error %s, drop %u%%, times %u)", fault->id, peer->id,
+                   *fault->service_id ? fault->service_id : "any", *fault->route_id ? fault->route_id : "any",
+                   *fault->participant_id ? fault->participant_id : "any", fault->delay_ms,
+                   *fault->error_code ? fault->error_code : "-", fault->drop_pct, fault->times);
+    }
+    else
+    if (frame->body_case == EGOV__SHEP__FRAME__BODY_FAULT_CLEAR) {
+        uint64_t id = frame->fault_clear->id;
+        bool found = id == 0;
+        Egov__Shep__Fault *fault = (Egov__Shep__Fault *) zlistx_first (self->faults);
+        while (fault) {
+            if (id == 0 || fault->id == id) {
+                zlistx_delete (self->faults, zlistx_cursor (self->faults));
+                found = true;
+                fault = (Egov__Shep__Fault *) zlistx_first (self->faults);
+                continue;
+            }
+            fault = (Egov__Shep__Fault *) zlistx_next (self->faults);
+        }
+        if (!found) {
+            s_send_error (self, peer->routing_id, frame->tag, "NOT_FOUND", "no such fault", NULL, NULL);
+            return;
+        }
+        zsys_info ("shep: %s cleared %s", peer->id, id ? "a fault" : "every fault");
+    }
+    s_send_faults (self, peer->routing_id, frame->tag);
+}
+
+//  The list's destructor for a fault.
+static void
+s_fault_destroy (void **item)
+{
+    egov__shep__fault__free_unpacked ((Egov__Shep__Fault *) *item, NULL);
+    *item = NULL;
+}
+
+//  ---------------------------------------------------------------------
 //  Sync channel
 
 static void
@@ -531,19 +662,44 @@ s_on_sync_request (shep_server_t *self, s_peer_t *peer, Egov__Shep__Frame *frame
                                                           : self->config.sync_timeout_ms;
     if (timeout_ms > self->config.sync_timeout_max_ms)
         timeout_ms = self->config.sync_timeout_max_ms;
+    //  An injected fault answers for the provider, holds the call, or loses it
+    Egov__Shep__Fault *fault = s_fault_match (self, envelope, provider->id);
+    char note [96] = "forwarded";
+    bool forward_now = true;
+    if (fault) {
+        if (*fault->error_code) {
+            snprintf (message, sizeof (message), "provider %s of %s failed (fault %" PRIu64 " injected)",
+                      provider->id, envelope->service_id, fault->id);
+            s_send_error (self, peer->routing_id, frame->tag, fault->error_code, message,
+                          envelope->message_id, NULL);
+            snprintf (note, sizeof (note), "fault %" PRIu64 ": %s", fault->id, fault->error_code);
+            s_log (self, "sync", envelope, peer->id, provider->id, note);
+            s_fault_used (self, fault);
+            return;
+        }
+        if (fault->drop_pct && randombytes_uniform (100) < fault->drop_pct) {
+            snprintf (note, sizeof (note), "fault %" PRIu64 ": dropped", fault->id);
+            forward_now = false;
+        }
+        else
+        if (fault->delay_ms) {
+            snprintf (note, sizeof (note), "fault %" PRIu64 ": held %u ms", fault->id, fault->delay_ms);
+            forward_now = false;
+        }
+    }
     Egov__Shep__SyncRequest forward = EGOV__SHEP__SYNC_REQUEST__INIT;
     forward.envelope = envelope;
     forward.timeout_ms = timeout_ms;
     Egov__Shep__Frame out = EGOV__SHEP__FRAME__INIT;
     out.body_case = EGOV__SHEP__FRAME__BODY_SYNC_REQUEST;
     out.sync_request = &forward;
-    if (s_send (self, provider->routing_id, &out)) {
+    if (forward_now && s_send (self, provider->routing_id, &out)) {
         snprintf (message, sizeof (message), "provider %s of %s cannot be reached", provider->id, envelope->service_id);
         s_send_error (self, peer->routing_id, frame->tag, "NO_PROVIDER", message, envelope->message_id, NULL);
         s_log (self, "sync", envelope, peer->id, "shep", "NO_PROVIDER");
         return;
     }
-    s_log (self, "sync", envelope, peer->id, provider->id, "forwarded");
+    s_log (self, "sync", envelope, peer->id, provider->id, note);
 
     s_call_t *call = (s_call_t *) zmalloc (sizeof (s_call_t));
     assert (call);
@@ -556,14 +712,55 @@ s_on_sync_request (shep_server_t *self, s_peer_t *peer, Egov__Shep__Frame *frame
     call->request = envelope;
     frame->sync_request->envelope = NULL;       //  the call keeps it
     call->deadline = zclock_mono () + timeout_ms;
+    call->timeout_ms = timeout_ms;
     call->handle = zlistx_insert (self->deadlines, call, false);
     zhashx_insert (self->calls, call->message_id, call);
+    if (fault && !forward_now && fault->delay_ms && !strstr (note, "dropped")) {
+        call->forward_at = zclock_mono () + fault->delay_ms;
+        zlistx_add_end (self->held, call);
+    }
+    if (fault)
+        s_fault_used (self, fault);
+}
+
+//  Forwards the calls a delay fault held, once their time came (a call that
+//  timed out meanwhile is gone; one whose provider left times out).
+static void
+s_release_held (shep_server_t *self)
+{
+    int64_t now = zclock_mono ();
+    s_call_t *call = (s_call_t *) zlistx_first (self->held);
+    while (call) {
+        if (now >= call->forward_at) {
+            s_peer_t *provider = (s_peer_t *) zhashx_lookup (self->peers_by_key, call->provider_key);
+            if (provider) {
+                Egov__Shep__SyncRequest forward = EGOV__SHEP__SYNC_REQUEST__INIT;
+                forward.envelope = call->request;
+                int64_t left = call->deadline - now;
+                forward.timeout_ms = (uint32_t) (left > 0 ? left : 1);
+                Egov__Shep__Frame out = EGOV__SHEP__FRAME__INIT;
+                out.body_case = EGOV__SHEP__FRAME__BODY_SYNC_REQUEST;
+                out.sync_request = &forward;
+                s_send (self, provider->routing_id, &out);
+            }
+            call->forward_at = 0;
+            zlistx_delete (self->held, zlistx_cursor (self->held));
+            call = (s_call_t *) zlistx_first (self->held);
+        }
+        else
+            call = (s_call_t *) zlistx_next (self->held);
+    }
 }
 
 //  Ends a call: off the deadline list and out of the table (destroyed).
 static void
 s_call_end (shep_server_t *self, s_call_t *call)
 {
+    if (call->forward_at) {
+        void *held = zlistx_find (self->held, call);
+        if (held)
+            zlistx_delete (self->held, held);
+    }
     zlistx_delete (self->deadlines, call->handle);
     zhashx_delete (self->calls, call->message_id);
 }
@@ -1208,6 +1405,14 @@ s_handle (shep_server_t *self, zmsg_t *msg)
         case EGOV__SHEP__FRAME__BODY_CLOCK_SET:
             s_on_clock_set (self, peer, frame);
             break;
+        case EGOV__SHEP__FRAME__BODY_FAULT_ADD:
+        case EGOV__SHEP__FRAME__BODY_FAULT_CLEAR:
+            s_on_fault (self, peer, &frame);
+            break;
+        case EGOV__SHEP__FRAME__BODY_FAULT_LIST:
+            if (s_allowed (self, peer, frame->tag, SHEP_RIGHT_FAULT, NULL, NULL, NULL))
+                s_send_faults (self, routing_id, frame->tag);
+            break;
         case EGOV__SHEP__FRAME__BODY_GOODBYE:
             s_peer_forget (self, peer);
             break;
@@ -1264,6 +1469,7 @@ s_tick_fast (zloop_t *loop, int timer_id, void *argument)
 {
     (void) loop; (void) timer_id;
     shep_server_t *self = (shep_server_t *) argument;
+    s_release_held (self);
     s_expire_calls (self);
     s_flush (self, false);
     return 0;
@@ -1428,6 +1634,10 @@ shep_server_new (const shep_config_t *config)
     zhashx_set_destructor (self->calls, (zhashx_destructor_fn *) s_call_destroy);
     self->deadlines = zlistx_new ();
     zlistx_set_comparator (self->deadlines, s_compare_deadline);
+    self->faults = zlistx_new ();
+    zlistx_set_destructor (self->faults, s_fault_destroy);
+    self->held = zlistx_new ();
+    zlistx_set_comparator (self->held, s_compare_pointer);
     self->batch = shep_batch_new ();
 
     char problem [512];
@@ -1528,8 +1738,10 @@ shep_server_destroy (shep_server_t **self_p)
     zsock_destroy (&self->router);
     zactor_destroy (&self->auth);
     shep_rights_destroy (&self->rights);
+    zlistx_destroy (&self->held);
     zlistx_destroy (&self->deadlines);
     zhashx_destroy (&self->calls);
+    zlistx_destroy (&self->faults);
     zhashx_destroy (&self->providers);
     zhashx_destroy (&self->peers_by_id);
     zhashx_destroy (&self->peers_by_key);

@@ -65,6 +65,26 @@ egov_kill refusing TERM
 it_start_enis
 check_output "the registry back answers again" 'REVOKED' ctl poa POA-2026-0001 --representative 781130306545
 
+# Faults injected at the gateway: the registry as a failing, slow or silent provider
+check_output "a fault: the next look-up fails with the code given" '^fault 1 added' \
+    ctl fault add --service gbdfl.person --error REGISTRY_DOWN --times 1
+check_output "... the caller gets that code" 'error REGISTRY_DOWN' ctl person 850314301234
+check_output "... once: the next look-up is answered" 'Асқаров Ерлан' ctl person 850314301234
+ctl fault add --participant gbdfl --delay 2000 >/dev/null
+check_output "a slow provider (held 2 s): a caller with a 1 s deadline gets TIMEOUT" 'error TIMEOUT' \
+    ctl --timeout 1000 person 850314301234
+check_output "... a patient caller is answered after the delay" 'Асқаров Ерлан' ctl --timeout 5000 person 850314301234
+check_output "the faults are listed with how often they applied" '^[0-9]+ +- +- +gbdfl +2000 ms .* +2$' \
+    ctl fault list
+check_output "cleared, the look-up is quick again" '^cleared; 0 faults left' ctl fault clear
+check_output "a silent provider: the call is dropped, the caller times out" 'error TIMEOUT' \
+    bash -c "'$EGOV_BIN/egovctl' fault add --service gbdfl.person --drop 100 --times 1 >/dev/null &&
+             '$EGOV_BIN/egovctl' --timeout 1000 person 850314301234"
+check_output "every injected fault is in the message log" 'fault 1: REGISTRY_DOWN.*fault [0-9]+: held 2000 ms.*dropped' \
+    oneline ctl log --participant gbdfl
+check_output "injecting faults takes the fault right" 'ACCESS_DENIED' ctl --as intake fault list
+check_output "a fault that does nothing is refused" 'fault add needs --delay, --error or --drop' \
+    ctl fault add --service gbdfl.person --times 3
 check_output "every look-up shows in the message log" 'gbdfl.person.*REQUEST' ctl log --participant gbdfl
 check "the message log's hash chain holds" ctl log verify
 egov_test_done

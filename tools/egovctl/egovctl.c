@@ -31,7 +31,8 @@ typedef enum {
     OPT_GATEWAY = 1, OPT_JSON, OPT_TIMEOUT, OPT_HELP, OPT_AS, OPT_KEYS,
     OPT_REPRESENTATIVE, OPT_ON, OPT_TO, OPT_SERVICE, OPT_ROUTE, OPT_CORRELATION,
     OPT_TYPE, OPT_TEXT, OPT_FILE, OPT_COUNT, OPT_TTL,
-    OPT_PARTICIPANT, OPT_SINCE, OPT_UNTIL, OPT_LIMIT, OPT_PAYLOAD_TYPE, OPT_FORCE
+    OPT_PARTICIPANT, OPT_SINCE, OPT_UNTIL, OPT_LIMIT, OPT_PAYLOAD_TYPE, OPT_FORCE,
+    OPT_DELAY, OPT_ERROR, OPT_DROP, OPT_TIMES
 } s_option_t;
 
 #define BIT(option) (1ull << (option))
@@ -87,6 +88,9 @@ s_usage (FILE *stream)
         "  clock show | set TIME | advance 90m|36h|31d | speed FACTOR | real  [--force]\n"
         "                                      the simulation clock every service follows\n"
         "  clock timers DURATION...            wait for timers that far ahead to fire, in order\n"
+        "  fault add (--service S | --route KATO | --participant P)... (--delay MS | --error CODE\n"
+        "            | --drop PCT)... [--times N]   make matching sync calls slow, fail or vanish\n"
+        "  fault list | clear [ID]             the faults injected at the gateway\n"
         "  pki init | issue ... | revoke SERIAL|IIN | list\n"
         "                                      the test CA (no gateway needed; egovctl pki --help)\n"
         "  keys init [ID...] | add ID PUBLIC_KEY | show [ID]\n"
@@ -278,6 +282,8 @@ static const s_command_t s_commands [] = {
         | BIT (OPT_UNTIL) | BIT (OPT_LIMIT), egovctl_log },
     { "participants", NULL, false, 0, egovctl_participants },
     { "clock", "show|set|advance|speed|real|timers", false, BIT (OPT_FORCE), egovctl_clock, EGOVCTL_MORE_MAX },
+    { "fault", "add|list|clear", false, BIT (OPT_SERVICE) | BIT (OPT_ROUTE) | BIT (OPT_PARTICIPANT)
+        | BIT (OPT_DELAY) | BIT (OPT_ERROR) | BIT (OPT_DROP) | BIT (OPT_TIMES), egovctl_fault, 1 },
 };
 
 static const struct option s_options [] = {
@@ -304,6 +310,10 @@ static const struct option s_options [] = {
     { "limit", required_argument, NULL, OPT_LIMIT },
     { "payload-type", required_argument, NULL, OPT_PAYLOAD_TYPE },
     { "force", no_argument, NULL, OPT_FORCE },
+    { "delay", required_argument, NULL, OPT_DELAY },
+    { "error", required_argument, NULL, OPT_ERROR },
+    { "drop", required_argument, NULL, OPT_DROP },
+    { "times", required_argument, NULL, OPT_TIMES },
     { NULL, 0, NULL, 0 }
 };
 
@@ -350,6 +360,19 @@ s_parse_option (egovctl_t *self, int option, const char *value)
         case OPT_LIMIT:
             if (!s_number (value, 1, 100000000, &self->limit))
                 return s_usage_error ("--limit wants a positive number, not '%s'", value);
+            break;
+        case OPT_DELAY:
+            if (!s_number (value, 1, 600000, &self->fault_delay_ms))
+                return s_usage_error ("--delay wants milliseconds, 1 to 600000, not '%s'", value);
+            break;
+        case OPT_ERROR: self->fault_error = value; break;
+        case OPT_DROP:
+            if (!s_number (value, 1, 100, &self->fault_drop))
+                return s_usage_error ("--drop wants a percentage, 1 to 100, not '%s'", value);
+            break;
+        case OPT_TIMES:
+            if (!s_number (value, 1, 1000000, &self->fault_times))
+                return s_usage_error ("--times wants a positive number, not '%s'", value);
             break;
         case OPT_ON:
             if (!egovctl_date_shaped (value))

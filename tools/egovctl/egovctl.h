@@ -53,6 +53,10 @@ typedef struct {
     int64_t since_ms;               //  log --since, 0 none
     int64_t until_ms;               //  log --until, 0 none
     long limit;                     //  log --limit, 0 all
+    long fault_delay_ms;            //  fault add --delay
+    const char *fault_error;        //  fault add --error
+    long fault_drop;                //  fault add --drop (percent)
+    long fault_times;               //  fault add --times
     char keys_path [4096];          //  storage for the default keys folder
     shep_client_t *client;          //  connected client, or NULL
 } egovctl_t;
@@ -84,5 +88,6 @@ int egovctl_status (egovctl_t *self);
 int egovctl_log (egovctl_t *self);
 int egovctl_participants (egovctl_t *self);
 int egovctl_clock (egovctl_t *self);
+int egovctl_fault (egovctl_t *self);
 
 #endif
