@@ -328,6 +328,15 @@ check_output "... and the return and the recall of the other" \
     "intake -> regional-$REGION +application\.return.*intake -> regional-$REGION +application\.recall.*leb-$REGION -> regional-$REGION +application\.result" \
     oneline ctl log --correlation "$A2"
 check "the message log's hash chain is intact" ctl log verify
+# --- The journey of one application: one line per message, and as a diagram
+check_output "trace: one line per message, each with how its delivery ended" \
+    "intake -> gbdfl +REQUEST +gbdfl\.person +forwarded.*intake -> regional-$REGION +REQUEST +application\.submit +DELIVERED.*regional-$REGION -> leb-$REGION +REQUEST +application\.registered +DELIVERED.*regional-$REGION -> intake +RESPONSE +application\.result +(DELIVERED|RESULT_UNSIGNED)" \
+    oneline ctl trace "$A1"
+check_output "... as a Mermaid sequenceDiagram, a participant per box" \
+    "^sequenceDiagram.*participant p1 as intake.*as regional-$REGION.*as leb-$REGION.*p[0-9]+-\)p[0-9]+: application\.submit REQUEST \(DELIVERED\)" \
+    oneline ctl trace "$A1" --mermaid
+check_output "... and as JSON" '"hops": \[' ctl --json trace "$A1"
+check_exit "an id the log does not know: exit 3" 3 ctl trace 00000000-0000-4000-8000-000000000000
 
 # --- A registry that does not answer costs only the request that asked it
 kill -STOP "$(egov_pid gbdfl)"

@@ -57,6 +57,7 @@ typedef struct {
     const char *fault_error;        //  fault add --error
     long fault_drop;                //  fault add --drop (percent)
     long fault_times;               //  fault add --times
+    bool mermaid;                   //  trace --mermaid
     char keys_path [4096];          //  storage for the default keys folder
     shep_client_t *client;          //  connected client, or NULL
 } egovctl_t;
@@ -89,5 +90,6 @@ int egovctl_log (egovctl_t *self);
 int egovctl_participants (egovctl_t *self);
 int egovctl_clock (egovctl_t *self);
 int egovctl_fault (egovctl_t *self);
+int egovctl_trace (egovctl_t *self);
 
 #endif
