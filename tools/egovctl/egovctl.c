@@ -32,7 +32,7 @@ typedef enum {
     OPT_REPRESENTATIVE, OPT_ON, OPT_TO, OPT_SERVICE, OPT_ROUTE, OPT_CORRELATION,
     OPT_TYPE, OPT_TEXT, OPT_FILE, OPT_COUNT, OPT_TTL,
     OPT_PARTICIPANT, OPT_SINCE, OPT_UNTIL, OPT_LIMIT, OPT_PAYLOAD_TYPE, OPT_FORCE,
-    OPT_DELAY, OPT_ERROR, OPT_DROP, OPT_TIMES, OPT_MERMAID
+    OPT_DELAY, OPT_ERROR, OPT_DROP, OPT_TIMES, OPT_MERMAID, OPT_SETTLE
 } s_option_t;
 
 #define BIT(option) (1ull << (option))
@@ -85,7 +85,7 @@ s_usage (FILE *stream)
         "  deadline --service CODE [--region KATO] --channel office|state-corp|portal\n"
         "       --at TIME [--form F]           receipt and due moment, days skipped and why\n"
         "  (catalogue and deadline: --regulations DIR or EGOV_REGULATIONS; egovctl catalogue --help)\n"
-        "  clock show | set TIME | advance 90m|36h|31d | speed FACTOR | real  [--force]\n"
+        "  clock show | set TIME | advance 90m|36h|31d | speed FACTOR | real  [--force] [--settle]\n"
         "                                      the simulation clock every service follows\n"
         "  clock timers DURATION...            wait for timers that far ahead to fire, in order\n"
         "  trace APPLICATION_ID [--mermaid]   one application's messages across the boxes, from the log\n"
@@ -282,7 +282,8 @@ static const s_command_t s_commands [] = {
     { "log", "verify", true, BIT (OPT_CORRELATION) | BIT (OPT_PARTICIPANT) | BIT (OPT_SINCE)
         | BIT (OPT_UNTIL) | BIT (OPT_LIMIT), egovctl_log },
     { "participants", NULL, false, 0, egovctl_participants },
-    { "clock", "show|set|advance|speed|real|timers", false, BIT (OPT_FORCE), egovctl_clock, EGOVCTL_MORE_MAX },
+    { "clock", "show|set|advance|speed|real|timers", false, BIT (OPT_FORCE) | BIT (OPT_SETTLE),
+      egovctl_clock, EGOVCTL_MORE_MAX },
     { "trace", "APPLICATION_ID", false, BIT (OPT_MERMAID), egovctl_trace },
     { "fault", "add|list|clear", false, BIT (OPT_SERVICE) | BIT (OPT_ROUTE) | BIT (OPT_PARTICIPANT)
         | BIT (OPT_DELAY) | BIT (OPT_ERROR) | BIT (OPT_DROP) | BIT (OPT_TIMES), egovctl_fault, 1 },
@@ -317,6 +318,7 @@ static const struct option s_options [] = {
     { "drop", required_argument, NULL, OPT_DROP },
     { "times", required_argument, NULL, OPT_TIMES },
     { "mermaid", no_argument, NULL, OPT_MERMAID },
+    { "settle", no_argument, NULL, OPT_SETTLE },
     { NULL, 0, NULL, 0 }
 };
 
@@ -370,6 +372,7 @@ s_parse_option (egovctl_t *self, int option, const char *value)
             break;
         case OPT_ERROR: self->fault_error = value; break;
         case OPT_MERMAID: self->mermaid = true; break;
+        case OPT_SETTLE: self->settle = true; break;
         case OPT_DROP:
             if (!s_number (value, 1, 100, &self->fault_drop))
                 return s_usage_error ("--drop wants a percentage, 1 to 100, not '%s'", value);

@@ -58,6 +58,7 @@ typedef struct {
     long fault_drop;                //  fault add --drop (percent)
     long fault_times;               //  fault add --times
     bool mermaid;                   //  trace --mermaid
+    bool settle;                    //  clock --settle: return once the system is quiet
     char keys_path [4096];          //  storage for the default keys folder
     shep_client_t *client;          //  connected client, or NULL
 } egovctl_t;

@@ -138,6 +138,88 @@ s_working_days (egovctl_t *self, const char *text, int64_t *target)
     return exit_code;
 }
 
+//  How quiet "settled" is: this many checks in a row, this far apart, with
+//  nothing new in the message log and nothing delivered unacknowledged.
+#define s_SETTLE_CHECKS     4
+#define s_SETTLE_STEP_MS    250
+#define s_SETTLE_MAX_MS     (120 * 1000)
+
+//  Records logged since after_seq (the first call: since since_ms); moves after_seq.
+static int
+s_new_records (egovctl_t *self, int64_t since_ms, uint64_t *after_seq, size_t *count)
+{
+    Egov__Shep__LogQuery filter = EGOV__SHEP__LOG_QUERY__INIT;
+    filter.correlation_id = "";
+    filter.participant = "";
+    filter.since_ms = *after_seq ? 0 : since_ms;
+    filter.after_seq = *after_seq;
+    filter.limit = 1000;
+    Egov__Shep__Frame query = EGOV__SHEP__FRAME__INIT;
+    query.body_case = EGOV__SHEP__FRAME__BODY_LOG_QUERY;
+    query.log_query = &filter;
+    int exit_code = EGOVCTL_OK;
+    Egov__Shep__Frame *answer = egovctl_ask (self, &query, EGOV__SHEP__FRAME__BODY_LOG_REPLY, &exit_code);
+    if (!answer)
+        return exit_code;
+    *count = 0;
+    for (size_t index = 0; index < answer->log_reply->n_records; index++)
+        if (answer->log_reply->records [index]->seq > *after_seq) {
+            *after_seq = answer->log_reply->records [index]->seq;
+            (*count)++;
+        }
+    egov__shep__frame__free_unpacked (answer, NULL);
+    return EGOVCTL_OK;
+}
+
+//  Deliveries made and not yet acknowledged, over every participant.
+static int
+s_in_flight (egovctl_t *self, uint64_t *in_flight)
+{
+    Egov__Shep__ParticipantsQuery participants = EGOV__SHEP__PARTICIPANTS_QUERY__INIT;
+    Egov__Shep__Frame query = EGOV__SHEP__FRAME__INIT;
+    query.body_case = EGOV__SHEP__FRAME__BODY_PARTICIPANTS_QUERY;
+    query.participants_query = &participants;
+    int exit_code = EGOVCTL_OK;
+    Egov__Shep__Frame *answer = egovctl_ask (self, &query, EGOV__SHEP__FRAME__BODY_PARTICIPANTS_REPLY,
+                                             &exit_code);
+    if (!answer)
+        return exit_code;
+    *in_flight = 0;
+    for (size_t index = 0; index < answer->participants_reply->n_participants; index++)
+        *in_flight += answer->participants_reply->participants [index]->in_flight;
+    egov__shep__frame__free_unpacked (answer, NULL);
+    return EGOVCTL_OK;
+}
+
+//  Waits until the system is quiet after a change of the clock: the timers
+//  it made due have fired and what they sent was delivered, so nothing new
+//  crosses the gateway for a second and nothing waits for an acknowledgement.
+static int
+s_settle (egovctl_t *self, int64_t since_ms)
+{
+    uint64_t after_seq = 0, in_flight = 0;
+    int quiet = 0;
+    int64_t deadline = zclock_mono () + s_SETTLE_MAX_MS;
+    size_t seen = 0;
+    while (quiet < s_SETTLE_CHECKS) {
+        if (zclock_mono () > deadline)
+            return egovctl_fail_code (self, "NOT_SETTLED", "messages still crossed the gateway two"
+                                      " minutes after the change", EGOVCTL_ERROR);
+        zclock_sleep (s_SETTLE_STEP_MS);
+        size_t count = 0;
+        int exit_code = s_new_records (self, since_ms, &after_seq, &count);
+        if (!exit_code)
+            exit_code = s_in_flight (self, &in_flight);
+        if (exit_code)
+            return exit_code;
+        seen += count;
+        quiet = count == 0 && in_flight == 0 ? quiet + 1 : 0;
+    }
+    if (!self->json)
+        printf ("settled: %zu messages crossed the gateway, nothing in flight\n", seen);
+    return EGOVCTL_OK;
+}
+
 int
 egovctl_clock (egovctl_t *self)
 {
@@ -192,5 +274,11 @@ egovctl_clock (egovctl_t *self)
         set.real = true;
     else
         return egovctl_fail_code (self, "USAGE", "clock wants show, set, advance, speed, real or timers", EGOVCTL_USAGE);
-    return s_clock_ask (self, &frame);
+    if (self->settle && (streq (verb, "show")))
+        return egovctl_fail_code (self, "USAGE", "--settle follows a change of the clock", EGOVCTL_USAGE);
+    int64_t started = egov_now_ms ();
+    int exit_code = s_clock_ask (self, &frame);
+    if (exit_code == EGOVCTL_OK && self->settle)
+        exit_code = s_settle (self, started);
+    return exit_code;
 }
