@@ -15,6 +15,12 @@ struct _egov_http_t {
     zmq_pollitem_t item;            //  the daemon's epoll descriptor on a loop
     zlistx_t *deferred;             //  egov_http_deferred_t not yet answered
     zlistx_t *arriving;             //  s_arrival_t of requests still coming in
+    uint64_t answered [600];        //  answers by HTTP status
+    zhashx_t *errors;               //  error code -> uint64_t * answers that carried it
+    double seconds;                 //  time from a request's arrival to its answer, summed
+    uint64_t timed;                 //  answers in seconds
+    egov_http_metrics_fn *metrics;  //  the service's own numbers
+    void *metrics_argument;
 };
 
 //  A connection whose request has not arrived whole yet: however slowly it
@@ -44,7 +50,32 @@ typedef struct {
     size_t size;                    //  bytes used
     bool too_large;                 //  over max_body: dropped
     egov_http_deferred_t *deferred; //  set while the answer is deferred
+    int64_t arrived_us;             //  when it was whole (monotonic)
 } s_upload_t;
+
+//  Counts an answer of status (with error code, or NULL) for request.
+static void
+s_count (egov_http_request_t *request, int status, const char *code)
+{
+    egov_http_t *self = request->server;
+    if (status >= 0 && status < 600)
+        self->answered [status]++;
+    if (code) {
+        uint64_t *count = (uint64_t *) zhashx_lookup (self->errors, code);
+        if (!count && zhashx_size (self->errors) < 256) {
+            count = (uint64_t *) zmalloc (sizeof (uint64_t));
+            assert (count);
+            zhashx_insert (self->errors, code, count);
+        }
+        if (count)
+            (*count)++;
+    }
+    s_upload_t *upload = (s_upload_t *) request->state;
+    if (upload && upload->arrived_us) {
+        self->seconds += (double) (zclock_usecs () - upload->arrived_us) / 1e6;
+        self->timed++;
+    }
+}
 
 //  ---------------------------------------------------------------------
 //  Answers
@@ -92,6 +123,8 @@ egov_http_answer (egov_http_request_t *request, const egov_http_reply_t *reply)
     request->queued = MHD_queue_response ((struct MHD_Connection *) request->connection,
                                           (unsigned) reply->status, response);
     MHD_destroy_response (response);
+    json_t *code = json_object_get (json_object_get (reply->body, "error"), "code");
+    s_count (request, reply->status, json_is_string (code) ? json_string_value (code) : NULL);
 }
 
 void
@@ -105,6 +138,107 @@ egov_http_answer_file (egov_http_request_t *request, const char *content_type, c
     request->queued = MHD_queue_response ((struct MHD_Connection *) request->connection,
                                           MHD_HTTP_OK, response);
     MHD_destroy_response (response);
+    s_count (request, 200, NULL);
+}
+
+void
+egov_http_set_metrics (egov_http_t *self, egov_http_metrics_fn *fn, void *argument)
+{
+    self->metrics = fn;
+    self->metrics_argument = argument;
+}
+
+//  A metric name's part from text: letters, digits and _ only.
+static void
+s_metric_name (zchunk_t *out, const char *text)
+{
+    for (const char *cursor = text; *cursor; cursor++) {
+        char c = isalnum ((unsigned char) *cursor) ? *cursor : '_';
+        zchunk_extend (out, &c, 1);
+    }
+}
+
+//  Appends json's leaves as gauges under prefix.
+static void
+s_metrics_json (zchunk_t *out, const char *prefix, json_t *json)
+{
+    const char *key;
+    json_t *value;
+    json_object_foreach (json, key, value) {
+        zchunk_t *name = zchunk_new (prefix, strlen (prefix));
+        zchunk_extend (name, "_", 1);
+        s_metric_name (name, key);
+        zchunk_extend (name, "", 1);
+        const char *full = (const char *) zchunk_data (name);
+        char line [512];
+        int length = 0;
+        if (json_is_object (value))
+            s_metrics_json (out, full, value);
+        else
+        if (json_is_integer (value))
+            length = snprintf (line, sizeof (line), "%s %" JSON_INTEGER_FORMAT "\n", full, json_integer_value (value));
+        else
+        if (json_is_real (value))
+            length = snprintf (line, sizeof (line), "%s %g\n", full, json_real_value (value));
+        else
+        if (json_is_boolean (value))
+            length = snprintf (line, sizeof (line), "%s %d\n", full, json_is_true (value) ? 1 : 0);
+        else
+        if (json_is_string (value)) {
+            //  A label value: no quote, backslash or newline in it
+            char text [128];
+            snprintf (text, sizeof (text), "%s", json_string_value (value));
+            for (char *cursor = text; *cursor; cursor++)
+                if (*cursor == '"' || *cursor == '\\' || *cursor == '\n')
+                    *cursor = '_';
+            length = snprintf (line, sizeof (line), "%s{value=\"%s\"} 1\n", full, text);
+        }
+        if (length > 0 && (size_t) length < sizeof (line))
+            zchunk_extend (out, line, (size_t) length);
+        zchunk_destroy (&name);
+    }
+}
+
+//  GET /metrics: Prometheus' text format.
+static void
+s_metrics (egov_http_t *self, egov_http_request_t *request)
+{
+    zchunk_t *out = zchunk_new (NULL, 4096);
+    char line [256];
+    int length = snprintf (line, sizeof (line), "# TYPE egov_http_requests_total counter\n");
+    zchunk_extend (out, line, (size_t) length);
+    for (int status = 100; status < 600; status++)
+        if (self->answered [status]) {
+            length = snprintf (line, sizeof (line), "egov_http_requests_total{status=\"%d\"} %" PRIu64 "\n",
+                               status, self->answered [status]);
+            zchunk_extend (out, line, (size_t) length);
+        }
+    length = snprintf (line, sizeof (line), "# TYPE egov_http_errors_total counter\n");
+    zchunk_extend (out, line, (size_t) length);
+    for (uint64_t *count = (uint64_t *) zhashx_first (self->errors); count;
+         count = (uint64_t *) zhashx_next (self->errors)) {
+        length = snprintf (line, sizeof (line), "egov_http_errors_total{code=\"%s\"} %" PRIu64 "\n",
+                           (const char *) zhashx_cursor (self->errors), *count);
+        if (length > 0 && (size_t) length < sizeof (line))
+            zchunk_extend (out, line, (size_t) length);
+    }
+    length = snprintf (line, sizeof (line),
+                       "# TYPE egov_http_requests_waiting gauge\negov_http_requests_waiting %zu\n"
+                       "# TYPE egov_http_answer_seconds summary\negov_http_answer_seconds_sum %.6f\n"
+                       "egov_http_answer_seconds_count %" PRIu64 "\n",
+                       zlistx_size (self->deferred), self->seconds, self->timed);
+    zchunk_extend (out, line, (size_t) length);
+    json_t *own = self->metrics ? self->metrics (self->metrics_argument) : NULL;
+    if (json_is_object (own))
+        s_metrics_json (out, "egov", own);
+    json_decref (own);
+    size_t size = zchunk_size (out);
+    char *text = (char *) malloc (size + 1);
+    assert (text);
+    memcpy (text, zchunk_data (out), size);
+    text [size] = 0;
+    zchunk_destroy (&out);
+    egov_http_answer_file (request, "text/plain; version=0.0.4; charset=utf-8", text, size, NULL);
 }
 
 const char *
@@ -175,6 +309,8 @@ s_on_request (void *argument, struct MHD_Connection *connection, const char *url
         MHD_get_connection_info (connection, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
     if (info && info->socket_context)
         ((s_arrival_t *) info->socket_context)->arrived = true;
+    if (!upload->arrived_us)
+        upload->arrived_us = zclock_usecs ();
     egov_http_request_t request = { method, url, upload->data, upload->size, upload->too_large,
                                     connection, self, MHD_NO, upload, false };
     egov_http_deferred_t *deferred = upload->deferred;
@@ -186,6 +322,10 @@ s_on_request (void *argument, struct MHD_Connection *connection, const char *url
         egov_http_answer (&request, &deferred->reply);
         egov_http_reply_reset (&deferred->reply);
         free (deferred);
+        return (enum MHD_Result) request.queued;
+    }
+    if (streq (url, "/metrics") && streq (method, "GET")) {
+        s_metrics (self, &request);
         return (enum MHD_Result) request.queued;
     }
     self->handler (self->argument, &request);
@@ -378,6 +518,8 @@ egov_http_new (const char *address, const egov_http_config_t *config,
         return NULL;
     }
     self->deferred = zlistx_new ();
+    self->errors = zhashx_new ();
+    zhashx_set_destructor (self->errors, (zhashx_destructor_fn *) zstr_free);
     assert (self->deferred);
     const union MHD_DaemonInfo *info = MHD_get_daemon_info (self->daemon, MHD_DAEMON_INFO_BIND_PORT);
     self->port = info ? info->port : (int) port;
@@ -405,6 +547,7 @@ egov_http_destroy (egov_http_t **self_p)
             MHD_run (self->daemon);
         MHD_stop_daemon (self->daemon);
         zlistx_destroy (&self->deferred);
+        zhashx_destroy (&self->errors);
         zlistx_destroy (&self->arriving);      //  emptied as the daemon closed each connection
         free (self);
         *self_p = NULL;
@@ -849,6 +992,15 @@ egov_http_test (bool verbose)
     response = s_test_answer (http, waiting, 2000);
     close (waiting);
     assert (strstr (response, " 202 ") && strstr (response, "\"later\": \"yes\""));
+    zstr_free (&response);
+    //  What it answered, in Prometheus' text format, without asking the handler
+    response = s_exchange (http, "GET", "/metrics", NULL, NULL);
+    assert (strstr (response, " 200 ") && strstr (response, "text/plain; version=0.0.4"));
+    assert (strstr (response, "egov_http_requests_total{status=\"401\"} 2"));
+    assert (strstr (response, "egov_http_requests_total{status=\"202\"} 1"));
+    assert (strstr (response, "egov_http_errors_total{code=\"UNAUTHENTICATED\"} 2"));
+    assert (strstr (response, "egov_http_requests_waiting 0"));
+    assert (strstr (response, "egov_http_answer_seconds_count "));
     zstr_free (&response);
     //  ... and one still waiting when the server stops gets 503
     waiting = s_test_send (http, "/defer");

@@ -95,6 +95,16 @@ void egov_http_resume (egov_http_deferred_t **deferred_p, const egov_http_reply_
 //  Requests deferred and not yet answered.
 size_t egov_http_deferred_count (egov_http_t *self);
 
+//  What a service adds to GET /metrics: a JSON object whose numbers (and
+//  true/false) become gauges named egov_<path> and whose strings become
+//  egov_<path>{value="..."} 1 (its /health document, typically). New
+//  reference, or NULL.
+typedef json_t *(egov_http_metrics_fn) (void *argument);
+//  Serves GET /metrics in Prometheus' text format on this server: requests
+//  by status, errors by code, requests waiting, their time to answer, and
+//  fn's numbers. Without it /metrics has the server's own counters only.
+void egov_http_set_metrics (egov_http_t *self, egov_http_metrics_fn *fn, void *argument);
+
 //  The value of request header name, or NULL.
 const char *egov_http_header (egov_http_request_t *request, const char *name);
 //  The token of "Authorization: Bearer <token>", or NULL.

@@ -169,6 +169,18 @@ s_on_request (void *argument, egov_http_request_t *request)
     egov_http_reply_reset (&reply);
 }
 
+//  /metrics: the desk's health document's numbers.
+static json_t *
+s_metrics (void *argument)
+{
+    intake_http_t *self = (intake_http_t *) argument;
+    egov_http_reply_t reply = { 0, NULL, NULL };
+    intake_desk_health (self->desk, &reply);
+    json_t *body = json_incref (reply.body);
+    egov_http_reply_reset (&reply);
+    return body;
+}
+
 intake_http_t *
 intake_http_new (const char *address, intake_desk_t *desk, const char *openapi,
                  egov_error_t *error)
@@ -182,6 +194,8 @@ intake_http_new (const char *address, intake_desk_t *desk, const char *openapi,
     }
     egov_http_config_t config = { INTAKE_MAX_BODY, 256, 30, 64 * 1024, false, false };
     self->server = egov_http_new (address, &config, s_on_request, self, error);
+    if (self->server)
+        egov_http_set_metrics (self->server, s_metrics, self);
     if (!self->server) {
         if (error && streq (error->code, "HTTP_ADDRESS"))
             memcpy (error->code, "HTTP_LISTEN", sizeof ("HTTP_LISTEN"));

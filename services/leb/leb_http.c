@@ -304,6 +304,14 @@ s_route (void *argument, egov_http_request_t *request)
     s_error (request, &error);
 }
 
+//  /metrics: the leb's health document's numbers.
+static json_t *
+s_metrics (void *argument)
+{
+    leb_http_t *self = (leb_http_t *) argument;
+    return self->backend.health (self->backend.argument);
+}
+
 leb_http_t *
 leb_http_new (const char *address, const leb_http_backend_t *backend, bool verbose,
               egov_error_t *error)
@@ -316,7 +324,9 @@ leb_http_new (const char *address, const leb_http_backend_t *backend, bool verbo
     self->verbose = verbose;
     egov_http_config_t config = { LEB_HTTP_BODY_MAX, 64, 10, 0, true, false };
     self->server = egov_http_new (address, &config, s_route, self, error);
-    if (!self->server)
+    if (self->server)
+        egov_http_set_metrics (self->server, s_metrics, self);
+    else
         leb_http_destroy (&self);
     return self;
 }

@@ -260,6 +260,18 @@ s_on_request (void *argument, egov_http_request_t *request)
     egov_http_reply_reset (&reply);
 }
 
+//  /metrics: the portal's health document's numbers.
+static json_t *
+s_metrics (void *argument)
+{
+    portal_http_t *self = (portal_http_t *) argument;
+    egov_http_reply_t reply = { 0, NULL, NULL };
+    portal_server_health (self->server, &reply);
+    json_t *body = json_incref (reply.body);
+    egov_http_reply_reset (&reply);
+    return body;
+}
+
 portal_http_t *
 portal_http_new (const char *address, portal_server_t *server, const char *openapi,
                  const char *www, egov_error_t *error)
@@ -271,6 +283,8 @@ portal_http_new (const char *address, portal_server_t *server, const char *opena
     self->www = www ? strdup (www) : NULL;
     egov_http_config_t config = { PORTAL_MAX_BODY, 256, 30, 64 * 1024, false, true };
     self->http = egov_http_new (address, &config, s_on_request, self, error);
+    if (self->http)
+        egov_http_set_metrics (self->http, s_metrics, self);
     if (!self->http) {
         if (error && streq (error->code, "HTTP_ADDRESS"))
             memcpy (error->code, "HTTP_LISTEN", sizeof ("HTTP_LISTEN"));

@@ -117,6 +117,9 @@ check_output "a decision other than approve/refuse is 400 INVALID_DECISION" \
 check_output "a wrong method is 405 METHOD_NOT_ALLOWED" '"METHOD_NOT_ALLOWED".*HTTP 405' \
     oneline http DELETE /api/v1/tasks
 check_output "an unknown path is 404 NOT_FOUND" '"code":"NOT_FOUND".*HTTP 404' oneline http GET /api/v1/nothing
+check_output "/metrics: answers by status, errors by code, the runtime's numbers, for Prometheus" \
+    'egov_http_requests_total\{status="401"\} [0-9]+.*egov_http_errors_total\{code="AUTH_REQUIRED"\} [0-9]+.*egov_outbox_pending [0-9]+' \
+    oneline curl -s "$BASE/metrics"
 
 # Deliveries it can never apply: acknowledged with a reject code, never retried
 id=$(ctl --as "$REGIONAL" send --to "$LEB" --service application.registered --text "not an application" | cut -d' ' -f1)

@@ -328,6 +328,9 @@ check_output "... and the return and the recall of the other" \
     "intake -> regional-$REGION +application\.return.*intake -> regional-$REGION +application\.recall.*leb-$REGION -> regional-$REGION +application\.result" \
     oneline ctl log --correlation "$A2"
 check "the message log's hash chain is intact" ctl log verify
+check_output "the desk's /metrics: answers by status, errors by code, its outbox" \
+    'egov_http_requests_total\{status="201"\} [0-9]+.*egov_http_errors_total\{code="DATA_NOT_AVAILABLE"\} [0-9]+.*egov_outbox_pending [0-9]+' \
+    oneline curl -s "$BASE/metrics"
 # --- The journey of one application: one line per message, and as a diagram
 check_output "trace: one line per message, each with how its delivery ended" \
     "intake -> gbdfl +REQUEST +gbdfl\.person +forwarded.*intake -> regional-$REGION +REQUEST +application\.submit +DELIVERED.*regional-$REGION -> leb-$REGION +REQUEST +application\.registered +DELIVERED.*regional-$REGION -> intake +RESPONSE +application\.result +(DELIVERED|RESULT_UNSIGNED)" \

@@ -371,6 +371,9 @@ check_output "... and each login gets its token" '^32$' \
     bash -c "cat '$EGOV_TEST_DIR'/storm-*.out | grep -c '\"token\"'"
 
 # The portal restarts: accounts, sessions and the cabinet survive
+check_output "the portal's /metrics: answers by status, errors by code, its outbox and inbox" \
+    'egov_http_requests_total\{status="202"\} [0-9]+.*egov_http_errors_total\{code="IIN_MISMATCH"\} [0-9]+.*egov_inbox_applied [0-9]+' \
+    oneline curl -s "$BASE/metrics"
 check "the portal stops cleanly on SIGTERM" egov_stop portal
 start_portal
 check_output "after a restart the session and the cabinet are still there" "\"$WAIT_ID\"" body GET /api/v1/applications
