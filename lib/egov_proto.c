@@ -218,11 +218,63 @@ egov_proto_depth (const ProtobufCMessageDescriptor *descriptor)
     return s_depth (descriptor, stack, 0);
 }
 
+//  Looks for full_name in descriptor and the message types of its fields,
+//  depth first (the types do not nest in themselves: egov_proto_depth).
+static const ProtobufCMessageDescriptor *
+s_find (const ProtobufCMessageDescriptor *descriptor, const char *full_name, int depth)
+{
+    if (streq (descriptor->name, full_name))
+        return descriptor;
+    if (depth > 32)
+        return NULL;
+    for (unsigned index = 0; index < descriptor->n_fields; index++) {
+        const ProtobufCFieldDescriptor *field = &descriptor->fields [index];
+        if (field->type != PROTOBUF_C_TYPE_MESSAGE)
+            continue;
+        const ProtobufCMessageDescriptor *found =
+            s_find ((const ProtobufCMessageDescriptor *) field->descriptor, full_name, depth + 1);
+        if (found)
+            return found;
+    }
+    return NULL;
+}
+
+const ProtobufCMessageDescriptor *
+egov_proto_find (const char *full_name)
+{
+    //  Every type is a payload, a frame, or inside one of them
+    static const ProtobufCMessageDescriptor *roots [] = {
+        &egov__shep__frame__descriptor,
+        &egov__applications__application__descriptor,
+        &egov__applications__registered_application__descriptor,
+        &egov__applications__status_notice__descriptor,
+        &egov__applications__result__descriptor,
+        &egov__applications__result_movement__descriptor,
+        &egov__registries__person_request__descriptor,
+        &egov__registries__person_response__descriptor,
+        &egov__registries__poa_request__descriptor,
+        &egov__registries__poa_response__descriptor,
+    };
+    for (size_t index = 0; full_name && index < sizeof (roots) / sizeof (roots [0]); index++) {
+        const ProtobufCMessageDescriptor *found = s_find (roots [index], full_name, 0);
+        if (found)
+            return found;
+    }
+    return NULL;
+}
+
 void
 egov_proto_test (bool verbose)
 {
     if (verbose)
         printf (" * egov_proto: ");
+
+    //  Types by their full names
+    assert (egov_proto_find ("egov.applications.Result") == &egov__applications__result__descriptor);
+    assert (egov_proto_find ("egov.registries.Address") == &egov__registries__address__descriptor);
+    assert (egov_proto_find ("egov.ErrorInfo") == &egov__error_info__descriptor);
+    assert (egov_proto_find ("egov.shep.Fault") == &egov__shep__fault__descriptor);
+    assert (!egov_proto_find ("egov.Nothing") && !egov_proto_find (NULL));
 
     //  UTF-8 as PostgreSQL takes it
     assert (egov_utf8_valid ("", 0));

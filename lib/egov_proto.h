@@ -51,6 +51,11 @@ egov_proto_fault_t egov_proto_check (const ProtobufCMessage *message, size_t max
 //  Says what a fault means after a field's path, e.g. "is not valid UTF-8".
 const char *egov_proto_fault_text (egov_proto_fault_t fault);
 
+//  The descriptor of a message type by its full name (e.g.
+//  "egov.applications.Result"): the payloads our services carry, the
+//  gateway's frames and everything in them. NULL when unknown.
+const ProtobufCMessageDescriptor *egov_proto_find (const char *full_name);
+
 //  Deepest nesting a message of this type can have (1: no sub-messages), or
 //  -1 when the type contains itself and so can nest without bound.
 int egov_proto_depth (const ProtobufCMessageDescriptor *descriptor);

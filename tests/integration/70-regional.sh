@@ -178,4 +178,24 @@ check_output "... registered as refused, without a number, not handed to the leb
          || (SELECT count(*) FROM shep_outbox WHERE recipient = '$LEB' AND correlation_id = registration.correlation_id)
      FROM registration WHERE correlation_id = '$correlation'"
 
+
+# Playing a box by hand: a StatusNotice written as JSON, taken as the channel's deliveries
+correlation=$(it_psql "regional_$REGION" -Atc \
+    "SELECT correlation_id FROM registration WHERE registration_number IS NOT NULL ORDER BY correlation_id LIMIT 1")
+application_id=$(it_psql "regional_$REGION" -Atc "SELECT application_id FROM registration WHERE correlation_id = '$correlation'")
+egov_kill intake
+printf '{"application_id": "%s", "status": "IN_PROGRESS", "step": "executor checks the scans", "role": "executor"}' \
+    "$application_id" >"$EGOV_TEST_DIR/notice.json"
+id=$(typed --as "$LEB" send --to "$REGIONAL" --service application.status --correlation "$correlation" \
+     --payload-type egov.applications.StatusNotice --payload-json "$EGOV_TEST_DIR/notice.json")
+wait_settled "$id"
+check_output "a payload given as JSON is packed as its type and taken: DELIVERED" '^DELIVERED $' delivery_of "$id"
+check_output "egovctl receive takes the channel's delivery and prints it decoded, as JSON" \
+    "\"service_id\":\"application.status\".*\"sender_id\":\"$REGIONAL\".*\"payload\":\\{\"application_id\":\"$application_id\",\"status\":\"IN_PROGRESS\",\"step\":\"executor checks the scans\"" \
+    ctl --as intake --timeout 10000 receive --service application.status
+printf '{"application_id": "x", "status": "SOMEWHERE"}' >"$EGOV_TEST_DIR/bad.json"
+check_output "JSON that does not fit the type is refused before it is sent" 'StatusNotice.status is not a value of its enum' \
+    ctl --as "$LEB" send --to "$REGIONAL" --service application.status --payload-type egov.applications.StatusNotice \
+        --payload-json "$EGOV_TEST_DIR/bad.json"
+
 egov_test_done

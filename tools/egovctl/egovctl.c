@@ -21,6 +21,7 @@
 #include "egovctl_keys.h"
 #include "egovctl_regulations.h"
 #include "egovctl_time.h"
+#include "egov_proto.h"
 #include <getopt.h>
 #include <sys/stat.h>
 
@@ -32,7 +33,7 @@ typedef enum {
     OPT_REPRESENTATIVE, OPT_ON, OPT_TO, OPT_SERVICE, OPT_ROUTE, OPT_CORRELATION,
     OPT_TYPE, OPT_TEXT, OPT_FILE, OPT_COUNT, OPT_TTL,
     OPT_PARTICIPANT, OPT_SINCE, OPT_UNTIL, OPT_LIMIT, OPT_PAYLOAD_TYPE, OPT_FORCE,
-    OPT_DELAY, OPT_ERROR, OPT_DROP, OPT_TIMES, OPT_MERMAID, OPT_SETTLE
+    OPT_DELAY, OPT_ERROR, OPT_DROP, OPT_TIMES, OPT_MERMAID, OPT_SETTLE, OPT_PAYLOAD_JSON
 } s_option_t;
 
 #define BIT(option) (1ull << (option))
@@ -75,6 +76,8 @@ s_usage (FILE *stream)
         "  send (--to PARTICIPANT | --service S | --route KATO) [--correlation ID]\n"
         "       [--type NOTIFICATION] [--text STRING | --file PATH] [--payload-type T]\n"
         "       [--count N] [--ttl MS]         submit async messages, print their ids\n"
+        "  (call and send: --payload-json FILE --payload-type T packs a JSON document as\n"
+        "   message type T, keyed by its proto field names, bytes in hex)\n"
         "  log [--correlation ID] [--participant P] [--since TIME] [--until TIME] [--limit N]\n"
         "                                      print the message log (TIME: ISO 8601 or ms)\n"
         "  log verify                          check the message log's hash chain\n"
@@ -88,6 +91,7 @@ s_usage (FILE *stream)
         "  clock show | set TIME | advance 90m|36h|31d | speed FACTOR | real  [--force] [--settle]\n"
         "                                      the simulation clock every service follows\n"
         "  clock timers DURATION...            wait for timers that far ahead to fire, in order\n"
+        "  receive [--service S] [--count N]   take --as ID's deliveries, print each as JSON\n"
         "  trace APPLICATION_ID [--mermaid]   one application's messages across the boxes, from the log\n"
         "  fault add (--service S | --route KATO | --participant P)... (--delay MS | --error CODE\n"
         "            | --drop PCT)... [--times N]   make matching sync calls slow, fail or vanish\n"
@@ -182,6 +186,9 @@ s_connect (egovctl_t *self)
     egov_error_t error;
     if (shep_client_use_keys (self->client, self->keys, &error))
         return egovctl_fail (self, &error, EGOVCTL_ERROR);
+    //  receive takes the participant's deliveries: its serving connection
+    if (streq (self->command, "receive"))
+        shep_client_set_receive_async (self->client, true);
     if (shep_client_connect (self->client, self->timeout_ms) == 0)
         return 0;
     char message [300];
@@ -250,9 +257,59 @@ s_read_file (egovctl_t *self, Egov__Envelope *envelope)
     return problem == NULL;
 }
 
+//  --payload-json FILE: the JSON packed as the --payload-type message, and
+//  checked the way a receiver would decode it; false after saying why not.
+static bool
+s_read_json (egovctl_t *self, Egov__Envelope *envelope)
+{
+    const ProtobufCMessageDescriptor *descriptor = egov_proto_find (self->payload_type);
+    if (!descriptor) {
+        fprintf (stderr, "egovctl: --payload-json needs --payload-type naming a message type we know,"
+                 " e.g. egov.applications.StatusNotice, not '%s'\n", egovctl_or_dash (self->payload_type));
+        return false;
+    }
+    json_error_t parse;
+    json_t *document = json_load_file (self->payload_json, JSON_REJECT_DUPLICATES, &parse);
+    if (!document) {
+        fprintf (stderr, "egovctl: %s is not JSON: %s (line %d)\n", self->payload_json, parse.text,
+                 parse.line);
+        return false;
+    }
+    zchunk_t *packed = zchunk_new (NULL, 256);
+    char problem [256] = "";
+    bool ok = egovctl_json_pack (descriptor, document, packed, problem, sizeof (problem)) == 0;
+    json_decref (document);
+    if (ok) {
+        ProtobufCMessage *message = protobuf_c_message_unpack (descriptor, NULL, zchunk_size (packed),
+                                                               zchunk_data (packed));
+        char path [96];
+        egov_proto_fault_t fault = message ? egov_proto_check (message, 0, path, sizeof (path)) : EGOV_PROTO_VALID;
+        if (!message)
+            snprintf (problem, sizeof (problem), "it does not decode as %s", descriptor->name);
+        else
+        if (fault != EGOV_PROTO_VALID)
+            snprintf (problem, sizeof (problem), "%s %s", path, egov_proto_fault_text (fault));
+        ok = message && fault == EGOV_PROTO_VALID;
+        if (message)
+            protobuf_c_message_free_unpacked (message, NULL);
+    }
+    if (ok) {
+        envelope->payload.len = zchunk_size (packed);
+        envelope->payload.data = malloc (envelope->payload.len + 1);
+        assert (envelope->payload.data);
+        memcpy (envelope->payload.data, zchunk_data (packed), envelope->payload.len);
+    }
+    else
+        fprintf (stderr, "egovctl: %s: %s\n", self->payload_json, problem);
+    zchunk_destroy (&packed);
+    return ok;
+}
+
 bool
 egovctl_payload_read (egovctl_t *self, Egov__Envelope *envelope)
 {
+    if (self->payload_json)
+        return s_read_json (self, envelope);
     if (self->text) {
         envelope->payload.len = strlen (self->text);
         envelope->payload.data = (uint8_t *) strdup (self->text);
@@ -273,18 +330,19 @@ egovctl_or_dash (const char *text)
 static const s_command_t s_commands [] = {
     { "person", "IIN", false, 0, egovctl_person },
     { "poa", "NUMBER", false, BIT (OPT_REPRESENTATIVE) | BIT (OPT_ON), egovctl_poa },
-    { "call", NULL, false, BIT (OPT_SERVICE) | BIT (OPT_TEXT) | BIT (OPT_FILE)
+    { "call", NULL, false, BIT (OPT_SERVICE) | BIT (OPT_TEXT) | BIT (OPT_FILE) | BIT (OPT_PAYLOAD_JSON)
         | BIT (OPT_PAYLOAD_TYPE) | BIT (OPT_CORRELATION) | BIT (OPT_ROUTE), egovctl_call },
     { "status", "MESSAGE_ID", false, 0, egovctl_status },
     { "send", NULL, false, BIT (OPT_TO) | BIT (OPT_SERVICE) | BIT (OPT_ROUTE)
         | BIT (OPT_CORRELATION) | BIT (OPT_TYPE) | BIT (OPT_TEXT) | BIT (OPT_FILE)
-        | BIT (OPT_COUNT) | BIT (OPT_TTL) | BIT (OPT_PAYLOAD_TYPE), egovctl_send },
+        | BIT (OPT_PAYLOAD_JSON) | BIT (OPT_COUNT) | BIT (OPT_TTL) | BIT (OPT_PAYLOAD_TYPE), egovctl_send },
     { "log", "verify", true, BIT (OPT_CORRELATION) | BIT (OPT_PARTICIPANT) | BIT (OPT_SINCE)
         | BIT (OPT_UNTIL) | BIT (OPT_LIMIT), egovctl_log },
     { "participants", NULL, false, 0, egovctl_participants },
     { "clock", "show|set|advance|speed|real|timers", false, BIT (OPT_FORCE) | BIT (OPT_SETTLE),
       egovctl_clock, EGOVCTL_MORE_MAX },
     { "trace", "APPLICATION_ID", false, BIT (OPT_MERMAID), egovctl_trace },
+    { "receive", NULL, false, BIT (OPT_SERVICE) | BIT (OPT_COUNT), egovctl_receive },
     { "fault", "add|list|clear", false, BIT (OPT_SERVICE) | BIT (OPT_ROUTE) | BIT (OPT_PARTICIPANT)
         | BIT (OPT_DELAY) | BIT (OPT_ERROR) | BIT (OPT_DROP) | BIT (OPT_TIMES), egovctl_fault, 1 },
 };
@@ -319,6 +377,7 @@ static const struct option s_options [] = {
     { "times", required_argument, NULL, OPT_TIMES },
     { "mermaid", no_argument, NULL, OPT_MERMAID },
     { "settle", no_argument, NULL, OPT_SETTLE },
+    { "payload-json", required_argument, NULL, OPT_PAYLOAD_JSON },
     { NULL, 0, NULL, 0 }
 };
 
@@ -373,6 +432,7 @@ s_parse_option (egovctl_t *self, int option, const char *value)
         case OPT_ERROR: self->fault_error = value; break;
         case OPT_MERMAID: self->mermaid = true; break;
         case OPT_SETTLE: self->settle = true; break;
+        case OPT_PAYLOAD_JSON: self->payload_json = value; break;
         case OPT_DROP:
             if (!s_number (value, 1, 100, &self->fault_drop))
                 return s_usage_error ("--drop wants a percentage, 1 to 100, not '%s'", value);
@@ -462,12 +522,16 @@ s_parse (egovctl_t *self, int argc, char *argv [], const s_command_t **command)
             return s_usage_error ("%s", "call needs --service S");
         if (self->text && self->file)
             return s_usage_error ("%s", "call takes --text or --file, not both");
+        if (self->payload_json && (self->text || self->file || !self->payload_type))
+            return s_usage_error ("%s", "--payload-json takes --payload-type and neither --text nor --file");
     }
     if (streq (self->command, "send")) {
         if (!self->to && !self->service && !self->route)
             return s_usage_error ("%s", "send needs --to, --service or --route");
         if (self->text && self->file)
             return s_usage_error ("%s", "send takes --text or --file, not both");
+        if (self->payload_json && (self->text || self->file || !self->payload_type))
+            return s_usage_error ("%s", "--payload-json takes --payload-type and neither --text nor --file");
     }
     return 0;
 }

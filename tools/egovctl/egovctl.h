@@ -59,6 +59,7 @@ typedef struct {
     long fault_times;               //  fault add --times
     bool mermaid;                   //  trace --mermaid
     bool settle;                    //  clock --settle: return once the system is quiet
+    const char *payload_json;       //  send/call --payload-json FILE
     char keys_path [4096];          //  storage for the default keys folder
     shep_client_t *client;          //  connected client, or NULL
 } egovctl_t;
@@ -92,5 +93,6 @@ int egovctl_participants (egovctl_t *self);
 int egovctl_clock (egovctl_t *self);
 int egovctl_fault (egovctl_t *self);
 int egovctl_trace (egovctl_t *self);
+int egovctl_receive (egovctl_t *self);
 
 #endif
