@@ -39,6 +39,7 @@ typedef struct {
     Egov__Envelope *envelope;   //  what was delivered
     uint32_t attempts;          //  deliveries so far
     int64_t sent_at;            //  monotonic ms of the last delivery
+    int64_t held_until;         //  a delay fault holds it until then (monotonic ms), 0: not held
 } s_flight_t;
 
 //  A sync call waiting for its provider.
@@ -495,7 +496,7 @@ s_send_welcome (shep_server_t *self, zframe_t *routing_id, uint64_t tag)
 //  ---------------------------------------------------------------------
 //  Faults injected at the gateway (egovctl fault)
 
-//  The first fault a sync call matches, or NULL.
+//  The first fault a sync call or an async delivery matches, or NULL.
 static Egov__Shep__Fault *
 s_fault_match (shep_server_t *self, const Egov__Envelope *envelope, const char *provider)
 {
@@ -835,10 +836,57 @@ s_expire_calls (shep_server_t *self)
 //  ---------------------------------------------------------------------
 //  Async channel
 
-//  Sends (or resends) a delivery.
+//  Applies an injected fault to a delivery attempt; true when the attempt is
+//  not to be sent now. An error code stops the delivery as if the recipient
+//  had rejected it with that code; a drop loses this attempt (the redelivery
+//  timer sends the next one); a delay holds the attempt for its time.
+static bool
+s_fault_delivery (shep_server_t *self, s_peer_t *peer, s_flight_t *flight, Egov__Shep__Fault *fault)
+{
+    char note [96];
+    Egov__Envelope *envelope = flight->envelope;
+    bool handled = true;
+    if (*fault->error_code) {
+        snprintf (note, sizeof (note), "fault %" PRIu64 ": %s", fault->id, fault->error_code);
+        s_log (self, "async", envelope, envelope->sender_id, peer->id, note);
+        char message [96];
+        snprintf (message, sizeof (message), "delivery stopped by fault %" PRIu64 " injected at the gateway", fault->id);
+        zlistx_add_end (self->batch->finals, shep_final_new (
+            envelope->message_id, peer->id, EGOV__DELIVERY_STATUS__DELIVERY_STOPPED,
+            fault->error_code, message, flight->attempts + 1));
+        s_log (self, "async", envelope, peer->id, envelope->sender_id, "DELIVERY_STOPPED");
+        zhashx_delete (peer->in_flight, envelope->message_id);     //  destroys the flight
+    }
+    else
+    if (fault->drop_pct && randombytes_uniform (100) < fault->drop_pct) {
+        flight->attempts++;
+        flight->sent_at = zclock_mono ();
+        snprintf (note, sizeof (note), "fault %" PRIu64 ": dropped attempt %u", fault->id, flight->attempts);
+        s_log (self, "async", envelope, envelope->sender_id, peer->id, note);
+    }
+    else
+    if (fault->delay_ms) {
+        flight->held_until = zclock_mono () + fault->delay_ms;
+        snprintf (note, sizeof (note), "fault %" PRIu64 ": held %u ms", fault->id, fault->delay_ms);
+        s_log (self, "async", envelope, envelope->sender_id, peer->id, note);
+    }
+    else
+        handled = false;                        //  a drop that let this one through
+    s_fault_used (self, fault);
+    return handled;
+}
+
+//  Sends (or resends) a delivery, unless an injected fault stops, drops or
+//  holds it (a held attempt, released, goes out as it is). The flight may be
+//  gone on return.
 static void
 s_deliver (shep_server_t *self, s_peer_t *peer, s_flight_t *flight)
 {
+    Egov__Shep__Fault *fault = flight->held_until ? NULL
+                             : s_fault_match (self, flight->envelope, peer->id);
+    flight->held_until = 0;
+    if (fault && s_fault_delivery (self, peer, flight, fault))
+        return;
     flight->attempts++;
     flight->sent_at = zclock_mono ();
     Egov__Shep__Deliver deliver = EGOV__SHEP__DELIVER__INIT;
@@ -1489,10 +1537,19 @@ s_tick_slow (zloop_t *loop, int timer_id, void *argument)
             zlist_append (silent, peer);
             continue;
         }
+        //  Due ones first: a fault may end a delivery, which changes the table
+        zlist_t *due = zlist_new ();
         for (s_flight_t *flight = (s_flight_t *) zhashx_first (peer->in_flight); flight;
              flight = (s_flight_t *) zhashx_next (peer->in_flight))
-            if (now - flight->sent_at >= self->config.redeliver_ms)
-                s_deliver (self, peer, flight);
+            if (flight->held_until ? now >= flight->held_until
+                                   : now - flight->sent_at >= self->config.redeliver_ms)
+                zlist_append (due, flight);
+        for (s_flight_t *flight = (s_flight_t *) zlist_first (due); flight;
+             flight = (s_flight_t *) zlist_next (due))
+            s_deliver (self, peer, flight);
+        if (zlist_size (due))
+            s_peer_feed (self, peer);
+        zlist_destroy (&due);
     }
     for (s_peer_t *peer = (s_peer_t *) zlist_first (silent); peer; peer = (s_peer_t *) zlist_next (silent)) {
         zsys_info ("shep: participant %s vanished (no heartbeat for %u ms)", peer->id, 3 * peer->heartbeat_ms);

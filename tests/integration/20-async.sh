@@ -8,7 +8,7 @@ source "$(dirname "$0")/common.sh"
 it_setup shep sink
 # This test plays every part: its own participants, egovctl sending to them
 it_rights_clear
-it_grant 'box provide test.box' 'box route 750000000' 'egovctl send * *' 'egovctl log'
+it_grant 'box provide test.box' 'box route 750000000' 'egovctl send * *' 'egovctl log' 'egovctl fault'
 it_admit crashy burst picky
 it_start_gateway --redeliver 1000
 ctl() { "$EGOV_BIN/egovctl" "$@"; }
@@ -90,6 +90,34 @@ expired=$(ctl send --to box --ttl 500 --text "too late" | cut -d' ' -f1)
 egov_wait_for bash -c "'$EGOV_BIN/egovctl' status $expired | grep -q NOT_DELIVERED"
 check_output "a message past its time to live is NOT_DELIVERED" 'NOT_DELIVERED' ctl status "$expired"
 check_exit "an unknown message id is 'not found' (exit 3)" 3 ctl status 00000000-0000-4000-8000-000000000000
+
+# Faults on the async channel: stopped with a code, an attempt lost, an attempt held
+egov_start box "$EGOV_BIN/shep-sink" --id box --service test.box --route 750000000 --db "$(it_db sink)"
+egov_wait_for it_connected box
+ctl fault add --participant box --error RECIPIENT_DOWN --times 1 >/dev/null
+stopped=$(ctl send --to box --text "stopped by a fault" | cut -d' ' -f1)
+egov_wait_for bash -c "'$EGOV_BIN/egovctl' status $stopped | grep -q DELIVERY_STOPPED"
+check_output "an --error fault stops a delivery with its code, as a rejecting recipient would" \
+    'DELIVERY_STOPPED.*RECIPIENT_DOWN' bash -c "'$EGOV_BIN/egovctl' status $stopped | tr '\n' ' '"
+check_output "... the recipient never saw it" '^0$' it_psql sink -Atc "SELECT count(*) FROM inbox WHERE message_id = '$stopped'"
+ctl fault add --participant box --drop 100 --times 1 >/dev/null
+dropped=$(ctl send --to box --text "lost once" | cut -d' ' -f1)
+egov_wait_for it_query_is sink "SELECT count(*) FROM inbox WHERE message_id = '$dropped'" 1
+check_output "a --drop fault loses an attempt: the redelivery timer's next one arrives" '^2$' \
+    it_psql sink -Atc "SELECT attempt FROM inbox WHERE message_id = '$dropped'"
+ctl fault clear >/dev/null
+ctl fault add --participant box --delay 2500 --times 1 >/dev/null
+held=$(ctl send --to box --text "held a while" | cut -d' ' -f1)
+egov_wait_for it_query_is sink "SELECT count(*) FROM inbox WHERE message_id = '$held'" 1
+accepted=$(it_psql shep -Atc "SELECT extract (epoch FROM accepted_at) FROM async_message WHERE message_id = '$held'")
+applied_at=$(it_psql sink -Atc "SELECT extract (epoch FROM received_at) FROM inbox WHERE message_id = '$held'")
+attempt=$(it_psql sink -Atc "SELECT attempt FROM inbox WHERE message_id = '$held'")
+check_output "a --delay fault holds the delivery at least that long, then it goes on (attempt 1)" '^yes 1$' \
+    awk "BEGIN { print (($applied_at - $accepted >= 2.5) ? \"yes\" : \"no\"), $attempt }"
+check_output "every fault on a delivery is in the message log" \
+    'fault [0-9]+: RECIPIENT_DOWN.*fault [0-9]+: dropped attempt 1.*fault [0-9]+: held 2500 ms' \
+    bash -c "'$EGOV_BIN/egovctl' log --participant box | tr '\n' ' '"
+egov_kill box TERM
 
 check "the message log's hash chain holds after the crash and restart" ctl log verify
 egov_test_done
