@@ -1,6 +1,7 @@
 /*  egov_application — a channel's view of the updates about its applications.  */
 #include "egov_application.h"
 #include "egov_pki.h"
+#include <stdlib.h>
 
 bool
 egov_application_update_decode (const Egov__Envelope *envelope,
@@ -209,6 +210,70 @@ s_test_trust (void)
     egov_cms_verifier_destroy (&verifier);
     egov_pki_destroy (&pki);
     assert (egov_pki_remove (dir) == 0);
+}
+
+Egov__Envelope *
+egov_application_state_answer (PGconn *conn, const char *service_id,
+                               const Egov__Envelope *request, egov_error_t *refusal)
+{
+    const char *wanted = egov__applications__application_query__descriptor.name;
+    if (!streq (request->service_id, service_id)) {
+        egov_error_set (refusal, "UNSUPPORTED_SERVICE", "this channel answers %s, not '%.64s'",
+                        service_id, request->service_id);
+        return NULL;
+    }
+    if (!streq (request->payload_type, wanted)) {
+        egov_error_set (refusal, "UNSUPPORTED_PAYLOAD", "%s takes %s, not '%.64s'",
+                        service_id, wanted, request->payload_type);
+        return NULL;
+    }
+    Egov__Applications__ApplicationQuery *query = (Egov__Applications__ApplicationQuery *)
+        egov_envelope_payload (request, &egov__applications__application_query__descriptor);
+    if (!query) {
+        egov_error_set (refusal, "MALFORMED_PAYLOAD", "%s payload does not decode", wanted);
+        return NULL;
+    }
+    Egov__Envelope *reply = egov_envelope_new (service_id, EGOV__MESSAGE_TYPE__RESPONSE);
+    egov_string_set (&reply->correlation_id, request->correlation_id);
+    egov_string_set (&reply->recipient_id, request->sender_id);
+    if (!egov_uuid_valid (query->application_id)) {
+        egov_envelope_set_error (reply, "INVALID_ID", "an application id is a UUID");
+        egov__applications__application_query__free_unpacked (query, NULL);
+        return reply;
+    }
+    PGresult *result = NULL;
+    if (conn) {
+        const char *values [1] = { query->application_id };
+        result = PQexecParams (conn,
+            "SELECT a.status, a.service, a.region, coalesce (a.registration_number, ''),"
+            "       coalesce ((SELECT max (h.at_sim) FROM history h WHERE h.application_id = a.id),"
+            "                 a.submitted_sim),"
+            "       coalesce (a.result_due_sim, 0)"
+            "  FROM application a WHERE a.id = $1::uuid", 1, NULL, values, NULL, NULL, 0);
+    }
+    if (!result || PQresultStatus (result) != PGRES_TUPLES_OK) {
+        egov_error_set (refusal, "DB_UNAVAILABLE", "the channel's database cannot be read now");
+        PQclear (result);
+        egov__applications__application_query__free_unpacked (query, NULL);
+        egov__envelope__free_unpacked (reply, NULL);
+        return NULL;
+    }
+    if (PQntuples (result) == 0)
+        egov_envelope_set_error (reply, "NOT_FOUND", "no application with this id here");
+    else {
+        Egov__Applications__ApplicationState state = EGOV__APPLICATIONS__APPLICATION_STATE__INIT;
+        state.application_id = query->application_id;
+        state.status = PQgetvalue (result, 0, 0);
+        state.service = PQgetvalue (result, 0, 1);
+        state.region = PQgetvalue (result, 0, 2);
+        state.registration_number = PQgetvalue (result, 0, 3);
+        state.changed_at = strtoll (PQgetvalue (result, 0, 4), NULL, 10);
+        state.result_due = strtoll (PQgetvalue (result, 0, 5), NULL, 10);
+        egov_envelope_set_payload (reply, &state.base);
+    }
+    PQclear (result);
+    egov__applications__application_query__free_unpacked (query, NULL);
+    return reply;
 }
 
 void

@@ -9,6 +9,7 @@
 #include "applications.pb-c.h"
 #include "egov_lifecycle.h"
 #include "egov_cms.h"
+#include <libpq-fe.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -47,6 +48,15 @@ bool egov_application_update_trusted (const egov_application_update_t *update,
                                       char *signer, size_t size, egov_error_t *reject);
 //  Frees what decode allocated; safe on a zeroed or reset update.
 void egov_application_update_reset (egov_application_update_t *update);
+
+//  Answers the channel's sync service service_id ("intake.application",
+//  "portal.application"): an ApplicationQuery read against the channel's
+//  application and history tables on conn, a RESPONSE carrying the
+//  ApplicationState (an envelope error NOT_FOUND for an id it does not
+//  hold), or NULL with refusal: UNSUPPORTED_SERVICE, UNSUPPORTED_PAYLOAD,
+//  MALFORMED_PAYLOAD, DB_UNAVAILABLE (conn NULL or the query failed).
+Egov__Envelope *egov_application_state_answer (PGconn *conn, const char *service_id,
+                                               const Egov__Envelope *request, egov_error_t *refusal);
 
 void egov_application_test (bool verbose);
 

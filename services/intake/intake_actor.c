@@ -51,6 +51,7 @@ intake_actor (zsock_t *pipe, void *argument)
     shep_participant_config_t engine_config = {
         .gateway = options->gateway, .keys = options->keys, .participant_id = INTAKE_PARTICIPANT,
         .conninfo = options->conninfo, .schema_sql = intake_schema_sql, .receive_async = true,
+        .services = (const char *const []) { INTAKE_STATE_SERVICE, NULL },
         .verbose = options->verbose
     };
     shep_participant_t *engine = shep_participant_new (&engine_config, NULL, &error);

@@ -5,6 +5,7 @@
 #include "egov_pki.h"
 #include "egov_iin.h"
 #include "egov_db.h"
+#include "egov_application.h"
 #include <sodium.h>
 #include <openssl/sha.h>
 
@@ -30,6 +31,15 @@ s_signer_free (void **item)
 
 static void s_submissions_drop (intake_desk_t *self);
 static void s_logins_drop (intake_desk_t *self);
+
+//  intake.application: where one of our applications stands (egovctl wait)
+static Egov__Envelope *
+s_answer_state (void *service, const Egov__Envelope *request, egov_error_t *refusal)
+{
+    intake_desk_t *self = (intake_desk_t *) service;
+    return egov_application_state_answer (shep_participant_db (self->engine), INTAKE_STATE_SERVICE,
+                                          request, refusal);
+}
 
 intake_desk_t *
 intake_desk_new (shep_participant_t *engine, egov_catalogue_t *catalogue, egov_calendar_t *calendar,
@@ -90,6 +100,7 @@ intake_desk_new (shep_participant_t *engine, egov_catalogue_t *catalogue, egov_c
     shep_participant_accept (engine, "application.status", "regional-*");
     shep_participant_accept (engine, "application.result", "regional-*");
     shep_participant_on_sent (engine, intake_desk_sent);
+    shep_participant_on_request (engine, s_answer_state);
     return self;
 }
 

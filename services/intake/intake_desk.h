@@ -39,6 +39,8 @@ extern "C" {
 #endif
 
 #define INTAKE_PARTICIPANT      "intake"
+//  The sync service that says where one of our applications stands (egovctl wait)
+#define INTAKE_STATE_SERVICE    "intake.application"
 #define INTAKE_SESSION_HOURS    12          //  a login lasts this long
 
 typedef struct _intake_desk_t intake_desk_t;

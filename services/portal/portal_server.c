@@ -6,8 +6,18 @@
 #include "portal_forms.h"
 #include "egov_iin.h"
 #include "egov_db.h"
+#include "egov_application.h"
 #include "egov_pki.h"
 #include <sodium.h>
+
+//  portal.application: where one of our applications stands (egovctl wait)
+static Egov__Envelope *
+s_answer_state (void *service, const Egov__Envelope *request, egov_error_t *refusal)
+{
+    portal_server_t *self = (portal_server_t *) service;
+    return egov_application_state_answer (shep_participant_db (self->engine), PORTAL_STATE_SERVICE,
+                                          request, refusal);
+}
 
 portal_server_t *
 portal_server_new (shep_participant_t *engine, const portal_config_t *config, egov_error_t *error)
@@ -37,6 +47,7 @@ portal_server_new (shep_participant_t *engine, const portal_config_t *config, eg
     shep_participant_accept (engine, "application.status", "regional-*");
     shep_participant_accept (engine, "application.result", "regional-*");
     shep_participant_on_sent (engine, portal_server_sent);
+    shep_participant_on_request (engine, s_answer_state);
     return self;
 }
 

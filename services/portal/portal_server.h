@@ -56,6 +56,8 @@ extern "C" {
 #endif
 
 #define PORTAL_PARTICIPANT      "portal"
+//  The sync service that says where one of our applications stands (egovctl wait)
+#define PORTAL_STATE_SERVICE    "portal.application"
 
 //  What a portal needs besides its database.
 typedef struct {

@@ -27,6 +27,8 @@ check_output "the intake answers on its port" '"services"' curl -s "http://$EGOV
 check_output "the portal serves its frontend" '<html' curl -s "http://$EGOV_PORTAL_HTTP/"
 check_output "EGOV_LEB_MANUAL runs that region's provider in manual mode" '"mode":"manual"' \
     curl -s "http://127.0.0.1:$EGOV_LEB_HTTP_BASE/api/v1/health"
+check_exit "egovctl wait: an application neither the desk nor the portal holds exits 3" 3 \
+    "$EGOV_BIN/egovctl" wait 00000000-0000-4000-8000-000000000000 --status READY
 check "the test CA was made" test -s "$EGOV_PKI_DIR/root-ca.pem"
 check "the gateway's key pair was made" test -s "$EGOV_KEYS_DIR/gateway.key_secret"
 check_output "... and one per participant, the secret halves private" '^-rw-------' \

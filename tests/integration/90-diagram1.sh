@@ -458,11 +458,20 @@ check_output "every process is the one that started the test" "^$INTAKE_PID $PID
 
 # --- One jump of the clock that returns when the chain has run: no polling after it
 SETTLED=$(accept "$(package externat-permit $PARENT null true "${EXTERNAT[@]}")")
-egov_wait_for status_is "$SETTLED" 'REGISTERED|IN_PROGRESS'
+check_output "egovctl wait returns once the desk's application is registered, with its number" \
+    "^$SETTLED (REGISTERED|IN_PROGRESS) externat-permit $REGION $REGION-[0-9]{4}-[0-9]{6} changed [0-9]{4}-" \
+    ctl wait "$SETTLED" --status REGISTERED,IN_PROGRESS --timeout 60s
 check_output "clock advance --settle returns once nothing crosses the gateway any more" \
     '^settled: [1-9][0-9]* messages crossed the gateway, nothing in flight' ctl clock advance 30d --settle
 check "... and the provider's steps, the result and its delivery to the desk are done" \
     status_is "$SETTLED" READY
+check_output "egovctl wait for a status it has: at once, --json for programs" \
+    "\"status\": \"READY\".*\"channel\": \"intake.application\"" oneline ctl --json wait "$SETTLED" --status ready
+check_exit "a status that does not come within --timeout: exit 7" 7 ctl wait "$SETTLED" --status ISSUED --timeout 1s
+check_exit "an ISSUED application waits for nothing else: exit 3" 3 ctl wait "$A1" --status READY
+check_output "an id the desk does not hold, with no portal to ask: still unknown at --timeout, exit 7" \
+    'NO_PROVIDER.*exit 7' bash -c "'$EGOV_BIN/egovctl' wait 00000000-0000-4000-8000-000000000000 --status READY --timeout 1s 2>&1; echo exit \$?"
+check_exit "a status that is none: a usage error" 64 ctl wait "$SETTLED" --status DONE
 
 # --- Deliveries were applied once each, everything sent
 delivered_to_intake() {

@@ -275,6 +275,8 @@ TOKEN=$AIGUL
 check "school-admission reaches its result" advance_until "$SCHOOL_ID" READY
 TOKEN=$ERLAN
 check "externat-permit reaches its result" advance_until "$EXTERNAT_ID" READY
+check_output "egovctl wait finds a portal application through the portal's own service" \
+    "^$EXTERNAT_ID READY externat-permit $REGION " ctl wait "$EXTERNAT_ID" --status READY,REFUSED --timeout 30s
 for pair in "AIGUL $SCHOOL_ID" "ERLAN $EXTERNAT_ID"; do
     read -r who id <<<"$pair"
     TOKEN=${!who}

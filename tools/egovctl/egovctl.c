@@ -33,7 +33,7 @@ typedef enum {
     OPT_REPRESENTATIVE, OPT_ON, OPT_TO, OPT_SERVICE, OPT_ROUTE, OPT_CORRELATION,
     OPT_TYPE, OPT_TEXT, OPT_FILE, OPT_COUNT, OPT_TTL,
     OPT_PARTICIPANT, OPT_SINCE, OPT_UNTIL, OPT_LIMIT, OPT_PAYLOAD_TYPE, OPT_FORCE,
-    OPT_DELAY, OPT_ERROR, OPT_DROP, OPT_TIMES, OPT_MERMAID, OPT_SETTLE, OPT_PAYLOAD_JSON
+    OPT_DELAY, OPT_ERROR, OPT_DROP, OPT_TIMES, OPT_MERMAID, OPT_SETTLE, OPT_PAYLOAD_JSON, OPT_STATUS
 } s_option_t;
 
 #define BIT(option) (1ull << (option))
@@ -62,7 +62,8 @@ s_usage (FILE *stream)
         "                       (default egovctl)\n"
         "  --keys DIR           CURVE keys folder (env EGOV_KEYS_DIR, default var/keys)\n"
         "  --json               print one JSON document on stdout\n"
-        "  --timeout MS         wait for each answer at most MS ms (default 3000)\n"
+        "  --timeout MS         wait for each answer at most MS ms (default 3000; also 30s,\n"
+        "                       2m; wait: for the whole wait, default 60s)\n"
         "  --help               this text\n"
         "\n"
         "commands:\n"
@@ -93,6 +94,7 @@ s_usage (FILE *stream)
         "  clock timers DURATION...            wait for timers that far ahead to fire, in order\n"
         "  receive [--service S] [--count N]   take --as ID's deliveries, print each as JSON\n"
         "  trace APPLICATION_ID [--mermaid]   one application's messages across the boxes, from the log\n"
+        "  wait APPLICATION_ID --status S[,S...]  until the application's status is one of these\n"
         "  fault add (--service S | --route KATO | --participant P)... (--delay MS | --error CODE\n"
         "            | --drop PCT)... [--times N]   make matching sync calls slow, fail or vanish\n"
         "  fault list | clear [ID]             the faults injected at the gateway\n"
@@ -113,6 +115,7 @@ s_usage (FILE *stream)
         "  4   cannot reach the gateway\n"
         "  5   log verify: the message log is broken\n"
         "  6   verify: an outcome other than OK\n"
+        "  7   wait: the status did not come within --timeout\n"
         "  64  bad command line\n",
         SHEP_DEFAULT_ENDPOINT);
 }
@@ -136,6 +139,24 @@ s_number (const char *text, long minimum, long maximum, long *value)
     errno = 0;
     *value = strtol (text, &end, 10);
     return errno == 0 && end != text && *end == 0 && *value >= minimum && *value <= maximum;
+}
+
+//  Milliseconds from "1500", "1500ms", "30s", "2m" or "1h", 1 ms to an hour;
+//  false otherwise.
+static bool
+s_duration_ms (const char *text, long *value)
+{
+    char *end = NULL;
+    errno = 0;
+    long number = strtol (text, &end, 10);
+    if (errno || end == text || number < 1)
+        return false;
+    long unit = streq (end, "") || streq (end, "ms") ? 1 : streq (end, "s") ? 1000
+              : streq (end, "m") ? 60000 : streq (end, "h") ? 3600000 : 0;
+    if (!unit || number > 3600000 / unit)
+        return false;
+    *value = number * unit;
+    return true;
 }
 
 //  ---------------------------------------------------------------------
@@ -343,6 +364,7 @@ static const s_command_t s_commands [] = {
       egovctl_clock, EGOVCTL_MORE_MAX },
     { "trace", "APPLICATION_ID", false, BIT (OPT_MERMAID), egovctl_trace },
     { "receive", NULL, false, BIT (OPT_SERVICE) | BIT (OPT_COUNT), egovctl_receive },
+    { "wait", "APPLICATION_ID", false, BIT (OPT_STATUS), egovctl_wait },
     { "fault", "add|list|clear", false, BIT (OPT_SERVICE) | BIT (OPT_ROUTE) | BIT (OPT_PARTICIPANT)
         | BIT (OPT_DELAY) | BIT (OPT_ERROR) | BIT (OPT_DROP) | BIT (OPT_TIMES), egovctl_fault, 1 },
 };
@@ -378,6 +400,7 @@ static const struct option s_options [] = {
     { "mermaid", no_argument, NULL, OPT_MERMAID },
     { "settle", no_argument, NULL, OPT_SETTLE },
     { "payload-json", required_argument, NULL, OPT_PAYLOAD_JSON },
+    { "status", required_argument, NULL, OPT_STATUS },
     { NULL, 0, NULL, 0 }
 };
 
@@ -408,9 +431,11 @@ s_parse_option (egovctl_t *self, int option, const char *value)
             self->force = true;
             break;
         case OPT_TIMEOUT:
-            if (!s_number (value, 1, 3600000, &number))
-                return s_usage_error ("--timeout wants milliseconds, 1..3600000, not '%s'", value);
+            if (!s_duration_ms (value, &number))
+                return s_usage_error ("--timeout wants milliseconds or a duration (1500, 30s, 2m),"
+                                      " at most an hour, not '%s'", value);
             self->timeout_ms = (int) number;
+            self->timeout_given = true;
             break;
         case OPT_COUNT:
             if (!s_number (value, 1, 100000000, &self->count))
@@ -433,6 +458,7 @@ s_parse_option (egovctl_t *self, int option, const char *value)
         case OPT_MERMAID: self->mermaid = true; break;
         case OPT_SETTLE: self->settle = true; break;
         case OPT_PAYLOAD_JSON: self->payload_json = value; break;
+        case OPT_STATUS: self->status = value; break;
         case OPT_DROP:
             if (!s_number (value, 1, 100, &self->fault_drop))
                 return s_usage_error ("--drop wants a percentage, 1 to 100, not '%s'", value);

@@ -6,6 +6,7 @@
       egovctl_sync.c     person, poa, call   (sync calls to a provider)
       egovctl_async.c    send, status        (store-and-forward)
       egovctl_gateway.c  log, participants   (the gateway's own views)
+      egovctl_wait.c     wait                (a channel's application state)
     egovctl.c parses the command line and runs one of them.              */
 #ifndef EGOVCTL_H_INCLUDED
 #define EGOVCTL_H_INCLUDED
@@ -19,10 +20,12 @@
 #define EGOVCTL_NEGATIVE    3       //  not found, POA not valid, unknown message id
 #define EGOVCTL_UNREACHABLE 4       //  no welcome from the gateway
 #define EGOVCTL_LOG_BROKEN  5       //  the message log's hash chain is broken
+#define EGOVCTL_WAITED_IN_VAIN 7    //  wait: the status did not come within --timeout
 #define EGOVCTL_USAGE       64      //  bad command line (EX_USAGE)
 
 #define EGOVCTL_PARTICIPANT "egovctl"   //  who egovctl is to the gateway without --as
 #define EGOVCTL_MORE_MAX    4       //  positional arguments after the first
+#define EGOVCTL_WAIT_DEFAULT_MS 60000   //  wait without --timeout
 #define EGOVCTL_FILE_MAX    (64 * 1024 * 1024)  //  --file cap; the gateway refuses far less
 
 //  The command line as parsed, and the connection the command uses.
@@ -31,7 +34,8 @@ typedef struct {
     const char *participant_id;     //  --as, or egovctl
     const char *keys;               //  --keys, EGOV_KEYS_DIR or var/keys
     bool json;                      //  one JSON document on stdout
-    int timeout_ms;                 //  per gateway round trip
+    int timeout_ms;                 //  per gateway round trip (wait: the whole wait)
+    bool timeout_given;             //  --timeout was on the command line
     const char *command;            //  first positional argument
     const char *argument;           //  second positional: IIN, number, id, "verify"
     const char *more [EGOVCTL_MORE_MAX];    //  further positionals, for commands that take them
@@ -60,6 +64,7 @@ typedef struct {
     bool mermaid;                   //  trace --mermaid
     bool settle;                    //  clock --settle: return once the system is quiet
     const char *payload_json;       //  send/call --payload-json FILE
+    const char *status;             //  wait --status NAME[,NAME...]
     char keys_path [4096];          //  storage for the default keys folder
     shep_client_t *client;          //  connected client, or NULL
 } egovctl_t;
@@ -94,5 +99,6 @@ int egovctl_clock (egovctl_t *self);
 int egovctl_fault (egovctl_t *self);
 int egovctl_trace (egovctl_t *self);
 int egovctl_receive (egovctl_t *self);
+int egovctl_wait (egovctl_t *self);
 
 #endif
