@@ -470,7 +470,7 @@ check_output "egovctl wait for a status it has: at once, --json for programs" \
 check_exit "a status that does not come within --timeout: exit 7" 7 ctl wait "$SETTLED" --status ISSUED --timeout 1s
 check_exit "an ISSUED application waits for nothing else: exit 3" 3 ctl wait "$A1" --status READY
 check_output "an id the desk does not hold, with no portal to ask: still unknown at --timeout, exit 7" \
-    'NO_PROVIDER.*exit 7' bash -c "'$EGOV_BIN/egovctl' wait 00000000-0000-4000-8000-000000000000 --status READY --timeout 1s 2>&1; echo exit \$?"
+    'NO_PROVIDER.*exit 7' oneline bash -c "'$EGOV_BIN/egovctl' wait 00000000-0000-4000-8000-000000000000 --status READY --timeout 1s 2>&1; echo exit \$?"
 check_exit "a status that is none: a usage error" 64 ctl wait "$SETTLED" --status DONE
 
 # --- Deliveries were applied once each, everything sent
