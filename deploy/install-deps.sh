@@ -69,6 +69,12 @@ if [[ $mode == all ]]; then
     need nodejs             cmd  node
     # The bounded libFuzzer run over the decoders (tests/integration/45-fuzz.sh)
     need clang              cmd  clang
+    # The second-language participant (examples/python, tests/integration/97-python.sh):
+    # Debian's Python with ZeroMQ and protobuf, openssl to sign; JSON Schema checks
+    need python3-zmq        glob '/usr/lib/python3/dist-packages/zmq/__init__.py'
+    need python3-protobuf   glob '/usr/lib/python3/dist-packages/google/protobuf/__init__.py'
+    need python3-jsonschema glob '/usr/lib/python3/dist-packages/jsonschema/__init__.py'
+    need openssl            cmd  openssl
 fi
 
 [[ ${#missing[@]} -eq 0 ]] && exit 0

@@ -243,6 +243,10 @@ check_output "the provider's steps are in the history with wall and simulated ti
     '"role": "executor".*"simulated_at": "[0-9]{4}-.*"wall_at": "[0-9]{4}-' oneline show "$A1"
 check_output "the result is approved and signed by the provider's authorised person" \
     '"result": \{ *"approved": true.*"signature": "OK"' oneline show "$A1"
+check_output "the approved result's document follows docs/result.schema.json" '^valid$' \
+    bash -c "set -o pipefail; curl -sS -H 'Authorization: Bearer $TOKEN' '$BASE/api/v1/applications/$A1' | jq .result.document | '$EGOV_REPO/tests/schema-check.py' '$EGOV_REPO/docs/result.schema.json'"
+check_output "... and so does the motivated refusal's" '^valid$' \
+    bash -c "set -o pipefail; curl -sS -H 'Authorization: Bearer $TOKEN' '$BASE/api/v1/applications/$A3' | jq .result.document | '$EGOV_REPO/tests/schema-check.py' '$EGOV_REPO/docs/result.schema.json'"
 # A result the region's provider did not sign moves nothing, however it travels: sent by
 # the leb's own key through the regional gateway, unsigned or signed by a citizen
 result_bytes() {   # result_bytes APPLICATION_ID [LABEL]: a packed egov.applications.Result
