@@ -124,10 +124,11 @@ DIAGRAM_CLASS_OBJ := $(foreach d,gateway/regional services/leb services/intake s
     $(if $(wildcard $(d)/schema.sql),$(B)/obj/$(GEN)/$(notdir $(d))_schema.o))
 $(foreach d,gateway/regional services/leb services/intake services/portal,$(eval $(call diagram_service,$(d))))
 
+# egovctl alone reads YAML scenarios and calls HTTP APIs
 $(B)/bin/egovctl: $(call obj,$(wildcard tools/egovctl/*.c)) $(B)/libegov.a
 	@mkdir -p $(dir $@)
 	@echo "  LD $@"
-	@$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	@$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(shell pkg-config --libs yaml-0.1 libcurl 2>/dev/null)
 $(B)/bin/shep-sink: $(call obj,tests/shep_sink.c) $(B)/libegov.a
 	@mkdir -p $(dir $@)
 	@echo "  LD $@"

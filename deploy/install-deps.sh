@@ -55,6 +55,8 @@ need libjansson-dev       pc  jansson
 need libmicrohttpd-dev    pc  libmicrohttpd
 need libcmocka-dev        pc  cmocka
 need uuid-dev             pc  uuid
+need libyaml-dev          pc  yaml-0.1
+need libcurl4-openssl-dev pc  libcurl
 
 if [[ $mode == all ]]; then
     # The server binaries live in a versioned directory that is not on PATH (pg.sh

@@ -33,7 +33,8 @@ typedef enum {
     OPT_REPRESENTATIVE, OPT_ON, OPT_TO, OPT_SERVICE, OPT_ROUTE, OPT_CORRELATION,
     OPT_TYPE, OPT_TEXT, OPT_FILE, OPT_COUNT, OPT_TTL,
     OPT_PARTICIPANT, OPT_SINCE, OPT_UNTIL, OPT_LIMIT, OPT_PAYLOAD_TYPE, OPT_FORCE,
-    OPT_DELAY, OPT_ERROR, OPT_DROP, OPT_TIMES, OPT_MERMAID, OPT_SETTLE, OPT_PAYLOAD_JSON, OPT_STATUS
+    OPT_DELAY, OPT_ERROR, OPT_DROP, OPT_TIMES, OPT_MERMAID, OPT_SETTLE, OPT_PAYLOAD_JSON, OPT_STATUS,
+    OPT_JUNIT, OPT_DESK, OPT_PORTAL
 } s_option_t;
 
 #define BIT(option) (1ull << (option))
@@ -95,6 +96,8 @@ s_usage (FILE *stream)
         "  receive [--service S] [--count N]   take --as ID's deliveries, print each as JSON\n"
         "  trace APPLICATION_ID [--mermaid]   one application's messages across the boxes, from the log\n"
         "  wait APPLICATION_ID --status S[,S...]  until the application's status is one of these\n"
+        "  scenario run FILE... [--junit OUT.xml] [--desk URL] [--portal URL]\n"
+        "                                      run scenario files (YAML or JSON) against the system\n"
         "  fault add (--service S | --route KATO | --participant P)... (--delay MS | --error CODE\n"
         "            | --drop PCT)... [--times N]   make matching sync calls slow, fail or vanish\n"
         "  fault list | clear [ID]             the faults injected at the gateway\n"
@@ -116,6 +119,7 @@ s_usage (FILE *stream)
         "  5   log verify: the message log is broken\n"
         "  6   verify: an outcome other than OK\n"
         "  7   wait: the status did not come within --timeout\n"
+        "  8   scenario run: a step failed\n"
         "  64  bad command line\n",
         SHEP_DEFAULT_ENDPOINT);
 }
@@ -365,6 +369,8 @@ static const s_command_t s_commands [] = {
     { "trace", "APPLICATION_ID", false, BIT (OPT_MERMAID), egovctl_trace },
     { "receive", NULL, false, BIT (OPT_SERVICE) | BIT (OPT_COUNT), egovctl_receive },
     { "wait", "APPLICATION_ID", false, BIT (OPT_STATUS), egovctl_wait },
+    { "scenario", "run", false, BIT (OPT_JUNIT) | BIT (OPT_DESK) | BIT (OPT_PORTAL), egovctl_scenario,
+      EGOVCTL_MORE_MAX },
     { "fault", "add|list|clear", false, BIT (OPT_SERVICE) | BIT (OPT_ROUTE) | BIT (OPT_PARTICIPANT)
         | BIT (OPT_DELAY) | BIT (OPT_ERROR) | BIT (OPT_DROP) | BIT (OPT_TIMES), egovctl_fault, 1 },
 };
@@ -401,6 +407,9 @@ static const struct option s_options [] = {
     { "settle", no_argument, NULL, OPT_SETTLE },
     { "payload-json", required_argument, NULL, OPT_PAYLOAD_JSON },
     { "status", required_argument, NULL, OPT_STATUS },
+    { "junit", required_argument, NULL, OPT_JUNIT },
+    { "desk", required_argument, NULL, OPT_DESK },
+    { "portal", required_argument, NULL, OPT_PORTAL },
     { NULL, 0, NULL, 0 }
 };
 
@@ -459,6 +468,9 @@ s_parse_option (egovctl_t *self, int option, const char *value)
         case OPT_SETTLE: self->settle = true; break;
         case OPT_PAYLOAD_JSON: self->payload_json = value; break;
         case OPT_STATUS: self->status = value; break;
+        case OPT_JUNIT: self->junit = value; break;
+        case OPT_DESK: self->desk = value; break;
+        case OPT_PORTAL: self->portal = value; break;
         case OPT_DROP:
             if (!s_number (value, 1, 100, &self->fault_drop))
                 return s_usage_error ("--drop wants a percentage, 1 to 100, not '%s'", value);
@@ -539,6 +551,8 @@ s_parse (egovctl_t *self, int argc, char *argv [], const s_command_t **command)
     for (const struct option *flag = s_options; flag->name; flag++)
         if (stray & BIT (flag->val))
             return s_usage_error ("--%s does not apply here", flag->name);
+    if (streq (self->command, "scenario") && !streq (self->argument, "run"))
+        return s_usage_error ("scenario takes run FILE..., not '%s'", self->argument);
     if (streq (self->command, "status") && !egov_uuid_valid (self->argument))
         return s_usage_error ("MESSAGE_ID is a UUID, not '%s'", self->argument);
     if (streq (self->command, "poa") && !self->representative)

@@ -7,6 +7,7 @@
       egovctl_async.c    send, status        (store-and-forward)
       egovctl_gateway.c  log, participants   (the gateway's own views)
       egovctl_wait.c     wait                (a channel's application state)
+      egovctl_scenario.c scenario run        (steps against a running system, JUnit)
     egovctl.c parses the command line and runs one of them.              */
 #ifndef EGOVCTL_H_INCLUDED
 #define EGOVCTL_H_INCLUDED
@@ -21,10 +22,11 @@
 #define EGOVCTL_UNREACHABLE 4       //  no welcome from the gateway
 #define EGOVCTL_LOG_BROKEN  5       //  the message log's hash chain is broken
 #define EGOVCTL_WAITED_IN_VAIN 7    //  wait: the status did not come within --timeout
+#define EGOVCTL_SCENARIO_FAILED 8   //  scenario run: a step failed
 #define EGOVCTL_USAGE       64      //  bad command line (EX_USAGE)
 
 #define EGOVCTL_PARTICIPANT "egovctl"   //  who egovctl is to the gateway without --as
-#define EGOVCTL_MORE_MAX    4       //  positional arguments after the first
+#define EGOVCTL_MORE_MAX    64      //  positional arguments after the first
 #define EGOVCTL_WAIT_DEFAULT_MS 60000   //  wait without --timeout
 #define EGOVCTL_FILE_MAX    (64 * 1024 * 1024)  //  --file cap; the gateway refuses far less
 
@@ -65,6 +67,9 @@ typedef struct {
     bool settle;                    //  clock --settle: return once the system is quiet
     const char *payload_json;       //  send/call --payload-json FILE
     const char *status;             //  wait --status NAME[,NAME...]
+    const char *junit;              //  scenario run --junit OUT.xml
+    const char *desk;               //  scenario run --desk URL
+    const char *portal;             //  scenario run --portal URL
     char keys_path [4096];          //  storage for the default keys folder
     shep_client_t *client;          //  connected client, or NULL
 } egovctl_t;
@@ -100,5 +105,6 @@ int egovctl_fault (egovctl_t *self);
 int egovctl_trace (egovctl_t *self);
 int egovctl_receive (egovctl_t *self);
 int egovctl_wait (egovctl_t *self);
+int egovctl_scenario (egovctl_t *self);
 
 #endif
