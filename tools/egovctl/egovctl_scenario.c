@@ -562,20 +562,23 @@ s_step_http (s_runner_t *self, json_t *spec, json_t *expect, json_t *save, char 
     return ok;
 }
 
-//  Runs this egovctl with the scenario's gateway, keys and participant,
-//  then args; its exit code, stdout and stderr together in output (owned).
+//  Runs this egovctl with args, after the scenario's gateway, keys and
+//  participant when link (the commands without the gateway take none);
+//  its exit code, stdout and stderr together in output (owned).
 static int
-s_child (s_runner_t *self, const char *const *args, size_t count, char **output)
+s_child (s_runner_t *self, const char *const *args, size_t count, bool link, char **output)
 {
     const char *argv [count + 8];
     size_t argc = 0;
     argv [argc++] = self->binary;
-    argv [argc++] = "--gateway";
-    argv [argc++] = self->ctl->gateway;
-    argv [argc++] = "--keys";
-    argv [argc++] = self->ctl->keys;
-    argv [argc++] = "--as";
-    argv [argc++] = self->ctl->participant_id;
+    if (link) {
+        argv [argc++] = "--gateway";
+        argv [argc++] = self->ctl->gateway;
+        argv [argc++] = "--keys";
+        argv [argc++] = self->ctl->keys;
+        argv [argc++] = "--as";
+        argv [argc++] = self->ctl->participant_id;
+    }
     for (size_t index = 0; index < count; index++)
         argv [argc++] = args [index];
     argv [argc] = NULL;
@@ -660,7 +663,10 @@ s_step_egovctl (s_runner_t *self, json_t *spec, json_t *expect, json_t *save, ch
         ok = false;
     }
     char *output = NULL;
-    int exit_code = ok ? s_child (self, args, count, &output) : -1;
+    //  The commands that need no gateway take none of its options
+    bool link = !streq (args [0], "pki") && !streq (args [0], "sign") && !streq (args [0], "verify")
+             && !streq (args [0], "keys") && !streq (args [0], "catalogue") && !streq (args [0], "deadline");
+    int exit_code = ok ? s_child (self, args, count, link, &output) : -1;
     if (ok && exit_code < 0) {
         snprintf (problem, s_PROBLEM_MAX, "egovctl: cannot run %.900s", self->binary);
         ok = false;
@@ -729,7 +735,7 @@ s_step_sign (s_runner_t *self, json_t *spec, json_t *save, char *problem)
     snprintf (cert, sizeof (cert), "%s/certs/%s.pem", self->pki, label);
     const char *args [] = { "sign", "--key", key, "--cert", cert, file };
     char *output = NULL;
-    int exit_code = ok ? s_child (self, args, 6, &output) : -1;
+    int exit_code = ok ? s_child (self, args, 6, false, &output) : -1;
     if (fd >= 0)
         unlink (file);
     if (exit_code != 0) {
@@ -838,7 +844,7 @@ s_step_clock (s_runner_t *self, json_t *spec, json_t *save, char *problem)
         snprintf (target, sizeof (target), "%.10sT%.5s", moment, at ? at : "10:00");
         const char *args [] = { "clock", "set", target };
         char *output = NULL;
-        int exit_code = s_child (self, args, 3, &output);
+        int exit_code = s_child (self, args, 3, true, &output);
         bool ok = exit_code == 0;
         if (!ok)
             snprintf (problem, s_PROBLEM_MAX, "clock set %s: exit %d: %.600s", target, exit_code, output);
@@ -886,10 +892,12 @@ s_step_name (json_t *step, size_t number)
     return strdup (text);
 }
 
-//  Runs one step; false with problem when it failed.
+//  Runs one step; false with problem when it failed. Its name is given
+//  again with the variables in it expanded.
 static bool
-s_step_run (s_runner_t *self, json_t *step, char *problem)
+s_step_run (s_runner_t *self, json_t *step, s_step_t *result, size_t number)
 {
+    char *problem = result->problem;
     static const char *const keys [] = { "name", "http", "sign", "clock", "egovctl", "expect", "save", NULL };
     const char *stranger = s_stranger (step, keys);
     if (stranger) {
@@ -907,11 +915,31 @@ s_step_run (s_runner_t *self, json_t *step, char *problem)
     json_t *expanded = s_expand (self, step, problem);
     if (!expanded)
         return false;
+    free (result->name);
+    result->name = s_step_name (expanded, number);
     json_t *expect = json_object_get (expanded, "expect");
     json_t *save = json_object_get (expanded, "save");
+    static const char *const http_expects [] = { "status", "json", "match", NULL };
+    static const char *const egovctl_expects [] = { "exit", "output", NULL };
+    static const char *const no_expects [] = { NULL };
+    const char *const *expects = json_object_get (expanded, "http") ? http_expects
+                               : json_object_get (expanded, "egovctl") ? egovctl_expects : no_expects;
+    const char *unexpected = json_is_object (expect) ? s_stranger (expect, expects) : NULL;
     bool ok;
     if ((expect && !json_is_object (expect)) || (save && !json_is_object (save))) {
         snprintf (problem, s_PROBLEM_MAX, "expect and save are mappings");
+        ok = false;
+    }
+    else
+    if (unexpected) {
+        snprintf (problem, s_PROBLEM_MAX, "expect: '%s' does not apply here (http: status, json, match;"
+                  " egovctl: exit, output; sign and clock: none)", unexpected);
+        ok = false;
+    }
+    else
+    if ((json_is_object (json_object_get (expect, "json")) == false && json_object_get (expect, "json"))
+    ||  (json_is_object (json_object_get (expect, "match")) == false && json_object_get (expect, "match"))) {
+        snprintf (problem, s_PROBLEM_MAX, "expect: json and match are mappings of path: value");
         ok = false;
     }
     else
@@ -975,7 +1003,7 @@ s_scenario_run (s_runner_t *self, const char *path)
             continue;
         }
         int64_t begun = zclock_mono ();
-        bool ok = json_is_object (item) && s_step_run (self, item, step->problem);
+        bool ok = json_is_object (item) && s_step_run (self, item, step, index + 1);
         if (!json_is_object (item))
             snprintf (step->problem, sizeof (step->problem), "a step is a mapping");
         step->seconds = (double) (zclock_mono () - begun) / 1000.0;

@@ -43,6 +43,40 @@ s_wanted_parse (const char *list, uint32_t *wanted)
     return ok && *wanted;
 }
 
+//  How far along the lifecycle a status is (egov_lifecycle.h): a status never
+//  moves back, READY and REFUSED are the two decisions, ISSUED and
+//  RETURNED_TO_PROVIDER come after them.
+static int
+s_rank (egov_status_t status)
+{
+    switch (status) {
+        case EGOV__APPLICATIONS__STATUS__ACCEPTED: return 1;
+        case EGOV__APPLICATIONS__STATUS__SENT: return 2;
+        case EGOV__APPLICATIONS__STATUS__REGISTERED: return 3;
+        case EGOV__APPLICATIONS__STATUS__IN_PROGRESS: return 4;
+        case EGOV__APPLICATIONS__STATUS__READY: case EGOV__APPLICATIONS__STATUS__REFUSED: return 5;
+        default: return 6;
+    }
+}
+
+//  Whether an application now in status can still come to one of wanted:
+//  a later status can; an earlier one, or the other decision, cannot; a
+//  result returned unclaimed comes back READY or REFUSED when recalled.
+static bool
+s_reachable (egov_status_t status, uint32_t wanted)
+{
+    for (int each = EGOV__APPLICATIONS__STATUS__ACCEPTED; each <= EGOV__APPLICATIONS__STATUS__RETURNED_TO_PROVIDER; each++) {
+        if (!(wanted & (1u << each)))
+            continue;
+        egov_status_t target = (egov_status_t) each;
+        if (s_rank (target) > s_rank (status)
+        ||  (status == EGOV__APPLICATIONS__STATUS__RETURNED_TO_PROVIDER && s_rank (target) == 5)
+        ||  (status == EGOV__APPLICATIONS__STATUS__RETURNED_TO_PROVIDER && target == EGOV__APPLICATIONS__STATUS__ISSUED))
+            return true;
+    }
+    return false;
+}
+
 //  Asks channel once. The state (free it), or NULL: *not_found when the
 //  channel answered that it does not hold the id, otherwise error is set.
 static Egov__Applications__ApplicationState *
@@ -51,8 +85,8 @@ s_ask (egovctl_t *self, const char *channel, int timeout_ms, bool *not_found, eg
     *not_found = false;
     Egov__Applications__ApplicationQuery query = EGOV__APPLICATIONS__APPLICATION_QUERY__INIT;
     query.application_id = (char *) self->argument;
+    //  Its own correlation id: the questions stay out of the application's journey
     Egov__Envelope *envelope = egov_envelope_new (channel, EGOV__MESSAGE_TYPE__REQUEST);
-    egov_string_set (&envelope->correlation_id, self->argument);
     egov_envelope_set_payload (envelope, &query.base);
     Egov__Envelope *reply = shep_client_call (self->client, envelope, timeout_ms, error);
     egov__envelope__free_unpacked (envelope, NULL);
@@ -132,8 +166,9 @@ egovctl_wait (egovctl_t *self)
                 egov__applications__application_state__free_unpacked (state, NULL);
                 return exit_code;
             }
-            if (known && status == EGOV__APPLICATIONS__STATUS__ISSUED) {
-                fprintf (stderr, "egovctl: the application is ISSUED, which it never leaves\n");
+            if (known && !s_reachable (status, wanted)) {
+                fprintf (stderr, "egovctl: the application is %s, from which none of %s can come\n",
+                         state->status, self->status);
                 int exit_code = s_print (self, state, channel, EGOVCTL_NEGATIVE);
                 egov__applications__application_state__free_unpacked (state, NULL);
                 return exit_code;
