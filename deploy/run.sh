@@ -18,6 +18,8 @@
 #   EGOV_SHEP_ENDPOINT   where shep binds [tcp://127.0.0.1:7700]
 #   EGOV_GATEWAY         where services and egovctl connect [EGOV_SHEP_ENDPOINT, with a
 #                        wildcard host (* or 0.0.0.0) replaced by 127.0.0.1]
+#   EGOV_SHEP_METRICS    the gateway's GET /metrics and /health over HTTP [127.0.0.1:7780;
+#                        empty: none]
 #   EGOV_PG_PORT         cluster port on 127.0.0.1 [54329]
 #   EGOV_PG_DIR          cluster directory [var/pg]
 #   EGOV_PG_EXTERNAL     base conninfo of an existing server instead of the local cluster
@@ -55,6 +57,7 @@ export EGOV_SHEP_ENDPOINT=${EGOV_SHEP_ENDPOINT:-tcp://127.0.0.1:7700}
 # Connecting to a wildcard address means connecting to this host.
 default_gateway=$(sed -E 's#^(tcp://)(\*|0\.0\.0\.0)(:)#\1127.0.0.1\3#' <<<"$EGOV_SHEP_ENDPOINT")
 export EGOV_GATEWAY=${EGOV_GATEWAY:-$default_gateway}
+export EGOV_SHEP_METRICS=${EGOV_SHEP_METRICS-127.0.0.1:7780}
 START_TIMEOUT=${EGOV_RUN_TIMEOUT:-60}
 STOP_TIMEOUT=${EGOV_STOP_TIMEOUT:-10}
 
@@ -331,6 +334,7 @@ print_table() {
     echo "  $ctl$gateway_flag person 850314301234"
     echo "  $ctl$gateway_flag participants"
     echo "  deploy/pg.sh psql -d shep"
+    [[ -z $EGOV_SHEP_METRICS ]] || echo "  curl http://$EGOV_SHEP_METRICS/metrics"
     echo
     echo "Ctrl-C here, or 'make stop' from another terminal, stops everything."
 }
@@ -354,6 +358,10 @@ main() {
     local port=${EGOV_SHEP_ENDPOINT##*:}
     if [[ $EGOV_SHEP_ENDPOINT == tcp://* && $port =~ ^[0-9]+$ ]] && port_in_use "$port"; then
         die "port $port of $EGOV_SHEP_ENDPOINT is taken (another instance? 'make stop', or set EGOV_SHEP_ENDPOINT)"
+    fi
+    port=${EGOV_SHEP_METRICS##*:}
+    if [[ -n $EGOV_SHEP_METRICS && $port =~ ^[0-9]+$ ]] && port_in_use "$port"; then
+        die "port $port of EGOV_SHEP_METRICS=$EGOV_SHEP_METRICS is taken (another instance? 'make stop', or set EGOV_SHEP_METRICS, empty for none)"
     fi
     echo $$ >"$RUN_PID"
     OWN_CHILDREN=1

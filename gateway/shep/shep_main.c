@@ -19,6 +19,7 @@ typedef struct {
     int64_t max_calls;              //  sync calls waiting at once
     int64_t max_queued;             //  async messages waiting for a commit
     int64_t clock_start_ms;         //  first start of the simulation clock, when given
+    const char *metrics;            //  HOST:PORT of GET /metrics and /health, or NULL
     bool verbose;                   //  log every gateway error answered
 } s_options_t;
 
@@ -60,6 +61,9 @@ static const egov_flag_t s_flags [] = {
       .value_name = "TIME", .help = "on a first start (no clock saved yet), begin the simulation"
       " clock at TIME, ISO 8601, Almaty time unless an offset is given",
       .target = &s_options.clock_start_ms },
+    { .name = "metrics", .env = "EGOV_SHEP_METRICS", .value_name = "HOST:PORT",
+      .help = "serve GET /metrics (Prometheus' text format) and GET /health over HTTP there",
+      .target = &s_options.metrics },
     { .name = "verbose", .letter = 'v', .kind = EGOV_FLAG_SWITCH,
       .help = "log every gateway error answered", .target = &s_options.verbose },
     { NULL }
@@ -85,6 +89,7 @@ s_run (const s_options_t *options, bool clock_start_set)
     config.max_queued = (uint32_t) options->max_queued;
     config.clock_start_set = clock_start_set;
     config.clock_start_ms = options->clock_start_ms;
+    config.metrics_address = options->metrics && *options->metrics ? options->metrics : NULL;
     config.verbose = options->verbose;
 
     zsys_init ();

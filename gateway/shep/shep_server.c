@@ -9,6 +9,7 @@
 #include "egov_proto.h"
 #include "shep_keys.h"
 #include "shep_rights.h"
+#include "egov_http.h"
 #include <sodium.h>
 
 #define SHEP_PARTICIPANT_ID_MAX 64
@@ -90,6 +91,18 @@ struct _shep_server_t {
     zlistx_t *faults;           //  Egov__Shep__Fault * injected (egovctl fault), in order
     uint64_t fault_ids;         //  the last fault id given
     zlistx_t *held;             //  s_call_t * a delay fault holds (not owned)
+    egov_http_t *http;          //  GET /metrics and /health (--metrics), or NULL
+    struct {                    //  what /metrics counts since the start
+        uint64_t sync_calls;            //  sync requests taken
+        uint64_t sync_answered;         //  replies relayed from providers
+        uint64_t sync_timeouts;         //  callers answered TIMEOUT
+        uint64_t sync_latency_ms;       //  sum of the relayed replies' times
+        uint64_t async_stored;          //  async messages committed
+        uint64_t async_delivered;       //  acknowledged by their recipients
+        uint64_t async_stopped;         //  rejected by them (or stopped by a fault)
+        uint64_t store_failures;        //  batches the database could not take
+        bool store_failing;             //  the last batch failed
+    } counts;
 };
 
 //  ---------------------------------------------------------------------
@@ -636,6 +649,7 @@ s_on_sync_request (shep_server_t *self, s_peer_t *peer, Egov__Shep__Frame *frame
         s_log (self, "sync", envelope, peer->id, "shep", "ACCESS_DENIED");
         return;
     }
+    self->counts.sync_calls++;
     char message [256];
     if (zhashx_size (self->calls) >= self->config.max_calls) {
         snprintf (message, sizeof (message), "the gateway has %u calls waiting, its limit", self->config.max_calls);
@@ -802,6 +816,9 @@ s_on_sync_reply (shep_server_t *self, s_peer_t *peer, Egov__Shep__Frame *frame)
     s_send (self, call->requester, &out);
     s_log (self, "sync", reply->envelope, peer->id, call->requester_id,
            reply->envelope->error ? reply->envelope->error->code : "forwarded");
+    self->counts.sync_answered++;
+    int64_t taken = zclock_mono () - (call->deadline - call->timeout_ms);
+    self->counts.sync_latency_ms += (uint64_t) (taken > 0 ? taken : 0);
     s_call_end (self, call);
 }
 
@@ -828,6 +845,7 @@ s_expire_calls (shep_server_t *self)
         char message [256];
         snprintf (message, sizeof (message), "provider %s did not answer in time", call->provider_id);
         s_send_error (self, call->requester, call->tag, "TIMEOUT", message, call->message_id, NULL);
+        self->counts.sync_timeouts++;
         s_log (self, "sync", call->request, "shep", call->requester_id, "TIMEOUT");
         s_call_end (self, call);
     }
@@ -855,6 +873,7 @@ s_fault_delivery (shep_server_t *self, s_peer_t *peer, s_flight_t *flight, Egov_
             envelope->message_id, peer->id, EGOV__DELIVERY_STATUS__DELIVERY_STOPPED,
             fault->error_code, message, flight->attempts + 1));
         s_log (self, "async", envelope, peer->id, envelope->sender_id, "DELIVERY_STOPPED");
+        self->counts.async_stopped++;
         zhashx_delete (peer->in_flight, envelope->message_id);     //  destroys the flight
     }
     else
@@ -1098,6 +1117,12 @@ s_on_ack (shep_server_t *self, s_peer_t *peer, Egov__Shep__Frame *frame)
     s_flight_t *flight = (s_flight_t *) zhashx_lookup (peer->in_flight, ack->message_id);
     Egov__DeliveryStatus status = ack->reject ? EGOV__DELIVERY_STATUS__DELIVERY_STOPPED
                                               : EGOV__DELIVERY_STATUS__DELIVERED;
+    if (flight) {
+        if (ack->reject)
+            self->counts.async_stopped++;
+        else
+            self->counts.async_delivered++;
+    }
     zlistx_add_end (self->batch->finals, shep_final_new (
         ack->message_id, peer->id, status,
         ack->reject ? ack->reject->code : NULL, ack->reject ? ack->reject->message : NULL,
@@ -1115,6 +1140,9 @@ static void
 s_on_batch (shep_server_t *self, shep_batch_t *batch)
 {
     self->batches_out--;
+    self->counts.store_failing = batch->failed;
+    if (batch->failed)
+        self->counts.store_failures++;
     for (shep_submit_t *submit = (shep_submit_t *) zlistx_first (batch->submits); submit;
          submit = (shep_submit_t *) zlistx_next (batch->submits)) {
         self->queued--;
@@ -1134,8 +1162,10 @@ s_on_batch (shep_server_t *self, shep_batch_t *batch)
         out.tag = submit->tag;
         if (submit->requester)
             s_send (self, submit->requester, &out);
-        if (!submit->failed && submit->seq > 0)
+        if (!submit->failed && submit->seq > 0) {
+            self->counts.async_stored++;
             s_dispatch (self, submit);
+        }
     }
     s_on_clock_committed (self, batch);
     shep_batch_destroy (&batch);
@@ -1665,6 +1695,65 @@ s_load_routing (shep_server_t *self)
     return ok;
 }
 
+//  ---------------------------------------------------------------------
+//  GET /metrics and /health (--metrics)
+
+//  The gateway's numbers: what /health shows and /metrics turns into gauges.
+static json_t *
+s_health (shep_server_t *self)
+{
+    size_t in_flight = 0, waiting = 0, receiving = 0;
+    for (s_peer_t *peer = (s_peer_t *) zhashx_first (self->peers_by_key); peer;
+         peer = (s_peer_t *) zhashx_next (self->peers_by_key)) {
+        in_flight += zhashx_size (peer->in_flight);
+        waiting += zlistx_size (peer->waiting);
+        receiving += peer->receive_async;
+    }
+    return json_pack ("{s:s, s:s, s:{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}}",
+        "status", self->counts.store_failing ? "degraded" : "ok",
+        "database", self->counts.store_failing ? "failing" : "ok",
+        "gateway",
+        "connections", (json_int_t) zhashx_size (self->peers_by_key),
+        "participants", (json_int_t) zhashx_size (self->peers_by_id),
+        "receiving", (json_int_t) receiving,
+        "sync_calls_total", (json_int_t) self->counts.sync_calls,
+        "sync_answered_total", (json_int_t) self->counts.sync_answered,
+        "sync_timeouts_total", (json_int_t) self->counts.sync_timeouts,
+        "sync_answer_ms_sum", (json_int_t) self->counts.sync_latency_ms,
+        "sync_waiting", (json_int_t) zhashx_size (self->calls),
+        "async_stored_total", (json_int_t) self->counts.async_stored,
+        "async_delivered_total", (json_int_t) self->counts.async_delivered,
+        "async_stopped_total", (json_int_t) self->counts.async_stopped,
+        "async_in_flight", (json_int_t) in_flight,
+        "async_queued", (json_int_t) (waiting + self->queued),
+        "store_failures_total", (json_int_t) self->counts.store_failures,
+        "faults", (json_int_t) zlistx_size (self->faults));
+}
+
+static json_t *
+s_metrics (void *argument)
+{
+    return s_health ((shep_server_t *) argument);
+}
+
+static void
+s_on_http (void *argument, egov_http_request_t *request)
+{
+    shep_server_t *self = (shep_server_t *) argument;
+    egov_http_reply_t reply = { 0, NULL, NULL };
+    if (!streq (request->url, "/health") && !streq (request->url, "/api/v1/health"))
+        egov_http_reply_error (&reply, 404, "UNKNOWN_ROUTE", "the gateway serves GET /health and GET /metrics");
+    else
+    if (!streq (request->method, "GET"))
+        egov_http_reply_not_allowed (&reply, request->method, "GET");
+    else {
+        json_t *health = s_health (self);
+        egov_http_reply_set (&reply, self->counts.store_failing ? 503 : 200, health);
+    }
+    egov_http_answer (request, &reply);
+    egov_http_reply_reset (&reply);
+}
+
 shep_server_t *
 shep_server_new (const shep_config_t *config)
 {
@@ -1758,7 +1847,19 @@ shep_server_new (const shep_config_t *config)
     }
     self->endpoint = zsock_last_endpoint (self->router);
     self->gateway_id = zsys_sprintf ("shep@%s", self->endpoint);
+    if (config->metrics_address) {
+        egov_http_config_t http_config = { 4096, 64, 10, 0, false, true, 0, 0 };
+        self->http = egov_http_new (config->metrics_address, &http_config, s_on_http, self, &error);
+        if (!self->http) {
+            zsys_error ("shep: --metrics %s: %s", config->metrics_address, error.message);
+            shep_server_destroy (&self);
+            return NULL;
+        }
+        egov_http_set_metrics (self->http, s_metrics, self);
+    }
     self->loop = zloop_new ();
+    if (self->http)
+        egov_http_attach (self->http, self->loop);
     zloop_reader (self->loop, self->router, s_router_ready, self);
     zloop_reader (self->loop, zactor_sock (self->store), s_store_ready, self);
     zloop_timer (self->loop, 5, 0, s_tick_fast, self);
@@ -1774,6 +1875,7 @@ shep_server_destroy (shep_server_t **self_p)
     if (!self)
         return;
     zloop_destroy (&self->loop);
+    egov_http_destroy (&self->http);
     //  Let the store finish what it holds, then stop it
     while (self->store && self->batches_out > 0) {
         char *command = NULL;

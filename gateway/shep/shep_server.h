@@ -33,6 +33,7 @@ typedef struct {
     uint32_t max_queued;            //  async submissions waiting for a commit, at most
     bool clock_start_set;           //  a first start begins the simulated clock at
     int64_t clock_start_ms;         //  clock_start_ms (a clock already saved is kept)
+    const char *metrics_address;    //  "HOST:PORT" of GET /metrics and /health, NULL: none
     bool verbose;
 } shep_config_t;
 

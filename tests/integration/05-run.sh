@@ -10,7 +10,7 @@ export EGOV_PG_DIR=$EGOV_TEST_DIR/run-pg EGOV_PG_PORT=$(egov_free_port) EGOV_PG_
 export EGOV_PKI_DIR=$EGOV_TEST_DIR/pki EGOV_KEYS_DIR=$EGOV_TEST_DIR/keys
 unset EGOV_RIGHTS
 export EGOV_SHEP_ENDPOINT=tcp://127.0.0.1:$(egov_free_port)
-export EGOV_GATEWAY=$EGOV_SHEP_ENDPOINT
+export EGOV_GATEWAY=$EGOV_SHEP_ENDPOINT EGOV_SHEP_METRICS=127.0.0.1:$(egov_free_port)
 export EGOV_REGIONS=750000000 EGOV_LEB_HTTP_BASE=$(egov_free_port) EGOV_LEB_MANUAL=750000000
 export EGOV_INTAKE_HTTP=127.0.0.1:$(egov_free_port) EGOV_PORTAL_HTTP=127.0.0.1:$(egov_free_port)
 export EGOV_RUN_TIMEOUT=120
@@ -29,6 +29,12 @@ check_output "EGOV_LEB_MANUAL runs that region's provider in manual mode" '"mode
     curl -s "http://127.0.0.1:$EGOV_LEB_HTTP_BASE/api/v1/health"
 check_exit "egovctl wait: an application neither the desk nor the portal holds exits 3" 3 \
     "$EGOV_BIN/egovctl" wait 00000000-0000-4000-8000-000000000000 --status READY
+check_output "the gateway's /metrics: participants, sync calls answered, async messages stored" \
+    'egov_gateway_participants [1-9][0-9]*.*egov_gateway_sync_answered_total [1-9][0-9]*.*egov_gateway_async_stored_total [0-9]+' \
+    oneline curl -s "http://$EGOV_SHEP_METRICS/metrics"
+check_output "... and its /health: ok, the database ok" '"status": "ok".*"database": "ok"' \
+    oneline curl -s "http://$EGOV_SHEP_METRICS/health"
+check_output "... anything else there is 404 UNKNOWN_ROUTE" '"UNKNOWN_ROUTE"' curl -s "http://$EGOV_SHEP_METRICS/nowhere"
 check "the test CA was made" test -s "$EGOV_PKI_DIR/root-ca.pem"
 check "the gateway's key pair was made" test -s "$EGOV_KEYS_DIR/gateway.key_secret"
 check_output "... and one per participant, the secret halves private" '^-rw-------' \

@@ -19,7 +19,7 @@ export EGOV_PKI_DIR=$EGOV_TEST_DIR/pki EGOV_KEYS_DIR=$EGOV_TEST_DIR/keys
 export EGOV_RIGHTS=$EGOV_TEST_DIR/rights.conf
 { cat "$EGOV_REPO/gateway/rights.conf"; echo "egovctl send $LEB application.registered"; } >"$EGOV_RIGHTS"
 export EGOV_SHEP_ENDPOINT=tcp://127.0.0.1:$(egov_free_port)
-export EGOV_GATEWAY=$EGOV_SHEP_ENDPOINT
+export EGOV_GATEWAY=$EGOV_SHEP_ENDPOINT EGOV_SHEP_METRICS=127.0.0.1:$(egov_free_port)
 export EGOV_REGIONS=$REGION EGOV_LEB_HTTP_BASE=$(egov_free_port)
 export EGOV_INTAKE_HTTP=127.0.0.1:$(egov_free_port) EGOV_PORTAL_HTTP=127.0.0.1:$(egov_free_port)
 export EGOV_RUN_TIMEOUT=120
