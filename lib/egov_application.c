@@ -212,6 +212,23 @@ s_test_trust (void)
     assert (egov_pki_remove (dir) == 0);
 }
 
+//  The channel's history of an application, oldest first, or NULL.
+static PGresult *
+s_history (PGconn *conn, const char *application_id)
+{
+    const char *values [1] = { application_id };
+    PGresult *result = PQexecParams (conn,
+        "SELECT status, step, role, actor, note, at_sim,"
+        "       (extract (epoch FROM at_wall) * 1000)::bigint"
+        "  FROM history WHERE application_id = $1::uuid ORDER BY seq LIMIT 500",
+        1, NULL, values, NULL, NULL, 0);
+    if (PQresultStatus (result) != PGRES_TUPLES_OK) {
+        PQclear (result);
+        return NULL;
+    }
+    return result;
+}
+
 Egov__Envelope *
 egov_application_state_answer (PGconn *conn, const char *service_id,
                                const Egov__Envelope *request, egov_error_t *refusal)
@@ -269,7 +286,28 @@ egov_application_state_answer (PGconn *conn, const char *service_id,
         state.registration_number = PQgetvalue (result, 0, 3);
         state.changed_at = strtoll (PQgetvalue (result, 0, 4), NULL, 10);
         state.result_due = strtoll (PQgetvalue (result, 0, 5), NULL, 10);
+        PGresult *history = query->with_history ? s_history (conn, query->application_id) : NULL;
+        size_t count = history ? (size_t) PQntuples (history) : 0;
+        Egov__Applications__HistoryStep *steps = count ? calloc (count, sizeof (*steps)) : NULL;
+        Egov__Applications__HistoryStep **list = count ? calloc (count, sizeof (*list)) : NULL;
+        for (size_t row = 0; row < count; row++) {
+            Egov__Applications__HistoryStep *step = steps + row;
+            egov__applications__history_step__init (step);
+            step->status = PQgetvalue (history, (int) row, 0);
+            step->step = PQgetvalue (history, (int) row, 1);
+            step->role = PQgetvalue (history, (int) row, 2);
+            step->actor = PQgetvalue (history, (int) row, 3);
+            step->note = PQgetvalue (history, (int) row, 4);
+            step->at = strtoll (PQgetvalue (history, (int) row, 5), NULL, 10);
+            step->at_wall = strtoll (PQgetvalue (history, (int) row, 6), NULL, 10);
+            list [row] = step;
+        }
+        state.n_history = count;
+        state.history = list;
         egov_envelope_set_payload (reply, &state.base);
+        free (list);
+        free (steps);
+        PQclear (history);
     }
     PQclear (result);
     egov__applications__application_query__free_unpacked (query, NULL);

@@ -342,7 +342,10 @@ check_output "trace: one line per message, each with how its delivery ended" \
 check_output "... as a Mermaid sequenceDiagram, a participant per box" \
     "^sequenceDiagram.*participant p1 as intake.*as regional-$REGION.*as leb-$REGION.*p[0-9]+-\)p[0-9]+: application\.submit REQUEST \(DELIVERED\)" \
     oneline ctl trace "$A1" --mermaid
-check_output "... and as JSON" '"hops": \[' ctl --json trace "$A1"
+check_output "... with the desk's own steps merged in: registry, receipt, signature, registration, provider, hand-over" \
+    "step +intake: operator .*ACCEPTED +registry of individuals.*step .*ACCEPTED +operator signs.*intake -> regional-$REGION .*step +intake: regional-gateway .*REGISTERED.*step +intake: executor .*IN_PROGRESS.*step .*READY.*step +intake: operator .*ISSUED" \
+    oneline ctl trace "$A1"
+check_output "... and as JSON" '"hops": \[.*"steps": \[ *\{ *"simulated"' oneline ctl --json trace "$A1"
 check_exit "an id the log does not know: exit 3" 3 ctl trace 00000000-0000-4000-8000-000000000000
 
 # --- A registry that does not answer costs only the request that asked it

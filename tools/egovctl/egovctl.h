@@ -13,6 +13,7 @@
 #define EGOVCTL_H_INCLUDED
 
 #include "shep_client.h"
+#include "applications.pb-c.h"
 #include <jansson.h>
 
 #define EGOVCTL_OK          0
@@ -105,6 +106,16 @@ int egovctl_fault (egovctl_t *self);
 int egovctl_trace (egovctl_t *self);
 int egovctl_receive (egovctl_t *self);
 int egovctl_wait (egovctl_t *self);
+//  Asks a channel's sync service ("intake.application", "portal.application")
+//  where application id stands, with its history when asked. The state (free
+//  with egov__applications__application_state__free_unpacked), or NULL:
+//  *not_found when the channel does not hold the id, otherwise error set.
+Egov__Applications__ApplicationState *egovctl_application_ask (egovctl_t *self, const char *channel,
+                                                               const char *id, bool history, int timeout_ms,
+                                                               bool *not_found, egov_error_t *error);
+//  The same of whichever channel holds it (*channel: its service), or NULL.
+Egov__Applications__ApplicationState *egovctl_application_find (egovctl_t *self, const char *id,
+                                                                bool history, const char **channel);
 int egovctl_scenario (egovctl_t *self);
 
 #endif

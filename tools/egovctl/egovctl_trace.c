@@ -1,6 +1,8 @@
 /*  egovctl_trace — `trace APPLICATION_ID`: one application's journey across
     the boxes of the diagram, one line per message from the gateway's log
-    (sender -> recipient, type, service, how its delivery ended), as text,
+    (sender -> recipient, type, service, how its delivery ended), with the
+    steps of the channel's own history (the desk's or the portal's, asked
+    through their sync service) merged in on the simulated clock, as text,
     as a Mermaid sequenceDiagram (--mermaid) or as JSON (--json).         */
 #include "egovctl.h"
 #include "egovctl_json.h"
@@ -117,9 +119,51 @@ s_alias (zlistx_t *names, const char *name, char *alias, size_t size)
     return alias;
 }
 
-//  The journey as a Mermaid sequenceDiagram: one participant per box.
+//  A history step's text for a Mermaid note: no statement separators, no
+//  entity codes, no line breaks.
 static void
-s_mermaid (zlistx_t *hops)
+s_note_text (const char *text, char *out, size_t size)
+{
+    size_t used = 0;
+    for (const char *c = text; *c && used + 1 < size; c++)
+        out [used++] = *c == ';' || *c == '#' || *c == '\n' || *c == '\r' || *c == ':' ? ',' : *c;
+    out [used] = 0;
+}
+
+//  text in width characters (UTF-8 code points, not bytes): cut at a
+//  character's edge when longer, padded with spaces when shorter.
+static void
+s_column (const char *text, size_t width, char *out, size_t size)
+{
+    size_t used = 0, characters = 0;
+    for (const unsigned char *c = (const unsigned char *) text; *c; ) {
+        size_t length = *c < 0x80 ? 1 : (*c >> 5) == 6 ? 2 : (*c >> 4) == 14 ? 3 : (*c >> 3) == 30 ? 4 : 1;
+        if (characters == width || used + length + 1 > size)
+            break;
+        for (size_t byte = 0; byte < length && c [byte]; byte++)
+            out [used++] = (char) c [byte];
+        c += length;
+        characters++;
+    }
+    while (characters++ < width && used + 1 < size)
+        out [used++] = ' ';
+    out [used] = 0;
+}
+
+//  Whether the next thing is the step (else the hop), in the order they
+//  happened: by wall time, since a jump of the simulation clock makes the
+//  provider's steps carry their due moments, earlier than the messages that
+//  report them.
+static bool
+s_step_first (const Egov__Applications__HistoryStep *step, const s_hop_t *hop)
+{
+    return step && (!hop || step->at_wall * 1000 <= hop->logged_at_us);
+}
+
+//  The journey as a Mermaid sequenceDiagram: one participant per box; the
+//  channel's history steps as notes over the channel.
+static void
+s_mermaid (zlistx_t *hops, const Egov__Applications__ApplicationState *state, const char *channel)
 {
     zlistx_t *names = zlistx_new ();
     zlistx_set_destructor (names, (zlistx_destructor_fn *) zstr_free);
@@ -134,7 +178,18 @@ s_mermaid (zlistx_t *hops)
     for (const char *name = (const char *) zlistx_first (names); name;
          name = (const char *) zlistx_next (names), index++)
         printf ("    participant p%zu as %s\n", index, name);
-    for (s_hop_t *hop = (s_hop_t *) zlistx_first (hops); hop; hop = (s_hop_t *) zlistx_next (hops)) {
+    size_t next_step = 0, steps = state ? state->n_history : 0;
+    s_hop_t *hop = (s_hop_t *) zlistx_first (hops);
+    while (hop || next_step < steps) {
+        const Egov__Applications__HistoryStep *step = next_step < steps ? state->history [next_step] : NULL;
+        if (s_step_first (step, hop)) {
+            char where [16], text [512];
+            s_alias (names, channel, where, sizeof (where));
+            s_note_text (step->step, text, sizeof (text));
+            printf ("    Note over %s: %s %s\n", where, step->status, text);
+            next_step++;
+            continue;
+        }
         char from [16], to [16];
         s_alias (names, hop->from, from, sizeof (from));
         s_alias (names, hop->to, to, sizeof (to));
@@ -142,6 +197,7 @@ s_mermaid (zlistx_t *hops)
         const char *arrow = !sync ? "-)" : hop->type == EGOV__MESSAGE_TYPE__RESPONSE ? "-->>" : "->>";
         printf ("    %s%s%s: %s %s (%s)\n", from, arrow, to, hop->service,
                 egov_message_type_name (hop->type), hop->status);
+        hop = (s_hop_t *) zlistx_next (hops);
     }
     zlistx_destroy (&names);
 }
@@ -154,13 +210,22 @@ egovctl_trace (egovctl_t *self)
     zlistx_set_destructor (hops, (zlistx_destructor_fn *) s_hop_destroy);
     zhashx_t *by_id = zhashx_new ();
     int exit_code = s_read (self, id, hops, by_id);
+    //  The channel's own history, when a channel holds the application and
+    //  we may ask it; the log alone otherwise
+    const char *service = NULL;
+    Egov__Applications__ApplicationState *state = exit_code == EGOVCTL_OK && zlistx_size (hops)
+        ? egovctl_application_find (self, id, true, &service) : NULL;
+    char channel [64] = "";
+    if (service)
+        snprintf (channel, sizeof (channel), "%.*s", (int) (strchr (service, '.') - service), service);
+    size_t steps = state ? state->n_history : 0;
+    char sim [48], wall [48];
     if (exit_code == EGOVCTL_OK && zlistx_size (hops) == 0)
         exit_code = egovctl_fail_code (self, "NOT_FOUND", "the message log has nothing under this id",
                                        EGOVCTL_NEGATIVE);
     else
     if (exit_code == EGOVCTL_OK && self->json) {
         json_t *list = json_array ();
-        char sim [48], wall [48];
         for (s_hop_t *hop = (s_hop_t *) zlistx_first (hops); hop; hop = (s_hop_t *) zlistx_next (hops))
             json_array_append_new (list, json_pack ("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:i}",
                 "message_id", hop->message_id, "simulated", egovctl_time_text (hop->sim_at_us, sim, sizeof (sim)),
@@ -168,25 +233,54 @@ egovctl_trace (egovctl_t *self)
                 "from", hop->from, "to", hop->to, "service", hop->service,
                 "type", egov_message_type_name (hop->type), "status", hop->status,
                 "attempts", (int) hop->attempts));
-        exit_code = egovctl_json_print (json_pack ("{s:s, s:o}", "id", id, "hops", list), EGOVCTL_OK);
+        json_t *history = json_array ();
+        for (size_t index = 0; index < steps; index++) {
+            const Egov__Applications__HistoryStep *step = state->history [index];
+            json_array_append_new (history, json_pack ("{s:s, s:s, s:o, s:o, s:o, s:o, s:o}",
+                "simulated", egovctl_time_text (step->at * 1000, sim, sizeof (sim)),
+                "wall", egovctl_time_text (step->at_wall * 1000, wall, sizeof (wall)),
+                "status", egovctl_json_text (step->status), "step", egovctl_json_text (step->step),
+                "role", egovctl_json_text (step->role), "actor", egovctl_json_text (step->actor),
+                "note", egovctl_json_text (step->note)));
+        }
+        exit_code = egovctl_json_print (json_pack ("{s:s, s:s?, s:o, s:o}", "id", id,
+                                                   "channel", *channel ? channel : NULL,
+                                                   "hops", list, "steps", history), EGOVCTL_OK);
     }
     else
     if (exit_code == EGOVCTL_OK && self->mermaid)
-        s_mermaid (hops);
+        s_mermaid (hops, state, channel);
     else
     if (exit_code == EGOVCTL_OK) {
-        char sim [48], wall [48];
         printf ("%-29s  %-29s  %-5s  %-40s %-12s %-24s %s\n", "SIMULATED", "WALL", "CHAN",
                 "FROM -> TO", "TYPE", "SERVICE", "STATUS");
-        for (s_hop_t *hop = (s_hop_t *) zlistx_first (hops); hop; hop = (s_hop_t *) zlistx_next (hops)) {
+        size_t next_step = 0;
+        s_hop_t *hop = (s_hop_t *) zlistx_first (hops);
+        while (hop || next_step < steps) {
+            const Egov__Applications__HistoryStep *step = next_step < steps ? state->history [next_step] : NULL;
+            if (s_step_first (step, hop)) {
+                //  A step of the channel's history: who did it, the status, what
+                char who [320], column [320];
+                snprintf (who, sizeof (who), "%s%s%s%s%s", channel, *step->role ? ": " : "", step->role,
+                          *step->actor ? " " : "", step->actor);
+                s_column (who, 40, column, sizeof (column));
+                printf ("%-29s  %-29s  %-5s  %s %-12s %s\n",
+                        egovctl_time_text (step->at * 1000, sim, sizeof (sim)),
+                        egovctl_time_text (step->at_wall * 1000, wall, sizeof (wall)), "step", column,
+                        step->status, step->step);
+                next_step++;
+                continue;
+            }
             char route [160];
             snprintf (route, sizeof (route), "%s -> %s", hop->from, hop->to);
             printf ("%-29s  %-29s  %-5s  %-40s %-12s %-24s %s\n",
                     egovctl_time_text (hop->sim_at_us, sim, sizeof (sim)),
                     egovctl_time_text (hop->logged_at_us, wall, sizeof (wall)), hop->channel, route,
                     egov_message_type_name (hop->type), hop->service, hop->status);
+            hop = (s_hop_t *) zlistx_next (hops);
         }
     }
+    egov__applications__application_state__free_unpacked (state, NULL);
     zhashx_destroy (&by_id);
     zlistx_destroy (&hops);
     return exit_code;

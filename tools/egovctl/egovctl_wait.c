@@ -17,6 +17,22 @@
 //  The channels that hold applications, asked in this order.
 static const char *s_channels [] = { "intake.application", "portal.application" };
 
+Egov__Applications__ApplicationState *
+egovctl_application_find (egovctl_t *self, const char *id, bool history, const char **channel)
+{
+    for (size_t index = 0; index < sizeof (s_channels) / sizeof (s_channels [0]); index++) {
+        bool not_found;
+        egov_error_t error = { { 0 } };
+        Egov__Applications__ApplicationState *state =
+            egovctl_application_ask (self, s_channels [index], id, history, self->timeout_ms, &not_found, &error);
+        if (state) {
+            *channel = s_channels [index];
+            return state;
+        }
+    }
+    return NULL;
+}
+
 //  The wanted statuses from "READY,REFUSED" into wanted (a bit per status);
 //  false after saying which name is not a status.
 static bool
@@ -77,14 +93,14 @@ s_reachable (egov_status_t status, uint32_t wanted)
     return false;
 }
 
-//  Asks channel once. The state (free it), or NULL: *not_found when the
-//  channel answered that it does not hold the id, otherwise error is set.
-static Egov__Applications__ApplicationState *
-s_ask (egovctl_t *self, const char *channel, int timeout_ms, bool *not_found, egov_error_t *error)
+Egov__Applications__ApplicationState *
+egovctl_application_ask (egovctl_t *self, const char *channel, const char *id, bool history,
+                         int timeout_ms, bool *not_found, egov_error_t *error)
 {
     *not_found = false;
     Egov__Applications__ApplicationQuery query = EGOV__APPLICATIONS__APPLICATION_QUERY__INIT;
-    query.application_id = (char *) self->argument;
+    query.application_id = (char *) id;
+    query.with_history = history;
     //  Its own correlation id: the questions stay out of the application's journey
     Egov__Envelope *envelope = egov_envelope_new (channel, EGOV__MESSAGE_TYPE__REQUEST);
     egov_envelope_set_payload (envelope, &query.base);
@@ -146,7 +162,8 @@ egovctl_wait (egovctl_t *self)
         for (size_t index = 0; index < sizeof (s_channels) / sizeof (s_channels [0]) && !state; index++) {
             if (channel && !streq (channel, s_channels [index]))
                 continue;
-            state = s_ask (self, s_channels [index], round_trip, &not_found, &error);
+            state = egovctl_application_ask (self, s_channels [index], self->argument, false, round_trip,
+                                             &not_found, &error);
             if (state)
                 channel = s_channels [index];
             else
