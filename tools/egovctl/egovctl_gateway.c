@@ -118,6 +118,14 @@ s_join (char **items, size_t count, char *buffer, size_t size)
     return count ? buffer : "-";
 }
 
+//  Participants in the order of their ids.
+static int
+s_by_id (const void *one, const void *other)
+{
+    return strcmp ((*(Egov__Shep__Participant *const *) one)->participant_id,
+                   (*(Egov__Shep__Participant *const *) other)->participant_id);
+}
+
 int
 egovctl_participants (egovctl_t *self)
 {
@@ -131,6 +139,9 @@ egovctl_participants (egovctl_t *self)
     if (!answer)
         return exit_code;
     Egov__Shep__ParticipantsReply *reply = answer->participants_reply;
+    //  In the order of their ids, so that two listings compare
+    if (reply->n_participants > 1)
+        qsort (reply->participants, reply->n_participants, sizeof (reply->participants [0]), s_by_id);
     if (self->json)
         exit_code = egovctl_json_print (egovctl_json_message (&reply->base), EGOVCTL_OK);
     else {
