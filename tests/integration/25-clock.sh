@@ -86,6 +86,30 @@ egov_wait_for "$EGOV_BIN/egovctl" --gateway "$fresh" participants
 check_output "a first start with --clock-start begins the simulation clock there" \
     "simulated +${start}.*speed +1 .*changed by --clock-start" oneline ctl --gateway "$fresh" clock show
 check "... and stops cleanly" egov_stop fresh
+# E-signatures follow the simulation clock: three years ahead, what the test CA made
+# today has expired, and what it issues now is valid then (no --at anywhere)
+export EGOV_PKI_DIR=$EGOV_TEST_DIR/pki
+ctl pki init >/dev/null
+DOC=$EGOV_TEST_DIR/signed.txt
+echo "a request" >"$DOC"
+ctl sign --key "$EGOV_PKI_DIR/keys/850314301234.key" --cert "$EGOV_PKI_DIR/certs/850314301234.pem" "$DOC" >"$DOC.sig"
+check_output "a signature made now is OK at the simulated now" '^OK$' bash -c "'$EGOV_BIN/egovctl' verify --content '$DOC' '$DOC.sig' | head -1"
+today=$(it_today)
+ahead=$(date -u -d "$today 3 years" +%F)
+ctl clock set "${ahead}T10:00" >/dev/null
+check_output "three years on the simulated clock, verify judges at the gateway's now: CERT_EXPIRED" \
+    "^CERT_EXPIRED .*judged at +${ahead}T10:[0-9:.]+\\+05:00 \\(the gateway's simulated now\\)" \
+    oneline ctl verify --content "$DOC" "$DOC.sig"
+check_output "pki list says so too" '^850314301234 expired$' bash -c \
+    "'$EGOV_BIN/egovctl' --json pki list | jq -r '.certificates[] | select(.label == \"850314301234\") | \"\\(.label) \\(.status)\"'"
+check_output "pki issue starts a certificate at the simulated now, not at wall time" "^valid +${ahead}T10:" \
+    bash -c "'$EGOV_BIN/egovctl' pki issue --name 'Асқаров Ерлан Серікұлы' --iin 850314301234 | grep '^valid'"
+label=$(ctl --json pki issue --name 'Асқаров Ерлан Серікұлы' --iin 850314301234 | jq -r .label)
+ctl sign --key "$EGOV_PKI_DIR/keys/$label.key" --cert "$EGOV_PKI_DIR/certs/$label.pem" "$DOC" >"$DOC.new.sig"
+check_output "... and a signature with it is OK then, signed at the simulated now" \
+    "^OK .*signed at +${ahead}T10:" oneline ctl verify --content "$DOC" "$DOC.new.sig"
+check_output "--at still judges at the moment given" '^OK .*\(as given\)' \
+    oneline ctl verify --at "${today}T12:00" --content "$DOC" "$DOC.sig"
 check_output "real goes back to real time with --force" 'speed +1$' ctl clock real --force
 check_output "bad input is a usage error" 'clock advance wants a duration' ctl clock advance soon
 egov_test_done

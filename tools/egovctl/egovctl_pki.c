@@ -4,9 +4,11 @@
 #include "egovctl.h"
 #include "egovctl_json.h"
 #include "egovctl_pki.h"
+#include "egovctl_keys.h"
 #include "egovctl_time.h"
 #include "egov_cms.h"
 #include "egov_pki.h"
+#include "egov_clock.h"
 #include <getopt.h>
 #include <sys/stat.h>
 
@@ -16,12 +18,13 @@
 typedef enum {
     OPT_JSON = 1, OPT_HELP, OPT_GATEWAY, OPT_AS, OPT_TIMEOUT, OPT_PKI,
     OPT_NAME, OPT_IIN, OPT_BIN, OPT_ORG, OPT_DAYS, OPT_USAGE,
-    OPT_KEY, OPT_CERT, OPT_ATTACHED, OPT_CONTENT, OPT_AT
+    OPT_KEY, OPT_CERT, OPT_ATTACHED, OPT_CONTENT, OPT_AT, OPT_FROM, OPT_KEYS
 } s_option_t;
 
 #define BIT(option) (1u << (option))
 #define GLOBAL_OPTIONS (BIT (OPT_JSON) | BIT (OPT_HELP) | BIT (OPT_GATEWAY) | BIT (OPT_AS) \
-                        | BIT (OPT_TIMEOUT) | BIT (OPT_PKI))
+                        | BIT (OPT_TIMEOUT) | BIT (OPT_PKI) | BIT (OPT_KEYS))
+#define S_PROBE_MS  500                 //  how long the gateway may take to tell the time
 
 static const struct option s_options [] = {
     { "json", no_argument, NULL, OPT_JSON },
@@ -41,6 +44,8 @@ static const struct option s_options [] = {
     { "attached", no_argument, NULL, OPT_ATTACHED },
     { "content", required_argument, NULL, OPT_CONTENT },
     { "at", required_argument, NULL, OPT_AT },
+    { "from", required_argument, NULL, OPT_FROM },
+    { "keys", required_argument, NULL, OPT_KEYS },
     { NULL, 0, NULL, 0 }
 };
 
@@ -61,6 +66,15 @@ typedef struct {
     const char *cert;               //  sign --cert
     const char *content;            //  verify --content
     int64_t at_ms;                  //  verify: time judged at; sign: signing time
+    const char *gateway;            //  asked for the simulated now (--gateway, EGOV_GATEWAY)
+    const char *participant;        //  --as, with its key pair
+    const char *keys;               //  --keys, EGOV_KEYS_DIR or the repository's var/keys
+    int timeout_ms;                 //  --timeout of that question
+    bool now_known;                 //  now_ms was found
+    int64_t now_ms;                 //  the moment the command works at, without --at
+    bool simulated;                 //  ... the gateway's simulated now, else wall time
+    char dir_path [4096];           //  storage for the default PKI folder
+    char keys_path [4096];          //  storage for the default keys folder
 } s_command_t;
 
 static void
@@ -76,18 +90,21 @@ s_usage (FILE *stream)
         "                                      issue a certificate and its key\n"
         "  pki revoke SERIAL|IIN|BIN           revoke and rewrite the CRL\n"
         "  pki list                            every certificate with its status now\n"
-        "  pki init|issue|revoke|list --at TIME   the same as of TIME: certificates start\n"
-        "                                      there (demo ones reach a year back and two\n"
-        "                                      ahead), revocations are dated then\n"
+        "  pki init|issue|revoke|list --at TIME   the same as of TIME (issue: also --from):\n"
+        "                                      certificates start there (demo ones reach a\n"
+        "                                      year back and two ahead), revocations are\n"
+        "                                      dated then\n"
         "  sign --key K --cert C [--attached] [--at TIME] FILE\n"
         "                                      print the base64 CMS signature of FILE\n"
         "  verify [--content FILE] [--iin IIN] [--at TIME] SIGFILE\n"
         "                                      print the outcome and the signer\n"
         "\n"
-        "  --pki DIR   the PKI folder (env EGOV_PKI_DIR, default %s)\n"
+        "  --pki DIR   the PKI folder (env EGOV_PKI_DIR, default the repository's %s)\n"
         "  --at TIME   ISO 8601 (Almaty time when no offset) or ms since the epoch;\n"
-        "              verify judges validity then (default now), sign states it as\n"
-        "              the signing time\n"
+        "              verify judges validity then, sign states it as the signing time\n"
+        "  without --at every command works at the gateway's simulated now when the\n"
+        "  gateway answers (--gateway, EGOV_GATEWAY; --keys; --timeout MS, default 500),\n"
+        "  at wall time otherwise\n"
         "  FILE, SIGFILE may be - for standard input; SIGFILE is base64 or DER\n"
         "\n"
         "exit codes: 0 done (verify: OK), 1 local failure, 3 revoke: no such certificate,\n"
@@ -111,7 +128,8 @@ static bool
 s_takes_value (const char *argument)
 {
     static const char *flags [] = { "--gateway", "--as", "--keys", "--timeout", "--pki", "--name",
-        "--iin", "--bin", "--org", "--days", "--usage", "--key", "--cert", "--content", "--at" };
+        "--iin", "--bin", "--org", "--days", "--usage", "--key", "--cert", "--content", "--at",
+        "--from" };
     for (size_t index = 0; index < sizeof (flags) / sizeof (flags [0]); index++)
         if (streq (argument, flags [index]))
             return true;
@@ -170,10 +188,19 @@ s_parse_option (s_command_t *self, int option, const char *value)
                 return s_usage_error ("--usage is sign or auth, not '%s'", value);
             self->usage = streq (value, "auth") ? EGOV_PKI_AUTH : EGOV_PKI_SIGN;
             break;
-        case OPT_AT:
+        case OPT_AT: case OPT_FROM:
             if (!egovctl_time_parse (value, &self->at_ms))
-                return s_usage_error ("--at wants ISO 8601 time or ms since the epoch, not '%s'",
+                return s_usage_error ("--at and --from want ISO 8601 time or ms since the epoch, not '%s'",
                                       value);
+            break;
+        case OPT_GATEWAY: self->gateway = value; break;
+        case OPT_AS: self->participant = value; break;
+        case OPT_KEYS: self->keys = value; break;
+        case OPT_TIMEOUT:
+            errno = 0;
+            self->timeout_ms = (int) strtol (value, &end, 10);
+            if (errno || end == value || *end || self->timeout_ms < 1 || self->timeout_ms > 3600000)
+                return s_usage_error ("--timeout wants milliseconds, 1..3600000, not '%s'", value);
             break;
     }
     return 0;
@@ -193,7 +220,7 @@ s_check (s_command_t *self)
             return s_usage_error ("%s", "pki wants init, issue, revoke or list");
         if (streq (sub, "issue"))
             allowed = BIT (OPT_NAME) | BIT (OPT_IIN) | BIT (OPT_BIN) | BIT (OPT_ORG)
-                    | BIT (OPT_DAYS) | BIT (OPT_USAGE);
+                    | BIT (OPT_DAYS) | BIT (OPT_USAGE) | BIT (OPT_FROM);
         else
         if (streq (sub, "revoke")) {
             words = 3;
@@ -318,11 +345,39 @@ s_time (int64_t ms, char *buffer, size_t size)
 //  ---------------------------------------------------------------------
 //  pki
 
-//  The moment a pki command works at: --at, or wall time.
+//  The moment a command works at: --at (--from), else the gateway's
+//  simulated now when it answers in time (as the services judge), else
+//  wall time. The gateway is asked once, and only with a key pair to ask it.
 static int64_t
 s_pki_now (s_command_t *self)
 {
-    return self->seen & BIT (OPT_AT) ? self->at_ms : egov_now_ms ();
+    if (self->seen & (BIT (OPT_AT) | BIT (OPT_FROM)))
+        return self->at_ms;
+    if (!self->now_known) {
+        self->now_known = true;
+        self->now_ms = egov_now_ms ();
+        char secret [4300];
+        snprintf (secret, sizeof (secret), "%s/private/%s.key_secret", self->keys, self->participant);
+        if (zsys_file_exists (secret)) {
+            shep_client_t *client = shep_client_new (self->gateway, self->participant);
+            egov_error_t error;
+            if (shep_client_use_keys (client, self->keys, &error) == 0
+            &&  shep_client_connect (client, self->timeout_ms) == 0) {
+                self->now_ms = egov_clock_now_ms ();
+                self->simulated = true;
+            }
+            shep_client_destroy (&client);
+        }
+    }
+    return self->now_ms;
+}
+
+//  Where the moment came from, for people.
+static const char *
+s_now_source (s_command_t *self)
+{
+    return self->seen & (BIT (OPT_AT) | BIT (OPT_FROM)) ? "as given"
+         : self->simulated ? "the gateway's simulated now" : "wall time: no gateway answered";
 }
 
 //  The PKI folder, issuing and revoking at --at when given.
@@ -488,7 +543,7 @@ s_sign (s_command_t *self)
     uint8_t *der = NULL;
     int exit_code = EGOVCTL_LOCAL_ERROR;
     if (content && egov_cms_sign (signer, content, size, !(self->seen & BIT (OPT_ATTACHED)),
-                                  self->at_ms, &der, &der_size, &error) == 0) {
+                                  s_pki_now (self), &der, &der_size, &error) == 0) {
         char *text = egov_cms_base64 (der, der_size);
         exit_code = self->json
             ? egovctl_json_print (json_pack ("{s:s}", "cms", text), EGOVCTL_OK)
@@ -506,7 +561,7 @@ s_sign (s_command_t *self)
 
 //  Prints a verification for people.
 static void
-s_verify_print (const egov_cms_result_t *result, int64_t at_ms)
+s_verify_print (const egov_cms_result_t *result, int64_t at_ms, const char *source)
 {
     char one [48], other [48];
     printf ("%s\n", egov_cms_outcome_name (result->outcome));
@@ -523,7 +578,7 @@ s_verify_print (const egov_cms_result_t *result, int64_t at_ms)
         printf ("signed at     %s (%s)\n", s_time (result->signing_ms, one, sizeof (one)),
                 result->detached ? "detached" : "attached");
     }
-    printf ("judged at     %s\n", s_time (at_ms, one, sizeof (one)));
+    printf ("judged at     %s (%s)\n", s_time (at_ms, one, sizeof (one)), source);
 }
 
 static int
@@ -538,7 +593,7 @@ s_verify (s_command_t *self)
     uint8_t *content = self->content && signature ? s_slurp (self->content, &content_size) : NULL;
     int exit_code = EGOVCTL_LOCAL_ERROR;
     if (signature && (content || !self->content)) {
-        int64_t at_ms = self->seen & BIT (OPT_AT) ? self->at_ms : egov_now_ms ();
+        int64_t at_ms = s_pki_now (self);
         egov_cms_result_t result;
         egov_cms_outcome_t outcome = egov_cms_verify (verifier, signature, size, content,
                                                       content_size, at_ms, self->iin, &result);
@@ -562,7 +617,7 @@ s_verify (s_command_t *self)
                     : json_null (),
                 "detached", result.detached), exit_code);
         else
-            s_verify_print (&result, at_ms);
+            s_verify_print (&result, at_ms, s_now_source (self));
     }
     free (signature);
     free (content);
@@ -576,7 +631,23 @@ egovctl_pki_main (int argc, char *argv [])
     const char *word = s_command_word (argc, argv);
     if (!word || (!streq (word, "pki") && !streq (word, "sign") && !streq (word, "verify")))
         return -1;
-    s_command_t self = { .dir = egov_env ("EGOV_PKI_DIR", EGOV_PKI_DEFAULT_DIR) };
+    s_command_t self = { .dir = getenv ("EGOV_PKI_DIR"), .gateway = egov_env ("EGOV_GATEWAY", SHEP_DEFAULT_ENDPOINT),
+                         .participant = EGOVCTL_PARTICIPANT, .timeout_ms = S_PROBE_MS };
+    //  The repository's var/pki from any directory (the repository is where
+    //  regulations/ is, seen from the binary), else var/pki here
+    if (!self.dir) {
+        char regulations [3000];
+        egov_repo_path ("regulations", regulations, sizeof (regulations));
+        char *slash = strrchr (regulations, '/');
+        if (*regulations == '/' && slash) {
+            *slash = 0;
+            snprintf (self.dir_path, sizeof (self.dir_path), "%s/%s", regulations, EGOV_PKI_DEFAULT_DIR);
+        }
+        else
+            snprintf (self.dir_path, sizeof (self.dir_path), "%s", EGOV_PKI_DEFAULT_DIR);
+        self.dir = self.dir_path;
+    }
+    self.keys = egovctl_keys_dir (argc, argv, self.keys_path, sizeof (self.keys_path));
     int exit_code = s_parse (&self, argc, argv);
     if (exit_code == -1) {
         s_usage (stdout);
