@@ -48,6 +48,19 @@ leb_rules_step_due (egov_calendar_t *calendar, const egov_catalogue_step_t *step
     return leb_rules_term_due (calendar, LEB_DEFAULT_STEP, start_ms, due_ms, error);
 }
 
+int64_t
+leb_rules_step_planned (const egov_catalogue_entry_t *entry, size_t index, int64_t start_ms,
+                        int64_t due_ms, int64_t result_due_ms)
+{
+    assert (entry && index < entry->step_count);
+    if (result_due_ms <= 0)
+        return due_ms;
+    int64_t after = (int64_t) (entry->step_count - 1 - index);
+    int64_t latest = result_due_ms - after * 60000;
+    int64_t planned = due_ms < latest ? due_ms : latest;
+    return planned > start_ms ? planned : start_ms;
+}
+
 bool
 leb_rules_term_due (egov_calendar_t *calendar, const char *term, int64_t start_ms,
                     int64_t *due_ms, egov_error_t *error)
@@ -297,6 +310,57 @@ leb_rules_test (bool verbose)
     assert (egov_clock_parse ("2200-01-05T10:00", &far));
     assert (!leb_rules_step_due (calendar, externat->steps + 2, far, &due, &error));
     assert (streq (error.code, "CALENDAR_RANGE"));
+
+    //  Auto mode keeps the deadline on the receipt: every variant of every service, on
+    //  every channel it offers, handed in at 61 moments across four weeks with holidays
+    //  (from 14 December 2026, Independence Day and the New Year among them): the chain
+    //  of steps, each at its planned moment, ends by the result_due the channel computed
+    //  (received on the channel's schedule, the term counted on the provider's). Taking
+    //  every step's maximum instead overruns some, as the audit found.
+    int64_t first_moment = 0;
+    assert (egov_clock_parse ("2026-12-14T00:00", &first_moment));
+    size_t chains = 0, overrun_at_maximum = 0;
+    for (size_t index = 0; index < egov_catalogue_size (catalogue); index++) {
+        const egov_catalogue_entry_t *entry = egov_catalogue_entry (catalogue, index);
+        if (!entry->deadline.set || entry->step_count == 0)
+            continue;
+        for (int channel = 0; channel < EGOV_CHANNEL_COUNT; channel++) {
+            if (!entry->channels [channel])
+                continue;
+            for (int moment = 0; moment < 61; moment++) {
+                int64_t submitted = first_moment + (int64_t) moment * 11 * 3600 * 1000;
+                egov_receipt_t receipt;
+                assert (egov_calendar_receipt (calendar, (egov_channel_t) channel, submitted, &receipt, &error));
+                egov_due_t term;
+                assert (egov_calendar_due (calendar, EGOV_CHANNEL_OFFICE, receipt.received_ms,
+                                           entry->deadline.max, &term, &error));
+                int64_t result_due = term.due_ms;
+                egov_receipt_reset (&receipt);
+                egov_due_reset (&term);
+                int64_t planned_end = submitted, maximum_end = submitted;
+                for (size_t step = 0; step < entry->step_count; step++) {
+                    int64_t step_due = 0;
+                    assert (leb_rules_step_due (calendar, entry->steps + step, planned_end, &step_due, &error));
+                    planned_end = leb_rules_step_planned (entry, step, planned_end, step_due, result_due);
+                    assert (planned_end <= step_due);
+                    assert (leb_rules_step_due (calendar, entry->steps + step, maximum_end, &step_due, &error));
+                    maximum_end = step_due;
+                }
+                if (planned_end > result_due && verbose)
+                    printf ("\n%s %s channel %d at %d: ends after its term", entry->code, entry->kato,
+                            channel, moment);
+                assert (planned_end <= result_due);
+                overrun_at_maximum += maximum_end > result_due;
+                chains++;
+            }
+        }
+    }
+    assert (chains > 1000);
+    assert (overrun_at_maximum > 0);
+    //  Without a term (0) a step takes its maximum; late already, it completes at once
+    assert (leb_rules_step_planned (externat, 0, 1000, 5000, 0) == 5000);
+    assert (leb_rules_step_planned (externat, 3, 9000, 12000, 7000) == 9000);
+    assert (leb_rules_step_planned (externat, 2, 1000, 10000000, 5000000) == 5000000 - 60000);
 
     //  Condition 2: complete and reliable is approved
     Egov__Applications__Application application = EGOV__APPLICATIONS__APPLICATION__INIT;

@@ -40,6 +40,14 @@ bool leb_rules_role_valid (const char *role);
 bool leb_rules_step_due (egov_calendar_t *calendar, const egov_catalogue_step_t *step,
                          int64_t start_ms, int64_t *due_ms, egov_error_t *error);
 //  When a term (e.g. LEB_RECALL_TERM) started at start_ms ends.
+//  When auto mode completes step index of entry (started at start_ms, its
+//  maximum due at due_ms): at that maximum, unless the chain would then pass
+//  result_due_ms, the term the channel printed on the receipt (0: none);
+//  then early enough that this step and each after it still fit, a minute
+//  apart, by that term (at the earliest at start_ms). A provider in auto mode
+//  keeps the deadline it promised.
+int64_t leb_rules_step_planned (const egov_catalogue_entry_t *entry, size_t index, int64_t start_ms,
+                                int64_t due_ms, int64_t result_due_ms);
 bool leb_rules_term_due (egov_calendar_t *calendar, const char *term, int64_t start_ms,
                          int64_t *due_ms, egov_error_t *error);
 //  Condition 2: appends the grounds of a refusal (strings "code: why") to

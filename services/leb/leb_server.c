@@ -410,6 +410,9 @@ s_task_open (leb_server_t *self, s_app_t *app, int step, int64_t start_ms, egov_
         snprintf (task.action, sizeof (task.action), "%s", entry_step->action);
         task.decides = (size_t) step == leb_rules_decision_step (app->entry);
         ok = leb_rules_step_due (self->calendar, entry_step, start_ms, &task.due_ms, error);
+        if (ok && !self->config.manual)
+            task.planned_ms = leb_rules_step_planned (app->entry, (size_t) step, start_ms, task.due_ms,
+                                                      app->registered->application->result_due);
     }
     if (!ok)
         return -1;
@@ -426,7 +429,7 @@ s_task_open (leb_server_t *self, s_app_t *app, int step, int64_t start_ms, egov_
     snprintf (note, sizeof (note), "task %" PRId64 " started, due %s", id, due);
     if (s_notice (self, app, &task, task.assignee, note, start_ms, error))
         return -1;
-    s_arm (self, task.due_ms);
+    s_arm (self, task.planned_ms ? task.planned_ms : task.due_ms);
     if (self->config.verbose)
         zsys_info ("leb: %s: task %" PRId64 " (%s: %s) due %s", app->correlation_id, id,
                    task.role, task.action, due);
@@ -738,8 +741,9 @@ leb_server_deliver (void *service, PGconn *conn, const shep_delivery_t *delivery
 //  ---------------------------------------------------------------------
 //  Timers
 
-//  Auto mode: completes every task that is due, earliest first, each at
-//  its due moment, so one jump of the clock runs a whole chain in order.
+//  Auto mode: completes every task whose moment came, earliest first, each
+//  at that moment (its maximum, or earlier to keep the term promised on the
+//  receipt), so one jump of the clock runs a whole chain in order.
 static size_t
 s_advance (leb_server_t *self)
 {
@@ -754,7 +758,8 @@ s_advance (leb_server_t *self)
         bool ok = id > 0 && s_begin (self, &error)
                && leb_tasks_get (self->conn, id, true, &task, &error) == 0
                && s_app_load (self, task.correlation_id, &app, &error) == 0
-               && s_task_complete (self, &app, &task, NULL, task.due_ms, NULL, NULL, &error) == 0;
+               && s_task_complete (self, &app, &task, NULL, task.planned_ms ? task.planned_ms : task.due_ms,
+                                   NULL, NULL, &error) == 0;
         s_app_reset (&app);
         if (id < 0 || !s_end (self, ok, &error)) {
             if (id > 0)

@@ -8,7 +8,8 @@ extern const char *shep_participant_schema_sql;
 
 //  Columns of a task in the order s_row reads them.
 #define s_COLUMNS "id, correlation_id, kind, step, role, action, decides, state," \
-                  " coalesce (assignee, ''), started_ms, due_ms, coalesce (completed_ms, 0), overdue"
+                  " coalesce (assignee, ''), started_ms, due_ms, coalesce (completed_ms, 0), overdue," \
+                  " coalesce (planned_ms, 0)"
 
 //  Sets DB_UNAVAILABLE from a failed result (logged by egov_db_check).
 static void
@@ -43,27 +44,29 @@ s_row (PGresult *result, int row, leb_task_t *task)
     task->due_ms = strtoll (PQgetvalue (result, row, 10), NULL, 10);
     task->completed_ms = strtoll (PQgetvalue (result, row, 11), NULL, 10);
     task->overdue = streq (PQgetvalue (result, row, 12), "t");
+    task->planned_ms = strtoll (PQgetvalue (result, row, 13), NULL, 10);
 }
 
 int64_t
 leb_tasks_open (PGconn *conn, const leb_task_t *task, egov_error_t *error)
 {
     assert (conn && task);
-    char step [16], started [24], due [24];
+    char step [16], started [24], due [24], planned [24];
     snprintf (step, sizeof (step), "%d", task->step);
     snprintf (started, sizeof (started), "%" PRId64, task->started_ms);
     snprintf (due, sizeof (due), "%" PRId64, task->due_ms);
+    snprintf (planned, sizeof (planned), "%" PRId64, task->planned_ms);
     const char *values [] = {
         task->correlation_id, task->recall ? "recall" : "step", step, task->role,
         task->action, task->decides ? "true" : "false", started, due,
-        *task->assignee ? task->assignee : NULL
+        *task->assignee ? task->assignee : NULL, task->planned_ms ? planned : NULL
     };
     PGresult *result = PQexecParams (conn,
         "INSERT INTO task (correlation_id, kind, step, role, action, decides, started_ms,"
-        "                  due_ms, assignee)"
-        " VALUES ($1, $2, $3::integer, $4, $5, $6::boolean, $7::bigint, $8::bigint, $9)"
+        "                  due_ms, assignee, planned_ms)"
+        " VALUES ($1, $2, $3::integer, $4, $5, $6::boolean, $7::bigint, $8::bigint, $9, $10::bigint)"
         " ON CONFLICT (correlation_id, step) WHERE kind = 'step' DO NOTHING RETURNING id",
-        9, NULL, values, NULL, NULL, 0);
+        10, NULL, values, NULL, NULL, 0);
     int64_t id = -1;
     if (egov_db_check (result, PGRES_TUPLES_OK, "task insert"))
         id = PQntuples (result) ? strtoll (PQgetvalue (result, 0, 0), NULL, 10) : 0;
@@ -228,8 +231,8 @@ leb_tasks_next_due (PGconn *conn, int64_t upto_ms, egov_error_t *error)
     snprintf (upto, sizeof (upto), "%" PRId64, upto_ms);
     const char *values [] = { upto };
     PGresult *result = PQexecParams (conn,
-        "SELECT id FROM task WHERE state <> 'done' AND due_ms <= $1::bigint"
-        " ORDER BY due_ms, id LIMIT 1", 1, NULL, values, NULL, NULL, 0);
+        "SELECT id FROM task WHERE state <> 'done' AND coalesce (planned_ms, due_ms) <= $1::bigint"
+        " ORDER BY coalesce (planned_ms, due_ms), id LIMIT 1", 1, NULL, values, NULL, NULL, 0);
     int64_t id = -1;
     if (egov_db_check (result, PGRES_TUPLES_OK, "due tasks"))
         id = PQntuples (result) ? strtoll (PQgetvalue (result, 0, 0), NULL, 10) : 0;
@@ -251,7 +254,8 @@ zlistx_t *
 leb_tasks_pending (PGconn *conn, egov_error_t *error)
 {
     PGresult *result = PQexecParams (conn,
-        "SELECT due_ms FROM task WHERE state <> 'done' AND NOT overdue ORDER BY due_ms",
+        "SELECT coalesce (planned_ms, due_ms) FROM task WHERE state <> 'done' AND NOT overdue"
+        " ORDER BY 1",
         0, NULL, NULL, NULL, NULL, 0);
     if (!egov_db_check (result, PGRES_TUPLES_OK, "pending tasks")) {
         s_db_error (error, result, "pending tasks");

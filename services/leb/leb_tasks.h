@@ -38,7 +38,8 @@ typedef struct {
     char state [8];                     //  open, taken or done
     char assignee [LEB_ASSIGNEE_MAX];   //  "" while nobody took it
     int64_t started_ms;                 //  simulated
-    int64_t due_ms;                     //  simulated
+    int64_t due_ms;                     //  simulated: the step's maximum
+    int64_t planned_ms;                 //  simulated: when auto mode completes it (<= due_ms), 0: due_ms
     int64_t completed_ms;               //  simulated, 0 until done
     bool overdue;                       //  still open past due_ms at some point
 } leb_task_t;
@@ -66,11 +67,12 @@ int leb_tasks_finish (PGconn *conn, int64_t id, bool must_be_taken, const char *
 //  state, started, due, due_ms, overdue}; overdue is also true for a task
 //  past due at now_ms. NULL with DB_UNAVAILABLE.
 json_t *leb_tasks_list (PGconn *conn, const char *role, int64_t now_ms, egov_error_t *error);
-//  The earliest task not done with due_ms <= upto_ms, or 0 when none; -1
-//  with DB_UNAVAILABLE.
+//  The earliest task not done whose planned moment (else due_ms) is <=
+//  upto_ms, or 0 when none; -1 with DB_UNAVAILABLE.
 int64_t leb_tasks_next_due (PGconn *conn, int64_t upto_ms, egov_error_t *error);
-//  Due moments of the tasks not done that are not flagged overdue yet (to
-//  re-arm timers at start): a zlistx of int64_t* (freed with the list).
+//  Planned (else due) moments of the tasks not done that are not flagged
+//  overdue yet (to re-arm timers at start): a zlistx of int64_t* (freed
+//  with the list).
 zlistx_t *leb_tasks_pending (PGconn *conn, egov_error_t *error);
 //  Flags every task not done whose due moment is before now_ms and logs
 //  each once; returns how many it flagged, -1 with DB_UNAVAILABLE.

@@ -50,6 +50,9 @@ CREATE TABLE IF NOT EXISTS task (
 );
 CREATE UNIQUE INDEX IF NOT EXISTS task_step_once ON task (correlation_id, step) WHERE kind = 'step';
 CREATE INDEX IF NOT EXISTS task_open ON task (due_ms) WHERE state <> 'done';
+-- Auto mode's moment to complete a step: its maximum (due_ms), or earlier, so that the
+-- chain ends by the term promised on the receipt (NULL: due_ms)
+ALTER TABLE task ADD COLUMN IF NOT EXISTS planned_ms bigint;
 
 -- The provider's outgoing numbers of results.
 CREATE SEQUENCE IF NOT EXISTS outgoing_number_seq;

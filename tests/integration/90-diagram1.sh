@@ -472,6 +472,13 @@ check_output "clock advance --settle returns once nothing crosses the gateway an
     '^settled: [1-9][0-9]* messages crossed the gateway, nothing in flight' ctl clock advance 30d --settle
 check "... and the provider's steps, the result and its delivery to the desk are done" \
     status_is "$SETTLED" READY
+# on_time ID: the result was decided at or before the result_due on the receipt
+on_time() {
+    local due decided
+    read -r decided due < <(show "$1" | jq -r '"\(.result.decided_at) \(.result_due)"')
+    [[ -n $decided && ! $decided > $due ]] || { echo "decided $decided, due $due"; return 1; }
+}
+check "the provider in auto mode decided by the result_due on the receipt" on_time "$SETTLED"
 check_output "egovctl wait for a status it has: at once, --json for programs" \
     "\"status\": \"READY\".*\"channel\": \"intake.application\"" oneline ctl --json wait "$SETTLED" --status ready
 check_exit "a status that does not come within --timeout: exit 7" 7 ctl wait "$SETTLED" --status ISSUED --timeout 1s

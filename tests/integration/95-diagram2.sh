@@ -275,6 +275,14 @@ TOKEN=$AIGUL
 check "school-admission reaches its result" advance_until "$SCHOOL_ID" READY
 TOKEN=$ERLAN
 check "externat-permit reaches its result" advance_until "$EXTERNAT_ID" READY
+# on_time ID: the result was decided at or before the result_due on the receipt
+on_time() {
+    local due decided
+    read -r decided due < <(show "$1" | jq -r '"\(.result.decided_at) \(.result_due)"')
+    [[ -n $decided && ! $decided > $due ]] || { echo "decided $decided, due $due"; return 1; }
+}
+both_on_time() { TOKEN=$AIGUL on_time "$SCHOOL_ID" && TOKEN=$ERLAN on_time "$EXTERNAT_ID"; }
+check "both, handed in on a Saturday, were decided by the result_due on their receipts" both_on_time
 check_output "egovctl wait finds a portal application through the portal's own service" \
     "^$EXTERNAT_ID READY externat-permit $REGION " ctl wait "$EXTERNAT_ID" --status READY,REFUSED --timeout 30s
 for pair in "AIGUL $SCHOOL_ID" "ERLAN $EXTERNAT_ID"; do
