@@ -212,6 +212,21 @@ s_test_trust (void)
     assert (egov_pki_remove (dir) == 0);
 }
 
+bool
+egov_application_overdue (const char *status, int64_t result_due_ms, int64_t decided_ms, int64_t now_ms)
+{
+    if (result_due_ms <= 0)
+        return false;
+    if (decided_ms > 0)
+        return decided_ms > result_due_ms;
+    egov_status_t known;
+    bool undecided = !egov_status_parse (status, &known)
+                  || known == EGOV__APPLICATIONS__STATUS__ACCEPTED || known == EGOV__APPLICATIONS__STATUS__SENT
+                  || known == EGOV__APPLICATIONS__STATUS__REGISTERED
+                  || known == EGOV__APPLICATIONS__STATUS__IN_PROGRESS;
+    return undecided && now_ms > result_due_ms;
+}
+
 //  The channel's history of an application, oldest first, or NULL.
 static PGresult *
 s_history (PGconn *conn, const char *application_id)
@@ -319,6 +334,14 @@ egov_application_test (bool verbose)
 {
     if (verbose)
         printf (" * egov_application: ");
+    //  Late for the term on the receipt: undecided past it, or decided after it
+    assert (!egov_application_overdue ("IN_PROGRESS", 1000, 0, 1000));
+    assert (egov_application_overdue ("IN_PROGRESS", 1000, 0, 1001));
+    assert (egov_application_overdue ("REGISTERED", 1000, 0, 5000));
+    assert (!egov_application_overdue ("READY", 1000, 900, 5000));
+    assert (egov_application_overdue ("READY", 1000, 1100, 5000));
+    assert (egov_application_overdue ("ISSUED", 1000, 1100, 5000));
+    assert (!egov_application_overdue ("IN_PROGRESS", 0, 0, 5000));
     egov_application_update_t update;
     egov_error_t reject;
 

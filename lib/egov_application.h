@@ -49,6 +49,13 @@ bool egov_application_update_trusted (const egov_application_update_t *update,
 //  Frees what decode allocated; safe on a zeroed or reset update.
 void egov_application_update_reset (egov_application_update_t *update);
 
+//  Whether an application is late for the term on its receipt: it has
+//  result_due_ms (0: no term) and was decided after it (decided_ms, 0 when
+//  not yet), or is still undecided (status before READY or REFUSED) at
+//  now_ms past it. The desk and the cabinet show it as "overdue".
+bool egov_application_overdue (const char *status, int64_t result_due_ms, int64_t decided_ms,
+                               int64_t now_ms);
+
 //  Answers the channel's sync service service_id ("intake.application",
 //  "portal.application"): an ApplicationQuery read against the channel's
 //  application and history tables on conn, a RESPONSE carrying the

@@ -5,6 +5,7 @@
     back from the provider).                                             */
 #include "intake_desk_private.h"
 #include "egov_lifecycle.h"
+#include "egov_application.h"
 
 //  GET /api/v1/applications/{id}
 
@@ -100,6 +101,10 @@ intake_desk__view (intake_desk_t *self, const char *id, bool *failed)
         "storage_until", s_moment (result, 0, 24), "recall_due", s_moment (result, 0, 25));
     assert (view);
     json_object_set_new (view, "issued_to", s_text (result, 0, 27));
+    json_object_set_new (view, "overdue", json_boolean (egov_application_overdue (status,
+        PQgetisnull (result, 0, 15) ? 0 : strtoll (PQgetvalue (result, 0, 15), NULL, 10),
+        PQgetisnull (result, 0, 22) ? 0 : strtoll (PQgetvalue (result, 0, 22), NULL, 10),
+        egov_clock_now_ms ())));
     PQclear (result);
     result = intake_desk__sql (self, PGRES_TUPLES_OK,
         "SELECT status, step, role, actor, note, at_sim,"

@@ -5,6 +5,7 @@
     the notifications. A citizen sees only their own applications; another
     citizen's id answers 404 as if it did not exist.                      */
 #include "portal_server_private.h"
+#include "egov_application.h"
 
 //  A bigint column as a simulated moment, null when NULL.
 static json_t *
@@ -150,6 +151,10 @@ portal_server_application (portal_server_t *self, const char *iin, const char *i
     }
     json_object_set_new (body, "result", outcome);
     json_object_set_new (body, "refusal_note", s_text (result, 0, 22));
+    json_object_set_new (body, "overdue", json_boolean (egov_application_overdue (
+        PQgetvalue (result, 0, 3), PQgetisnull (result, 0, 9) ? 0 : strtoll (PQgetvalue (result, 0, 9), NULL, 10),
+        PQgetisnull (result, 0, 20) ? 0 : strtoll (PQgetvalue (result, 0, 20), NULL, 10),
+        egov_clock_now_ms ())));
     PQclear (result);
     const char *keys [] = { id };
     result = portal_server__sql (conn, PGRES_TUPLES_OK,

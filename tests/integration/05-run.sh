@@ -35,6 +35,27 @@ check_output "the gateway's /metrics: participants, sync calls answered, async m
 check_output "... and its /health: ok, the database ok" '"status": "ok".*"database": "ok"' \
     oneline curl -s "http://$EGOV_SHEP_METRICS/health"
 check_output "... anything else there is 404 UNKNOWN_ROUTE" '"UNKNOWN_ROUTE"' curl -s "http://$EGOV_SHEP_METRICS/nowhere"
+# A provider in manual mode that lets the term pass: overdue at the desk and on its tasks
+day=$(it_day "$(it_today)" 1)
+while [[ $(it_weekday "$day") -gt 5 ]]; do day=$(it_day "$day" 1); done
+"$EGOV_BIN/egovctl" clock set "${day}T10:00" >/dev/null
+DESK=http://$EGOV_INTAKE_HTTP/api/v1
+TOKEN=$(curl -s -H 'Content-Type: application/json' --data '{"login":"operator1","password":"demo-operator1"}' \
+    "$DESK/operator/login" | jq -r .token)
+ID=$(curl -s -H 'Content-Type: application/json' -H "Authorization: Bearer $TOKEN" --data \
+    '{"service":"school-duplicate","region":"750000000","applicant_iin":"850314301234","representative":null,"consent":true,"documents":[{"type":"application","name":"a.pdf","content_base64":"c2Nhbg=="},{"type":"identity-document","name":"b.pdf","content_base64":"c2Nhbg=="}]}' \
+    "$DESK/applications" | jq -r .id)
+"$EGOV_BIN/egovctl" wait "$ID" --status REGISTERED,IN_PROGRESS >/dev/null
+desk_view() { curl -s -H "Authorization: Bearer $TOKEN" "$DESK/applications/$ID" | jq -c '{status, overdue}'; }
+check_output "an application the manual provider has in hand, inside its term: not overdue" \
+    '"overdue":false' desk_view
+"$EGOV_BIN/egovctl" clock advance 40d --settle >/dev/null
+check_output "... the term passes with nobody working it: overdue at the desk, still undecided" \
+    '^\{"status":"(REGISTERED|IN_PROGRESS)","overdue":true\}$' desk_view
+LEB_TOKEN=$(curl -s -H 'Content-Type: application/json' --data '{"login":"clerk1","password":"demo-clerk1"}' \
+    "http://127.0.0.1:$EGOV_LEB_HTTP_BASE/api/v1/login" | jq -r .token)
+check_output "... and its task is overdue at the provider" '^true$' bash -c \
+    "curl -s -H 'Authorization: Bearer $LEB_TOKEN' 'http://127.0.0.1:$EGOV_LEB_HTTP_BASE/api/v1/tasks' | jq '[.tasks[] | select(.correlation_id == \"$ID\")][0].overdue'"
 check "the test CA was made" test -s "$EGOV_PKI_DIR/root-ca.pem"
 check "the gateway's key pair was made" test -s "$EGOV_KEYS_DIR/gateway.key_secret"
 check_output "... and one per participant, the secret halves private" '^-rw-------' \

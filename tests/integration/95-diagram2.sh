@@ -283,6 +283,8 @@ on_time() {
 }
 both_on_time() { TOKEN=$AIGUL on_time "$SCHOOL_ID" && TOKEN=$ERLAN on_time "$EXTERNAT_ID"; }
 check "both, handed in on a Saturday, were decided by the result_due on their receipts" both_on_time
+check_output "... so the cabinet does not call them overdue" '^false$' bash -c \
+    "curl -s -H 'Authorization: Bearer $ERLAN' '$BASE/api/v1/applications/$EXTERNAT_ID' | jq .overdue"
 check_output "egovctl wait finds a portal application through the portal's own service" \
     "^$EXTERNAT_ID READY externat-permit $REGION " ctl wait "$EXTERNAT_ID" --status READY,REFUSED --timeout 30s
 for pair in "AIGUL $SCHOOL_ID" "ERLAN $EXTERNAT_ID"; do
