@@ -31,6 +31,17 @@
 
 EGOV_REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 EGOV_PG_SH=$EGOV_REPO/deploy/pg.sh
+# A shell that ran `make run` may still hold its settings (EGOV_SHEP_METRICS,
+# EGOV_GATEWAY, EGOV_PKI_DIR ...): the services a test starts would take them. Tests
+# choose their own; only the test harness's variables pass.
+for egov_variable in $(compgen -e | grep '^EGOV_' || true); do
+    case $egov_variable in
+        EGOV_BIN|EGOV_TEST_*|EGOV_SELFTEST_DB|EGOV_WAIT_TIMEOUT|EGOV_STOP_TIMEOUT|EGOV_KEEP_TMP|EGOV_DOCS_UPDATE \
+        |EGOV_CHROMIUM|EGOV_FUZZ_SECONDS) ;;
+        *) unset "$egov_variable" ;;
+    esac
+done
+unset egov_variable
 export EGOV_BIN=${EGOV_BIN:-$EGOV_REPO/build/san/bin}
 
 # The test's scratch directory; world-searchable because, as root, the cluster in it
