@@ -69,6 +69,8 @@ if [[ $mode == all ]]; then
     need curl               cmd  curl
     need chromium           cmd  chromium
     need nodejs             cmd  node
+    # The OpenAPI documents' lint (tests/integration/06-openapi.sh): Redocly's CLI via npx
+    need npm                cmd  npx
     # The bounded libFuzzer run over the decoders (tests/integration/45-fuzz.sh)
     need clang              cmd  clang
     # The second-language participant (examples/python, tests/integration/97-python.sh):
