@@ -1071,6 +1071,16 @@ cleanup:
 }
 
 //  Condition 1 is answered: accept, or say which registry said no.
+//  A refusal after the registries were asked names the correlation id they
+//  were asked under, to find those look-ups in the message log.
+static void
+s_with_correlation (egov_http_reply_t *reply, const char *id)
+{
+    json_t *error = reply->status >= 400 ? json_object_get (reply->body, "error") : NULL;
+    if (json_is_object (error))
+        json_object_set_new (error, "correlation_id", json_string (id));
+}
+
 static void
 s_on_checked (intake_check_t *check, void *argument)
 {
@@ -1078,10 +1088,13 @@ s_on_checked (intake_check_t *check, void *argument)
     intake_desk_t *self = submission->desk;
     zlistx_detach (self->submissions, submission->handle);
     egov_http_reply_t reply = { 0, NULL, NULL };
-    if (check->failure.status)
+    if (check->failure.status) {
+        s_with_correlation (&check->failure, submission->id);
         submission->answer (submission->argument, &check->failure);
+    }
     else {
         s_accept (self, submission, &reply);
+        s_with_correlation (&reply, submission->id);
         submission->answer (submission->argument, &reply);
     }
     egov_http_reply_reset (&reply);
@@ -1148,6 +1161,21 @@ intake_desk_submit (intake_desk_t *self, const intake_operator_t *operator_, jso
                                "%s in region %s is not served through the State Corporation",
                                request->service, request->region);
         goto refused;
+    }
+    //  Each document a type of this service's list (Standard item 9)
+    for (size_t index = 0; index < request->document_count; index++) {
+        bool known = false;
+        for (size_t item = 0; item < entry->document_count && !known; item++)
+            known = streq (entry->documents [item].code, request->documents [index].type);
+        if (!known) {
+            json_t *detail = egov_http_reply_error (&reply, 422, "UNKNOWN_DOCUMENT_TYPE",
+                "documents[%zu].type '%s' is not a document of %s (GET /api/v1/services lists them)",
+                index, request->documents [index].type, request->service);
+            char where [48];
+            snprintf (where, sizeof (where), "documents[%zu].type", index);
+            json_object_set_new (detail, "field", json_string (where));
+            goto refused;
+        }
     }
     int year, month, day;
     egov_date_from_days (egov_calendar_local_day (self->calendar, egov_clock_now_ms ()),

@@ -179,6 +179,15 @@ check_output "a representative without the power of attorney in the package: INC
     '"code": "INCOMPLETE_DOCUMENTS".*"missing": \[ *"power-of-attorney" *\]' \
     call POST /api/v1/applications "$(package externat-permit $PARENT "$(rep $AGENT POA-2026-0001)" true "${EXTERNAT[@]}")"
 check_output "the refusal receipts are kept" '^2$' it_psql intake -Atc "SELECT count (*) FROM refusal_receipt"
+check_output "a document of a type the service does not list: 422 UNKNOWN_DOCUMENT_TYPE, naming it" \
+    '"code": "UNKNOWN_DOCUMENT_TYPE".*"field": "documents\[3\]\.type".*HTTP 422' \
+    call POST /api/v1/applications "$(package externat-permit $PARENT null true "${EXTERNAT[@]}" "$(doc foo)")"
+refusal=$(body POST /api/v1/applications "$(package externat-permit 010101599994 null true "${EXTERNAT[@]}")")
+REFUSED_CORRELATION=$(jq -r .error.correlation_id <<<"$refusal")
+check_output "a refusal after the registries were asked names the id they were asked under" \
+    '^[0-9a-f-]{36}$' echo "$REFUSED_CORRELATION"
+check_output "... under which the message log has that look-up" "intake -> gbdfl +gbdfl\.person" \
+    oneline ctl log --correlation "$REFUSED_CORRELATION"
 
 # --- Accepted: without and with a representative, one with an empty scan, one on paper
 accept() { body POST /api/v1/applications "$1" >"$EGOV_TEST_DIR/accepted.json"; jq -r .id "$EGOV_TEST_DIR/accepted.json"; }
