@@ -112,7 +112,7 @@ portal_server_application (portal_server_t *self, const char *iin, const char *i
                            egov_http_reply_t *reply)
 {
     if (!egov_uuid_valid (id)) {
-        egov_http_reply_error (reply, 404, "NOT_FOUND", "no application %.64s in your cabinet", id);
+        egov_http_reply_error (reply, 404, "APPLICATION_NOT_FOUND", "no application %.64s in your cabinet", id);
         return;
     }
     PGconn *conn = portal_server__db (self, reply);
@@ -126,7 +126,7 @@ portal_server_application (portal_server_t *self, const char *iin, const char *i
         " FROM application WHERE id = $1 AND citizen_iin = $2", 2, values, NULL, NULL);
     if (!result || PQntuples (result) != 1) {
         if (result)
-            egov_http_reply_error (reply, 404, "NOT_FOUND", "no application %s in your cabinet", id);
+            egov_http_reply_error (reply, 404, "APPLICATION_NOT_FOUND", "no application %s in your cabinet", id);
         else
             portal_server__db_down (reply);
         PQclear (result);
@@ -159,7 +159,7 @@ portal_server_application (portal_server_t *self, const char *iin, const char *i
     const char *keys [] = { id };
     result = portal_server__sql (conn, PGRES_TUPLES_OK,
         "SELECT status, step, role, actor, note, at_sim,"
-        " to_char (at_wall AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')"
+        " (extract (epoch FROM at_wall) * 1000)::bigint"
         " FROM history WHERE application_id = $1 ORDER BY seq", 1, keys, NULL, NULL);
     if (!result) {
         //  Half a cabinet would read as an application without a past
@@ -168,12 +168,13 @@ portal_server_application (portal_server_t *self, const char *iin, const char *i
         return;
     }
     json_t *history = json_array ();
+    //  Times as at the desk: simulated_at and wall_at, ISO 8601 in Almaty time
     for (int row = 0; row < PQntuples (result); row++)
-        json_array_append_new (history, json_pack ("{s:s, s:s, s:s, s:s, s:s, s:o, s:s}",
+        json_array_append_new (history, json_pack ("{s:s, s:s, s:s, s:s, s:s, s:o, s:o}",
             "status", PQgetvalue (result, row, 0), "step", PQgetvalue (result, row, 1),
             "role", PQgetvalue (result, row, 2), "actor", PQgetvalue (result, row, 3),
-            "note", PQgetvalue (result, row, 4), "at", s_moment (result, row, 5),
-            "at_wall", PQgetvalue (result, row, 6)));
+            "note", PQgetvalue (result, row, 4), "simulated_at", s_moment (result, row, 5),
+            "wall_at", s_moment (result, row, 6)));
     PQclear (result);
     json_object_set_new (body, "history", history);
     egov_http_reply_set (reply, 200, body);
@@ -201,7 +202,7 @@ portal_server_notifications (portal_server_t *self, const char *iin, egov_http_r
             "application_id", PQgetvalue (result, row, 1), "receipt_number", PQgetvalue (result, row, 7),
             "kind", PQgetvalue (result, row, 2), "status", PQgetvalue (result, row, 3),
             "text", PQgetvalue (result, row, 4), "ready_at", s_moment (result, row, 5),
-            "at", s_moment (result, row, 6)));
+            "simulated_at", s_moment (result, row, 6)));
     PQclear (result);
     egov_http_reply_set (reply, 200, json_pack ("{s:o}", "notifications", list));
 }

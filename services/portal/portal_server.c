@@ -1049,7 +1049,7 @@ portal_server_test (bool verbose)
     portal_server_application (self, "850314301234", "not-a-uuid", &reply);
     assert (reply.status == 404);
     portal_server_application (self, "850314301234", "7a0e8c02-47c1-4a39-9d0d-5a3b6b1c2d3e", &reply);
-    assert (reply.status == 404 && streq (egov_http_reply_code (&reply), "NOT_FOUND"));
+    assert (reply.status == 404 && streq (egov_http_reply_code (&reply), "APPLICATION_NOT_FOUND"));
     portal_server_notifications (self, "850314301234", &reply);
     assert (reply.status == 200 && json_array_size (json_object_get (reply.body, "notifications")) == 0);
     egov_http_reply_reset (&reply);

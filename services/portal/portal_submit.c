@@ -346,7 +346,7 @@ s_check (portal_server_t *self, s_submission_t *submission, egov_http_reply_t *r
     const egov_catalogue_window_t *window = NULL;
     const char *form_name = study_form && egov_catalogue_form_known (entry, study_form) ? study_form : NULL;
     if (!egov_catalogue_window_open (entry, form_name, month, mday, &window)) {
-        json_t *detail = egov_http_reply_error (reply, 422, "WINDOW_CLOSED",
+        json_t *detail = egov_http_reply_error (reply, 422, "APPLICATION_WINDOW_CLOSED",
             "applications for %s%s%s are accepted from %02d-%02d to %02d-%02d",
             entry->code, form_name ? " " : "", form_name ? form_name : "",
             window ? window->from_month : 0, window ? window->from_day : 0,

@@ -304,7 +304,7 @@ for pair in "AIGUL $SCHOOL_ID" "ERLAN $EXTERNAT_ID"; do
     check_output "$id: notifications: accepted, each status change, the result" \
         'ACCEPTED ACCEPTED.*STATUS SENT.*STATUS REGISTERED.*STATUS IN_PROGRESS.*RESULT READY' oneline notices "$id"
 done
-TOKEN=$ERLAN refused "another citizen's application is not in his cabinet" 404 NOT_FOUND GET "/api/v1/applications/$SCHOOL_ID"
+TOKEN=$ERLAN refused "another citizen's application is not in his cabinet" 404 APPLICATION_NOT_FOUND GET "/api/v1/applications/$SCHOOL_ID"
 check_output "the message log shows the hops of one application under its id" \
     'gbdfl.person.*application.submit.*application.registered.*application.status.*application.result' \
     oneline ctl log --correlation "$SCHOOL_ID"

@@ -271,7 +271,7 @@ async function refreshCabinet() {
     const ol = $("notifications");
     ol.replaceChildren();
     for (const notice of (notifications.body && notifications.body.notifications) || [])
-        ol.append(make("li", notice.at + " — " + notice.text, { "data-kind": notice.kind }));
+        ol.append(make("li", notice.simulated_at + " — " + notice.text, { "data-kind": notice.kind }));
 }
 
 async function showApplication(id) {
@@ -287,7 +287,7 @@ async function showApplication(id) {
                        (application.registration_number ? " (registered " + application.registration_number + ")" : "")));
     const history = make("ol", null, { class: "history" });
     for (const step of application.history)
-        history.append(make("li", step.at + " " + step.status + ": " + step.step + (step.actor ? " — " + step.actor : "") +
+        history.append(make("li", step.simulated_at + " " + step.status + ": " + step.step + (step.actor ? " — " + step.actor : "") +
                             (step.note ? " (" + step.note + ")" : "")));
     detail.append(history);
     if (application.result) {
