@@ -1162,9 +1162,10 @@ intake_desk_submit (intake_desk_t *self, const intake_operator_t *operator_, jso
                                request->service, request->region);
         goto refused;
     }
-    //  Each document a type of this service's list (Standard item 9)
+    //  Each document a type of this service's list (Standard item 9), or the
+    //  power of attorney of a representative, which every service asks for
     for (size_t index = 0; index < request->document_count; index++) {
-        bool known = false;
+        bool known = request->represented && streq (request->documents [index].type, "power-of-attorney");
         for (size_t item = 0; item < entry->document_count && !known; item++)
             known = streq (entry->documents [item].code, request->documents [index].type);
         if (!known) {

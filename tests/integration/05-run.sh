@@ -5,19 +5,10 @@
 # date-sensitive: the test CA and the gateway's clock (tests/run-all.sh runs it again as of other moments)
 source "$(dirname "$0")/common.sh"
 
-export EGOV_VAR_DIR=$EGOV_TEST_DIR/var
-export EGOV_PG_DIR=$EGOV_TEST_DIR/run-pg EGOV_PG_PORT=$(egov_free_port) EGOV_PG_FAST=1
-export EGOV_PKI_DIR=$EGOV_TEST_DIR/pki EGOV_KEYS_DIR=$EGOV_TEST_DIR/keys
-unset EGOV_RIGHTS
-export EGOV_SHEP_ENDPOINT=tcp://127.0.0.1:$(egov_free_port)
-export EGOV_GATEWAY=$EGOV_SHEP_ENDPOINT EGOV_SHEP_METRICS=127.0.0.1:$(egov_free_port)
-export EGOV_REGIONS=750000000 EGOV_LEB_HTTP_BASE=$(egov_free_port) EGOV_LEB_MANUAL=750000000
-export EGOV_INTAKE_HTTP=127.0.0.1:$(egov_free_port) EGOV_PORTAL_HTTP=127.0.0.1:$(egov_free_port)
-export EGOV_RUN_TIMEOUT=120
-unset EGOV_SHEP_DB EGOV_GBDFL_DB EGOV_ENIS_DB
+it_run_env
+export EGOV_LEB_MANUAL=750000000
 
-egov_start run "$EGOV_REPO/deploy/run.sh"
-egov_wait_for grep -q "Ctrl-C here" "$(egov_log run)" || true
+it_run_start
 check_output "run.sh prints what runs where" 'leb-750000000 .*http://127.0.0.1' cat "$(egov_log run)"
 check_output "the registry answers through the gateway" 'Асқаров Ерлан' "$EGOV_BIN/egovctl" person 850314301234
 check_output "every participant is connected" \

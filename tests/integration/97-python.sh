@@ -12,26 +12,17 @@ PYTHON=/usr/bin/python3
 REGION=750000000
 LEB=leb-$REGION
 
-export EGOV_VAR_DIR=$EGOV_TEST_DIR/var
-export EGOV_PG_DIR=$EGOV_TEST_DIR/run-pg EGOV_PG_PORT=$(egov_free_port) EGOV_PG_FAST=1
-export EGOV_PKI_DIR=$EGOV_TEST_DIR/pki EGOV_KEYS_DIR=$EGOV_TEST_DIR/keys
+it_run_env
 # The shipped rights, and one line for this test: egovctl may play a forger to the leb
 export EGOV_RIGHTS=$EGOV_TEST_DIR/rights.conf
 { cat "$EGOV_REPO/gateway/rights.conf"; echo "egovctl send $LEB application.registered"; } >"$EGOV_RIGHTS"
-export EGOV_SHEP_ENDPOINT=tcp://127.0.0.1:$(egov_free_port)
-export EGOV_GATEWAY=$EGOV_SHEP_ENDPOINT EGOV_SHEP_METRICS=127.0.0.1:$(egov_free_port)
-export EGOV_REGIONS=$REGION EGOV_LEB_HTTP_BASE=$(egov_free_port)
-export EGOV_INTAKE_HTTP=127.0.0.1:$(egov_free_port) EGOV_PORTAL_HTTP=127.0.0.1:$(egov_free_port)
-export EGOV_RUN_TIMEOUT=120
-unset EGOV_SHEP_DB EGOV_GBDFL_DB EGOV_ENIS_DB
 ctl() { "$EGOV_BIN/egovctl" "$@"; }
 BASE=http://$EGOV_INTAKE_HTTP
 RUN=$EGOV_REPO/deploy/run.sh
 
 check "python3-zmq, python3-protobuf and python3-jsonschema are there (deploy/install-deps.sh)" \
     "$PYTHON" -c 'import zmq, google.protobuf, jsonschema; assert zmq.has("curve")'
-egov_start run "$RUN"
-egov_wait_for grep -q "Ctrl-C here" "$(egov_log run)" || true
+it_run_start
 check "the system runs" it_connected "$LEB"
 
 # Replace the stub: stop it, start ours under its id with its key pair

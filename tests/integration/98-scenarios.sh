@@ -7,21 +7,11 @@
 source "$(dirname "$0")/common.sh"
 PYTHON=/usr/bin/python3
 
-export EGOV_VAR_DIR=$EGOV_TEST_DIR/var
-export EGOV_PG_DIR=$EGOV_TEST_DIR/run-pg EGOV_PG_PORT=$(egov_free_port) EGOV_PG_FAST=1
-export EGOV_PKI_DIR=$EGOV_TEST_DIR/pki EGOV_KEYS_DIR=$EGOV_TEST_DIR/keys
-unset EGOV_RIGHTS
-export EGOV_SHEP_ENDPOINT=tcp://127.0.0.1:$(egov_free_port)
-export EGOV_GATEWAY=$EGOV_SHEP_ENDPOINT EGOV_SHEP_METRICS=127.0.0.1:$(egov_free_port)
-export EGOV_REGIONS=750000000 EGOV_LEB_HTTP_BASE=$(egov_free_port)
-export EGOV_INTAKE_HTTP=127.0.0.1:$(egov_free_port) EGOV_PORTAL_HTTP=127.0.0.1:$(egov_free_port)
-export EGOV_RUN_TIMEOUT=120
-unset EGOV_SHEP_DB EGOV_GBDFL_DB EGOV_ENIS_DB
+it_run_env
 ctl() { "$EGOV_BIN/egovctl" "$@"; }
 JUNIT=$EGOV_TEST_DIR/junit.xml
 
-egov_start run "$EGOV_REPO/deploy/run.sh"
-egov_wait_for grep -q "Ctrl-C here" "$(egov_log run)" || true
+it_run_start
 check "the system runs" it_connected portal
 
 # The shipped scenarios

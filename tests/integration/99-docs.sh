@@ -6,15 +6,7 @@
 source "$(dirname "$0")/common.sh"
 PYTHON=/usr/bin/python3
 
-export EGOV_VAR_DIR=$EGOV_TEST_DIR/var
-export EGOV_PG_DIR=$EGOV_TEST_DIR/run-pg EGOV_PG_PORT=$(egov_free_port) EGOV_PG_FAST=1
-export EGOV_PKI_DIR=$EGOV_TEST_DIR/pki EGOV_KEYS_DIR=$EGOV_TEST_DIR/keys
-export EGOV_SHEP_ENDPOINT=tcp://127.0.0.1:$(egov_free_port)
-export EGOV_GATEWAY=$EGOV_SHEP_ENDPOINT EGOV_SHEP_METRICS=127.0.0.1:$(egov_free_port)
-export EGOV_REGIONS=750000000 EGOV_LEB_HTTP_BASE=$(egov_free_port)
-export EGOV_INTAKE_HTTP=127.0.0.1:$(egov_free_port) EGOV_PORTAL_HTTP=127.0.0.1:$(egov_free_port)
-export EGOV_RUN_TIMEOUT=120
-unset EGOV_SHEP_DB EGOV_GBDFL_DB EGOV_ENIS_DB
+it_run_env
 # The shipped rights and what the page says its acme.* examples assume
 export EGOV_RIGHTS=$EGOV_TEST_DIR/rights.conf
 {
@@ -23,8 +15,7 @@ export EGOV_RIGHTS=$EGOV_TEST_DIR/rights.conf
         'egovctl call acme.echo' 'egovctl call acme.slow' 'egovctl call acme.inbox' 'egovctl send * *'
 } >"$EGOV_RIGHTS"
 
-egov_start run "$EGOV_REPO/deploy/run.sh"
-egov_wait_for grep -q "Ctrl-C here" "$(egov_log run)" || true
+it_run_start
 check "the system runs" it_connected portal
 for id in acme acme-slow acme-inbox; do "$EGOV_BIN/egovctl" keys init "$id" >/dev/null; done
 eval "$("$EGOV_REPO/deploy/pg.sh" env)"

@@ -66,6 +66,27 @@ it_start_enis() {
 }
 
 it_start_registries() { it_start_gbdfl; it_start_enis; }
+
+# it_run_env: `make run`'s settings for a test of the whole system: its own folders,
+# cluster and ports, Almaty as the one region, the shipped rights (a test may set
+# EGOV_RIGHTS, EGOV_LEB_MANUAL ... after).
+it_run_env() {
+    export EGOV_VAR_DIR=$EGOV_TEST_DIR/var
+    export EGOV_PG_DIR=$EGOV_TEST_DIR/run-pg EGOV_PG_PORT=$(egov_free_port) EGOV_PG_FAST=1
+    export EGOV_PKI_DIR=$EGOV_TEST_DIR/pki EGOV_KEYS_DIR=$EGOV_TEST_DIR/keys
+    unset EGOV_RIGHTS EGOV_SHEP_DB EGOV_GBDFL_DB EGOV_ENIS_DB
+    export EGOV_SHEP_ENDPOINT=tcp://127.0.0.1:$(egov_free_port)
+    export EGOV_GATEWAY=$EGOV_SHEP_ENDPOINT EGOV_SHEP_METRICS=127.0.0.1:$(egov_free_port)
+    export EGOV_REGIONS=750000000 EGOV_LEB_HTTP_BASE=$(egov_free_port)
+    export EGOV_INTAKE_HTTP=127.0.0.1:$(egov_free_port) EGOV_PORTAL_HTTP=127.0.0.1:$(egov_free_port)
+    export EGOV_RUN_TIMEOUT=120
+}
+
+# it_run_start: deploy/run.sh in the background (as "run"), until it says everything runs.
+it_run_start() {
+    egov_start run "$EGOV_REPO/deploy/run.sh"
+    egov_wait_for grep -q "Ctrl-C here" "$(egov_log run)" || true
+}
 it_gone() { ! it_connected "$1"; }
 
 # it_query_is DB SQL EXPECTED: true when the query's single value is EXPECTED.
