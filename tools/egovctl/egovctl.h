@@ -106,6 +106,9 @@ int egovctl_fault (egovctl_t *self);
 int egovctl_trace (egovctl_t *self);
 int egovctl_receive (egovctl_t *self);
 int egovctl_wait (egovctl_t *self);
+//  The gateway's simulated now into *now (the process clock follows it);
+//  EGOVCTL_OK, or the exit code after reporting.
+int egovctl_simulated_now (egovctl_t *self, int64_t *now);
 //  Asks a channel's sync service ("intake.application", "portal.application")
 //  where application id stands, with its history when asked. The state (free
 //  with egov__applications__application_state__free_unpacked), or NULL:

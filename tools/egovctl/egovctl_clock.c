@@ -98,6 +98,25 @@ s_clock_timers (egovctl_t *self)
     return exit_code;
 }
 
+int
+egovctl_simulated_now (egovctl_t *self, int64_t *now)
+{
+    Egov__Shep__ClockQuery query = EGOV__SHEP__CLOCK_QUERY__INIT;
+    Egov__Shep__Frame frame = EGOV__SHEP__FRAME__INIT;
+    frame.body_case = EGOV__SHEP__FRAME__BODY_CLOCK_QUERY;
+    frame.clock_query = &query;
+    int exit_code = EGOVCTL_OK;
+    Egov__Shep__Frame *answer = egovctl_ask (self, &frame, EGOV__SHEP__FRAME__BODY_CLOCK_STATE, &exit_code);
+    if (!answer)
+        return exit_code;
+    egov_clock_state_t state = { answer->clock_state->base_wall_ms, answer->clock_state->base_sim_ms,
+                                 answer->clock_state->speed, answer->clock_state->version };
+    egov_clock_apply (&state);
+    egov__shep__frame__free_unpacked (answer, NULL);
+    *now = egov_clock_now_ms ();
+    return EGOVCTL_OK;
+}
+
 //  The end of the Nth working day after today on the providers' calendar
 //  (the moment a deadline of N working days counted from now falls due).
 static int
@@ -116,19 +135,11 @@ s_working_days (egovctl_t *self, const char *text, int64_t *target)
     if (!calendar)
         return egovctl_fail (self, &error, EGOVCTL_LOCAL_ERROR);
     //  Today's simulated time, as the gateway has it
-    Egov__Shep__ClockQuery query = EGOV__SHEP__CLOCK_QUERY__INIT;
-    Egov__Shep__Frame frame = EGOV__SHEP__FRAME__INIT;
-    frame.body_case = EGOV__SHEP__FRAME__BODY_CLOCK_QUERY;
-    frame.clock_query = &query;
-    int exit_code = EGOVCTL_OK;
-    Egov__Shep__Frame *answer = egovctl_ask (self, &frame, EGOV__SHEP__FRAME__BODY_CLOCK_STATE, &exit_code);
-    if (answer) {
-        egov_clock_state_t state = { answer->clock_state->base_wall_ms, answer->clock_state->base_sim_ms,
-                                     answer->clock_state->speed, answer->clock_state->version };
-        egov_clock_apply (&state);
-        egov__shep__frame__free_unpacked (answer, NULL);
+    int64_t now = 0;
+    int exit_code = egovctl_simulated_now (self, &now);
+    if (exit_code == EGOVCTL_OK) {
         egov_due_t due = { 0 };
-        if (egov_calendar_due (calendar, EGOV_CHANNEL_OFFICE, egov_clock_now_ms (), duration, &due, &error))
+        if (egov_calendar_due (calendar, EGOV_CHANNEL_OFFICE, now, duration, &due, &error))
             *target = due.due_ms;
         else
             exit_code = egovctl_fail (self, &error, EGOVCTL_ERROR);

@@ -762,19 +762,11 @@ s_step_sign (s_runner_t *self, json_t *spec, json_t *save, char *problem)
 static int64_t
 s_simulated_now (s_runner_t *self, char *problem)
 {
-    Egov__Shep__ClockQuery body = EGOV__SHEP__CLOCK_QUERY__INIT;
-    Egov__Shep__Frame query = EGOV__SHEP__FRAME__INIT;
-    query.body_case = EGOV__SHEP__FRAME__BODY_CLOCK_QUERY;
-    query.clock_query = &body;
-    int exit_code = 0;
-    Egov__Shep__Frame *answer = egovctl_ask (self->ctl, &query, EGOV__SHEP__FRAME__BODY_CLOCK_STATE, &exit_code);
-    if (!answer) {
+    int64_t now = 0;
+    if (egovctl_simulated_now (self->ctl, &now) != EGOVCTL_OK) {
         snprintf (problem, s_PROBLEM_MAX, "clock: the gateway did not say what time it is");
         return -1;
     }
-    Egov__Shep__ClockState *state = answer->clock_state;
-    int64_t now = state->base_sim_ms + (int64_t) ((double) (egov_now_ms () - state->base_wall_ms) * state->speed);
-    egov__shep__frame__free_unpacked (answer, NULL);
     return now;
 }
 
