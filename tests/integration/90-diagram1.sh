@@ -44,10 +44,10 @@ start_leb() {
 
 # api METHOD PATH [BODY]: the answer's JSON, then "HTTP <status>" on a line of its own.
 api() {
-    local args=(-sS -X "$1" -H 'Content-Type: application/json' -w '\nHTTP %{http_code}\n')
+    local args=(-sS -H 'Content-Type: application/json')
     [[ -n ${TOKEN:-} ]] && args+=(-H "Authorization: Bearer $TOKEN")
     [[ $# -ge 3 ]] && args+=(--data-binary "$3")
-    curl "${args[@]}" "$BASE$2"
+    it_api "${args[@]}" -- "$1" "$2" "$BASE$2"
 }
 # call METHOD PATH [BODY]: the same on one line, for patterns over the whole answer.
 call() { oneline api "$@"; }
@@ -513,4 +513,6 @@ check_output "the gateway's receipt made each application SENT once" '^0$' it_ps
 check_output "the outbox is empty: everything sent, nothing failed" '^0$' \
     it_psql intake -Atc "SELECT count (*) FROM shep_outbox WHERE sent_at IS NULL OR failed_code IS NOT NULL"
 check "intake stops cleanly on SIGTERM" egov_stop intake
+check_output "every answer of the desk in this test is documented by its OpenAPI document and matches the schema" \
+    '^all [0-9]+ answers match$' it_answers_match "$EGOV_REPO/services/intake/openapi.json"
 egov_test_done

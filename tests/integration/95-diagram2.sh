@@ -49,10 +49,10 @@ start_leb() {
 
 # api METHOD PATH [BODY]: the answer's JSON, then "HTTP <status>" on a line of its own.
 api() {
-    local args=(-sS --max-time 30 -X "$1" -H 'Content-Type: application/json' -w '\nHTTP %{http_code}\n')
+    local args=(-sS --max-time 30 -H 'Content-Type: application/json')
     [[ -n ${TOKEN:-} ]] && args+=(-H "Authorization: Bearer $TOKEN")
     [[ $# -ge 3 ]] && args+=(--data-binary "$3")
-    curl "${args[@]}" "$BASE$2"
+    it_api "${args[@]}" -- "$1" "$2" "$BASE$2"
 }
 call() { oneline api "$@"; }
 body() { api "$@" | sed '$d'; }
@@ -429,4 +429,6 @@ same_portal() { egov_running portal && [[ $(egov_pid portal) == "$PORTAL_PID" ]]
 check "... it is the same portal process, still running" same_portal
 check_output "... a login works too" '"token".*HTTP 200' call POST /api/v1/login '{"iin":"900722404568","password":"Parent2026"}'
 check "... and the health is ok again" egov_wait_for health_is ok ok
+check_output "every answer of the portal in this test is documented by its OpenAPI document and matches the schema" \
+    '^all [0-9]+ answers match$' it_answers_match "$EGOV_REPO/services/portal/openapi.json"
 egov_test_done

@@ -67,6 +67,31 @@ it_start_enis() {
 
 it_start_registries() { it_start_gbdfl; it_start_enis; }
 
+# it_api CURL_ARGS... -- METHOD PATH URL: runs curl for one API request and prints the
+# answer's body, then "HTTP <status>" on a line of its own; records the answer in
+# $EGOV_TEST_DIR/answers.jsonl for it_answers_match.
+it_api() {
+    local args=() body status
+    while [[ $1 != -- ]]; do args+=("$1"); shift; done
+    shift
+    body=$(mktemp "$EGOV_TEST_DIR/answer.XXXXXX")
+    status=$(curl "${args[@]}" -X "$1" -o "$body" -w '%{http_code}' "$3")
+    if [[ $status != 000 ]]; then
+        jq -cn --arg method "$1" --arg path "$2" --arg status "$status" --rawfile body "$body" \
+            '{method: $method, path: $path, status: ($status | tonumber), body: $body}' \
+            >>"$EGOV_TEST_DIR/answers.jsonl"
+    fi
+    cat "$body"
+    printf '\nHTTP %s\n' "$status"
+    rm -f "$body"
+}
+
+# it_answers_match OPENAPI: every answer it_api recorded is documented by the OpenAPI
+# document and matches its schema (tests/openapi-check.py).
+it_answers_match() {
+    /usr/bin/python3 "$EGOV_REPO/tests/openapi-check.py" "$1" "$EGOV_TEST_DIR/answers.jsonl"
+}
+
 # it_run_env: `make run`'s settings for a test of the whole system: its own folders,
 # cluster and ports, Almaty as the one region, the shipped rights (a test may set
 # EGOV_RIGHTS, EGOV_LEB_MANUAL ... after).
