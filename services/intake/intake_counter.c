@@ -143,6 +143,84 @@ intake_desk_show (intake_desk_t *self, const char *id, egov_http_reply_t *reply)
         egov_http_reply_error (reply, 404, "APPLICATION_NOT_FOUND", "no application %.64s", id);
 }
 
+//  A query parameter that is wrong: 400 INVALID_REQUEST naming it.
+static void
+s_bad_parameter (egov_http_reply_t *reply, const char *name, const char *what)
+{
+    json_t *detail = egov_http_reply_error (reply, 400, "INVALID_REQUEST", "%s must be %s", name, what);
+    json_object_set_new (detail, "field", json_string (name));
+}
+
+void
+intake_desk_list (intake_desk_t *self, const intake_list_query_t *query, egov_http_reply_t *reply)
+{
+    egov_status_t status;
+    char *end = NULL;
+    long limit = query->limit ? strtol (query->limit, &end, 10) : 50;
+    if (query->status && !egov_status_parse (query->status, &status)) {
+        s_bad_parameter (reply, "status", "a status: ACCEPTED, SENT, REGISTERED, IN_PROGRESS, READY, REFUSED,"
+                         " ISSUED or RETURNED_TO_PROVIDER");
+        return;
+    }
+    if (query->applicant_iin && (strlen (query->applicant_iin) != 12
+                              || strspn (query->applicant_iin, "0123456789") != 12)) {
+        s_bad_parameter (reply, "applicant_iin", "12 digits");
+        return;
+    }
+    if (query->receipt_number && (!*query->receipt_number || strlen (query->receipt_number) > 64)) {
+        s_bad_parameter (reply, "receipt_number", "a receipt number");
+        return;
+    }
+    if ((query->limit && (end == query->limit || *end)) || limit < 1 || limit > 200) {
+        s_bad_parameter (reply, "limit", "a number from 1 to 200");
+        return;
+    }
+    if (query->after && !egov_uuid_valid (query->after)) {
+        s_bad_parameter (reply, "after", "the id of the last application of the page before");
+        return;
+    }
+    if (!intake_desk__db (self, reply))
+        return;
+    char wanted [16];
+    snprintf (wanted, sizeof (wanted), "%ld", limit + 1);
+    const char *values [] = {
+        query->status ? query->status : "", query->applicant_iin ? query->applicant_iin : "",
+        query->receipt_number ? query->receipt_number : "", query->after ? query->after : "", wanted
+    };
+    //  Newest first; a page starts after the application it names (keyset paging)
+    PGresult *result = intake_desk__sql (self, PGRES_TUPLES_OK,
+        "SELECT id, service, region, applicant_iin, applicant_name, status, receipt_number,"
+        "       submitted_sim, result_due_sim, result_decided_sim, registration_number"
+        "  FROM application"
+        " WHERE ($1 = '' OR status = $1) AND ($2 = '' OR applicant_iin = $2)"
+        "   AND ($3 = '' OR receipt_number = $3)"
+        "   AND ($4 = '' OR (created_wall, id) < (SELECT created_wall, id FROM application"
+        "                                         WHERE id = NULLIF ($4, '')::uuid))"
+        " ORDER BY created_wall DESC, id DESC LIMIT $5::integer", 5, values, NULL, NULL);
+    if (!result) {
+        intake_desk__unavailable (reply);
+        return;
+    }
+    int rows = PQntuples (result);
+    int shown = rows > limit ? (int) limit : rows;
+    json_t *list = json_array ();
+    int64_t now = egov_clock_now_ms ();
+    for (int row = 0; row < shown; row++) {
+        int64_t due = PQgetisnull (result, row, 8) ? 0 : strtoll (PQgetvalue (result, row, 8), NULL, 10);
+        int64_t decided = PQgetisnull (result, row, 9) ? 0 : strtoll (PQgetvalue (result, row, 9), NULL, 10);
+        json_array_append_new (list, json_pack ("{s:o, s:o, s:o, s:{s:o, s:o}, s:o, s:o, s:o, s:o, s:o, s:b}",
+            "id", s_text (result, row, 0), "service", s_text (result, row, 1), "region", s_text (result, row, 2),
+            "applicant", "iin", s_text (result, row, 3), "name", s_text (result, row, 4),
+            "status", s_text (result, row, 5), "receipt_number", s_text (result, row, 6),
+            "submitted_at", s_moment (result, row, 7), "result_due", s_moment (result, row, 8),
+            "registration_number", s_text (result, row, 10),
+            "overdue", egov_application_overdue (PQgetvalue (result, row, 5), due, decided, now)));
+    }
+    json_t *next = rows > limit ? s_text (result, shown - 1, 0) : json_null ();
+    PQclear (result);
+    egov_http_reply_set (reply, 200, json_pack ("{s:o, s:o}", "applications", list, "next", next));
+}
+
 //  ---------------------------------------------------------------------
 //  Process 9: handing the result over
 

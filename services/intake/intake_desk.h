@@ -104,6 +104,15 @@ void intake_desk_submit (intake_desk_t *self, const intake_operator_t *operator_
 //  before the call returns without a gateway and with the desk not
 //  attached to a loop.
 void intake_desk_show (intake_desk_t *self, const char *id, egov_http_reply_t *reply);
+//  GET /api/v1/applications: a page of applications, newest first, filtered.
+typedef struct {
+    const char *status;             //  a status name, or NULL
+    const char *applicant_iin;      //  12 digits, or NULL
+    const char *receipt_number;     //  the acceptance receipt, or NULL
+    const char *limit;              //  1..200, NULL: 50
+    const char *after;              //  the last id of the page before, or NULL
+} intake_list_query_t;
+void intake_desk_list (intake_desk_t *self, const intake_list_query_t *query, egov_http_reply_t *reply);
 //  Process 9: the result handed over on the receipt and an identity
 //  document the registry of individuals confirms, asked without waiting
 //  on the loop. answer is called once: at once when it is refused before

@@ -86,7 +86,7 @@ intake_http_route (intake_http_t *self, const char *method, const char *path, co
     else
     if (streq (path, "/api/v1/applications")) {
         route = APPLICATIONS;
-        allowed = "POST";
+        allowed = "GET, POST";
     }
     else
     if (s_application_path (path, id, sizeof (id), &handover)) {
@@ -97,7 +97,7 @@ intake_http_route (intake_http_t *self, const char *method, const char *path, co
         egov_http_reply_error (reply, 404, "UNKNOWN_ROUTE", "no such resource: %.200s", path);
         return;
     }
-    if ((streq (allowed, "GET") && !get) || (streq (allowed, "POST") && !post)) {
+    if ((streq (allowed, "GET") && !get) || (streq (allowed, "POST") && !post) || (!get && !post)) {
         egov_http_reply_not_allowed (reply, method, allowed);
         return;
     }
@@ -126,6 +126,16 @@ intake_http_route (intake_http_t *self, const char *method, const char *path, co
     else
     if (route == APPLICATION)
         intake_desk_show (self->desk, id, reply);
+    else
+    if (route == APPLICATIONS && get) {
+        intake_list_query_t query = {
+            request ? egov_http_argument (request, "status") : NULL,
+            request ? egov_http_argument (request, "applicant_iin") : NULL,
+            request ? egov_http_argument (request, "receipt_number") : NULL,
+            request ? egov_http_argument (request, "limit") : NULL,
+            request ? egov_http_argument (request, "after") : NULL };
+        intake_desk_list (self->desk, &query, reply);
+    }
     else
     if ((document = egov_http_json (body, body_size, reply))) {
         if (route == APPLICATIONS && request)

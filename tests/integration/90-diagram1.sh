@@ -242,6 +242,23 @@ check "the local executive body is killed with kill -9 while it works on an appl
 ctl clock advance 1d >/dev/null
 start_leb
 
+# --- Finding applications: newest first, filtered, a page at a time
+check_output "the desk lists its applications, newest first" \
+    "\"applications\": \\[ *\\{ *\"id\": \"$A4\".*\"id\": \"$A5\".*HTTP 200" call GET /api/v1/applications
+check_output "... by receipt number: the one application" "^1 $A1\$" bash -c \
+    "curl -s -H 'Authorization: Bearer $TOKEN' '$BASE/api/v1/applications?receipt_number=$RECEIPT1' | jq -r '\"\\(.applications | length) \\(.applications[0].id)\"'"
+page=$(body GET "/api/v1/applications?applicant_iin=$PARENT&limit=2")
+NEXT=$(jq -r .next <<<"$page")
+check_output "... two at a time: a page of two and where the next begins" '^2 [0-9a-f-]{36}$' \
+    echo "$(jq '.applications | length' <<<"$page") $NEXT"
+check_output "... the next page begins after it, without repeats" '^0$' bash -c \
+    "comm -12 <(jq -r '.applications[].id' <<<'$page' | sort) <(curl -s -H 'Authorization: Bearer $TOKEN' '$BASE/api/v1/applications?applicant_iin=$PARENT&limit=2&after=$NEXT' | jq -r '.applications[].id' | sort) | wc -l"
+check_output "... by status" '"status": "IN_PROGRESS"' call GET "/api/v1/applications?status=IN_PROGRESS&limit=1"
+check_output "a status that is none: 400 INVALID_REQUEST naming the parameter" '"code": "INVALID_REQUEST".*"field": "status".*HTTP 400' \
+    call GET "/api/v1/applications?status=DONE"
+check_output "a limit out of range: 400" '"field": "limit".*HTTP 400' call GET "/api/v1/applications?limit=500"
+check_output "other methods: 405 naming GET and POST" '"code": "METHOD_NOT_ALLOWED".*HTTP 405' call DELETE /api/v1/applications
+
 # --- The provider's steps pass on the simulation clock
 check "the externat permit without a representative is READY" advance_until "$A1" READY
 check "the one with a representative is READY" advance_until "$A2" READY
