@@ -81,6 +81,7 @@ struct _shep_server_t {
     zlistx_t *deadlines;        //  s_call_t * sorted by deadline
     shep_batch_t *batch;        //  what the next commit will hold
     size_t batches_out;         //  batches handed to the store, not yet back
+    size_t jobs_out;            //  jobs handed to the store, not yet back
     size_t queued;              //  async submissions not yet committed
     bool expiring;              //  an EXPIRE job is out
     uint64_t generations;       //  counter for s_peer_t generation
@@ -240,6 +241,7 @@ s_send_job (shep_server_t *self, shep_job_t *job)
 {
     s_flush (self, true);
     zsock_send (self->store, "sp", "JOB", job);
+    self->jobs_out++;
 }
 
 //  True when the text is a usable identifier: 1..max of [A-Za-z0-9._:@-].
@@ -1535,8 +1537,10 @@ s_store_ready (zloop_t *loop, zsock_t *pipe, void *argument)
     if (streq (command, "BATCH"))
         s_on_batch (self, (shep_batch_t *) pointer);
     else
-    if (streq (command, "JOB"))
+    if (streq (command, "JOB")) {
+        self->jobs_out--;
         s_on_job (self, (shep_job_t *) pointer);
+    }
     zstr_free (&command);
     s_flush (self, false);
     return 0;
@@ -1876,8 +1880,9 @@ shep_server_destroy (shep_server_t **self_p)
         return;
     zloop_destroy (&self->loop);
     egov_http_destroy (&self->http);
-    //  Let the store finish what it holds, then stop it
-    while (self->store && self->batches_out > 0) {
+    //  Let the store finish what it holds (batches and jobs: an expiry
+    //  started just before the stop, say), then stop it
+    while (self->store && (self->batches_out > 0 || self->jobs_out > 0)) {
         char *command = NULL;
         void *pointer = NULL;
         if (zsock_recv (self->store, "sp", &command, &pointer) == -1)
@@ -1890,6 +1895,7 @@ shep_server_destroy (shep_server_t **self_p)
         else {
             shep_job_t *job = (shep_job_t *) pointer;
             shep_job_destroy (&job);
+            self->jobs_out--;
         }
         zstr_free (&command);
     }
