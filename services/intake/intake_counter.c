@@ -249,6 +249,7 @@ typedef struct {
     intake_desk_answer_fn *answer;      //  how the answer is given
     void *argument;                     //  for answer
     void *handle;                       //  its place in desk->handovers
+    char expired [16];                  //  the document shown is theirs but expired then
 } s_handover_t;
 
 //  Reads the application; false with reply set when there is none (404)
@@ -289,18 +290,21 @@ s_handover_load (intake_desk_t *self, const char *id, s_handover_row_t *row, con
 }
 
 //  True when number is an identity document (not a birth certificate) of
-//  the person the registry found, and has not expired.
+//  the person the registry found, and has not expired; one that is theirs
+//  but expired puts its expiry date into expired.
 static bool
 s_identity_of (intake_desk_t *self, const Egov__Registries__PersonResponse *response,
-               const char *number)
+               const char *number, char *expired, size_t size)
 {
     char today [11];
     intake_desk__local_date (self, egov_clock_now_ms (), today);
     bool match = false;
     for (size_t index = 0; index < response->person->n_documents && !match; index++) {
         const Egov__Registries__IdentityDocument *document = response->person->documents [index];
-        match = streq (document->number, number) && !streq (document->type, "BIRTH_CERTIFICATE")
-             && (!*document->expires || strcmp (document->expires, today) >= 0);
+        bool theirs = streq (document->number, number) && !streq (document->type, "BIRTH_CERTIFICATE");
+        match = theirs && (!*document->expires || strcmp (document->expires, today) >= 0);
+        if (theirs && !match)
+            snprintf (expired, size, "%.10s", document->expires);
     }
     return match;
 }
@@ -419,7 +423,8 @@ s_handover_on_person (void *argument, const Egov__Envelope *reply, const egov_er
     egov_error_t error = { { 0 } };
     egov_http_reply_t answer = { 0, NULL, NULL };
     int found = intake_desk__person_answer (iin, reply, failure, &response, &error);
-    bool identified = found == 1 && s_identity_of (self, response, handover->identity);
+    bool identified = found == 1 && s_identity_of (self, response, handover->identity,
+                                                   handover->expired, sizeof (handover->expired));
     if (response)
         egov__registries__person_response__free_unpacked (response, NULL);
     if (found < 0)
@@ -431,11 +436,21 @@ s_handover_on_person (void *argument, const Egov__Envelope *reply, const egov_er
             return;                 //  the next answer comes later
     }
     else
-    if (!identified)
-        egov_http_reply_error (&answer, 403, "IDENTITY_NOT_CONFIRMED",
-                               "identity document %s is not a valid identity document of the "
-                               "applicant%s in the registry of individuals", handover->identity,
-                               *handover->row.representative ? " or the representative" : "");
+    if (!identified && *handover->expired) {
+        json_t *detail = egov_http_reply_error (&answer, 403, "IDENTITY_NOT_CONFIRMED",
+            "identity document %s expired on %s: the registry of individuals holds it, but it is no"
+            " longer valid", handover->identity, handover->expired);
+        json_object_set_new (detail, "reason", json_string ("EXPIRED"));
+        json_object_set_new (detail, "expired_on", json_string (handover->expired));
+    }
+    else
+    if (!identified) {
+        json_t *detail = egov_http_reply_error (&answer, 403, "IDENTITY_NOT_CONFIRMED",
+            "identity document %s is not a valid identity document of the applicant%s in the"
+            " registry of individuals", handover->identity,
+            *handover->row.representative ? " or the representative" : "");
+        json_object_set_new (detail, "reason", json_string ("NOT_THEIRS"));
+    }
     else
         s_hand_over (self, handover, handover->representative ? "representative" : "applicant",
                      &answer);

@@ -491,6 +491,12 @@ check_output "every process is the one that started the test" "^$INTAKE_PID $PID
 
 # --- One jump of the clock that returns when the chain has run: no polling after it
 SETTLED=$(accept "$(package externat-permit $PARENT null true "${EXTERNAT[@]}")")
+# Someone of the registry whose ID card has expired by the simulated today, for the hand-over
+read -r EXPIRED_IIN EXPIRED_CARD EXPIRED_ON < <(it_psql gbdfl -AtF ' ' -c "SELECT d.iin, d.number, d.expires
+    FROM identity_document d JOIN person p USING (iin)
+    WHERE d.type = 'ID_CARD' AND d.expires < '$(it_today)' AND p.birth_date < '$(it_today)'::date - interval '18 years'
+    ORDER BY d.iin LIMIT 1")
+EXPIRED_APP=$(accept "$(package school-duplicate "$EXPIRED_IIN" null true "$(doc application)" "$(doc identity-document)")")
 check_output "egovctl wait returns once the desk's application is registered, with its number" \
     "^$SETTLED (REGISTERED|IN_PROGRESS) externat-permit $REGION $REGION-[0-9]{4}-[0-9]{6} changed [0-9]{4}-" \
     ctl wait "$SETTLED" --status REGISTERED,IN_PROGRESS --timeout 60s
@@ -505,6 +511,11 @@ on_time() {
     [[ -n $decided && ! $decided > $due ]] || { echo "decided $decided, due $due"; return 1; }
 }
 check "the provider in auto mode decided by the result_due on the receipt" on_time "$SETTLED"
+egov_wait_for status_is "$EXPIRED_APP" 'READY|REFUSED'
+check_output "a hand-over on an ID card that has expired: 403 IDENTITY_NOT_CONFIRMED, saying so" \
+    "\"code\": \"IDENTITY_NOT_CONFIRMED\".*expired on $EXPIRED_ON.*\"reason\": \"EXPIRED\".*HTTP 403" \
+    call POST "/api/v1/applications/$EXPIRED_APP/handover" \
+    "{\"receipt_number\":\"$(show "$EXPIRED_APP" | jq -r .receipt_number)\",\"identity_document\":\"$EXPIRED_CARD\"}"
 check_output "egovctl wait for a status it has: at once, --json for programs" \
     "\"status\": \"READY\".*\"channel\": \"intake.application\"" oneline ctl --json wait "$SETTLED" --status ready
 check_exit "a status that does not come within --timeout: exit 7" 7 ctl wait "$SETTLED" --status ISSUED --timeout 1s
