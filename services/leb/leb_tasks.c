@@ -10,6 +10,7 @@ extern const char *shep_participant_schema_sql;
 #define s_COLUMNS "id, correlation_id, kind, step, role, action, decides, state," \
                   " coalesce (assignee, ''), started_ms, due_ms, coalesce (completed_ms, 0), overdue," \
                   " coalesce (planned_ms, 0)"
+#define s_COLUMN_COUNT 14           //  the columns of s_COLUMNS; a query's own come after
 
 //  Sets DB_UNAVAILABLE from a failed result (logged by egov_db_check).
 static void
@@ -202,9 +203,9 @@ leb_tasks_list (PGconn *conn, const char *role, int64_t now_ms, egov_error_t *er
         json_t *item = json_pack (
             "{s:I, s:s, s:s, s:s, s:i, s:s, s:s, s:s, s:s, s:s, s:I, s:b, s:b}",
             "id", (json_int_t) task.id,
-            "application", PQgetvalue (result, row, 13),
+            "application", PQgetvalue (result, row, s_COLUMN_COUNT),
             "correlation_id", task.correlation_id,
-            "registration_number", PQgetvalue (result, row, 14),
+            "registration_number", PQgetvalue (result, row, s_COLUMN_COUNT + 1),
             "step", task.recall ? 0 : task.step + 1,
             "action", task.action,
             "role", task.role,
