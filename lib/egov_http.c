@@ -95,6 +95,21 @@ void
 egov_http_answer (egov_http_request_t *request, const egov_http_reply_t *reply)
 {
     egov_http_t *self = request->server;
+    if (reply->text) {
+        size_t size = strlen (reply->text);
+        char *copy = (char *) malloc (size + 1);
+        assert (copy);
+        memcpy (copy, reply->text, size + 1);
+        struct MHD_Response *response = MHD_create_response_from_buffer (size, copy, MHD_RESPMEM_MUST_FREE);
+        s_headers (self, response, reply->content_type);
+        MHD_add_response_header (response, "Content-Security-Policy",
+                                 "default-src 'none'; style-src 'unsafe-inline'");
+        request->queued = MHD_queue_response ((struct MHD_Connection *) request->connection,
+                                              (unsigned) reply->status, response);
+        MHD_destroy_response (response);
+        s_count (request, reply->status, NULL);
+        return;
+    }
     bool compact = self->config.compact;
     char *text = reply->body
                ? json_dumps (reply->body, compact ? JSON_COMPACT | JSON_ENSURE_ASCII : JSON_INDENT (2))
@@ -352,9 +367,10 @@ egov_http_answer_into (void *argument, egov_http_reply_t *reply)
     egov_http_reply_t *into = (egov_http_reply_t *) argument;
     egov_http_reply_reset (into);
     *into = *reply;
-    //  The body and the header move; the caller's reset finds nothing left
+    //  The body, the text and the header move; the caller's reset finds nothing left
     reply->body = NULL;
     reply->retry_after = NULL;
+    reply->text = NULL;
 }
 
 egov_http_deferred_t *
@@ -385,6 +401,8 @@ egov_http_resume (egov_http_deferred_t **deferred_p, const egov_http_reply_t *re
     deferred->reply.status = reply->status;
     deferred->reply.body = reply->body ? json_incref (reply->body) : NULL;
     deferred->reply.retry_after = reply->retry_after ? strdup (reply->retry_after) : NULL;
+    deferred->reply.text = reply->text ? strdup (reply->text) : NULL;
+    deferred->reply.content_type = reply->content_type;
     zlistx_delete (deferred->server->deferred, deferred->handle);
     //  libmicrohttpd calls the request handler again, which answers it
     if (deferred->suspended)
@@ -638,6 +656,17 @@ egov_http_reply_reset (egov_http_reply_t *reply)
     reply->body = NULL;
     free (reply->retry_after);
     reply->retry_after = NULL;
+    free (reply->text);
+    reply->text = NULL;
+}
+
+void
+egov_http_reply_text (egov_http_reply_t *reply, const char *content_type, char *text)
+{
+    egov_http_reply_reset (reply);
+    reply->status = 200;
+    reply->text = text;
+    reply->content_type = content_type;
 }
 
 const char *

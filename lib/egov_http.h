@@ -39,6 +39,9 @@ typedef struct {
     int status;                     //  HTTP status
     json_t *body;                   //  JSON body, NULL for none
     char *retry_after;              //  Retry-After header (seconds, malloc'd), NULL for none
+    char *text;                     //  instead of body: a document of content_type (malloc'd,
+                                    //  egov_http_reply_text), e.g. a receipt to print
+    const char *content_type;       //  of text (a static string)
 } egov_http_reply_t;
 
 //  One complete request, as the handler sees it.
@@ -124,6 +127,10 @@ json_t *egov_http_reply_error (egov_http_reply_t *reply, int status, const char 
                                const char *format, ...) __attribute__ ((format (printf, 4, 5)));
 //  Sets reply to status with body (takes it).
 void egov_http_reply_set (egov_http_reply_t *reply, int status, json_t *body);
+//  Sets reply to 200 with a document of content_type (takes text, malloc'd),
+//  answered with a Content-Security-Policy that loads nothing from anywhere
+//  (inline styles only): a page to print, not an application.
+void egov_http_reply_text (egov_http_reply_t *reply, const char *content_type, char *text);
 //  Frees the body and headers; safe twice.
 void egov_http_reply_reset (egov_http_reply_t *reply);
 //  The error code of a reply, "" when it is not an error.

@@ -143,6 +143,29 @@ egov_repo_path (const char *relative, char *out, size_t size)
     return out;
 }
 
+char *
+egov_markup_escape (const char *text)
+{
+    size_t length = 0;
+    for (const unsigned char *c = (const unsigned char *) (text ? text : ""); *c; c++)
+        length += *c == '&' ? 5 : *c == '<' || *c == '>' ? 4 : *c == '"' || *c == '\'' ? 6 : 1;
+    char *out = (char *) malloc (length + 1);
+    assert (out);
+    char *cursor = out;
+    for (const unsigned char *c = (const unsigned char *) (text ? text : ""); *c; c++) {
+        const char *entity = *c == '&' ? "&amp;" : *c == '<' ? "&lt;" : *c == '>' ? "&gt;"
+                           : *c == '"' ? "&quot;" : *c == '\'' ? "&apos;" : NULL;
+        if (entity) {
+            memcpy (cursor, entity, strlen (entity));
+            cursor += strlen (entity);
+        }
+        else
+            *cursor++ = *c < 0x20 && *c != '\t' && *c != '\n' && *c != '\r' ? '?' : (char) *c;
+    }
+    *cursor = 0;
+    return out;
+}
+
 const char *
 egov_env (const char *name, const char *fallback)
 {
@@ -279,6 +302,9 @@ egov_util_test (bool verbose)
 {
     if (verbose)
         printf (" * egov_util: ");
+    char *escaped = egov_markup_escape ("<a href=\"x\">Ақ & 'b'\x01</a>");
+    assert (streq (escaped, "&lt;a href=&quot;x&quot;&gt;Ақ &amp; &apos;b&apos;?&lt;/a&gt;"));
+    free (escaped);
 
     //  Files: whole, binary-safe, bounded
     char file [] = "/tmp/egov-util-test.XXXXXX";

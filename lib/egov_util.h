@@ -49,6 +49,10 @@ char *egov_file_read (const char *path, size_t max, size_t *size);
 
 //  getenv with a default.
 const char *egov_env (const char *name, const char *fallback);
+//  text for HTML or XML: & < > " ' as entities, control characters other
+//  than tab and line breaks as '?' (XML cannot hold them); NULL as "".
+//  Free the result.
+char *egov_markup_escape (const char *text);
 
 //  Packs a protobuf message into a new frame.
 zframe_t *egov_pb_frame (const ProtobufCMessage *message);

@@ -859,19 +859,31 @@ s_store_accepted (intake_desk_t *self, const char *id, const char *receipt,
         snprintf (register_number, sizeof (register_number), "%s/%s", date, PQgetvalue (line, 0, 0));
         PQclear (line);
     }
+    //  The package as accepted, for the receipt
+    json_t *package = json_array ();
+    for (size_t index = 0; index < request->document_count; index++) {
+        char sha [65];
+        sodium_bin2hex (sha, sizeof (sha), request->documents [index].sha256, 32);
+        json_array_append_new (package, json_pack ("{s:s, s:s, s:I, s:s}",
+            "type", request->documents [index].type, "name", request->documents [index].name,
+            "size", (json_int_t) request->documents [index].size, "sha256", sha));
+    }
+    char *documents = json_dumps (package, JSON_COMPACT);
+    json_decref (package);
     const char *values [] = { id, request->service, request->region, request->applicant_iin,
         applicant_name, request->represented ? request->representative_iin : NULL,
         request->represented ? representative_name : NULL,
         request->represented ? request->poa_number : NULL, operator_->login, receipt,
         paper ? "true" : "false", paper ? register_number : NULL, submitted, received,
-        terms->due ? due : NULL, *key ? key : NULL, digest };
+        terms->due ? due : NULL, *key ? key : NULL, digest, documents };
     PGresult *result = intake_desk__sql (self, PGRES_COMMAND_OK,
         "INSERT INTO application (id, service, region, applicant_iin, applicant_name,"
         " representative_iin, representative_name, poa_number, operator_login, status,"
         " receipt_number, paper, register_number, submitted_sim, received_sim, result_due_sim,"
-        " idempotency_key, request_sha256)"
+        " idempotency_key, request_sha256, documents)"
         " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'ACCEPTED', $10, $11, $12, $13, $14, $15,"
-        " $16, $17)", 17, values, NULL, NULL);
+        " $16, $17, $18::jsonb)", 18, values, NULL, NULL);
+    free (documents);
     bool stored = result != NULL;
     PQclear (result);
     char note [1024];

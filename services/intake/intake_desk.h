@@ -104,6 +104,12 @@ void intake_desk_submit (intake_desk_t *self, const intake_operator_t *operator_
 //  before the call returns without a gateway and with the desk not
 //  attached to a loop.
 void intake_desk_show (intake_desk_t *self, const char *id, egov_http_reply_t *reply);
+//  GET /api/v1/applications/{id}/receipt: the acceptance receipt to print
+//  (HTML); 404 APPLICATION_NOT_FOUND.
+void intake_desk_receipt (intake_desk_t *self, const char *id, egov_http_reply_t *reply);
+//  GET /api/v1/refusal-receipts/{number}: a refusal receipt to print (HTML);
+//  404 RECEIPT_NOT_FOUND.
+void intake_desk_refusal_receipt (intake_desk_t *self, const char *number, egov_http_reply_t *reply);
 //  GET /api/v1/applications: a page of applications, newest first, filtered.
 typedef struct {
     const char *status;             //  a status name, or NULL

@@ -10,10 +10,11 @@ struct _intake_http_t {
 //  ---------------------------------------------------------------------
 //  Routing, independent of the socket
 
-//  The application id and action of /api/v1/applications/{id}[/handover];
-//  false when path is not of that shape.
+//  The application id and action of /api/v1/applications/{id}[/handover|
+//  /receipt] (*action: "", "handover" or "receipt"); false when path is not
+//  of that shape.
 static bool
-s_application_path (const char *path, char *id, size_t id_size, bool *handover)
+s_application_path (const char *path, char *id, size_t id_size, const char **action)
 {
     const char *prefix = "/api/v1/applications/";
     if (strncmp (path, prefix, strlen (prefix)) != 0)
@@ -23,11 +24,11 @@ s_application_path (const char *path, char *id, size_t id_size, bool *handover)
     size_t length = slash ? (size_t) (slash - rest) : strlen (rest);
     if (length == 0 || length >= id_size)
         return false;
-    if (slash && !streq (slash, "/handover"))
+    if (slash && !streq (slash, "/handover") && !streq (slash, "/receipt"))
         return false;
     memcpy (id, rest, length);
     id [length] = 0;
-    *handover = slash != NULL;
+    *action = slash ? slash + 1 : "";
     return true;
 }
 
@@ -67,8 +68,9 @@ intake_http_route (intake_http_t *self, const char *method, const char *path, co
 {
     bool get = streq (method, "GET"), post = streq (method, "POST");
     char id [64];
-    bool handover = false;
-    enum { UNKNOWN, OPENAPI, HEALTH, LOGIN, SERVICES, APPLICATIONS, APPLICATION, HANDOVER } route = UNKNOWN;
+    const char *action = "";
+    enum { UNKNOWN, OPENAPI, HEALTH, LOGIN, SERVICES, APPLICATIONS, APPLICATION, HANDOVER,
+           RECEIPT, REFUSAL_RECEIPT } route = UNKNOWN;
     const char *allowed = "GET";
     if (streq (path, "/api/v1/openapi.json"))
         route = OPENAPI;
@@ -89,9 +91,14 @@ intake_http_route (intake_http_t *self, const char *method, const char *path, co
         allowed = "GET, POST";
     }
     else
-    if (s_application_path (path, id, sizeof (id), &handover)) {
-        route = handover ? HANDOVER : APPLICATION;
-        allowed = handover ? "POST" : "GET";
+    if (s_application_path (path, id, sizeof (id), &action)) {
+        route = streq (action, "handover") ? HANDOVER : streq (action, "receipt") ? RECEIPT : APPLICATION;
+        allowed = route == HANDOVER ? "POST" : "GET";
+    }
+    else
+    if (strncmp (path, "/api/v1/refusal-receipts/", 25) == 0 && path [25] && !strchr (path + 25, '/')) {
+        route = REFUSAL_RECEIPT;
+        snprintf (id, sizeof (id), "%.63s", path + 25);
     }
     if (route == UNKNOWN) {
         egov_http_reply_error (reply, 404, "UNKNOWN_ROUTE", "no such resource: %.200s", path);
@@ -126,6 +133,12 @@ intake_http_route (intake_http_t *self, const char *method, const char *path, co
     else
     if (route == APPLICATION)
         intake_desk_show (self->desk, id, reply);
+    else
+    if (route == RECEIPT)
+        intake_desk_receipt (self->desk, id, reply);
+    else
+    if (route == REFUSAL_RECEIPT)
+        intake_desk_refusal_receipt (self->desk, id, reply);
     else
     if (route == APPLICATIONS && get) {
         intake_list_query_t query = {
@@ -270,14 +283,16 @@ intake_http_test (bool verbose)
     if (verbose)
         printf ("\n");
     char id [64];
-    bool handover;
-    assert (s_application_path ("/api/v1/applications/abc", id, sizeof (id), &handover)
-            && streq (id, "abc") && !handover);
-    assert (s_application_path ("/api/v1/applications/abc/handover", id, sizeof (id), &handover)
-            && streq (id, "abc") && handover);
-    assert (!s_application_path ("/api/v1/applications/", id, sizeof (id), &handover));
-    assert (!s_application_path ("/api/v1/applications/abc/other", id, sizeof (id), &handover));
-    assert (!s_application_path ("/api/v1/applicationsx", id, sizeof (id), &handover));
+    const char *action = NULL;
+    assert (s_application_path ("/api/v1/applications/abc", id, sizeof (id), &action)
+            && streq (id, "abc") && streq (action, ""));
+    assert (s_application_path ("/api/v1/applications/abc/handover", id, sizeof (id), &action)
+            && streq (id, "abc") && streq (action, "handover"));
+    assert (s_application_path ("/api/v1/applications/abc/receipt", id, sizeof (id), &action)
+            && streq (id, "abc") && streq (action, "receipt"));
+    assert (!s_application_path ("/api/v1/applications/", id, sizeof (id), &action));
+    assert (!s_application_path ("/api/v1/applications/abc/other", id, sizeof (id), &action));
+    assert (!s_application_path ("/api/v1/applicationsx", id, sizeof (id), &action));
 
     egov_error_t error = { { 0 } };
     assert (intake_http_new ("nonsense", NULL, NULL, &error) == NULL);

@@ -77,6 +77,9 @@ ALTER TABLE application ADD COLUMN IF NOT EXISTS idempotency_key text;
 ALTER TABLE application ADD COLUMN IF NOT EXISTS request_sha256 text;
 CREATE UNIQUE INDEX IF NOT EXISTS application_idempotency ON application (operator_login, idempotency_key);
 
+-- The package as accepted, for the acceptance receipt: [{type, name, size, sha256}]
+ALTER TABLE application ADD COLUMN IF NOT EXISTS documents jsonb;
+
 CREATE TABLE IF NOT EXISTS history (
     seq             bigserial PRIMARY KEY,
     application_id  uuid NOT NULL REFERENCES application (id),

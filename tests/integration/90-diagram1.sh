@@ -179,6 +179,12 @@ check_output "a representative without the power of attorney in the package: INC
     '"code": "INCOMPLETE_DOCUMENTS".*"missing": \[ *"power-of-attorney" *\]' \
     call POST /api/v1/applications "$(package externat-permit $PARENT "$(rep $AGENT POA-2026-0001)" true "${EXTERNAT[@]}")"
 check_output "the refusal receipts are kept" '^2$' it_psql intake -Atc "SELECT count (*) FROM refusal_receipt"
+REFUSAL_NUMBER=$(it_psql intake -Atc "SELECT number FROM refusal_receipt ORDER BY number LIMIT 1")
+check_output "a refusal receipt prints at any time, naming what was missing" \
+    "<!DOCTYPE html>.*Receipt of refusal to accept documents № $REFUSAL_NUMBER.*Missing documents.*HTTP 200" \
+    call GET "/api/v1/refusal-receipts/$REFUSAL_NUMBER"
+check_output "... an unknown one: 404 RECEIPT_NOT_FOUND" '"code": "RECEIPT_NOT_FOUND".*HTTP 404' \
+    call GET /api/v1/refusal-receipts/SC-R-0000-000000
 check_output "a document of a type the service does not list: 422 UNKNOWN_DOCUMENT_TYPE, naming it" \
     '"code": "UNKNOWN_DOCUMENT_TYPE".*"field": "documents\[3\]\.type".*HTTP 422' \
     call POST /api/v1/applications "$(package externat-permit $PARENT null true "${EXTERNAT[@]}" "$(doc foo)")"
@@ -197,6 +203,11 @@ check_output "the externat permit is accepted: 201 with an acceptance receipt an
 printf '%s' "${answer%HTTP*}" >"$EGOV_TEST_DIR/a1.json"
 A1=$(jq -r .id "$EGOV_TEST_DIR/a1.json")
 RECEIPT1=$(show "$A1" | jq -r .receipt_number)
+check_output "the acceptance receipt prints as a page: number, applicant, the package as accepted" \
+    "<!DOCTYPE html>.*Receipt of acceptance of documents № $RECEIPT1.*IIN $PARENT.*Documents accepted.*application — application.pdf.*reason-document — reason-document.pdf.*HTTP 200" \
+    call GET "/api/v1/applications/$A1/receipt"
+check_output "... served as HTML that loads nothing from anywhere" "^Content-Security-Policy: default-src 'none'" \
+    bash -c "curl -sS -D - -o /dev/null -H 'Authorization: Bearer $TOKEN' '$BASE/api/v1/applications/$A1/receipt' | tr -d '\r'"
 expected_due=$(ctl deadline --service externat-permit --region $REGION --channel state-corp \
     --at "$(show "$A1" | jq -r .submitted_at | cut -c1-19)" | awk '/^due/ {print substr($2, 1, 16)}')
 check_output "result_due is the calendar's: 15 working days on the provider's calendar" \

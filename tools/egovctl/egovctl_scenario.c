@@ -1015,20 +1015,13 @@ s_scenario_run (s_runner_t *self, const char *path)
 //  ---------------------------------------------------------------------
 //  JUnit XML
 
-//  Writes text escaped for XML; characters XML cannot hold become '?'.
+//  Writes text escaped for XML (egov_markup_escape).
 static void
 s_xml (FILE *file, const char *text)
 {
-    for (const unsigned char *c = (const unsigned char *) text; *c; c++)
-        switch (*c) {
-            case '&': fputs ("&amp;", file); break;
-            case '<': fputs ("&lt;", file); break;
-            case '>': fputs ("&gt;", file); break;
-            case '"': fputs ("&quot;", file); break;
-            case '\'': fputs ("&apos;", file); break;
-            default:
-                fputc (*c < 0x20 && *c != '\t' && *c != '\n' && *c != '\r' ? '?' : *c, file);
-        }
+    char *escaped = egov_markup_escape (text);
+    fputs (escaped, file);
+    free (escaped);
 }
 
 static bool
