@@ -7,6 +7,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 #include "egov_util.h"
+#include "egov_page.h"
 #include "egov_flags.h"
 #include "egov_proto.h"
 #include "shep_client.h"
@@ -53,6 +54,7 @@
 static bool s_verbose = false;
 
 static void s_egov_util (void **state) { (void) state; egov_util_test (s_verbose); }
+static void s_egov_page (void **state) { (void) state; egov_page_test (s_verbose); }
 static void s_egov_flags (void **state) { (void) state; egov_flags_test (s_verbose); }
 static void s_egov_proto (void **state) { (void) state; egov_proto_test (s_verbose); }
 static void s_egov_application (void **state) { (void) state; egov_application_test (s_verbose); }
@@ -106,6 +108,7 @@ main (int argc, char *argv [])
         cmocka_set_test_filter (argv [arg]);
     const struct CMUnitTest tests [] = {
         cmocka_unit_test (s_egov_util),
+        cmocka_unit_test (s_egov_page),
         cmocka_unit_test (s_egov_flags),
         cmocka_unit_test (s_egov_proto),
         cmocka_unit_test (s_egov_clock),

@@ -3,82 +3,25 @@
     acceptance receipt of an application and the refusal receipt of an
     incomplete package, as printable HTML, retrievable at any time.       */
 #include "intake_desk_private.h"
-#include "egov_clock.h"
+#include "egov_page.h"
 
-//  Appends text, escaped, to page.
-static void
-s_put (zchunk_t *page, const char *text)
+#define s_ISSUER "«Азаматтарға арналған үкімет» мемлекеттік корпорациясы / State Corporation \"Government for Citizens\""
+
+//  A simulated moment of a column (0 when NULL).
+static int64_t
+s_ms (PGresult *result, int column)
 {
-    char *escaped = egov_markup_escape (text);
-    zchunk_extend (page, escaped, strlen (escaped));
-    free (escaped);
+    return PQgetisnull (result, 0, column) ? 0 : strtoll (PQgetvalue (result, 0, column), NULL, 10);
 }
 
-//  Appends markup as it is.
+//  The operator's closing line, and the page to reply.
 static void
-s_raw (zchunk_t *page, const char *markup)
+s_close (egov_page_t *page, egov_http_reply_t *reply, const char *operator_name)
 {
-    zchunk_extend (page, markup, strlen (markup));
-}
-
-//  A row of the receipt's table: label and value (escaped).
-static void
-s_row (zchunk_t *page, const char *label, const char *value)
-{
-    s_raw (page, "<tr><th>");
-    s_put (page, label);
-    s_raw (page, "</th><td>");
-    s_put (page, value && *value ? value : "—");
-    s_raw (page, "</td></tr>\n");
-}
-
-//  A simulated moment as the receipt prints it (Almaty time).
-static void
-s_moment_row (zchunk_t *page, const char *label, PGresult *result, int column)
-{
-    char text [40] = "";
-    if (!PQgetisnull (result, 0, column))
-        egov_clock_format (strtoll (PQgetvalue (result, 0, column), NULL, 10), text, sizeof (text));
-    text [16] = 0;                  //  to the minute
-    if (text [10] == 'T')
-        text [10] = ' ';
-    s_row (page, label, text);
-}
-
-//  The page's head and title; the caller closes it with s_close.
-static zchunk_t *
-s_open (const char *title_kk, const char *title_en, const char *number)
-{
-    zchunk_t *page = zchunk_new (NULL, 4096);
-    s_raw (page, "<!DOCTYPE html>\n<html lang=\"kk\"><head><meta charset=\"utf-8\"><title>");
-    s_put (page, title_en);
-    s_raw (page, " ");
-    s_put (page, number);
-    s_raw (page, "</title><style>body{font-family:serif;max-width:42em;margin:2em auto}"
-                 "h1{font-size:1.3em;text-align:center}th{text-align:left;vertical-align:top;"
-                 "padding-right:1em;font-weight:normal;color:#444}td{padding:.2em 0}"
-                 "table{border-collapse:collapse;width:100%}.sign{margin-top:3em}"
-                 "@media print{body{margin:0}}</style></head><body>\n<p>«Азаматтарға арналған үкімет» "
-                 "мемлекеттік корпорациясы / State Corporation \"Government for Citizens\"</p>\n<h1>");
-    s_put (page, title_kk);
-    s_raw (page, "<br>");
-    s_put (page, title_en);
-    s_raw (page, " № ");
-    s_put (page, number);
-    s_raw (page, "</h1>\n<table>\n");
-    return page;
-}
-
-//  Closes the page with the operator's line and hands it to reply.
-static void
-s_close (zchunk_t *page, egov_http_reply_t *reply, const char *operator_name)
-{
-    s_raw (page, "</table>\n<p class=\"sign\">Қабылдаған / Received by: ");
-    s_put (page, operator_name);
-    s_raw (page, " ____________ (қолы / signature)</p>\n</body></html>\n");
-    zchunk_extend (page, "", 1);
-    egov_http_reply_text (reply, "text/html; charset=utf-8", strdup ((char *) zchunk_data (page)));
-    zchunk_destroy (&page);
+    char closing [320];
+    snprintf (closing, sizeof (closing), "Қабылдаған / Received by: %s ____________ (қолы / signature)",
+              operator_name);
+    egov_http_reply_text (reply, "text/html; charset=utf-8", egov_page_end (&page, closing));
 }
 
 //  The operator's name by login, "" when unknown.
@@ -118,43 +61,41 @@ intake_desk_receipt (intake_desk_t *self, const char *id, egov_http_reply_t *rep
     }
     const egov_catalogue_entry_t *entry = egov_catalogue_find (self->catalogue, PQgetvalue (result, 0, 1),
                                                                PQgetvalue (result, 0, 2));
-    zchunk_t *page = s_open ("Құжаттарды қабылдау туралы қолхат", "Receipt of acceptance of documents",
-                             PQgetvalue (result, 0, 0));
-    s_row (page, "Service", entry && entry->name.en ? entry->name.en : PQgetvalue (result, 0, 1));
-    s_row (page, "Қызмет", entry && entry->name.kk ? entry->name.kk : "");
-    s_row (page, "Provider", entry && entry->provider.en ? entry->provider.en : PQgetvalue (result, 0, 2));
+    egov_page_t *page = egov_page_new (s_ISSUER, "Құжаттарды қабылдау туралы қолхат",
+                                       "Receipt of acceptance of documents", PQgetvalue (result, 0, 0));
+    egov_page_row (page, "Service", entry && entry->name.en ? entry->name.en : PQgetvalue (result, 0, 1));
+    egov_page_row (page, "Қызмет", entry && entry->name.kk ? entry->name.kk : "");
+    egov_page_row (page, "Provider", entry && entry->provider.en ? entry->provider.en : PQgetvalue (result, 0, 2));
     char applicant [256];
     snprintf (applicant, sizeof (applicant), "%s, IIN %s", PQgetvalue (result, 0, 4), PQgetvalue (result, 0, 3));
-    s_row (page, "Applicant", applicant);
+    egov_page_row (page, "Applicant", applicant);
     if (!PQgetisnull (result, 0, 5)) {
         char representative [320];
         snprintf (representative, sizeof (representative), "%s, IIN %s, power of attorney %s",
                   PQgetvalue (result, 0, 6), PQgetvalue (result, 0, 5), PQgetvalue (result, 0, 7));
-        s_row (page, "Representative", representative);
+        egov_page_row (page, "Representative", representative);
     }
-    s_moment_row (page, "Handed in", result, 9);
-    s_moment_row (page, "Counts as received", result, 10);
-    s_moment_row (page, "The result is ready by", result, 11);
-    s_row (page, "Application", id);
-    s_row (page, "Registration number", PQgetisnull (result, 0, 13) ? "" : PQgetvalue (result, 0, 13));
+    egov_page_moment (page, "Handed in", s_ms (result, 9));
+    egov_page_moment (page, "Counts as received", s_ms (result, 10));
+    egov_page_moment (page, "The result is ready by", s_ms (result, 11));
+    egov_page_row (page, "Application", id);
+    egov_page_row (page, "Registration number", PQgetisnull (result, 0, 13) ? "" : PQgetvalue (result, 0, 13));
     //  The package as accepted: each document by type, name and size
     json_t *documents = json_loads (PQgetvalue (result, 0, 12), 0, NULL);
-    s_raw (page, "<tr><th>Documents accepted</th><td><ol>");
-    size_t index;
-    json_t *document;
-    json_array_foreach (documents, index, document) {
-        char line [512];
-        snprintf (line, sizeof (line), "%s — %s (%" JSON_INTEGER_FORMAT " bytes)",
-                  json_string_value (json_object_get (document, "type")) ? json_string_value (json_object_get (document, "type")) : "",
-                  json_string_value (json_object_get (document, "name")) ? json_string_value (json_object_get (document, "name")) : "",
-                  json_integer_value (json_object_get (document, "size")));
-        s_raw (page, "<li>");
-        s_put (page, line);
-        s_raw (page, "</li>");
+    size_t count = json_array_size (documents);
+    char **lines = (char **) calloc (count + 1, sizeof (char *));
+    assert (lines);
+    for (size_t index = 0; index < count; index++) {
+        json_t *document = json_array_get (documents, index);
+        const char *type = json_string_value (json_object_get (document, "type"));
+        const char *name = json_string_value (json_object_get (document, "name"));
+        lines [index] = zsys_sprintf ("%s — %s (%" JSON_INTEGER_FORMAT " bytes)", type ? type : "",
+                                      name ? name : "", json_integer_value (json_object_get (document, "size")));
     }
-    if (json_array_size (documents) == 0)
-        s_raw (page, "<li>—</li>");
-    s_raw (page, "</ol></td></tr>\n");
+    egov_page_list (page, "Documents accepted", (const char *const *) lines, count);
+    for (size_t index = 0; index < count; index++)
+        zstr_free (&lines [index]);
+    free (lines);
     json_decref (documents);
     char operator_name [256];
     s_operator_name (self, PQgetvalue (result, 0, 8), operator_name, sizeof (operator_name));
@@ -187,27 +128,25 @@ intake_desk_refusal_receipt (intake_desk_t *self, const char *number, egov_http_
     }
     const egov_catalogue_entry_t *entry = egov_catalogue_find (self->catalogue, PQgetvalue (result, 0, 1),
                                                                PQgetvalue (result, 0, 2));
-    zchunk_t *page = s_open ("Құжаттарды қабылдаудан бас тарту туралы қолхат",
-                             "Receipt of refusal to accept documents", PQgetvalue (result, 0, 0));
-    s_row (page, "Service", entry && entry->name.en ? entry->name.en : PQgetvalue (result, 0, 1));
-    s_row (page, "Applicant IIN", PQgetvalue (result, 0, 3));
-    s_moment_row (page, "Issued", result, 5);
-    s_row (page, "Ground", "the package is incomplete: the documents of item 9 of the Standard below are missing");
+    egov_page_t *page = egov_page_new (s_ISSUER, "Құжаттарды қабылдаудан бас тарту туралы қолхат",
+                                       "Receipt of refusal to accept documents", PQgetvalue (result, 0, 0));
+    egov_page_row (page, "Service", entry && entry->name.en ? entry->name.en : PQgetvalue (result, 0, 1));
+    egov_page_row (page, "Applicant IIN", PQgetvalue (result, 0, 3));
+    egov_page_moment (page, "Issued", s_ms (result, 5));
+    egov_page_row (page, "Ground", "the package is incomplete: the documents of item 9 of the Standard below are missing");
     json_t *missing = json_loads (PQgetvalue (result, 0, 6), 0, NULL);
-    s_raw (page, "<tr><th>Missing documents</th><td><ol>");
-    size_t index;
-    json_t *type;
-    json_array_foreach (missing, index, type) {
-        const char *code = json_string_value (type);
-        const char *name = code;
-        for (size_t item = 0; entry && item < entry->document_count; item++)
+    size_t count = json_array_size (missing);
+    const char **names = (const char **) calloc (count + 1, sizeof (char *));
+    assert (names);
+    for (size_t index = 0; index < count; index++) {
+        const char *code = json_string_value (json_array_get (missing, index));
+        names [index] = code ? code : "";
+        for (size_t item = 0; entry && code && item < entry->document_count; item++)
             if (streq (entry->documents [item].code, code) && entry->documents [item].en)
-                name = entry->documents [item].en;
-        s_raw (page, "<li>");
-        s_put (page, name);
-        s_raw (page, "</li>");
+                names [index] = entry->documents [item].en;
     }
-    s_raw (page, "</ol></td></tr>\n");
+    egov_page_list (page, "Missing documents", names, count);
+    free (names);
     json_decref (missing);
     char operator_name [256];
     s_operator_name (self, PQgetvalue (result, 0, 4), operator_name, sizeof (operator_name));

@@ -11,18 +11,22 @@ struct _portal_http_t {
 //  ---------------------------------------------------------------------
 //  Routing, independent of the socket
 
-//  The id of /api/v1/applications/{id}; false when path is not of that shape.
+//  The id of /api/v1/applications/{id}[/result] (*result: the second);
+//  false when path is not of that shape.
 static bool
-s_application_path (const char *path, char *id, size_t id_size)
+s_application_path (const char *path, char *id, size_t id_size, bool *result)
 {
     const char *prefix = "/api/v1/applications/";
     if (strncmp (path, prefix, strlen (prefix)) != 0)
         return false;
     const char *rest = path + strlen (prefix);
-    size_t length = strlen (rest);
-    if (length == 0 || length >= id_size || strchr (rest, '/'))
+    const char *slash = strchr (rest, '/');
+    size_t length = slash ? (size_t) (slash - rest) : strlen (rest);
+    if (length == 0 || length >= id_size || (slash && !streq (slash, "/result")))
         return false;
-    memcpy (id, rest, length + 1);
+    memcpy (id, rest, length);
+    id [length] = 0;
+    *result = slash != NULL;
     return true;
 }
 
@@ -66,8 +70,9 @@ portal_http_route (portal_http_t *self, const char *method, const char *path, co
 {
     bool get = streq (method, "GET"), post = streq (method, "POST");
     char id [64];
+    bool result_page = false;
     enum { UNKNOWN, OPENAPI, HEALTH, CITIZENS, CHALLENGE, LOGIN, SERVICES, ME, APPLICATIONS,
-           APPLICATION, NOTIFICATIONS } route = UNKNOWN;
+           APPLICATION, RESULT, NOTIFICATIONS } route = UNKNOWN;
     const char *allowed = "GET";
     if (streq (path, "/api/v1/openapi.json"))
         route = OPENAPI;
@@ -102,8 +107,8 @@ portal_http_route (portal_http_t *self, const char *method, const char *path, co
     if (streq (path, "/api/v1/notifications"))
         route = NOTIFICATIONS;
     else
-    if (s_application_path (path, id, sizeof (id)))
-        route = APPLICATION;
+    if (s_application_path (path, id, sizeof (id), &result_page))
+        route = result_page ? RESULT : APPLICATION;
     if (route == UNKNOWN) {
         egov_http_reply_error (reply, 404, "UNKNOWN_ROUTE", "no such resource: %.200s", path);
         return;
@@ -163,6 +168,9 @@ portal_http_route (portal_http_t *self, const char *method, const char *path, co
     else
     if (route == APPLICATION)
         portal_server_application (self->server, iin, id, reply);
+    else
+    if (route == RESULT)
+        portal_server_result_page (self->server, iin, id, reply);
     else
     if (get)
         portal_server_applications (self->server, iin, reply);
@@ -347,10 +355,14 @@ portal_http_test (bool verbose)
     if (verbose)
         printf ("\n");
     char id [64];
-    assert (s_application_path ("/api/v1/applications/abc", id, sizeof (id)) && streq (id, "abc"));
-    assert (!s_application_path ("/api/v1/applications/", id, sizeof (id)));
-    assert (!s_application_path ("/api/v1/applications/abc/x", id, sizeof (id)));
-    assert (!s_application_path ("/api/v1/applicationsx", id, sizeof (id)));
+    bool result_page = false;
+    assert (s_application_path ("/api/v1/applications/abc", id, sizeof (id), &result_page)
+            && streq (id, "abc") && !result_page);
+    assert (s_application_path ("/api/v1/applications/abc/result", id, sizeof (id), &result_page)
+            && streq (id, "abc") && result_page);
+    assert (!s_application_path ("/api/v1/applications/", id, sizeof (id), &result_page));
+    assert (!s_application_path ("/api/v1/applications/abc/x", id, sizeof (id), &result_page));
+    assert (!s_application_path ("/api/v1/applicationsx", id, sizeof (id), &result_page));
     assert (s_static_name ("index.html") && s_static_name ("cms.js") && s_static_name ("style.css"));
     assert (!s_static_name ("../schema.sql") && !s_static_name (".hidden.js") && !s_static_name ("a/b.js"));
     assert (!s_static_name ("portal.c") && !s_static_name ("") && !s_static_name ("x..js"));

@@ -55,6 +55,8 @@ api() {
     it_api "${args[@]}" -- "$1" "$2" "$BASE$2"
 }
 call() { oneline api "$@"; }
+# with_token TOKEN CMD...: CMD in another citizen's session.
+with_token() { local TOKEN=$1; shift; "$@"; }
 body() { api "$@" | sed '$d'; }
 # refused DESCRIPTION STATUS CODE METHOD PATH [BODY]: the answer has this status and code.
 refused() {
@@ -283,6 +285,11 @@ on_time() {
 }
 both_on_time() { TOKEN=$AIGUL on_time "$SCHOOL_ID" && TOKEN=$ERLAN on_time "$EXTERNAT_ID"; }
 check "both, handed in on a Saturday, were decided by the result_due on their receipts" both_on_time
+check_output "the result prints as a page: the decision, what was issued, who signed, the signature's check" \
+    '<!DOCTYPE html>.*The result of the public service № 750000000-OUT-[0-9]{4}-[0-9]{6}.*Decision</th><td>approved.*Signed by.*checked on arrival</th><td>OK.*HTTP 200' \
+    with_token "$ERLAN" call GET "/api/v1/applications/$EXTERNAT_ID/result"
+check_output "... not another citizen's: 404 APPLICATION_NOT_FOUND" '"code": "APPLICATION_NOT_FOUND".*HTTP 404' \
+    with_token "$AIGUL" call GET "/api/v1/applications/$EXTERNAT_ID/result"
 check_output "... so the cabinet does not call them overdue" '^false$' bash -c \
     "curl -s -H 'Authorization: Bearer $ERLAN' '$BASE/api/v1/applications/$EXTERNAT_ID' | jq .overdue"
 check_output "egovctl wait finds a portal application through the portal's own service" \
