@@ -158,9 +158,11 @@ stop:
 	deploy/run.sh --stop
 
 # Every test, on the sanitizer build: class selftests, then the real
-# processes against a throwaway PostgreSQL cluster.
+# processes against a throwaway PostgreSQL cluster. The release build that
+# `make run` uses is compiled too: it warns about other things (-O2).
 test:
 	@deploy/install-deps.sh
+	$(MAKE) all
 	$(MAKE) SAN=1 all
 	tests/run-all.sh build/san
 

@@ -18,8 +18,8 @@ s_ms (PGresult *result, int column)
 static void
 s_close (egov_page_t *page, egov_http_reply_t *reply, const char *operator_name)
 {
-    char closing [320];
-    snprintf (closing, sizeof (closing), "Қабылдаған / Received by: %s ____________ (қолы / signature)",
+    char closing [512];
+    snprintf (closing, sizeof (closing), "Қабылдаған / Received by: %.255s ____________ (қолы / signature)",
               operator_name);
     egov_http_reply_text (reply, "text/html; charset=utf-8", egov_page_end (&page, closing));
 }
