@@ -116,6 +116,52 @@ egov_page_end (egov_page_t **self_p, const char *closing)
     return text;
 }
 
+//  A string member of document, "" when absent.
+static const char *
+s_member (json_t *document, const char *name)
+{
+    const char *value = json_string_value (json_object_get (document, name));
+    return value ? value : "";
+}
+
+char *
+egov_page_result (const egov_catalogue_entry_t *entry, json_t *document, bool approved,
+                  int64_t decided_ms, const char *receipt, const char *registration,
+                  const char *signer, const char *outcome, const char *number)
+{
+    const char *provider = json_string_value (json_object_get (json_object_get (document, "provider"), "en"));
+    egov_page_t *page = egov_page_new (provider ? provider : "the provider",
+                                       "Мемлекеттік қызмет көрсету нәтижесі", "The result of the public service",
+                                       number);
+    egov_page_row (page, "Service", entry && entry->name.en ? entry->name.en : s_member (document, "service"));
+    egov_page_row (page, "Қызмет", entry && entry->name.kk ? entry->name.kk : "");
+    char applicant [256];
+    snprintf (applicant, sizeof (applicant), "%.120s, IIN %.12s", s_member (document, "applicant_name"),
+              s_member (document, "applicant_iin"));
+    egov_page_row (page, "Applicant", applicant);
+    egov_page_row (page, "Decision", approved ? "approved" : "motivated refusal");
+    if (approved)
+        egov_page_row (page, "Issued", s_member (document, "result"));
+    else {
+        json_t *grounds = json_object_get (document, "grounds");
+        size_t count = json_array_size (grounds);
+        const char **items = (const char **) calloc (count + 1, sizeof (char *));
+        assert (items);
+        for (size_t index = 0; index < count; index++)
+            items [index] = json_string_value (json_array_get (grounds, index))
+                          ? json_string_value (json_array_get (grounds, index)) : "";
+        egov_page_list (page, "Grounds", items, count);
+        free (items);
+    }
+    egov_page_moment (page, "Decided", decided_ms);
+    egov_page_row (page, "Application receipt", receipt);
+    egov_page_row (page, "Registration number", registration);
+    egov_page_row (page, "Signed by", signer);
+    egov_page_row (page, "The signature, checked on arrival", outcome);
+    return egov_page_end (&page, "Электрондық құжат / An electronic document: the signed original and its"
+                                 " CMS signature are kept with the application.");
+}
+
 void
 egov_page_test (bool verbose)
 {

@@ -7,6 +7,8 @@
 #define EGOV_PAGE_H_INCLUDED
 
 #include "egov_util.h"
+#include "egov_catalogue.h"
+#include <jansson.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -28,6 +30,14 @@ void egov_page_list (egov_page_t *self, const char *label, const char *const *it
 void egov_page_note (egov_page_t *self, const char *text);
 //  The page as text (malloc'd), the closing line under it; destroys the page.
 char *egov_page_end (egov_page_t **self_p, const char *closing);
+
+//  The provider's result (the document it signed, docs/result.schema.json)
+//  as a page to print, for the desk and the cabinet alike: the decision,
+//  what was issued or the grounds, when, who signed and how the signature
+//  checked on arrival (outcome). entry may be NULL. The page's text.
+char *egov_page_result (const egov_catalogue_entry_t *entry, json_t *document, bool approved,
+                        int64_t decided_ms, const char *receipt, const char *registration,
+                        const char *signer, const char *outcome, const char *number);
 
 void egov_page_test (bool verbose);
 

@@ -107,6 +107,9 @@ void intake_desk_show (intake_desk_t *self, const char *id, egov_http_reply_t *r
 //  GET /api/v1/applications/{id}/receipt: the acceptance receipt to print
 //  (HTML); 404 APPLICATION_NOT_FOUND.
 void intake_desk_receipt (intake_desk_t *self, const char *id, egov_http_reply_t *reply);
+//  GET /api/v1/applications/{id}/result: the provider's result to print
+//  (HTML); 404 APPLICATION_NOT_FOUND, 409 RESULT_NOT_READY.
+void intake_desk_result_page (intake_desk_t *self, const char *id, egov_http_reply_t *reply);
 //  GET /api/v1/refusal-receipts/{number}: a refusal receipt to print (HTML);
 //  404 RECEIPT_NOT_FOUND.
 void intake_desk_refusal_receipt (intake_desk_t *self, const char *number, egov_http_reply_t *reply);

@@ -11,8 +11,8 @@ struct _intake_http_t {
 //  Routing, independent of the socket
 
 //  The application id and action of /api/v1/applications/{id}[/handover|
-//  /receipt] (*action: "", "handover" or "receipt"); false when path is not
-//  of that shape.
+//  /receipt|/result] (*action: "", "handover", "receipt" or "result");
+//  false when path is not of that shape.
 static bool
 s_application_path (const char *path, char *id, size_t id_size, const char **action)
 {
@@ -24,7 +24,7 @@ s_application_path (const char *path, char *id, size_t id_size, const char **act
     size_t length = slash ? (size_t) (slash - rest) : strlen (rest);
     if (length == 0 || length >= id_size)
         return false;
-    if (slash && !streq (slash, "/handover") && !streq (slash, "/receipt"))
+    if (slash && !streq (slash, "/handover") && !streq (slash, "/receipt") && !streq (slash, "/result"))
         return false;
     memcpy (id, rest, length);
     id [length] = 0;
@@ -70,7 +70,7 @@ intake_http_route (intake_http_t *self, const char *method, const char *path, co
     char id [64];
     const char *action = "";
     enum { UNKNOWN, OPENAPI, HEALTH, LOGIN, SERVICES, APPLICATIONS, APPLICATION, HANDOVER,
-           RECEIPT, REFUSAL_RECEIPT } route = UNKNOWN;
+           RECEIPT, RESULT, REFUSAL_RECEIPT } route = UNKNOWN;
     const char *allowed = "GET";
     if (streq (path, "/api/v1/openapi.json"))
         route = OPENAPI;
@@ -92,7 +92,8 @@ intake_http_route (intake_http_t *self, const char *method, const char *path, co
     }
     else
     if (s_application_path (path, id, sizeof (id), &action)) {
-        route = streq (action, "handover") ? HANDOVER : streq (action, "receipt") ? RECEIPT : APPLICATION;
+        route = streq (action, "handover") ? HANDOVER : streq (action, "receipt") ? RECEIPT
+              : streq (action, "result") ? RESULT : APPLICATION;
         allowed = route == HANDOVER ? "POST" : "GET";
     }
     else
@@ -136,6 +137,9 @@ intake_http_route (intake_http_t *self, const char *method, const char *path, co
     else
     if (route == RECEIPT)
         intake_desk_receipt (self->desk, id, reply);
+    else
+    if (route == RESULT)
+        intake_desk_result_page (self->desk, id, reply);
     else
     if (route == REFUSAL_RECEIPT)
         intake_desk_refusal_receipt (self->desk, id, reply);

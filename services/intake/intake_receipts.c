@@ -153,3 +153,44 @@ intake_desk_refusal_receipt (intake_desk_t *self, const char *number, egov_http_
     PQclear (result);
     s_close (page, reply, operator_name);
 }
+
+void
+intake_desk_result_page (intake_desk_t *self, const char *id, egov_http_reply_t *reply)
+{
+    if (!egov_uuid_valid (id)) {
+        egov_http_reply_error (reply, 404, "APPLICATION_NOT_FOUND", "no application %.64s", id);
+        return;
+    }
+    if (!intake_desk__db (self, reply))
+        return;
+    const char *values [] = { id };
+    PGresult *result = intake_desk__sql (self, PGRES_TUPLES_OK,
+        "SELECT service, region, receipt_number, coalesce (registration_number, ''), result_approved,"
+        "       convert_from (result_document, 'UTF8'), coalesce (result_signer, ''),"
+        "       coalesce (result_signature, ''), result_decided_sim"
+        "  FROM application WHERE id = $1::uuid", 1, values, NULL, NULL);
+    if (!result) {
+        intake_desk__unavailable (reply);
+        return;
+    }
+    if (PQntuples (result) != 1) {
+        PQclear (result);
+        egov_http_reply_error (reply, 404, "APPLICATION_NOT_FOUND", "no application %.64s", id);
+        return;
+    }
+    if (PQgetisnull (result, 0, 4) || PQgetisnull (result, 0, 5)) {
+        PQclear (result);
+        egov_http_reply_error (reply, 409, "RESULT_NOT_READY", "the provider has not decided application %s yet", id);
+        return;
+    }
+    const egov_catalogue_entry_t *entry = egov_catalogue_find (self->catalogue, PQgetvalue (result, 0, 0),
+                                                               PQgetvalue (result, 0, 1));
+    json_t *document = json_loads (PQgetvalue (result, 0, 5), 0, NULL);
+    const char *number = json_string_value (json_object_get (document, "outgoing_number"));
+    char *text = egov_page_result (entry, document, *PQgetvalue (result, 0, 4) == 't', s_ms (result, 8),
+                                   PQgetvalue (result, 0, 2), PQgetvalue (result, 0, 3),
+                                   PQgetvalue (result, 0, 6), PQgetvalue (result, 0, 7), number ? number : id);
+    json_decref (document);
+    PQclear (result);
+    egov_http_reply_text (reply, "text/html; charset=utf-8", text);
+}

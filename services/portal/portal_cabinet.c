@@ -213,44 +213,13 @@ portal_server_result_page (portal_server_t *self, const char *iin, const char *i
     const egov_catalogue_entry_t *entry = egov_catalogue_find (self->config.catalogue, PQgetvalue (result, 0, 0),
                                                                PQgetvalue (result, 0, 1));
     json_t *document = json_loads (PQgetvalue (result, 0, 5), 0, NULL);
-    bool approved = *PQgetvalue (result, 0, 4) == 't';
-    const char *provider = json_string_value (json_object_get (json_object_get (document, "provider"), "en"));
-    egov_page_t *page = egov_page_new (provider ? provider : "the provider",
-                                       "Мемлекеттік қызмет көрсету нәтижесі", "The result of the public service",
-                                       PQgetvalue (result, 0, 9));
-    egov_page_row (page, "Service", entry && entry->name.en ? entry->name.en : PQgetvalue (result, 0, 0));
-    egov_page_row (page, "Қызмет", entry && entry->name.kk ? entry->name.kk : "");
-    char applicant [256];
-    snprintf (applicant, sizeof (applicant), "%s, IIN %s",
-              json_string_value (json_object_get (document, "applicant_name"))
-                  ? json_string_value (json_object_get (document, "applicant_name")) : "",
-              json_string_value (json_object_get (document, "applicant_iin"))
-                  ? json_string_value (json_object_get (document, "applicant_iin")) : iin);
-    egov_page_row (page, "Applicant", applicant);
-    egov_page_row (page, "Decision", approved ? "approved" : "motivated refusal");
-    if (approved)
-        egov_page_row (page, "Issued", json_string_value (json_object_get (document, "result")));
-    else {
-        json_t *grounds = json_object_get (document, "grounds");
-        size_t count = json_array_size (grounds);
-        const char **items = (const char **) calloc (count + 1, sizeof (char *));
-        assert (items);
-        for (size_t index = 0; index < count; index++)
-            items [index] = json_string_value (json_array_get (grounds, index))
-                          ? json_string_value (json_array_get (grounds, index)) : "";
-        egov_page_list (page, "Grounds", items, count);
-        free (items);
-    }
-    egov_page_moment (page, "Decided", PQgetisnull (result, 0, 8) ? 0 : strtoll (PQgetvalue (result, 0, 8), NULL, 10));
-    egov_page_row (page, "Application receipt", PQgetvalue (result, 0, 2));
-    egov_page_row (page, "Registration number", PQgetvalue (result, 0, 3));
-    egov_page_row (page, "Signed by", PQgetvalue (result, 0, 6));
-    egov_page_row (page, "The signature, checked on arrival", PQgetvalue (result, 0, 7));
+    char *text = egov_page_result (entry, document, *PQgetvalue (result, 0, 4) == 't',
+        PQgetisnull (result, 0, 8) ? 0 : strtoll (PQgetvalue (result, 0, 8), NULL, 10),
+        PQgetvalue (result, 0, 2), PQgetvalue (result, 0, 3), PQgetvalue (result, 0, 6),
+        PQgetvalue (result, 0, 7), PQgetvalue (result, 0, 9));
     json_decref (document);
     PQclear (result);
-    egov_http_reply_text (reply, "text/html; charset=utf-8", egov_page_end (&page,
-        "Электрондық құжат / An electronic document: the signed original and its CMS signature are in"
-        " the cabinet (GET /api/v1/applications/{id}: result.document_base64, result.signature_base64)."));
+    egov_http_reply_text (reply, "text/html; charset=utf-8", text);
 }
 
 void

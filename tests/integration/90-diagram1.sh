@@ -278,6 +278,11 @@ check "the one the provider was killed on still finishes" advance_until "$A4" RE
 check "the paper duplicate comes back" advance_until "$A5" 'READY|REFUSED'
 check_output "the provider's steps are in the history with wall and simulated times" \
     '"role": "executor".*"simulated_at": "[0-9]{4}-.*"wall_at": "[0-9]{4}-' oneline show "$A1"
+check_output "the desk prints the result for the applicant: decision, what was issued, the signature's check" \
+    '<!DOCTYPE html>.*The result of the public service № 750000000-OUT-[0-9]{4}-[0-9]{6}.*Decision</th><td>approved.*checked on arrival</th><td>OK.*HTTP 200' \
+    call GET "/api/v1/applications/$A1/result"
+check_output "... and the motivated refusal with its grounds" \
+    'Decision</th><td>motivated refusal.*Grounds</th><td><ol><li>unreliable-documents' call GET "/api/v1/applications/$A3/result"
 check_output "the result is approved and signed by the provider's authorised person" \
     '"result": \{ *"approved": true.*"signature": "OK"' oneline show "$A1"
 check_output "the approved result's document follows docs/result.schema.json" '^valid$' \
