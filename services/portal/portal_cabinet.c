@@ -182,6 +182,52 @@ portal_server_application (portal_server_t *self, const char *iin, const char *i
 }
 
 void
+portal_server_receipt_page (portal_server_t *self, const char *iin, const char *id, egov_http_reply_t *reply)
+{
+    PGconn *conn = portal_server__db (self, reply);
+    if (!conn)
+        return;
+    if (!egov_uuid_valid (id)) {
+        egov_http_reply_error (reply, 404, "APPLICATION_NOT_FOUND", "no application %.64s in your cabinet", id);
+        return;
+    }
+    const char *values [] = { id, iin };
+    PGresult *result = portal_server__sql (conn, PGRES_TUPLES_OK,
+        "SELECT " s_COLUMNS " FROM application WHERE id = $1 AND citizen_iin = $2", 2, values, NULL, NULL);
+    if (!result || PQntuples (result) != 1) {
+        if (result)
+            egov_http_reply_error (reply, 404, "APPLICATION_NOT_FOUND", "no application %s in your cabinet", id);
+        else
+            portal_server__db_down (reply);
+        PQclear (result);
+        return;
+    }
+    const egov_catalogue_entry_t *entry = egov_catalogue_find (self->config.catalogue, PQgetvalue (result, 0, 1),
+                                                               PQgetvalue (result, 0, 2));
+    egov_page_t *page = egov_page_new ("«Электрондық үкімет» веб-порталы / The e-government portal (egov.kz)",
+                                       "Өтінішті қабылдау туралы хабарлама", "Notice of acceptance of the request",
+                                       PQgetvalue (result, 0, 4));
+    egov_page_row (page, "Service", entry && entry->name.en ? entry->name.en : PQgetvalue (result, 0, 1));
+    egov_page_row (page, "Қызмет", entry && entry->name.kk ? entry->name.kk : "");
+    egov_page_row (page, "Provider", entry && entry->provider.en ? entry->provider.en : PQgetvalue (result, 0, 2));
+    egov_page_row (page, "Signed by", PQgetvalue (result, 0, 11));
+    if (!PQgetisnull (result, 0, 5)) {
+        char subject [256];
+        snprintf (subject, sizeof (subject), "%.200s, IIN %.12s", PQgetvalue (result, 0, 6), PQgetvalue (result, 0, 5));
+        egov_page_row (page, "For", subject);
+    }
+    egov_page_moment (page, "Sent", PQgetisnull (result, 0, 7) ? 0 : strtoll (PQgetvalue (result, 0, 7), NULL, 10));
+    egov_page_moment (page, "Counts as received", PQgetisnull (result, 0, 8) ? 0 : strtoll (PQgetvalue (result, 0, 8), NULL, 10));
+    egov_page_moment (page, "The result is ready by", PQgetisnull (result, 0, 9) ? 0 : strtoll (PQgetvalue (result, 0, 9), NULL, 10));
+    egov_page_row (page, "Application", id);
+    egov_page_row (page, "Status now", PQgetvalue (result, 0, 3));
+    egov_page_row (page, "Registration number", PQgetisnull (result, 0, 10) ? "" : PQgetvalue (result, 0, 10));
+    PQclear (result);
+    egov_http_reply_text (reply, "text/html; charset=utf-8", egov_page_end (&page,
+        "Электрондық құжат / An electronic document: the request as signed and its CMS signature are in the cabinet."));
+}
+
+void
 portal_server_result_page (portal_server_t *self, const char *iin, const char *id, egov_http_reply_t *reply)
 {
     PGconn *conn = portal_server__db (self, reply);

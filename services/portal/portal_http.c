@@ -11,10 +11,10 @@ struct _portal_http_t {
 //  ---------------------------------------------------------------------
 //  Routing, independent of the socket
 
-//  The id of /api/v1/applications/{id}[/result] (*result: the second);
-//  false when path is not of that shape.
+//  The id of /api/v1/applications/{id}[/result|/receipt] (*page: "result",
+//  "receipt" or ""); false when path is not of that shape.
 static bool
-s_application_path (const char *path, char *id, size_t id_size, bool *result)
+s_application_path (const char *path, char *id, size_t id_size, const char **page)
 {
     const char *prefix = "/api/v1/applications/";
     if (strncmp (path, prefix, strlen (prefix)) != 0)
@@ -22,11 +22,11 @@ s_application_path (const char *path, char *id, size_t id_size, bool *result)
     const char *rest = path + strlen (prefix);
     const char *slash = strchr (rest, '/');
     size_t length = slash ? (size_t) (slash - rest) : strlen (rest);
-    if (length == 0 || length >= id_size || (slash && !streq (slash, "/result")))
+    if (length == 0 || length >= id_size || (slash && !streq (slash, "/result") && !streq (slash, "/receipt")))
         return false;
     memcpy (id, rest, length);
     id [length] = 0;
-    *result = slash != NULL;
+    *page = slash ? slash + 1 : "";
     return true;
 }
 
@@ -70,9 +70,9 @@ portal_http_route (portal_http_t *self, const char *method, const char *path, co
 {
     bool get = streq (method, "GET"), post = streq (method, "POST");
     char id [64];
-    bool result_page = false;
+    const char *page = "";
     enum { UNKNOWN, OPENAPI, HEALTH, CITIZENS, CHALLENGE, LOGIN, SERVICES, ME, APPLICATIONS,
-           APPLICATION, RESULT, NOTIFICATIONS } route = UNKNOWN;
+           APPLICATION, RESULT, RECEIPT, NOTIFICATIONS } route = UNKNOWN;
     const char *allowed = "GET";
     if (streq (path, "/api/v1/openapi.json"))
         route = OPENAPI;
@@ -107,8 +107,8 @@ portal_http_route (portal_http_t *self, const char *method, const char *path, co
     if (streq (path, "/api/v1/notifications"))
         route = NOTIFICATIONS;
     else
-    if (s_application_path (path, id, sizeof (id), &result_page))
-        route = result_page ? RESULT : APPLICATION;
+    if (s_application_path (path, id, sizeof (id), &page))
+        route = streq (page, "result") ? RESULT : streq (page, "receipt") ? RECEIPT : APPLICATION;
     if (route == UNKNOWN) {
         egov_http_reply_error (reply, 404, "UNKNOWN_ROUTE", "no such resource: %.200s", path);
         return;
@@ -171,6 +171,9 @@ portal_http_route (portal_http_t *self, const char *method, const char *path, co
     else
     if (route == RESULT)
         portal_server_result_page (self->server, iin, id, reply);
+    else
+    if (route == RECEIPT)
+        portal_server_receipt_page (self->server, iin, id, reply);
     else
     if (get)
         portal_server_applications (self->server, iin, reply);
@@ -355,14 +358,16 @@ portal_http_test (bool verbose)
     if (verbose)
         printf ("\n");
     char id [64];
-    bool result_page = false;
-    assert (s_application_path ("/api/v1/applications/abc", id, sizeof (id), &result_page)
-            && streq (id, "abc") && !result_page);
-    assert (s_application_path ("/api/v1/applications/abc/result", id, sizeof (id), &result_page)
-            && streq (id, "abc") && result_page);
-    assert (!s_application_path ("/api/v1/applications/", id, sizeof (id), &result_page));
-    assert (!s_application_path ("/api/v1/applications/abc/x", id, sizeof (id), &result_page));
-    assert (!s_application_path ("/api/v1/applicationsx", id, sizeof (id), &result_page));
+    const char *page = NULL;
+    assert (s_application_path ("/api/v1/applications/abc", id, sizeof (id), &page)
+            && streq (id, "abc") && streq (page, ""));
+    assert (s_application_path ("/api/v1/applications/abc/result", id, sizeof (id), &page)
+            && streq (id, "abc") && streq (page, "result"));
+    assert (s_application_path ("/api/v1/applications/abc/receipt", id, sizeof (id), &page)
+            && streq (page, "receipt"));
+    assert (!s_application_path ("/api/v1/applications/", id, sizeof (id), &page));
+    assert (!s_application_path ("/api/v1/applications/abc/x", id, sizeof (id), &page));
+    assert (!s_application_path ("/api/v1/applicationsx", id, sizeof (id), &page));
     assert (s_static_name ("index.html") && s_static_name ("cms.js") && s_static_name ("style.css"));
     assert (!s_static_name ("../schema.sql") && !s_static_name (".hidden.js") && !s_static_name ("a/b.js"));
     assert (!s_static_name ("portal.c") && !s_static_name ("") && !s_static_name ("x..js"));

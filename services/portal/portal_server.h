@@ -120,6 +120,10 @@ void portal_server_submit (portal_server_t *self, const char *iin, json_t *body,
 //  Requests waiting for the registry or a worker thread.
 size_t portal_server_waiting (portal_server_t *self);
 void portal_server_applications (portal_server_t *self, const char *iin, egov_http_reply_t *reply);
+//  GET /api/v1/applications/{id}/receipt: the notice of acceptance to print
+//  (HTML); 404 APPLICATION_NOT_FOUND.
+void portal_server_receipt_page (portal_server_t *self, const char *iin, const char *id,
+                                 egov_http_reply_t *reply);
 //  GET /api/v1/applications/{id}/result: the provider's result to print
 //  (HTML); 404 APPLICATION_NOT_FOUND, 409 RESULT_NOT_READY.
 void portal_server_result_page (portal_server_t *self, const char *iin, const char *id,

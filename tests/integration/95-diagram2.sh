@@ -288,6 +288,9 @@ check "both, handed in on a Saturday, were decided by the result_due on their re
 check_output "the result prints as a page: the decision, what was issued, who signed, the signature's check" \
     '<!DOCTYPE html>.*The result of the public service № 750000000-OUT-[0-9]{4}-[0-9]{6}.*Decision</th><td>approved.*Signed by.*checked on arrival</th><td>OK.*HTTP 200' \
     with_token "$ERLAN" call GET "/api/v1/applications/$EXTERNAT_ID/result"
+check_output "the notice of acceptance prints as a page too, with the ready date" \
+    '<!DOCTYPE html>.*Notice of acceptance of the request № PORTAL-[0-9]{4}-[0-9]{6}.*The result is ready by</th><td>[0-9]{4}-.*HTTP 200' \
+    with_token "$ERLAN" call GET "/api/v1/applications/$EXTERNAT_ID/receipt"
 check_output "... not another citizen's: 404 APPLICATION_NOT_FOUND" '"code": "APPLICATION_NOT_FOUND".*HTTP 404' \
     with_token "$AIGUL" call GET "/api/v1/applications/$EXTERNAT_ID/result"
 check_output "... so the cabinet does not call them overdue" '^false$' bash -c \
