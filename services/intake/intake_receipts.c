@@ -35,30 +35,40 @@ s_operator_name (intake_desk_t *self, const char *login, char *name, size_t size
     PQclear (result);
 }
 
-void
-intake_desk_receipt (intake_desk_t *self, const char *id, egov_http_reply_t *reply)
+//  The row of application id that sql (its $1) selects, or NULL with reply
+//  set: 404 APPLICATION_NOT_FOUND, or the database's unavailability.
+static PGresult *
+s_application_row (intake_desk_t *self, const char *id, const char *sql, egov_http_reply_t *reply)
 {
     if (!egov_uuid_valid (id)) {
         egov_http_reply_error (reply, 404, "APPLICATION_NOT_FOUND", "no application %.64s", id);
-        return;
+        return NULL;
     }
     if (!intake_desk__db (self, reply))
-        return;
+        return NULL;
     const char *values [] = { id };
-    PGresult *result = intake_desk__sql (self, PGRES_TUPLES_OK,
+    PGresult *result = intake_desk__sql (self, PGRES_TUPLES_OK, sql, 1, values, NULL, NULL);
+    if (!result)
+        intake_desk__unavailable (reply);
+    else
+    if (PQntuples (result) != 1) {
+        PQclear (result);
+        result = NULL;
+        egov_http_reply_error (reply, 404, "APPLICATION_NOT_FOUND", "no application %.64s", id);
+    }
+    return result;
+}
+
+void
+intake_desk_receipt (intake_desk_t *self, const char *id, egov_http_reply_t *reply)
+{
+    PGresult *result = s_application_row (self, id,
         "SELECT receipt_number, service, region, applicant_iin, applicant_name, representative_iin,"
         "       representative_name, poa_number, operator_login, submitted_sim, received_sim,"
         "       result_due_sim, coalesce (documents::text, '[]'), registration_number"
-        "  FROM application WHERE id = $1::uuid", 1, values, NULL, NULL);
-    if (!result) {
-        intake_desk__unavailable (reply);
+        "  FROM application WHERE id = $1::uuid", reply);
+    if (!result)
         return;
-    }
-    if (PQntuples (result) != 1) {
-        PQclear (result);
-        egov_http_reply_error (reply, 404, "APPLICATION_NOT_FOUND", "no application %.64s", id);
-        return;
-    }
     const egov_catalogue_entry_t *entry = egov_catalogue_find (self->catalogue, PQgetvalue (result, 0, 1),
                                                                PQgetvalue (result, 0, 2));
     egov_page_t *page = egov_page_new (s_ISSUER, "Құжаттарды қабылдау туралы қолхат",
@@ -157,27 +167,13 @@ intake_desk_refusal_receipt (intake_desk_t *self, const char *number, egov_http_
 void
 intake_desk_result_page (intake_desk_t *self, const char *id, egov_http_reply_t *reply)
 {
-    if (!egov_uuid_valid (id)) {
-        egov_http_reply_error (reply, 404, "APPLICATION_NOT_FOUND", "no application %.64s", id);
-        return;
-    }
-    if (!intake_desk__db (self, reply))
-        return;
-    const char *values [] = { id };
-    PGresult *result = intake_desk__sql (self, PGRES_TUPLES_OK,
+    PGresult *result = s_application_row (self, id,
         "SELECT service, region, receipt_number, coalesce (registration_number, ''), result_approved,"
         "       convert_from (result_document, 'UTF8'), coalesce (result_signer, ''),"
         "       coalesce (result_signature, ''), result_decided_sim"
-        "  FROM application WHERE id = $1::uuid", 1, values, NULL, NULL);
-    if (!result) {
-        intake_desk__unavailable (reply);
+        "  FROM application WHERE id = $1::uuid", reply);
+    if (!result)
         return;
-    }
-    if (PQntuples (result) != 1) {
-        PQclear (result);
-        egov_http_reply_error (reply, 404, "APPLICATION_NOT_FOUND", "no application %.64s", id);
-        return;
-    }
     if (PQgetisnull (result, 0, 4) || PQgetisnull (result, 0, 5)) {
         PQclear (result);
         egov_http_reply_error (reply, 409, "RESULT_NOT_READY", "the provider has not decided application %s yet", id);

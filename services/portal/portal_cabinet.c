@@ -108,31 +108,44 @@ portal_server_applications (portal_server_t *self, const char *iin, egov_http_re
     egov_http_reply_set (reply, 200, json_pack ("{s:o}", "applications", list));
 }
 
-void
-portal_server_application (portal_server_t *self, const char *iin, const char *id,
-                           egov_http_reply_t *reply)
+//  The citizen's own application id as sql ($1 the id, $2 the IIN) selects
+//  it, or NULL with reply set: 404 APPLICATION_NOT_FOUND, or the database's
+//  unavailability.
+static PGresult *
+s_own_row (portal_server_t *self, const char *iin, const char *id, const char *sql, egov_http_reply_t *reply)
 {
-    if (!egov_uuid_valid (id)) {
-        egov_http_reply_error (reply, 404, "APPLICATION_NOT_FOUND", "no application %.64s in your cabinet", id);
-        return;
-    }
     PGconn *conn = portal_server__db (self, reply);
     if (!conn)
-        return;
+        return NULL;
+    if (!egov_uuid_valid (id)) {
+        egov_http_reply_error (reply, 404, "APPLICATION_NOT_FOUND", "no application %.64s in your cabinet", id);
+        return NULL;
+    }
     const char *values [] = { id, iin };
-    PGresult *result = portal_server__sql (conn, PGRES_TUPLES_OK,
-        "SELECT " s_COLUMNS ", document, signature, result_approved, result_grounds::text[],"
-        " result_document, result_signature, result_signer, result_outcome, result_decided_sim,"
-        " result_number, refusal_note, array_to_json (coalesce (result_grounds, '{}'))"
-        " FROM application WHERE id = $1 AND citizen_iin = $2", 2, values, NULL, NULL);
+    PGresult *result = portal_server__sql (conn, PGRES_TUPLES_OK, sql, 2, values, NULL, NULL);
     if (!result || PQntuples (result) != 1) {
         if (result)
             egov_http_reply_error (reply, 404, "APPLICATION_NOT_FOUND", "no application %s in your cabinet", id);
         else
             portal_server__db_down (reply);
         PQclear (result);
-        return;
+        return NULL;
     }
+    return result;
+}
+
+void
+portal_server_application (portal_server_t *self, const char *iin, const char *id,
+                           egov_http_reply_t *reply)
+{
+    PGresult *result = s_own_row (self, iin, id,
+        "SELECT " s_COLUMNS ", document, signature, result_approved, result_grounds::text[],"
+        " result_document, result_signature, result_signer, result_outcome, result_decided_sim,"
+        " result_number, refusal_note, array_to_json (coalesce (result_grounds, '{}'))"
+        " FROM application WHERE id = $1 AND citizen_iin = $2", reply);
+    if (!result)
+        return;
+    PGconn *conn = portal_server__db (self, reply);
     json_t *body = s_summary (self, result, 0);
     json_object_set_new (body, "request", json_pack ("{s:o, s:o}",
         "document_base64", s_base64 (result, 0, 12, NULL),
@@ -184,24 +197,10 @@ portal_server_application (portal_server_t *self, const char *iin, const char *i
 void
 portal_server_receipt_page (portal_server_t *self, const char *iin, const char *id, egov_http_reply_t *reply)
 {
-    PGconn *conn = portal_server__db (self, reply);
-    if (!conn)
+    PGresult *result = s_own_row (self, iin, id,
+        "SELECT " s_COLUMNS " FROM application WHERE id = $1 AND citizen_iin = $2", reply);
+    if (!result)
         return;
-    if (!egov_uuid_valid (id)) {
-        egov_http_reply_error (reply, 404, "APPLICATION_NOT_FOUND", "no application %.64s in your cabinet", id);
-        return;
-    }
-    const char *values [] = { id, iin };
-    PGresult *result = portal_server__sql (conn, PGRES_TUPLES_OK,
-        "SELECT " s_COLUMNS " FROM application WHERE id = $1 AND citizen_iin = $2", 2, values, NULL, NULL);
-    if (!result || PQntuples (result) != 1) {
-        if (result)
-            egov_http_reply_error (reply, 404, "APPLICATION_NOT_FOUND", "no application %s in your cabinet", id);
-        else
-            portal_server__db_down (reply);
-        PQclear (result);
-        return;
-    }
     const egov_catalogue_entry_t *entry = egov_catalogue_find (self->config.catalogue, PQgetvalue (result, 0, 1),
                                                                PQgetvalue (result, 0, 2));
     egov_page_t *page = egov_page_new ("«Электрондық үкімет» веб-порталы / The e-government portal (egov.kz)",
@@ -230,27 +229,13 @@ portal_server_receipt_page (portal_server_t *self, const char *iin, const char *
 void
 portal_server_result_page (portal_server_t *self, const char *iin, const char *id, egov_http_reply_t *reply)
 {
-    PGconn *conn = portal_server__db (self, reply);
-    if (!conn)
-        return;
-    if (!egov_uuid_valid (id)) {
-        egov_http_reply_error (reply, 404, "APPLICATION_NOT_FOUND", "no application %.64s in your cabinet", id);
-        return;
-    }
-    const char *values [] = { id, iin };
-    PGresult *result = portal_server__sql (conn, PGRES_TUPLES_OK,
+    PGresult *result = s_own_row (self, iin, id,
         "SELECT service, region, receipt_number, registration_number, result_approved,"
         "       convert_from (result_document, 'UTF8'), result_signer, result_outcome,"
         "       result_decided_sim, result_number"
-        "  FROM application WHERE id = $1 AND citizen_iin = $2", 2, values, NULL, NULL);
-    if (!result || PQntuples (result) != 1) {
-        if (result)
-            egov_http_reply_error (reply, 404, "APPLICATION_NOT_FOUND", "no application %s in your cabinet", id);
-        else
-            portal_server__db_down (reply);
-        PQclear (result);
+        "  FROM application WHERE id = $1 AND citizen_iin = $2", reply);
+    if (!result)
         return;
-    }
     if (PQgetisnull (result, 0, 4)) {
         PQclear (result);
         egov_http_reply_error (reply, 409, "RESULT_NOT_READY", "the provider has not decided application %s yet", id);
