@@ -1330,7 +1330,9 @@ shep_participant_test (bool verbose)
     receipt.status = EGOV__DELIVERY_STATUS__ON_DELIVERY;
     reply.tag = ids [0] == first ? tags [0] : tags [1];
     s_test_send (router, identity, &reply);
-    s_test_pump (self);
+    //  Both receipts may take more than one wake-up to arrive on a busy machine
+    for (int round = 0; round < 10 && !(s_test_sent == 1 && s_test_count (conn, "sent_at IS NOT NULL") == 1); round++)
+        s_test_pump (self);
     assert (s_test_sent == 1 && s_test_count (conn, "sent_at IS NOT NULL") == 1);
     //  The refused one waits, the other recipient goes on; after the pause
     //  the second of leb-1's and the route's again
@@ -1347,8 +1349,7 @@ shep_participant_test (bool verbose)
         egov__shep__frame__free_unpacked (frame, NULL);
     }
     assert (seen_second && seen_third);
-    s_test_pump (self);
-    if (s_test_sent < 3)
+    for (int round = 0; round < 10 && !(s_test_sent == 3 && s_test_count (conn, "sent_at IS NULL") == 0); round++)
         s_test_pump (self);
     assert (s_test_sent == 3 && s_test_count (conn, "sent_at IS NULL") == 0);
 
