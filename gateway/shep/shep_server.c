@@ -102,7 +102,7 @@ struct _shep_server_t {
         uint64_t async_delivered;       //  acknowledged by their recipients
         uint64_t async_stopped;         //  rejected by them (or stopped by a fault)
         uint64_t store_failures;        //  batches the database could not take
-        bool store_failing;             //  the last batch failed
+        bool store_failing;             //  the last batch or expiry could not use the database
     } counts;
 };
 
@@ -1368,6 +1368,9 @@ s_on_job (shep_server_t *self, shep_job_t *job)
     else
     if (job->kind == SHEP_JOB_EXPIRE) {
         self->expiring = false;
+        //  The once-a-second expiry is also what tells /health the database's state
+        //  when no message is being stored
+        self->counts.store_failing = job->failed;
         for (shep_final_t *expired = (shep_final_t *) zlistx_first (job->expired); expired;
              expired = (shep_final_t *) zlistx_next (job->expired)) {
             s_peer_t *peer = (s_peer_t *) zhashx_lookup (self->peers_by_id, expired->recipient_id);

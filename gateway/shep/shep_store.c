@@ -1011,8 +1011,10 @@ s_store_expire (s_store_t *self, shep_job_t *job)
     char limit [16];
     snprintf (limit, sizeof (limit), "%d", job->limit);
     const char *values [1] = { limit };
-    if (!s_command (self, "BEGIN"))
+    if (!s_command (self, "BEGIN")) {
+        job->failed = true;
         return;
+    }
     uint64_t saved_seq = self->last_seq;
     uint8_t saved_hash [SHEP_HASH_SIZE];
     memcpy (saved_hash, self->last_hash, SHEP_HASH_SIZE);
@@ -1041,6 +1043,7 @@ s_store_expire (s_store_t *self, shep_job_t *job)
         memcpy (self->last_hash, saved_hash, SHEP_HASH_SIZE);
         zlistx_purge (job->expired);
     }
+    job->failed = !ok;
 }
 
 void

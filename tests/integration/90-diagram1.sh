@@ -104,7 +104,8 @@ start_day() {
 }
 
 check "the test CA is made" it_pki_init
-it_start_gateway
+GATEWAY_METRICS=127.0.0.1:$(egov_free_port)
+it_start_gateway --metrics "$GATEWAY_METRICS"
 it_start_registries
 START=$(start_day)
 check_output "the clock is set to a working morning in the externat window" "simulated +${START}T10:00" \
@@ -483,6 +484,8 @@ check_output "... the health is degraded: 503, the database unavailable" \
     '"status": "degraded".*"database": "unavailable".*HTTP 503' health
 check_output "... and a request answers 503 DATABASE_UNAVAILABLE" \
     '"code": "DATABASE_UNAVAILABLE".*HTTP 503' call GET "/api/v1/applications/$A1"
+gateway_health() { curl -s -o /dev/null -w '%{http_code}' "http://$GATEWAY_METRICS/health" | grep -qx "$1"; }
+check "... the gateway's health says so too, with nothing to store: 503" egov_wait_for gateway_health 503
 check "PostgreSQL starts again" "$EGOV_PG_SH" start
 shows() { call GET "/api/v1/applications/$1" | grep -q 'HTTP 200'; }
 check "the same desk answers again once it is back" egov_wait_for shows "$A1"
@@ -490,6 +493,7 @@ check_output "... with the application as it was" '"status": "ISSUED".*HTTP 200'
 check_output "... it is the same process" "^$INTAKE_PID\$" egov_pid intake
 healthy() { health | grep -q '"status": "ok"'; }
 check "... and its health is ok again" egov_wait_for healthy
+check "... and the gateway's" egov_wait_for gateway_health 200
 A6=$(accept "$(package externat-permit $PARENT null true "${EXTERNAT[@]}")")
 check_output "a new application is accepted after the restart" '^[0-9a-f-]{36}$' echo "$A6"
 check_output "... its submission is in the desk's outbox" '^1$' \
