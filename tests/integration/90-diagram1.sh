@@ -292,37 +292,21 @@ check_output "... and so does the motivated refusal's" '^valid$' \
     bash -c "set -o pipefail; curl -sS -H 'Authorization: Bearer $TOKEN' '$BASE/api/v1/applications/$A3' | jq .result.document | '$EGOV_REPO/tests/schema-check.py' '$EGOV_REPO/docs/result.schema.json'"
 # A result the region's provider did not sign moves nothing, however it travels: sent by
 # the leb's own key through the regional gateway, unsigned or signed by a citizen
-result_bytes() {   # result_bytes APPLICATION_ID [LABEL]: a packed egov.applications.Result
-    python3 - "$1" "${2:-}" "$PKI" "$EGOV_BIN/egovctl" "$EGOV_TEST_DIR/forged.json" <<'PY'
-import base64, subprocess, sys
-application, label, pki, egovctl, scratch = sys.argv[1:6]
-def varint(n):
-    out = b""
-    while True:
-        out += bytes([(n & 0x7f) | (0x80 if n > 0x7f else 0)])
-        n >>= 7
-        if not n:
-            return out
-def field(number, value):
-    if isinstance(value, int):
-        return varint(number << 3) + varint(value)
-    value = value.encode() if isinstance(value, str) else value
-    return varint(number << 3 | 2) + varint(len(value)) + value
-document = b'{"kind":"permit","decision":"approve","note":"forged"}'
-packed = field(1, application) + field(2, 1) + field(4, document) + field(6, "forger")
-if label:
-    open(scratch, "wb").write(document)
-    signature = subprocess.run([egovctl, "sign", "--key", f"{pki}/keys/{label}.key", "--cert",
-                                f"{pki}/certs/{label}.pem", scratch], check=True,
-                               capture_output=True, text=True).stdout.strip()
-    packed += field(5, base64.b64decode(signature))
-sys.stdout.buffer.write(packed)
-PY
-}
-forged() {         # forged APPLICATION_ID [LABEL]: sends it as the leb would
-    result_bytes "$1" "${2:-}" >"$EGOV_TEST_DIR/forged.bin"
+# hex FILE: its bytes in hex, as --payload-json takes bytes
+hex() { od -An -tx1 -v "$1" | tr -d ' \n'; }
+forged() {         # forged APPLICATION_ID [LABEL]: a Result (signed by LABEL when given), sent as the leb would
+    printf '%s' '{"kind":"permit","decision":"approve","note":"forged"}' >"$EGOV_TEST_DIR/forged.json"
+    local signature=""
+    if [[ -n ${2:-} ]]; then
+        ctl sign --key "$PKI/keys/$2.key" --cert "$PKI/certs/$2.pem" "$EGOV_TEST_DIR/forged.json" |
+            base64 -d >"$EGOV_TEST_DIR/forged.sig"
+        signature=$(hex "$EGOV_TEST_DIR/forged.sig")
+    fi
+    jq -n --arg id "$1" --arg document "$(hex "$EGOV_TEST_DIR/forged.json")" --arg signature "$signature" \
+        '{application_id: $id, approved: true, document: $document, signer: "forger"}
+         + (if $signature == "" then {} else {signature: $signature} end)' >"$EGOV_TEST_DIR/forged-result.json"
     ctl --as "leb-$REGION" send --to "regional-$REGION" --service application.result --type RESPONSE \
-        --correlation "$1" --file "$EGOV_TEST_DIR/forged.bin" --payload-type egov.applications.Result >/dev/null
+        --correlation "$1" --payload-type egov.applications.Result --payload-json "$EGOV_TEST_DIR/forged-result.json" >/dev/null
 }
 refused_at_desk() { it_psql intake -Atc "SELECT string_agg (outcome, ',' ORDER BY outcome) FROM shep_inbox
                                          WHERE correlation_id = '$A1' AND outcome <> 'APPLIED'"; }
