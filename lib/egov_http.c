@@ -21,6 +21,7 @@ struct _egov_http_t {
     uint64_t timed;                 //  answers in seconds
     egov_http_metrics_fn *metrics;  //  the service's own numbers
     void *metrics_argument;
+    char *www;                      //  the folder of a page's files, or NULL
 };
 
 //  A connection whose request has not arrived whole yet: however slowly it
@@ -161,6 +162,67 @@ egov_http_set_metrics (egov_http_t *self, egov_http_metrics_fn *fn, void *argume
 {
     self->metrics = fn;
     self->metrics_argument = argument;
+}
+
+void
+egov_http_set_www (egov_http_t *self, const char *folder)
+{
+    free (self->www);
+    self->www = folder ? strdup (folder) : NULL;
+}
+
+//  ---------------------------------------------------------------------
+//  A page's files
+
+//  The content type of a page's file by its extension, NULL when not served.
+static const char *
+s_www_type (const char *name)
+{
+    const char *dot = strrchr (name, '.');
+    if (!dot)
+        return NULL;
+    if (streq (dot, ".html"))
+        return "text/html; charset=utf-8";
+    if (streq (dot, ".js"))
+        return "text/javascript; charset=utf-8";
+    if (streq (dot, ".css"))
+        return "text/css; charset=utf-8";
+    return NULL;
+}
+
+//  True when name is a plain file name of a page: [a-z0-9-.]+ with a served
+//  extension, no folders, no dot files.
+static bool
+s_www_name (const char *name)
+{
+    size_t length = strlen (name);
+    return length > 0 && length < 64 && name [0] != '.'
+        && strspn (name, "abcdefghijklmnopqrstuvwxyz0123456789-.") == length
+        && !strstr (name, "..") && s_www_type (name);
+}
+
+//  Serves a page's file for GET|HEAD / and /NAME; false when url is not one
+//  (the handler answers it).
+static bool
+s_www (egov_http_t *self, egov_http_request_t *request)
+{
+    if (!self->www || strncmp (request->url, "/api/", 5) == 0)
+        return false;
+    if (!streq (request->method, "GET") && !streq (request->method, "HEAD"))
+        return false;
+    const char *name = streq (request->url, "/") ? "index.html" : request->url + 1;
+    if (!s_www_name (name))
+        return false;
+    char path [PATH_MAX];
+    snprintf (path, sizeof (path), "%s/%s", self->www, name);
+    size_t size = 0;
+    char *text = egov_file_read (path, EGOV_HTTP_MAX_WWW_FILE, &size);
+    if (!text)
+        return false;
+    egov_http_answer_file (request, s_www_type (name), text, size,
+        "default-src 'self'; script-src 'self'; style-src 'self'; object-src 'none'; "
+        "base-uri 'none'; frame-ancestors 'none'");
+    return true;
 }
 
 //  A metric name's part from text: letters, digits and _ only.
@@ -343,6 +405,8 @@ s_on_request (void *argument, struct MHD_Connection *connection, const char *url
         s_metrics (self, &request);
         return (enum MHD_Result) request.queued;
     }
+    if (s_www (self, &request))
+        return (enum MHD_Result) request.queued;
     self->handler (self->argument, &request);
     deferred = upload->deferred;
     if (deferred && deferred->answered) {
@@ -566,6 +630,7 @@ egov_http_destroy (egov_http_t **self_p)
         MHD_stop_daemon (self->daemon);
         zlistx_destroy (&self->deferred);
         zhashx_destroy (&self->errors);
+        free (self->www);
         zlistx_destroy (&self->arriving);      //  emptied as the daemon closed each connection
         free (self);
         *self_p = NULL;
@@ -1031,6 +1096,46 @@ egov_http_test (bool verbose)
     assert (strstr (response, "egov_http_requests_waiting 0"));
     assert (strstr (response, "egov_http_answer_seconds_count "));
     zstr_free (&response);
+    //  A page's files, served before the handler sees the request
+    char folder [] = "/tmp/egov-http-www-XXXXXX";
+    assert (mkdtemp (folder));
+    char *file = zsys_sprintf ("%s/index.html", folder);
+    FILE *handle = fopen (file, "w");
+    assert (handle);
+    fputs ("<p>the page</p>", handle);
+    fclose (handle);
+    egov_http_set_www (http, folder);
+    int before = count;
+    response = s_exchange (http, "GET", "/", NULL, NULL);
+    assert (strstr (response, " 200 ") && strstr (response, "<p>the page</p>")
+            && strstr (response, "text/html; charset=utf-8")
+            && strstr (response, "Content-Security-Policy: default-src 'self'; script-src 'self'"));
+    zstr_free (&response);
+    response = s_exchange (http, "HEAD", "/index.html", NULL, NULL);
+    assert (strstr (response, " 200 "));
+    zstr_free (&response);
+    assert (count == before);
+    //  ... and nothing else: other names, methods and /api/ go to the handler
+    const char *others [] = { "/../index.html", "/.index.html", "/a/index.html", "/index.c",
+                              "/missing.js", "/api/index.html" };
+    for (size_t index = 0; index < sizeof (others) / sizeof (others [0]); index++) {
+        response = s_exchange (http, "GET", others [index], NULL, NULL);
+        assert (!strstr (response, "the page"));
+        zstr_free (&response);
+    }
+    response = s_exchange (http, "POST", "/index.html", NULL, "{}");
+    assert (!strstr (response, "the page"));
+    zstr_free (&response);
+    assert (count == before + 7);
+    assert (s_www_name ("index.html") && s_www_name ("cms.js") && s_www_name ("style.css"));
+    assert (!s_www_name ("x..js") && !s_www_name ("") && !s_www_name ("INDEX.html"));
+    egov_http_set_www (http, NULL);
+    response = s_exchange (http, "GET", "/", NULL, NULL);
+    assert (!strstr (response, "the page"));
+    zstr_free (&response);
+    unlink (file);
+    zstr_free (&file);
+    rmdir (folder);
     //  ... and one still waiting when the server stops gets 503
     waiting = s_test_send (http, "/defer");
     nothing = s_test_answer (http, waiting, 200);

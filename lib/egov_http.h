@@ -108,6 +108,15 @@ typedef json_t *(egov_http_metrics_fn) (void *argument);
 //  fn's numbers. Without it /metrics has the server's own counters only.
 void egov_http_set_metrics (egov_http_t *self, egov_http_metrics_fn *fn, void *argument);
 
+//  The largest page file egov_http_set_www serves.
+#define EGOV_HTTP_MAX_WWW_FILE  (1024 * 1024)
+//  Serves a page's files from folder (copied; NULL for none) for GET and
+//  HEAD of / (index.html) and /NAME, NAME plain [a-z0-9-.]+ ending .html,
+//  .js or .css, before the handler sees the request, under a policy that
+//  loads scripts and styles from the page's own origin only. What is not
+//  such a file goes to the handler; /api/ never does.
+void egov_http_set_www (egov_http_t *self, const char *folder);
+
 //  The value of request header name, or NULL.
 const char *egov_http_header (egov_http_request_t *request, const char *name);
 //  The token of "Authorization: Bearer <token>", or NULL.

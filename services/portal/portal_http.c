@@ -5,7 +5,6 @@ struct _portal_http_t {
     egov_http_t *http;              //  the embedded HTTP server
     portal_server_t *server;        //  does the work, not owned
     char *openapi;                  //  the OpenAPI document, or NULL
-    char *www;                      //  the frontend's folder, or NULL
 };
 
 //  ---------------------------------------------------------------------
@@ -189,73 +188,13 @@ portal_http_route (portal_http_t *self, const char *method, const char *path, co
 }
 
 //  ---------------------------------------------------------------------
-//  The frontend's files
-
-//  The content type of a frontend file by its extension, NULL when not served.
-static const char *
-s_content_type (const char *name)
-{
-    const char *dot = strrchr (name, '.');
-    if (!dot)
-        return NULL;
-    if (streq (dot, ".html"))
-        return "text/html; charset=utf-8";
-    if (streq (dot, ".js"))
-        return "text/javascript; charset=utf-8";
-    if (streq (dot, ".css"))
-        return "text/css; charset=utf-8";
-    return NULL;
-}
-
-//  True when name is a plain file name of the frontend: [a-z0-9-]+.ext, no folders.
-static bool
-s_static_name (const char *name)
-{
-    size_t length = strlen (name);
-    return length > 0 && length < 64 && name [0] != '.'
-        && strspn (name, "abcdefghijklmnopqrstuvwxyz0123456789-.") == length
-        && !strstr (name, "..") && s_content_type (name);
-}
-
-//  Reads a frontend file; NULL when it is not there or too large.
-static char *
-s_read (const char *folder, const char *name, size_t *size)
-{
-    char path [PATH_MAX];
-    snprintf (path, sizeof (path), "%s/%s", folder, name);
-    return egov_file_read (path, PORTAL_MAX_STATIC, size);
-}
-
-//  ---------------------------------------------------------------------
 //  Serving
 
-//  Serves a frontend file for GET / and GET /NAME; false when url is not one.
-static bool
-s_static (portal_http_t *self, egov_http_request_t *request)
-{
-    if (strncmp (request->url, "/api/", 5) == 0 || !self->www)
-        return false;
-    const char *name = streq (request->url, "/") ? "index.html" : request->url + 1;
-    if (!s_static_name (name))
-        return false;
-    if (!streq (request->method, "GET") && !streq (request->method, "HEAD"))
-        return false;
-    size_t size = 0;
-    char *text = s_read (self->www, name, &size);
-    if (!text)
-        return false;
-    egov_http_answer_file (request, s_content_type (name), text, size,
-        "default-src 'self'; script-src 'self'; style-src 'self'; object-src 'none'; frame-ancestors 'none'");
-    return true;
-}
-
-//  Answers one complete request: a frontend file or the API.
+//  Answers one complete request of the API (egov_http serves the frontend's files).
 static void
 s_on_request (void *argument, egov_http_request_t *request)
 {
     portal_http_t *self = (portal_http_t *) argument;
-    if (s_static (self, request))
-        return;
     egov_http_reply_t reply = { 0, NULL, NULL };
     if (request->too_large)
         egov_http_reply_error (&reply, 413, "PAYLOAD_TOO_LARGE", "the body exceeds %d KiB",
@@ -291,12 +230,13 @@ portal_http_new (const char *address, portal_server_t *server, const char *opena
     assert (self);
     self->server = server;
     self->openapi = openapi ? strdup (openapi) : NULL;
-    self->www = www ? strdup (www) : NULL;
     egov_http_config_t config = { PORTAL_MAX_BODY, 256, 30, 64 * 1024, false, true };
     self->http = egov_http_new (address, &config, s_on_request, self, error);
-    if (self->http)
+    if (self->http) {
         egov_http_set_metrics (self->http, s_metrics, self);
-    if (!self->http) {
+        egov_http_set_www (self->http, www);
+    }
+    else {
         if (error && streq (error->code, "HTTP_ADDRESS"))
             memcpy (error->code, "HTTP_LISTEN", sizeof ("HTTP_LISTEN"));
         portal_http_destroy (&self);
@@ -312,7 +252,6 @@ portal_http_destroy (portal_http_t **self_p)
     if (self) {
         egov_http_destroy (&self->http);
         free (self->openapi);
-        free (self->www);
         free (self);
         *self_p = NULL;
     }
@@ -368,9 +307,6 @@ portal_http_test (bool verbose)
     assert (!s_application_path ("/api/v1/applications/", id, sizeof (id), &page));
     assert (!s_application_path ("/api/v1/applications/abc/x", id, sizeof (id), &page));
     assert (!s_application_path ("/api/v1/applicationsx", id, sizeof (id), &page));
-    assert (s_static_name ("index.html") && s_static_name ("cms.js") && s_static_name ("style.css"));
-    assert (!s_static_name ("../schema.sql") && !s_static_name (".hidden.js") && !s_static_name ("a/b.js"));
-    assert (!s_static_name ("portal.c") && !s_static_name ("") && !s_static_name ("x..js"));
 
     egov_error_t error = { { 0 } };
     assert (portal_http_new ("nonsense", NULL, NULL, NULL, &error) == NULL);

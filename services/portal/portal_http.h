@@ -16,7 +16,6 @@ extern "C" {
 
 #define PORTAL_DEFAULT_HTTP     "127.0.0.1:8080"
 #define PORTAL_MAX_BODY         (2 * 1024 * 1024)   //  request body bytes; more is 413
-#define PORTAL_MAX_STATIC       (1024 * 1024)       //  largest frontend file served
 
 typedef struct _portal_http_t portal_http_t;
 

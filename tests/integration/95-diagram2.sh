@@ -412,7 +412,7 @@ if [[ -x ${EGOV_CHROMIUM:-/usr/bin/chromium} ]] && command -v node >/dev/null; t
     check "a signing certificate is issued for $MOTHER, mother of $CHILD" test -s "$PKI/certs/$LABEL.pem"
     check_output "the frontend in headless Chromium: register, log in, sign in the page, the cabinet" \
         '^ok - the application.s history opens' \
-        node "$EGOV_REPO/tests/frontend/frontend-test.mjs" --base "$BASE" --iin "$MOTHER" --child "$CHILD" \
+        node "$EGOV_REPO/tests/frontend/portal-test.mjs" --base "$BASE" --iin "$MOTHER" --child "$CHILD" \
             --key "$PKI/keys/$LABEL.key" --cert "$PKI/certs/$LABEL.pem" \
             --chromium "${EGOV_CHROMIUM:-/usr/bin/chromium}" --profile "$EGOV_TEST_DIR/chromium"
     sed "s/^/#   /" "$EGOV_TEST_DIR/check.out"
