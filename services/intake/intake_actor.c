@@ -75,6 +75,7 @@ intake_actor (zsock_t *pipe, void *argument)
         fprintf (stderr, "intake: error %s: %s\n", error.code, error.message);
         goto cleanup;
     }
+    intake_http_set_www (http, options->www);
     shep_participant_set_service (engine, desk);
     printf ("intake: ready, gateway %s, http %s (port %d)\n", options->gateway,
             options->http_address, intake_http_port (http));

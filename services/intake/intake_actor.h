@@ -19,6 +19,7 @@ typedef struct {
     const char *pki_dir;            //  operators' keys, trust anchors
     const char *regulations;        //  catalogue and calendar
     const char *openapi_path;       //  the OpenAPI document served
+    const char *www;                //  the operator's desk page, or NULL
     int64_t lock_after;             //  wrong passwords in a row that lock a login
     int64_t lock_ms;                //  how long it stays locked
     bool verbose;                   //  log every step

@@ -232,6 +232,12 @@ intake_http_new (const char *address, intake_desk_t *desk, const char *openapi,
 }
 
 void
+intake_http_set_www (intake_http_t *self, const char *folder)
+{
+    egov_http_set_www (self->server, folder);
+}
+
+void
 intake_http_destroy (intake_http_t **self_p)
 {
     assert (self_p);

@@ -3,7 +3,8 @@
     (no threads): routes, the bearer token, bodies parsed as JSON, every
     error as {"error": {"code", "message", ...}} with a stable code.
     services/intake/openapi.json documents it and is served at
-    GET /api/v1/openapi.json. The server itself is egov_http's.          */
+    GET /api/v1/openapi.json; the operator's page (services/intake/www)
+    under /. The server itself is egov_http's.                          */
 #ifndef INTAKE_HTTP_H_INCLUDED
 #define INTAKE_HTTP_H_INCLUDED
 
@@ -24,6 +25,8 @@ typedef struct _intake_http_t intake_http_t;
 intake_http_t *intake_http_new (const char *address, intake_desk_t *desk, const char *openapi,
                                 egov_error_t *error);
 void intake_http_destroy (intake_http_t **self_p);
+//  Serves the operator's page from folder under / (egov_http_set_www).
+void intake_http_set_www (intake_http_t *self, const char *folder);
 //  Registers the server's sockets and timers on loop.
 void intake_http_attach (intake_http_t *self, zloop_t *loop);
 //  Serves whatever is ready, without blocking.

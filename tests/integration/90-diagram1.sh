@@ -528,6 +528,26 @@ check_output "an id the desk does not hold, with no portal to ask: still unknown
     'NO_PROVIDER.*exit 7' oneline bash -c "'$EGOV_BIN/egovctl' wait 00000000-0000-4000-8000-000000000000 --status READY --timeout 1s 2>&1; echo exit \$?"
 check_exit "a status that is none: a usage error" 64 ctl wait "$SETTLED" --status DONE
 
+# --- The operator's page in headless Chromium: the journey of a paper-route package as an
+# operator makes it (a service without an application window: the clock has moved on)
+check_output "the operator's page is served under / with a policy for its own scripts" \
+    "Content-Security-Policy: default-src 'self'; script-src 'self'" curl -sS -D - -o /dev/null "$BASE/"
+check_output "... and the API's paths are never files" '"code": "UNKNOWN_ROUTE".*HTTP 404' call GET /api/v1/index.html
+if [[ -x ${EGOV_CHROMIUM:-/usr/bin/chromium} ]] && command -v node >/dev/null; then
+    check_output "the desk page in headless Chromium: refusals, acceptance, receipts, the journey, the result, the hand-over" \
+        '^ok - the applicant.s ID card and receipt: the result is handed over' \
+        node "$EGOV_REPO/tests/frontend/desk-test.mjs" --base "$BASE" --applicant "$PARENT" --id-card "$ID1" \
+            --service "school-duplicate@$REGION" --documents application,identity-document \
+            --advance "$EGOV_BIN/egovctl clock advance 1d" \
+            --chromium "${EGOV_CHROMIUM:-/usr/bin/chromium}" --profile "$EGOV_TEST_DIR/chromium-desk"
+    sed "s/^/#   /" "$EGOV_TEST_DIR/check.out"
+    compgen -G "$EGOV_TEST_DIR/chromium-desk/*.png" >/dev/null && egov_keep "$EGOV_TEST_DIR"/chromium-desk/*.png
+    check_output "... the application taken in the page is ISSUED, under the operator who logged in there" '^1$' \
+        it_psql intake -Atc "SELECT count (*) FROM application WHERE operator_login = 'operator2' AND status = 'ISSUED'"
+else
+    skip "the desk page in headless Chromium" "chromium or node is not installed"
+fi
+
 # --- Deliveries were applied once each, everything sent
 delivered_to_intake() {
     it_psql shep -Atc "SELECT count (*) FROM async_message WHERE recipient_id = 'intake' AND status = 'DELIVERED'"
