@@ -16,6 +16,7 @@ check_output "every participant is connected" \
     oneline bash -c "'$EGOV_BIN/egovctl' participants | sort"
 check_output "the intake answers on its port" '"services"' curl -s "http://$EGOV_INTAKE_HTTP/api/v1/openapi.json"
 check_output "the portal serves its frontend" '<html' curl -s "http://$EGOV_PORTAL_HTTP/"
+check_output "the desk serves its operator's page" '<title>egov-sim — State Corporation desk' curl -s "http://$EGOV_INTAKE_HTTP/"
 check_output "EGOV_LEB_MANUAL runs that region's provider in manual mode" '"mode":"manual"' \
     curl -s "http://127.0.0.1:$EGOV_LEB_HTTP_BASE/api/v1/health"
 check_exit "egovctl wait: an application neither the desk nor the portal holds exits 3" 3 \
