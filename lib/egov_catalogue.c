@@ -611,6 +611,12 @@ egov_catalogue_form_known (const egov_catalogue_entry_t *entry, const char *form
     return false;
 }
 
+bool
+egov_catalogue_window_enforced (const egov_catalogue_window_t *window)
+{
+    return window->source != NULL;
+}
+
 //  True when month-day lies in [from, to]; a window may run over New Year.
 static bool
 s_inside (const egov_catalogue_window_t *window, int month, int day)
@@ -628,7 +634,7 @@ egov_catalogue_window_open (const egov_catalogue_entry_t *entry, const char *for
     const egov_catalogue_window_t *first = NULL;
     for (size_t index = 0; index < entry->window_count; index++) {
         const egov_catalogue_window_t *candidate = entry->windows + index;
-        if (candidate->kind != EGOV_WINDOW_APPLICATION
+        if (candidate->kind != EGOV_WINDOW_APPLICATION || !egov_catalogue_window_enforced (candidate)
         ||  (candidate->form && (!form || !streq (candidate->form, form))))
             continue;
         if (s_inside (candidate, month, day)) {
@@ -798,6 +804,17 @@ egov_catalogue_test (bool verbose)
     assert (!s_open (school, "first-grade", 5, 31) && !s_open (school, "first-grade", 8, 31));
     //  Result windows do not close applications
     assert (s_open (school, "day", 9, 15) && egov_catalogue_form_known (school, "day"));
+    //  A window the region's seed does not state (Atyrau's, borrowed from Almaty's seed)
+    //  is shown but refuses nobody
+    const egov_catalogue_entry_t *atyrau_school = egov_catalogue_find (catalogue, "school-admission",
+                                                                      "230000000");
+    assert (atyrau_school && atyrau_school->window_count > 0
+            && !egov_catalogue_window_enforced (atyrau_school->windows));
+    assert (s_open (atyrau_school, "first-grade", 10, 1) && s_open (atyrau_school, "first-grade", 6, 1));
+    const egov_catalogue_entry_t *atyrau_externat = egov_catalogue_find (catalogue, "externat-permit",
+                                                                        "230000000");
+    assert (s_open (atyrau_externat, NULL, 3, 20) && s_open (atyrau_externat, NULL, 9, 1));
+    assert (egov_catalogue_window_enforced (school->windows));
     const egov_catalogue_entry_t *dormitory = egov_catalogue_find (catalogue, "tvet-dormitory", NULL);
     assert (dormitory->window_count == 0 && egov_catalogue_window_open (dormitory, NULL, 1, 1, &window)
             && window == NULL);

@@ -135,9 +135,13 @@ bool egov_kato_valid (const char *text);
 
 //  True when a window of the entry names this study form.
 bool egov_catalogue_form_known (const egov_catalogue_entry_t *entry, const char *form);
+//  True when the window decides: the seed states it (cites a source). A
+//  window that is only assumed (borrowed from another region's seed) is
+//  shown for information and never refuses anyone.
+bool egov_catalogue_window_enforced (const egov_catalogue_window_t *window);
 //  Whether applications for form (NULL: none given) are accepted on a local
-//  month and day. The application windows that apply are those for that
-//  form and those for every form; with none the service is always open.
+//  month and day. The application windows that apply are the enforced ones
+//  for that form and for every form; with none the service is always open.
 //  *window (may be NULL) gets the window that decided, or NULL.
 bool egov_catalogue_window_open (const egov_catalogue_entry_t *entry, const char *form,
                                  int month, int day, const egov_catalogue_window_t **window);

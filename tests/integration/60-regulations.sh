@@ -103,7 +103,16 @@ check_exit "externat applications on 1 December are in time" 0 \
 check_exit "... on 2 December they are late" 3 \
     ctl deadline --service externat-permit --region 750000000 --channel portal --at 2026-12-02T08:00
 check_output "first grade opens on 1 June" 'window +open: applications for first-grade 06-01..08-30' \
-    deadline --service school-admission --region 230000000 --channel portal --at 2026-06-01T00:30 --form first-grade
+    deadline --service school-admission --region 750000000 --channel portal --at 2026-06-01T00:30 --form first-grade
+check_exit "... and closes after 30 August in Almaty, whose seed times it" 3 \
+    ctl deadline --service school-admission --region 750000000 --channel portal --at 2026-10-01T10:00 --form first-grade
+check_output "Atyrau's seed states no first-grade window: the borrowed one is not enforced" \
+    'window +none stated by the seed: applications are accepted all year' \
+    deadline --service school-admission --region 230000000 --channel portal --at 2026-10-01T10:00 --form first-grade
+check_output "... nor Atyrau's externat window" 'window +none stated by the seed' \
+    deadline --service externat-permit --region 230000000 --channel office --at 2026-03-20T10:00
+check_output "... which catalogue show marks" 'application every form +09-01..12-01 .*\[not enforced: the seed states no window\]' \
+    ctl catalogue show externat-permit --region 230000000
 
 # Refusals on the command line
 check_output "a channel the service does not offer" 'CHANNEL_NOT_OFFERED.*channels: state-corp, portal' \

@@ -354,11 +354,13 @@ s_print_entry (s_command_t *self, const egov_catalogue_entry_t *entry)
         char from [8] = "";
         if (window->from_month)
             snprintf (from, sizeof (from), "%02d-%02d", window->from_month, window->from_day);
-        printf ("%-11s %-11s %-12s %5s..%02d-%02d (%s)\n", index ? "" : "windows",
+        printf ("%-11s %-11s %-12s %5s..%02d-%02d (%s)%s\n", index ? "" : "windows",
                 window->kind == EGOV_WINDOW_APPLICATION ? "application" : "result",
                 window->form ? window->form : "every form", from, window->to_month,
                 window->to_day, s_cite (window->source, window->note, window->assumed,
-                                        cite, sizeof (cite)));
+                                        cite, sizeof (cite)),
+                window->kind == EGOV_WINDOW_APPLICATION && !egov_catalogue_window_enforced (window)
+                ? " [not enforced: the seed states no window]" : "");
     }
     if (entry->note)
         printf ("%-11s %s\n", "note", entry->note);
@@ -532,14 +534,20 @@ s_window (s_command_t *self, const egov_catalogue_entry_t *entry, int64_t submit
 {
     int year, month, day;
     egov_date_from_days (egov_calendar_local_day (self->calendar, submitted_ms), &year, &month, &day);
-    bool form_windows = false, any_application = false;
+    bool form_windows = false, any_application = false, assumed_only = false;
     for (size_t index = 0; index < entry->window_count; index++)
         if (entry->windows [index].kind == EGOV_WINDOW_APPLICATION) {
+            if (!egov_catalogue_window_enforced (entry->windows + index)) {
+                assumed_only = true;
+                continue;
+            }
             any_application = true;
             form_windows |= entry->windows [index].form != NULL;
         }
     if (!any_application) {
-        snprintf (line, size, "none: applications are accepted all year");
+        snprintf (line, size, assumed_only
+                  ? "none stated by the seed: applications are accepted all year (an assumed window is not enforced)"
+                  : "none: applications are accepted all year");
         *result = json_pack ("{s:b}", "checked", false);
         return true;
     }
