@@ -20,7 +20,7 @@
 #   EGOV_WAIT_TIMEOUT  seconds egov_wait_for polls [20]
 #   EGOV_STOP_TIMEOUT  seconds a process gets after a signal before SIGKILL [10]
 #   EGOV_KEEP_TMP=1    keep $EGOV_TEST_DIR for a look afterwards
-#   EGOV_ARTIFACTS     where egov_keep keeps files past the run [build/test-artifacts]
+#   EGOV_TEST_ARTEFACTS  where egov_keep keeps files past the run [build/test-artefacts]
 #   EGOV_TEST_SUMMARY=0  do not report a summary from the EXIT trap (for tests/run-all.sh)
 #   EGOV_TEST_AS_OF    run "as of" another moment: every gateway the test starts begins its
 #                      simulation clock there (EGOV_SHEP_CLOCK_START) and it_pki_init makes
@@ -38,7 +38,7 @@ EGOV_PG_SH=$EGOV_REPO/deploy/pg.sh
 for egov_variable in $(compgen -e | grep '^EGOV_' || true); do
     case $egov_variable in
         EGOV_BIN|EGOV_TEST_*|EGOV_SELFTEST_DB|EGOV_WAIT_TIMEOUT|EGOV_STOP_TIMEOUT|EGOV_KEEP_TMP|EGOV_DOCS_UPDATE \
-        |EGOV_CHROMIUM|EGOV_FUZZ_SECONDS|EGOV_ARTIFACTS) ;;
+        |EGOV_CHROMIUM|EGOV_FUZZ_SECONDS) ;;
         *) unset "$egov_variable" ;;
     esac
 done
@@ -52,11 +52,19 @@ chmod 0755 "$EGOV_TEST_DIR"
 export EGOV_TEST_DIR
 
 # egov_keep FILE...: keeps files for people to look at after the run (screenshots of
-# the pages) in $EGOV_ARTIFACTS/TEST[@AS_OF]/, replacing the previous run's; everything
-# else in $EGOV_TEST_DIR goes when the test ends.
+# the pages, what they downloaded) in $(egov_keep_dir); the folder is emptied of the
+# previous run's files the first time. Everything else in $EGOV_TEST_DIR goes when the
+# test ends.
+egov_keep_dir() {
+    echo "${EGOV_TEST_ARTEFACTS:-$EGOV_REPO/build/test-artefacts}/$(basename "$0" .sh)${EGOV_TEST_AS_OF:+@$EGOV_TEST_AS_OF}"
+}
 egov_keep() {
     local folder
-    folder=${EGOV_ARTIFACTS:-$EGOV_REPO/build/test-artifacts}/$(basename "$0" .sh)${EGOV_TEST_AS_OF:+@$EGOV_TEST_AS_OF}
+    folder=$(egov_keep_dir)
+    if [[ -z ${EGOV__KEEPING:-} ]]; then
+        rm -rf "$folder"
+        EGOV__KEEPING=1
+    fi
     mkdir -p "$folder" && cp -- "$@" "$folder/" && echo "# kept in $folder: ${*##*/}"
 }
 

@@ -404,8 +404,7 @@ check_output "after a restart the session and the cabinet are still there" "\"$W
 # forms gone after log-in, the application signed in the page and followed to its result
 # while the simulation clock moves on, dates in words, the result as a document whose
 # downloaded original and signature egovctl verify confirms. The screenshots and the
-# downloaded files are kept after the run in build/test-artefacts/ (EGOV_TEST_ARTEFACTS),
-# one folder per run: 95-diagram2-frontend, with "-AS_OF" for a run as of another moment.
+# downloaded files are kept after the run (egov_keep: build/test-artefacts/95-diagram2/).
 # A mother of the synthetic population in Almaty, with a certificate issued for her now
 if [[ -x ${EGOV_CHROMIUM:-/usr/bin/chromium} ]] && command -v node >/dev/null; then
     IFS='|' read -r MOTHER CHILD MOTHER_NAME < <(it_psql gbdfl -Atc "SELECT b.mother_iin, b.child_iin,
@@ -416,17 +415,14 @@ if [[ -x ${EGOV_CHROMIUM:-/usr/bin/chromium} ]] && command -v node >/dev/null; t
         awk '$1 == "label" { print $2 }')
     check "a signing certificate is issued for $MOTHER, mother of $CHILD" test -s "$PKI/certs/$LABEL.pem"
     BROWSER_DIR=$EGOV_TEST_DIR/chromium
-    ARTEFACTS=${EGOV_TEST_ARTEFACTS:-$EGOV_REPO/build/test-artefacts}/95-diagram2-frontend${EGOV_TEST_AS_OF:+-$EGOV_TEST_AS_OF}
     check_output "the frontend in headless Chromium: three languages, log in, sign in the page, the result" \
         '^ok - the cabinet in English' \
         node "$EGOV_REPO/tests/frontend/portal-test.mjs" --base "$BASE" --iin "$MOTHER" --child "$CHILD" \
             --key "$PKI/keys/$LABEL.key" --cert "$PKI/certs/$LABEL.pem" --egovctl "$EGOV_BIN/egovctl" \
             --chromium "${EGOV_CHROMIUM:-/usr/bin/chromium}" --profile "$BROWSER_DIR" --timeout 240
     sed "s/^/#   /" "$EGOV_TEST_DIR/check.out"
-    rm -rf "$ARTEFACTS"
-    mkdir -p "$ARTEFACTS"
-    cp "$BROWSER_DIR"/*.png "$BROWSER_DIR"/downloads/* "$ARTEFACTS"/ 2>/dev/null || true
-    echo "# screenshots and downloads kept in $ARTEFACTS"
+    compgen -G "$BROWSER_DIR/*.png" >/dev/null && egov_keep "$BROWSER_DIR"/*.png
+    compgen -G "$BROWSER_DIR/downloads/*" >/dev/null && egov_keep "$BROWSER_DIR"/downloads/*
     check_output "... the application signed in the browser passed Condition 2 at the portal" '^1$' \
         it_psql portal -Atc "SELECT count(*) FROM application WHERE citizen_iin = '$MOTHER' AND subject_iin = '$CHILD'"
     BROWSER_RESULT=$(find "$BROWSER_DIR/downloads" -name '*-OUT-*.json' 2>/dev/null | head -n 1)
@@ -444,7 +440,7 @@ if [[ -x ${EGOV_CHROMIUM:-/usr/bin/chromium} ]] && command -v node >/dev/null; t
         'The result of the public service .*Notice of acceptance of the request' \
         oneline cat "$BROWSER_DIR"/downloads/result-*.html "$BROWSER_DIR"/downloads/receipt-*.html
     # kept NAME...: each screenshot NAME.png is in the artefacts' folder.
-    kept() { local name; for name in "$@"; do [[ -s $ARTEFACTS/$name.png ]] || { echo "no $name.png"; return 1; }; done; }
+    kept() { local name; for name in "$@"; do [[ -s $(egov_keep_dir)/$name.png ]] || { echo "no $name.png"; return 1; }; done; }
     check "... screenshots kept: the account forms and the cabinet in each language, the result" \
         kept account-kk account-ru account-en cabinet-kk cabinet-ru cabinet-en result result-kk
 else
