@@ -38,6 +38,7 @@ struct _leb_server_t {
     shep_accounts_t *staff;             //  who logs in to the task API
     egov_worker_t *worker;              //  Argon2 off the loop
     char *dummy_hash;                   //  what an unknown login's password is checked against
+    char office [32];                   //  office-<KATO>: the provider's own front desk
 };
 
 //  Demo staff, one per role: the logins and passwords docs/leb.md gives for
@@ -63,6 +64,7 @@ typedef struct {
     Egov__Applications__RegisteredApplication *registered;  //  as received
     ProtobufCBinaryData result;         //  the signed Result, packed; len 0 before
     const egov_catalogue_entry_t *entry;    //  its catalogue entry
+    char reply_to [LEB_ID_MAX];         //  who registered it: the regional gateway or our office
 } s_app_t;
 
 //  ---------------------------------------------------------------------
@@ -136,11 +138,15 @@ leb_server_new (const leb_config_t *config, shep_participant_t *engine, egov_err
                                     crypto_pwhash_MEMLIMIT_INTERACTIVE);
     assert (hashed == 0);
     self->dummy_hash = strdup (hash);
-    //  Applications, returns and recalls come from our regional gateway only
+    //  Applications, returns and recalls come from our regional gateway, and
+    //  from our own office's desk (the office channel: its clerk registers
+    //  who came in person), and from nobody else
+    snprintf (self->office, sizeof (self->office), "office-%s", self->config.kato);
     const char *services [] = { LEB_SERVICE_REGISTERED, LEB_SERVICE_RETURN, LEB_SERVICE_RECALL };
     for (size_t index = 0; index < 3; index++) {
         shep_participant_on (engine, services [index], NULL, leb_server_deliver);
         shep_participant_accept (engine, services [index], self->config.regional);
+        shep_participant_accept (engine, services [index], self->office);
     }
     return self;
 }
@@ -278,7 +284,7 @@ s_app_load (leb_server_t *self, const char *correlation_id, s_app_t *app, egov_e
     PGresult *result = PQexecParams (self->conn,
         "SELECT status, coalesce (decision, ''), grounds::text, registered,"
         "       coalesce (result, '\\x'::bytea),"
-        "       coalesce (recalled_ms >= coalesce (returned_ms, 0), false)"
+        "       coalesce (recalled_ms >= coalesce (returned_ms, 0), false), reply_to"
         " FROM application WHERE correlation_id = $1 FOR UPDATE",
         1, NULL, values, NULL, NULL, 1);
     int rc = -1;
@@ -293,6 +299,7 @@ s_app_load (leb_server_t *self, const char *correlation_id, s_app_t *app, egov_e
         if (!egov_status_parse (PQgetvalue (result, 0, 0), &app->status))
             app->status = EGOV__APPLICATIONS__STATUS__STATUS_UNSPECIFIED;
         app->recalled = streq (PQgetvalue (result, 0, 5), "t");
+        snprintf (app->reply_to, sizeof (app->reply_to), "%s", PQgetvalue (result, 0, 6));
         snprintf (app->decision, sizeof (app->decision), "%.*s", PQgetlength (result, 0, 1),
                   PQgetvalue (result, 0, 1));
         app->grounds = json_loadb (PQgetvalue (result, 0, 2), PQgetlength (result, 0, 2), 0, NULL);
@@ -368,18 +375,19 @@ s_notice (leb_server_t *self, s_app_t *app, const leb_task_t *task, const char *
     notice.at = at_ms;
     notice.registration_number = app->registered->registration->registration_number;
     return shep_participant_put_message (self->engine, self->conn, LEB_SERVICE_STATUS, EGOV__MESSAGE_TYPE__UPDATE,
-                                         app->correlation_id, self->config.regional, NULL,
+                                         app->correlation_id, app->reply_to, NULL,
                                          &notice.base, NULL, error);
 }
 
-//  Queues a packed Result for the regional gateway (caller's transaction).
+//  Queues a packed Result for whoever registered the application: the regional
+//  gateway, or our office (caller's transaction).
 static int
 s_put_result (leb_server_t *self, s_app_t *app, const uint8_t *packed, size_t size,
               egov_error_t *error)
 {
     Egov__Envelope *envelope = egov_envelope_new (LEB_SERVICE_RESULT, EGOV__MESSAGE_TYPE__RESPONSE);
     egov_string_set (&envelope->correlation_id, app->correlation_id);
-    egov_string_set (&envelope->recipient_id, self->config.regional);
+    egov_string_set (&envelope->recipient_id, app->reply_to);
     egov_string_set (&envelope->payload_type, egov__applications__result__descriptor.name);
     envelope->payload.data = malloc (size ? size : 1);
     assert (envelope->payload.data);
@@ -616,7 +624,7 @@ s_on_registered (leb_server_t *self, const Egov__Envelope *envelope, const char 
     snprintf (received, sizeof (received), "%" PRId64, now);
     const char *values [] = {
         correlation_id, application->application_id, application->service, application->region,
-        registration->registration_number, application->applicant_iin, self->config.regional,
+        registration->registration_number, application->applicant_iin, envelope->sender_id,
         (const char *) envelope->payload.data, received
     };
     int lengths [] = { 0, 0, 0, 0, 0, 0, 0, (int) envelope->payload.len, 0 };
@@ -671,6 +679,13 @@ s_on_movement (leb_server_t *self, const Egov__Envelope *envelope, const char *c
     s_app_t app;
     if (s_app_load (self, correlation_id, &app, error))
         return streq (error->code, "DB_UNAVAILABLE") ? -1 : -2;
+    if (!streq (app.reply_to, envelope->sender_id)) {
+        //  The regional gateway speaks for its applications, our office for its own
+        egov_error_set (error, "UNEXPECTED_SENDER", "%s was registered by %s, not %s",
+                        correlation_id, app.reply_to, envelope->sender_id);
+        s_app_reset (&app);
+        return -2;
+    }
     int64_t now = egov_clock_now_ms ();
     char at [24];
     snprintf (at, sizeof (at), "%" PRId64, now);
@@ -1624,6 +1639,25 @@ leb_server_test (bool verbose)
     json_t *health = leb_server_health (server);
     assert (streq (json_string_value (json_object_get (health, "mode")), "manual"));
     json_decref (health);
+
+    //  Our own office registers who came in person: its applications' notices
+    //  go back to it, and only it may return or recall them; another
+    //  region's office is nobody here
+    envelope = s_test_registered ("c-office", "750000000", "externat-permit", true);
+    egov_string_set (&envelope->sender_id, "office-230000000");
+    assert (s_test_apply (server, envelope, code) == -2 && streq (code, "UNEXPECTED_SENDER"));
+    envelope = s_test_registered ("c-office", "750000000", "externat-permit", true);
+    egov_string_set (&envelope->sender_id, "office-750000000");
+    assert (s_test_apply (server, envelope, NULL) == 1);
+    assert (s_test_is (conn, "SELECT reply_to FROM application WHERE correlation_id = $1",
+                       "c-office", "office-750000000"));
+    assert (s_test_is (conn, "SELECT string_agg (DISTINCT recipient, ',') FROM shep_outbox"
+                             " WHERE correlation_id = $1", "c-office", "office-750000000"));
+    assert (s_test_apply (server, s_test_movement (LEB_SERVICE_RECALL, "c-office"), code) == -2
+            && streq (code, "UNEXPECTED_SENDER"));
+    envelope = s_test_movement (LEB_SERVICE_RECALL, "c-office");
+    egov_string_set (&envelope->sender_id, "office-750000000");
+    assert (s_test_apply (server, envelope, NULL) == 1);
     leb_server_destroy (&server);
     leb_server_destroy (&server);
 

@@ -13,7 +13,7 @@ CREATE TABLE IF NOT EXISTS application (
     region              text NOT NULL,              -- KATO
     registration_number text NOT NULL,              -- the regional gateway's
     applicant_iin       text NOT NULL,
-    reply_to            text NOT NULL,              -- regional-<KATO>
+    reply_to            text NOT NULL,              -- who registered it: regional-<KATO> or office-<KATO>
     registered          bytea NOT NULL,             -- RegisteredApplication as received
     -- The provider's part of the lifecycle (lib/egov_lifecycle): READY or
     -- REFUSED once the result is sent; a recall keeps RETURNED_TO_PROVIDER
