@@ -599,15 +599,16 @@ intake_desk_services (intake_desk_t *self, egov_http_reply_t *reply)
                 "kind", window->kind == EGOV_WINDOW_APPLICATION ? "application" : "result",
                 "form", window->form, "from", *from ? from : NULL, "to", to));
         }
-        json_array_append_new (services, json_pack (
+        json_t *service = json_pack (
             "{s:s, s:s, s:o, s:o, s:o, s:s, s:o, s:o, s:o, s:o, s:s}",
             "code", entry->code, "region", entry->kato, "region_name", s_names (&entry->region),
             "name", s_names (&entry->name), "provider", s_names (&entry->provider),
             "provider_kind", entry->provider_kind, "documents", documents, "steps", steps,
             "deadline", s_term (&entry->deadline), "windows", windows,
-            "route", s_paper_route (entry) ? "paper" : "electronic"));
-        json_object_set_new (json_array_get (services, json_array_size (services) - 1), "form",
-                             egov_form_json (entry->request_form));
+            "route", s_paper_route (entry) ? "paper" : "electronic");
+        //  The request form in the portal's shape: one description for both channels
+        json_object_set_new (service, "form", egov_form_json (entry->request_form));
+        json_array_append_new (services, service);
     }
     egov_http_reply_set (reply, 200, json_pack ("{s:o}", "services", services));
 }
