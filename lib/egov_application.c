@@ -330,6 +330,41 @@ egov_application_state_answer (PGconn *conn, const char *service_id,
 }
 
 void
+egov_application_form_set (Egov__Applications__Application *application, json_t *form)
+{
+    assert (application && json_is_object (form));
+    application->form = (Egov__Applications__Field **) calloc (json_object_size (form) + 1,
+                                                              sizeof (Egov__Applications__Field *));
+    assert (application->form);
+    application->n_form = 0;
+    const char *key;
+    json_t *value;
+    json_object_foreach (form, key, value) {
+        Egov__Applications__Field *field = (Egov__Applications__Field *) malloc (sizeof (*field));
+        assert (field);
+        egov__applications__field__init (field);
+        field->key = strdup (key);
+        field->value = json_is_string (value) ? strdup (json_string_value (value))
+                                              : json_dumps (value, JSON_ENCODE_ANY | JSON_COMPACT);
+        assert (field->key && field->value);
+        application->form [application->n_form++] = field;
+    }
+}
+
+void
+egov_application_form_reset (Egov__Applications__Application *application)
+{
+    for (size_t index = 0; application->form && index < application->n_form; index++) {
+        free (application->form [index]->key);
+        free (application->form [index]->value);
+        free (application->form [index]);
+    }
+    free (application->form);
+    application->form = NULL;
+    application->n_form = 0;
+}
+
+void
 egov_application_test (bool verbose)
 {
     if (verbose)
@@ -342,6 +377,21 @@ egov_application_test (bool verbose)
     assert (egov_application_overdue ("READY", 1000, 1100, 5000));
     assert (egov_application_overdue ("ISSUED", 1000, 1100, 5000));
     assert (!egov_application_overdue ("IN_PROGRESS", 0, 0, 5000));
+    //  A form travels as Field pairs: text as it is, other values as JSON
+    Egov__Applications__Application application = EGOV__APPLICATIONS__APPLICATION__INIT;
+    json_t *form = json_pack ("{s:s, s:i, s:b}", "school", "School No 12", "grade", 5, "priority", 1);
+    egov_application_form_set (&application, form);
+    json_decref (form);
+    assert (application.n_form == 3);
+    for (size_t index = 0; index < application.n_form; index++) {
+        const Egov__Applications__Field *field = application.form [index];
+        assert (streq (field->key, "school") ? streq (field->value, "School No 12")
+              : streq (field->key, "grade") ? streq (field->value, "5")
+              : streq (field->key, "priority") && streq (field->value, "true"));
+    }
+    egov_application_form_reset (&application);
+    egov_application_form_reset (&application);
+    assert (application.form == NULL && application.n_form == 0);
     egov_application_update_t update;
     egov_error_t reject;
 

@@ -1,5 +1,6 @@
 /*  egov_application — what a channel (the State Corporation intake, the
-    portal) receives about an application it sent: a status notice
+    portal) sends and receives about an application: the form as the
+    Application message carries it, and a status notice
     (application.status) or the provider's result (application.result),
     decoded and checked the same way for every channel.                  */
 #ifndef EGOV_APPLICATION_H_INCLUDED
@@ -10,10 +11,18 @@
 #include "egov_lifecycle.h"
 #include "egov_cms.h"
 #include <libpq-fe.h>
+#include <jansson.h>
 
 #ifdef __cplusplus
 extern "C" {
 #endif
+
+//  Puts a request form's values (a JSON object, egov_form checked) into the
+//  Application as Field pairs, in the object's order: a string as it is,
+//  any other value as compact JSON. Free with egov_application_form_reset.
+void egov_application_form_set (Egov__Applications__Application *application, json_t *form);
+//  Frees the Field pairs form_set made; safe twice.
+void egov_application_form_reset (Egov__Applications__Application *application);
 
 //  One decoded delivery: exactly one of notice and result is set.
 typedef struct {

@@ -399,17 +399,22 @@ s_load_offset (egov_calendar_t *self, egov_regfile_t *reader, json_t *root)
     return true;
 }
 
-//  Reads a {kk, ru, en} name object.
-static bool
-s_load_names (egov_regfile_t *reader, json_t *parent, const char *path, const char *key)
+bool
+egov_regfile_names (egov_regfile_t *reader, json_t *parent, const char *path, const char *key,
+                    egov_names_t *names)
 {
     char where [200];
-    json_t *names = egov_regfile_get (reader, parent, path, key, JSON_OBJECT, true);
+    json_t *object = egov_regfile_get (reader, parent, path, key, JSON_OBJECT, true);
     snprintf (where, sizeof (where), "%s.%s", path, key);
-    return names && egov_regfile_keys (reader, names, where, "kk", "ru", "en", NULL)
-        && egov_regfile_text (reader, names, where, "kk", true)
-        && egov_regfile_text (reader, names, where, "ru", true)
-        && egov_regfile_text (reader, names, where, "en", true);
+    if (!object || !egov_regfile_keys (reader, object, where, "kk", "ru", "en", NULL))
+        return false;
+    egov_names_t read = { NULL, NULL, NULL };
+    read.kk = egov_regfile_text (reader, object, where, "kk", true);
+    read.ru = read.kk ? egov_regfile_text (reader, object, where, "ru", true) : NULL;
+    read.en = read.ru ? egov_regfile_text (reader, object, where, "en", true) : NULL;
+    if (names)
+        *names = read;
+    return read.en != NULL;
 }
 
 //  One working schedule: weekdays and opening intervals, or always open.
@@ -423,7 +428,7 @@ s_load_schedule (egov_calendar_t *self, egov_regfile_t *reader, json_t *schedule
     json_t *object = egov_regfile_get (reader, schedules, "$.schedules", name, JSON_OBJECT, true);
     if (!object || !egov_regfile_keys (reader, object, path, "name", "days", "hours",
                                        "always_open", "receipt", "source", "note", NULL)
-    ||  !s_load_names (reader, object, path, "name")
+    ||  !egov_regfile_names (reader, object, path, "name", NULL)
     ||  !egov_regfile_text (reader, object, path, "source", true))
         return false;
     s_schedule_t *schedule = self->schedules + channel;
@@ -617,7 +622,7 @@ s_load_holidays (egov_calendar_t *self, egov_regfile_t *reader, json_t *root,
         if (!egov_regfile_keys (reader, holiday, path, "id", "name", "kind", "dates", "by_year",
                                 "lunar", "from_year", "until_year", "source", "note", NULL)
         ||  !egov_regfile_text (reader, holiday, path, "id", true)
-        ||  !s_load_names (reader, holiday, path, "name")
+        ||  !egov_regfile_names (reader, holiday, path, "name", NULL)
         ||  !egov_regfile_text (reader, holiday, path, "source", true))
             return false;
         const char *kind = egov_regfile_text (reader, holiday, path, "kind", true);

@@ -148,8 +148,15 @@ const char *egov_duration_words (egov_duration_t duration, char *buffer, size_t 
 bool egov_channel_parse (const char *name, egov_channel_t *channel);
 const char *egov_channel_name (egov_channel_t channel);
 
-//  Reading regulation files, shared with egov_catalogue: every failure
-//  sets error to code with "FILE: PATH: message".
+//  A name in the three languages of the portal.
+typedef struct {
+    const char *kk;                 //  Kazakh, as in the seed
+    const char *ru;                 //  Russian
+    const char *en;                 //  English
+} egov_names_t;
+
+//  Reading regulation files, shared with egov_catalogue and egov_form:
+//  every failure sets error to code with "FILE: PATH: message".
 typedef struct {
     const char *file;               //  the file being read, for messages
     const char *code;               //  CALENDAR_INVALID or CATALOGUE_INVALID
@@ -170,6 +177,10 @@ const char *egov_regfile_text (egov_regfile_t *reader, json_t *object, const cha
 //  NULL-terminated list (a misspelt field is an error, not a silent default).
 bool egov_regfile_keys (egov_regfile_t *reader, json_t *object, const char *path, ...)
     __attribute__ ((sentinel));
+//  A {kk, ru, en} member of parent (at path), each non-empty, into names
+//  (may be NULL: only checked); false after setting the error.
+bool egov_regfile_names (egov_regfile_t *reader, json_t *parent, const char *path,
+                         const char *key, egov_names_t *names);
 //  Parses a file into *document; false with the error naming the line.
 bool egov_regfile_load (egov_regfile_t *reader, const char *path, json_t **document);
 

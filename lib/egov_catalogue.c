@@ -50,22 +50,6 @@ s_code (egov_regfile_t *reader, json_t *object, const char *path, const char *ke
     return text;
 }
 
-//  A {kk, ru, en} name.
-static bool
-s_names (egov_regfile_t *reader, json_t *parent, const char *path, const char *key,
-         egov_names_t *names)
-{
-    char where [200];
-    snprintf (where, sizeof (where), "%s.%s", path, key);
-    json_t *object = egov_regfile_get (reader, parent, path, key, JSON_OBJECT, true);
-    if (!object || !egov_regfile_keys (reader, object, where, "kk", "ru", "en", NULL))
-        return false;
-    names->kk = egov_regfile_text (reader, object, where, "kk", true);
-    names->ru = names->kk ? egov_regfile_text (reader, object, where, "ru", true) : NULL;
-    names->en = names->ru ? egov_regfile_text (reader, object, where, "en", true) : NULL;
-    return names->en != NULL;
-}
-
 //  Reads where a fact comes from: a "source" (seed item), or "assumed": true
 //  with a "note" saying why (both when the item is cited but read by us).
 static bool
@@ -340,6 +324,20 @@ s_form (egov_regfile_t *reader, json_t *root, egov_catalogue_entry_t *entry)
     return true;
 }
 
+//  The request form: the fields the applicant fills in, and where they come from.
+static bool
+s_request_form (egov_regfile_t *reader, json_t *root, egov_catalogue_entry_t *entry)
+{
+    json_t *object = egov_regfile_get (reader, root, "$", "request_form", JSON_OBJECT, true);
+    if (!object || !egov_regfile_keys (reader, object, "$.request_form", "fields", "source",
+                                       "assumed", "note", NULL)
+    ||  !s_cited (reader, object, "$.request_form", &entry->request_form_source,
+                  &entry->request_form_note, &entry->request_form_assumed))
+        return false;
+    entry->request_form = egov_form_new (reader, object, "$.request_form");
+    return entry->request_form != NULL;
+}
+
 //  The head of an entry: identity, region, sources, names, provider.
 static bool
 s_head (egov_regfile_t *reader, json_t *root, egov_catalogue_entry_t *entry)
@@ -360,7 +358,7 @@ s_head (egov_regfile_t *reader, json_t *root, egov_catalogue_entry_t *entry)
     if (!egov_kato_valid (entry->kato))
         return egov_regfile_fail (reader, "$.region.kato", "'%s' is not a 9-digit KATO code",
                                   entry->kato);
-    if (!s_names (reader, region, "$.region", "name", &entry->region))
+    if (!egov_regfile_names (reader, region, "$.region", "name", &entry->region))
         return false;
     json_t *source = egov_regfile_get (reader, root, "$", "source", JSON_OBJECT, true);
     if (!source || !egov_regfile_keys (reader, source, "$.source", "seed", "part", "act", NULL))
@@ -377,7 +375,7 @@ s_head (egov_regfile_t *reader, json_t *root, egov_catalogue_entry_t *entry)
         return egov_regfile_fail (reader, "$.source.seed", "'%s' is not a seed file name"
                                   " (NNN_<16 hex>.txt)", entry->seed);
     entry->standard = egov_regfile_text (reader, root, "$", "standard", true);
-    if (!entry->standard || !s_names (reader, root, "$", "names", &entry->name))
+    if (!entry->standard || !egov_regfile_names (reader, root, "$", "names", &entry->name))
         return false;
     json_t *provider = egov_regfile_get (reader, root, "$", "provider", JSON_OBJECT, true);
     if (!provider || !egov_regfile_keys (reader, provider, "$.provider", "kind", "name", "source", NULL))
@@ -389,7 +387,7 @@ s_head (egov_regfile_t *reader, json_t *root, egov_catalogue_entry_t *entry)
         return egov_regfile_fail (reader, "$.provider", "\"kind\" must be school, leb, preschool"
                                   " or college, not '%s'", entry->provider_kind);
     entry->provider_source = egov_regfile_text (reader, provider, "$.provider", "source", true);
-    return entry->provider_source && s_names (reader, provider, "$.provider", "name", &entry->provider);
+    return entry->provider_source && egov_regfile_names (reader, provider, "$.provider", "name", &entry->provider);
 }
 
 //  Checks a parsed file and fills the entry from it.
@@ -399,7 +397,7 @@ s_entry (egov_regfile_t *reader, json_t *root, egov_catalogue_entry_t *entry)
     if (!egov_regfile_keys (reader, root, "$", "format", "code", "region", "source", "standard",
                             "names", "provider", "channels", "form", "results",
                             "refusal_grounds", "documents", "steps", "deadline", "max_wait",
-                            "max_service", "windows", "note", NULL))
+                            "max_service", "windows", "request_form", "note", NULL))
         return false;
     if (!s_head (reader, root, entry) || !s_channels (reader, root, entry)
     ||  !s_form (reader, root, entry)
@@ -412,7 +410,7 @@ s_entry (egov_regfile_t *reader, json_t *root, egov_catalogue_entry_t *entry)
     ||  !s_term (reader, root, "$", "deadline", true, &entry->deadline)
     ||  !s_term (reader, root, "$", "max_wait", false, &entry->max_wait)
     ||  !s_term (reader, root, "$", "max_service", false, &entry->max_service)
-    ||  !s_windows (reader, root, entry))
+    ||  !s_windows (reader, root, entry) || !s_request_form (reader, root, entry))
         return false;
     if (json_object_get (root, "note")
     &&  !(entry->note = egov_regfile_text (reader, root, "$", "note", true)))
@@ -437,6 +435,7 @@ s_entry_free (egov_catalogue_entry_t *entry)
     free (entry->documents);
     free (entry->steps);
     free (entry->windows);
+    egov_form_destroy (&entry->request_form);
     free ((char *) entry->file);
     json_decref (entry->document);
     memset (entry, 0, sizeof (*entry));
@@ -749,6 +748,9 @@ egov_catalogue_test (bool verbose)
         assert (egov_catalogue_find (catalogue, entry->code, entry->kato) == entry);
         assert (entry->deadline.set && entry->step_count > 0 && entry->document_count > 0);
         assert (entry->name.kk && entry->name.ru && entry->name.en && entry->seed);
+        //  Every entry says its request form; the plain one is a free note
+        assert (entry->request_form && egov_form_size (entry->request_form) > 0);
+        assert (entry->request_form_assumed && entry->request_form_note);
     }
     assert (egov_catalogue_entry (catalogue, count) == NULL);
 
@@ -781,6 +783,17 @@ egov_catalogue_test (bool verbose)
     assert (egov_catalogue_find (catalogue, "tvet-admission", "750000000") == NULL);
     assert (egov_catalogue_find (catalogue, "no-such-service", NULL) == NULL);
     assert (egov_catalogue_variants (catalogue, "no-such-service") == 0);
+
+    //  Request forms: the externat's names the child, the others a note
+    const egov_form_t *form = externat->request_form;
+    assert (egov_form_size (form) == 5 && streq (egov_form_child (form)->key, "child_iin"));
+    assert (egov_form_field (form, 1)->kind == EGOV_FIELD_INTEGER && egov_form_field (form, 1)->max == 11);
+    assert (egov_form_field (form, 0)->label.kk && egov_form_field (form, 0)->label.ru);
+    form = egov_catalogue_find (catalogue, "tvet-dormitory", NULL)->request_form;
+    assert (egov_form_size (form) == 1 && streq (egov_form_field (form, 0)->key, "note")
+            && !egov_form_field (form, 0)->required && !egov_form_child (form));
+    form = egov_catalogue_find (catalogue, "school-admission", "750000000")->request_form;
+    assert (egov_form_field (form, 1)->study_form && egov_form_field (form, 1)->choice_count == 3);
 
     //  Windows: applications by 1 December, TVET by study form, first grade
     assert (s_open (externat, NULL, 9, 1) && s_open (externat, NULL, 12, 1));
@@ -851,6 +864,23 @@ egov_catalogue_test (bool verbose)
                     "$.form.kinds[0]: must be paper or electronic"));
     assert (strstr (s_broken (real, directory, name, "source.seed", json_string ("000.txt"), &error),
                     "$.source.seed: '000.txt' is not a seed file name"));
+    //  A malformed request form refuses the catalogue too
+    assert (strstr (s_broken (real, directory, name, "request_form", NULL, &error),
+                    "$: the field \"request_form\" is missing"));
+    assert (strstr (s_broken (real, directory, name, "request_form.fields.1.kind",
+                              json_string ("number"), &error),
+                    "$.request_form.fields[1]: \"kind\" must be text, integer, choice, date, iin"));
+    assert (strstr (s_broken (real, directory, name, "request_form.fields.3.choices", NULL, &error),
+                    "$.request_form.fields[3]: a field of kind choice needs \"choices\""));
+    assert (strstr (s_broken (real, directory, name, "request_form.fields.2.key",
+                              json_string ("grade"), &error),
+                    "$.request_form.fields[2]: key 'grade' is listed twice"));
+    assert (strstr (s_broken (real, directory, name, "request_form.fields.1.min", json_integer (12),
+                              &error), "$.request_form.fields[1]: \"min\" 12 is above \"max\" 11"));
+    assert (strstr (s_broken (real, directory, name, "request_form.fields.0.hint", json_string ("x"),
+                              &error), "$.request_form.fields[0]: unknown field \"hint\""));
+    assert (strstr (s_broken (real, directory, name, "request_form.note", NULL, &error),
+                    "$.request_form: an assumed fact needs a \"note\""));
     char file [300];
     snprintf (file, sizeof (file), "%s/%s", directory, name);
     FILE *handle = fopen (file, "w");

@@ -4,7 +4,8 @@
     One JSON file per service and regional variant in regulations/catalogue,
     named <code>.<kato>.json (e.g. externat-permit.750000000.json). Each entry
     cites its seed file and items: names (kk, ru, en), the provider, the
-    channels, the form, results and refusal grounds, the required documents
+    channels, the form (paper, electronic) and the request form's fields
+    (egov_form), results and refusal grounds, the required documents
     of Standard item 9 (marked "assumed" where the seed does not list them),
     the provider's steps with role and maximum duration, the overall
     deadline, and the application windows. docs/regulations.md describes
@@ -14,19 +15,13 @@
 #define EGOV_CATALOGUE_H_INCLUDED
 
 #include "egov_calendar.h"
+#include "egov_form.h"
 
 #ifdef __cplusplus
 extern "C" {
 #endif
 
 typedef struct _egov_catalogue_t egov_catalogue_t;
-
-//  A name in the three languages of the portal.
-typedef struct {
-    const char *kk;                 //  Kazakh, as in the seed
-    const char *ru;                 //  Russian
-    const char *en;                 //  English
-} egov_names_t;
 
 //  A result kind, a refusal ground or a required document.
 typedef struct {
@@ -104,6 +99,10 @@ typedef struct {
     egov_catalogue_term_t max_service;  //  longest service at the desk, if given
     egov_catalogue_window_t *windows;   //  application and result windows
     size_t window_count;
+    egov_form_t *request_form;      //  the fields the applicant fills in (egov_form)
+    const char *request_form_source;    //  seed item, or NULL when assumed
+    const char *request_form_note;      //  why assumed, or a remark; may be NULL
+    bool request_form_assumed;          //  the fields are ours, not the seed's
     const char *note;               //  remark on the whole entry, may be NULL
     json_t *document;               //  the file as loaded (for --json output)
 } egov_catalogue_entry_t;

@@ -45,7 +45,6 @@
 #include "intake_http.h"
 #include "intake_desk.h"
 #include "portal_reply.h"
-#include "portal_forms.h"
 #include "portal_document.h"
 #include "shep_accounts.h"
 #include "portal_http.h"
@@ -73,6 +72,7 @@ static void s_egov_population_ids (void **state) { (void) state; egov_population
 static void s_egov_pki (void **state) { (void) state; egov_pki_test (s_verbose); }
 static void s_egov_cms (void **state) { (void) state; egov_cms_test (s_verbose); }
 static void s_egov_calendar (void **state) { (void) state; egov_calendar_test (s_verbose); }
+static void s_egov_form (void **state) { (void) state; egov_form_test (s_verbose); }
 static void s_egov_catalogue (void **state) { (void) state; egov_catalogue_test (s_verbose); }
 static void s_gbdfl_population (void **state) { (void) state; gbdfl_population_test (s_verbose); }
 static void s_gbdfl_seed (void **state) { (void) state; gbdfl_seed_test (s_verbose); }
@@ -92,7 +92,6 @@ static void s_intake_request (void **state) { (void) state; intake_request_test 
 static void s_intake_http (void **state) { (void) state; intake_http_test (s_verbose); }
 static void s_intake_desk (void **state) { (void) state; intake_desk_test (s_verbose); }
 static void s_portal_reply (void **state) { (void) state; portal_reply_test (s_verbose); }
-static void s_portal_forms (void **state) { (void) state; portal_forms_test (s_verbose); }
 static void s_portal_document (void **state) { (void) state; portal_document_test (s_verbose); }
 static void s_shep_accounts (void **state) { (void) state; shep_accounts_test (s_verbose); }
 static void s_portal_http (void **state) { (void) state; portal_http_test (s_verbose); }
@@ -127,6 +126,7 @@ main (int argc, char *argv [])
         cmocka_unit_test (s_egov_pki),
         cmocka_unit_test (s_egov_cms),
         cmocka_unit_test (s_egov_calendar),
+        cmocka_unit_test (s_egov_form),
         cmocka_unit_test (s_egov_catalogue),
         cmocka_unit_test (s_gbdfl_population),
         cmocka_unit_test (s_gbdfl_seed),
@@ -146,7 +146,6 @@ main (int argc, char *argv [])
         cmocka_unit_test (s_intake_http),
         cmocka_unit_test (s_intake_desk),
         cmocka_unit_test (s_portal_reply),
-        cmocka_unit_test (s_portal_forms),
         cmocka_unit_test (s_portal_document),
         cmocka_unit_test (s_shep_accounts),
         cmocka_unit_test (s_portal_http),

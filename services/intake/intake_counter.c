@@ -56,7 +56,7 @@ intake_desk__view (intake_desk_t *self, const char *id, bool *failed)
         " register_number, submitted_sim, received_sim, result_due_sim, registration_number,"
         " result_approved, array_to_json (result_grounds), convert_from (result_document, 'UTF8'),"
         " result_signer, result_signature, result_decided_sim, refusal_note, storage_until_sim,"
-        " recall_due_sim, barcode, issued_to"
+        " recall_due_sim, barcode, issued_to, coalesce (form::text, '{}'), child::text"
         " FROM application WHERE id = $1", 1, values, NULL, NULL);
     if (!result) {
         *failed = true;
@@ -101,6 +101,13 @@ intake_desk__view (intake_desk_t *self, const char *id, bool *failed)
         "storage_until", s_moment (result, 0, 24), "recall_due", s_moment (result, 0, 25));
     assert (view);
     json_object_set_new (view, "issued_to", s_text (result, 0, 27));
+    //  The form as filled in, and the child it names ({iin, name, birth_certificate})
+    json_t *form = json_loads (PQgetvalue (result, 0, 28), JSON_DECODE_ANY, NULL);
+    json_object_set_new (view, "form", json_is_object (form) ? form : json_object ());
+    if (form && !json_is_object (form))
+        json_decref (form);
+    json_t *child = PQgetisnull (result, 0, 29) ? NULL : json_loads (PQgetvalue (result, 0, 29), 0, NULL);
+    json_object_set_new (view, "child", child ? child : json_null ());
     json_object_set_new (view, "overdue", json_boolean (egov_application_overdue (status,
         PQgetisnull (result, 0, 15) ? 0 : strtoll (PQgetvalue (result, 0, 15), NULL, 10),
         PQgetisnull (result, 0, 22) ? 0 : strtoll (PQgetvalue (result, 0, 22), NULL, 10),

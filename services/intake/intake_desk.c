@@ -599,13 +599,16 @@ intake_desk_services (intake_desk_t *self, egov_http_reply_t *reply)
                 "kind", window->kind == EGOV_WINDOW_APPLICATION ? "application" : "result",
                 "form", window->form, "from", *from ? from : NULL, "to", to));
         }
-        json_array_append_new (services, json_pack (
+        json_t *service = json_pack (
             "{s:s, s:s, s:o, s:o, s:o, s:s, s:o, s:o, s:o, s:o, s:s}",
             "code", entry->code, "region", entry->kato, "region_name", s_names (&entry->region),
             "name", s_names (&entry->name), "provider", s_names (&entry->provider),
             "provider_kind", entry->provider_kind, "documents", documents, "steps", steps,
             "deadline", s_term (&entry->deadline), "windows", windows,
-            "route", s_paper_route (entry) ? "paper" : "electronic"));
+            "route", s_paper_route (entry) ? "paper" : "electronic");
+        //  The request form in the portal's shape: one description for both channels
+        json_object_set_new (service, "form", egov_form_json (entry->request_form));
+        json_array_append_new (services, service);
     }
     egov_http_reply_set (reply, 200, json_pack ("{s:o}", "services", services));
 }
@@ -742,12 +745,25 @@ s_terms (intake_desk_t *self, const egov_catalogue_entry_t *entry, s_terms_t *te
     return true;
 }
 
+//  The child a form names, as the registry knows them: {iin, name,
+//  birth_certificate}; name null when the registry lost the record.
+static json_t *
+s_child_json (const intake_check_t *check)
+{
+    char name [400] = "";
+    if (check->child)
+        intake_desk__name (check->child->person, name, sizeof (name));
+    return json_pack ("{s:s, s:s?, s:s?}", "iin", check->child_iin, "name", *name ? name : NULL,
+                      "birth_certificate", check->link ? check->link->number : NULL);
+}
+
 //  The request as the operator signs it: every fact of the form, the
 //  attachments by name, size and digest. Caller frees.
 static char *
 s_signed_document (const char *id, const char *receipt, const intake_application_t *request,
                    const char *applicant_name, const char *representative_name,
-                   const intake_operator_t *operator_, const s_terms_t *terms)
+                   const intake_check_t *check, const intake_operator_t *operator_,
+                   const s_terms_t *terms)
 {
     json_t *documents = json_array ();
     for (size_t index = 0; index < request->document_count; index++) {
@@ -770,6 +786,10 @@ s_signed_document (const char *id, const char *receipt, const intake_application
         "received_at", intake_desk__time (terms->received),
         "result_due", intake_desk__time (terms->due),
         "operator", "login", operator_->login, "iin", operator_->iin, "name", operator_->name);
+    //  The service's form as filled in, and the child it names as the registry knows them
+    json_object_set (document, "form", request->form);
+    if (check->child_iin)
+        json_object_set_new (document, "child", s_child_json (check));
     char *text = json_dumps (document, JSON_COMPACT | JSON_SORT_KEYS);
     assert (text);
     json_decref (document);
@@ -818,6 +838,7 @@ s_application_envelope (const char *id, const char *receipt, const intake_applic
     application.document.len = strlen (text);
     application.signature.data = (uint8_t *) signature;
     application.signature.len = signature_size;
+    egov_application_form_set (&application, request->form);
     application.signer_iin = (char *) operator_->iin;
     application.receipt_number = (char *) receipt;
     application.submitted_at = terms->submitted;
@@ -826,6 +847,7 @@ s_application_envelope (const char *id, const char *receipt, const intake_applic
     Egov__Envelope *envelope = intake_desk__envelope ("application.submit", id, request->region,
                                                       EGOV__MESSAGE_TYPE__REQUEST);
     egov_envelope_set_payload (envelope, &application.base);
+    egov_application_form_reset (&application);
     free (pointers);
     free (attachments);
     return envelope;
@@ -837,8 +859,9 @@ static bool
 s_store_accepted (intake_desk_t *self, const char *id, const char *receipt,
                   const intake_application_t *request, const char *applicant_name,
                   const char *representative_name, const intake_operator_t *operator_,
-                  const egov_catalogue_entry_t *entry, const s_terms_t *terms,
-                  Egov__Envelope *envelope, const char *key, const char *digest)
+                  const intake_check_t *check, const egov_catalogue_entry_t *entry,
+                  const s_terms_t *terms, Egov__Envelope *envelope, const char *key,
+                  const char *digest)
 {
     bool paper = s_paper_route (entry);
     char submitted [24], received [24], due [24], register_number [48] = "";
@@ -870,20 +893,28 @@ s_store_accepted (intake_desk_t *self, const char *id, const char *receipt,
     }
     char *documents = json_dumps (package, JSON_COMPACT);
     json_decref (package);
+    char *form = json_dumps (request->form, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    json_t *child_view = check->child_iin ? s_child_json (check) : json_null ();
+    char *child = json_dumps (child_view, JSON_COMPACT | JSON_ENCODE_ANY);
+    json_decref (child_view);
+    assert (documents && form && child);
     const char *values [] = { id, request->service, request->region, request->applicant_iin,
         applicant_name, request->represented ? request->representative_iin : NULL,
         request->represented ? representative_name : NULL,
         request->represented ? request->poa_number : NULL, operator_->login, receipt,
         paper ? "true" : "false", paper ? register_number : NULL, submitted, received,
-        terms->due ? due : NULL, *key ? key : NULL, digest, documents };
+        terms->due ? due : NULL, *key ? key : NULL, digest, documents, form,
+        check->child_iin ? child : NULL };
     PGresult *result = intake_desk__sql (self, PGRES_COMMAND_OK,
         "INSERT INTO application (id, service, region, applicant_iin, applicant_name,"
         " representative_iin, representative_name, poa_number, operator_login, status,"
         " receipt_number, paper, register_number, submitted_sim, received_sim, result_due_sim,"
-        " idempotency_key, request_sha256, documents)"
+        " idempotency_key, request_sha256, documents, form, child)"
         " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'ACCEPTED', $10, $11, $12, $13, $14, $15,"
-        " $16, $17, $18::jsonb)", 18, values, NULL, NULL);
+        " $16, $17, $18::jsonb, $19::json, $20::jsonb)", 20, values, NULL, NULL);
     free (documents);
+    free (form);
+    free (child);
     bool stored = result != NULL;
     PQclear (result);
     char note [1024];
@@ -892,6 +923,16 @@ s_store_accepted (intake_desk_t *self, const char *id, const char *receipt,
     stored = stored && intake_desk__history (self, id, "ACCEPTED",
         "registry of individuals (gbdfl) confirms the applicant's data", "operator",
         operator_->name, note, terms->submitted);
+    if (check->child_iin) {
+        char child_name [400] = "name not in the registry";
+        if (check->child)
+            intake_desk__name (check->child->person, child_name, sizeof (child_name));
+        snprintf (note, sizeof (note), "child IIN %s: %s, birth certificate No %s", check->child_iin,
+                  child_name, check->link ? check->link->number : "?");
+        stored = stored && intake_desk__history (self, id, "ACCEPTED",
+            "registry of individuals (gbdfl) confirms the child is the applicant's", "operator",
+            operator_->name, note, terms->submitted);
+    }
     if (request->represented) {
         snprintf (note, sizeof (note), "representative %s %s, power of attorney %s in force",
                   request->representative_iin, representative_name, request->poa_number);
@@ -1038,7 +1079,7 @@ s_accept (intake_desk_t *self, s_submission_t *submission, egov_http_reply_t *re
         return;
     }
     text = s_signed_document (id, receipt, request, applicant_name, representative_name,
-                              operator_, &terms);
+                              &submission->check, operator_, &terms);
     egov_cms_signer_t *signer = s_signer (self, operator_->login, &error);
     size_t signature_size = 0;
     if (!signer
@@ -1052,7 +1093,8 @@ s_accept (intake_desk_t *self, s_submission_t *submission, egov_http_reply_t *re
     envelope = s_application_envelope (id, receipt, request, applicant_name, text, signature,
                                        signature_size, operator_, &terms);
     if (!s_store_accepted (self, id, receipt, request, applicant_name, representative_name,
-                           operator_, entry, &terms, envelope, submission->key, submission->digest)) {
+                           operator_, &submission->check, entry, &terms, envelope, submission->key,
+                           submission->digest)) {
         //  The same key, sent twice at once: the other made the application
         if (!*submission->key
         ||  !s_submitted_before (self, operator_->login, submission->key, submission->digest, reply))
@@ -1190,15 +1232,37 @@ intake_desk_submit (intake_desk_t *self, const intake_operator_t *operator_, jso
             goto refused;
         }
     }
+    //  The service's form, field by field, with the portal's codes (egov_form)
+    json_t *errors = json_array ();
+    const char *study_form = NULL;
+    egov_form_validate (entry->request_form, request->form, errors, &submission->check.child_iin,
+                        &study_form);
+    if (json_array_size (errors)) {
+        json_t *detail = egov_http_reply_error (&reply, 422, "INVALID_FORM",
+            "%zu field(s) of the form are wrong", json_array_size (errors));
+        json_object_set_new (detail, "fields", errors);
+        goto refused;
+    }
+    json_decref (errors);
+    const egov_field_t *child_field = egov_form_child (entry->request_form);
+    submission->check.child_key = child_field ? child_field->key : NULL;
+    //  The application window on today's date, for the study form the form names
     int year, month, day;
     egov_date_from_days (egov_calendar_local_day (self->calendar, egov_clock_now_ms ()),
                          &year, &month, &day);
     const egov_catalogue_window_t *window = NULL;
-    if (!egov_catalogue_window_open (entry, NULL, month, day, &window)) {
-        egov_http_reply_error (&reply, 422, "APPLICATION_WINDOW_CLOSED",
-            "applications for %s are accepted %02d-%02d..%02d-%02d; today is %04d-%02d-%02d",
-            request->service, window ? window->from_month : 0, window ? window->from_day : 0,
+    const char *form_name = study_form && egov_catalogue_form_known (entry, study_form) ? study_form : NULL;
+    if (!egov_catalogue_window_open (entry, form_name, month, day, &window)) {
+        json_t *detail = egov_http_reply_error (&reply, 422, "APPLICATION_WINDOW_CLOSED",
+            "applications for %s%s%s are accepted %02d-%02d..%02d-%02d; today is %04d-%02d-%02d",
+            request->service, form_name ? " " : "", form_name ? form_name : "",
+            window ? window->from_month : 0, window ? window->from_day : 0,
             window ? window->to_month : 0, window ? window->to_day : 0, year, month, day);
+        if (form_name) {
+            char where [80];
+            snprintf (where, sizeof (where), "form.%s", egov_form_study_form (entry->request_form)->key);
+            json_object_set_new (detail, "field", json_string (where));
+        }
         goto refused;
     }
     //  Consent comes before any look-up: the data are legally protected
@@ -1348,6 +1412,12 @@ intake_desk_test (bool verbose)
                  && streq (json_string_value (json_object_get (service, "region")), "750000000");
         duplicate_paper |= streq (code, "school-duplicate") && streq (route, "paper");
         office_only |= streq (code, "tvet-admission");
+        //  Each with its form, as the portal describes it
+        json_t *form = json_object_get (service, "form");
+        assert (json_array_size (form) > 0);
+        if (streq (code, "externat-permit"))
+            assert (streq (json_string_value (json_object_get (json_array_get (form, 0), "key")), "child_iin")
+                    && json_is_true (json_object_get (json_array_get (form, 0), "child")));
     }
     assert (externat && duplicate_paper && !office_only);
 
@@ -1362,6 +1432,12 @@ intake_desk_test (bool verbose)
           "\"documents\":[],\"consent\":true}", 422, "UNKNOWN_SERVICE" },
         { "{\"service\":\"tvet-admission\",\"region\":\"270000000\",\"applicant_iin\":\"850314301234\","
           "\"documents\":[],\"consent\":true}", 422, "CHANNEL_NOT_OFFERED" },
+        { "{\"service\":\"externat-permit\",\"region\":\"750000000\",\"applicant_iin\":\"850314301234\","
+          "\"documents\":[],\"consent\":true,\"form\":{\"grade\":14}}", 422, "INVALID_FORM" },
+        { "{\"service\":\"school-duplicate\",\"region\":\"750000000\",\"applicant_iin\":\"850314301234\","
+          "\"documents\":[],\"consent\":true,\"form\":{\"note\":1}}", 422, "INVALID_FORM" },
+        { "{\"service\":\"school-duplicate\",\"region\":\"750000000\",\"applicant_iin\":\"850314301234\","
+          "\"documents\":[],\"consent\":true,\"form\":7}", 400, "INVALID_REQUEST" },
         { "{\"service\":\"school-duplicate\",\"region\":\"750000000\",\"applicant_iin\":\"850314301234\","
           "\"documents\":[],\"consent\":false}", 422, "CONSENT_REQUIRED" },
         { "{\"service\":\"school-duplicate\",\"region\":\"750000000\",\"applicant_iin\":\"850314301235\","
@@ -1380,6 +1456,17 @@ intake_desk_test (bool verbose)
         assert (reply.status == cases [index].status);
         assert (streq (code, cases [index].code));
     }
+    //  A wrong form names every wrong field with the portal's codes
+    body = json_loads ("{\"service\":\"externat-permit\",\"region\":\"750000000\",\"applicant_iin\":"
+                       "\"850314301234\",\"documents\":[],\"consent\":true,\"form\":{\"child_iin\":"
+                       "\"150913500422\",\"grade\":14,\"school\":\"No 12\",\"reason\":\"boredom\"}}", 0, NULL);
+    intake_desk_submit (desk, &operator_, body, NULL, egov_http_answer_into, &reply);
+    json_decref (body);
+    json_t *fields = json_object_get (json_object_get (reply.body, "error"), "fields");
+    assert (json_array_size (fields) == 2);
+    assert (streq (json_string_value (json_object_get (json_array_get (fields, 0), "field")), "form.grade"));
+    assert (streq (json_string_value (json_object_get (json_array_get (fields, 0), "code")), "OUT_OF_RANGE"));
+    assert (streq (json_string_value (json_object_get (json_array_get (fields, 1), "code")), "NOT_A_CHOICE"));
 
     //  Unknown applications
     intake_desk_show (desk, "not-a-uuid", &reply);

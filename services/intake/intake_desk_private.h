@@ -78,18 +78,32 @@ int intake_desk__person_answer (const char *iin, const Egov__Envelope *reply,
 void intake_desk__name (const Egov__Registries__Person *person, char *buffer, size_t size);
 
 //  Condition 1 asked without waiting (Processes 3-4): the applicant, then
-//  the representative and the power of attorney when there is one, each a
-//  sync call through the runtime whose answer comes back on the loop.
+//  the representative and the power of attorney when there is one, then
+//  the child the form names (linked to the applicant by a birth
+//  certificate, as the portal checks it), each a sync call through the
+//  runtime whose answer comes back on the loop.
 typedef struct _intake_check_t intake_check_t;
+//  The stages of a check, in order; a stage that does not apply is skipped.
+typedef enum {
+    INTAKE_CHECK_APPLICANT,
+    INTAKE_CHECK_REPRESENTATIVE,
+    INTAKE_CHECK_POA,
+    INTAKE_CHECK_CHILD,
+    INTAKE_CHECK_DONE
+} intake_check_stage_t;
 //  The check is over: failure->status is 0 when every answer was yes.
 typedef void (intake_check_fn) (intake_check_t *check, void *argument);
 struct _intake_check_t {
     intake_desk_t *desk;                        //  asks through its runtime
     const intake_application_t *request;        //  the caller's, outlives the check
     char correlation [64];                      //  the id the application will have
-    int stage;                                  //  0 applicant, 1 representative, 2 poa
+    const char *child_iin;                      //  the form's child (in request->form), or NULL
+    const char *child_key;                      //  the form's field that names the child
+    intake_check_stage_t stage;                 //  the question in flight
     Egov__Registries__PersonResponse *applicant;        //  found, owned
     Egov__Registries__PersonResponse *representative;   //  found, owned
+    Egov__Registries__PersonResponse *child;    //  found, owned; NULL when the registry lost them
+    const Egov__Registries__BirthCertificate *link;     //  the child's, in applicant
     egov_http_reply_t failure;                  //  why not: 422 DATA_NOT_AVAILABLE or 503
     intake_check_fn *done;                      //  called once, later, on the loop
     void *argument;                             //  for done

@@ -59,13 +59,49 @@ s_application_row (intake_desk_t *self, const char *id, const char *sql, egov_ht
     return result;
 }
 
+//  The form as filled in, one "label: value" line per field given, in the
+//  order of the catalogue's form (the key for a field it no longer has).
+static void
+s_form_list (const egov_catalogue_entry_t *entry, const char *text, egov_page_t *page)
+{
+    json_t *form = json_loads (text, 0, NULL);
+    size_t count = json_object_size (form), used = 0;
+    char **lines = (char **) calloc (count + 1, sizeof (char *));
+    assert (lines);
+    size_t fields = entry ? egov_form_size (entry->request_form) : 0;
+    for (size_t index = 0; index <= fields && used < count; index++) {
+        const egov_field_t *field = index < fields ? egov_form_field (entry->request_form, index) : NULL;
+        const char *key;
+        json_t *value;
+        json_object_foreach (form, key, value) {
+            bool known = false;
+            for (size_t other = 0; other < fields && !known; other++)
+                known = streq (egov_form_field (entry->request_form, other)->key, key);
+            if (field ? !streq (field->key, key) : known)
+                continue;
+            char *shown = json_is_string (value) ? strdup (json_string_value (value))
+                        : json_dumps (value, JSON_ENCODE_ANY | JSON_COMPACT);
+            assert (shown);
+            lines [used++] = zsys_sprintf ("%s: %s", field ? field->label.en : key, shown);
+            free (shown);
+        }
+    }
+    if (used)
+        egov_page_list (page, "The form as filled in", (const char *const *) lines, used);
+    for (size_t index = 0; index < used; index++)
+        zstr_free (&lines [index]);
+    free (lines);
+    json_decref (form);
+}
+
 void
 intake_desk_receipt (intake_desk_t *self, const char *id, egov_http_reply_t *reply)
 {
     PGresult *result = s_application_row (self, id,
         "SELECT receipt_number, service, region, applicant_iin, applicant_name, representative_iin,"
         "       representative_name, poa_number, operator_login, submitted_sim, received_sim,"
-        "       result_due_sim, coalesce (documents::text, '[]'), registration_number"
+        "       result_due_sim, coalesce (documents::text, '[]'), registration_number,"
+        "       coalesce (form::text, '{}'), child->>'iin', child->>'name'"
         "  FROM application WHERE id = $1::uuid", reply);
     if (!result)
         return;
@@ -85,6 +121,13 @@ intake_desk_receipt (intake_desk_t *self, const char *id, egov_http_reply_t *rep
                   PQgetvalue (result, 0, 6), PQgetvalue (result, 0, 5), PQgetvalue (result, 0, 7));
         egov_page_row (page, "Representative", representative);
     }
+    if (!PQgetisnull (result, 0, 15)) {
+        char child [320];
+        snprintf (child, sizeof (child), "%s, IIN %s", PQgetisnull (result, 0, 16) ? "-"
+                  : PQgetvalue (result, 0, 16), PQgetvalue (result, 0, 15));
+        egov_page_row (page, "Child", child);
+    }
+    s_form_list (entry, PQgetvalue (result, 0, 14), page);
     egov_page_moment (page, "Handed in", s_ms (result, 9));
     egov_page_moment (page, "Counts as received", s_ms (result, 10));
     egov_page_moment (page, "The result is ready by", s_ms (result, 11));

@@ -7,7 +7,10 @@
     out through the runtime and its answer comes back as a callback, so
     other operators are served meanwhile; a registry that does not answer
     costs that one request a 503 REGISTRY_UNAVAILABLE. The hand-over's
-    identity question is asked the same way (intake_counter.c).          */
+    identity question is asked the same way (intake_counter.c). A form
+    that names a child adds the portal's check: a birth certificate in the
+    applicant's record names the child, whose record is then asked for the
+    name.                                                                */
 #include "intake_desk_private.h"
 
 //  Milliseconds the registries get to answer; a gateway gone silent costs
@@ -247,9 +250,11 @@ s_check_ask (intake_check_t *check)
 {
     const intake_application_t *request = check->request;
     Egov__Envelope *envelope;
-    if (check->stage < 2) {
+    if (check->stage != INTAKE_CHECK_POA) {
         Egov__Registries__PersonRequest person = EGOV__REGISTRIES__PERSON_REQUEST__INIT;
-        person.iin = (char *) (check->stage == 0 ? request->applicant_iin : request->representative_iin);
+        person.iin = (char *) (check->stage == INTAKE_CHECK_APPLICANT ? request->applicant_iin
+                             : check->stage == INTAKE_CHECK_CHILD ? check->child_iin
+                             : request->representative_iin);
         envelope = s_question ("gbdfl.person", check->correlation, &person.base);
     }
     else {
@@ -266,9 +271,43 @@ s_check_ask (intake_check_t *check)
                                           s_check_on_answer, check, &error);
     egov__envelope__free_unpacked (envelope, NULL);
     if (!tag)
-        intake_desk__registry_unavailable (&check->failure, check->stage < 2 ? "gbdfl" : "enis",
-                                           &error);
+        intake_desk__registry_unavailable (&check->failure,
+                                           check->stage == INTAKE_CHECK_POA ? "enis" : "gbdfl", &error);
     return tag != 0;
+}
+
+//  The stage after the one answered, skipping those that do not apply.
+static intake_check_stage_t
+s_check_next (const intake_check_t *check, intake_check_stage_t answered)
+{
+    intake_check_stage_t stage = answered + 1;
+    if ((stage == INTAKE_CHECK_REPRESENTATIVE || stage == INTAKE_CHECK_POA)
+    &&  !check->request->represented)
+        stage = INTAKE_CHECK_CHILD;
+    if (stage == INTAKE_CHECK_CHILD && !check->child_iin)
+        stage = INTAKE_CHECK_DONE;
+    return stage;
+}
+
+//  The child the form names is the applicant's: a birth certificate in the
+//  applicant's record names them as a parent. False with 403
+//  CHILD_NOT_LINKED (the portal's answer) otherwise.
+static bool
+s_check_link (intake_check_t *check)
+{
+    const Egov__Registries__Person *person = check->applicant->person;
+    for (size_t index = 0; index < person->n_children && !check->link; index++)
+        if (streq (person->children [index]->child_iin, check->child_iin))
+            check->link = person->children [index];
+    if (check->link)
+        return true;
+    json_t *detail = egov_http_reply_error (&check->failure, 403, "CHILD_NOT_LINKED",
+        "the registry of individuals has no birth certificate naming %s as a parent of %s",
+        check->request->applicant_iin, check->child_iin);
+    char field [80];
+    snprintf (field, sizeof (field), "form.%s", check->child_key);
+    json_object_set_new (detail, "field", json_string (field));
+    return false;
 }
 
 //  One answer: the next question, or the end of the check.
@@ -280,27 +319,38 @@ s_check_on_answer (void *argument, const Egov__Envelope *reply, const egov_error
     bool provider_error;
     egov_error_t error = { { 0 } };
     bool yes;
-    if (check->stage < 2) {
-        const char *iin = check->stage == 0 ? request->applicant_iin : request->representative_iin;
-        ProtobufCMessage *payload = s_answer ("gbdfl.person", reply, failure,
-            &egov__registries__person_response__descriptor, &provider_error, &error);
-        Egov__Registries__PersonResponse **found = check->stage == 0 ? &check->applicant
-                                                                    : &check->representative;
-        int outcome = s_person_found (iin, payload, provider_error, found, &error);
-        yes = s_person_verdict (outcome, iin, check->stage == 0 ? "applicant" : "representative",
-                                &error, &check->failure);
-    }
-    else {
+    if (check->stage == INTAKE_CHECK_POA) {
         ProtobufCMessage *payload = s_answer ("enis.poa", reply, failure,
             &egov__registries__poa_response__descriptor, &provider_error, &error);
         Egov__Registries__PoaResponse *response = NULL;
         int answered = s_poa_answered (payload, &response, &error);
         yes = s_poa_verdict (request, answered, response, &error, &check->failure);
     }
-    check->stage++;
-    if (yes && check->stage < 3 && request->represented && s_check_ask (check))
+    else
+    if (check->stage == INTAKE_CHECK_CHILD) {
+        //  The child: named when the registry has them, unnamed when it lost them
+        ProtobufCMessage *payload = s_answer ("gbdfl.person", reply, failure,
+            &egov__registries__person_response__descriptor, &provider_error, &error);
+        yes = s_person_found (check->child_iin, payload, provider_error, &check->child, &error) >= 0;
+        if (!yes)
+            intake_desk__registry_unavailable (&check->failure, "gbdfl", &error);
+    }
+    else {
+        bool applicant = check->stage == INTAKE_CHECK_APPLICANT;
+        const char *iin = applicant ? request->applicant_iin : request->representative_iin;
+        ProtobufCMessage *payload = s_answer ("gbdfl.person", reply, failure,
+            &egov__registries__person_response__descriptor, &provider_error, &error);
+        Egov__Registries__PersonResponse **found = applicant ? &check->applicant : &check->representative;
+        int outcome = s_person_found (iin, payload, provider_error, found, &error);
+        yes = s_person_verdict (outcome, iin, applicant ? "applicant" : "representative",
+                                &error, &check->failure);
+    }
+    check->stage = yes ? s_check_next (check, check->stage) : INTAKE_CHECK_DONE;
+    if (check->stage == INTAKE_CHECK_CHILD && !s_check_link (check))
+        check->stage = INTAKE_CHECK_DONE;
+    if (check->stage != INTAKE_CHECK_DONE && s_check_ask (check))
         return;                     //  the next answer comes later
-    check->stage = 3;
+    check->stage = INTAKE_CHECK_DONE;
     check->done (check, check->argument);
 }
 
@@ -308,20 +358,25 @@ bool
 intake_desk__check_start (intake_desk_t *self, intake_check_t *check)
 {
     assert (self && check && check->request && check->done);
+    assert (!check->child_iin || check->child_key);
     check->desk = self;
-    check->stage = 0;
+    check->stage = INTAKE_CHECK_APPLICANT;
     return s_check_ask (check);
 }
 
 void
 intake_desk__check_reset (intake_check_t *check)
 {
-    if (check->stage < 3 && check->desk)
+    if (check->stage != INTAKE_CHECK_DONE && check->desk)
         shep_participant_forget (check->desk->engine, check);
     if (check->applicant)
         egov__registries__person_response__free_unpacked (check->applicant, NULL);
     if (check->representative)
         egov__registries__person_response__free_unpacked (check->representative, NULL);
-    check->applicant = check->representative = NULL;
+    if (check->child)
+        egov__registries__person_response__free_unpacked (check->child, NULL);
+    check->applicant = check->representative = check->child = NULL;
+    check->link = NULL;
+    check->stage = INTAKE_CHECK_DONE;
     egov_http_reply_reset (&check->failure);
 }

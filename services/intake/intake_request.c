@@ -91,7 +91,7 @@ intake_application_parse (json_t *body, intake_application_t *request, egov_erro
         return s_fail_field (field, field_size, "");
     }
     if (!egov_http_keys (body, error, "service", "region", "applicant_iin",
-                         "representative", "documents", "consent", NULL))
+                         "representative", "documents", "consent", "form", NULL))
         return s_fail_field (field, field_size, "");
     if (!egov_http_text (body, "service", request->service, sizeof (request->service), error))
         return s_fail_field (field, field_size, "service");
@@ -151,6 +151,14 @@ intake_application_parse (json_t *body, intake_application_t *request, egov_erro
         return s_fail_field (field, field_size, "consent");
     }
     request->consent = json_is_true (consent);
+    //  The form's fields are the service's (egov_form checks them later);
+    //  here only its shape: an object, absent meaning none filled in
+    json_t *form = json_object_get (body, "form");
+    if (form && !json_is_object (form)) {
+        egov_error_set (error, "INVALID_REQUEST", "form must be an object of the service's fields");
+        return s_fail_field (field, field_size, "form");
+    }
+    request->form = form ? json_incref (form) : json_object ();
     return true;
 }
 
@@ -164,6 +172,8 @@ intake_application_reset (intake_application_t *request)
     }
     request->documents = NULL;
     request->document_count = 0;
+    json_decref (request->form);
+    request->form = NULL;
 }
 
 bool
@@ -201,13 +211,14 @@ intake_request_test (bool verbose)
     //  A good package: "aGVsbG8=" is "hello"
     const char *good = "{\"service\":\"externat-permit\",\"region\":\"750000000\","
         "\"applicant_iin\":\"850314301234\",\"representative\":{\"iin\":\"781130306545\","
-        "\"poa_number\":\"POA-2026-0001\"},\"documents\":[{\"type\":\"application\","
+        "\"poa_number\":\"POA-2026-0001\"},\"form\":{\"grade\":5},\"documents\":[{\"type\":\"application\","
         "\"name\":\"a.pdf\",\"content_base64\":\"aGVsbG8=\"},{\"type\":\"reason-document\","
         "\"name\":\"empty.pdf\",\"content_base64\":\"\"}],\"consent\":true}";
     assert (streq (s_try (good, field, sizeof (field), &request), ""));
     assert (request.represented && request.consent);
     assert (streq (request.poa_number, "POA-2026-0001"));
     assert (request.document_count == 2);
+    assert (json_integer_value (json_object_get (request.form, "grade")) == 5);
     assert (request.documents [0].size == 5 && memcmp (request.documents [0].content, "hello", 5) == 0);
     assert (request.documents [1].size == 0);
     assert (intake_application_has (&request, "reason-document"));
@@ -222,6 +233,7 @@ intake_request_test (bool verbose)
                           "\"850314301234\",\"representative\":null,\"documents\":[]}",
                           field, sizeof (field), &request), ""));
     assert (!request.represented && !request.consent && request.document_count == 0);
+    assert (json_is_object (request.form) && json_object_size (request.form) == 0);
     intake_application_reset (&request);
 
     //  Each broken field is named
@@ -249,6 +261,8 @@ intake_request_test (bool verbose)
           "\"documents\":[{\"type\":\"a\",\"name\":\"a\"}]}", "documents" },
         { "{\"service\":\"x\",\"region\":\"750000000\",\"applicant_iin\":\"850314301234\","
           "\"documents\":[],\"consent\":\"yes\"}", "consent" },
+        { "{\"service\":\"x\",\"region\":\"750000000\",\"applicant_iin\":\"850314301234\","
+          "\"documents\":[],\"consent\":true,\"form\":[]}", "form" },
     };
     for (size_t index = 0; index < sizeof (bad) / sizeof (bad [0]); index++) {
         const char *code = s_try (bad [index].body, field, sizeof (field), &request);

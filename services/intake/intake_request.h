@@ -38,6 +38,8 @@ typedef struct {
     intake_document_t *documents;   //  the package
     size_t document_count;
     bool consent;                   //  consent to use protected data in state systems
+    json_t *form;                   //  the service's form as filled in (an object,
+                                    //  {} when absent), held; checked by egov_form
 } intake_application_t;
 
 //  Parses the body of POST /api/v1/applications. False with error code

@@ -80,6 +80,12 @@ CREATE UNIQUE INDEX IF NOT EXISTS application_idempotency ON application (operat
 -- The package as accepted, for the acceptance receipt: [{type, name, size, sha256}]
 ALTER TABLE application ADD COLUMN IF NOT EXISTS documents jsonb;
 
+-- The service's request form as filled in (checked against the catalogue's; json keeps
+-- the order it came in), and the child it names as the registry knows them:
+-- {iin, name, birth_certificate}. NULL in rows from before forms were asked.
+ALTER TABLE application ADD COLUMN IF NOT EXISTS form json;
+ALTER TABLE application ADD COLUMN IF NOT EXISTS child jsonb;
+
 CREATE TABLE IF NOT EXISTS history (
     seq             bigserial PRIMARY KEY,
     application_id  uuid NOT NULL REFERENCES application (id),

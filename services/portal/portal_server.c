@@ -3,7 +3,6 @@
     identity data are portal_registry.c's, the signed application
     portal_submit.c's.                                                   */
 #include "portal_server_private.h"
-#include "portal_forms.h"
 #include "egov_iin.h"
 #include "egov_db.h"
 #include "egov_application.h"
@@ -689,12 +688,11 @@ portal_server_services (portal_server_t *self, egov_http_reply_t *reply)
                 "kind", window->kind == EGOV_WINDOW_APPLICATION ? "application" : "result",
                 "form", window->form, "from", *from ? from : NULL, "to", to));
         }
-        const portal_form_t *form = portal_forms_find (entry->code);
         json_array_append_new (services, json_pack ("{s:s, s:s, s:o, s:o, s:o, s:s, s:o, s:o, s:o}",
             "code", entry->code, "region", entry->kato, "region_name", s_names (&entry->region),
             "name", s_names (&entry->name), "provider", s_names (&entry->provider),
             "deadline", egov_duration_format (entry->deadline.max, term, sizeof (term)),
-            "documents", documents, "windows", windows, "form", portal_form_json (form)));
+            "documents", documents, "windows", windows, "form", egov_form_json (entry->request_form)));
     }
     egov_http_reply_set (reply, 200, json_pack ("{s:o}", "services", services));
 }

@@ -4,7 +4,7 @@
     application stored with its message for the regional gateway (ЭҮӨШ).  */
 #include "portal_server_private.h"
 #include "portal_document.h"
-#include "portal_forms.h"
+#include "egov_application.h"
 #include "egov_iin.h"
 #include <openssl/sha.h>
 #include <sodium.h>
@@ -89,36 +89,10 @@ s_listed (const egov_catalogue_entry_t *entry, const char *type)
 static void
 s_application_free (Egov__Applications__Application *application)
 {
-    for (size_t index = 0; index < application->n_form; index++) {
-        free (application->form [index]->key);
-        free (application->form [index]->value);
-        free (application->form [index]);
-    }
-    free (application->form);
+    egov_application_form_reset (application);
     for (size_t index = 0; index < application->n_attachments; index++)
         egov__applications__attachment__free_unpacked (application->attachments [index], NULL);
     free (application->attachments);
-}
-
-//  The form's values as Field pairs (text of each JSON value).
-static void
-s_fields (Egov__Applications__Application *application, json_t *form)
-{
-    const char *key;
-    json_t *value;
-    application->form = (Egov__Applications__Field **) calloc (json_object_size (form) + 1,
-                                                              sizeof (Egov__Applications__Field *));
-    assert (application->form);
-    json_object_foreach (form, key, value) {
-        Egov__Applications__Field *field = (Egov__Applications__Field *) malloc (sizeof (*field));
-        assert (field);
-        egov__applications__field__init (field);
-        field->key = strdup (key);
-        field->value = json_is_string (value) ? strdup (json_string_value (value))
-                                              : json_dumps (value, JSON_ENCODE_ANY | JSON_COMPACT);
-        assert (field->key && field->value);
-        application->form [application->n_form++] = field;
-    }
 }
 
 //  The application a signed request made before (same signature): true
@@ -322,8 +296,8 @@ s_check (portal_server_t *self, s_submission_t *submission, egov_http_reply_t *r
     //  The form, field by field, and the attachments' types
     json_t *errors = json_array ();
     const char *study_form = NULL;
-    portal_form_validate (portal_forms_find (entry->code), document->form, errors,
-                          &submission->child_iin, &study_form);
+    egov_form_validate (entry->request_form, document->form, errors, &submission->child_iin,
+                        &study_form);
     for (size_t index = 0; index < document->attachment_count; index++)
         if (!s_listed (entry, document->attachments [index].type)) {
             char name [48];
@@ -404,7 +378,7 @@ s_accept (portal_server_t *self, s_submission_t *submission, egov_http_reply_t *
     application.submitted_at = now;
     application.received_at = receipt.received_ms;
     application.result_due = due.due_ms;
-    s_fields (&application, document->form);
+    egov_application_form_set (&application, document->form);
     for (size_t index = 0; index < document->attachment_count; index++)
         s_attach (&application, document->attachments [index].type, document->attachments [index].name,
                   document->attachments [index].content, document->attachments [index].size);
@@ -484,7 +458,9 @@ s_on_person (void *argument, const Egov__Envelope *answer, const egov_error_t *f
                 json_t *detail = egov_http_reply_error (&reply, 403, "CHILD_NOT_LINKED",
                     "the registry of individuals has no birth certificate naming %s as a parent of %s",
                     iin, child_iin);
-                json_object_set_new (detail, "field", json_string ("form.child_iin"));
+                char field [80];
+                snprintf (field, sizeof (field), "form.%s", egov_form_child (self->entry->request_form)->key);
+                json_object_set_new (detail, "field", json_string (field));
             }
             else
             if (s_ask (self, child_iin, &reply))

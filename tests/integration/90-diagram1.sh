@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Diagram 1 end to end with real processes: the State Corporation desk (intake), the
 # central gateway, the registries, the regional gateway (ЭҮӨШ) and the local executive
-# body of Almaty. The externat permit with and without a representative; every refusal
-# path (unknown IIN, each bad power of attorney, missing consent, incomplete package, a
-# refusal by the provider for an unreliable attachment); the hand-over with a wrong and
+# body of Almaty. The externat permit with and without a representative, its form checked
+# as the portal checks it (each wrong field's code, the child linked by a birth
+# certificate) and carried to the provider; every refusal path (unknown IIN, each bad
+# power of attorney, missing consent, incomplete package, a refusal by the provider for an
+# unreliable attachment); the hand-over with a wrong and
 # the right receipt; a result unclaimed for a month returned and recalled; a paper route;
 # the provider killed mid-flow; the message log of one application in order; PostgreSQL
 # restarted under the running system with applications on their way.
@@ -74,14 +76,23 @@ b64() { printf '%s' "$1" | base64 -w0; }
 # doc TYPE [BASE64]: an attachment, by default a non-empty scan.
 doc() { printf '{"type":"%s","name":"%s.pdf","content_base64":"%s"}' "$1" "$1" "${2-$(b64 "scan of $1")}"; }
 rep() { printf '{"iin":"%s","poa_number":"%s"}' "$1" "$2"; }
+# The externat permit's form (the catalogue's request_form): the applicant's son
+CHILD=150913500422
+EXTERNAT_FORM='{"child_iin":"'$CHILD'","grade":5,"school":"School No 12","reason":"health"}'
+# form_of SERVICE: the form a package of the service carries, unless FORM says another.
+form_of() {
+    if [[ -n ${FORM:-} ]]; then echo "$FORM"
+    elif [[ $1 == externat-permit ]]; then echo "$EXTERNAT_FORM"
+    else echo '{}'; fi
+}
 # package SERVICE APPLICANT REPRESENTATIVE CONSENT DOC...: a POST /api/v1/applications body.
 package() {
     local service=$1 applicant=$2 representative=$3 consent=$4
     shift 4
     local documents
     documents=$(IFS=,; echo "$*")
-    printf '{"service":"%s","region":"%s","applicant_iin":"%s","representative":%s,"documents":[%s],"consent":%s}' \
-        "$service" "$REGION" "$applicant" "$representative" "$documents" "$consent"
+    printf '{"service":"%s","region":"%s","applicant_iin":"%s","representative":%s,"documents":[%s],"consent":%s,"form":%s}' \
+        "$service" "$REGION" "$applicant" "$representative" "$documents" "$consent" "$(form_of "$service")"
 }
 EXTERNAT=("$(doc application)" "$(doc identity-document)" "$(doc reason-document)")
 POA_DOC=$(doc power-of-attorney)
@@ -189,6 +200,40 @@ check_output "... an unknown one: 404 RECEIPT_NOT_FOUND" '"code": "RECEIPT_NOT_F
 check_output "a document of a type the service does not list: 422 UNKNOWN_DOCUMENT_TYPE, naming it" \
     '"code": "UNKNOWN_DOCUMENT_TYPE".*"field": "documents\[3\]\.type".*HTTP 422' \
     call POST /api/v1/applications "$(package externat-permit $PARENT null true "${EXTERNAT[@]}" "$(doc foo)")"
+
+# --- The service's form, checked as the portal checks it (the catalogue's request_form)
+check_output "the services list each one's form, as the portal does" '^child_iin:iin:true,grade:integer:true,school:text:true,reason:choice:true,reason_note:text:false$' \
+    bash -c "curl -s -H 'Authorization: Bearer $TOKEN' '$BASE/api/v1/services' | jq -r '.services[] | select(.code == \"externat-permit\") | .form | map(\"\\(.key):\\(.kind):\\(.required)\") | join(\",\")'"
+check_output "... with the labels in the three languages" '"labels": \{ *"kk": "Білім алушының ЖСН", *"ru": "ИИН обучающегося", *"en": "student.s IIN"' \
+    call GET /api/v1/services
+# wrong_form FORM: the externat package from the applicant with this form.
+wrong_form() { call POST /api/v1/applications "$(FORM=$1 package externat-permit $PARENT null true "${EXTERNAT[@]}")"; }
+check_output "without the form: 422 INVALID_FORM, each required field REQUIRED" \
+    '"code": "INVALID_FORM".*"fields": \[ *\{ *"field": "form.child_iin", *"code": "REQUIRED".*"form.grade", *"code": "REQUIRED".*"form.school", *"code": "REQUIRED".*"form.reason", *"code": "REQUIRED".*HTTP 422' \
+    wrong_form '{}'
+for case in 'grade:"5":WRONG_TYPE' 'grade:12:OUT_OF_RANGE' 'reason:"boredom":NOT_A_CHOICE' \
+            'child_iin:"150913500420":INVALID_IIN' 'school:"":REQUIRED' \
+            "reason_note:\"$(printf 'x%.0s' $(seq 1 501))\":TOO_LONG"; do
+    key=${case%%:*} rest=${case#*:}
+    value=${rest%:*} code=${rest##*:}
+    form=$(jq -c --arg key "$key" --argjson value "$value" '.[$key] = $value' <<<"$EXTERNAT_FORM")
+    check_output "a form with $key ${value:0:20}: 422 INVALID_FORM, form.$key $code" \
+        "\"code\": \"INVALID_FORM\".*\"fields\": \\[ *\\{ *\"field\": \"form.$key\", *\"code\": \"$code\".*HTTP 422" \
+        wrong_form "$form"
+done
+check_output "a field the form does not have: UNKNOWN_FIELD" '"field": "form.colour", *"code": "UNKNOWN_FIELD".*HTTP 422' \
+    wrong_form "$(jq -c '.colour = "red"' <<<"$EXTERNAT_FORM")"
+check_output "a form that is not an object: 400 INVALID_REQUEST naming it" '"code": "INVALID_REQUEST".*"field": "form".*HTTP 400' \
+    wrong_form '[]'
+check_output "a date that is no day (the kindergarten queue in Atyrau): INVALID_DATE" \
+    '"field": "form.desired_date", *"code": "INVALID_DATE".*HTTP 422' \
+    call POST /api/v1/applications '{"service":"kindergarten-queue","region":"230000000","applicant_iin":"850314301234","documents":[],"consent":true,"form":{"child_iin":"150913500422","desired_date":"2026-02-30"}}'
+check_output "a child who is not the applicant's (no birth certificate links them): 403 CHILD_NOT_LINKED" \
+    '"code": "CHILD_NOT_LINKED".*"field": "form.child_iin".*HTTP 403' \
+    wrong_form "$(jq -c '.child_iin = "200510607893"' <<<"$EXTERNAT_FORM")"
+check_output "... and so is the applicant's own IIN given as the child's" '"code": "CHILD_NOT_LINKED".*HTTP 403' \
+    wrong_form "$(jq -c --arg iin $PARENT '.child_iin = $iin' <<<"$EXTERNAT_FORM")"
+
 refusal=$(body POST /api/v1/applications "$(package externat-permit 010101599994 null true "${EXTERNAT[@]}")")
 REFUSED_CORRELATION=$(jq -r .error.correlation_id <<<"$refusal")
 check_output "a refusal after the registries were asked names the id they were asked under" \
@@ -207,6 +252,14 @@ RECEIPT1=$(show "$A1" | jq -r .receipt_number)
 check_output "the acceptance receipt prints as a page: number, applicant, the package as accepted" \
     "<!DOCTYPE html>.*Receipt of acceptance of documents № $RECEIPT1.*IIN $PARENT.*Documents accepted.*application — application.pdf.*reason-document — reason-document.pdf.*HTTP 200" \
     call GET "/api/v1/applications/$A1/receipt"
+check_output "... with the form as filled in and the child the registry linked" \
+    "Child</th><td>Асқаров Нұрсұлтан Ерланұлы, IIN $CHILD.*The form as filled in.*student.{1,6}s IIN: $CHILD.*grade \\(1-11\\): 5.*school: School No 12.*reason for external study: health" \
+    call GET "/api/v1/applications/$A1/receipt"
+check_output "the application shows the form and the child" \
+    "\"form\": \\{ *\"child_iin\": \"$CHILD\", *\"grade\": 5, *\"school\": \"School No 12\", *\"reason\": \"health\" *\\}.*\"child\": \\{ *\"iin\": \"$CHILD\", *\"name\": \"Асқаров Нұрсұлтан Ерланұлы\", *\"birth_certificate\": \"0915001\"" \
+    oneline show "$A1"
+check_output "... and the history the registry's link of the child" 'confirms the child is the applicant.s.*birth certificate No 0915001' \
+    oneline show "$A1"
 check_output "... served as HTML that loads nothing from anywhere" "^Content-Security-Policy: default-src 'none'" \
     bash -c "curl -sS -D - -o /dev/null -H 'Authorization: Bearer $TOKEN' '$BASE/api/v1/applications/$A1/receipt' | tr -d '\r'"
 expected_due=$(ctl deadline --service externat-permit --region $REGION --channel state-corp \
@@ -244,6 +297,10 @@ check "the signed request went through the gateway and the regional gateway regi
 check_output "the history names the registries, the receipt and the operator's signature" \
     'gbdfl.*acceptance receipt.*operator.s e-signature.*central gateway.*"status": "REGISTERED"' \
     oneline show "$A1"
+# The provider receives the form: the Application's Field reason=health (protobuf bytes)
+# and the signed document's "form" in the RegisteredApplication the leb stored
+check "the provider's received application carries the form" egov_wait_for it_query_is "leb_$REGION" \
+    "SELECT position ('\\x42100a06726561736f6e12066865616c7468'::bytea IN registered) > 0 AND position (convert_to ('\"form\":{\"child_iin\":\"$CHILD\"', 'UTF8') IN registered) > 0 FROM application WHERE correlation_id = '$A1'" t
 check_output "the registration number is the regional gateway's" "\"registration_number\": \"$REGION-[0-9]{4}-[0-9]{6}\"" \
     oneline show "$A1"
 
