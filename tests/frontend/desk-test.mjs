@@ -81,6 +81,31 @@ await browser.run(async (page) => {
                 throw new Error(`no file input for ${type} (${types})`);
         return types;
     });
+    await step("the externat permit asks for its form; left empty, each required field is named", async () => {
+        const index = await page.evaluate(`[...document.getElementById('service').options]
+            .findIndex((o) => o.dataset.code === 'externat-permit@750000000')`);
+        if (index < 0)
+            throw new Error("externat-permit of Almaty is not offered");
+        await page.set("service", String(index));
+        const fields = await page.evaluate("[...document.querySelectorAll('#form-fields [id^=field-]')].map((f) => f.id).join(',')");
+        if (!/field-child_iin/.test(fields) || !/field-reason/.test(fields))
+            throw new Error(`the form's fields are not asked: ${fields}`);
+        await fill(options.applicant, ["application", "identity-document", "reason-document"]);
+        await page.evaluate("document.getElementById('message').textContent = ''");
+        await page.evaluate("document.getElementById('application-form').noValidate = true");
+        await page.click("submit");
+        return await page.until("the form's refusal", `(() => { const box = document.getElementById('refused');
+            const named = box && [...box.querySelectorAll('[data-field]')].map((li) => li.dataset.field);
+            return box && box.dataset.code === 'INVALID_FORM' && named.includes('form.child_iin')
+                && named.includes('form.reason') && named.join(','); })()`);
+    });
+    await step(`${options.service} again`, async () => {
+        const index = await page.evaluate(`[...document.getElementById('service').options]
+            .findIndex((o) => o.dataset.code === ${JSON.stringify(options.service)})`);
+        await page.set("service", String(index));
+        await page.evaluate("document.getElementById('application-form').noValidate = false");
+        return options.service;
+    });
     await step("Condition 1: an applicant the registry of individuals does not know is refused, with the registry's answer", async () => {
         await fill(options.stranger, complete);
         await submitted("the refusal");

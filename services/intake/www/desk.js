@@ -143,6 +143,12 @@
         serviceChosen();
     }
     const service = () => state.services[Number($("service").value)];
+    // The label of "form.KEY" in the chosen service's form.
+    const formLabel = (path) => {
+        const key = String(path).replace(/^form\./, "");
+        const field = service() && (service().form || []).find((f) => f.key === key);
+        return field ? field.label : key;
+    };
     const documentName = (type) => {
         const found = service() && service().documents.find((d) => d.type === type);
         return found ? found.en : type === "power-of-attorney" ? "notarised power of attorney" : type;
@@ -261,6 +267,9 @@
         fact("Field", error.field);
         if (error.missing)
             fact("Missing", error.missing.map(documentName).join("; "));
+        if (error.fields)
+            fact("Form", el("ul", {}, error.fields.map((f) => el("li", { "data-field": f.field },
+                `${formLabel(f.field)}: ${f.code} — ${f.message}`))));
         fact("Correlation id", error.correlation_id);
         const box = el("div", { class: "refused", id: "refused", "data-code": error.code },
             el("h3", {}, `${error.code}${answer.status ? ` (HTTP ${answer.status})` : ""}`),
@@ -350,6 +359,16 @@
         fact("Applicant", `${a.applicant.name || ""} (IIN ${a.applicant.iin})`);
         if (a.representative)
             fact("Representative", `${a.representative.name || ""} (IIN ${a.representative.iin}), power of attorney ${a.representative.poa_number}`);
+        if (a.child)
+            fact("Child", `${a.child.name || ""} (IIN ${a.child.iin})${a.child.birth_certificate ? ", birth certificate " + a.child.birth_certificate : ""}`);
+        const filled = Object.entries(a.form || {});
+        if (filled.length) {
+            const known = (state.services.find((x) => x.code === a.service && x.region === a.region) || {}).form || [];
+            fact("Form", el("ul", { class: "form-values" }, filled.map(([key, value]) => {
+                const field = known.find((f) => f.key === key);
+                return el("li", {}, `${field ? field.label : key}: ${value}`);
+            })));
+        }
         fact("Accepted by", a.operator);
         fact("Received", when(a.received_at));
         fact("Result due", when(a.result_due));
