@@ -30,6 +30,8 @@
 #   EGOV_LEB_MANUAL      KATO codes (comma- or space-separated) whose leb runs in manual
 #                        mode: its staff work the tasks through the HTTP API [none: auto]
 #   EGOV_INTAKE_HTTP     the intake's HTTP API [127.0.0.1:8081]
+#   EGOV_OFFICE_HTTP_BASE  the Nth region's provider's office (intake --office) serves its
+#                        desk on 127.0.0.1:base+N [8100]
 #   EGOV_PORTAL_HTTP     the portal's HTTP API and reference frontend [127.0.0.1:8080]
 #   EGOV_PKI_DIR         the test CA's folder [var/pki]
 #   EGOV_KEYS_DIR        the CURVE keys of the gateway and every participant [var/keys]
@@ -66,17 +68,24 @@ STOP_TIMEOUT=${EGOV_STOP_TIMEOUT:-10}
 read -r -a REGIONS <<<"${EGOV_REGIONS:-750000000 230000000 270000000 430000000}"
 LEB_HTTP_BASE=${EGOV_LEB_HTTP_BASE:-8090}   # leb of the Nth region reads tasks on base+N
 INTAKE_HTTP=${EGOV_INTAKE_HTTP:-127.0.0.1:8081}
+OFFICE_HTTP_BASE=${EGOV_OFFICE_HTTP_BASE:-8100}  # the Nth region's office desk on base+N
 PORTAL_HTTP=${EGOV_PORTAL_HTTP:-127.0.0.1:8080}
 
-# Start order, stopped in reverse; a name's binary is the part before "-".
+# Start order, stopped in reverse; a name's binary is the part before "-" (an office's
+# is intake's: the desk, as the provider's office).
 SERVICES=(shep gbdfl enis)
 for region in "${REGIONS[@]}"; do SERVICES+=("regional-$region" "leb-$region"); done
-[[ -x ${EGOV_BIN:-$REPO/build/release/bin}/intake ]] && SERVICES+=(intake)
+if [[ -x ${EGOV_BIN:-$REPO/build/release/bin}/intake ]]; then
+    SERVICES+=(intake)
+    for region in "${REGIONS[@]}"; do SERVICES+=("office-$region"); done
+fi
 [[ -x ${EGOV_BIN:-$REPO/build/release/bin}/portal ]] && SERVICES+=(portal)
 # Every service but the gateway must show up in `egovctl participants`.
 REGISTRIES=("${SERVICES[@]:1}")
 
 die() { echo "run.sh: $*" >&2; exit 1; }
+# The program of service $1: the part of its name before "-", intake for an office.
+binary_of() { local binary=${1%%-*}; [[ $binary == office ]] && binary=intake; echo "$binary"; }
 say() { echo "run.sh: $*" >&2; }
 
 usage() { sed -n '2,39s/^# \{0,1\}//p' "$0"; }
@@ -135,7 +144,7 @@ stop_services() {
         pid=$(live_pid "$RUN_DIR/$name.pid")
         [[ -n $pid ]] || continue
         # A pid from another instance may have been recycled: it must be the service.
-        if [[ $OWN_CHILDREN -eq 1 ]] || grep -qa "bin/${name%%-*}" "/proc/$pid/cmdline" 2>/dev/null; then
+        if [[ $OWN_CHILDREN -eq 1 ]] || grep -qa "bin/$(binary_of "$name")" "/proc/$pid/cmdline" 2>/dev/null; then
             pids+=("$pid")
         fi
     done
@@ -225,7 +234,7 @@ start_service() {
     local log=$LOG_DIR/$name.log
     SERVICE_ARGS[$name]=$(printf '%q ' "$@")
     [[ -f $log ]] && mv -f "$log" "$log.1"
-    setsid "$BIN/${name%%-*}" "$@" </dev/null >"$log" 2>&1 &
+    setsid "$BIN/$(binary_of "$name")" "$@" </dev/null >"$log" 2>&1 &
     echo $! >"$RUN_DIR/$name.pid"
     STARTED_AT[$name]=$SECONDS
     rm -f "$RUN_DIR/$name.restart"
@@ -314,10 +323,11 @@ print_table() {
             "$(dbname_of "$EGOV_GBDFL_DB")" "$(short "$LOG_DIR/gbdfl.log")"
         printf "$format" enis "$(cat "$RUN_DIR/enis.pid")" "-> $EGOV_GATEWAY" \
             "$(dbname_of "$EGOV_ENIS_DB")" "$(short "$LOG_DIR/enis.log")"
-        local name index=0 where
+        local name index=0 office=0 where
         for name in "${SERVICES[@]:3}"; do
             case $name in
                 leb-*) where="http://127.0.0.1:$((LEB_HTTP_BASE + index)) (tasks)"; index=$((index + 1)) ;;
+                office-*) where="http://127.0.0.1:$((OFFICE_HTTP_BASE + office)) (desk)"; office=$((office + 1)) ;;
                 intake) where="http://$INTAKE_HTTP" ;;
                 portal) where="http://$PORTAL_HTTP" ;;
                 *) where="-> $EGOV_GATEWAY" ;;
@@ -342,7 +352,7 @@ print_table() {
 main() {
     local name
     for name in "${SERVICES[@]}" egovctl; do
-        [[ -x $BIN/${name%%-*} ]] || die "$(short "$BIN/${name%%-*}") not found; build first with 'make'"
+        [[ -x $BIN/$(binary_of "$name") ]] || die "$(short "$BIN/$(binary_of "$name")") not found; build first with 'make'"
     done
     mkdir -p "$LOG_DIR" "$RUN_DIR"
 
@@ -378,7 +388,10 @@ main() {
     "$PG" start
     local databases=(shep gbdfl enis) region
     for region in "${REGIONS[@]}"; do databases+=("regional_$region" "leb_$region"); done
-    [[ " ${SERVICES[*]} " == *" intake "* ]] && databases+=(intake)
+    if [[ " ${SERVICES[*]} " == *" intake "* ]]; then
+        databases+=(intake)
+        for region in "${REGIONS[@]}"; do databases+=("office_$region"); done
+    fi
     [[ " ${SERVICES[*]} " == *" portal "* ]] && databases+=(portal)
     "$PG" createdb "${databases[@]}"
     # Explicit per-service conninfo strings win over the cluster's.
@@ -433,6 +446,14 @@ main() {
         say "starting the State Corporation intake on $INTAKE_HTTP"
         start_service intake --gateway "$EGOV_GATEWAY" --db "$(conninfo_for intake)" \
             --pki "$EGOV_PKI_DIR" --http "$INTAKE_HTTP"
+        index=0
+        for region in "${REGIONS[@]}"; do
+            say "starting the office of the provider of $region on 127.0.0.1:$((OFFICE_HTTP_BASE + index))"
+            start_service "office-$region" --office "$region" --gateway "$EGOV_GATEWAY" \
+                --db "$(conninfo_for "office_$region")" --pki "$EGOV_PKI_DIR" \
+                --http "127.0.0.1:$((OFFICE_HTTP_BASE + index))"
+            index=$((index + 1))
+        done
     fi
     if [[ " ${SERVICES[*]} " == *" portal "* ]]; then
         say "starting the portal on $PORTAL_HTTP"
@@ -507,7 +528,7 @@ control_stop() {
     touch "$RUN_DIR/$1.held"
     local pid
     pid=$(live_pid "$RUN_DIR/$1.pid")
-    if [[ -n $pid ]] && grep -qa "bin/${1%%-*}" "/proc/$pid/cmdline" 2>/dev/null; then
+    if [[ -n $pid ]] && grep -qa "bin/$(binary_of "$1")" "/proc/$pid/cmdline" 2>/dev/null; then
         terminate "$pid"
         say "$1 (pid $pid) stopped; it stays stopped until 'deploy/run.sh start $1'"
     else

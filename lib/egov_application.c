@@ -63,17 +63,20 @@ egov_application_update_decide (const egov_application_update_t *update, const c
 bool
 egov_application_update_trusted (const egov_application_update_t *update,
                                  const Egov__Envelope *envelope, const char *region,
-                                 egov_cms_verifier_t *verifier, int64_t now,
+                                 const char *from, egov_cms_verifier_t *verifier, int64_t now,
                                  char *signer, size_t size, egov_error_t *reject)
 {
     assert (update && envelope && region && verifier && signer && reject);
     *signer = 0;
     char expected [64];
-    snprintf (expected, sizeof (expected), "regional-%.40s", region);
+    if (from)
+        snprintf (expected, sizeof (expected), "%.60s", from);
+    else
+        snprintf (expected, sizeof (expected), "regional-%.40s", region);
     if (!streq (envelope->sender_id, expected)) {
         //  Named by role: the sender may be anybody, and says nothing here
-        egov_error_set (reject, "UNEXPECTED_SENDER",
-                        "updates of this application come from its region's regional gateway only");
+        egov_error_set (reject, "UNEXPECTED_SENDER", "updates of this application come from %s only",
+                        from ? "its provider" : "its region's regional gateway");
         return false;
     }
     if (!update->result)
@@ -176,7 +179,7 @@ s_test_trust (void)
         assert (egov_application_update_decode (envelope, &update, &error));
         char signer [300];
         egov_error_t reject = { { 0 } };
-        bool trusted = egov_application_update_trusted (&update, envelope, cases [index].region,
+        bool trusted = egov_application_update_trusted (&update, envelope, cases [index].region, NULL,
                                                         verifier, now, signer, sizeof (signer), &reject);
         assert (trusted == !*cases [index].code);
         assert (streq (reject.code, cases [index].code));
@@ -198,10 +201,10 @@ s_test_trust (void)
     egov_application_update_t update;
     assert (egov_application_update_decode (envelope, &update, &error));
     char signer [300];
-    assert (egov_application_update_trusted (&update, envelope, "750000000", verifier, now,
+    assert (egov_application_update_trusted (&update, envelope, "750000000", NULL, verifier, now,
                                              signer, sizeof (signer), &error) && !*signer);
     egov_string_set (&envelope->sender_id, "intake");
-    assert (!egov_application_update_trusted (&update, envelope, "750000000", verifier, now,
+    assert (!egov_application_update_trusted (&update, envelope, "750000000", NULL, verifier, now,
                                               signer, sizeof (signer), &error)
             && streq (error.code, "UNEXPECTED_SENDER"));
     egov_application_update_reset (&update);

@@ -44,7 +44,8 @@ egov_lifecycle_t egov_application_update_decide (const egov_application_update_t
                                                  const char *status, egov_status_t *next,
                                                  egov_error_t *error);
 //  Whether the update may touch an application of region (its KATO code):
-//  it must come from that region's regional gateway (the envelope's
+//  it must come from that region's regional gateway, or from the
+//  participant from when not NULL (an office's provider) (the envelope's
 //  sender_id, which the gateway stamps), and a result must carry a CMS
 //  signature over its document, valid at now on verifier, by a certificate
 //  of the region's provider organisation (egov_pki_provider_bin). False
@@ -53,6 +54,7 @@ egov_lifecycle_t egov_application_update_decide (const egov_application_update_t
 //  who signed a result ("name, organisation (BIN …)"), "" for a notice.
 bool egov_application_update_trusted (const egov_application_update_t *update,
                                       const Egov__Envelope *envelope, const char *region,
+                                      const char *from,
                                       egov_cms_verifier_t *verifier, int64_t now,
                                       char *signer, size_t size, egov_error_t *reject);
 //  Frees what decode allocated; safe on a zeroed or reset update.

@@ -92,6 +92,21 @@ egov_clock_reset (void)
 }
 
 void
+egov_clock_hold_at (const char *moment)
+{
+    egov_clock_state_t state = egov_clock_state ();
+    int64_t sim_ms = 0;
+    bool parsed = egov_clock_parse (moment, &sim_ms);
+    assert (parsed);
+    state.base_wall_ms = egov_now_ms ();
+    state.base_sim_ms = sim_ms;
+    state.speed = 0;
+    state.version++;
+    bool applied = egov_clock_apply (&state);
+    assert (applied);
+}
+
+void
 egov_clock_format (int64_t ms, char *buffer, size_t size)
 {
     //  Moments come from the wire too: bound them before any arithmetic

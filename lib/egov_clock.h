@@ -59,6 +59,9 @@ bool egov_clock_state_valid (const egov_clock_state_t *state);
 bool egov_clock_apply (const egov_clock_state_t *state);
 //  Back to real time (tests).
 void egov_clock_reset (void);
+//  Stops the clock at a moment (ISO 8601, Almaty time unless an offset is
+//  given), newer than any state seen so far (tests).
+void egov_clock_hold_at (const char *moment);
 
 //  Formats a moment as ISO 8601 in Almaty time (UTC+05:00), ms precision;
 //  a moment before year 1 or after 9999 shows as that year's edge.

@@ -48,9 +48,10 @@ s_now (egov_pki_t *self)
 typedef enum { S_CURRENT, S_EXPIRED, S_FUTURE } s_window_t;
 
 //  People the demo invents, with IINs made from birth date and serial:
-//  the State Corporation's operators and the providers' heads.
+//  the State Corporation's operators, the providers' heads and the clerks
+//  of the providers' offices.
 typedef struct {
-    const char *key;                //  operator login, or head-<KATO>
+    const char *key;                //  operator login, head-<KATO> or clerk-<KATO>
     const char *name;               //  full name
     int year, month, day;           //  birth date
     bool male;                      //  gender digit
@@ -65,6 +66,10 @@ static const s_invented_t s_invented [] = {
     { "head-230000000", "Ермекова Гүлнар Тимурқызы", 1969, 11, 21, false, 2245 },
     { "head-270000000", "Сұлтанов Асхат Жанұлы", 1975, 3, 14, true, 3367 },
     { "head-430000000", "Әбілова Сәуле Нұрланқызы", 1980, 12, 5, false, 4478 },
+    { "clerk-750000000", "Жақсыбекова Динара Асқарқызы", 1988, 3, 12, false, 5121 },
+    { "clerk-230000000", "Құрманов Ерболат Серікұлы", 1991, 7, 30, true, 6232 },
+    { "clerk-270000000", "Сәрсенова Мадина Қанатқызы", 1985, 10, 4, false, 7343 },
+    { "clerk-430000000", "Әміров Нұржан Бақытұлы", 1993, 2, 19, true, 8454 },
 };
 
 //  The fixed people of the registry of individuals.

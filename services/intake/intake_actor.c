@@ -48,10 +48,16 @@ intake_actor (zsock_t *pipe, void *argument)
     intake_desk_t *desk = NULL;
     intake_http_t *http = NULL;
     zloop_t *loop = NULL;
+    //  An office answers no sync service: egovctl wait asks the State
+    //  Corporation's desk and the portal
+    const char *office = options->office && *options->office ? options->office : NULL;
+    char participant [32];
     shep_participant_config_t engine_config = {
-        .gateway = options->gateway, .keys = options->keys, .participant_id = INTAKE_PARTICIPANT,
+        .gateway = options->gateway, .keys = options->keys,
+        .participant_id = intake_desk_participant (office, participant, sizeof (participant)),
         .conninfo = options->conninfo, .schema_sql = intake_schema_sql, .receive_async = true,
-        .services = (const char *const []) { INTAKE_STATE_SERVICE, NULL },
+        .services = office ? (const char *const []) { NULL }
+                           : (const char *const []) { INTAKE_STATE_SERVICE, NULL },
         .verbose = options->verbose
     };
     shep_participant_t *engine = shep_participant_new (&engine_config, NULL, &error);
@@ -60,7 +66,7 @@ intake_actor (zsock_t *pipe, void *argument)
                  options->conninfo);
         goto cleanup;
     }
-    desk = intake_desk_new (engine, catalogue, calendar, options->pki_dir, &error);
+    desk = intake_desk_new (engine, catalogue, calendar, options->pki_dir, office, &error);
     int seeded = desk ? intake_desk_seed_operators (desk, &error) : -1;
     if (seeded < 0) {
         fprintf (stderr, "intake: error %s: %s\n", error.code, error.message);
@@ -77,7 +83,7 @@ intake_actor (zsock_t *pipe, void *argument)
     }
     intake_http_set_www (http, options->www);
     shep_participant_set_service (engine, desk);
-    printf ("intake: ready, gateway %s, http %s (port %d)\n", options->gateway,
+    printf ("intake: ready as %s, gateway %s, http %s (port %d)\n", participant, options->gateway,
             options->http_address, intake_http_port (http));
     fflush (stdout);
     loop = zloop_new ();

@@ -14,6 +14,7 @@ extern "C" {
 typedef struct {
     const char *gateway;            //  the central gateway
     const char *keys;               //  CURVE keys folder (shep_keys.h)
+    const char *office;             //  a region's KATO: its provider's office; NULL: the State Corporation
     const char *conninfo;           //  the desk's database
     const char *http_address;       //  the API's address
     const char *pki_dir;            //  operators' keys, trust anchors

@@ -94,7 +94,7 @@ intake_desk__view (intake_desk_t *self, const char *id, bool *failed)
         "applicant", "iin", s_text (result, 0, 3), "name", s_text (result, 0, 4),
         "representative", representative, "operator", s_text (result, 0, 8), "status", status,
         "receipt_number", s_text (result, 0, 10),
-        "route", json_string (json_is_null (paper) ? "electronic" : "paper"),
+        "route", json_string (*self->office ? "office" : json_is_null (paper) ? "electronic" : "paper"),
         "paper", paper, "submitted_at", s_moment (result, 0, 13),
         "received_at", s_moment (result, 0, 14), "result_due", s_moment (result, 0, 15),
         "registration_number", s_text (result, 0, 16), "result", outcome, "refusal", refusal,

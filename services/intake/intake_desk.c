@@ -20,6 +20,9 @@ static const struct {
     { "operator3", "demo-operator3" },
 };
 #define s_DEMO_COUNT (sizeof (s_demo_operators) / sizeof (s_demo_operators [0]))
+//  An office's demo clerk, who signs with clerk-<KATO>'s certificate.
+#define s_CLERK_LOGIN       "clerk1"
+#define s_CLERK_PASSWORD    "demo-clerk1"
 
 
 //  zhashx destructor for a signer.
@@ -41,16 +44,34 @@ s_answer_state (void *service, const Egov__Envelope *request, egov_error_t *refu
                                           request, refusal);
 }
 
+const char *
+intake_desk_participant (const char *office, char *buffer, size_t size)
+{
+    if (office)
+        snprintf (buffer, size, "office-%s", office);
+    else
+        snprintf (buffer, size, "%s", INTAKE_PARTICIPANT);
+    return buffer;
+}
+
 intake_desk_t *
 intake_desk_new (shep_participant_t *engine, egov_catalogue_t *catalogue, egov_calendar_t *calendar,
-                 const char *pki_dir, egov_error_t *error)
+                 const char *pki_dir, const char *office, egov_error_t *error)
 {
     assert (engine && catalogue && calendar && pki_dir);
+    if (office && !egov_kato_valid (office)) {
+        egov_error_set (error, "INVALID_OFFICE", "an office is named by its region's 9-digit KATO"
+                        " code, not '%s'", office);
+        return NULL;
+    }
+    char clerk [32];
+    snprintf (clerk, sizeof (clerk), "clerk-%s", office ? office : "");
     egov_pki_t *pki = egov_pki_new (pki_dir);
     bool loaded = egov_pki_load (pki, error) == 0;
-    if (loaded && !egov_pki_find (pki, s_demo_operators [0].login)) {
-        egov_error_set (error, "PKI_MISSING", "%s has no operators' certificates "
-                        "(egovctl pki init makes them)", pki_dir);
+    if (loaded && !egov_pki_find (pki, office ? clerk : s_demo_operators [0].login)) {
+        egov_error_set (error, "PKI_MISSING", "%s has no certificate for %s "
+                        "(egovctl pki init makes them)", pki_dir,
+                        office ? clerk : "the State Corporation's operators");
         loaded = false;
     }
     egov_pki_destroy (&pki);
@@ -61,6 +82,12 @@ intake_desk_new (shep_participant_t *engine, egov_catalogue_t *catalogue, egov_c
         return NULL;
     intake_desk_t *self = (intake_desk_t *) zmalloc (sizeof (intake_desk_t));
     assert (self);
+    self->channel = office ? EGOV_CHANNEL_OFFICE : EGOV_CHANNEL_STATE_CORP;
+    if (office) {
+        snprintf (self->office, sizeof (self->office), "%s", office);
+        snprintf (self->provider, sizeof (self->provider), "leb-%s", office);
+        snprintf (self->clerk, sizeof (self->clerk), "%s", clerk);
+    }
     self->engine = engine;
     self->catalogue = catalogue;
     self->calendar = calendar;
@@ -94,13 +121,15 @@ intake_desk_new (shep_participant_t *engine, egov_catalogue_t *catalogue, egov_c
     self->rearm_wanted = true;
     //  The payloads are checked by egov_application_update_decode, with its
     //  codes; they come from regional gateways (the handler sees that it is the
-    //  one of the application's region)
+    //  one of the application's region), or to an office from its provider
     shep_participant_on (engine, "application.status", NULL, intake_desk_deliver);
     shep_participant_on (engine, "application.result", NULL, intake_desk_deliver);
-    shep_participant_accept (engine, "application.status", "regional-*");
-    shep_participant_accept (engine, "application.result", "regional-*");
+    const char *from = office ? self->provider : "regional-*";
+    shep_participant_accept (engine, "application.status", from);
+    shep_participant_accept (engine, "application.result", from);
     shep_participant_on_sent (engine, intake_desk_sent);
-    shep_participant_on_request (engine, s_answer_state);
+    if (!office)
+        shep_participant_on_request (engine, s_answer_state);
     return self;
 }
 
@@ -256,11 +285,15 @@ intake_desk_seed_operators (intake_desk_t *self, egov_error_t *error)
         return -1;
     }
     int created = 0;
-    for (size_t index = 0; index < s_DEMO_COUNT; index++) {
-        const egov_pki_entry_t *entry = egov_pki_find (pki, s_demo_operators [index].login);
+    //  The State Corporation's operators sign with their own certificates; an
+    //  office's clerk with clerk-<KATO>'s
+    size_t count = *self->office ? 1 : s_DEMO_COUNT;
+    for (size_t index = 0; index < count; index++) {
+        const char *login = *self->office ? s_CLERK_LOGIN : s_demo_operators [index].login;
+        const char *label = *self->office ? self->clerk : login;
+        const egov_pki_entry_t *entry = egov_pki_find (pki, label);
         if (!entry)
             continue;
-        const char *login = s_demo_operators [index].login;
         PGresult *result = intake_desk__sql (self, PGRES_TUPLES_OK,
             "SELECT 1 FROM operator WHERE login = $1", 1, &login, NULL, NULL);
         if (!result) {
@@ -273,7 +306,7 @@ intake_desk_seed_operators (intake_desk_t *self, egov_error_t *error)
         if (exists)
             continue;
         char hash [crypto_pwhash_STRBYTES];
-        const char *password = s_demo_operators [index].password;
+        const char *password = *self->office ? s_CLERK_PASSWORD : s_demo_operators [index].password;
         if (crypto_pwhash_str (hash, password, strlen (password),
                                crypto_pwhash_OPSLIMIT_INTERACTIVE,
                                crypto_pwhash_MEMLIMIT_INTERACTIVE) != 0) {
@@ -545,11 +578,12 @@ intake_desk_authenticate (intake_desk_t *self, const char *token, intake_operato
 //  The services served through the State Corporation
 
 //  True when the service goes to the provider on paper (no electronic form):
-//  collection sector, register, courier.
+//  collection sector, register, courier. Never from the provider's own
+//  office: the package is at the provider already.
 static bool
-s_paper_route (const egov_catalogue_entry_t *entry)
+s_paper_route (intake_desk_t *self, const egov_catalogue_entry_t *entry)
 {
-    return entry->paper && !entry->electronic;
+    return !*self->office && entry->paper && !entry->electronic;
 }
 
 //  Names as a JSON object.
@@ -574,7 +608,7 @@ intake_desk_services (intake_desk_t *self, egov_http_reply_t *reply)
     json_t *services = json_array ();
     for (size_t index = 0; index < egov_catalogue_size (self->catalogue); index++) {
         const egov_catalogue_entry_t *entry = egov_catalogue_entry (self->catalogue, index);
-        if (!entry->channels [EGOV_CHANNEL_STATE_CORP])
+        if (!entry->channels [self->channel] || (*self->office && !streq (entry->kato, self->office)))
             continue;
         json_t *documents = json_array ();
         for (size_t item = 0; item < entry->document_count; item++) {
@@ -605,12 +639,19 @@ intake_desk_services (intake_desk_t *self, egov_http_reply_t *reply)
             "name", s_names (&entry->name), "provider", s_names (&entry->provider),
             "provider_kind", entry->provider_kind, "documents", documents, "steps", steps,
             "deadline", s_term (&entry->deadline), "windows", windows,
-            "route", s_paper_route (entry) ? "paper" : "electronic");
+            "route", *self->office ? "office" : s_paper_route (self, entry) ? "paper" : "electronic");
         //  The request form in the portal's shape: one description for both channels
         json_object_set_new (service, "form", egov_form_json (entry->request_form));
         json_array_append_new (services, service);
     }
-    egov_http_reply_set (reply, 200, json_pack ("{s:o}", "services", services));
+    //  Which desk this is, for a terminal's title: the State Corporation's, or
+    //  an office of a region's provider
+    char participant [32];
+    json_t *desk = json_pack ("{s:s, s:s, s:s?, s:s}", "participant",
+        intake_desk_participant (*self->office ? self->office : NULL, participant, sizeof (participant)),
+        "channel", egov_channel_name (self->channel), "region", *self->office ? self->office : NULL,
+        "hours", egov_calendar_hours (self->calendar, self->channel));
+    egov_http_reply_set (reply, 200, json_pack ("{s:o, s:o}", "desk", desk, "services", services));
 }
 
 //  ---------------------------------------------------------------------
@@ -664,7 +705,9 @@ s_refuse_incomplete (intake_desk_t *self, const intake_operator_t *operator_,
     char at [24];
     snprintf (at, sizeof (at), "%" PRId64, now);
     PGresult *result = NULL;
-    if (s_receipt_number (self, "refusal_receipt_seq", "SC-R", now, number, sizeof (number))) {
+    char prefix [16];
+    snprintf (prefix, sizeof (prefix), "%s%s", self->office, *self->office ? "-OF-R" : "SC-R");
+    if (s_receipt_number (self, "refusal_receipt_seq", prefix, now, number, sizeof (number))) {
         const char *values [] = { number, request->service, request->region,
                                   request->applicant_iin, operator_->login, list, at };
         result = intake_desk__sql (self, PGRES_COMMAND_OK,
@@ -712,7 +755,7 @@ s_signer (intake_desk_t *self, const char *label, egov_error_t *error)
 //  What the regulations decide when the application is taken now.
 typedef struct {
     int64_t submitted;              //  simulated now
-    int64_t received;               //  receipt on the State Corporation's hours
+    int64_t received;               //  receipt on the desk's hours
     int64_t due;                    //  the term on the provider's calendar, 0 without one
 } s_terms_t;
 
@@ -724,7 +767,7 @@ s_terms (intake_desk_t *self, const egov_catalogue_entry_t *entry, s_terms_t *te
     terms->submitted = egov_clock_now_ms ();
     egov_receipt_t receipt;
     egov_error_t error = { { 0 } };
-    if (!egov_calendar_receipt (self->calendar, EGOV_CHANNEL_STATE_CORP, terms->submitted,
+    if (!egov_calendar_receipt (self->calendar, self->channel, terms->submitted,
                                 &receipt, &error)) {
         egov_http_reply_error (reply, 422, error.code, "%s", error.message);
         return false;
@@ -745,6 +788,34 @@ s_terms (intake_desk_t *self, const egov_catalogue_entry_t *entry, s_terms_t *te
     return true;
 }
 
+//  True when the desk is open at the simulated now (its channel's hours on
+//  its calendar: the State Corporation Mon-Sat 09:00-20:00, an office
+//  Mon-Fri 09:00-18:00 with lunch); else false with reply set to 422
+//  DESK_CLOSED naming when it opens.
+static bool
+s_open_now (intake_desk_t *self, egov_http_reply_t *reply)
+{
+    int64_t now = egov_clock_now_ms ();
+    egov_receipt_t receipt;
+    egov_error_t error = { { 0 } };
+    if (!egov_calendar_receipt (self->calendar, self->channel, now, &receipt, &error)) {
+        egov_http_reply_error (reply, 422, error.code, "%s", error.message);
+        return false;
+    }
+    bool open = receipt.received_ms == now;
+    if (!open) {
+        char at [40], opens [40];
+        egov_calendar_time_format (self->calendar, now, at, sizeof (at));
+        json_t *detail = egov_http_reply_error (reply, 422, "DESK_CLOSED",
+            "the desk is closed at %s (simulated): it works %s; it opens %s", at,
+            egov_calendar_hours (self->calendar, self->channel),
+            egov_calendar_time_format (self->calendar, receipt.received_ms, opens, sizeof (opens)));
+        json_object_set_new (detail, "opens_at", intake_desk__time (receipt.received_ms));
+    }
+    egov_receipt_reset (&receipt);
+    return open;
+}
+
 //  The child a form names, as the registry knows them: {iin, name,
 //  birth_certificate}; name null when the registry lost the record.
 static json_t *
@@ -760,7 +831,8 @@ s_child_json (const intake_check_t *check)
 //  The request as the operator signs it: every fact of the form, the
 //  attachments by name, size and digest. Caller frees.
 static char *
-s_signed_document (const char *id, const char *receipt, const intake_application_t *request,
+s_signed_document (const char *channel, const char *id, const char *receipt,
+                   const intake_application_t *request,
                    const char *applicant_name, const char *representative_name,
                    const intake_check_t *check, const intake_operator_t *operator_,
                    const s_terms_t *terms)
@@ -780,7 +852,7 @@ s_signed_document (const char *id, const char *receipt, const intake_application
     json_t *document = json_pack ("{s:s, s:s, s:s, s:s, s:{s:s, s:s}, s:o, s:o, s:b, s:s,"
                                   " s:o, s:o, s:o, s:{s:s, s:s, s:s}}",
         "application_id", id, "service", request->service, "region", request->region,
-        "channel", "state-corp", "applicant", "iin", request->applicant_iin, "name", applicant_name,
+        "channel", channel, "applicant", "iin", request->applicant_iin, "name", applicant_name,
         "representative", representative, "documents", documents, "consent", request->consent,
         "receipt_number", receipt, "submitted_at", intake_desk__time (terms->submitted),
         "received_at", intake_desk__time (terms->received),
@@ -798,7 +870,8 @@ s_signed_document (const char *id, const char *receipt, const intake_application
 
 //  The Application message for the regional gateway.
 static Egov__Envelope *
-s_application_envelope (const char *id, const char *receipt, const intake_application_t *request,
+s_application_envelope (intake_desk_t *self, const char *id, const char *receipt,
+                        const intake_application_t *request,
                         const char *applicant_name, const char *text, const uint8_t *signature,
                         size_t signature_size, const intake_operator_t *operator_,
                         const s_terms_t *terms)
@@ -807,7 +880,8 @@ s_application_envelope (const char *id, const char *receipt, const intake_applic
     application.application_id = (char *) id;
     application.service = (char *) request->service;
     application.region = (char *) request->region;
-    application.channel = EGOV__APPLICATIONS__CHANNEL__STATE_CORPORATION;
+    application.channel = *self->office ? EGOV__APPLICATIONS__CHANNEL__PROVIDER_OFFICE
+                                        : EGOV__APPLICATIONS__CHANNEL__STATE_CORPORATION;
     application.applicant_iin = (char *) request->applicant_iin;
     application.applicant_name = (char *) applicant_name;
     Egov__Applications__Representative representative = EGOV__APPLICATIONS__REPRESENTATIVE__INIT;
@@ -844,9 +918,37 @@ s_application_envelope (const char *id, const char *receipt, const intake_applic
     application.submitted_at = terms->submitted;
     application.received_at = terms->received;
     application.result_due = terms->due;
-    Egov__Envelope *envelope = intake_desk__envelope ("application.submit", id, request->region,
-                                                      EGOV__MESSAGE_TYPE__REQUEST);
-    egov_envelope_set_payload (envelope, &application.base);
+    Egov__Envelope *envelope;
+    if (*self->office) {
+        //  The provider's own office: its clerk registers the application in the
+        //  provider's register (the receipt's number) and hands it to the
+        //  provider's system, with the outcome of checking the clerk's signature
+        egov_cms_result_t checked;
+        egov_cms_outcome_t outcome = egov_cms_verify (self->verifier, signature, signature_size,
+            text, strlen (text), terms->submitted, operator_->iin, &checked);
+        char signer [600];
+        snprintf (signer, sizeof (signer), "%s (IIN %s)", *checked.name ? checked.name : operator_->name,
+                  *checked.iin ? checked.iin : operator_->iin);
+        Egov__Applications__Registration registration = EGOV__APPLICATIONS__REGISTRATION__INIT;
+        registration.registration_number = (char *) receipt;
+        registration.registered_at = terms->received;
+        registration.registered_wall = egov_now_ms ();
+        registration.signature_outcome = (char *) egov_cms_outcome_name (outcome);
+        registration.signer = signer;
+        Egov__Applications__RegisteredApplication registered =
+            EGOV__APPLICATIONS__REGISTERED_APPLICATION__INIT;
+        registered.registration = &registration;
+        registered.application = &application;
+        envelope = egov_envelope_new ("application.registered", EGOV__MESSAGE_TYPE__REQUEST);
+        egov_string_set (&envelope->correlation_id, id);
+        egov_string_set (&envelope->recipient_id, self->provider);
+        egov_envelope_set_payload (envelope, &registered.base);
+    }
+    else {
+        envelope = intake_desk__envelope ("application.submit", id, request->region,
+                                          EGOV__MESSAGE_TYPE__REQUEST);
+        egov_envelope_set_payload (envelope, &application.base);
+    }
     egov_application_form_reset (&application);
     free (pointers);
     free (attachments);
@@ -863,7 +965,7 @@ s_store_accepted (intake_desk_t *self, const char *id, const char *receipt,
                   const s_terms_t *terms, Egov__Envelope *envelope, const char *key,
                   const char *digest)
 {
-    bool paper = s_paper_route (entry);
+    bool paper = s_paper_route (self, entry);
     char submitted [24], received [24], due [24], register_number [48] = "";
     snprintf (submitted, sizeof (submitted), "%" PRId64, terms->submitted);
     snprintf (received, sizeof (received), "%" PRId64, terms->received);
@@ -1073,14 +1175,17 @@ s_accept (intake_desk_t *self, s_submission_t *submission, egov_http_reply_t *re
     if (submission->check.representative)
         intake_desk__name (submission->check.representative->person, representative_name,
                            sizeof (representative_name));
-    if (!s_receipt_number (self, "acceptance_receipt_seq", "SC", terms.submitted, receipt,
+    char prefix [16];
+    snprintf (prefix, sizeof (prefix), "%s%s", self->office, *self->office ? "-OF" : "SC");
+    if (!s_receipt_number (self, "acceptance_receipt_seq", prefix, terms.submitted, receipt,
                            sizeof (receipt))) {
         intake_desk__unavailable (reply);
         return;
     }
-    text = s_signed_document (id, receipt, request, applicant_name, representative_name,
+    text = s_signed_document (egov_channel_name (self->channel), id, receipt, request,
+                              applicant_name, representative_name,
                               &submission->check, operator_, &terms);
-    egov_cms_signer_t *signer = s_signer (self, operator_->login, &error);
+    egov_cms_signer_t *signer = s_signer (self, *self->office ? self->clerk : operator_->login, &error);
     size_t signature_size = 0;
     if (!signer
     ||  egov_cms_sign (signer, text, strlen (text), true, terms.submitted, &signature,
@@ -1090,7 +1195,7 @@ s_accept (intake_desk_t *self, s_submission_t *submission, egov_http_reply_t *re
                                operator_->login, error.message);
         goto cleanup;
     }
-    envelope = s_application_envelope (id, receipt, request, applicant_name, text, signature,
+    envelope = s_application_envelope (self, id, receipt, request, applicant_name, text, signature,
                                        signature_size, operator_, &terms);
     if (!s_store_accepted (self, id, receipt, request, applicant_name, representative_name,
                            operator_, &submission->check, entry, &terms, envelope, submission->key,
@@ -1210,12 +1315,22 @@ intake_desk_submit (intake_desk_t *self, const intake_operator_t *operator_, jso
                                request->region);
         goto refused;
     }
-    if (!entry->channels [EGOV_CHANNEL_STATE_CORP]) {
-        egov_http_reply_error (&reply, 422, "CHANNEL_NOT_OFFERED",
-                               "%s in region %s is not served through the State Corporation",
-                               request->service, request->region);
+    if (*self->office && !streq (request->region, self->office)) {
+        egov_http_reply_error (&reply, 422, "UNKNOWN_SERVICE",
+                               "this is the office of the provider of region %s; %s in region %s"
+                               " is not served here", self->office, request->service, request->region);
         goto refused;
     }
+    if (!entry->channels [self->channel]) {
+        egov_http_reply_error (&reply, 422, "CHANNEL_NOT_OFFERED",
+                               "%s in region %s is not served through %s", request->service,
+                               request->region, *self->office ? "the provider's office"
+                                                               : "the State Corporation");
+        goto refused;
+    }
+    //  The desk takes applications in its opening hours on the simulated clock
+    if (!s_open_now (self, &reply))
+        goto refused;
     //  Each document a type of this service's list (Standard item 9), or the
     //  power of attorney of a representative, which every service asks for
     for (size_t index = 0; index < request->document_count; index++) {
@@ -1357,11 +1472,18 @@ intake_desk_test (bool verbose)
     char pki_dir [] = "/tmp/intake-selftest-XXXXXX";
     assert (mkdtemp (pki_dir));
     //  Without operators' certificates the desk refuses to start
-    assert (intake_desk_new (engine, catalogue, calendar, pki_dir, &error) == NULL);
+    assert (intake_desk_new (engine, catalogue, calendar, pki_dir, NULL, &error) == NULL);
     egov_pki_t *pki = egov_pki_new (pki_dir);
     assert (egov_pki_ensure (pki, NULL, &error) == 0);
     egov_pki_destroy (&pki);
-    intake_desk_t *desk = intake_desk_new (engine, catalogue, calendar, pki_dir, &error);
+    //  An office is named by its region's KATO code, and signs with its clerk's certificate
+    assert (intake_desk_new (engine, catalogue, calendar, pki_dir, "23000", &error) == NULL
+            && streq (error.code, "INVALID_OFFICE"));
+    char participant [32];
+    assert (streq (intake_desk_participant (NULL, participant, sizeof (participant)), "intake"));
+    assert (streq (intake_desk_participant ("230000000", participant, sizeof (participant)),
+                   "office-230000000"));
+    intake_desk_t *desk = intake_desk_new (engine, catalogue, calendar, pki_dir, NULL, &error);
     assert (desk);
     shep_participant_set_service (engine, desk);
     intake_desk_set_verbose (desk, verbose);
@@ -1421,7 +1543,9 @@ intake_desk_test (bool verbose)
     }
     assert (externat && duplicate_paper && !office_only);
 
-    //  Submissions that stop before the registries: no gateway needed
+    //  Submissions that stop before the registries: no gateway needed, the
+    //  desk open (a Wednesday morning)
+    egov_clock_hold_at ("2026-03-04T10:00");
     const struct {
         const char *body;
         int status;
@@ -1467,6 +1591,17 @@ intake_desk_test (bool verbose)
     assert (streq (json_string_value (json_object_get (json_array_get (fields, 0), "field")), "form.grade"));
     assert (streq (json_string_value (json_object_get (json_array_get (fields, 0), "code")), "OUT_OF_RANGE"));
     assert (streq (json_string_value (json_object_get (json_array_get (fields, 1), "code")), "NOT_A_CHOICE"));
+    //  On a Sunday the State Corporation is closed: nothing is taken, and the
+    //  answer says when it opens (Monday, 09:00)
+    egov_clock_hold_at ("2026-03-01T11:00");
+    body = json_loads ("{\"service\":\"school-duplicate\",\"region\":\"750000000\",\"applicant_iin\":"
+                       "\"850314301234\",\"documents\":[],\"consent\":true}", 0, NULL);
+    intake_desk_submit (desk, &operator_, body, NULL, egov_http_answer_into, &reply);
+    json_decref (body);
+    assert (reply.status == 422 && streq (egov_http_reply_code (&reply), "DESK_CLOSED"));
+    assert (streq (json_string_value (json_object_get (json_object_get (reply.body, "error"), "opens_at")),
+                   "2026-03-02T09:00:00.000+05:00"));
+    egov_clock_reset ();
 
     //  Unknown applications
     intake_desk_show (desk, "not-a-uuid", &reply);

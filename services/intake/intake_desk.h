@@ -55,11 +55,17 @@ typedef struct {
 //  A desk on engine (not owned; it holds the gateway and the database, with
 //  the schema applied), the regulations (not owned) and the PKI folder
 //  (operators' keys and the trust anchors). Names its delivery handlers and
-//  its sent handler on engine. NULL with PKI_MISSING when the PKI has no
-//  operators' certificates.
+//  its sent handler on engine. office NULL: the State Corporation's desk
+//  (every region, its hours, through the regional gateways); a KATO: that
+//  region's provider's own office (its services offered at the office, the
+//  office's hours, straight to leb-<KATO>). NULL with PKI_MISSING when the
+//  PKI has no certificates for its operators, INVALID_OFFICE for an office
+//  that is not a KATO code.
 intake_desk_t *intake_desk_new (shep_participant_t *engine, egov_catalogue_t *catalogue,
                                 egov_calendar_t *calendar, const char *pki_dir,
-                                egov_error_t *error);
+                                const char *office, egov_error_t *error);
+//  The participant id of a desk: "intake", or office-<KATO> (buffer).
+const char *intake_desk_participant (const char *office, char *buffer, size_t size);
 void intake_desk_destroy (intake_desk_t **self_p);
 void intake_desk_set_verbose (intake_desk_t *self, bool verbose);
 //  lock_after wrong passwords in a row lock an operator's login for lock_ms

@@ -11,6 +11,10 @@
 #include "applications.pb-c.h"
 
 struct _intake_desk_t {
+    egov_channel_t channel;         //  EGOV_CHANNEL_STATE_CORP, or EGOV_CHANNEL_OFFICE
+    char office [10];               //  an office's region (KATO); "" at the State Corporation
+    char provider [32];             //  an office's provider, leb-<KATO>; "" otherwise
+    char clerk [32];                //  an office's clerks sign with clerk-<KATO>'s certificate
     shep_participant_t *engine;     //  the gateway and the database, not owned
     PGconn *conn;                   //  the engine's connection for the unit of work at hand
     egov_catalogue_t *catalogue;    //  the services, not owned

@@ -30,12 +30,48 @@ intake_desk__outbox (intake_desk_t *self, Egov__Envelope *envelope)
     return shep_participant_put (self->engine, self->conn, envelope, 0, NULL, &error) == 0;
 }
 
+//  An office's application is in the provider's system: the gateway stored
+//  it for leb-<KATO>, registered under the receipt's number.
+static void
+s_office_sent (intake_desk_t *self, const Egov__Envelope *envelope)
+{
+    const char *id = envelope->correlation_id;
+    if (!intake_desk__db (self, NULL) || !intake_desk__exec (self, "BEGIN")) {
+        zsys_warning ("intake: %s stored by the gateway, but the database is away: it stays"
+                      " ACCEPTED until the provider's notice", id);
+        return;
+    }
+    const char *values [] = { id };
+    PGresult *result = intake_desk__sql (self, PGRES_TUPLES_OK,
+        "UPDATE application SET status = 'REGISTERED', registration_number = receipt_number"
+        " WHERE id = $1 AND status = 'ACCEPTED' RETURNING receipt_number", 1, values, NULL, NULL);
+    bool done = result != NULL;
+    if (result && PQntuples (result) == 1) {
+        int64_t now = egov_clock_now_ms ();
+        char note [128];
+        snprintf (note, sizeof (note), "for %s", self->provider);
+        done = intake_desk__history (self, id, "SENT",
+                "the registered request goes through the central gateway (ЭҮШ) to the provider's system",
+                "gateway", "shep", note, now)
+            && intake_desk__history (self, id, "REGISTERED",
+                "the provider's office registers the application in its register",
+                "clerk", "", PQgetvalue (result, 0, 0), now);
+    }
+    PQclear (result);
+    if (!done || !intake_desk__exec (self, "COMMIT"))
+        intake_desk__exec (self, "ROLLBACK");
+}
+
 void
 intake_desk_sent (void *service, const Egov__Envelope *envelope, Egov__DeliveryStatus status)
 {
     intake_desk_t *self = (intake_desk_t *) service;
     assert (self && envelope);
     (void) status;                  //  stored is stored, whatever became of it since
+    if (streq (envelope->service_id, "application.registered")) {
+        s_office_sent (self, envelope);
+        return;
+    }
     if (!streq (envelope->service_id, "application.submit"))
         return;
     const char *id = envelope->correlation_id;
@@ -249,7 +285,8 @@ intake_desk_deliver (void *service, PGconn *conn, const shep_delivery_t *deliver
     shep_outcome_t outcome = SHEP_RETRY;
     char signer [400];
     if (result && PQntuples (result) == 1
-    &&  !egov_application_update_trusted (&update, envelope, PQgetvalue (result, 0, 2), self->verifier,
+    &&  !egov_application_update_trusted (&update, envelope, PQgetvalue (result, 0, 2),
+                                          *self->office ? self->provider : NULL, self->verifier,
                                           egov_clock_now_ms (), signer, sizeof (signer), reject)) {
         //  Not from the application's region's gateway, or not signed by its provider
         zsys_warning ("intake: %s %s for %s refused: %s %s", envelope->service_id,
@@ -304,8 +341,10 @@ s_movement (intake_desk_t *self, const char *service_id, const char *id, const c
     movement.application_id = (char *) id;
     movement.reason = (char *) reason;
     movement.at = at;
-    Egov__Envelope *envelope = intake_desk__envelope (service_id, id, region,
+    Egov__Envelope *envelope = intake_desk__envelope (service_id, id, *self->office ? "" : region,
                                                       EGOV__MESSAGE_TYPE__REQUEST);
+    if (*self->office)              //  an office's applications are its provider's own
+        egov_string_set (&envelope->recipient_id, self->provider);
     egov_envelope_set_payload (envelope, &movement.base);
     bool stored = intake_desk__outbox (self, envelope);
     egov__envelope__free_unpacked (envelope, NULL);
@@ -338,7 +377,7 @@ s_return_unclaimed (intake_desk_t *self)
         PQclear (result);
         done = done && intake_desk__history (self, id, "RETURNED_TO_PROVIDER",
             "unclaimed for one month: the result goes back to the provider", "operator",
-            "State Corporation", *PQgetvalue (due, row, 2) == 't'
+            *self->office ? "the provider's office" : "State Corporation", *PQgetvalue (due, row, 2) == 't'
             ? "by courier, with the collection sector's register" : "", now);
         done = done && s_movement (self, "application.return", id, PQgetvalue (due, row, 1),
                                    "unclaimed for one month", now);
@@ -378,7 +417,8 @@ intake_desk__recall (intake_desk_t *self, const char *id, const char *region,
     done = result != NULL;
     PQclear (result);
     done = done && intake_desk__history (self, id, "RETURNED_TO_PROVIDER",
-        "the applicant came for the result: the State Corporation asks the provider for it",
+        *self->office ? "the applicant came for the result: the office asks the provider's archive for it"
+                      : "the applicant came for the result: the State Corporation asks the provider for it",
         "operator", operator_->name, note, now);
     done = done && s_movement (self, "application.recall", id, region,
                                "the applicant came for the result", now);

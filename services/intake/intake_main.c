@@ -16,6 +16,9 @@ static intake_options_t s_options;
 static const egov_flag_t s_flags [] = {
     EGOV_FLAG_GATEWAY (s_options.gateway),
     EGOV_FLAG_KEYS (s_options.keys),
+    { .name = "office", .env = "EGOV_INTAKE_OFFICE", .value_name = "KATO",
+      .help = "be the office of this region's provider (participant office-KATO) instead of"
+              " the State Corporation's desk", .target = &s_options.office },
     { .name = "db", .env = "EGOV_INTAKE_DB", .value_name = "CONNINFO", .fallback = "dbname=intake",
       .help = "PostgreSQL conninfo", .target = &s_options.conninfo },
     { .name = "http", .env = "EGOV_INTAKE_HTTP", .value_name = "HOST:PORT",

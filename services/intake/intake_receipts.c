@@ -7,6 +7,17 @@
 
 #define s_ISSUER "«Азаматтарға арналған үкімет» мемлекеттік корпорациясы / State Corporation \"Government for Citizens\""
 
+//  Who gives the receipts: the State Corporation, or at an office the
+//  service's provider ("kk / en"), into buffer.
+static const char *
+s_issuer (intake_desk_t *self, const egov_catalogue_entry_t *entry, char *buffer, size_t size)
+{
+    if (!*self->office || !entry || !entry->provider.kk)
+        return s_ISSUER;
+    snprintf (buffer, size, "%s / %s", entry->provider.kk, entry->provider.en ? entry->provider.en : "");
+    return buffer;
+}
+
 //  A simulated moment of a column (0 when NULL).
 static int64_t
 s_ms (PGresult *result, int column)
@@ -107,7 +118,8 @@ intake_desk_receipt (intake_desk_t *self, const char *id, egov_http_reply_t *rep
         return;
     const egov_catalogue_entry_t *entry = egov_catalogue_find (self->catalogue, PQgetvalue (result, 0, 1),
                                                                PQgetvalue (result, 0, 2));
-    egov_page_t *page = egov_page_new (s_ISSUER, "Құжаттарды қабылдау туралы қолхат",
+    char issuer [1024];
+    egov_page_t *page = egov_page_new (s_issuer (self, entry, issuer, sizeof (issuer)), "Құжаттарды қабылдау туралы қолхат",
                                        "Receipt of acceptance of documents", PQgetvalue (result, 0, 0));
     egov_page_row (page, "Service", entry && entry->name.en ? entry->name.en : PQgetvalue (result, 0, 1));
     egov_page_row (page, "Қызмет", entry && entry->name.kk ? entry->name.kk : "");
@@ -181,7 +193,8 @@ intake_desk_refusal_receipt (intake_desk_t *self, const char *number, egov_http_
     }
     const egov_catalogue_entry_t *entry = egov_catalogue_find (self->catalogue, PQgetvalue (result, 0, 1),
                                                                PQgetvalue (result, 0, 2));
-    egov_page_t *page = egov_page_new (s_ISSUER, "Құжаттарды қабылдаудан бас тарту туралы қолхат",
+    char issuer [1024];
+    egov_page_t *page = egov_page_new (s_issuer (self, entry, issuer, sizeof (issuer)), "Құжаттарды қабылдаудан бас тарту туралы қолхат",
                                        "Receipt of refusal to accept documents", PQgetvalue (result, 0, 0));
     egov_page_row (page, "Service", entry && entry->name.en ? entry->name.en : PQgetvalue (result, 0, 1));
     egov_page_row (page, "Applicant IIN", PQgetvalue (result, 0, 3));

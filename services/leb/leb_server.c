@@ -1205,22 +1205,6 @@ leb_server_backend (leb_server_t *self)
 //  ---------------------------------------------------------------------
 //  Selftest
 
-//  Sets the simulation clock to a moment, standing still.
-static void
-s_clock_at (const char *moment)
-{
-    egov_clock_state_t state = egov_clock_state ();
-    int64_t sim_ms = 0;
-    bool parsed = egov_clock_parse (moment, &sim_ms);
-    assert (parsed);
-    state.base_wall_ms = egov_now_ms ();
-    state.base_sim_ms = sim_ms;
-    state.speed = 0;
-    state.version++;
-    bool applied = egov_clock_apply (&state);
-    assert (applied);
-}
-
 //  Adds an attachment with its digest (spoilt when reliable is false).
 static void
 s_test_attach (Egov__Applications__Application *application, const char *type, bool reliable)
@@ -1441,7 +1425,7 @@ leb_server_test (bool verbose)
     wrong.signer_label = "org-999999999";
     assert (!leb_server_new (&wrong, s_test_engine, &error) && streq (error.code, "SIGNER_KEY"));
 
-    s_clock_at ("2026-03-02T10:00");
+    egov_clock_hold_at ("2026-03-02T10:00");
     leb_server_t *server = leb_server_new (&config, s_test_engine, &error);
     assert (server);
     assert (leb_server_start (server, &error) == 0);
@@ -1502,11 +1486,11 @@ leb_server_test (bool verbose)
 
     //  Each step completes at its due moment; one jump runs the whole chain
     assert (leb_server_fire (server) == 0);
-    s_clock_at ("2026-03-02T10:15");
+    egov_clock_hold_at ("2026-03-02T10:15");
     assert (leb_server_fire (server) == 2);
     assert (s_test_is (conn, "SELECT string_agg (role || ' ' || state, ',' ORDER BY id) FROM task"
                              " WHERE correlation_id = $1", "c-ok", "clerk done,head open"));
-    s_clock_at ("2026-04-30T12:00");
+    egov_clock_hold_at ("2026-04-30T12:00");
     assert (leb_server_fire (server) == 6);
     assert (s_test_is (conn, "SELECT status || ' ' || decision FROM application"
                              " WHERE correlation_id = $1", "c-ok", "READY approve"));
@@ -1553,9 +1537,9 @@ leb_server_test (bool verbose)
     assert (s_test_is (conn, "SELECT count(*) FROM task WHERE correlation_id = $1"
                              " AND kind = 'recall' AND state = 'open'", "c-ok", "1"));
     assert (leb_server_fire (server) == 0);
-    s_clock_at ("2026-05-01T12:00");            //  a holiday: not yet
+    egov_clock_hold_at ("2026-05-01T12:00");            //  a holiday: not yet
     assert (leb_server_fire (server) == 0);
-    s_clock_at ("2026-05-04T18:00");
+    egov_clock_hold_at ("2026-05-04T18:00");
     assert (leb_server_fire (server) == 1);
     assert (s_test_is (conn, "SELECT status FROM application WHERE correlation_id = $1", "c-ok",
                        "READY"));
@@ -1576,7 +1560,7 @@ leb_server_test (bool verbose)
     server = leb_server_new (&config, s_test_engine, &error);
     assert (server && leb_server_start (server, &error) == 0);
     assert (leb_server_fire (server) == 0);
-    s_clock_at ("2026-06-30T12:00");
+    egov_clock_hold_at ("2026-06-30T12:00");
     assert (leb_server_fire (server) == 4);
     assert (s_test_is (conn, "SELECT status FROM application WHERE correlation_id = $1",
                        "c-crash", "READY"));
@@ -1621,7 +1605,7 @@ leb_server_test (bool verbose)
     //  The last step waits past its due moment: flagged overdue, once
     id = s_test_task (server, "clerk");
     assert (leb_server_fire (server) == 0);
-    s_clock_at ("2026-07-10T12:00");
+    egov_clock_hold_at ("2026-07-10T12:00");
     assert (leb_server_fire (server) == 1);
     assert (leb_server_fire (server) == 0);
     tasks = leb_server_tasks (server, NULL, &error);

@@ -196,7 +196,7 @@ portal_server_deliver (void *service, PGconn *conn, const shep_delivery_t *deliv
     shep_outcome_t outcome = SHEP_RETRY;
     char signer [400];
     if (result && PQntuples (result) == 1
-    &&  !egov_application_update_trusted (&update, envelope, PQgetvalue (result, 0, 4), self->verifier,
+    &&  !egov_application_update_trusted (&update, envelope, PQgetvalue (result, 0, 4), NULL, self->verifier,
                                           egov_clock_now_ms (), signer, sizeof (signer), reject)) {
         //  Not from the application's region's gateway, or not signed by its provider
         zsys_warning ("portal: %s %s for %s refused: %s %s", envelope->service_id,

@@ -8,9 +8,12 @@
 //
 //   node desk-test.mjs --base URL --applicant IIN --id-card NUMBER
 //        --advance "COMMAND" [--service CODE@REGION] [--documents TYPE,...]
+//        [--form JSON] [--form-service CODE@REGION]
 //        [--login L --password P] [--stranger IIN] [--chromium PATH] [--profile DIR]
 // --documents is the service's complete package; the incomplete one leaves
-// out the last.
+// out the last. --form fills the service's form fields (key: value);
+// --form-service is a service whose form is checked left empty. The same
+// page serves the State Corporation's desk and a provider's office.
 // --advance moves the simulated clock (e.g. "egovctl clock advance 1d"); it
 // runs until the provider's result arrives. Screenshots are left in the
 // profile folder. Prints one line per step; exits 0 when every step passed.
@@ -20,12 +23,14 @@ import { execSync } from "node:child_process";
 import { Browser, options as parse } from "./cdp.mjs";
 
 const options = parse({ login: "operator2", password: "demo-operator2", stranger: "010101599994", timeout: "120",
-                        service: "externat-permit@750000000", documents: "application,identity-document,reason-document" },
+                        service: "externat-permit@750000000", documents: "application,identity-document,reason-document",
+                        form: "{}", "form-service": "externat-permit@750000000" },
                       ["base", "applicant", "id-card", "advance"], "desk-test");
 const browser = await Browser.launch(options);
 const step = (name, action) => browser.step(name, action);
 const message = "document.getElementById('message').textContent";
 const complete = options.documents.split(",");
+const form = JSON.parse(options.form);
 const incomplete = complete.slice(0, -1);
 
 await browser.run(async (page) => {
@@ -42,6 +47,9 @@ await browser.run(async (page) => {
             await page.evaluate(`(() => { const i = document.getElementById('${input}'); i.value = ''; return true; })()`);
         for (const type of types)
             await page.pick(`#doc-${type}`, scan(type));
+        for (const [key, value] of Object.entries(form))
+            if (await page.evaluate(`!!document.getElementById('field-${key}')`))
+                await page.set(`field-${key}`, String(value));
     };
     const submitted = async (what) => {
         await page.evaluate("document.getElementById('message').textContent = ''");
@@ -83,14 +91,17 @@ await browser.run(async (page) => {
     });
     await step("the externat permit asks for its form; left empty, each required field is named", async () => {
         const index = await page.evaluate(`[...document.getElementById('service').options]
-            .findIndex((o) => o.dataset.code === 'externat-permit@750000000')`);
+            .findIndex((o) => o.dataset.code === ${JSON.stringify(options["form-service"])})`);
         if (index < 0)
-            throw new Error("externat-permit of Almaty is not offered");
+            throw new Error(`${options["form-service"]} is not offered`);
         await page.set("service", String(index));
         const fields = await page.evaluate("[...document.querySelectorAll('#form-fields [id^=field-]')].map((f) => f.id).join(',')");
         if (!/field-child_iin/.test(fields) || !/field-reason/.test(fields))
             throw new Error(`the form's fields are not asked: ${fields}`);
-        await fill(options.applicant, ["application", "identity-document", "reason-document"]);
+        await page.set("applicant-iin", options.applicant);
+        await page.evaluate("document.getElementById('consent').checked = true");
+        for (const type of ["application", "identity-document", "reason-document"])
+            await page.pick(`#doc-${type}`, scan(type));
         await page.evaluate("document.getElementById('message').textContent = ''");
         await page.evaluate("document.getElementById('application-form').noValidate = true");
         await page.click("submit");
@@ -118,7 +129,7 @@ await browser.run(async (page) => {
         await fill(options.applicant, incomplete);
         await submitted("the refusal");
         refusalNumber = await page.until("the refusal receipt", `(() => { const box = document.getElementById('refused');
-            const number = box && box.textContent.match(/SC-R-[0-9]{4}-[0-9]{6}/);
+            const number = box && box.textContent.match(/(SC|[0-9]{9}-OF)-R-[0-9]{4}-[0-9]{6}/);
             return box && box.dataset.code === 'INCOMPLETE_DOCUMENTS' && number && number[0]; })()`);
         await page.click("print-refusal");
         await page.until("the printed refusal receipt", `!document.getElementById('print-area').hidden
@@ -131,7 +142,7 @@ await browser.run(async (page) => {
     await step("the complete package is accepted with an acceptance receipt and the term", async () => {
         await fill(options.applicant, complete);
         const said = await submitted("the acceptance");
-        const match = said.match(/^Accepted: (SC-[0-9]{4}-[0-9]{6}), the result is due (.+)\.$/);
+        const match = said.match(/^Accepted: ((?:SC|[0-9]{9}-OF)-[0-9]{4}-[0-9]{6}), the result is due (.+)\.$/);
         if (!match)
             throw new Error(`the page says: ${said}`);
         if (/T\d\d:\d\d/.test(match[2]))

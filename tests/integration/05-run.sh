@@ -12,11 +12,16 @@ it_run_start
 check_output "run.sh prints what runs where" 'leb-750000000 .*http://127.0.0.1' cat "$(egov_log run)"
 check_output "the registry answers through the gateway" 'Асқаров Ерлан' "$EGOV_BIN/egovctl" person 850314301234
 check_output "every participant is connected" \
-    'enis.*gbdfl.*intake.*leb-750000000.*portal.*regional-750000000' \
+    'enis.*gbdfl.*intake.*leb-750000000.*office-750000000.*portal.*regional-750000000' \
     oneline bash -c "'$EGOV_BIN/egovctl' participants | sort"
 check_output "the intake answers on its port" '"services"' curl -s "http://$EGOV_INTAKE_HTTP/api/v1/openapi.json"
 check_output "the portal serves its frontend" '<html' curl -s "http://$EGOV_PORTAL_HTTP/"
 check_output "the desk serves its operator's page" '<title>egov-sim — State Corporation desk' curl -s "http://$EGOV_INTAKE_HTTP/"
+OFFICE=http://127.0.0.1:$EGOV_OFFICE_HTTP_BASE
+OFFICE_TOKEN=$(curl -s "$OFFICE/api/v1/operator/login" -d '{"login":"clerk1","password":"demo-clerk1"}' | jq -r .token)
+check_output "the provider's office of the region has a desk of its own, its clerk logged in" \
+    '"participant": "office-750000000", *"channel": "office"' \
+    oneline curl -s -H "Authorization: Bearer $OFFICE_TOKEN" "$OFFICE/api/v1/services"
 check_output "EGOV_LEB_MANUAL runs that region's provider in manual mode" '"mode":"manual"' \
     curl -s "http://127.0.0.1:$EGOV_LEB_HTTP_BASE/api/v1/health"
 check_exit "egovctl wait: an application neither the desk nor the portal holds exits 3" 3 \

@@ -605,6 +605,14 @@ else
     skip "the desk page in headless Chromium" "chromium or node is not installed"
 fi
 
+# --- The desk is open Mon-Sat 09:00-20:00 on the simulated clock: on a Sunday it takes nothing
+SUNDAY=$(it_day "$(it_today)" 1)
+while [[ $(it_weekday "$SUNDAY") != 7 ]]; do SUNDAY=$(it_day "$SUNDAY" 1); done
+ctl clock set "${SUNDAY}T11:00" >/dev/null
+check_output "on a Sunday the State Corporation's desk is closed: 422 DESK_CLOSED, opening at 09:00 on its next working day" \
+    '"code": "DESK_CLOSED".*"opens_at": "[0-9]{4}-[0-9]{2}-[0-9]{2}T09:00:00.000\+05:00".*HTTP 422' \
+    call POST /api/v1/applications "$(package school-duplicate $PARENT null true "$(doc application)" "$(doc identity-document)")"
+
 # --- Deliveries were applied once each, everything sent
 delivered_to_intake() {
     it_psql shep -Atc "SELECT count (*) FROM async_message WHERE recipient_id = 'intake' AND status = 'DELIVERED'"

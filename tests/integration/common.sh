@@ -17,7 +17,7 @@ it_setup() {
     cp "$EGOV_REPO/gateway/rights.conf" "$EGOV_RIGHTS"
     local region ids=(gbdfl enis intake portal egovctl)
     for region in 750000000 230000000 270000000 430000000; do
-        ids+=("regional-$region" "leb-$region")
+        ids+=("regional-$region" "leb-$region" "office-$region")
     done
     "$EGOV_BIN/egovctl" keys init "${ids[@]}" >/dev/null
 }
@@ -102,7 +102,7 @@ it_run_env() {
     unset EGOV_RIGHTS EGOV_SHEP_DB EGOV_GBDFL_DB EGOV_ENIS_DB
     export EGOV_SHEP_ENDPOINT=tcp://127.0.0.1:$(egov_free_port)
     export EGOV_GATEWAY=$EGOV_SHEP_ENDPOINT EGOV_SHEP_METRICS=127.0.0.1:$(egov_free_port)
-    export EGOV_REGIONS=750000000 EGOV_LEB_HTTP_BASE=$(egov_free_port)
+    export EGOV_REGIONS=750000000 EGOV_LEB_HTTP_BASE=$(egov_free_port) EGOV_OFFICE_HTTP_BASE=$(egov_free_port)
     export EGOV_INTAKE_HTTP=127.0.0.1:$(egov_free_port) EGOV_PORTAL_HTTP=127.0.0.1:$(egov_free_port)
     export EGOV_RUN_TIMEOUT=120
 }

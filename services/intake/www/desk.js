@@ -136,6 +136,16 @@
             return;
         }
         state.services = answer.body.services;
+        // The same page serves the State Corporation's desk and a provider's office
+        const desk = answer.body.desk;
+        if (desk && desk.channel === "office") {
+            const region = state.services[0]?.region_name?.en || desk.region;
+            const provider = state.services[0]?.provider?.en || "the provider";
+            document.title = `egov-sim — office of ${provider} (${desk.region})`;
+            $("desk-name").textContent = `Көрсетілетін қызметті берушінің кеңсесі — ${provider}, ${region}`;
+        }
+        if (desk)
+            $("desk-hours").textContent = `Open ${desk.hours} (simulated clock)`;
         const select = $("service");
         select.replaceChildren(...state.services.map((service, index) =>
             el("option", { value: index, "data-code": `${service.code}@${service.region}` },
