@@ -792,7 +792,17 @@ s_on_request (shep_participant_t *self, const Egov__Shep__Frame *frame)
         egov__envelope__free_unpacked (reply, NULL);
     }
     else
+    if (*refusal.code)
         shep_client_refuse (self->client, request->message_id, refusal.code, refusal.message);
+    //  else the service answers later, with shep_participant_reply
+}
+
+int
+shep_participant_reply (shep_participant_t *self, const char *in_reply_to,
+                        const Egov__Envelope *reply)
+{
+    assert (self && in_reply_to && reply);
+    return shep_client_reply (self->client, in_reply_to, reply);
 }
 
 //  An error frame: for a submission, for a call, or about us.
