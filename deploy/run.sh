@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs the whole system in the foreground (what `make run` calls; it builds nothing):
 # the project-local PostgreSQL cluster, the test certification authority, then shep, gbdfl,
-# enis, a regional gateway and a local executive body per region, the State Corporation
+# enis, the kindergarten queue register (queue), a regional gateway and a local executive body per region, the State Corporation
 # intake and the portal (when built), each a separate process.
 # Ctrl-C stops every service, then the cluster.
 #
@@ -69,7 +69,7 @@ INTAKE_HTTP=${EGOV_INTAKE_HTTP:-127.0.0.1:8081}
 PORTAL_HTTP=${EGOV_PORTAL_HTTP:-127.0.0.1:8080}
 
 # Start order, stopped in reverse; a name's binary is the part before "-".
-SERVICES=(shep gbdfl enis)
+SERVICES=(shep gbdfl enis queue)
 for region in "${REGIONS[@]}"; do SERVICES+=("regional-$region" "leb-$region"); done
 [[ -x ${EGOV_BIN:-$REPO/build/release/bin}/intake ]] && SERVICES+=(intake)
 [[ -x ${EGOV_BIN:-$REPO/build/release/bin}/portal ]] && SERVICES+=(portal)
@@ -376,7 +376,7 @@ main() {
         touch "$PG_MARK"
     fi
     "$PG" start
-    local databases=(shep gbdfl enis) region
+    local databases=(shep gbdfl enis queue) region
     for region in "${REGIONS[@]}"; do databases+=("regional_$region" "leb_$region"); done
     [[ " ${SERVICES[*]} " == *" intake "* ]] && databases+=(intake)
     [[ " ${SERVICES[*]} " == *" portal "* ]] && databases+=(portal)
@@ -417,6 +417,8 @@ main() {
     say "starting gbdfl and enis"
     start_service gbdfl --gateway "$EGOV_GATEWAY" --db "$EGOV_GBDFL_DB"
     start_service enis --gateway "$EGOV_GATEWAY" --db "$EGOV_ENIS_DB"
+    say "starting the kindergarten queue register"
+    start_service queue --gateway "$EGOV_GATEWAY" --db "$(conninfo_for queue)"
     local index=0
     for region in "${REGIONS[@]}"; do
         say "starting the regional gateway and the local executive body of $region"

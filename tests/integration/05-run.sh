@@ -12,7 +12,7 @@ it_run_start
 check_output "run.sh prints what runs where" 'leb-750000000 .*http://127.0.0.1' cat "$(egov_log run)"
 check_output "the registry answers through the gateway" 'Асқаров Ерлан' "$EGOV_BIN/egovctl" person 850314301234
 check_output "every participant is connected" \
-    'enis.*gbdfl.*intake.*leb-750000000.*portal.*regional-750000000' \
+    'enis.*gbdfl.*intake.*leb-750000000.*portal.*queue.*regional-750000000' \
     oneline bash -c "'$EGOV_BIN/egovctl' participants | sort"
 check_output "the intake answers on its port" '"services"' curl -s "http://$EGOV_INTAKE_HTTP/api/v1/openapi.json"
 check_output "the portal serves its frontend" '<html' curl -s "http://$EGOV_PORTAL_HTTP/"

@@ -15,7 +15,7 @@ it_setup() {
     export EGOV_GATEWAY
     export EGOV_KEYS_DIR=$EGOV_TEST_DIR/keys EGOV_RIGHTS=$EGOV_TEST_DIR/rights.conf
     cp "$EGOV_REPO/gateway/rights.conf" "$EGOV_RIGHTS"
-    local region ids=(gbdfl enis intake portal egovctl)
+    local region ids=(gbdfl enis queue intake portal egovctl)
     for region in 750000000 230000000 270000000 430000000; do
         ids+=("regional-$region" "leb-$region")
     done
@@ -66,6 +66,12 @@ it_start_enis() {
 }
 
 it_start_registries() { it_start_gbdfl; it_start_enis; }
+
+# it_start_queue: the kindergarten queue register (database queue).
+it_start_queue() {
+    egov_start queue "$EGOV_BIN/queue" --gateway "$EGOV_GATEWAY" --db "$(it_db queue)"
+    egov_wait_for it_connected queue
+}
 
 # it_api CURL_ARGS... -- METHOD PATH URL: runs curl for one API request and prints the
 # answer's body, then "HTTP <status>" on a line of its own; records the answer in
