@@ -3,10 +3,13 @@
 # registry of individuals: numbers consecutive per queue, positions, the motivated
 # refusals (7 or more, twice in one queue, a desired date already past), a released place
 # making exactly one referral (also with releases racing), and the register killed with
-# -9 and PostgreSQL restarted under it.
+# -9 and PostgreSQL restarted under it; and the local executive body of Kyzylorda putting
+# the children of its kindergarten-queue applications in the register, its signed result
+# carrying the queue number, position or referral, the register's refusals motivated
+# refusals, and a referral made later reaching it (a shep-sink plays its regional gateway).
 # date-sensitive: ages and the desired date are judged at the simulated today (tests/run-all.sh runs it again as of other moments)
 source "$(dirname "$0")/common.sh"
-it_setup shep gbdfl queue
+it_setup shep gbdfl queue leb_430000000 sink
 it_start_gateway
 it_start_gbdfl
 it_start_queue
@@ -109,8 +112,10 @@ check_output "a release of 101 places is INVALID_REQUEST" 'INVALID_REQUEST' ctl 
 # Numbers stay consecutive through a crash and a database restart
 egov_kill queue KILL
 it_start_queue
-check_output "after kill -9 the register numbers on: 8 (to one of the free places)" "$Q number 8: REFERRED, referral $Q-R000008" \
-    ctl queue enqueue "$Q" "${KIDS[7]}"
+# (the gateway may still hold the killed process's connection for a moment: NO_PROVIDER,
+# which stores nothing, until the new one has said hello)
+enqueued_after_crash() { ctl queue enqueue "$Q" "${KIDS[7]}" 2>&1 | grep -q "number 8: REFERRED, referral $Q-R000008"; }
+check "after kill -9 the register numbers on: 8 (to one of the free places)" egov_wait_for enqueued_after_crash
 "$EGOV_PG_SH" stop >/dev/null
 "$EGOV_PG_SH" start >/dev/null
 enqueued() { ctl queue enqueue "$Q" "${KIDS[8]}" 2>&1 | grep -q "number 9: REFERRED, referral $Q-R000009"; }
@@ -118,5 +123,81 @@ check "after PostgreSQL restarted under it the register reconnects and numbers o
 check_output "numbers of the queue are 1 to 9, none missing, none twice" '^9\|1\|9$' it_psql queue -Atc \
     "SELECT count(DISTINCT number), min(number), max(number) FROM entry WHERE queue = '$Q'"
 check "the register is still running" egov_running queue
+
+# The provider's side: the local executive body of Kyzylorda in auto mode
+KZ=430000000
+export EGOV_PKI_DIR=$EGOV_TEST_DIR/pki
+check "the test CA is made" it_pki_init
+egov_start sink "$EGOV_BIN/shep-sink" --id "regional-$KZ" --db "$(it_db sink)"
+egov_wait_for it_connected "regional-$KZ"
+egov_start leb "$EGOV_BIN/leb" --region "$KZ" --gateway "$EGOV_GATEWAY" --db "$(it_db "leb_$KZ")" \
+    --pki "$EGOV_PKI_DIR"
+egov_wait_for it_connected "leb-$KZ"
+NOW_MS=$(ctl --json clock show | jq -r .simulated_ms)
+DESIRED=$(it_day "$TODAY" 30)
+# registered ID CHILD FORM_QUEUE: a kindergarten-queue application the regional gateway
+# registered, sent as it would send it (egovctl plays regional-KZ for the message).
+registered() {
+    local file=$EGOV_TEST_DIR/registered-$1.json
+    jq -n --arg id "$1" --arg child "$2" --arg queue "$3" --arg desired "$DESIRED" --argjson now "$NOW_MS" \
+        --arg sha "$(printf scan | sha256sum | cut -d' ' -f1)" '{
+        registration: {registration_number: "430000000-2026-\($id[-6:])", registered_at: $now},
+        application: {application_id: $id, service: "kindergarten-queue", region: "430000000",
+            channel: "PORTAL", applicant_iin: "900722404568", applicant_name: "Нұрланова Айгүл Қайратқызы",
+            form: [{key: "child_iin", value: $child}, {key: "kindergarten", value: $queue},
+                   {key: "desired_date", value: $desired}],
+            attachments: [{type: "application", name: "a.pdf", content: "7363616e", sha256: $sha},
+                          {type: "identity-document", name: "b.pdf", content: "7363616e", sha256: $sha}],
+            receipt_number: "R-\($id[-6:])", submitted_at: $now, received_at: $now,
+            result_due: ($now + 86400000 * 5)}}' >"$file"
+    ctl --as "regional-$KZ" send --to "leb-$KZ" --service application.registered --correlation "$1" \
+        --payload-json "$file" --payload-type egov.applications.RegisteredApplication >/dev/null
+}
+# result_of ID: the result document the leb signed for application ID, from the sink.
+result_of() {
+    it_psql sink -Atc "SELECT encode (payload, 'hex') FROM inbox WHERE correlation_id = '$1'
+        AND service_id = 'application.result'" | /usr/bin/python3 -c '
+import json, sys
+data = bytes.fromhex(sys.stdin.read().strip())
+start = data.find(b"{\"")
+print(json.dumps(json.JSONDecoder().raw_decode(data[start:].decode(errors="replace"))[0], ensure_ascii=False, sort_keys=True))'
+}
+has_result() { [[ $(it_psql sink -Atc "SELECT count(*) FROM inbox WHERE correlation_id = '$1' AND service_id = 'application.result'") == 1 ]]; }
+# Children whose seventh birthday is more than a month away
+mapfile -t YOUNG < <(it_psql gbdfl -Atc "SELECT p.iin FROM person p JOIN birth_certificate b ON b.child_iin = p.iin
+    WHERE p.birth_date > date '$TODAY' - interval '7 years' + interval '40 days' AND p.birth_date <= date '$TODAY'
+    ORDER BY p.iin DESC LIMIT 3")
+A=00000000-0000-4000-8000-000000000001 B=00000000-0000-4000-8000-000000000002
+C=00000000-0000-4000-8000-000000000003 D=00000000-0000-4000-8000-000000000004
+registered "$A" "${YOUNG[0]}" "$KZ-K003"
+registered "$B" "$OLDER" "$KZ-K003"
+registered "$C" "${YOUNG[0]}" "$KZ-K003"
+registered "$D" "${YOUNG[1]}" "no such kindergarten"
+ctl clock advance 10d >/dev/null
+for id in "$A" "$B" "$C" "$D"; do egov_wait_for has_result "$id"; done
+check_output "the leb's result carries the queue number and position" \
+    "\"decision\": \"approved\".*\"kind\": \"queue-notice\".*\"queue\": \\{[^}]*\"number\": 1, \"position\": 1, \"queue\": \"$KZ-K003\"" \
+    result_of "$A"
+result_of "$A" >"$EGOV_TEST_DIR/result-a.json"
+check_output "... and is a result document as docs/result.schema.json says" '^valid$' \
+    /usr/bin/python3 "$EGOV_REPO/tests/schema-check.py" "$EGOV_REPO/docs/result.schema.json" "$EGOV_TEST_DIR/result-a.json"
+check_output "a child of 7 or more: a motivated refusal with the register's reasoning" \
+    '"decision": "refused".*"grounds": \["child-too-old: the child, born' result_of "$B"
+check_output "the same child again in the same queue: refused, already-queued" \
+    "\"grounds\": \\[\"already-queued: the child ${YOUNG[0]} is already in queue $KZ-K003, number 1\"" result_of "$C"
+check_output "a form naming no queue code: the region's district queue" \
+    "\"number\": 1, \"position\": 1, \"queue\": \"$KZ-D01\"" result_of "$D"
+check_output "the register numbered the leb's entries for its applications" "^$KZ-D01 $D\$" \
+    it_psql queue -Atc "SELECT queue || ' ' || application FROM entry WHERE requester = 'leb-$KZ' AND queue = '$KZ-D01'"
+# A place of the kindergarten frees up: the referral goes to the leb, which tells the channel
+check_output "a release refers the leb's child" "referral $KZ-K003-R000001 to child ${YOUNG[0]}" \
+    ctl queue release "$KZ-K003"
+referral_noted() {
+    it_psql sink -Atc "SELECT count(*) FROM inbox WHERE correlation_id = '$A' AND service_id = 'application.status'
+        AND position ('\\x$(printf '%s' "referral $KZ-K003-R000001" | xxd -p | tr -d '\n')' in payload) > 0" | grep -qx 1
+}
+check "... and the leb sends the channel a notice with the referral, once" egov_wait_for referral_noted
+check_output "... having stored it with the application" "^$KZ-K003-R000001\$" \
+    it_psql "leb_$KZ" -Atc "SELECT queue_referral FROM application WHERE correlation_id = '$A'"
 
 egov_test_done
