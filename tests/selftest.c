@@ -33,6 +33,7 @@
 #include "gbdfl_actor.h"
 #include "enis_server.h"
 #include "queue_rules.h"
+#include "queue_store.h"
 #include "queue_server.h"
 #include "egov_http.h"
 #include "egov_worker.h"
@@ -83,6 +84,7 @@ static void s_gbdfl_server (void **state) { (void) state; gbdfl_server_test (s_v
 static void s_gbdfl_actor (void **state) { (void) state; gbdfl_actor_test (s_verbose); }
 static void s_enis_server (void **state) { (void) state; enis_server_test (s_verbose); }
 static void s_queue_rules (void **state) { (void) state; queue_rules_test (s_verbose); }
+static void s_queue_store (void **state) { (void) state; queue_store_test (s_verbose); }
 static void s_queue_server (void **state) { (void) state; queue_server_test (s_verbose); }
 static void s_egov_http (void **state) { (void) state; egov_http_test (s_verbose); }
 static void s_egov_worker (void **state) { (void) state; egov_worker_test (s_verbose); }
@@ -140,6 +142,7 @@ main (int argc, char *argv [])
         cmocka_unit_test (s_gbdfl_actor),
         cmocka_unit_test (s_enis_server),
         cmocka_unit_test (s_queue_rules),
+        cmocka_unit_test (s_queue_store),
         cmocka_unit_test (s_queue_server),
         cmocka_unit_test (s_egov_http),
         cmocka_unit_test (s_egov_worker),

@@ -32,6 +32,7 @@
 #include "egov_util.h"
 #include "shep_participant.h"
 #include "queue.pb-c.h"
+#include "queue_store.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -41,7 +42,6 @@ extern "C" {
 #define QUEUE_SERVICE_ENTRY    "queue.entry"
 #define QUEUE_SERVICE_LIST     "queue.list"
 #define QUEUE_SERVICE_RELEASE  "queue.release"
-#define QUEUE_SERVICE_REFERRAL "queue.referral"
 //  Enqueues waiting for the registry of individuals at once; more is BUSY.
 #define QUEUE_PENDING_MAX      1000
 //  How long the register waits for the registry of individuals: less than
