@@ -199,5 +199,19 @@ referral_noted() {
 check "... and the leb sends the channel a notice with the referral, once" egov_wait_for referral_noted
 check_output "... having stored it with the application" "^$KZ-K003-R000001\$" \
     it_psql "leb_$KZ" -Atc "SELECT queue_referral FROM application WHERE correlation_id = '$A'"
+# The register away: the decision waits for it (its step comes due again), then is made
+E=00000000-0000-4000-8000-000000000005
+egov_kill queue TERM
+egov_wait_for it_gone queue
+registered "$E" "${YOUNG[2]}" "$KZ-K003"
+ctl clock advance 10d >/dev/null
+waiting_logged() { grep -q "leb: $E: the queue register did not answer: NO_PROVIDER" "$(egov_log leb)"; }
+check "with the register away the leb asks, hears NO_PROVIDER, and decides nothing" egov_wait_for waiting_logged
+check_fails "... no result goes out" has_result "$E"
+it_start_queue
+ctl clock advance 2m >/dev/null
+check "once the register is back the waiting decision is made" egov_wait_for has_result "$E"
+check_output "... with the next number of the kindergarten's queue" \
+    "\"number\": 2, \"position\": 1, \"queue\": \"$KZ-K003\"" result_of "$E"
 
 egov_test_done
