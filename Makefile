@@ -20,7 +20,7 @@ PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 CFLAGS := -std=gnu11 $(OPT) -Wall -Wextra -Werror -Wno-missing-field-initializers \
           -I$(GEN) -Ilib -Igateway/client -Igateway/shep \
-          -Iservices/registries/gbdfl -Iservices/registries/enis \
+          -Iservices/registries/gbdfl -Iservices/registries/enis -Iservices/registries/queue \
           -Igateway/regional -Iservices/leb -Iservices/intake -Iservices/portal
 LDLIBS = $(PKG_LIBS) -lpthread -lm
 LDFLAGS := $(filter -fsanitize=%,$(OPT))
@@ -31,7 +31,7 @@ PROTO_H := $(PROTO_C:.c=.h)
 
 # Schemas are embedded in the binaries so a service can set up its own database.
 SCHEMA_C := $(GEN)/shep_schema.c $(GEN)/gbdfl_schema.c $(GEN)/enis_schema.c $(GEN)/sink_schema.c \
-            $(GEN)/shep_participant_schema.c
+            $(GEN)/shep_participant_schema.c $(GEN)/queue_schema.c $(GEN)/queue_places.c
 
 SHEP_SRC := $(filter-out %_main.c,$(wildcard gateway/shep/*.c))
 # The gateway's classes are in the library too: a service's selftest starts
@@ -39,6 +39,7 @@ SHEP_SRC := $(filter-out %_main.c,$(wildcard gateway/shep/*.c))
 LIB_SRC := $(wildcard lib/*.c) $(wildcard gateway/client/*.c) $(SHEP_SRC)
 GBDFL_SRC := $(filter-out %_main.c,$(wildcard services/registries/gbdfl/*.c))
 ENIS_SRC := $(filter-out %_main.c,$(wildcard services/registries/enis/*.c))
+QUEUE_SRC := $(filter-out %_main.c,$(wildcard services/registries/queue/*.c))
 
 obj = $(patsubst %.c,$(B)/obj/%.o,$(1))
 
@@ -46,12 +47,13 @@ LIB_OBJ := $(call obj,$(LIB_SRC) $(PROTO_C) $(SCHEMA_C))
 SHEP_OBJ := $(call obj,$(SHEP_SRC))
 GBDFL_OBJ := $(call obj,$(GBDFL_SRC))
 ENIS_OBJ := $(call obj,$(ENIS_SRC))
+QUEUE_OBJ := $(call obj,$(QUEUE_SRC))
 
 # Services of the diagrams: built once their folder has a main.
 DIAGRAM_SERVICES := $(foreach d,gateway/regional services/leb services/intake services/portal,\
     $(if $(wildcard $(d)/*_main.c),$(notdir $(d))))
 
-BINS := $(B)/bin/shep $(B)/bin/gbdfl $(B)/bin/enis $(B)/bin/egovctl \
+BINS := $(B)/bin/shep $(B)/bin/gbdfl $(B)/bin/enis $(B)/bin/queue $(B)/bin/egovctl \
         $(addprefix $(B)/bin/,$(DIAGRAM_SERVICES)) \
         $(B)/bin/egov-selftest $(B)/bin/shep-sink $(B)/bin/shep-bench $(B)/bin/shep-probe $(B)/bin/cms-bench
 
@@ -80,6 +82,12 @@ $(GEN)/gbdfl_schema.c: services/registries/gbdfl/schema.sql
 $(GEN)/enis_schema.c: services/registries/enis/schema.sql
 	@mkdir -p $(GEN)
 	@deploy/embed.sh enis_schema_sql $< > $@
+$(GEN)/queue_schema.c: services/registries/queue/schema.sql
+	@mkdir -p $(GEN)
+	@deploy/embed.sh queue_schema_sql $< > $@
+$(GEN)/queue_places.c: services/registries/queue/places.sql
+	@mkdir -p $(GEN)
+	@deploy/embed.sh queue_places_sql $< > $@
 $(GEN)/shep_participant_schema.c: gateway/client/shep_participant.sql
 	@mkdir -p $(GEN)
 	@deploy/embed.sh shep_participant_schema_sql $< > $@
@@ -105,6 +113,10 @@ $(B)/bin/gbdfl: $(call obj,services/registries/gbdfl/gbdfl_main.c) $(GBDFL_OBJ) 
 	@echo "  LD $@"
 	@$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 $(B)/bin/enis: $(call obj,services/registries/enis/enis_main.c) $(ENIS_OBJ) $(B)/libegov.a
+	@mkdir -p $(dir $@)
+	@echo "  LD $@"
+	@$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+$(B)/bin/queue: $(call obj,services/registries/queue/queue_main.c) $(QUEUE_OBJ) $(B)/libegov.a
 	@mkdir -p $(dir $@)
 	@echo "  LD $@"
 	@$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
@@ -145,7 +157,7 @@ $(B)/bin/shep-bench: $(call obj,tests/shep_bench.c) $(B)/libegov.a
 	@mkdir -p $(dir $@)
 	@echo "  LD $@"
 	@$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
-$(B)/bin/egov-selftest: $(call obj,tests/selftest.c) $(SHEP_OBJ) $(GBDFL_OBJ) $(ENIS_OBJ) $(DIAGRAM_CLASS_OBJ) $(B)/libegov.a
+$(B)/bin/egov-selftest: $(call obj,tests/selftest.c) $(SHEP_OBJ) $(GBDFL_OBJ) $(ENIS_OBJ) $(QUEUE_OBJ) $(DIAGRAM_CLASS_OBJ) $(B)/libegov.a
 	@mkdir -p $(dir $@)
 	@echo "  LD $@"
 	@$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(shell pkg-config --libs cmocka 2>/dev/null)

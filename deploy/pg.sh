@@ -333,6 +333,7 @@ cmd_env() {
     echo "export EGOV_SHEP_DB=$(sh_quote "$(conninfo shep)")"
     echo "export EGOV_GBDFL_DB=$(sh_quote "$(conninfo gbdfl)")"
     echo "export EGOV_ENIS_DB=$(sh_quote "$(conninfo enis)")"
+    echo "export EGOV_QUEUE_DB=$(sh_quote "$(conninfo queue)")"
 }
 
 cmd_createdb() {

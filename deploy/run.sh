@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs the whole system in the foreground (what `make run` calls; it builds nothing):
 # the project-local PostgreSQL cluster, the test certification authority, then shep, gbdfl,
-# enis, a regional gateway and a local executive body per region, the State Corporation
+# enis, the kindergarten queue register (queue), a regional gateway and a local executive body per region, the State Corporation
 # intake and the portal (when built), each a separate process.
 # Ctrl-C stops every service, then the cluster.
 #
@@ -23,7 +23,7 @@
 #   EGOV_PG_PORT         cluster port on 127.0.0.1 [54329]
 #   EGOV_PG_DIR          cluster directory [var/pg]
 #   EGOV_PG_EXTERNAL     base conninfo of an existing server instead of the local cluster
-#   EGOV_SHEP_DB, EGOV_GBDFL_DB, EGOV_ENIS_DB
+#   EGOV_SHEP_DB, EGOV_GBDFL_DB, EGOV_ENIS_DB, EGOV_QUEUE_DB
 #                        conninfo per service [from `deploy/pg.sh env`]
 #   EGOV_REGIONS         region KATO codes [750000000 230000000 270000000 430000000]
 #   EGOV_LEB_HTTP_BASE   the Nth region's leb serves its tasks on 127.0.0.1:base+N [8090]
@@ -73,7 +73,7 @@ PORTAL_HTTP=${EGOV_PORTAL_HTTP:-127.0.0.1:8080}
 
 # Start order, stopped in reverse; a name's binary is the part before "-" (an office's
 # is intake's: the desk, as the provider's office).
-SERVICES=(shep gbdfl enis)
+SERVICES=(shep gbdfl enis queue)
 for region in "${REGIONS[@]}"; do SERVICES+=("regional-$region" "leb-$region"); done
 if [[ -x ${EGOV_BIN:-$REPO/build/release/bin}/intake ]]; then
     SERVICES+=(intake)
@@ -386,7 +386,7 @@ main() {
         touch "$PG_MARK"
     fi
     "$PG" start
-    local databases=(shep gbdfl enis) region
+    local databases=(shep gbdfl enis queue) region
     for region in "${REGIONS[@]}"; do databases+=("regional_$region" "leb_$region"); done
     if [[ " ${SERVICES[*]} " == *" intake "* ]]; then
         databases+=(intake)
@@ -396,10 +396,12 @@ main() {
     "$PG" createdb "${databases[@]}"
     # Explicit per-service conninfo strings win over the cluster's.
     local shep_db=${EGOV_SHEP_DB:-} gbdfl_db=${EGOV_GBDFL_DB:-} enis_db=${EGOV_ENIS_DB:-}
+    local queue_db=${EGOV_QUEUE_DB:-}
     eval "$("$PG" env)"
     export EGOV_SHEP_DB=${shep_db:-$EGOV_SHEP_DB}
     export EGOV_GBDFL_DB=${gbdfl_db:-$EGOV_GBDFL_DB}
     export EGOV_ENIS_DB=${enis_db:-$EGOV_ENIS_DB}
+    export EGOV_QUEUE_DB=${queue_db:-$EGOV_QUEUE_DB}
 
     # The test certification authority and every demo certificate: made on
     # the first run (a few seconds of RSA key generation), reused after.
@@ -430,6 +432,8 @@ main() {
     say "starting gbdfl and enis"
     start_service gbdfl --gateway "$EGOV_GATEWAY" --db "$EGOV_GBDFL_DB"
     start_service enis --gateway "$EGOV_GATEWAY" --db "$EGOV_ENIS_DB"
+    say "starting the kindergarten queue register"
+    start_service queue --gateway "$EGOV_GATEWAY" --db "$EGOV_QUEUE_DB"
     local index=0
     for region in "${REGIONS[@]}"; do
         say "starting the regional gateway and the local executive body of $region"

@@ -3,6 +3,7 @@
 #include "egov_util.h"
 #include "shep.pb-c.h"
 #include "registries.pb-c.h"
+#include "queue.pb-c.h"
 #include "applications.pb-c.h"
 
 //  Deeper than this, egov_proto_depth stops following a chain of types and
@@ -254,6 +255,15 @@ egov_proto_find (const char *full_name)
         &egov__registries__person_response__descriptor,
         &egov__registries__poa_request__descriptor,
         &egov__registries__poa_response__descriptor,
+        &egov__queue__enqueue_request__descriptor,
+        &egov__queue__enqueue_response__descriptor,
+        &egov__queue__entry_request__descriptor,
+        &egov__queue__entry_response__descriptor,
+        &egov__queue__list_request__descriptor,
+        &egov__queue__list_response__descriptor,
+        &egov__queue__release_request__descriptor,
+        &egov__queue__release_response__descriptor,
+        &egov__queue__referral__descriptor,
     };
     for (size_t index = 0; full_name && index < sizeof (roots) / sizeof (roots [0]); index++) {
         const ProtobufCMessageDescriptor *found = s_find (roots [index], full_name, 0);

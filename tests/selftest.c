@@ -32,9 +32,13 @@
 #include "gbdfl_server.h"
 #include "gbdfl_actor.h"
 #include "enis_server.h"
+#include "queue_rules.h"
+#include "queue_store.h"
+#include "queue_server.h"
 #include "egov_http.h"
 #include "egov_worker.h"
 #include "leb_rules.h"
+#include "leb_queue.h"
 #include "leb_tasks.h"
 #include "leb_http.h"
 #include "leb_server.h"
@@ -79,9 +83,13 @@ static void s_gbdfl_seed (void **state) { (void) state; gbdfl_seed_test (s_verbo
 static void s_gbdfl_server (void **state) { (void) state; gbdfl_server_test (s_verbose); }
 static void s_gbdfl_actor (void **state) { (void) state; gbdfl_actor_test (s_verbose); }
 static void s_enis_server (void **state) { (void) state; enis_server_test (s_verbose); }
+static void s_queue_rules (void **state) { (void) state; queue_rules_test (s_verbose); }
+static void s_queue_store (void **state) { (void) state; queue_store_test (s_verbose); }
+static void s_queue_server (void **state) { (void) state; queue_server_test (s_verbose); }
 static void s_egov_http (void **state) { (void) state; egov_http_test (s_verbose); }
 static void s_egov_worker (void **state) { (void) state; egov_worker_test (s_verbose); }
 static void s_leb_rules (void **state) { (void) state; leb_rules_test (s_verbose); }
+static void s_leb_queue (void **state) { (void) state; leb_queue_test (s_verbose); }
 static void s_leb_tasks (void **state) { (void) state; leb_tasks_test (s_verbose); }
 static void s_leb_http (void **state) { (void) state; leb_http_test (s_verbose); }
 static void s_leb_actor (void **state) { (void) state; leb_actor_test (s_verbose); }
@@ -133,9 +141,13 @@ main (int argc, char *argv [])
         cmocka_unit_test (s_gbdfl_server),
         cmocka_unit_test (s_gbdfl_actor),
         cmocka_unit_test (s_enis_server),
+        cmocka_unit_test (s_queue_rules),
+        cmocka_unit_test (s_queue_store),
+        cmocka_unit_test (s_queue_server),
         cmocka_unit_test (s_egov_http),
         cmocka_unit_test (s_egov_worker),
         cmocka_unit_test (s_leb_rules),
+        cmocka_unit_test (s_leb_queue),
         cmocka_unit_test (s_leb_tasks),
         cmocka_unit_test (s_leb_http),
         cmocka_unit_test (s_leb_server),

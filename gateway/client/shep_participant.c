@@ -792,7 +792,17 @@ s_on_request (shep_participant_t *self, const Egov__Shep__Frame *frame)
         egov__envelope__free_unpacked (reply, NULL);
     }
     else
+    if (*refusal.code)
         shep_client_refuse (self->client, request->message_id, refusal.code, refusal.message);
+    //  else the service answers later, with shep_participant_reply
+}
+
+int
+shep_participant_reply (shep_participant_t *self, const char *in_reply_to,
+                        const Egov__Envelope *reply)
+{
+    assert (self && in_reply_to && reply);
+    return shep_client_reply (self->client, in_reply_to, reply);
 }
 
 //  An error frame: for a submission, for a call, or about us.
@@ -1216,6 +1226,19 @@ s_test_on_reply (void *argument, const Egov__Envelope *reply, const egov_error_t
     snprintf (answer, 64, "%s", reply ? reply->service_id : error->code);
 }
 
+//  The message id of the request s_test_defer deferred.
+static char s_test_deferred [64];
+
+//  Answers no request at once: keeps its message id (test helper).
+static Egov__Envelope *
+s_test_defer (void *service, const Egov__Envelope *request, egov_error_t *refusal)
+{
+    (void) service;
+    snprintf (s_test_deferred, sizeof (s_test_deferred), "%s", request->message_id);
+    memset (refusal, 0, sizeof (*refusal));
+    return NULL;
+}
+
 //  Counts outbox rows matching a condition.
 static int
 s_test_count (PGconn *conn, const char *condition)
@@ -1460,6 +1483,31 @@ shep_participant_test (bool verbose)
     assert (streq (answer, "GATEWAY_UNREACHABLE"));
 
     egov__envelope__free_unpacked (request, NULL);
+
+    //  A provider may answer later: neither a reply nor a refusal goes back
+    //  until it replies itself
+    shep_participant_on_request (self, s_test_defer);
+    Egov__Shep__SyncRequest asked = EGOV__SHEP__SYNC_REQUEST__INIT;
+    asked.envelope = egov_envelope_new ("test.later", EGOV__MESSAGE_TYPE__REQUEST);
+    Egov__Shep__Frame asking = EGOV__SHEP__FRAME__INIT;
+    asking.body_case = EGOV__SHEP__FRAME__BODY_SYNC_REQUEST;
+    asking.sync_request = &asked;
+    s_test_send (router, identity, &asking);
+    s_test_pump (self);
+    assert (streq (s_test_deferred, asked.envelope->message_id));
+    Egov__Envelope *later = egov_envelope_new ("test.later", EGOV__MESSAGE_TYPE__RESPONSE);
+    assert (shep_participant_reply (self, s_test_deferred, later) == 0);
+    frame = s_test_recv (router, &identity);
+    //  (the request of the call nobody answered, above, is still there first)
+    while (frame && frame->body_case == EGOV__SHEP__FRAME__BODY_SYNC_REQUEST) {
+        egov__shep__frame__free_unpacked (frame, NULL);
+        frame = s_test_recv (router, &identity);
+    }
+    assert (frame && frame->body_case == EGOV__SHEP__FRAME__BODY_SYNC_REPLY);
+    assert (streq (frame->sync_reply->in_reply_to, asked.envelope->message_id));
+    egov__shep__frame__free_unpacked (frame, NULL);
+    egov__envelope__free_unpacked (later, NULL);
+    egov__envelope__free_unpacked (asked.envelope, NULL);
 
     shep_participant_destroy (&self);
     shep_participant_destroy (&self);

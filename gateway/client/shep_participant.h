@@ -85,7 +85,9 @@ typedef void (shep_participant_sent_fn) (void *service, const Egov__Envelope *en
 typedef void (shep_participant_reply_fn) (void *argument, const Egov__Envelope *reply,
                                           const egov_error_t *error);
 //  A sync request for a service we provide: the reply envelope (freed by
-//  the engine) or NULL with refusal set.
+//  the engine) or NULL with refusal set. NULL with refusal's code emptied
+//  defers the answer: the service replies later, once, with
+//  shep_participant_reply (the caller's deadline still runs).
 typedef Egov__Envelope *(shep_participant_answer_fn) (void *service, const Egov__Envelope *request,
                                                       egov_error_t *refusal);
 
@@ -120,6 +122,10 @@ void shep_participant_accept (shep_participant_t *self, const char *service_id, 
 void shep_participant_on_sent (shep_participant_t *self, shep_participant_sent_fn *handler);
 //  Answers sync requests for the services in config->services.
 void shep_participant_on_request (shep_participant_t *self, shep_participant_answer_fn *answer);
+//  Answers a sync request whose answer was deferred (in_reply_to: its
+//  message id). 0, or -1 when it could not be sent.
+int shep_participant_reply (shep_participant_t *self, const char *in_reply_to,
+                            const Egov__Envelope *reply);
 
 //  The database connection, usable, or NULL while the database is away:
 //  a broken connection is re-established here, at most once a second.

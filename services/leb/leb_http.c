@@ -28,7 +28,7 @@ static const struct {
     { "AUTO_MODE", 409 }, { "BODY_TOO_LARGE", 413 }, { "DB_UNAVAILABLE", 503 },
     { "AUTH_REQUIRED", 401 }, { "AUTH_FAILED", 401 }, { "FORBIDDEN_ROLE", 403 },
     { "NOT_YOUR_ROLE", 403 }, { "NOT_YOUR_NAME", 403 }, { "LOCKED", 429 },
-    { "INVALID_LOGIN", 400 }, { "BUSY", 503 },
+    { "INVALID_LOGIN", 400 }, { "BUSY", 503 }, { "QUEUE_PENDING", 503 },
 };
 
 int

@@ -2,6 +2,7 @@
     machine: applications, their tasks, decisions and signed results.  */
 #include "leb_server.h"
 #include "leb_rules.h"
+#include "leb_queue.h"
 #include "egov_catalogue.h"
 #include "egov_calendar.h"
 #include "egov_clock.h"
@@ -22,6 +23,7 @@ extern const char *leb_schema_sql;
 #define s_MAX_TEXT      256             //  longest short field of an application
 #define s_ADVANCE_MAX   1000            //  tasks completed in one pass at most
 #define s_RETRY_MS      1000            //  wall time before retrying after a failure
+#define s_QUEUE_WAIT_MS 60000           //  simulated: a decision waiting for the queue register looks again
 
 struct _leb_server_t {
     leb_config_t config;                //  borrowed strings
@@ -39,7 +41,14 @@ struct _leb_server_t {
     egov_worker_t *worker;              //  Argon2 off the loop
     char *dummy_hash;                   //  what an unknown login's password is checked against
     char office [32];                   //  office-<KATO>: the provider's own front desk
+    zhashx_t *queue_calls;              //  correlation id -> s_queue_call_t: enqueues in flight
 };
+
+//  An enqueue in flight for one application.
+typedef struct {
+    leb_server_t *server;
+    char correlation_id [LEB_ID_MAX];
+} s_queue_call_t;
 
 //  Demo staff, one per role: the logins and passwords docs/leb.md gives for
 //  local runs. The head signs, so the head's name is the signer's.
@@ -65,6 +74,7 @@ typedef struct {
     ProtobufCBinaryData result;         //  the signed Result, packed; len 0 before
     const egov_catalogue_entry_t *entry;    //  its catalogue entry
     char reply_to [LEB_ID_MAX];         //  who registered it: the regional gateway or our office
+    Egov__Queue__EnqueueResponse *queue_answer; //  the queue register's answer, when it came
 } s_app_t;
 
 //  ---------------------------------------------------------------------
@@ -106,6 +116,8 @@ leb_server_new (const leb_config_t *config, shep_participant_t *engine, egov_err
     assert (self);
     self->config = *config;
     self->engine = engine;
+    self->queue_calls = zhashx_new ();
+    assert (self->queue_calls);
     egov_regulations_load (config->regulations, &self->calendar, &self->catalogue, error);
     bool served = false;
     for (size_t index = 0; self->calendar && index < egov_catalogue_size (self->catalogue); index++)
@@ -148,6 +160,10 @@ leb_server_new (const leb_config_t *config, shep_participant_t *engine, egov_err
         shep_participant_accept (engine, services [index], self->config.regional);
         shep_participant_accept (engine, services [index], self->office);
     }
+    //  A referral made later comes from the kindergarten queue register only
+    shep_participant_on (engine, LEB_QUEUE_REFERRAL, &egov__queue__referral__descriptor,
+                         leb_server_deliver);
+    shep_participant_accept (engine, LEB_QUEUE_REFERRAL, LEB_QUEUE_REGISTER);
     return self;
 }
 
@@ -157,6 +173,13 @@ leb_server_destroy (leb_server_t **self_p)
     assert (self_p);
     leb_server_t *self = *self_p;
     if (self) {
+        s_queue_call_t *call = (s_queue_call_t *) zhashx_first (self->queue_calls);
+        while (call) {
+            shep_participant_forget (self->engine, call);
+            free (call);
+            call = (s_queue_call_t *) zhashx_next (self->queue_calls);
+        }
+        zhashx_destroy (&self->queue_calls);
         egov_timers_destroy (&self->timers);
         shep_accounts_destroy (&self->staff);
         egov_worker_destroy (&self->worker);
@@ -271,6 +294,8 @@ s_app_reset (s_app_t *app)
         egov__applications__registered_application__free_unpacked (app->registered, NULL);
     json_decref (app->grounds);
     free (app->result.data);
+    if (app->queue_answer)
+        egov__queue__enqueue_response__free_unpacked (app->queue_answer, NULL);
     memset (app, 0, sizeof (*app));
 }
 
@@ -284,7 +309,8 @@ s_app_load (leb_server_t *self, const char *correlation_id, s_app_t *app, egov_e
     PGresult *result = PQexecParams (self->conn,
         "SELECT status, coalesce (decision, ''), grounds::text, registered,"
         "       coalesce (result, '\\x'::bytea),"
-        "       coalesce (recalled_ms >= coalesce (returned_ms, 0), false), reply_to"
+        "       coalesce (recalled_ms >= coalesce (returned_ms, 0), false), reply_to,"
+        "       coalesce (queue_answer, '\\x'::bytea)"
         " FROM application WHERE correlation_id = $1 FOR UPDATE",
         1, NULL, values, NULL, NULL, 1);
     int rc = -1;
@@ -312,6 +338,9 @@ s_app_load (leb_server_t *self, const char *correlation_id, s_app_t *app, egov_e
             memcpy (app->result.data, PQgetvalue (result, 0, 4), size);
             app->result.len = size;
         }
+        if (PQgetlength (result, 0, 7))
+            app->queue_answer = egov__queue__enqueue_response__unpack (
+                NULL, PQgetlength (result, 0, 7), (const uint8_t *) PQgetvalue (result, 0, 7));
         if (app->registered && app->registered->application && app->registered->registration)
             app->entry = egov_catalogue_find (self->catalogue,
                 app->registered->application->service, self->config.kato);
@@ -469,6 +498,11 @@ s_result (leb_server_t *self, s_app_t *app, int64_t at_ms, egov_error_t *error)
     PQclear (result);
     char *document = leb_rules_result_document (app->entry, app->registered, approved,
                                                 app->grounds, number, at_ms, self->signer_name);
+    if (approved && app->queue_answer) {
+        char *with_queue = leb_queue_document (document, app->queue_answer, app->entry);
+        free (document);
+        document = with_queue;
+    }
     uint8_t *signature = NULL;
     size_t signature_size = 0;
     if (egov_cms_sign (self->signer, document, strlen (document), false, at_ms,
@@ -530,6 +564,125 @@ s_resend (leb_server_t *self, s_app_t *app, int64_t at_ms, egov_error_t *error)
     return 0;
 }
 
+//  The queue register answered an enqueue (a shep_participant_reply_fn):
+//  the answer is stored with the application and its waiting decision is
+//  due now. An answer the register could not give (it or the registry of
+//  individuals away) is not stored: the decision asks again.
+static void
+s_queue_on_answer (void *argument, const Egov__Envelope *reply, const egov_error_t *error)
+{
+    s_queue_call_t *call = (s_queue_call_t *) argument;
+    leb_server_t *self = call->server;
+    Egov__Queue__EnqueueResponse *answer = NULL;
+    Egov__Queue__EnqueueResponse refused = EGOV__QUEUE__ENQUEUE_RESPONSE__INIT;
+    if (!reply)
+        zsys_warning ("leb: %s: the queue register did not answer: %s %s", call->correlation_id,
+                      error->code, error->message);
+    else
+    if (reply->error && (streq (reply->error->code, "INVALID_IIN")
+                     ||  streq (reply->error->code, "INVALID_REQUEST"))) {
+        //  The form's values are wrong: that is the applicant's, a refusal
+        refused.status = EGOV__QUEUE__ENQUEUE_RESPONSE__STATUS__REFUSED;
+        refused.refusal_code = reply->error->code;
+        refused.refusal_reason = reply->error->message;
+        answer = &refused;
+    }
+    else
+    if (reply->error)
+        zsys_warning ("leb: %s: the queue register answered %s %s", call->correlation_id,
+                      reply->error->code, reply->error->message);
+    else
+    if (!(answer = (Egov__Queue__EnqueueResponse *)
+              egov_envelope_payload (reply, &egov__queue__enqueue_response__descriptor))
+    ||  answer->status == EGOV__QUEUE__ENQUEUE_RESPONSE__STATUS__STATUS_UNSPECIFIED
+    ||  (answer->status != EGOV__QUEUE__ENQUEUE_RESPONSE__STATUS__REFUSED && !answer->entry)) {
+        zsys_warning ("leb: %s: the queue register's answer does not read", call->correlation_id);
+        if (answer)
+            egov__queue__enqueue_response__free_unpacked (answer, NULL);
+        answer = NULL;
+    }
+    if (answer && s_db (self)) {
+        size_t size = protobuf_c_message_get_packed_size (&answer->base);
+        uint8_t *packed = malloc (size + 1);
+        assert (packed);
+        protobuf_c_message_pack (&answer->base, packed);
+        char now [24];
+        snprintf (now, sizeof (now), "%" PRId64, egov_clock_now_ms ());
+        const char *values [] = { call->correlation_id, (const char *) packed, now };
+        int lengths [] = { 0, (int) size, 0 };
+        int formats [] = { 0, 1, 0 };
+        PGresult *result = PQexecParams (self->conn,
+            "WITH stored AS (UPDATE application SET queue_answer = $2 WHERE correlation_id = $1)"
+            " UPDATE task SET planned_ms = $3::bigint WHERE correlation_id = $1 AND state <> 'done'"
+            "   AND coalesce (planned_ms, due_ms) > $3::bigint", 3, NULL, values, lengths, formats, 0);
+        if (egov_db_check (result, PGRES_COMMAND_OK, "storing the queue register's answer")) {
+            self->due = true;
+            s_arm (self, egov_clock_now_ms ());
+        }
+        PQclear (result);
+        free (packed);
+    }
+    if (answer && answer != &refused)
+        egov__queue__enqueue_response__free_unpacked (answer, NULL);
+    zhashx_delete (self->queue_calls, call->correlation_id);
+    free (call);
+}
+
+//  Puts the application's child in the queue register, unless a call is in
+//  flight already; the answer comes to s_queue_on_answer.
+static void
+s_queue_ask (leb_server_t *self, s_app_t *app, Egov__Queue__EnqueueRequest *request)
+{
+    if (zhashx_lookup (self->queue_calls, app->correlation_id))
+        return;
+    Egov__Envelope *envelope = egov_envelope_new (LEB_QUEUE_ENQUEUE, EGOV__MESSAGE_TYPE__REQUEST);
+    egov_string_set (&envelope->correlation_id, app->correlation_id);
+    egov_envelope_set_payload (envelope, &request->base);
+    s_queue_call_t *call = calloc (1, sizeof (s_queue_call_t));
+    assert (call);
+    call->server = self;
+    snprintf (call->correlation_id, sizeof (call->correlation_id), "%s", app->correlation_id);
+    egov_error_t error;
+    if (shep_participant_call (self->engine, envelope, LEB_QUEUE_TIMEOUT_MS, s_queue_on_answer,
+                               call, &error))
+        zhashx_insert (self->queue_calls, call->correlation_id, call);
+    else {
+        zsys_warning ("leb: %s: cannot ask the queue register: %s %s", app->correlation_id,
+                      error.code, error.message);
+        free (call);
+    }
+    egov__envelope__free_unpacked (envelope, NULL);
+}
+
+//  The kindergarten queue's decision: the register's answer approves (its
+//  entry goes into the result) or refuses with its reasoning; a form that
+//  names no child is refused without asking. Before the answer came: asks,
+//  and -1 with QUEUE_PENDING (the decision waits, nothing is stored).
+static int
+s_queue_decide (leb_server_t *self, s_app_t *app, const char **decision, egov_error_t *error)
+{
+    if (app->queue_answer) {
+        if (!leb_queue_decide (app->queue_answer, app->grounds))
+            *decision = "refuse";
+        return 0;
+    }
+    char today [40], ground [200];
+    egov_clock_format (egov_clock_now_ms (), today, sizeof (today));
+    today [10] = 0;
+    Egov__Queue__EnqueueRequest *request = leb_queue_request (app->registered->application,
+        app->correlation_id, today, ground, sizeof (ground));
+    if (!request) {
+        json_array_append_new (app->grounds, json_string (ground));
+        *decision = "refuse";
+        return 0;
+    }
+    s_queue_ask (self, app, request);
+    egov__queue__enqueue_request__free_unpacked (request, NULL);
+    egov_error_set (error, "QUEUE_PENDING", "the kindergarten queue register has not answered yet;"
+                    " the decision waits for it");
+    return -1;
+}
+
 //  Completes a task (inside the caller's transaction, task row locked):
 //  records the decision on the decision step, says the step is done and
 //  starts what comes next: the next step, the result, or the resend.
@@ -547,6 +700,10 @@ s_task_complete (leb_server_t *self, s_app_t *app, const leb_task_t *task, const
         else
             decision = leb_rules_decide (app->entry, app->registered->application, app->grounds)
                      ? "approve" : "refuse";
+        //  The kindergarten queue: the register's answer decides an approval
+        if (streq (decision, "approve") && leb_queue_applies (app->entry)
+        &&  s_queue_decide (self, app, &decision, error))
+            return -1;
         snprintf (app->decision, sizeof (app->decision), "%s", decision);
         char *text = json_dumps (app->grounds, JSON_COMPACT);
         snprintf (note, sizeof (note), "done: %s%s%.1000s", decision,
@@ -722,6 +879,58 @@ s_on_movement (leb_server_t *self, const Egov__Envelope *envelope, const char *c
     return rc;
 }
 
+//  queue.referral: a place freed up for the child of one of our
+//  kindergarten-queue applications. Stored with the application, and a
+//  notice with the referral goes to the channel (READY: history only), so
+//  it reaches the citizen's cabinet or the desk. 0, -1 (store), -2 (reject).
+static int
+s_on_referral (leb_server_t *self, const shep_delivery_t *delivery, const char *correlation_id,
+               egov_error_t *error)
+{
+    const Egov__Queue__Referral *referral = (const Egov__Queue__Referral *) delivery->payload;
+    const Egov__Queue__Entry *entry = referral ? referral->entry : NULL;
+    if (!entry || entry->state != EGOV__QUEUE__ENTRY__STATE__REFERRED
+    ||  !s_text_ok (entry->referral, s_MAX_TEXT) || !s_text_ok (entry->queue, s_MAX_TEXT)
+    ||  strlen (entry->queue_name) > s_MAX_TEXT) {
+        egov_error_set (error, "MALFORMED_PAYLOAD", "a referral names its entry, referred, with its number");
+        return -2;
+    }
+    s_app_t app;
+    if (s_app_load (self, correlation_id, &app, error))
+        return streq (error->code, "DB_UNAVAILABLE") ? -1 : -2;
+    int rc = 0;
+    if (!leb_queue_applies (app.entry)) {
+        egov_error_set (error, "NOT_A_QUEUE_APPLICATION", "application %s is not for the kindergarten"
+                        " queue", correlation_id);
+        rc = -2;
+    }
+    else {
+        char note [900];
+        snprintf (note, sizeof (note), "referral %s to %s %s (queue number %u)", entry->referral,
+                  entry->queue, entry->queue_name, entry->number);
+        Egov__Applications__StatusNotice notice = EGOV__APPLICATIONS__STATUS_NOTICE__INIT;
+        notice.application_id = app.registered->application->application_id;
+        notice.status = EGOV__APPLICATIONS__STATUS__READY;
+        notice.step = (char *) "the queue register issues a referral";
+        notice.role = (char *) "";
+        notice.actor = (char *) LEB_QUEUE_REGISTER;
+        notice.note = note;
+        notice.at = egov_clock_now_ms ();
+        notice.registration_number = app.registered->registration->registration_number;
+        const char *values [] = { correlation_id, entry->referral };
+        if (!s_run (self, "UPDATE application SET queue_referral = $2 WHERE correlation_id = $1",
+                    2, values, error)
+        ||  shep_participant_put_message (self->engine, self->conn, LEB_SERVICE_STATUS,
+                                          EGOV__MESSAGE_TYPE__UPDATE, app.correlation_id,
+                                          app.reply_to, NULL, &notice.base, NULL, error))
+            rc = -1;
+        else
+            zsys_info ("leb: %s: %s", correlation_id, note);
+    }
+    s_app_reset (&app);
+    return rc;
+}
+
 shep_outcome_t
 leb_server_deliver (void *service, PGconn *conn, const shep_delivery_t *delivery,
                     egov_error_t *reject)
@@ -737,7 +946,8 @@ leb_server_deliver (void *service, PGconn *conn, const shep_delivery_t *delivery
     const char *service_id = envelope->service_id;
     bool registered = streq (service_id, LEB_SERVICE_REGISTERED);
     bool recall = streq (service_id, LEB_SERVICE_RECALL);
-    if (!registered && !recall && !streq (service_id, LEB_SERVICE_RETURN)) {
+    bool referral = streq (service_id, LEB_QUEUE_REFERRAL);
+    if (!registered && !recall && !referral && !streq (service_id, LEB_SERVICE_RETURN)) {
         egov_error_set (reject, "UNSUPPORTED_SERVICE", "the local executive body does not"
                         " process %.100s", service_id);
         return SHEP_REJECT;
@@ -746,7 +956,8 @@ leb_server_deliver (void *service, PGconn *conn, const shep_delivery_t *delivery
                                                            : envelope->message_id;
     self->conn = conn;
     int rc = registered ? s_on_registered (self, envelope, correlation_id, reject)
-                        : s_on_movement (self, envelope, correlation_id, recall, reject);
+           : referral ? s_on_referral (self, delivery, correlation_id, reject)
+                      : s_on_movement (self, envelope, correlation_id, recall, reject);
     if (rc == -1)
         zsys_error ("leb: %s (%s) not applied, left for redelivery: %s", envelope->message_id,
                     service_id, reject->message);
@@ -755,6 +966,23 @@ leb_server_deliver (void *service, PGconn *conn, const shep_delivery_t *delivery
 
 //  ---------------------------------------------------------------------
 //  Timers
+
+//  A decision waiting for the queue register: due again a while later (the
+//  answer makes it due at once). False when the database failed.
+static bool
+s_queue_postpone (leb_server_t *self, int64_t id)
+{
+    char task [24], planned [24];
+    int64_t when = egov_clock_now_ms () + s_QUEUE_WAIT_MS;
+    snprintf (task, sizeof (task), "%" PRId64, id);
+    snprintf (planned, sizeof (planned), "%" PRId64, when);
+    egov_error_t error;
+    if (!s_db (self) || !s_run (self, "UPDATE task SET planned_ms = $2 WHERE id = $1", 2,
+                                (const char *[]) { task, planned }, &error))
+        return false;
+    s_arm (self, when);
+    return true;
+}
 
 //  Auto mode: completes every task whose moment came, earliest first, each
 //  at that moment (its maximum, or earlier to keep the term promised on the
@@ -776,6 +1004,18 @@ s_advance (leb_server_t *self)
                && s_task_complete (self, &app, &task, NULL, task.planned_ms ? task.planned_ms : task.due_ms,
                                    NULL, NULL, &error) == 0;
         s_app_reset (&app);
+        if (!ok && id > 0 && streq (error.code, "QUEUE_PENDING")) {
+            //  The register's answer decides: this task waits for it, the others go on
+            s_end (self, false, &error);
+            if (s_queue_postpone (self, id))
+                completed++;
+            else {
+                self->retry_wall_ms = egov_now_ms () + s_RETRY_MS;
+                self->due = true;
+                break;
+            }
+            continue;
+        }
         if (id < 0 || !s_end (self, ok, &error)) {
             if (id > 0)
                 zsys_error ("leb: task %" PRId64 " not completed, retrying: %s %s", id, error.code,

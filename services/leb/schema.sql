@@ -53,6 +53,10 @@ CREATE INDEX IF NOT EXISTS task_open ON task (due_ms) WHERE state <> 'done';
 -- Auto mode's moment to complete a step: its maximum (due_ms), or earlier, so that the
 -- chain ends by the term promised on the receipt (NULL: due_ms)
 ALTER TABLE task ADD COLUMN IF NOT EXISTS planned_ms bigint;
+-- The kindergarten queue register's answer (egov.queue.EnqueueResponse, packed): its
+-- entry goes into the result, its refusal is the motivated refusal (services/leb/leb_queue.h).
+ALTER TABLE application ADD COLUMN IF NOT EXISTS queue_answer bytea;
+ALTER TABLE application ADD COLUMN IF NOT EXISTS queue_referral text;   -- a referral made later
 
 -- The provider's outgoing numbers of results.
 CREATE SEQUENCE IF NOT EXISTS outgoing_number_seq;

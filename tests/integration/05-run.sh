@@ -12,8 +12,11 @@ it_run_start
 check_output "run.sh prints what runs where" 'leb-750000000 .*http://127.0.0.1' cat "$(egov_log run)"
 check_output "the registry answers through the gateway" 'Асқаров Ерлан' "$EGOV_BIN/egovctl" person 850314301234
 check_output "every participant is connected" \
-    'enis.*gbdfl.*intake.*leb-750000000.*office-750000000.*portal.*regional-750000000' \
+    'enis.*gbdfl.*intake.*leb-750000000.*office-750000000.*portal.*queue.*regional-750000000' \
     oneline bash -c "'$EGOV_BIN/egovctl' participants | sort"
+check_output "deploy/run.sh status shows the kindergarten queue register running" '^queue +[0-9]+ +running' \
+    "$EGOV_REPO/deploy/run.sh" status
+check_output "... which answers through the gateway" '^430000000-K001 +kindergarten' "$EGOV_BIN/egovctl" queue list
 check_output "the intake answers on its port" '"services"' curl -s "http://$EGOV_INTAKE_HTTP/api/v1/openapi.json"
 check_output "the portal serves its frontend" '<html' curl -s "http://$EGOV_PORTAL_HTTP/"
 check_output "the desk serves its operator's page" '<title>egov-sim — State Corporation desk' curl -s "http://$EGOV_INTAKE_HTTP/"

@@ -15,7 +15,7 @@ it_setup() {
     export EGOV_GATEWAY
     export EGOV_KEYS_DIR=$EGOV_TEST_DIR/keys EGOV_RIGHTS=$EGOV_TEST_DIR/rights.conf
     cp "$EGOV_REPO/gateway/rights.conf" "$EGOV_RIGHTS"
-    local region ids=(gbdfl enis intake portal egovctl)
+    local region ids=(gbdfl enis queue intake portal egovctl)
     for region in 750000000 230000000 270000000 430000000; do
         ids+=("regional-$region" "leb-$region" "office-$region")
     done
@@ -67,6 +67,12 @@ it_start_enis() {
 
 it_start_registries() { it_start_gbdfl; it_start_enis; }
 
+# it_start_queue: the kindergarten queue register (database queue).
+it_start_queue() {
+    egov_start queue "$EGOV_BIN/queue" --gateway "$EGOV_GATEWAY" --db "$(it_db queue)"
+    egov_wait_for it_connected queue
+}
+
 # it_api CURL_ARGS... -- METHOD PATH URL: runs curl for one API request and prints the
 # answer's body, then "HTTP <status>" on a line of its own; records the answer in
 # $EGOV_TEST_DIR/answers.jsonl for it_answers_match.
@@ -99,7 +105,7 @@ it_run_env() {
     export EGOV_VAR_DIR=$EGOV_TEST_DIR/var
     export EGOV_PG_DIR=$EGOV_TEST_DIR/run-pg EGOV_PG_PORT=$(egov_free_port) EGOV_PG_FAST=1
     export EGOV_PKI_DIR=$EGOV_TEST_DIR/pki EGOV_KEYS_DIR=$EGOV_TEST_DIR/keys
-    unset EGOV_RIGHTS EGOV_SHEP_DB EGOV_GBDFL_DB EGOV_ENIS_DB
+    unset EGOV_RIGHTS EGOV_SHEP_DB EGOV_GBDFL_DB EGOV_ENIS_DB EGOV_QUEUE_DB
     export EGOV_SHEP_ENDPOINT=tcp://127.0.0.1:$(egov_free_port)
     export EGOV_GATEWAY=$EGOV_SHEP_ENDPOINT EGOV_SHEP_METRICS=127.0.0.1:$(egov_free_port)
     export EGOV_REGIONS=750000000 EGOV_LEB_HTTP_BASE=$(egov_free_port) EGOV_OFFICE_HTTP_BASE=$(egov_free_port)

@@ -7,7 +7,8 @@
       status    shows the delivery status of an async message;
       send      submits async messages (one, or many pipelined);
       log       reads and verifies the gateway's hash-chained message log;
-      participants  shows who is connected (the health check of `make run`).
+      participants  shows who is connected (the health check of `make run`);
+      queue     the kindergarten queue register: queues, entries, releases.
     Every command prints for people by default and one JSON document on
     stdout with --json. Exit codes are stable; see s_usage.
 
@@ -98,6 +99,11 @@ s_usage (FILE *stream)
         "  wait APPLICATION_ID --status S[,S...]  until the application's status is one of these\n"
         "  scenario run FILE... [--junit OUT.xml] [--desk URL] [--portal URL]\n"
         "                                      run scenario files (YAML or JSON) against the system\n"
+        "  queue list [KATO] | show CODE       the kindergarten queues (queue.list)\n"
+        "  queue enqueue CODE IIN [--on YYYY-MM-DD]\n"
+        "                                      put a child under 7 in a queue (desired from --on, today)\n"
+        "  queue entry IIN [CODE]              a child's queue numbers, positions, referrals\n"
+        "  queue release CODE [--count N]      free N places: each a referral to the first waiting\n"
         "  fault add (--service S | --route KATO | --participant P)... (--delay MS | --error CODE\n"
         "            | --drop PCT)... [--times N]   make matching sync calls slow, fail or vanish\n"
         "  fault list | clear [ID]             the faults injected at the gateway\n"
@@ -114,7 +120,7 @@ s_usage (FILE *stream)
         "  0   success (poa: VALID)\n"
         "  1   local failure (cannot read --file)\n"
         "  2   the gateway or the provider answered an error (NO_PROVIDER, TIMEOUT, REFUSED, ...)\n"
-        "  3   negative answer: person or message not found, poa not VALID\n"
+        "  3   negative answer: person or message not found, poa not VALID, queue refusal\n"
         "  4   cannot reach the gateway\n"
         "  5   log verify: the message log is broken\n"
         "  6   verify: an outcome other than OK\n"
@@ -371,6 +377,7 @@ static const s_command_t s_commands [] = {
     { "wait", "APPLICATION_ID", false, BIT (OPT_STATUS), egovctl_wait },
     { "scenario", "run", false, BIT (OPT_JUNIT) | BIT (OPT_DESK) | BIT (OPT_PORTAL), egovctl_scenario,
       EGOVCTL_MORE_MAX },
+    { "queue", "list|show|enqueue|entry|release", false, BIT (OPT_ON) | BIT (OPT_COUNT), egovctl_queue, 2 },
     { "fault", "add|list|clear", false, BIT (OPT_SERVICE) | BIT (OPT_ROUTE) | BIT (OPT_PARTICIPANT)
         | BIT (OPT_DELAY) | BIT (OPT_ERROR) | BIT (OPT_DROP) | BIT (OPT_TIMES), egovctl_fault, 1 },
 };

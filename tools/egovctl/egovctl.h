@@ -7,6 +7,7 @@
       egovctl_async.c    send, status        (store-and-forward)
       egovctl_gateway.c  log, participants   (the gateway's own views)
       egovctl_wait.c     wait                (a channel's application state)
+      egovctl_queue.c    queue               (the kindergarten queue register)
       egovctl_scenario.c scenario run        (steps against a running system, JUnit)
     egovctl.c parses the command line and runs one of them.              */
 #ifndef EGOVCTL_H_INCLUDED
@@ -90,6 +91,12 @@ Egov__Shep__Frame *egovctl_ask (egovctl_t *self, Egov__Shep__Frame *query,
 //  Fills the envelope's payload from --text or --file (empty without
 //  either); false after reporting when the file cannot be read.
 bool egovctl_payload_read (egovctl_t *self, Egov__Envelope *envelope);
+//  Sends a sync request for service and returns the provider's payload of
+//  the expected type (free with protobuf_c_message_free_unpacked), or NULL
+//  with *exit_code set after reporting.
+ProtobufCMessage *egovctl_call_typed (egovctl_t *self, const char *service_id,
+                                      const ProtobufCMessage *request,
+                                      const ProtobufCMessageDescriptor *expected, int *exit_code);
 //  "-" for empty strings in tables.
 const char *egovctl_or_dash (const char *text);
 
@@ -106,6 +113,7 @@ int egovctl_fault (egovctl_t *self);
 int egovctl_trace (egovctl_t *self);
 int egovctl_receive (egovctl_t *self);
 int egovctl_wait (egovctl_t *self);
+int egovctl_queue (egovctl_t *self);
 //  The gateway's simulated now into *now (the process clock follows it);
 //  EGOVCTL_OK, or the exit code after reporting.
 int egovctl_simulated_now (egovctl_t *self, int64_t *now);

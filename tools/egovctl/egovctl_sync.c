@@ -9,11 +9,9 @@
 #include "registries.pb-c.h"
 #include <openssl/sha.h>
 
-//  Sends a sync request for service and returns the provider's payload of
-//  the expected type, or NULL with *exit_code set after reporting.
-static ProtobufCMessage *
-s_call_typed (egovctl_t *self, const char *service_id, const ProtobufCMessage *request,
-              const ProtobufCMessageDescriptor *expected, int *exit_code)
+ProtobufCMessage *
+egovctl_call_typed (egovctl_t *self, const char *service_id, const ProtobufCMessage *request,
+                    const ProtobufCMessageDescriptor *expected, int *exit_code)
 {
     Egov__Envelope *envelope = egov_envelope_new (service_id, EGOV__MESSAGE_TYPE__REQUEST);
     egov_envelope_set_payload (envelope, request);
@@ -101,7 +99,7 @@ egovctl_person (egovctl_t *self)
     request.iin = (char *) self->argument;
     int exit_code = EGOVCTL_OK;
     Egov__Registries__PersonResponse *response = (Egov__Registries__PersonResponse *)
-        s_call_typed (self, "gbdfl.person", &request.base,
+        egovctl_call_typed (self, "gbdfl.person", &request.base,
                       &egov__registries__person_response__descriptor, &exit_code);
     if (!response)
         return exit_code;
@@ -154,7 +152,7 @@ egovctl_poa (egovctl_t *self)
     request.on_date = (char *) (self->on_date ? self->on_date : "");
     int exit_code = EGOVCTL_OK;
     Egov__Registries__PoaResponse *response = (Egov__Registries__PoaResponse *)
-        s_call_typed (self, "enis.poa", &request.base,
+        egovctl_call_typed (self, "enis.poa", &request.base,
                       &egov__registries__poa_response__descriptor, &exit_code);
     if (!response)
         return exit_code;
