@@ -44,22 +44,7 @@ start_leb() {
     egov_wait_for it_connected "leb-$REGION"
 }
 
-# api METHOD PATH [BODY]: the answer's JSON, then "HTTP <status>" on a line of its own.
-api() {
-    local args=(-sS -H 'Content-Type: application/json')
-    [[ -n ${TOKEN:-} ]] && args+=(-H "Authorization: Bearer $TOKEN")
-    [[ $# -ge 3 ]] && args+=(--data-binary "$3")
-    it_api "${args[@]}" -- "$1" "$2" "$BASE$2"
-}
-# call METHOD PATH [BODY]: the same on one line, for patterns over the whole answer.
-call() { oneline api "$@"; }
-# body METHOD PATH [BODY]: the JSON alone.
-body() { api "$@" | sed '$d'; }
-# with_token TOKEN CMD...: CMD as another session.
-with_token() { local TOKEN=$1; shift; "$@"; }
-show() { body GET "/api/v1/applications/$1"; }
-status_of() { show "$1" | jq -r .status; }
-status_is() { [[ $(status_of "$1") =~ ^($2)$ ]]; }
+# api, call, body, with_token, show, status_of, status_is: common.sh
 # advance_until ID STATUS_RE: moves the simulation clock a day at a time until the
 # application reaches the status (the provider's 14 working days pass in seconds).
 advance_until() {

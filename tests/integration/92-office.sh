@@ -33,16 +33,7 @@ start_office() {
     egov_wait_for it_connected "office-$REGION"
     egov_wait_for curl -sf "$BASE/api/v1/openapi.json" -o /dev/null
 }
-api() {
-    local args=(-sS -H 'Content-Type: application/json')
-    [[ -n ${TOKEN:-} ]] && args+=(-H "Authorization: Bearer $TOKEN")
-    [[ $# -ge 3 ]] && args+=(--data-binary "$3")
-    it_api "${args[@]}" -- "$1" "$2" "$BASE$2"
-}
-call() { oneline api "$@"; }
-body() { api "$@" | sed '$d'; }
-show() { body GET "/api/v1/applications/$1"; }
-status_is() { [[ $(show "$1" | jq -r .status) =~ ^($2)$ ]]; }
+# api, call, body, show, status_is: common.sh
 b64() { printf '%s' "$1" | base64 -w0; }
 doc() { printf '{"type":"%s","name":"%s.pdf","content_base64":"%s"}' "$1" "$1" "$(b64 "scan of $1")"; }
 PARENT=850314301234

@@ -47,17 +47,7 @@ start_leb() {
     egov_wait_for it_connected "leb-$REGION"
 }
 
-# api METHOD PATH [BODY]: the answer's JSON, then "HTTP <status>" on a line of its own.
-api() {
-    local args=(-sS --max-time 30 -H 'Content-Type: application/json')
-    [[ -n ${TOKEN:-} ]] && args+=(-H "Authorization: Bearer $TOKEN")
-    [[ $# -ge 3 ]] && args+=(--data-binary "$3")
-    it_api "${args[@]}" -- "$1" "$2" "$BASE$2"
-}
-call() { oneline api "$@"; }
-# with_token TOKEN CMD...: CMD in another citizen's session.
-with_token() { local TOKEN=$1; shift; "$@"; }
-body() { api "$@" | sed '$d'; }
+# api, call, body, with_token, show, status_of, status_is: common.sh
 # refused DESCRIPTION STATUS CODE METHOD PATH [BODY]: the answer has this status and code.
 refused() {
     local description=$1 status=$2 code=$3; shift 3
@@ -98,9 +88,6 @@ externat() {   # externat FOR_IIN BY_IIN
         "$REGION" "$2" "$1" "$(doc application)" "$(doc reason-document)"
 }
 SCHOOL_DOCS=("$(doc application)" "$(doc medical-certificate-086u)" "$(doc health-passport-026u3)" "$(doc photo-3x4)")
-show() { body GET "/api/v1/applications/$1"; }
-status_of() { show "$1" | jq -r .status; }
-status_is() { [[ $(status_of "$1") =~ ^($2)$ ]]; }
 # advance_until ID STATUS_RE: moves the clock a working day at a time until the status.
 advance_until() {
     local _

@@ -52,7 +52,6 @@ submit() {
         "{\"service\":\"school-duplicate\",\"region\":\"$REGION\",\"applicant_iin\":\"850314301234\",\"representative\":null,\"documents\":[$(doc application),$(doc identity-document)],\"consent\":true}" \
         "$BASE/api/v1/applications" | jq -r .id
 }
-show() { curl -sS -H "Authorization: Bearer $TOKEN" "$BASE/api/v1/applications/$1"; }
 document_check() {
     show "$1" | jq .result.document | "$PYTHON" "$EGOV_REPO/tests/schema-check.py" "$EGOV_REPO/docs/result.schema.json"
 }

@@ -92,6 +92,27 @@ it_api() {
     rm -f "$body"
 }
 
+# The HTTP/JSON API under test at $BASE, as $TOKEN (a bearer token) when set:
+#   api METHOD PATH [BODY]  the answer's JSON, then "HTTP <status>" on a line of its own
+#                           (recorded for it_answers_match)
+#   call ...                the same on one line, for patterns over the whole answer
+#   body ...                the JSON alone
+#   with_token TOKEN CMD... CMD in another session
+#   show ID, status_of ID   an application (GET /api/v1/applications/ID), its status
+#   status_is ID RE         its status matches RE
+api() {
+    local args=(-sS --max-time 30 -H 'Content-Type: application/json')
+    [[ -n ${TOKEN:-} ]] && args+=(-H "Authorization: Bearer $TOKEN")
+    [[ $# -ge 3 ]] && args+=(--data-binary "$3")
+    it_api "${args[@]}" -- "$1" "$2" "$BASE$2"
+}
+call() { oneline api "$@"; }
+body() { api "$@" | sed '$d'; }
+with_token() { local TOKEN=$1; shift; "$@"; }
+show() { body GET "/api/v1/applications/$1"; }
+status_of() { show "$1" | jq -r .status; }
+status_is() { [[ $(status_of "$1") =~ ^($2)$ ]]; }
+
 # it_answers_match OPENAPI: every answer it_api recorded is documented by the OpenAPI
 # document and matches its schema (tests/openapi-check.py).
 it_answers_match() {
