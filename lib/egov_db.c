@@ -35,6 +35,14 @@ egov_db_exec_script (PGconn *conn, const char *script, const char *what)
     return ok;
 }
 
+char *
+egov_db_strdup (const PGresult *result, int row, int column)
+{
+    char *copy = strdup (PQgetvalue (result, row, column));
+    assert (copy);
+    return copy;
+}
+
 bool
 egov_db_check (PGresult *result, ExecStatusType expected, const char *what)
 {

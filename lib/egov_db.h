@@ -17,6 +17,8 @@ bool egov_db_exec_script (PGconn *conn, const char *script, const char *what);
 //  True when result has the expected status; otherwise logs what failed.
 //  The result is not cleared either way.
 bool egov_db_check (PGresult *result, ExecStatusType expected, const char *what);
+//  A copy of a cell's text ("" for NULL); caller frees.
+char *egov_db_strdup (const PGresult *result, int row, int column);
 //  True when result failed with a unique violation (SQLSTATE 23505).
 bool egov_db_is_duplicate (PGresult *result);
 //  Re-establishes a broken connection (PQreset) when needed; true when usable.

@@ -90,15 +90,6 @@ gbdfl_server_answered (gbdfl_server_t *self)
     return self->answered;
 }
 
-//  Heap copy of a result cell.
-static char *
-s_cell (PGresult *result, int row, int column)
-{
-    char *copy = strdup (PQgetvalue (result, row, column));
-    assert (copy);
-    return copy;
-}
-
 //  Runs a parameterless query expecting rows; NULL with error set otherwise.
 static PGresult *
 s_query (PGconn *conn, const char *sql, const char *what, egov_error_t *error)
@@ -118,23 +109,23 @@ s_person_from_row (PGresult *result, int row)
     Egov__Registries__Person *person = malloc (sizeof (*person));
     assert (person);
     egov__registries__person__init (person);
-    person->iin = s_cell (result, row, 0);
-    person->surname = s_cell (result, row, 1);
-    person->name = s_cell (result, row, 2);
-    person->patronymic = s_cell (result, row, 3);
-    person->birth_date = s_cell (result, row, 4);
-    person->gender = s_cell (result, row, 5);
-    person->citizenship = s_cell (result, row, 6);
+    person->iin = egov_db_strdup (result, row, 0);
+    person->surname = egov_db_strdup (result, row, 1);
+    person->name = egov_db_strdup (result, row, 2);
+    person->patronymic = egov_db_strdup (result, row, 3);
+    person->birth_date = egov_db_strdup (result, row, 4);
+    person->gender = egov_db_strdup (result, row, 5);
+    person->citizenship = egov_db_strdup (result, row, 6);
     if (!PQgetisnull (result, row, 7)) {
         Egov__Registries__Address *address = malloc (sizeof (*address));
         assert (address);
         egov__registries__address__init (address);
-        address->region_kato = s_cell (result, row, 7);
-        address->region_name = s_cell (result, row, 8);
-        address->locality = s_cell (result, row, 9);
-        address->street = s_cell (result, row, 10);
-        address->house = s_cell (result, row, 11);
-        address->flat = s_cell (result, row, 12);
+        address->region_kato = egov_db_strdup (result, row, 7);
+        address->region_name = egov_db_strdup (result, row, 8);
+        address->locality = egov_db_strdup (result, row, 9);
+        address->street = egov_db_strdup (result, row, 10);
+        address->house = egov_db_strdup (result, row, 11);
+        address->flat = egov_db_strdup (result, row, 12);
         person->address = address;
     }
     return person;
@@ -147,12 +138,12 @@ s_certificate_from_row (PGresult *result, int row)
     Egov__Registries__BirthCertificate *certificate = malloc (sizeof (*certificate));
     assert (certificate);
     egov__registries__birth_certificate__init (certificate);
-    certificate->number = s_cell (result, row, 0);
-    certificate->issued = s_cell (result, row, 1);
-    certificate->child_iin = s_cell (result, row, 2);
-    certificate->mother_iin = s_cell (result, row, 3);
-    certificate->father_iin = s_cell (result, row, 4);
-    certificate->registry_office = s_cell (result, row, 5);
+    certificate->number = egov_db_strdup (result, row, 0);
+    certificate->issued = egov_db_strdup (result, row, 1);
+    certificate->child_iin = egov_db_strdup (result, row, 2);
+    certificate->mother_iin = egov_db_strdup (result, row, 3);
+    certificate->father_iin = egov_db_strdup (result, row, 4);
+    certificate->registry_office = egov_db_strdup (result, row, 5);
     return certificate;
 }
 
@@ -211,11 +202,11 @@ s_load_snapshot (zhashx_t *people, PGconn *conn, egov_error_t *error)
         Egov__Registries__IdentityDocument *document = malloc (sizeof (*document));
         assert (document);
         egov__registries__identity_document__init (document);
-        document->type = s_cell (result, row, 1);
-        document->number = s_cell (result, row, 2);
-        document->issued = s_cell (result, row, 3);
-        document->expires = s_cell (result, row, 4);
-        document->issuer = s_cell (result, row, 5);
+        document->type = egov_db_strdup (result, row, 1);
+        document->number = egov_db_strdup (result, row, 2);
+        document->issued = egov_db_strdup (result, row, 3);
+        document->expires = egov_db_strdup (result, row, 4);
+        document->issuer = egov_db_strdup (result, row, 5);
         s_append ((void ***) &person->documents, &person->n_documents, document);
     }
     PQclear (result);

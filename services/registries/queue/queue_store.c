@@ -38,15 +38,6 @@ s_rollback (PGconn *conn)
     PQclear (result);
 }
 
-//  A heap copy of a column for a protobuf field.
-static char *
-s_column (const PGresult *result, int row, int column)
-{
-    char *copy = strdup (PQgetvalue (result, row, column));
-    assert (copy);
-    return copy;
-}
-
 //  A simulated moment (ms, as a column) as ISO 8601, or "" for none.
 static char *
 s_moment (const PGresult *result, int row, int column)
@@ -76,18 +67,18 @@ s_entry_from_row (const PGresult *result, int row)
     Egov__Queue__Entry *entry = malloc (sizeof (*entry));
     assert (entry);
     egov__queue__entry__init (entry);
-    entry->queue = s_column (result, row, 0);
-    entry->queue_name = s_column (result, row, 1);
-    entry->region = s_column (result, row, 2);
+    entry->queue = egov_db_strdup (result, row, 0);
+    entry->queue_name = egov_db_strdup (result, row, 1);
+    entry->region = egov_db_strdup (result, row, 2);
     entry->number = (uint32_t) strtoul (PQgetvalue (result, row, 3), NULL, 10);
     entry->position = (uint32_t) strtoul (PQgetvalue (result, row, 4), NULL, 10);
-    entry->child_iin = s_column (result, row, 5);
-    entry->birth_date = s_column (result, row, 6);
-    entry->desired_date = s_column (result, row, 7);
+    entry->child_iin = egov_db_strdup (result, row, 5);
+    entry->birth_date = egov_db_strdup (result, row, 6);
+    entry->desired_date = egov_db_strdup (result, row, 7);
     entry->registered_at = s_moment (result, row, 8);
-    entry->referral = s_column (result, row, 9);
+    entry->referral = egov_db_strdup (result, row, 9);
     entry->referred_at = s_moment (result, row, 10);
-    entry->application = s_column (result, row, 11);
+    entry->application = egov_db_strdup (result, row, 11);
     entry->state = *entry->referral ? EGOV__QUEUE__ENTRY__STATE__REFERRED
                                     : EGOV__QUEUE__ENTRY__STATE__WAITING;
     return entry;
@@ -119,10 +110,10 @@ s_queue_from_row (const PGresult *result, int row)
     Egov__Queue__Queue *queue = malloc (sizeof (*queue));
     assert (queue);
     egov__queue__queue__init (queue);
-    queue->code = s_column (result, row, 0);
-    queue->region = s_column (result, row, 1);
-    queue->name = s_column (result, row, 2);
-    queue->kind = s_column (result, row, 3);
+    queue->code = egov_db_strdup (result, row, 0);
+    queue->region = egov_db_strdup (result, row, 1);
+    queue->name = egov_db_strdup (result, row, 2);
+    queue->kind = egov_db_strdup (result, row, 3);
     queue->free_places = (uint32_t) strtoul (PQgetvalue (result, row, 4), NULL, 10);
     queue->waiting = (uint32_t) strtoul (PQgetvalue (result, row, 5), NULL, 10);
     queue->last_number = (uint32_t) strtoul (PQgetvalue (result, row, 6), NULL, 10);
