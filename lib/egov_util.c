@@ -5,6 +5,8 @@
 #include <sys/time.h>
 #include <stdarg.h>
 #include <unistd.h>
+#include <pthread.h>
+#include <sodium.h>
 
 void
 egov_error_set (egov_error_t *error, const char *code, const char *format, ...)
@@ -59,14 +61,37 @@ egov_now_us (void)
     return (int64_t) now.tv_sec * 1000000 + now.tv_usec;
 }
 
+static pthread_once_t s_sodium_once = PTHREAD_ONCE_INIT;
+
+static void
+s_sodium_init (void)
+{
+    int rc = sodium_init ();
+    assert (rc >= 0);
+}
+
+//  Every message gets one: from libsodium's generator, which costs a few
+//  hundred nanoseconds, not from libuuid's (zuuid), which re-seeds random()
+//  and asks the kernel on each call.
 char *
 egov_uuid_new (void)
 {
-    zuuid_t *uuid = zuuid_new ();
-    assert (uuid);
-    char *text = strdup (zuuid_str_canonical (uuid));
+    pthread_once (&s_sodium_once, s_sodium_init);
+    uint8_t bytes [16];
+    randombytes_buf (bytes, sizeof (bytes));
+    bytes [6] = (uint8_t) ((bytes [6] & 0x0f) | 0x40);     //  version 4: random
+    bytes [8] = (uint8_t) ((bytes [8] & 0x3f) | 0x80);     //  the RFC 4122 variant
+    char *text = (char *) malloc (37);
     assert (text);
-    zuuid_destroy (&uuid);
+    static const char digits [] = "0123456789abcdef";
+    size_t at = 0;
+    for (int index = 0; index < 16; index++) {
+        if (index == 4 || index == 6 || index == 8 || index == 10)
+            text [at++] = '-';
+        text [at++] = digits [bytes [index] >> 4];
+        text [at++] = digits [bytes [index] & 0x0f];
+    }
+    text [at] = 0;
     return text;
 }
 
@@ -325,7 +350,10 @@ egov_util_test (bool verbose)
     assert (!egov_file_read (file, sizeof (content), NULL));
 
     char *uuid = egov_uuid_new ();
-    assert (egov_uuid_valid (uuid));
+    assert (egov_uuid_valid (uuid) && uuid [14] == '4' && strchr ("89ab", uuid [19]));
+    char *other = egov_uuid_new ();
+    assert (egov_uuid_valid (other) && !streq (uuid, other));
+    free (other);
     assert (!egov_uuid_valid ("not-a-uuid"));
     assert (!egov_uuid_valid (NULL));
     uuid [8] = 'x';
