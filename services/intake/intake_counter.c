@@ -6,6 +6,7 @@
 #include "intake_desk_private.h"
 #include "egov_lifecycle.h"
 #include "egov_application.h"
+#include <sodium.h>
 
 //  GET /api/v1/applications/{id}
 
@@ -241,6 +242,9 @@ typedef struct {
     bool recalled;                  //  asked back from the provider already
     int64_t recall_due;             //  ... by then
     bool has_result;                //  a result or a refusal came
+    char key [65];                  //  the Idempotency-Key its hand-over came with, "" for none
+    char key_login [INTAKE_TEXT_MAX];   //  ... of this operator
+    char key_sha256 [65];           //  ... and the digest of that request
 } s_handover_row_t;
 
 //  A hand-over waiting for the registry of individuals to confirm the
@@ -257,7 +261,21 @@ typedef struct {
     void *argument;                     //  for answer
     void *handle;                       //  its place in desk->handovers
     char expired [16];                  //  the document shown is theirs but expired then
+    char key [65];                      //  the Idempotency-Key, "" for none
+    char sha256 [65];                   //  the request's digest, with a key
 } s_handover_t;
+
+//  The SHA-256 (hex) of a hand-over request, as its Idempotency-Key remembers it.
+static void
+s_request_digest (const char *receipt, const char *identity, char digest [65])
+{
+    char *text = zsys_sprintf ("%s\n%s", receipt, identity);
+    assert (text);
+    uint8_t hash [crypto_hash_sha256_BYTES];
+    crypto_hash_sha256 (hash, (const uint8_t *) text, strlen (text));
+    zstr_free (&text);
+    sodium_bin2hex (digest, 65, hash, sizeof (hash));
+}
 
 //  Reads the application; false with reply set when there is none (404)
 //  or the database failed (503).
@@ -270,7 +288,9 @@ s_handover_load (intake_desk_t *self, const char *id, s_handover_row_t *row, con
         const char *values [] = { id };
         result = intake_desk__sql (self, PGRES_TUPLES_OK,
             "SELECT status, receipt_number, applicant_iin, representative_iin, region,"
-            " recall_due_sim, result_approved IS NOT NULL OR refusal_note IS NOT NULL"
+            " recall_due_sim, result_approved IS NOT NULL OR refusal_note IS NOT NULL,"
+            " coalesce (handover_key, ''), coalesce (handover_login, ''),"
+            " coalesce (handover_sha256, '')"
             " FROM application WHERE id = $1", 1, values, NULL, NULL);
         if (!result) {
             intake_desk__unavailable (reply);
@@ -292,6 +312,9 @@ s_handover_load (intake_desk_t *self, const char *id, s_handover_row_t *row, con
     row->recalled = !PQgetisnull (result, 0, 5);
     row->recall_due = row->recalled ? strtoll (PQgetvalue (result, 0, 5), NULL, 10) : 0;
     row->has_result = *PQgetvalue (result, 0, 6) == 't';
+    snprintf (row->key, sizeof (row->key), "%s", PQgetvalue (result, 0, 7));
+    snprintf (row->key_login, sizeof (row->key_login), "%s", PQgetvalue (result, 0, 8));
+    snprintf (row->key_sha256, sizeof (row->key_sha256), "%s", PQgetvalue (result, 0, 9));
     PQclear (result);
     return true;
 }
@@ -354,6 +377,14 @@ s_hand_over (intake_desk_t *self, s_handover_t *handover, const char *holder,
     egov_lifecycle_t decision = egov_status_parse (row.status, &from)
         ? egov_lifecycle_decide (from, EGOV_EVENT_ISSUED, 0, &next, &not_allowed)
         : EGOV_LIFECYCLE_REFUSE;
+    if (decision == EGOV_LIFECYCLE_KEEP && *handover->key && streq (row.key, handover->key)
+    &&  streq (row.key_login, operator_->login) && streq (row.key_sha256, handover->sha256)) {
+        //  The same request under its key, sent twice at once: the other issued it
+        intake_desk_show (self, id, reply);
+        if (reply->status == 200)
+            json_object_set_new (reply->body, "duplicate", json_true ());
+        return;
+    }
     if (decision == EGOV_LIFECYCLE_KEEP) {
         egov_http_reply_error (reply, 409, "ALREADY_ISSUED", "the result was already handed over");
         return;
@@ -383,11 +414,14 @@ s_hand_over (intake_desk_t *self, s_handover_t *handover, const char *holder,
               streq (holder, "applicant") ? row.applicant : row.representative);
     snprintf (note, sizeof (note), "to the %s on receipt %s and identity document %s",
               who, handover->receipt, handover->identity);
-    const char *values [] = { id, who };
+    const char *values [] = { id, who, *handover->key ? handover->key : NULL,
+                              *handover->key ? operator_->login : NULL,
+                              *handover->key ? handover->sha256 : NULL };
     bool done = intake_desk__exec (self, "BEGIN");
     PGresult *result = done ? intake_desk__sql (self, PGRES_COMMAND_OK,
-        "UPDATE application SET status = 'ISSUED', issued_to = $2, storage_until_sim = NULL"
-        " WHERE id = $1", 2, values, NULL, NULL) : NULL;
+        "UPDATE application SET status = 'ISSUED', issued_to = $2, storage_until_sim = NULL,"
+        " handover_key = $3, handover_login = $4, handover_sha256 = $5"
+        " WHERE id = $1", 5, values, NULL, NULL) : NULL;
     done = result && intake_desk__history (self, id, "ISSUED", "operator hands the result over",
                                            "operator", operator_->name, note, egov_clock_now_ms ());
     PQclear (result);
@@ -469,12 +503,17 @@ s_handover_on_person (void *argument, const Egov__Envelope *reply, const egov_er
 
 void
 intake_desk_handover (intake_desk_t *self, const intake_operator_t *operator_, const char *id,
-                      json_t *body, intake_desk_answer_fn *answer, void *argument)
+                      json_t *body, const char *idempotency_key, intake_desk_answer_fn *answer,
+                      void *argument)
 {
-    char receipt [INTAKE_TEXT_MAX], identity [INTAKE_TEXT_MAX];
+    char receipt [INTAKE_TEXT_MAX], identity [INTAKE_TEXT_MAX], digest [65] = "";
     egov_error_t error = { { 0 } };
     egov_http_reply_t reply = { 0, NULL, NULL };
     s_handover_row_t row;
+    if (idempotency_key && !intake_desk__key_valid (idempotency_key))
+        egov_http_reply_error (&reply, 400, "INVALID_IDEMPOTENCY_KEY",
+                               "Idempotency-Key is 1-64 letters, digits and -_.:");
+    else
     if (!json_is_object (body)
     ||  !egov_http_keys (body, &error, "receipt_number", "identity_document", NULL)
     ||  !egov_http_text (body, "receipt_number", receipt, sizeof (receipt), &error)
@@ -484,6 +523,21 @@ intake_desk_handover (intake_desk_t *self, const intake_operator_t *operator_, c
     else
     if (!intake_desk__db (self, &reply) || !s_handover_load (self, id, &row, receipt, &reply))
         ;                           //  reply says why
+    else
+    if (idempotency_key && streq (row.key, idempotency_key) && streq (row.key_login, operator_->login)) {
+        //  Sent again under its key (an answer lost on the way): the same
+        //  request answers what the first one made, another is refused
+        s_request_digest (receipt, identity, digest);
+        if (streq (row.key_sha256, digest)) {
+            intake_desk_show (self, id, &reply);
+            if (reply.status == 200)
+                json_object_set_new (reply.body, "duplicate", json_true ());
+        }
+        else
+            egov_http_reply_error (&reply, 422, "IDEMPOTENCY_KEY_REUSED",
+                "Idempotency-Key %s named another hand-over; a new request needs a new key",
+                idempotency_key);
+    }
     else
     if (!row.right_receipt) {
         zsys_info ("intake: handover of %s refused: wrong receipt", id);
@@ -500,6 +554,10 @@ intake_desk_handover (intake_desk_t *self, const intake_operator_t *operator_, c
         snprintf (handover->id, sizeof (handover->id), "%s", id);
         snprintf (handover->receipt, sizeof (handover->receipt), "%s", receipt);
         snprintf (handover->identity, sizeof (handover->identity), "%s", identity);
+        if (idempotency_key) {
+            snprintf (handover->key, sizeof (handover->key), "%s", idempotency_key);
+            s_request_digest (receipt, identity, handover->sha256);
+        }
         handover->row = row;
         handover->answer = answer;
         handover->argument = argument;

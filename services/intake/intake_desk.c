@@ -1260,9 +1260,8 @@ s_on_checked (intake_check_t *check, void *argument)
     s_submission_destroy (&submission);
 }
 
-//  True when key may be an Idempotency-Key: 1-64 of letters, digits and -_.:
-static bool
-s_key_valid (const char *key)
+bool
+intake_desk__key_valid (const char *key)
 {
     size_t length = strlen (key);
     if (length == 0 || length > 64)
@@ -1283,7 +1282,7 @@ intake_desk_submit (intake_desk_t *self, const intake_operator_t *operator_, jso
     intake_application_t *request = &submission->request;
     egov_error_t error = { { 0 } };
     char field [64] = "";
-    if (idempotency_key && !s_key_valid (idempotency_key)) {
+    if (idempotency_key && !intake_desk__key_valid (idempotency_key)) {
         egov_http_reply_error (&reply, 400, "INVALID_IDEMPOTENCY_KEY",
                                "Idempotency-Key is 1-64 letters, digits and -_.:");
         goto refused;
@@ -1609,12 +1608,12 @@ intake_desk_test (bool verbose)
     intake_desk_show (desk, "00000000-0000-4000-8000-000000000000", &reply);
     assert (reply.status == 404);
     body = json_pack ("{s:s, s:s}", "receipt_number", "SC-2026-000001", "identity_document", "1");
-    intake_desk_handover (desk, &operator_, "00000000-0000-4000-8000-000000000000", body,
+    intake_desk_handover (desk, &operator_, "00000000-0000-4000-8000-000000000000", body, NULL,
                           egov_http_answer_into, &reply);
     assert (reply.status == 404);
     json_decref (body);
     body = json_pack ("{s:s}", "receipt_number", "SC-2026-000001");
-    intake_desk_handover (desk, &operator_, "00000000-0000-4000-8000-000000000000", body,
+    intake_desk_handover (desk, &operator_, "00000000-0000-4000-8000-000000000000", body, NULL,
                           egov_http_answer_into, &reply);
     assert (reply.status == 400);
     json_decref (body);

@@ -132,9 +132,12 @@ void intake_desk_list (intake_desk_t *self, const intake_list_query_t *query, eg
 //  document the registry of individuals confirms, asked without waiting
 //  on the loop. answer is called once: at once when it is refused before
 //  the registry is asked (or it cannot be), else when its answers came.
+//  idempotency_key (may be NULL): the same key of the same operator with the
+//  same body again answers 200 with the application it issued ("duplicate":
+//  true); with another body 422 IDEMPOTENCY_KEY_REUSED.
 void intake_desk_handover (intake_desk_t *self, const intake_operator_t *operator_,
-                           const char *id, json_t *body, intake_desk_answer_fn *answer,
-                           void *argument);
+                           const char *id, json_t *body, const char *idempotency_key,
+                           intake_desk_answer_fn *answer, void *argument);
 //  GET /api/v1/health: the runtime's shep_participant_health with "status"
 //  "ok", or "degraded" (503) while the gateway or the database is away.
 void intake_desk_health (intake_desk_t *self, egov_http_reply_t *reply);

@@ -165,10 +165,11 @@ intake_http_route (intake_http_t *self, const char *method, const char *path, co
             intake_desk_submit (self->desk, &operator_, document, NULL, egov_http_answer_into, reply);
         else
         if (request)
-            intake_desk_handover (self->desk, &operator_, id, document, s_handover_later,
+            intake_desk_handover (self->desk, &operator_, id, document,
+                                  egov_http_header (request, "Idempotency-Key"), s_handover_later,
                                   egov_http_defer (request));
         else
-            intake_desk_handover (self->desk, &operator_, id, document, egov_http_answer_into,
+            intake_desk_handover (self->desk, &operator_, id, document, NULL, egov_http_answer_into,
                                   reply);
         json_decref (document);
     }

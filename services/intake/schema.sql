@@ -85,6 +85,11 @@ ALTER TABLE application ADD COLUMN IF NOT EXISTS documents jsonb;
 -- {iin, name, birth_certificate}. NULL in rows from before forms were asked.
 ALTER TABLE application ADD COLUMN IF NOT EXISTS form json;
 ALTER TABLE application ADD COLUMN IF NOT EXISTS child jsonb;
+-- The hand-over's Idempotency-Key, its operator and the digest of the request
+-- (receipt and identity document): a retry answers what the first one made.
+ALTER TABLE application ADD COLUMN IF NOT EXISTS handover_key text;
+ALTER TABLE application ADD COLUMN IF NOT EXISTS handover_login text;
+ALTER TABLE application ADD COLUMN IF NOT EXISTS handover_sha256 text;
 
 CREATE TABLE IF NOT EXISTS history (
     seq             bigserial PRIMARY KEY,

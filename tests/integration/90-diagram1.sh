@@ -390,8 +390,23 @@ check_output "the representative comes later: 409 RESULT_RETURNED, asked back fr
     '"code": "RESULT_RETURNED".*"recalled": true.*"ready_by": "[0-9]{4}-.*HTTP 409' \
     call POST "/api/v1/applications/$A2/handover" "{\"receipt_number\":\"$RECEIPT2\",\"identity_document\":\"$ID_AGENT\"}"
 check "the provider sends it back (within one working day): READY again" advance_until "$A2" READY
-check_output "the representative receives it" '"status": "ISSUED".*"issued_to": "representative 781130306545".*HTTP 200' \
-    call POST "/api/v1/applications/$A2/handover" "{\"receipt_number\":\"$RECEIPT2\",\"identity_document\":\"$ID_AGENT\"}"
+# handed KEY BODY: the hand-over of A2 under an Idempotency-Key, on one line
+handed() {
+    curl -sS -X POST -H 'Content-Type: application/json' -H "Authorization: Bearer $TOKEN" \
+        -H "Idempotency-Key: $1" -w '\nHTTP %{http_code}\n' --data-binary "$2" \
+        "$BASE/api/v1/applications/$A2/handover" | tr '\n' ' '
+}
+HANDOVER2="{\"receipt_number\":\"$RECEIPT2\",\"identity_document\":\"$ID_AGENT\"}"
+check_output "the representative receives it (the terminal sends an Idempotency-Key)" \
+    '"status": "ISSUED".*"issued_to": "representative 781130306545".*HTTP 200' handed handover-2 "$HANDOVER2"
+check_output "... the answer lost, the terminal sends it again: the same 200, marked duplicate" \
+    '"status": "ISSUED".*"duplicate": true.*HTTP 200' handed handover-2 "$HANDOVER2"
+check_output "... the key with another request: 422 IDEMPOTENCY_KEY_REUSED" '"code": "IDEMPOTENCY_KEY_REUSED".*HTTP 422' \
+    handed handover-2 "{\"receipt_number\":\"$RECEIPT2\",\"identity_document\":\"$ID1\"}"
+check_output "... without the key a second hand-over is 409 ALREADY_ISSUED" '"code": "ALREADY_ISSUED".*HTTP 409' \
+    call POST "/api/v1/applications/$A2/handover" "$HANDOVER2"
+check_output "... and a malformed key is 400 INVALID_IDEMPOTENCY_KEY" '"code": "INVALID_IDEMPOTENCY_KEY".*HTTP 400' \
+    handed 'no spaces' "$HANDOVER2"
 
 # --- The message log of one application, in order
 check_output "the message log shows the hops in order under the application's id" \

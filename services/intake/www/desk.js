@@ -438,8 +438,13 @@
         event.preventDefault();
         $("handover").disabled = true;
         say("Checking the identity document in the registry of individuals…");
+        // One key per hand-over as typed: a repeated click or a lost answer issues it once
+        state.handoverKey = state.handoverKey || crypto.randomUUID();
         const answer = await api("POST", `/api/v1/applications/${encodeURIComponent(state.current)}/handover`,
-            { receipt_number: $("handover-receipt").value.trim(), identity_document: $("handover-document").value.trim() });
+            { receipt_number: $("handover-receipt").value.trim(), identity_document: $("handover-document").value.trim() },
+            { "Idempotency-Key": state.handoverKey });
+        if (answer.status !== 0)
+            state.handoverKey = null;
         $("handover").disabled = false;
         if (answer.status === 200)
             say(`Issued: the result of ${$("detail-receipt").textContent} is handed over.`, "ok");
@@ -484,6 +489,7 @@
         $("service").addEventListener("change", serviceChosen);
         $("represented").addEventListener("change", () => { $("representative").hidden = !$("represented").checked; });
         $("application-form").addEventListener("input", () => { state.idempotency = null; });
+        $("handover-form").addEventListener("input", () => { state.handoverKey = null; });
         $("application-form").addEventListener("submit", submit);
         $("find-form").addEventListener("submit", find);
         $("more").addEventListener("click", () => find(null, true));
