@@ -1059,8 +1059,12 @@ s_store_accepted (intake_desk_t *self, const char *id, const char *receipt,
         stored = stored && intake_desk__history (self, id, "ACCEPTED",
             "collection sector enters the package in the register", "collection-sector",
             "collection sector", note, terms->submitted);
+        //  The courier takes it to the provider's office within one working day
+        //  (of the office); the request goes to the regional gateway when it is there
+        stored = stored && intake_desk__courier (self, id, terms->received, envelope);
     }
-    stored = stored && intake_desk__outbox (self, envelope);
+    else
+        stored = stored && intake_desk__outbox (self, envelope);
     if (stored && intake_desk__exec (self, "COMMIT"))
         return true;
     intake_desk__exec (self, "ROLLBACK");

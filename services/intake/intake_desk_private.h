@@ -25,6 +25,8 @@ struct _intake_desk_t {
     egov_timers_t *timers;          //  business timers on the simulation clock
     uint64_t storage_timer;         //  the next unclaimed-result deadline, 0 when none
     int64_t storage_due;            //  its due moment
+    uint64_t courier_timer;         //  the next courier's arrival at a provider, 0 when none
+    int64_t courier_due;            //  its due moment
     bool rearm_wanted;              //  the storage timer is to be armed from the database again
     int64_t retry_wall;             //  wall ms before which timers wait for the database
     bool verbose;                   //  log every step
@@ -59,6 +61,11 @@ bool intake_desk__history (intake_desk_t *self, const char *id, const char *stat
 //  Stores an envelope for the gateway in the runtime's outbox (caller's
 //  transaction); the runtime submits it after the commit.
 bool intake_desk__outbox (intake_desk_t *self, Egov__Envelope *envelope);
+//  A paper package leaves with the courier, who is at the provider's office
+//  one working day (the office's) after received_ms: envelope waits in the
+//  row until then (caller's transaction; intake_flow.c).
+bool intake_desk__courier (intake_desk_t *self, const char *id, int64_t received_ms,
+                           const Egov__Envelope *envelope);
 //  A message to the regional gateway of region about application id.
 Egov__Envelope *intake_desk__envelope (const char *service_id, const char *id,
                                        const char *region, Egov__MessageType type);

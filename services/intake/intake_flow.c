@@ -92,10 +92,6 @@ intake_desk_sent (void *service, const Egov__Envelope *envelope, Egov__DeliveryS
         done = intake_desk__history (self, id, "SENT",
             "the signed request goes through the central gateway (ЭҮШ)", "gateway", "shep", note,
             egov_clock_now_ms ());
-        if (done && *PQgetvalue (result, 0, 0) == 't')
-            done = intake_desk__history (self, id, "SENT",
-                "courier takes the package to the provider's office (within one working day)",
-                "courier", "State Corporation courier", "", egov_clock_now_ms ());
     }
     PQclear (result);
     if (!done || !intake_desk__exec (self, "COMMIT"))
@@ -431,6 +427,124 @@ intake_desk__recall (intake_desk_t *self, const char *id, const char *region,
     return true;
 }
 
+bool
+intake_desk__courier (intake_desk_t *self, const char *id, int64_t received_ms,
+                      const Egov__Envelope *envelope)
+{
+    egov_duration_t one_day = { 1, EGOV_UNIT_WORKING_DAYS };
+    egov_due_t due;
+    egov_error_t error = { { 0 } };
+    if (!egov_calendar_due (self->calendar, EGOV_CHANNEL_OFFICE, received_ms, one_day, &due, &error)) {
+        zsys_warning ("intake: %s: the courier's day cannot be counted: %s", id, error.message);
+        return false;
+    }
+    int64_t arrives = due.due_ms;
+    egov_due_reset (&due);
+    size_t size = egov__envelope__get_packed_size (envelope);
+    uint8_t *packed = (uint8_t *) malloc (size ? size : 1);
+    assert (packed);
+    egov__envelope__pack (envelope, packed);
+    char at [24], by [40], note [96];
+    snprintf (at, sizeof (at), "%" PRId64, arrives);
+    const char *values [] = { id, at, (const char *) packed };
+    int lengths [] = { 0, 0, (int) size };
+    int formats [] = { 0, 0, 1 };
+    PGresult *result = intake_desk__sql (self, PGRES_COMMAND_OK,
+        "UPDATE application SET courier_due_sim = $2, courier_envelope = $3 WHERE id = $1",
+        3, values, lengths, formats);
+    free (packed);
+    bool done = result != NULL;
+    PQclear (result);
+    egov_clock_format (arrives, by, sizeof (by));
+    snprintf (note, sizeof (note), "at the provider's office by %s", by);
+    done = done && intake_desk__history (self, id, "ACCEPTED",
+        "courier takes the package to the provider's office (within one working day)",
+        "courier", "State Corporation courier", note, received_ms);
+    self->rearm_wanted = true;
+    return done;
+}
+
+//  The courier is at the provider's office with every package due by now:
+//  their requests go to the regional gateways, each in its own transaction;
+//  false when the database failed (the rest waits).
+static bool
+s_courier_arrives (intake_desk_t *self)
+{
+    char now [24];
+    snprintf (now, sizeof (now), "%" PRId64, egov_clock_now_ms ());
+    const char *values [] = { now };
+    PGresult *due = intake_desk__sql (self, PGRES_TUPLES_OK,
+        "SELECT id FROM application WHERE courier_due_sim <= $1 AND courier_envelope IS NOT NULL"
+        " ORDER BY courier_due_sim", 1, values, NULL, NULL);
+    if (!due)
+        return false;
+    bool done = true;
+    for (int row = 0; row < PQntuples (due) && done; row++) {
+        const char *keys [] = { PQgetvalue (due, row, 0) };
+        done = intake_desk__exec (self, "BEGIN");
+        PGresult *result = done ? intake_desk__sql (self, PGRES_TUPLES_OK,
+            "SELECT courier_envelope FROM application WHERE id = $1 AND courier_envelope IS NOT NULL"
+            " FOR UPDATE", 1, keys, NULL, NULL) : NULL;
+        done = result != NULL;
+        Egov__Envelope *envelope = NULL;
+        if (result && PQntuples (result) == 1) {
+            size_t size = 0;
+            unsigned char *packed = PQunescapeBytea ((const unsigned char *) PQgetvalue (result, 0, 0), &size);
+            envelope = packed ? egov__envelope__unpack (NULL, size, packed) : NULL;
+            PQfreemem (packed);
+            if (!envelope)
+                zsys_error ("intake: %s: the courier's package cannot be read back", keys [0]);
+        }
+        PQclear (result);
+        done = done && (!envelope || intake_desk__outbox (self, envelope));
+        PGresult *cleared = done ? intake_desk__sql (self, PGRES_COMMAND_OK,
+            "UPDATE application SET courier_envelope = NULL WHERE id = $1", 1, keys, NULL, NULL)
+            : NULL;
+        done = cleared != NULL;
+        PQclear (cleared);
+        if (envelope)
+            egov__envelope__free_unpacked (envelope, NULL);
+        if (done && intake_desk__exec (self, "COMMIT"))
+            zsys_info ("intake: application %s: the courier is at the provider's office", keys [0]);
+        else {
+            intake_desk__exec (self, "ROLLBACK");
+            done = false;
+        }
+    }
+    PQclear (due);
+    shep_participant_flush (self->engine);
+    return done;
+}
+
+//  The courier timer fired: deliver what is due; the next one is armed from
+//  the rows afterwards.
+static void
+s_on_courier (uint64_t timer_id, int64_t due_ms, void *argument)
+{
+    (void) due_ms;
+    intake_desk_t *self = (intake_desk_t *) argument;
+    if (self->courier_timer == timer_id)
+        self->courier_timer = 0;
+    self->rearm_wanted = true;
+    if (!intake_desk__db (self, NULL) || !s_courier_arrives (self))
+        self->retry_wall = egov_now_ms () + s_DB_RETRY;
+}
+
+//  Keeps one timer at the moment next (0: none), re-armed when it moved.
+static void
+s_arm (intake_desk_t *self, uint64_t *timer, int64_t *due, int64_t next, egov_timer_fn *handler)
+{
+    if (*timer && *due == next)
+        return;
+    if (*timer)
+        egov_timers_cancel (self->timers, *timer);
+    *timer = 0;
+    if (next) {
+        *due = next;
+        *timer = egov_timers_add (self->timers, next, handler, self);
+    }
+}
+
 //  The storage timer fired: return what is due; the next one is armed from
 //  the rows afterwards.
 static void
@@ -445,28 +559,24 @@ s_on_storage (uint64_t timer_id, int64_t due_ms, void *argument)
         self->retry_wall = egov_now_ms () + s_DB_RETRY;
 }
 
-//  Arms the storage timer at the earliest moment a kept result is due back
-//  (on the connection taken); false when the database did not answer.
+//  Arms the storage timer at the earliest moment a kept result is due back,
+//  and the courier's at the earliest arrival (on the connection taken);
+//  false when the database did not answer.
 static bool
 s_rearm (intake_desk_t *self)
 {
     PGresult *result = intake_desk__sql (self, PGRES_TUPLES_OK,
-        "SELECT min (storage_until_sim) FROM application"
-        " WHERE status IN ('READY', 'REFUSED') AND storage_until_sim IS NOT NULL",
+        "SELECT (SELECT min (storage_until_sim) FROM application"
+        "        WHERE status IN ('READY', 'REFUSED') AND storage_until_sim IS NOT NULL),"
+        "       (SELECT min (courier_due_sim) FROM application WHERE courier_envelope IS NOT NULL)",
         0, NULL, NULL, NULL);
     if (!result)
         return false;
-    int64_t next = PQgetisnull (result, 0, 0) ? 0 : strtoll (PQgetvalue (result, 0, 0), NULL, 10);
+    int64_t storage = PQgetisnull (result, 0, 0) ? 0 : strtoll (PQgetvalue (result, 0, 0), NULL, 10);
+    int64_t courier = PQgetisnull (result, 0, 1) ? 0 : strtoll (PQgetvalue (result, 0, 1), NULL, 10);
     PQclear (result);
-    if (self->storage_timer && self->storage_due == next)
-        return true;
-    if (self->storage_timer)
-        egov_timers_cancel (self->timers, self->storage_timer);
-    self->storage_timer = 0;
-    if (next) {
-        self->storage_due = next;
-        self->storage_timer = egov_timers_add (self->timers, next, s_on_storage, self);
-    }
+    s_arm (self, &self->storage_timer, &self->storage_due, storage, s_on_storage);
+    s_arm (self, &self->courier_timer, &self->courier_due, courier, s_on_courier);
     return true;
 }
 
@@ -553,15 +663,39 @@ intake_desk__flow_test (intake_desk_t *self, PGconn *conn, bool verbose)
     assert (PQresultStatus (result) == PGRES_COMMAND_OK);
     PQclear (result);
 
-    //  The gateway stored its submission: SENT once, however often it says so
+    //  The courier takes it: its request waits in the row for the courier's
+    //  working day (received on a Wednesday: at the provider by Thursday 18:00)
     Egov__Envelope *submit = intake_desk__envelope ("application.submit", id, "750000000",
                                                     EGOV__MESSAGE_TYPE__REQUEST);
+    int64_t received = 0;
+    assert (egov_clock_parse ("2026-03-04T10:00", &received));
+    assert (intake_desk__db (self, NULL));
+    assert (intake_desk__courier (self, id, received, submit));
+    assert (s_test_is (conn, "SELECT count (*) FROM shep_outbox WHERE correlation_id = $1", id, "0"));
+    assert (s_test_is (conn, "SELECT courier_due_sim FROM application WHERE id = $1", id,
+                       "1772715600000"));                            //  2026-03-05T18:00+05:00
+    egov_clock_hold_at ("2026-03-05T17:59");
+    intake_desk_fire (self);                //  armed
+    intake_desk_fire (self);                //  not yet
+    assert (s_test_is (conn, "SELECT count (*) FROM shep_outbox WHERE correlation_id = $1", id, "0"));
+    egov_clock_hold_at ("2026-03-05T18:00");
+    intake_desk_fire (self);                //  there: the request goes to the regional gateway
+    assert (s_test_is (conn, "SELECT count (*) FROM shep_outbox WHERE correlation_id = $1"
+                             " AND service_id = 'application.submit'", id, "1"));
+    assert (s_test_is (conn, "SELECT count (*) FROM application WHERE id = $1"
+                             " AND courier_envelope IS NULL", id, "1"));
+    intake_desk_fire (self);                //  once
+    assert (s_test_is (conn, "SELECT count (*) FROM shep_outbox WHERE correlation_id = $1", id, "1"));
+    egov_clock_reset ();
+    //  The gateway stored its submission: SENT once, however often it says so
     intake_desk_sent (self, submit, EGOV__DELIVERY_STATUS__ON_DELIVERY);
     intake_desk_sent (self, submit, EGOV__DELIVERY_STATUS__DELIVERED);
     egov__envelope__free_unpacked (submit, NULL);
     assert (s_test_is (conn, "SELECT status FROM application WHERE id = $1", id, "SENT"));
     assert (s_test_is (conn, "SELECT count (*) FROM history WHERE application_id = $1"
-                             " AND status = 'SENT'", id, "2"));      //  the gateway, the courier
+                             " AND status = 'SENT'", id, "1"));
+    assert (s_test_is (conn, "SELECT count (*) FROM history WHERE application_id = $1"
+                             " AND step LIKE 'courier takes%'", id, "1"));
 
     //  Deliveries: applied with their effect; what cannot apply is rejected
     char code [48];

@@ -90,6 +90,10 @@ ALTER TABLE application ADD COLUMN IF NOT EXISTS child jsonb;
 ALTER TABLE application ADD COLUMN IF NOT EXISTS handover_key text;
 ALTER TABLE application ADD COLUMN IF NOT EXISTS handover_login text;
 ALTER TABLE application ADD COLUMN IF NOT EXISTS handover_sha256 text;
+-- A package on paper travels with the courier (within one working day): its
+-- message to the regional gateway waits here until the courier is there.
+ALTER TABLE application ADD COLUMN IF NOT EXISTS courier_due_sim bigint;
+ALTER TABLE application ADD COLUMN IF NOT EXISTS courier_envelope bytea;
 
 CREATE TABLE IF NOT EXISTS history (
     seq             bigserial PRIMARY KEY,

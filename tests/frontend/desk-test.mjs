@@ -157,10 +157,11 @@ await browser.run(async (page) => {
             && document.querySelector('#print-area .printed').textContent;
             return text && text.includes(${JSON.stringify(receipt)}) && text.includes(${JSON.stringify(complete.at(-1))}) && ${JSON.stringify(receipt)}; })()`);
     });
-    await step("the application is followed: it reaches the regional gateway and the provider", async () => {
+    await step("the application opens: its facts and its journey so far", async () => {
         await page.click("open-accepted");
-        return await page.until("the registration", `(() => { const status = document.getElementById('detail').dataset.status;
-            return /REGISTERED|IN_PROGRESS|READY/.test(status) && status; })()`, 30);
+        return await page.until("the application", `(() => { const status = document.getElementById('detail').dataset.status;
+            return /ACCEPTED|SENT|REGISTERED|IN_PROGRESS|READY/.test(status)
+                && document.querySelectorAll('#detail .timeline li').length >= 3 && status; })()`, 30);
     });
     await step("the simulated clock runs until the provider's signed result is at the desk", async () => {
         for (let day = 0; day < 40; day++) {
