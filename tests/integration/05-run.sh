@@ -36,8 +36,7 @@ check_output "... and its /health: ok, the database ok" '"status": "ok".*"databa
     oneline curl -s "http://$EGOV_SHEP_METRICS/health"
 check_output "... anything else there is 404 UNKNOWN_ROUTE" '"UNKNOWN_ROUTE"' curl -s "http://$EGOV_SHEP_METRICS/nowhere"
 # A provider in manual mode that lets the term pass: overdue at the desk and on its tasks
-day=$(it_day "$(it_today)" 1)
-while [[ $(it_weekday "$day") -gt 5 ]]; do day=$(it_day "$day" 1); done
+day=$(it_open_day "$(it_day "$(it_today)" 1)" state-corp)
 "$EGOV_BIN/egovctl" clock set "${day}T10:00" >/dev/null
 DESK=http://$EGOV_INTAKE_HTTP/api/v1
 TOKEN=$(curl -s -H 'Content-Type: application/json' --data '{"login":"operator1","password":"demo-operator1"}' \

@@ -83,6 +83,15 @@ EXTERNAT=("$(doc application)" "$(doc identity-document)" "$(doc reason-document
 POA_DOC=$(doc power-of-attorney)
 PARENT=850314301234
 AGENT=781130306545
+# open_morning: the State Corporation's desk is open now, or the clock moves on to 10:00
+# of its next working day.
+open_morning() {
+    local now
+    now=$(it_now)
+    ctl deadline --service school-duplicate --region "$REGION" --channel state-corp --at "${now:0:19}" |
+        grep -q "^received .*${now:0:16}" && return
+    ctl clock set "$(it_open_day "$(it_day "$(it_today)" 1)" state-corp)T10:00" >/dev/null
+}
 # id_card IIN: the number of the person's ID card in the registry of individuals.
 id_card() { ctl --json person "$1" | jq -r '[.person.documents[] | select(.type != "BIRTH_CERTIFICATE")][0].number'; }
 # A working morning in the externat window (1 September - 1 December): the first
@@ -514,6 +523,7 @@ check_output "the desk's health is ok: gateway connected, database ok, the outbo
     '"status": "ok".*"gateway": "connected".*"database": "ok".*"pending": 0.*HTTP 200' health
 # Applications on their way through the gateway, the regional gateway and the
 # provider when the database goes: every one of them still finishes
+open_morning                # the desk takes nothing on a day off
 LOAD=()
 for _ in 1 2 3; do
     LOAD+=("$(accept "$(package externat-permit $PARENT null true "${EXTERNAT[@]}")")")
@@ -551,6 +561,7 @@ check_output "every process is the one that started the test" "^$INTAKE_PID $PID
     echo "$(egov_pid intake) $(egov_pid shep) $(egov_pid regional) $(egov_pid leb)"
 
 # --- One jump of the clock that returns when the chain has run: no polling after it
+open_morning
 SETTLED=$(accept "$(package externat-permit $PARENT null true "${EXTERNAT[@]}")")
 # Someone of the registry whose ID card has expired by the simulated today, for the hand-over
 read -r EXPIRED_IIN EXPIRED_CARD EXPIRED_ON < <(it_psql gbdfl -AtF ' ' -c "SELECT d.iin, d.number, d.expires
@@ -591,6 +602,7 @@ check_output "the operator's page is served under / with a policy for its own sc
     "Content-Security-Policy: default-src 'self'; script-src 'self'" curl -sS -D - -o /dev/null "$BASE/"
 check_output "... and the API's paths are never files" '"code": "UNKNOWN_ROUTE".*HTTP 404' call GET /api/v1/index.html
 if [[ -x ${EGOV_CHROMIUM:-/usr/bin/chromium} ]] && command -v node >/dev/null; then
+    open_morning
     check_output "the desk page in headless Chromium: refusals, acceptance, receipts, the journey, the result, the hand-over" \
         '^ok - the applicant.s ID card and receipt: the result is handed over' \
         node "$EGOV_REPO/tests/frontend/desk-test.mjs" --base "$BASE" --applicant "$PARENT" --id-card "$ID1" \

@@ -44,26 +44,12 @@ package() {
     printf '{"service":"%s","region":"%s","applicant_iin":"%s","consent":true,"form":%s,"documents":[%s,%s,%s]}' \
         "$1" "$2" "$PARENT" "${3:-$FORM}" "$(doc application)" "$(doc identity-document)" "$(doc reason-document)"
 }
-# A working Tuesday-Thursday after the simulated today, on the office's calendar.
-working_day() {
-    local today offset day
-    today=$(it_today)
-    for offset in $(seq 1 60); do
-        day=$(it_day "$today" "$offset")
-        if [[ $(it_weekday "$day") =~ ^[234]$ ]] \
-            && ctl deadline --service externat-permit --region "$REGION" --channel office \
-                --at "${day}T10:00" | grep -q "^received .*${day}T10:00"; then
-            echo "$day"
-            return
-        fi
-    done
-}
 
 check "the test CA is made, with the office's clerk" it_pki_init
 check "... whose certificate is clerk-$REGION's" test -s "$PKI/certs/clerk-$REGION.pem"
 it_start_gateway
 it_start_registries
-DAY=$(working_day)
+DAY=$(it_open_day "$(it_day "$(it_today)" 1)" office)
 check_output "the clock is set to a working morning" "simulated +${DAY}T10:00" ctl clock set "${DAY}T10:00"
 egov_start leb "$EGOV_BIN/leb" --region "$REGION" --gateway "$EGOV_GATEWAY" \
     --db "$(it_db "leb_$REGION")" --pki "$PKI" --regulations "$EGOV_REPO/regulations"
@@ -137,7 +123,7 @@ check_output "the result is handed over at the office on the receipt and the ID 
 
 # --- The desk's page, as the office's clerk uses it, in headless Chromium
 if [[ -x ${EGOV_CHROMIUM:-/usr/bin/chromium} ]] && command -v node >/dev/null; then
-    DAY=$(working_day)
+    DAY=$(it_open_day "$(it_day "$(it_today)" 1)" office)
     ctl clock set "${DAY}T10:00" >/dev/null
     check_output "the office's page in headless Chromium: the form, refusals, the receipts, the journey, the result, the hand-over" \
         '^ok - the applicant.s ID card and receipt: the result is handed over' \
@@ -155,8 +141,7 @@ else
 fi
 
 # --- Closed: the lunch break and the night, on the simulated clock
-NEXT=$(it_day "$(it_today)" 1)
-while [[ $(it_weekday "$NEXT") -gt 5 ]]; do NEXT=$(it_day "$NEXT" 1); done
+NEXT=$(it_open_day "$(it_day "$(it_today)" 1)" office)
 ctl clock set "${NEXT}T13:30" >/dev/null
 check_output "in the office's lunch break the desk is closed: 422 DESK_CLOSED, opening at 14:00" \
     "\"code\": \"DESK_CLOSED\".*\"opens_at\": \"${NEXT}T14:00:00.000\+05:00\".*HTTP 422" \

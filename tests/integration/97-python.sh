@@ -37,9 +37,8 @@ python_leb
 check_output "the Python participant is connected under the stub's id, with CURVE" \
     "connected as $LEB" cat "$(egov_log python-leb)"
 
-# A working weekday morning, a week ahead of the simulated today
-day=$(it_day "$(it_today)" 7)
-while [[ $(it_weekday "$day") -gt 4 ]]; do day=$(it_day "$day" 1); done
+# A morning the desk is open, a week ahead of the simulated today
+day=$(it_open_day "$(it_day "$(it_today)" 7)" state-corp)
 ctl clock set "${day}T10:00" >/dev/null
 
 # The desk, as an operator uses it
@@ -58,6 +57,8 @@ document_check() {
 
 ID=$(submit)
 check_output "an application handed in at the desk is accepted" '^[0-9a-f-]{36}$' echo "$ID"
+check_output "the courier takes the paper package to the provider's office (one working day)" \
+    '^settled' ctl clock advance 2wd --settle
 check_output "the Python leb decides it: READY at the desk" "^$ID READY school-duplicate $REGION " \
     ctl wait "$ID" --status READY,REFUSED --timeout 60s
 check_output "... the result is approved and its signature, by the region's provider, is OK" \
@@ -83,6 +84,7 @@ egov_start python-leb-refusing "$PYTHON" "$EGOV_REPO/examples/python/leb.py" --r
     --state "$REFUSE_STATE" --refuse
 egov_wait_for it_connected "$LEB"
 REFUSED_ID=$(submit)
+ctl clock advance 2wd --settle >/dev/null
 check_output "with --refuse: REFUSED at the desk" "^$REFUSED_ID REFUSED " \
     ctl wait "$REFUSED_ID" --status READY,REFUSED --timeout 60s
 check_output "... a motivated refusal that follows the schema too" '^valid$' document_check "$REFUSED_ID"

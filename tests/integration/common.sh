@@ -157,6 +157,21 @@ it_today() { "$EGOV_BIN/egovctl" --json clock show | jq -r .simulated | cut -c1-
 # it_day DATE N: the date N days after DATE (N may be negative), YYYY-MM-DD.
 it_day() { date -u -d "$1 $2 days" +%F; }
 
+# it_open_day DATE CHANNEL: the first date from DATE on whose 10:00 a desk of CHANNEL
+# (state-corp, office) is open: a working day of its calendar, holidays and moved days
+# off included (egovctl deadline says when 10:00 is received).
+it_open_day() {
+    local offset day
+    for offset in $(seq 0 60); do
+        day=$(it_day "$1" "$offset")
+        if "$EGOV_BIN/egovctl" deadline --service school-duplicate --region 750000000 --channel "$2" \
+            --at "${day}T10:00" | grep -q "^received .*${day}T10:00"; then
+            echo "$day"
+            return
+        fi
+    done
+}
+
 # it_weekday DATE: 1 (Monday) to 7 (Sunday).
 it_weekday() { date -u -d "$1" +%u; }
 
