@@ -8,7 +8,7 @@
 //
 //   node desk-test.mjs --base URL --applicant IIN --id-card NUMBER
 //        --advance "COMMAND" [--service CODE@REGION] [--documents TYPE,...]
-//        [--form JSON] [--form-service CODE@REGION]
+//        [--form JSON] [--form-service CODE@REGION] [--title REGEX]
 //        [--login L --password P] [--stranger IIN] [--chromium PATH] [--profile DIR]
 // --documents is the service's complete package; the incomplete one leaves
 // out the last. --form fills the service's form fields (key: value);
@@ -24,7 +24,8 @@ import { Browser, options as parse } from "./cdp.mjs";
 
 const options = parse({ login: "operator2", password: "demo-operator2", stranger: "010101599994", timeout: "120",
                         service: "externat-permit@750000000", documents: "application,identity-document,reason-document",
-                        form: "{}", "form-service": "externat-permit@750000000" },
+                        form: "{}", "form-service": "externat-permit@750000000",
+                        title: "State Corporation desk" },
                       ["base", "applicant", "id-card", "advance"], "desk-test");
 const browser = await Browser.launch(options);
 const step = (name, action) => browser.step(name, action);
@@ -72,6 +73,9 @@ await browser.run(async (page) => {
         await page.set("password", options.password);
         await page.click("login-button");
         await page.until("the services", "document.getElementById('service').options.length > 0");
+        const title = await page.evaluate("document.title");
+        if (!new RegExp(options.title).test(title))
+            throw new Error(`the page calls itself "${title}", not /${options.title}/`);
         const visible = await page.evaluate("getComputedStyle(document.getElementById('login-section')).display");
         if (visible !== "none")
             throw new Error(`the log-in form is still shown (display: ${visible})`);

@@ -44,6 +44,7 @@ TOKEN=$(curl -s -H 'Content-Type: application/json' --data '{"login":"operator1"
 ID=$(curl -s -H 'Content-Type: application/json' -H "Authorization: Bearer $TOKEN" --data \
     '{"service":"school-duplicate","region":"750000000","applicant_iin":"850314301234","representative":null,"consent":true,"documents":[{"type":"application","name":"a.pdf","content_base64":"c2Nhbg=="},{"type":"identity-document","name":"b.pdf","content_base64":"c2Nhbg=="}]}' \
     "$DESK/applications" | jq -r .id)
+"$EGOV_BIN/egovctl" clock advance 2wd --settle >/dev/null      # the courier's working day
 "$EGOV_BIN/egovctl" wait "$ID" --status REGISTERED,IN_PROGRESS >/dev/null
 desk_view() { curl -s -H "Authorization: Bearer $TOKEN" "$DESK/applications/$ID" | jq -c '{status, overdue}'; }
 check_output "an application the manual provider has in hand, inside its term: not overdue" \
