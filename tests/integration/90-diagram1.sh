@@ -45,18 +45,6 @@ start_leb() {
 }
 
 # api, call, body, with_token, show, status_of, status_is: common.sh
-# advance_until ID STATUS_RE: moves the simulation clock a day at a time until the
-# application reaches the status (the provider's 14 working days pass in seconds).
-advance_until() {
-    local _
-    for _ in $(seq 1 50); do
-        status_is "$1" "$2" && return 0
-        ctl clock advance 1d >/dev/null
-        sleep 0.4
-    done
-    echo "status $(status_of "$1"), expected $2"
-    return 1
-}
 b64() { printf '%s' "$1" | base64 -w0; }
 # doc TYPE [BASE64]: an attachment, by default a non-empty scan.
 doc() { printf '{"type":"%s","name":"%s.pdf","content_base64":"%s"}' "$1" "$1" "${2-$(b64 "scan of $1")}"; }

@@ -102,15 +102,6 @@ check_output "the acceptance receipt is the provider's (the catalogue's provider
 check "... not the State Corporation's" bash -c "! grep -q 'State Corporation' '$EGOV_TEST_DIR/receipt.html'"
 
 # --- The provider's steps, its signed result back at the office, the hand-over
-advance_until() {
-    local _
-    for _ in $(seq 1 40); do
-        status_is "$1" "$2" && return 0
-        ctl clock advance 1d >/dev/null
-        sleep 0.3
-    done
-    return 1
-}
 check "the provider's steps pass on the simulation clock: READY at the office" advance_until "$ID" READY
 check_output "... the result is signed by the region's provider, checked at the office" \
     '"approved": true.*"signature": "OK"' oneline show "$ID"

@@ -88,17 +88,6 @@ externat() {   # externat FOR_IIN BY_IIN
         "$REGION" "$2" "$1" "$(doc application)" "$(doc reason-document)"
 }
 SCHOOL_DOCS=("$(doc application)" "$(doc medical-certificate-086u)" "$(doc health-passport-026u3)" "$(doc photo-3x4)")
-# advance_until ID STATUS_RE: moves the clock a working day at a time until the status.
-advance_until() {
-    local _
-    for _ in $(seq 1 30); do
-        status_is "$1" "$2" && return 0
-        ctl clock advance 1wd >/dev/null
-        sleep 0.5
-    done
-    echo "status $(status_of "$1"), expected $2"
-    return 1
-}
 oneline_json_signer() {
     ctl verify --json --at "$(it_now)" --content "$EGOV_TEST_DIR/$1.result" "$EGOV_TEST_DIR/$1.sig" | jq -r '"\(.signer.iin) \(.signer.bin)"'
 }
@@ -261,9 +250,9 @@ check "... it is registered" egov_wait_for status_is "$EXTERNAT_ID" REGISTERED\|
 
 # The provider's steps pass on the simulation clock
 TOKEN=$AIGUL
-check "school-admission reaches its result" advance_until "$SCHOOL_ID" READY
+check "school-admission reaches its result" advance_until "$SCHOOL_ID" READY 1wd
 TOKEN=$ERLAN
-check "externat-permit reaches its result" advance_until "$EXTERNAT_ID" READY
+check "externat-permit reaches its result" advance_until "$EXTERNAT_ID" READY 1wd
 # on_time ID: the result was decided at or before the result_due on the receipt
 on_time() {
     local due decided
@@ -317,7 +306,7 @@ check_output "the portal's inbox: every delivery about the school application ap
 TOKEN=$AIGUL
 answer=$(body POST /api/v1/applications "$(signed 900722404568 "$(school 230201503215 900722404568 "$(doc application)" "$(doc health-passport-026u3)" "$(doc photo-3x4)")")")
 REFUSED_ID=$(jq -r .id <<<"$answer")
-check "an incomplete package is accepted by the portal and refused by the provider" advance_until "$REFUSED_ID" REFUSED
+check "an incomplete package is accepted by the portal and refused by the provider" advance_until "$REFUSED_ID" REFUSED 1wd
 check_output "... the refusal names its grounds and is signed" '^false OK .*incomplete-documents' \
     oneline jq -r '"\(.result.approved) \(.result.signature_outcome) \(.result.grounds)"' <(show "$REFUSED_ID")
 check_output "... and the cabinet is notified" 'REFUSAL REFUSED .*incomplete-documents' notices "$REFUSED_ID"
@@ -332,7 +321,7 @@ sleep 1
 check "... and it waits there" status_is "$WAIT_ID" SENT
 start_regional
 check "the regional gateway comes back and registers it" egov_wait_for status_is "$WAIT_ID" REGISTERED\|IN_PROGRESS\|READY
-check "... and it completes" advance_until "$WAIT_ID" READY
+check "... and it completes" advance_until "$WAIT_ID" READY 1wd
 check_output "... each message once: one registration in the region" '^1$' \
     it_psql "regional_$REGION" -Atc "SELECT count(*) FROM registration WHERE correlation_id = '$WAIT_ID'"
 

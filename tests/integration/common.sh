@@ -112,6 +112,18 @@ with_token() { local TOKEN=$1; shift; "$@"; }
 show() { body GET "/api/v1/applications/$1"; }
 status_of() { show "$1" | jq -r .status; }
 status_is() { [[ $(status_of "$1") =~ ^($2)$ ]]; }
+# advance_until ID STATUS_RE [STEP]: moves the simulation clock STEP (1d) at a time until
+# the application reaches the status (a provider's working days pass in seconds).
+advance_until() {
+    local _
+    for _ in $(seq 1 50); do
+        status_is "$1" "$2" && return 0
+        "$EGOV_BIN/egovctl" clock advance "${3:-1d}" >/dev/null
+        sleep 0.4
+    done
+    echo "status $(status_of "$1"), expected $2"
+    return 1
+}
 
 # it_answers_match OPENAPI: every answer it_api recorded is documented by the OpenAPI
 # document and matches its schema (tests/openapi-check.py).
