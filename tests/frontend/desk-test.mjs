@@ -55,7 +55,7 @@ await browser.run(async (page) => {
     const submitted = async (what) => {
         await page.evaluate("document.getElementById('message').textContent = ''");
         await page.click("submit");
-        return page.until(what, `!/^(Asking|)$/.test(${message}) && ${message}`, 45);
+        return page.until(what, `!/^(Asking|$)/.test(${message}) && ${message}`, 45);
     };
 
     await step("the desk serves its page under a policy that runs its own scripts only", async () => {
