@@ -6,7 +6,6 @@
 #include "intake_desk_private.h"
 #include "egov_lifecycle.h"
 #include "egov_application.h"
-#include <sodium.h>
 
 //  GET /api/v1/applications/{id}
 
@@ -271,10 +270,8 @@ s_request_digest (const char *receipt, const char *identity, char digest [65])
 {
     char *text = zsys_sprintf ("%s\n%s", receipt, identity);
     assert (text);
-    uint8_t hash [crypto_hash_sha256_BYTES];
-    crypto_hash_sha256 (hash, (const uint8_t *) text, strlen (text));
+    intake_desk__sha256_hex (text, digest);
     zstr_free (&text);
-    sodium_bin2hex (digest, 65, hash, sizeof (hash));
 }
 
 //  Reads the application; false with reply set when there is none (404)

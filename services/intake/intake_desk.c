@@ -254,9 +254,8 @@ intake_desk__name (const Egov__Registries__Person *person, char *buffer, size_t 
               *person->patronymic ? " " : "", person->patronymic);
 }
 
-//  Hex SHA-256 of text into out (65 bytes).
-static void
-s_sha256_hex (const char *text, char out [65])
+void
+intake_desk__sha256_hex (const char *text, char out [65])
 {
     uint8_t digest [SHA256_DIGEST_LENGTH];
     SHA256 ((const uint8_t *) text, strlen (text), digest);
@@ -377,7 +376,7 @@ s_session (intake_desk_t *self, s_login_t *login, egov_http_reply_t *reply)
     randombytes_buf (random, sizeof (random));
     char token [65], digest [65];
     sodium_bin2hex (token, sizeof (token), random, sizeof (random));
-    s_sha256_hex (token, digest);
+    intake_desk__sha256_hex (token, digest);
     char hours [8];
     snprintf (hours, sizeof (hours), "%d", INTAKE_SESSION_HOURS);
     const char *insert [] = { digest, login->login, hours };
@@ -553,7 +552,7 @@ intake_desk_authenticate (intake_desk_t *self, const char *token, intake_operato
     if (!intake_desk__db (self, reply))
         return false;
     char digest [65];
-    s_sha256_hex (token, digest);
+    intake_desk__sha256_hex (token, digest);
     const char *values [] = { digest };
     PGresult *result = intake_desk__sql (self, PGRES_TUPLES_OK,
         "SELECT o.login, o.name, o.iin FROM session s JOIN operator o USING (login)"
@@ -1293,10 +1292,8 @@ intake_desk_submit (intake_desk_t *self, const intake_operator_t *operator_, jso
     }
     //  The body's digest, whatever order its members came in
     char *canonical = json_dumps (body, JSON_COMPACT | JSON_SORT_KEYS);
-    uint8_t hash [SHA256_DIGEST_LENGTH];
-    SHA256 ((const uint8_t *) (canonical ? canonical : ""), canonical ? strlen (canonical) : 0, hash);
+    intake_desk__sha256_hex (canonical ? canonical : "", submission->digest);
     free (canonical);
-    sodium_bin2hex (submission->digest, sizeof (submission->digest), hash, sizeof (hash));
     snprintf (submission->key, sizeof (submission->key), "%s", idempotency_key ? idempotency_key : "");
     if (!intake_desk__db (self, &reply))
         goto refused;

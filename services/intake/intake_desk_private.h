@@ -133,6 +133,8 @@ void intake_desk__registry_unavailable (egov_http_reply_t *reply, const char *re
                                         const egov_error_t *error);
 //  Fills reply for a full worker queue (error BUSY): 503 BUSY, Retry-After 1.
 void intake_desk__busy (egov_http_reply_t *reply, const egov_error_t *error);
+//  Hex SHA-256 of text into out (65 bytes): the digests requests are remembered by.
+void intake_desk__sha256_hex (const char *text, char out [65]);
 //  True when key may be an Idempotency-Key: 1-64 of letters, digits and -_.:
 bool intake_desk__key_valid (const char *key);
 //  Drops the hand-overs still waiting, unanswered (intake_counter.c).
