@@ -1,6 +1,7 @@
 /*  egov_application — a channel's view of the updates about its applications.  */
 #include "egov_application.h"
 #include "egov_pki.h"
+#include "egov_clock.h"
 #include <stdlib.h>
 
 bool
@@ -115,6 +116,59 @@ egov_application_update_reset (egov_application_update_t *update)
     if (update->result)
         egov__applications__result__free_unpacked (update->result, NULL);
     memset (update, 0, sizeof (*update));
+}
+
+//  {kk, ru, en} as a JSON object.
+static json_t *
+s_names (egov_names_t names)
+{
+    return json_pack ("{s:s?, s:s?, s:s?}", "kk", names.kk, "ru", names.ru, "en", names.en);
+}
+
+char *
+egov_application_result_document (const egov_catalogue_entry_t *entry,
+                                  const Egov__Applications__RegisteredApplication *registered,
+                                  bool approved, json_t *grounds, const char *outgoing_number,
+                                  int64_t decided_ms, const char *signer)
+{
+    assert (entry && registered && registered->application && registered->registration);
+    const Egov__Applications__Application *application = registered->application;
+    char decided [40];
+    egov_clock_format (decided_ms, decided, sizeof (decided));
+    const char *kind = approved
+                     ? (entry->result_count ? entry->results [0].code : "permit")
+                     : "motivated-refusal";
+    json_t *document = json_pack (
+        "{s:s, s:s, s:s, s:s?, s:s?, s:s?, s:s, s:o, s:o, s:s?, s:s?, s:s?, s:s, s:s, s:s?}",
+        "kind", kind,
+        "decision", approved ? "approved" : "refused",
+        "outgoing_number", outgoing_number,
+        "application_id", application->application_id,
+        "registration_number", registered->registration->registration_number,
+        "receipt_number", application->receipt_number,
+        "service", entry->code,
+        "service_name", s_names (entry->name),
+        "provider", s_names (entry->provider),
+        "standard", entry->standard,
+        "applicant_iin", application->applicant_iin,
+        "applicant_name", application->applicant_name,
+        "region", entry->kato,
+        "decided_at", decided,
+        "signer", signer);
+    assert (document);
+    if (application->representative && application->representative->iin
+    &&  *application->representative->iin)
+        json_object_set_new (document, "representative",
+            json_pack ("{s:s, s:s?}", "iin", application->representative->iin,
+                       "poa_number", application->representative->poa_number));
+    if (approved && entry->result_count && entry->results [0].en)
+        json_object_set_new (document, "result", json_string (entry->results [0].en));
+    if (!approved)
+        json_object_set (document, "grounds", grounds);
+    char *text = json_dumps (document, JSON_COMPACT | JSON_SORT_KEYS);
+    assert (text);
+    json_decref (document);
+    return text;
 }
 
 //  A result signed as label (a certificate of the test CA in dir), from sender.

@@ -10,6 +10,7 @@
 #include "applications.pb-c.h"
 #include "egov_lifecycle.h"
 #include "egov_cms.h"
+#include "egov_catalogue.h"
 #include <libpq-fe.h>
 #include <jansson.h>
 
@@ -57,6 +58,15 @@ bool egov_application_update_trusted (const egov_application_update_t *update,
                                       const char *from,
                                       egov_cms_verifier_t *verifier, int64_t now,
                                       char *signer, size_t size, egov_error_t *reject);
+//  The provider's result document (JSON, caller frees; docs/result.schema.json):
+//  the result of entry, or the motivated refusal with its grounds, naming the
+//  application, its registration, the provider, the outgoing number, the
+//  decision time on the simulation clock and the signer. The local executive
+//  body and the kindergarten queue register sign it.
+char *egov_application_result_document (const egov_catalogue_entry_t *entry,
+                                        const Egov__Applications__RegisteredApplication *registered,
+                                        bool approved, json_t *grounds, const char *outgoing_number,
+                                        int64_t decided_ms, const char *signer);
 //  Frees what decode allocated; safe on a zeroed or reset update.
 void egov_application_update_reset (egov_application_update_t *update);
 

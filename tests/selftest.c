@@ -38,7 +38,7 @@
 #include "egov_http.h"
 #include "egov_worker.h"
 #include "leb_rules.h"
-#include "leb_queue.h"
+#include "egov_queue.h"
 #include "leb_tasks.h"
 #include "leb_http.h"
 #include "leb_server.h"
@@ -89,7 +89,7 @@ static void s_queue_server (void **state) { (void) state; queue_server_test (s_v
 static void s_egov_http (void **state) { (void) state; egov_http_test (s_verbose); }
 static void s_egov_worker (void **state) { (void) state; egov_worker_test (s_verbose); }
 static void s_leb_rules (void **state) { (void) state; leb_rules_test (s_verbose); }
-static void s_leb_queue (void **state) { (void) state; leb_queue_test (s_verbose); }
+static void s_egov_queue (void **state) { (void) state; egov_queue_test (s_verbose); }
 static void s_leb_tasks (void **state) { (void) state; leb_tasks_test (s_verbose); }
 static void s_leb_http (void **state) { (void) state; leb_http_test (s_verbose); }
 static void s_leb_actor (void **state) { (void) state; leb_actor_test (s_verbose); }
@@ -147,7 +147,7 @@ main (int argc, char *argv [])
         cmocka_unit_test (s_egov_http),
         cmocka_unit_test (s_egov_worker),
         cmocka_unit_test (s_leb_rules),
-        cmocka_unit_test (s_leb_queue),
+        cmocka_unit_test (s_egov_queue),
         cmocka_unit_test (s_leb_tasks),
         cmocka_unit_test (s_leb_http),
         cmocka_unit_test (s_leb_server),

@@ -2,6 +2,7 @@
     document, without storage.  */
 #include "leb_rules.h"
 #include "egov_clock.h"
+#include "egov_application.h"
 #include <openssl/evp.h>
 
 #define s_SHA256_SIZE 32
@@ -156,59 +157,6 @@ leb_rules_decide (const egov_catalogue_entry_t *entry,
         }
     }
     return json_array_size (grounds) == before;
-}
-
-//  {kk, ru, en} as a JSON object.
-static json_t *
-s_names (egov_names_t names)
-{
-    return json_pack ("{s:s?, s:s?, s:s?}", "kk", names.kk, "ru", names.ru, "en", names.en);
-}
-
-char *
-leb_rules_result_document (const egov_catalogue_entry_t *entry,
-                           const Egov__Applications__RegisteredApplication *registered,
-                           bool approved, json_t *grounds, const char *outgoing_number,
-                           int64_t decided_ms, const char *signer)
-{
-    assert (entry && registered && registered->application && registered->registration);
-    const Egov__Applications__Application *application = registered->application;
-    char decided [40];
-    egov_clock_format (decided_ms, decided, sizeof (decided));
-    const char *kind = approved
-                     ? (entry->result_count ? entry->results [0].code : "permit")
-                     : "motivated-refusal";
-    json_t *document = json_pack (
-        "{s:s, s:s, s:s, s:s?, s:s?, s:s?, s:s, s:o, s:o, s:s?, s:s?, s:s?, s:s, s:s, s:s?}",
-        "kind", kind,
-        "decision", approved ? "approved" : "refused",
-        "outgoing_number", outgoing_number,
-        "application_id", application->application_id,
-        "registration_number", registered->registration->registration_number,
-        "receipt_number", application->receipt_number,
-        "service", entry->code,
-        "service_name", s_names (entry->name),
-        "provider", s_names (entry->provider),
-        "standard", entry->standard,
-        "applicant_iin", application->applicant_iin,
-        "applicant_name", application->applicant_name,
-        "region", entry->kato,
-        "decided_at", decided,
-        "signer", signer);
-    assert (document);
-    if (application->representative && application->representative->iin
-    &&  *application->representative->iin)
-        json_object_set_new (document, "representative",
-            json_pack ("{s:s, s:s?}", "iin", application->representative->iin,
-                       "poa_number", application->representative->poa_number));
-    if (approved && entry->result_count && entry->results [0].en)
-        json_object_set_new (document, "result", json_string (entry->results [0].en));
-    if (!approved)
-        json_object_set (document, "grounds", grounds);
-    char *text = json_dumps (document, JSON_COMPACT | JSON_SORT_KEYS);
-    assert (text);
-    json_decref (document);
-    return text;
 }
 
 //  ---------------------------------------------------------------------
@@ -404,7 +352,7 @@ leb_rules_test (bool verbose)
     registered.registration = &registration;
     registered.application = &application;
     json_t *reasons = json_pack ("[s]", "unreliable-documents: extra (extra) is empty");
-    char *text = leb_rules_result_document (externat, &registered, false, reasons,
+    char *text = egov_application_result_document (externat, &registered, false, reasons,
                                             "750000000-OUT-2026-000007", monday, "Тоқтаров");
     json_error_t parse_error;
     json_t *parsed = json_loads (text, 0, &parse_error);
@@ -418,7 +366,7 @@ leb_rules_test (bool verbose)
         json_object_get (parsed, "representative"), "poa_number")), "POA-2026-0001"));
     json_decref (parsed);
     free (text);
-    text = leb_rules_result_document (externat, &registered, true, reasons,
+    text = egov_application_result_document (externat, &registered, true, reasons,
                                       "750000000-OUT-2026-000008", monday, "Тоқтаров");
     parsed = json_loads (text, 0, &parse_error);
     assert (parsed);

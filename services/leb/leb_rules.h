@@ -54,14 +54,6 @@ bool leb_rules_term_due (egov_calendar_t *calendar, const char *term, int64_t st
 //  grounds, a JSON array; true when the application is to be approved.
 bool leb_rules_decide (const egov_catalogue_entry_t *entry,
                        const Egov__Applications__Application *application, json_t *grounds);
-//  The result document (JSON, caller frees): the permit, or the motivated
-//  refusal with its grounds, naming the application, its registration, the
-//  provider, the outgoing number, the decision time and the signer.
-char *leb_rules_result_document (const egov_catalogue_entry_t *entry,
-                                 const Egov__Applications__RegisteredApplication *registered,
-                                 bool approved, json_t *grounds, const char *outgoing_number,
-                                 int64_t decided_ms, const char *signer);
-
 void leb_rules_test (bool verbose);
 
 #ifdef __cplusplus

@@ -2,7 +2,8 @@
     machine: applications, their tasks, decisions and signed results.  */
 #include "leb_server.h"
 #include "leb_rules.h"
-#include "leb_queue.h"
+#include "egov_queue.h"
+#include "egov_application.h"
 #include "egov_catalogue.h"
 #include "egov_calendar.h"
 #include "egov_clock.h"
@@ -161,9 +162,9 @@ leb_server_new (const leb_config_t *config, shep_participant_t *engine, egov_err
         shep_participant_accept (engine, services [index], self->office);
     }
     //  A referral made later comes from the kindergarten queue register only
-    shep_participant_on (engine, LEB_QUEUE_REFERRAL, &egov__queue__referral__descriptor,
+    shep_participant_on (engine, EGOV_QUEUE_REFERRAL, &egov__queue__referral__descriptor,
                          leb_server_deliver);
-    shep_participant_accept (engine, LEB_QUEUE_REFERRAL, LEB_QUEUE_REGISTER);
+    shep_participant_accept (engine, EGOV_QUEUE_REFERRAL, EGOV_QUEUE_REGISTER);
     return self;
 }
 
@@ -496,10 +497,10 @@ s_result (leb_server_t *self, s_app_t *app, int64_t at_ms, egov_error_t *error)
     snprintf (number, sizeof (number), "%s-OUT-%.4s-%06lld", self->config.kato, moment,
               strtoll (PQgetvalue (result, 0, 0), NULL, 10));
     PQclear (result);
-    char *document = leb_rules_result_document (app->entry, app->registered, approved,
+    char *document = egov_application_result_document (app->entry, app->registered, approved,
                                                 app->grounds, number, at_ms, self->signer_name);
     if (approved && app->queue_answer) {
-        char *with_queue = leb_queue_document (document, app->queue_answer, app->entry);
+        char *with_queue = egov_queue_document (document, app->queue_answer, app->entry);
         free (document);
         document = with_queue;
     }
@@ -635,7 +636,7 @@ s_queue_ask (leb_server_t *self, s_app_t *app, Egov__Queue__EnqueueRequest *requ
 {
     if (zhashx_lookup (self->queue_calls, app->correlation_id))
         return;
-    Egov__Envelope *envelope = egov_envelope_new (LEB_QUEUE_ENQUEUE, EGOV__MESSAGE_TYPE__REQUEST);
+    Egov__Envelope *envelope = egov_envelope_new (EGOV_QUEUE_ENQUEUE, EGOV__MESSAGE_TYPE__REQUEST);
     egov_string_set (&envelope->correlation_id, app->correlation_id);
     egov_envelope_set_payload (envelope, &request->base);
     s_queue_call_t *call = calloc (1, sizeof (s_queue_call_t));
@@ -643,7 +644,7 @@ s_queue_ask (leb_server_t *self, s_app_t *app, Egov__Queue__EnqueueRequest *requ
     call->server = self;
     snprintf (call->correlation_id, sizeof (call->correlation_id), "%s", app->correlation_id);
     egov_error_t error;
-    if (shep_participant_call (self->engine, envelope, LEB_QUEUE_TIMEOUT_MS, s_queue_on_answer,
+    if (shep_participant_call (self->engine, envelope, EGOV_QUEUE_TIMEOUT_MS, s_queue_on_answer,
                                call, &error))
         zhashx_insert (self->queue_calls, call->correlation_id, call);
     else {
@@ -662,14 +663,14 @@ static int
 s_queue_decide (leb_server_t *self, s_app_t *app, const char **decision, egov_error_t *error)
 {
     if (app->queue_answer) {
-        if (!leb_queue_decide (app->queue_answer, app->grounds))
+        if (!egov_queue_decide (app->queue_answer, app->grounds))
             *decision = "refuse";
         return 0;
     }
     char today [40], ground [200];
     egov_clock_format (egov_clock_now_ms (), today, sizeof (today));
     today [10] = 0;
-    Egov__Queue__EnqueueRequest *request = leb_queue_request (app->registered->application,
+    Egov__Queue__EnqueueRequest *request = egov_queue_request (app->registered->application,
         app->correlation_id, today, ground, sizeof (ground));
     if (!request) {
         json_array_append_new (app->grounds, json_string (ground));
@@ -701,7 +702,7 @@ s_task_complete (leb_server_t *self, s_app_t *app, const leb_task_t *task, const
             decision = leb_rules_decide (app->entry, app->registered->application, app->grounds)
                      ? "approve" : "refuse";
         //  The kindergarten queue: the register's answer decides an approval
-        if (streq (decision, "approve") && leb_queue_applies (app->entry)
+        if (streq (decision, "approve") && egov_queue_applies (app->entry)
         &&  s_queue_decide (self, app, &decision, error))
             return -1;
         snprintf (app->decision, sizeof (app->decision), "%s", decision);
@@ -899,7 +900,7 @@ s_on_referral (leb_server_t *self, const shep_delivery_t *delivery, const char *
     if (s_app_load (self, correlation_id, &app, error))
         return streq (error->code, "DB_UNAVAILABLE") ? -1 : -2;
     int rc = 0;
-    if (!leb_queue_applies (app.entry)) {
+    if (!egov_queue_applies (app.entry)) {
         egov_error_set (error, "NOT_A_QUEUE_APPLICATION", "application %s is not for the kindergarten"
                         " queue", correlation_id);
         rc = -2;
@@ -913,7 +914,7 @@ s_on_referral (leb_server_t *self, const shep_delivery_t *delivery, const char *
         notice.status = EGOV__APPLICATIONS__STATUS__READY;
         notice.step = (char *) "the queue register issues a referral";
         notice.role = (char *) "";
-        notice.actor = (char *) LEB_QUEUE_REGISTER;
+        notice.actor = (char *) EGOV_QUEUE_REGISTER;
         notice.note = note;
         notice.at = egov_clock_now_ms ();
         notice.registration_number = app.registered->registration->registration_number;
@@ -946,7 +947,7 @@ leb_server_deliver (void *service, PGconn *conn, const shep_delivery_t *delivery
     const char *service_id = envelope->service_id;
     bool registered = streq (service_id, LEB_SERVICE_REGISTERED);
     bool recall = streq (service_id, LEB_SERVICE_RECALL);
-    bool referral = streq (service_id, LEB_QUEUE_REFERRAL);
+    bool referral = streq (service_id, EGOV_QUEUE_REFERRAL);
     if (!registered && !recall && !referral && !streq (service_id, LEB_SERVICE_RETURN)) {
         egov_error_set (reject, "UNSUPPORTED_SERVICE", "the local executive body does not"
                         " process %.100s", service_id);

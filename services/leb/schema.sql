@@ -54,7 +54,7 @@ CREATE INDEX IF NOT EXISTS task_open ON task (due_ms) WHERE state <> 'done';
 -- chain ends by the term promised on the receipt (NULL: due_ms)
 ALTER TABLE task ADD COLUMN IF NOT EXISTS planned_ms bigint;
 -- The kindergarten queue register's answer (egov.queue.EnqueueResponse, packed): its
--- entry goes into the result, its refusal is the motivated refusal (services/leb/leb_queue.h).
+-- entry goes into the result, its refusal is the motivated refusal (lib/egov_queue.h).
 ALTER TABLE application ADD COLUMN IF NOT EXISTS queue_answer bytea;
 ALTER TABLE application ADD COLUMN IF NOT EXISTS queue_referral text;   -- a referral made later
 

@@ -1,5 +1,5 @@
-/*  leb_queue — the provider's side of the kindergarten queue register.  */
-#include "leb_queue.h"
+/*  egov_queue — an application for the kindergarten queue and the register's answer.  */
+#include "egov_queue.h"
 #include "egov_iin.h"
 
 //  The value of a form field, or NULL.
@@ -22,13 +22,13 @@ s_queue_code (const char *text, const char *region)
 }
 
 bool
-leb_queue_applies (const egov_catalogue_entry_t *entry)
+egov_queue_applies (const egov_catalogue_entry_t *entry)
 {
-    return entry && streq (entry->code, LEB_QUEUE_SERVICE);
+    return entry && streq (entry->code, EGOV_QUEUE_SERVICE);
 }
 
 Egov__Queue__EnqueueRequest *
-leb_queue_request (const Egov__Applications__Application *application, const char *correlation_id,
+egov_queue_request (const Egov__Applications__Application *application, const char *correlation_id,
                    const char *today, char *ground, size_t size)
 {
     assert (application && correlation_id && today && ground);
@@ -58,7 +58,7 @@ leb_queue_request (const Egov__Applications__Application *application, const cha
 }
 
 bool
-leb_queue_decide (const Egov__Queue__EnqueueResponse *answer, json_t *grounds)
+egov_queue_decide (const Egov__Queue__EnqueueResponse *answer, json_t *grounds)
 {
     assert (answer && grounds);
     if (answer->status != EGOV__QUEUE__ENQUEUE_RESPONSE__STATUS__REFUSED && answer->entry)
@@ -78,7 +78,7 @@ leb_queue_decide (const Egov__Queue__EnqueueResponse *answer, json_t *grounds)
 }
 
 json_t *
-leb_queue_entry_json (const Egov__Queue__Entry *entry)
+egov_queue_entry_json (const Egov__Queue__Entry *entry)
 {
     assert (entry);
     bool referred = entry->state == EGOV__QUEUE__ENTRY__STATE__REFERRED;
@@ -98,14 +98,14 @@ leb_queue_entry_json (const Egov__Queue__Entry *entry)
 }
 
 char *
-leb_queue_document (const char *document, const Egov__Queue__EnqueueResponse *answer,
+egov_queue_document (const char *document, const Egov__Queue__EnqueueResponse *answer,
                     const egov_catalogue_entry_t *entry)
 {
     assert (document && answer && entry);
     json_t *parsed = json_loads (document, 0, NULL);
     assert (parsed);
     if (answer->entry) {
-        json_object_set_new (parsed, "queue", leb_queue_entry_json (answer->entry));
+        json_object_set_new (parsed, "queue", egov_queue_entry_json (answer->entry));
         if (answer->entry->state == EGOV__QUEUE__ENTRY__STATE__REFERRED)
             for (size_t index = 0; index < entry->result_count; index++)
                 if (streq (entry->results [index].code, "referral")) {
@@ -121,10 +121,10 @@ leb_queue_document (const char *document, const Egov__Queue__EnqueueResponse *an
 }
 
 void
-leb_queue_test (bool verbose)
+egov_queue_test (bool verbose)
 {
     if (verbose)
-        printf (" * leb_queue: ");
+        printf (" * egov_queue: ");
     Egov__Applications__Application application = EGOV__APPLICATIONS__APPLICATION__INIT;
     application.region = (char *) "430000000";
     Egov__Applications__Field fields [3] = {
@@ -134,7 +134,7 @@ leb_queue_test (bool verbose)
     application.form = form;
     char ground [200];
     //  No child: a refusal ground, no request
-    assert (leb_queue_request (&application, "c-1", "2026-11-28", ground, sizeof (ground)) == NULL);
+    assert (egov_queue_request (&application, "c-1", "2026-11-28", ground, sizeof (ground)) == NULL);
     assert (strstr (ground, "incomplete-form"));
     fields [0].key = (char *) "child_iin";
     fields [0].value = (char *) "230201503215";
@@ -143,7 +143,7 @@ leb_queue_test (bool verbose)
     application.n_form = 2;
     //  No queue code: the region's district queue; no date: today
     Egov__Queue__EnqueueRequest *request =
-        leb_queue_request (&application, "c-1", "2026-11-28", ground, sizeof (ground));
+        egov_queue_request (&application, "c-1", "2026-11-28", ground, sizeof (ground));
     assert (request && streq (request->queue, "430000000-D01"));
     assert (streq (request->desired_date, "2026-11-28") && streq (request->application, "c-1"));
     egov__queue__enqueue_request__free_unpacked (request, NULL);
@@ -151,13 +151,13 @@ leb_queue_test (bool verbose)
     fields [2].key = (char *) "desired_date";
     fields [2].value = (char *) "2027-09-01";
     application.n_form = 3;
-    request = leb_queue_request (&application, "c-1", "2026-11-28", ground, sizeof (ground));
+    request = egov_queue_request (&application, "c-1", "2026-11-28", ground, sizeof (ground));
     assert (request && streq (request->queue, "430000000-K002"));
     assert (streq (request->desired_date, "2027-09-01"));
     egov__queue__enqueue_request__free_unpacked (request, NULL);
     //  Another region's queue code is not taken
     fields [1].value = (char *) "230000000-K002";
-    request = leb_queue_request (&application, "c-1", "2026-11-28", ground, sizeof (ground));
+    request = egov_queue_request (&application, "c-1", "2026-11-28", ground, sizeof (ground));
     assert (request && streq (request->queue, "430000000-D01"));
     egov__queue__enqueue_request__free_unpacked (request, NULL);
 
@@ -167,7 +167,7 @@ leb_queue_test (bool verbose)
     answer.status = EGOV__QUEUE__ENQUEUE_RESPONSE__STATUS__REFUSED;
     answer.refusal_code = (char *) "CHILD_TOO_OLD";
     answer.refusal_reason = (char *) "the child is 8";
-    assert (!leb_queue_decide (&answer, grounds));
+    assert (!egov_queue_decide (&answer, grounds));
     assert (streq (json_string_value (json_array_get (grounds, 0)), "child-too-old: the child is 8"));
     //  An entry approves, and goes into the document
     Egov__Queue__Entry entry = EGOV__QUEUE__ENTRY__INIT;
@@ -177,22 +177,22 @@ leb_queue_test (bool verbose)
     entry.state = EGOV__QUEUE__ENTRY__STATE__WAITING;
     answer.status = EGOV__QUEUE__ENQUEUE_RESPONSE__STATUS__QUEUED;
     answer.entry = &entry;
-    assert (leb_queue_decide (&answer, grounds) && json_array_size (grounds) == 1);
+    assert (egov_queue_decide (&answer, grounds) && json_array_size (grounds) == 1);
     json_decref (grounds);
     egov_catalogue_item_t results [] = { { .code = "queue-notice", .en = "notice" },
                                          { .code = "referral", .en = "a referral" } };
-    egov_catalogue_entry_t service = { .code = LEB_QUEUE_SERVICE, .results = results, .result_count = 2 };
-    char *document = leb_queue_document ("{\"kind\":\"queue-notice\"}", &answer, &service);
+    egov_catalogue_entry_t service = { .code = EGOV_QUEUE_SERVICE, .results = results, .result_count = 2 };
+    char *document = egov_queue_document ("{\"kind\":\"queue-notice\"}", &answer, &service);
     assert (strstr (document, "\"number\":12") && strstr (document, "\"position\":3"));
     assert (strstr (document, "\"kind\":\"queue-notice\"") && !strstr (document, "referral"));
     free (document);
     entry.state = EGOV__QUEUE__ENTRY__STATE__REFERRED;
     entry.referral = (char *) "430000000-K002-R000004";
-    document = leb_queue_document ("{\"kind\":\"queue-notice\"}", &answer, &service);
+    document = egov_queue_document ("{\"kind\":\"queue-notice\"}", &answer, &service);
     assert (strstr (document, "\"kind\":\"referral\"") && strstr (document, "\"referral\":\"430000000-K002-R000004\""));
     assert (strstr (document, "\"result\":\"a referral\"") && !strstr (document, "position"));
     free (document);
-    assert (leb_queue_applies (&service));
+    assert (egov_queue_applies (&service));
     if (verbose)
         printf ("OK\n");
 }
