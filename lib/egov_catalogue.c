@@ -274,7 +274,7 @@ s_channels (egov_regfile_t *reader, json_t *root, egov_catalogue_entry_t *entry)
         snprintf (path, sizeof (path), "$.channels[%zu]", index);
         if (!json_is_object (object))
             return egov_regfile_fail (reader, path, "must be an object");
-        if (!egov_regfile_keys (reader, object, path, "channel", "source", "note", NULL))
+        if (!egov_regfile_keys (reader, object, path, "channel", "source", "note", "register", NULL))
             return false;
         const char *name = egov_regfile_text (reader, object, path, "channel", true);
         const char *source = name ? egov_regfile_text (reader, object, path, "source", true) : NULL;
@@ -291,6 +291,17 @@ s_channels (egov_regfile_t *reader, json_t *root, egov_catalogue_entry_t *entry)
         if (json_object_get (object, "note")
         &&  !(entry->channel_note [channel] = egov_regfile_text (reader, object, path, "note", true)))
             return false;
+        //  The register that answers this channel's applications instead of
+        //  the provider's staff: only a register the simulator has
+        if (json_object_get (object, "register")) {
+            const char *target = egov_regfile_text (reader, object, path, "register", true);
+            if (!target)
+                return false;
+            if (!streq (target, EGOV_CATALOGUE_QUEUE_REGISTER))
+                return egov_regfile_fail (reader, path, "\"register\" must be %s, not '%s'",
+                                          EGOV_CATALOGUE_QUEUE_REGISTER, target);
+            entry->channel_register [channel] = target;
+        }
     }
     return true;
 }
@@ -776,6 +787,16 @@ egov_catalogue_test (bool verbose)
     assert (atyrau && atyrau != externat && atyrau->deadline.assumed && atyrau->deadline.note);
     assert (atyrau->channels [EGOV_CHANNEL_OFFICE] && !atyrau->channels [EGOV_CHANNEL_PORTAL]);
     assert (!atyrau->max_wait.set);
+    //  Seed 004: the desk and the portal send the kindergarten queue to the
+    //  register itself; the office's executor still registers the child
+    const egov_catalogue_entry_t *kyzylorda = egov_catalogue_find (catalogue, "kindergarten-queue",
+                                                                   "430000000");
+    assert (kyzylorda && streq (kyzylorda->channel_register [EGOV_CHANNEL_PORTAL], "queue")
+            && streq (kyzylorda->channel_register [EGOV_CHANNEL_STATE_CORP], "queue")
+            && !kyzylorda->channel_register [EGOV_CHANNEL_OFFICE]);
+    assert (!externat->channel_register [EGOV_CHANNEL_PORTAL]);
+    assert (!egov_catalogue_find (catalogue, "kindergarten-queue", "230000000")
+                ->channel_register [EGOV_CHANNEL_STATE_CORP]);
     //  Without a region: only a code with one variant is found
     assert (egov_catalogue_variants (catalogue, "externat-permit") == 2);
     assert (egov_catalogue_find (catalogue, "externat-permit", NULL) == NULL);
@@ -842,6 +863,8 @@ egov_catalogue_test (bool verbose)
     assert (streq (error.code, "CATALOGUE_INVALID"));
     assert (strstr (s_broken (real, directory, name, "channels.0.channel", json_string ("fax"), &error),
                     "$.channels[0]: \"channel\" must be office, state-corp or portal, not 'fax'"));
+    assert (strstr (s_broken (real, directory, name, "channels.0.register", json_string ("gbdfl"), &error),
+                    "\"register\" must be queue"));
     assert (strstr (s_broken (real, directory, name, "deadline", NULL, &error),
                     "$: the field \"deadline\" is missing"));
     assert (strstr (s_broken (real, directory, name, "documents.0.note", NULL, &error),

@@ -23,6 +23,10 @@ extern "C" {
 
 typedef struct _egov_catalogue_t egov_catalogue_t;
 
+//  The one register a channel may send applications to directly
+//  ("register" of a channel): the kindergarten queue register.
+#define EGOV_CATALOGUE_QUEUE_REGISTER "queue"
+
 //  A result kind, a refusal ground or a required document.
 typedef struct {
     const char *code;               //  stable code: kind / code / type in the file
@@ -83,6 +87,9 @@ typedef struct {
     bool channels [EGOV_CHANNEL_COUNT];             //  offered channels
     const char *channel_source [EGOV_CHANNEL_COUNT];    //  seed item per offered channel
     const char *channel_note [EGOV_CHANNEL_COUNT];      //  remark per channel, may be NULL
+    //  The register (participant id) that answers the channel's applications
+    //  itself, NULL when the provider's staff decide them (the usual route)
+    const char *channel_register [EGOV_CHANNEL_COUNT];
     bool paper;                     //  the service has a paper form
     bool electronic;                //  the service has an electronic form
     const char *form_source;        //  seed item
