@@ -91,11 +91,13 @@ static const struct {
     const char *kato;               //  region, also in the labels
     const char *bin;                //  invented BIN
     const char *name;               //  the organisation
+    bool queue;                     //  its head's key also signs in the queue register
 } s_providers [] = {
-    { "750000000", "990740001235", "Алматы қаласының білім басқармасы" },
-    { "230000000", "001240004567", "Атырау облысының білім беру басқармасы" },
-    { "270000000", "970340007890", "Батыс Қазақстан облысының білім басқармасы" },
-    { "430000000", "010840010126", "Қызылорда облысының білім басқармасы" },
+    { "750000000", "990740001235", "Алматы қаласының білім басқармасы", false },
+    { "230000000", "001240004567", "Атырау облысының білім беру басқармасы", false },
+    { "270000000", "970340007890", "Батыс Қазақстан облысының білім басқармасы", false },
+    //  Seed 004: the queue register answers the region's desk and portal itself
+    { "430000000", "010840010126", "Қызылорда облысының білім басқармасы", true },
 };
 
 //  Test cases: label, whose, window, usage, CA, revoked.
@@ -969,6 +971,14 @@ s_demos (egov_pki_t *self, int *created, egov_error_t *error)
                                        .organisation = s_providers [provider].name,
                                        .label = label };
             rc = s_demo (self, &org, S_CURRENT, false, created, error);
+            //  The provider's authorised person's certificate that its queue
+            //  register (кезектілікті басқарудың арнайы ақпараттық жүйесі)
+            //  signs automatic answers with: queue-<KATO>
+            if (rc == 0 && s_providers [provider].queue) {
+                snprintf (label, sizeof (label), "queue-%s", kato);
+                org.label = label;
+                rc = s_demo (self, &org, S_CURRENT, false, created, error);
+            }
         }
     }
     for (size_t index = 0; rc == 0 && index < sizeof (s_cases) / sizeof (s_cases [0]); index++) {
@@ -1167,6 +1177,7 @@ egov_pki_test (bool verbose)
     size_t demos = sizeof (s_fixed) / sizeof (s_fixed [0])
                  + sizeof (s_invented) / sizeof (s_invented [0])
                  + sizeof (s_providers) / sizeof (s_providers [0])
+                 + 1                                    //  queue-430000000
                  + sizeof (s_cases) / sizeof (s_cases [0]);
     assert (created == (int) demos && egov_pki_size (pki) == demos);
     assert (egov_pki_ensure (pki, &created, &error) == 0 && created == 0);

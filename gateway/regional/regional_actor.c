@@ -29,6 +29,17 @@ regional_actor (zsock_t *pipe, void *argument)
         egov_service_ready (pipe, false);
         return;
     }
+    //  The catalogue says which channels' applications a register answers
+    egov_calendar_t *calendar = NULL;
+    egov_catalogue_t *catalogue = NULL;
+    if (egov_regulations_load (options->regulations ? options->regulations : "regulations",
+                               &calendar, &catalogue, &error)) {
+        fprintf (stderr, "regional: cannot read the regulations: %s %s\n", error.code, error.message);
+        egov_cms_verifier_destroy (&verifier);
+        egov_service_ready (pipe, false);
+        return;
+    }
+    egov_calendar_destroy (&calendar);
     const char *routes [] = { route, NULL };
     shep_participant_config_t engine_config = {
         .gateway = gateway, .keys = options->keys, .participant_id = participant, .conninfo = conninfo,
@@ -38,6 +49,7 @@ regional_actor (zsock_t *pipe, void *argument)
     shep_participant_t *engine = shep_participant_new (&engine_config, NULL, &error);
     if (!engine) {
         fprintf (stderr, "regional: cannot start: %s %s (%s)\n", error.code, error.message, conninfo);
+        egov_catalogue_destroy (&catalogue);
         egov_cms_verifier_destroy (&verifier);
         egov_service_ready (pipe, false);
         return;
@@ -45,6 +57,7 @@ regional_actor (zsock_t *pipe, void *argument)
     regional_server_t *server = regional_server_new (route, engine, verifier);
     regional_server_set_id (server, participant);
     regional_server_set_leb (server, leb);
+    regional_server_set_catalogue (server, catalogue);
     regional_server_set_verbose (server, options->verbose);
     shep_participant_set_service (engine, server);
     printf ("regional: %s ready for route %s, leb %s, gateway %s\n", participant, route, leb, gateway);
@@ -59,4 +72,5 @@ regional_actor (zsock_t *pipe, void *argument)
     shep_participant_destroy (&engine);
     zloop_destroy (&loop);
     egov_cms_verifier_destroy (&verifier);
+    egov_catalogue_destroy (&catalogue);
 }

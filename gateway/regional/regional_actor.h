@@ -19,6 +19,7 @@ typedef struct {
     const char *pki_dir;            //  the test CA, for e-signature checks
     const char *participant;        //  our id at the gateway, or NULL for regional-KATO
     const char *leb;                //  the region's local executive body, or NULL for leb-KATO
+    const char *regulations;        //  the regulations folder: which channel goes to a register
     bool verbose;                   //  log every delivery
 } regional_options_t;
 

@@ -36,6 +36,7 @@ static const egov_flag_t s_flags [] = {
       .shown = "dbname=regional_KATO", .help = "PostgreSQL conninfo",
       .target = &s_options.conninfo },
     EGOV_FLAG_PKI (s_options.pki_dir, "test CA folder for e-signature checks"),
+    EGOV_FLAG_REGULATIONS (s_options.regulations),
     { .name = "id", s_PARTICIPANT, .value_name = "PARTICIPANT", .shown = "regional-KATO",
       .help = "participant id at the gateway", .target = &s_options.participant },
     { .name = "leb", s_PARTICIPANT, .value_name = "PARTICIPANT", .shown = "leb-KATO",

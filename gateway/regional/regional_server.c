@@ -40,6 +40,7 @@ struct _regional_server_t {
     shep_participant_t *engine;     //  the gateway and the database, not owned
     regional_store_t *store;        //  the journal, on the engine's connection
     egov_cms_verifier_t *verifier;  //  e-signature checks, not owned
+    egov_catalogue_t *catalogue;    //  the channels' registers, not owned; may be NULL
     bool verbose;                   //  log every delivery
 };
 
@@ -73,8 +74,12 @@ regional_server_new (const char *route, shep_participant_t *engine, egov_cms_ver
         //  Statuses and results from our leb; applications and their
         //  returns and recalls from the channels
         bool from_leb = s_kinds [index].kind == S_STATUS || s_kinds [index].kind == S_RESULT;
-        if (from_leb)
+        if (from_leb) {
             shep_participant_accept (engine, s_kinds [index].service, self->leb_id);
+            //  ... or from the register the application went to (s_pass_on
+            //  checks it is that application's)
+            shep_participant_accept (engine, s_kinds [index].service, EGOV_CATALOGUE_QUEUE_REGISTER);
+        }
         else {
             shep_participant_accept (engine, s_kinds [index].service, "intake");
             shep_participant_accept (engine, s_kinds [index].service, "portal");
@@ -103,6 +108,36 @@ regional_server_set_leb (regional_server_t *self, const char *leb_id)
 {
     assert (self && leb_id && *leb_id);
     s_set (&self->leb_id, leb_id);
+}
+
+void
+regional_server_set_catalogue (regional_server_t *self, egov_catalogue_t *catalogue)
+{
+    assert (self);
+    self->catalogue = catalogue;
+}
+
+//  Who decides an application in route: the register the catalogue routes
+//  its channel to, else leb.
+static const char *
+s_provider_for (egov_catalogue_t *catalogue, const char *route, const char *leb,
+                const Egov__Applications__Application *application)
+{
+    const egov_catalogue_entry_t *entry = catalogue && application->service
+        ? egov_catalogue_find (catalogue, application->service, route) : NULL;
+    int channel = application->channel == EGOV__APPLICATIONS__CHANNEL__PORTAL ? EGOV_CHANNEL_PORTAL
+                : application->channel == EGOV__APPLICATIONS__CHANNEL__STATE_CORPORATION
+                                        ? EGOV_CHANNEL_STATE_CORP : -1;
+    if (entry && channel >= 0 && entry->channel_register [channel])
+        return entry->channel_register [channel];
+    return leb;
+}
+
+const char *
+regional_server_provider (regional_server_t *self, const Egov__Applications__Application *application)
+{
+    assert (self && application);
+    return s_provider_for (self->catalogue, self->route, self->leb_id, application);
 }
 
 void
@@ -260,7 +295,14 @@ s_notice_new (regional_server_t *self, const regional_record_t *record)
     return envelope;
 }
 
-//  The registered application handed to the leb.
+//  Who decides the recorded application: its register, else our leb.
+static const char *
+s_provider (regional_server_t *self, const regional_record_t *record)
+{
+    return *record->provider_id ? record->provider_id : self->leb_id;
+}
+
+//  The registered application handed to the leb (or its channel's register).
 static Egov__Envelope *
 s_registered_new (regional_server_t *self, const regional_record_t *record,
                   const Egov__Applications__Application *application)
@@ -275,7 +317,7 @@ s_registered_new (regional_server_t *self, const regional_record_t *record,
     handed.registration = &registration;
     handed.application = (Egov__Applications__Application *) application;
     Egov__Envelope *envelope = s_envelope_new (self, REGIONAL_SERVICE_REGISTERED,
-        EGOV__MESSAGE_TYPE__REQUEST, record->correlation_id, self->leb_id);
+        EGOV__MESSAGE_TYPE__REQUEST, record->correlation_id, s_provider (self, record));
     egov_envelope_set_payload (envelope, &handed.base);
     return envelope;
 }
@@ -352,6 +394,9 @@ s_submit (regional_server_t *self, const Egov__Envelope *incoming, const char *c
     snprintf (record.status, sizeof (record.status), "%s",
               judgement.accepted ? "REGISTERED" : "REFUSED");
     if (judgement.accepted) {
+        const char *provider = regional_server_provider (self, application);
+        if (!streq (provider, self->leb_id))
+            snprintf (record.provider_id, sizeof (record.provider_id), "%s", provider);
         //  Numbers run per simulated year, the year of Almaty time
         char moment [40];
         egov_clock_format (record.registered_at, moment, sizeof (moment));
@@ -427,7 +472,7 @@ s_pass_on (regional_server_t *self, s_kind_t kind, const Egov__Envelope *incomin
         return REGIONAL_REJECT;
     }
     bool from_leb = kind == S_STATUS || kind == S_RESULT;
-    const char *expected = from_leb ? self->leb_id : record.sender_id;
+    const char *expected = from_leb ? s_provider (self, &record) : record.sender_id;
     if (!streq (incoming->sender_id, expected)) {
         egov_error_set (reason, "UNEXPECTED_SENDER", "%s of application %s comes from %s only,"
                         " not %.64s", incoming->service_id, record.application_id, expected,
@@ -444,7 +489,8 @@ s_pass_on (regional_server_t *self, s_kind_t kind, const Egov__Envelope *incomin
                            : kind == S_RESULT ? EGOV__MESSAGE_TYPE__RESPONSE
                            : EGOV__MESSAGE_TYPE__REQUEST;
     Egov__Envelope *forward = s_forward_new (self, incoming, correlation_id,
-                                             from_leb ? record.sender_id : self->leb_id, type);
+                                             from_leb ? record.sender_id : s_provider (self, &record),
+                                             type);
     bool stored = s_queue (self, &forward);
     if (stored && kind == S_STATUS) {
         const Egov__Applications__StatusNotice *notice = (const Egov__Applications__StatusNotice *) payload;
@@ -465,7 +511,7 @@ s_pass_on (regional_server_t *self, s_kind_t kind, const Egov__Envelope *incomin
     if (self->verbose)
         zsys_info ("regional: %s of %s from %s passed to %s", incoming->service_id,
                    record.application_id, incoming->sender_id,
-                   from_leb ? record.sender_id : self->leb_id);
+                   from_leb ? record.sender_id : s_provider (self, &record));
     return REGIONAL_ACK;
 }
 
@@ -688,6 +734,29 @@ regional_server_test (bool verbose)
     regional_server_t *server = regional_server_new ("750000000", s_test_engine, verifier);
     assert (streq (regional_server_leb (server), "leb-750000000"));
     assert (streq (regional_server_route (server), "750000000"));
+    {
+        //  Who decides: the leb, unless the catalogue routes the channel to
+        //  a register (seed 004: Kyzylorda's kindergarten queue from the
+        //  desk and the portal; its office goes to the leb directly)
+        egov_catalogue_t *catalogue = egov_catalogue_new ("regulations/catalogue", &error);
+        assert (catalogue);
+        Egov__Applications__Application routed = EGOV__APPLICATIONS__APPLICATION__INIT;
+        routed.service = (char *) "kindergarten-queue";
+        routed.channel = EGOV__APPLICATIONS__CHANNEL__PORTAL;
+        const char *region = "430000000", *leb = "leb-430000000";
+        assert (streq (s_provider_for (NULL, region, leb, &routed), leb));
+        assert (streq (s_provider_for (catalogue, region, leb, &routed), "queue"));
+        routed.channel = EGOV__APPLICATIONS__CHANNEL__STATE_CORPORATION;
+        assert (streq (s_provider_for (catalogue, region, leb, &routed), "queue"));
+        routed.channel = EGOV__APPLICATIONS__CHANNEL__PROVIDER_OFFICE;
+        assert (streq (s_provider_for (catalogue, region, leb, &routed), leb));
+        routed.channel = EGOV__APPLICATIONS__CHANNEL__PORTAL;
+        routed.service = (char *) "preschool-admission";
+        assert (streq (s_provider_for (catalogue, region, leb, &routed), leb));
+        routed.service = (char *) "kindergarten-queue";
+        assert (streq (s_provider_for (catalogue, "230000000", "leb-230000000", &routed), "leb-230000000"));
+        egov_catalogue_destroy (&catalogue);
+    }
     int64_t now = egov_clock_now_ms ();
     regional_judgement_t judgement;
     Egov__Applications__Application *application =

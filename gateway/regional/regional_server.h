@@ -41,6 +41,7 @@
 
 #include "egov_util.h"
 #include "egov_cms.h"
+#include "egov_catalogue.h"
 #include "shep_participant.h"
 #include "applications.pb-c.h"
 #include <libpq-fe.h>
@@ -83,6 +84,15 @@ regional_server_t *regional_server_new (const char *route, shep_participant_t *e
 void regional_server_destroy (regional_server_t **self_p);
 //  The leb's participant id (default "leb-<route>").
 void regional_server_set_leb (regional_server_t *self, const char *leb_id);
+//  The catalogue (not owned, outlives the server): an application whose
+//  channel the catalogue routes to a register (a channel's "register",
+//  seed 004's kindergarten queue) is handed to that register instead of the
+//  leb, and its statuses and results come from there. Without one, every
+//  application goes to the leb.
+void regional_server_set_catalogue (regional_server_t *self, egov_catalogue_t *catalogue);
+//  Who decides application: the register its channel is routed to, or the leb.
+const char *regional_server_provider (regional_server_t *self,
+                                      const Egov__Applications__Application *application);
 //  Our own participant id, named as the actor of our notices
 //  (default "regional-<route>").
 void regional_server_set_id (regional_server_t *self, const char *participant_id);

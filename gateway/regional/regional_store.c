@@ -65,7 +65,7 @@ regional_store_find (regional_store_t *self, const char *correlation_id,
         "SELECT correlation_id, application_id, sender_id, status,"
         " coalesce (registration_number, ''), registered_at, registered_wall,"
         " signature_outcome, signer, signer_iin, refusal_code, refusal, service,"
-        " applicant_iin, message_id"
+        " applicant_iin, message_id, provider_id"
         " FROM registration WHERE correlation_id = $1 AND route_id = $2",
         2, NULL, (const char *[]) { correlation_id, self->route }, NULL, NULL, 0);
     int found = -1;
@@ -87,6 +87,7 @@ regional_store_find (regional_store_t *self, const char *correlation_id,
             s_copy (record->service, sizeof (record->service), result, 0, 12);
             s_copy (record->applicant_iin, sizeof (record->applicant_iin), result, 0, 13);
             s_copy (record->message_id, sizeof (record->message_id), result, 0, 14);
+            s_copy (record->provider_id, sizeof (record->provider_id), result, 0, 15);
         }
     }
     PQclear (result);
@@ -119,20 +120,21 @@ regional_store_register (regional_store_t *self, const regional_record_t *record
     char at [24], wall [24];
     snprintf (at, sizeof (at), "%" PRId64, record->registered_at);
     snprintf (wall, sizeof (wall), "%" PRId64, record->registered_wall);
-    const char *values [16] = {
+    const char *values [17] = {
         record->correlation_id, self->route, record->application_id, record->service,
         record->applicant_iin, record->sender_id, record->message_id, record->status,
         *record->registration_number ? record->registration_number : NULL,
         at, wall, record->signature_outcome, record->signer, record->signer_iin,
-        record->refusal_code, record->refusal
+        record->refusal_code, record->refusal, record->provider_id
     };
     return s_command (self, "registration insert",
         "INSERT INTO registration (correlation_id, route_id, application_id, service,"
         " applicant_iin, sender_id, message_id, status, registration_number, registered_at,"
-        " registered_wall, signature_outcome, signer, signer_iin, refusal_code, refusal)"
+        " registered_wall, signature_outcome, signer, signer_iin, refusal_code, refusal,"
+        " provider_id)"
         " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10::bigint, $11::bigint, $12, $13,"
-        " $14, $15, $16)",
-        16, values, NULL, NULL, NULL);
+        " $14, $15, $16, $17)",
+        17, values, NULL, NULL, NULL);
 }
 
 bool

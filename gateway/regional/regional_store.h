@@ -41,6 +41,7 @@ typedef struct {
     char service [65];              //  catalogue code
     char applicant_iin [13];
     char message_id [129];          //  the submission's message id
+    char provider_id [65];          //  who decides it: the leb ("") or a register
 } regional_record_t;
 
 //  A store over conn (not owned) for one route.

@@ -32,6 +32,12 @@ CREATE TABLE IF NOT EXISTS registration (
     result_approved     boolean,                -- set when the result went back
     result_at           bigint                  -- simulated ms of the decision
 );
+-- Who the registered application went to: '' for the region's local
+-- executive body, else the register the catalogue routes its channel to
+-- (the kindergarten queue register, seed 004). Its statuses and results
+-- come from there only.
+ALTER TABLE registration ADD COLUMN IF NOT EXISTS provider_id text NOT NULL DEFAULT '';
+
 CREATE INDEX IF NOT EXISTS registration_application
     ON registration (application_id);
 
