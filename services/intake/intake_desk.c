@@ -755,7 +755,8 @@ s_signer (intake_desk_t *self, const char *label, egov_error_t *error)
 typedef struct {
     int64_t submitted;              //  simulated now
     int64_t received;               //  receipt on the desk's hours
-    int64_t due;                    //  the term on the provider's calendar, 0 without one
+    int64_t due;                    //  the term on the provider's calendar (ours when a
+                                    //  register answers), 0 without one
 } s_terms_t;
 
 //  Receipt and term from the calendar; false with reply set.
@@ -776,7 +777,12 @@ s_terms (intake_desk_t *self, const egov_catalogue_entry_t *entry, s_terms_t *te
     terms->due = 0;
     if (entry->deadline.set) {
         egov_due_t due;
-        if (!egov_calendar_due (self->calendar, EGOV_CHANNEL_OFFICE, terms->received,
+        //  On the provider's hours, or on ours when a register answers the
+        //  desk's applications itself (seed 004: within 30 minutes of the
+        //  State Corporation's schedule)
+        egov_channel_t schedule = entry->channel_register [self->channel] ? self->channel
+                                                                           : EGOV_CHANNEL_OFFICE;
+        if (!egov_calendar_due (self->calendar, schedule, terms->received,
                                 entry->deadline.max, &due, &error)) {
             egov_http_reply_error (reply, 422, error.code, "%s", error.message);
             return false;

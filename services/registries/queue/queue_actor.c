@@ -5,6 +5,15 @@
 
 extern const char *queue_schema_sql;
 
+static int
+s_pump (zloop_t *loop, int timer_id, void *argument)
+{
+    (void) loop;
+    (void) timer_id;
+    queue_server_pump ((queue_server_t *) argument);
+    return 0;
+}
+
 void
 queue_actor (zsock_t *pipe, void *argument)
 {
@@ -14,23 +23,36 @@ queue_actor (zsock_t *pipe, void *argument)
     shep_participant_config_t config = {
         .gateway = options->gateway, .keys = options->keys, .participant_id = options->participant,
         .conninfo = options->conninfo, .schema_sql = queue_schema_sql, .services = services,
-        .verbose = options->verbose
+        .receive_async = true, .verbose = options->verbose
     };
     egov_error_t error;
+    //  The catalogue says which applications come to us directly (seed 004)
+    egov_calendar_t *calendar = NULL;
+    egov_catalogue_t *catalogue = NULL;
+    if (egov_regulations_load (options->regulations ? options->regulations : "regulations",
+                               &calendar, &catalogue, &error)) {
+        fprintf (stderr, "queue: cannot read the regulations: %s %s\n", error.code, error.message);
+        egov_service_ready (pipe, false);
+        return;
+    }
+    egov_calendar_destroy (&calendar);
     shep_participant_t *engine = shep_participant_new (&config, NULL, &error);
     if (!engine) {
         fprintf (stderr, "queue: cannot start: %s %s (%s)\n", error.code, error.message,
                  options->conninfo);
+        egov_catalogue_destroy (&catalogue);
         egov_service_ready (pipe, false);
         return;
     }
     queue_server_t *server = queue_server_new (engine);
     queue_server_set_verbose (server, options->verbose);
+    queue_server_set_direct (server, catalogue, options->pki_dir ? options->pki_dir : "var/pki");
     shep_participant_set_service (engine, server);
     if (!queue_server_seed (server)) {
         fprintf (stderr, "queue: cannot store the queues of the seed (%s)\n", options->conninfo);
         queue_server_destroy (&server);
         shep_participant_destroy (&engine);
+        egov_catalogue_destroy (&catalogue);
         egov_service_ready (pipe, false);
         return;
     }
@@ -39,10 +61,15 @@ queue_actor (zsock_t *pipe, void *argument)
     zloop_t *loop = zloop_new ();
     assert (loop);
     shep_participant_attach (engine, loop);
+    //  Direct applications left WAITING (a restart, a registry that did not
+    //  answer) are taken in hand again every second
+    queue_server_pump (server);
+    zloop_timer (loop, 1000, 0, s_pump, server);
     egov_service_ready (pipe, true);
     egov_service_serve (pipe, loop, NULL, NULL);
     zsys_info ("queue: %s stopping", options->participant);
     queue_server_destroy (&server);
     shep_participant_destroy (&engine);
     zloop_destroy (&loop);
+    egov_catalogue_destroy (&catalogue);
 }

@@ -17,6 +17,8 @@ typedef struct {
     const char *keys;               //  CURVE keys folder (shep_keys.h)
     const char *conninfo;           //  the register's database
     const char *participant;        //  our id at the gateway
+    const char *pki_dir;            //  the test CA: the provider's keys we sign answers with
+    const char *regulations;        //  the catalogue: which channels come to us directly
     bool verbose;                   //  log every request
 } queue_options_t;
 

@@ -4,6 +4,7 @@
     queue.enqueue, queue.entry, queue.list and queue.release through the
     gateway, until Ctrl-C or SIGTERM.                                     */
 #include "shep_client.h"
+#include "egov_pki.h"
 #include "shep_keys.h"
 #include "egov_flags.h"
 #include "egov_service.h"
@@ -16,6 +17,8 @@ static const egov_flag_t s_flags [] = {
     EGOV_FLAG_KEYS (s_options.keys),
     { .name = "db", .env = "EGOV_QUEUE_DB", .value_name = "CONNINFO", .fallback = "dbname=queue",
       .help = "PostgreSQL conninfo", .target = &s_options.conninfo },
+    EGOV_FLAG_PKI (s_options.pki_dir, "test CA folder: the provider's keys for signed answers"),
+    EGOV_FLAG_REGULATIONS (s_options.regulations),
     { .name = "id", .value_name = "PARTICIPANT", .fallback = "queue",
       .help = "participant id at the gateway", .target = &s_options.participant },
     { .name = "verbose", .letter = 'v', .kind = EGOV_FLAG_SWITCH, .help = "log every request",

@@ -1,5 +1,5 @@
 /*  queue_server — the kindergarten queue register answering through the gateway.  */
-#include "queue_server.h"
+#include "queue_server_private.h"
 #include "queue_rules.h"
 #include "queue_store.h"
 #include "egov_clock.h"
@@ -10,27 +10,20 @@
 
 extern const char *queue_schema_sql;
 
-//  An application id we keep with an entry; longer is a malformed request.
-#define s_APPLICATION_MAX 128
 
-struct _queue_server_t {
-    shep_participant_t *engine;     //  gateway, database and outbox; not owned
-    zlistx_t *pending;              //  s_pending_t: enqueues waiting for gbdfl
-    bool verbose;                   //  log every request
-};
-
-//  An enqueue waiting for the registry of individuals' answer.
-typedef struct {
+//  An enqueue waiting for the registry of individuals' answer: a caller's
+//  queue.enqueue, or an application the register answers itself.
+struct _queue_lookup_t {
     queue_server_t *server;         //  back to the server
     void *handle;                   //  our place in server->pending
-    Egov__Envelope *reply;          //  the reply, addressed already
-    char message_id [64];           //  the request's, to answer
-    char sender [72];               //  who asked, as the gateway stamped it
+    queue_lookup_fn *finish;        //  told the outcome, then the lookup is freed
+    void *argument;                 //  the finish's, owned by it
+    char sender [72];               //  who asks, as the gateway stamped it
     char child_iin [13];
     char queue [QUEUE_CODE_MAX + 1];
     char desired_date [11];
-    char application [s_APPLICATION_MAX + 1];
-} s_pending_t;
+    char application [QUEUE_APPLICATION_MAX + 1];
+};
 
 //  ---------------------------------------------------------------------
 //  Requests
@@ -54,7 +47,7 @@ s_reply_new (const Egov__Envelope *request)
 static bool
 s_sender_allowed (const char *service, const char *sender)
 {
-    bool leb = queue_store_sender_region (sender) && egov_kato_valid (sender + 4);
+    bool leb = strncmp (sender, "leb-", 4) == 0 && egov_kato_valid (sender + 4);
     bool admin = streq (sender, "egovctl");
     if (streq (service, QUEUE_SERVICE_RELEASE))
         return admin;
@@ -80,101 +73,132 @@ s_set_enqueue_answer (Egov__Envelope *reply, Egov__Queue__Entry *entry, const eg
     egov_envelope_set_payload (reply, &response.base);
 }
 
-//  Runs unit on the database, once more on a fresh connection when the
-//  first try failed because the connection broke (PostgreSQL restarted).
-#define s_WITH_DATABASE(self, conn, outcome, unit) \
-    for (int attempt_ = 0; attempt_ < 2; attempt_++) { \
-        PGconn *conn = shep_participant_db ((self)->engine); \
-        if (!conn) { outcome = QUEUE_STORE_FAILED; break; } \
-        outcome = (unit); \
-        if (outcome != QUEUE_STORE_FAILED || PQstatus (conn) == CONNECTION_OK) break; \
-    }
-
-//  Judges and stores a pending enqueue once the registry answered, and
-//  answers its caller.
+//  Judges and stores an enqueue once the registry answered.
 static void
-s_enqueue_judged (s_pending_t *pending, const char *birth_date, bool has_certificate)
+s_enqueue_judged (queue_lookup_t *lookup, const char *birth_date, bool has_certificate,
+                  queue_outcome_t *outcome)
 {
-    queue_server_t *self = pending->server;
+    queue_server_t *self = lookup->server;
     char today [11], reason [256];
     queue_rules_today (today);
-    egov_error_t refusal = { { 0 } };
-    Egov__Queue__Entry *entry = NULL;
-    const char *code = queue_rules_judge (birth_date, has_certificate, pending->desired_date, today,
+    const char *code = queue_rules_judge (birth_date, has_certificate, lookup->desired_date, today,
                                           reason, sizeof (reason));
-    queue_store_outcome_t outcome = QUEUE_STORE_REFUSED;
+    queue_store_outcome_t stored = QUEUE_STORE_REFUSED;
     if (code)
-        egov_error_set (&refusal, code, "%s", reason);
+        egov_error_set (&outcome->refusal, code, "%s", reason);
     else {
-        s_WITH_DATABASE (self, conn, outcome,
-            queue_store_enqueue (conn, pending->sender, pending->child_iin, birth_date, pending->queue,
-                             pending->desired_date, pending->application, &entry, &refusal));
+        QUEUE_WITH_DATABASE (self, conn, stored,
+            queue_store_enqueue (conn, lookup->sender, lookup->child_iin, birth_date, lookup->queue,
+                                 lookup->desired_date, lookup->application, &outcome->entry,
+                                 &outcome->refusal));
     }
-    if (outcome == QUEUE_STORE_FAILED)
-        egov_envelope_set_error (pending->reply, "REGISTER_UNAVAILABLE",
-                                 "the queue register cannot use its database");
-    else
-        s_set_enqueue_answer (pending->reply, entry, &refusal);
+    if (stored == QUEUE_STORE_FAILED)
+        egov_error_set (&outcome->error, "REGISTER_UNAVAILABLE", "the queue register cannot use its database");
     if (self->verbose)
-        zsys_info ("queue: enqueue %s in %s from %s: %s %s", pending->child_iin, pending->queue,
-                   pending->sender, outcome == QUEUE_STORE_FAILED ? "REGISTER_UNAVAILABLE"
-                   : entry ? (*entry->referral ? entry->referral : "queued") : refusal.code,
-                   entry ? "" : refusal.message);
-    if (entry)
-        egov__queue__entry__free_unpacked (entry, NULL);
+        zsys_info ("queue: enqueue %s in %s from %s: %s %s", lookup->child_iin, lookup->queue,
+                   lookup->sender, *outcome->error.code ? outcome->error.code
+                   : outcome->entry ? (*outcome->entry->referral ? outcome->entry->referral : "queued")
+                                    : outcome->refusal.code,
+                   outcome->entry ? "" : outcome->refusal.message);
 }
 
-//  Answers the caller of a pending enqueue and forgets it.
-static void
-s_pending_finish (s_pending_t *pending)
-{
-    queue_server_t *self = pending->server;
-    shep_participant_reply (self->engine, pending->message_id, pending->reply);
-    egov__envelope__free_unpacked (pending->reply, NULL);
-    zlistx_delete (self->pending, pending->handle);
-    free (pending);
-}
-
-//  The registry of individuals answered (a shep_participant_reply_fn).
+//  The registry of individuals answered (a shep_participant_reply_fn):
+//  judge, store, tell the finish, forget the lookup.
 static void
 s_on_person (void *argument, const Egov__Envelope *reply, const egov_error_t *error)
 {
-    s_pending_t *pending = (s_pending_t *) argument;
+    queue_lookup_t *lookup = (queue_lookup_t *) argument;
+    queue_server_t *self = lookup->server;
+    queue_outcome_t outcome;
+    memset (&outcome, 0, sizeof (outcome));
     Egov__Registries__PersonResponse *response = NULL;
     if (!reply)
-    {
-        char message [320];
-        snprintf (message, sizeof (message), "the registry of individuals did not answer: %s %.200s",
-                  error->code, error->message);
-        egov_envelope_set_error (pending->reply, "REGISTRY_UNAVAILABLE", message);
-    }
+        egov_error_set (&outcome.error, "REGISTRY_UNAVAILABLE",
+                        "the registry of individuals did not answer: %s %.200s", error->code, error->message);
     else
     if (reply->error)
-        egov_envelope_set_error (pending->reply,
-                                 streq (reply->error->code, "INVALID_IIN") ? "INVALID_IIN"
-                                                                          : "REGISTRY_UNAVAILABLE",
-                                 reply->error->message);
+        egov_error_set (&outcome.error, streq (reply->error->code, "INVALID_IIN") ? "INVALID_IIN"
+                                                                                 : "REGISTRY_UNAVAILABLE",
+                        "%.200s", reply->error->message);
     else
     if (!(response = (Egov__Registries__PersonResponse *)
               egov_envelope_payload (reply, &egov__registries__person_response__descriptor)))
-        egov_envelope_set_error (pending->reply, "REGISTRY_UNAVAILABLE",
-                                 "the registry of individuals answered something else");
+        egov_error_set (&outcome.error, "REGISTRY_UNAVAILABLE",
+                        "the registry of individuals answered something else");
     else
-    if (response->status != EGOV__REGISTRIES__PERSON_RESPONSE__STATUS__FOUND || !response->person) {
-        egov_error_t refusal;
-        egov_error_set (&refusal, "CHILD_NOT_FOUND",
-                        "the registry of individuals has nobody with IIN %s", pending->child_iin);
-        s_set_enqueue_answer (pending->reply, NULL, &refusal);
-    }
+    if (response->status != EGOV__REGISTRIES__PERSON_RESPONSE__STATUS__FOUND || !response->person)
+        egov_error_set (&outcome.refusal, "CHILD_NOT_FOUND",
+                        "the registry of individuals has nobody with IIN %s", lookup->child_iin);
     else {
         const Egov__Registries__Person *person = response->person;
         bool certified = person->birth_certificate
-                      && streq (person->birth_certificate->child_iin, pending->child_iin);
-        s_enqueue_judged (pending, person->birth_date, certified);
+                      && streq (person->birth_certificate->child_iin, lookup->child_iin);
+        s_enqueue_judged (lookup, person->birth_date, certified, &outcome);
     }
     if (response)
         egov__registries__person_response__free_unpacked (response, NULL);
-    s_pending_finish (pending);
+    zlistx_delete (self->pending, lookup->handle);
+    lookup->finish (self, lookup->argument, &outcome);
+    if (outcome.entry)
+        egov__queue__entry__free_unpacked (outcome.entry, NULL);
+    free (lookup);
+}
+
+bool
+queue_server__lookup (queue_server_t *self, const Egov__Queue__EnqueueRequest *request,
+                      const char *sender, const char *correlation_id, queue_lookup_fn *finish,
+                      void *argument, egov_error_t *error)
+{
+    if (zlistx_size (self->pending) >= QUEUE_PENDING_MAX) {
+        egov_error_set (error, "BUSY", "too many enqueues wait for the registry of individuals");
+        return false;
+    }
+    queue_lookup_t *lookup = calloc (1, sizeof (queue_lookup_t));
+    assert (lookup);
+    lookup->server = self;
+    lookup->finish = finish;
+    lookup->argument = argument;
+    snprintf (lookup->sender, sizeof (lookup->sender), "%s", sender);
+    snprintf (lookup->child_iin, sizeof (lookup->child_iin), "%s", request->child_iin);
+    snprintf (lookup->queue, sizeof (lookup->queue), "%s", request->queue);
+    snprintf (lookup->desired_date, sizeof (lookup->desired_date), "%s", request->desired_date);
+    snprintf (lookup->application, sizeof (lookup->application), "%s", request->application);
+    Egov__Registries__PersonRequest person = EGOV__REGISTRIES__PERSON_REQUEST__INIT;
+    person.iin = request->child_iin;
+    Egov__Envelope *envelope = egov_envelope_new ("gbdfl.person", EGOV__MESSAGE_TYPE__REQUEST);
+    egov_string_set (&envelope->correlation_id, correlation_id);
+    egov_envelope_set_payload (envelope, &person.base);
+    lookup->handle = zlistx_add_end (self->pending, lookup);
+    uint64_t tag = shep_participant_call (self->engine, envelope, QUEUE_LOOKUP_TIMEOUT_MS,
+                                          s_on_person, lookup, error);
+    egov__envelope__free_unpacked (envelope, NULL);
+    if (tag)
+        return true;
+    zlistx_delete (self->pending, lookup->handle);
+    free (lookup);
+    if (!streq (error->code, "BUSY"))
+        egov_error_set (error, "REGISTRY_UNAVAILABLE", "%.200s", error->message);
+    return false;
+}
+
+//  A caller's enqueue waiting for the registry.
+typedef struct {
+    Egov__Envelope *reply;          //  the reply, addressed already
+    char message_id [64];           //  the request's, to answer
+} s_caller_t;
+
+//  Answers the caller of a queue.enqueue (a queue_lookup_fn).
+static void
+s_caller_finish (queue_server_t *self, void *argument, const queue_outcome_t *outcome)
+{
+    s_caller_t *caller = (s_caller_t *) argument;
+    if (*outcome->error.code)
+        egov_envelope_set_error (caller->reply, outcome->error.code, outcome->error.message);
+    else
+        s_set_enqueue_answer (caller->reply, outcome->entry, &outcome->refusal);
+    shep_participant_reply (self->engine, caller->message_id, caller->reply);
+    egov__envelope__free_unpacked (caller->reply, NULL);
+    free (caller);
 }
 
 //  queue.enqueue: checks the request, then asks the registry for the child
@@ -204,39 +228,22 @@ s_enqueue (queue_server_t *self, const Egov__Envelope *request, Egov__Envelope *
     ||  !egov_date_parse (query->desired_date, &year, &month, &day))
         egov_envelope_set_error (reply, "INVALID_REQUEST", "desired_date must be a date as YYYY-MM-DD");
     else
-    if (strnlen (query->application, s_APPLICATION_MAX + 1) > s_APPLICATION_MAX)
+    if (strnlen (query->application, QUEUE_APPLICATION_MAX + 1) > QUEUE_APPLICATION_MAX)
         egov_envelope_set_error (reply, "INVALID_REQUEST", "application is longer than 128 bytes");
-    else
-    if (zlistx_size (self->pending) >= QUEUE_PENDING_MAX)
-        egov_envelope_set_error (reply, "BUSY", "too many enqueues wait for the registry of individuals");
     else {
-        s_pending_t *pending = calloc (1, sizeof (s_pending_t));
-        assert (pending);
-        pending->server = self;
-        pending->reply = reply;
-        snprintf (pending->message_id, sizeof (pending->message_id), "%s", request->message_id);
-        snprintf (pending->sender, sizeof (pending->sender), "%s", request->sender_id);
-        snprintf (pending->child_iin, sizeof (pending->child_iin), "%s", query->child_iin);
-        snprintf (pending->queue, sizeof (pending->queue), "%s", query->queue);
-        snprintf (pending->desired_date, sizeof (pending->desired_date), "%s", query->desired_date);
-        snprintf (pending->application, sizeof (pending->application), "%s", query->application);
-        Egov__Registries__PersonRequest person = EGOV__REGISTRIES__PERSON_REQUEST__INIT;
-        person.iin = query->child_iin;
-        Egov__Envelope *lookup = egov_envelope_new ("gbdfl.person", EGOV__MESSAGE_TYPE__REQUEST);
-        egov_string_set (&lookup->correlation_id, request->correlation_id);
-        egov_envelope_set_payload (lookup, &person.base);
-        pending->handle = zlistx_add_end (self->pending, pending);
-        uint64_t tag = shep_participant_call (self->engine, lookup, QUEUE_LOOKUP_TIMEOUT_MS,
-                                              s_on_person, pending, &error);
-        egov__envelope__free_unpacked (lookup, NULL);
+        s_caller_t *caller = calloc (1, sizeof (s_caller_t));
+        assert (caller);
+        caller->reply = reply;
+        snprintf (caller->message_id, sizeof (caller->message_id), "%s", request->message_id);
+        bool asked = queue_server__lookup (self, query, request->sender_id, request->correlation_id,
+                                           s_caller_finish, caller, &error);
         egov__queue__enqueue_request__free_unpacked (query, NULL);
-        if (tag) {
+        if (asked) {
             memset (refusal, 0, sizeof (*refusal));
             return NULL;        //  answered when the registry answers
         }
-        zlistx_delete (self->pending, pending->handle);
-        free (pending);
-        egov_envelope_set_error (reply, "REGISTRY_UNAVAILABLE", error.message);
+        free (caller);
+        egov_envelope_set_error (reply, error.code, error.message);
         return reply;
     }
     egov__queue__enqueue_request__free_unpacked (query, NULL);
@@ -334,7 +341,7 @@ s_release (queue_server_t *self, const Egov__Envelope *request, Egov__Envelope *
         Egov__Queue__ReleaseResponse *response = NULL;
         egov_error_t error = { { 0 } };
         queue_store_outcome_t outcome = QUEUE_STORE_FAILED;
-        s_WITH_DATABASE (self, conn, outcome,
+        QUEUE_WITH_DATABASE (self, conn, outcome,
                          queue_store_release (self->engine, conn, query->queue, places, &response, &error));
         if (outcome == QUEUE_STORE_DONE) {
             egov_envelope_set_payload (reply, &response->base);
@@ -416,14 +423,18 @@ queue_server_destroy (queue_server_t **self_p)
     assert (self_p);
     queue_server_t *self = *self_p;
     if (self) {
-        s_pending_t *pending = (s_pending_t *) zlistx_first (self->pending);
-        while (pending) {
-            shep_participant_forget (self->engine, pending);
-            egov__envelope__free_unpacked (pending->reply, NULL);
-            free (pending);
-            pending = (s_pending_t *) zlistx_next (self->pending);
+        queue_lookup_t *lookup = (queue_lookup_t *) zlistx_first (self->pending);
+        while (lookup) {
+            shep_participant_forget (self->engine, lookup);
+            queue_outcome_t gone;
+            memset (&gone, 0, sizeof (gone));
+            egov_error_set (&gone.error, "REGISTER_UNAVAILABLE", "the queue register is stopping");
+            lookup->finish (self, lookup->argument, &gone);
+            free (lookup);
+            lookup = (queue_lookup_t *) zlistx_next (self->pending);
         }
         zlistx_destroy (&self->pending);
+        queue_direct_destroy (self);
         free (self);
         *self_p = NULL;
     }
@@ -535,7 +546,7 @@ queue_server_test (bool verbose)
     shep_participant_db_cut (engine);
     queue_store_outcome_t outcome = QUEUE_STORE_FAILED;
     for (int attempt = 0; attempt < 30 && outcome == QUEUE_STORE_FAILED; attempt++) {
-        s_WITH_DATABASE (server, again, outcome,
+        QUEUE_WITH_DATABASE (server, again, outcome,
                          queue_store_release (engine, again, "430000000-D02", 1, &response, &error));
         if (outcome == QUEUE_STORE_FAILED)
             zclock_sleep (100);

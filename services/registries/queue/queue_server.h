@@ -33,6 +33,7 @@
 #include "shep_participant.h"
 #include "queue.pb-c.h"
 #include "queue_store.h"
+#include "egov_catalogue.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -47,6 +48,8 @@ extern "C" {
 //  How long the register waits for the registry of individuals: less than
 //  the 3 s a caller such as egovctl waits for the register by default.
 #define QUEUE_LOOKUP_TIMEOUT_MS 2000
+//  The longest application id the register keeps with an entry.
+#define QUEUE_APPLICATION_MAX  128
 //  Places one release may free.
 #define QUEUE_RELEASE_MAX      100
 
@@ -61,6 +64,15 @@ void queue_server_destroy (queue_server_t **self_p);
 void queue_server_set_verbose (queue_server_t *self, bool verbose);
 //  Applies the seed of queues (idempotent); false when the database failed.
 bool queue_server_seed (queue_server_t *self);
+//  Seed 004's direct routes (queue_direct.c): takes application.registered,
+//  .return and .recall from the regional gateways for the applications
+//  whose channel catalogue (not owned) routes to the register, and answers
+//  each with the provider's result document signed with pki_dir's
+//  queue-<KATO> key, as application.result. Needs receive_async.
+void queue_server_set_direct (queue_server_t *self, egov_catalogue_t *catalogue, const char *pki_dir);
+//  Takes the direct applications still WAITING in hand (after a restart,
+//  or when the registry of individuals did not answer): call from a timer.
+void queue_server_pump (queue_server_t *self);
 //  Answers one request (a shep_participant_answer_fn; service: the server).
 Egov__Envelope *queue_server_answer (void *service, const Egov__Envelope *request,
                                      egov_error_t *refusal);

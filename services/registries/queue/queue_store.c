@@ -4,6 +4,7 @@
 #include "egov_clock.h"
 #include "egov_db.h"
 #include "egov_iin.h"
+#include "applications.pb-c.h"
 
 extern const char *queue_schema_sql;
 extern const char *queue_places_sql;
@@ -121,12 +122,18 @@ s_queue_from_row (const PGresult *result, int row)
     return queue;
 }
 
-//  The region the sender acts for: leb-<KATO> acts for its own region only;
-//  NULL for the administrator's tool, which acts for any.
+//  The region the sender acts for: leb-<KATO> (its executor's enqueue) and
+//  regional-<KATO> (an application of seed 004's direct routes) act for
+//  their own region only; NULL for the administrator's tool, which acts for
+//  any.
 const char *
 queue_store_sender_region (const char *sender)
 {
-    return strncmp (sender, "leb-", 4) == 0 ? sender + 4 : NULL;
+    if (strncmp (sender, "leb-", 4) == 0)
+        return sender + 4;
+    if (strncmp (sender, "regional-", 9) == 0)
+        return sender + 9;
+    return NULL;
 }
 
 //  Puts the child in the queue in one transaction, once judged by the rules:
@@ -277,15 +284,37 @@ queue_store_release (shep_participant_t *engine, PGconn *conn, const char *queue
             assert (response->referred);
             response->referred [response->n_referred++] = entry;
         }
-        //  Whom it concerns: the local executive body whose application made the entry
+        //  Whom it concerns: the local executive body whose application made
+        //  the entry, or, for an application the register answered itself,
+        //  the channel through the regional gateway that brought it
         const char *application = PQgetvalue (row, 0, 1), *requester = PQgetvalue (row, 0, 2);
         if (entry && engine && *application && queue_store_sender_region (requester)) {
-            Egov__Queue__Referral notice = EGOV__QUEUE__REFERRAL__INIT;
-            notice.entry = entry;
             egov_error_t error;
-            if (shep_participant_put_message (engine, conn, QUEUE_SERVICE_REFERRAL,
-                                              EGOV__MESSAGE_TYPE__NOTIFICATION, application,
-                                              requester, NULL, &notice.base, NULL, &error))
+            int rc;
+            if (strncmp (requester, "leb-", 4) == 0) {
+                Egov__Queue__Referral notice = EGOV__QUEUE__REFERRAL__INIT;
+                notice.entry = entry;
+                rc = shep_participant_put_message (engine, conn, QUEUE_SERVICE_REFERRAL,
+                                                   EGOV__MESSAGE_TYPE__NOTIFICATION, application,
+                                                   requester, NULL, &notice.base, NULL, &error);
+            }
+            else {
+                char note [600];
+                snprintf (note, sizeof (note), "referral %s to %s %s (queue number %u)",
+                          entry->referral, entry->queue, entry->queue_name, entry->number);
+                Egov__Applications__StatusNotice notice = EGOV__APPLICATIONS__STATUS_NOTICE__INIT;
+                notice.application_id = (char *) application;
+                notice.status = EGOV__APPLICATIONS__STATUS__READY;
+                notice.step = (char *) "the queue register issues a referral";
+                notice.role = (char *) "";
+                notice.actor = (char *) "queue";
+                notice.note = note;
+                notice.at = egov_clock_now_ms ();
+                rc = shep_participant_put_message (engine, conn, "application.status",
+                                                   EGOV__MESSAGE_TYPE__UPDATE, application,
+                                                   requester, NULL, &notice.base, NULL, &error);
+            }
+            if (rc)
                 entry = NULL;
         }
         PQclear (row);

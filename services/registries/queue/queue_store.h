@@ -45,7 +45,9 @@ queue_store_outcome_t queue_store_enqueue (PGconn *conn, const char *sender, con
                                            Egov__Queue__Entry **entry_p, egov_error_t *refusal);
 //  Frees places of queue, each a referral to the first child waiting or a
 //  free place; a referral of a local executive body's application goes to
-//  it through engine's outbox (engine may be NULL: none is sent).
+//  it (queue.referral), of a direct application to the channel through its
+//  regional gateway (application.status READY with the referral as note),
+//  through engine's outbox (engine may be NULL: none is sent).
 //  QUEUE_STORE_DONE with *response_p (free with
 //  egov__queue__release_response__free_unpacked), REFUSED (UNKNOWN_QUEUE),
 //  or FAILED.
@@ -59,8 +61,9 @@ Egov__Queue__EntryResponse *queue_store_entries (PGconn *conn, const char *child
                                                  const char *queue, const char *region);
 //  The queues of region ("": all) with their counters; NULL on failure.
 Egov__Queue__ListResponse *queue_store_list (PGconn *conn, const char *region);
-//  The region a sender acts for: leb-<KATO> its own; NULL for anyone else
-//  (the administrator's tool acts for every region).
+//  The region a sender acts for: leb-<KATO> and regional-<KATO> (a direct
+//  application it brought) their own; NULL for anyone else (the
+//  administrator's tool acts for every region).
 const char *queue_store_sender_region (const char *sender);
 
 void queue_store_test (bool verbose);

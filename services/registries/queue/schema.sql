@@ -32,3 +32,22 @@ CREATE TABLE IF NOT EXISTS entry (
 );
 CREATE INDEX IF NOT EXISTS entry_waiting ON entry (queue, number) WHERE referral IS NULL;
 CREATE INDEX IF NOT EXISTS entry_child ON entry (child_iin);
+
+-- Applications the register answers itself (seed 004's direct routes, docs/queue.md): the
+-- regional gateway hands them over as application.registered; the answer is the provider's
+-- result document, signed with the provider's key the register holds.
+CREATE TABLE IF NOT EXISTS direct_application (
+    correlation_id  text PRIMARY KEY CHECK (length (correlation_id) BETWEEN 1 AND 128),
+    region          char(9) NOT NULL CHECK (region ~ '^[0-9]{9}$'),
+    requester       text NOT NULL,              -- the regional gateway that brought it
+    registered      bytea NOT NULL,             -- the RegisteredApplication as it came
+    received_ms     bigint NOT NULL,            -- simulated moment
+    state           text NOT NULL DEFAULT 'WAITING' CHECK (state IN ('WAITING', 'ANSWERED')),
+    outgoing_number text UNIQUE,                -- <KATO>-EQ-<YYYY>-<NNNNNN>
+    result          bytea,                      -- the Result sent, for a recall
+    answered_ms     bigint,
+    returned_ms     bigint                      -- returned unclaimed by the channel
+);
+CREATE INDEX IF NOT EXISTS direct_application_waiting ON direct_application (received_ms)
+    WHERE state = 'WAITING';
+CREATE SEQUENCE IF NOT EXISTS outgoing_number_seq;
