@@ -69,7 +69,8 @@ it_start_registries() { it_start_gbdfl; it_start_enis; }
 
 # it_start_queue: the kindergarten queue register (database queue).
 it_start_queue() {
-    egov_start queue "$EGOV_BIN/queue" --gateway "$EGOV_GATEWAY" --db "$(it_db queue)"
+    egov_start queue "$EGOV_BIN/queue" --gateway "$EGOV_GATEWAY" --db "$(it_db queue)" \
+        --regulations "$EGOV_REPO/regulations"
     egov_wait_for it_connected queue
 }
 
