@@ -723,6 +723,14 @@ s_open (const egov_catalogue_entry_t *entry, const char *form, int month, int da
     return egov_catalogue_window_open (entry, form, month, day, NULL);
 }
 
+egov_channel_t
+egov_catalogue_term_schedule (const egov_catalogue_entry_t *entry, egov_channel_t channel)
+{
+    assert (entry);
+    bool known = channel >= 0 && channel < EGOV_CHANNEL_COUNT;
+    return known && entry->channel_register [channel] ? channel : EGOV_CHANNEL_OFFICE;
+}
+
 void
 egov_catalogue_test (bool verbose)
 {
@@ -795,6 +803,9 @@ egov_catalogue_test (bool verbose)
             && streq (kyzylorda->channel_register [EGOV_CHANNEL_STATE_CORP], "queue")
             && !kyzylorda->channel_register [EGOV_CHANNEL_OFFICE]);
     assert (!externat->channel_register [EGOV_CHANNEL_PORTAL]);
+    assert (egov_catalogue_term_schedule (kyzylorda, EGOV_CHANNEL_STATE_CORP) == EGOV_CHANNEL_STATE_CORP);
+    assert (egov_catalogue_term_schedule (kyzylorda, EGOV_CHANNEL_OFFICE) == EGOV_CHANNEL_OFFICE);
+    assert (egov_catalogue_term_schedule (externat, EGOV_CHANNEL_PORTAL) == EGOV_CHANNEL_OFFICE);
     assert (!egov_catalogue_find (catalogue, "kindergarten-queue", "230000000")
                 ->channel_register [EGOV_CHANNEL_STATE_CORP]);
     //  Without a region: only a code with one variant is found

@@ -152,6 +152,13 @@ bool egov_catalogue_window_enforced (const egov_catalogue_window_t *window);
 bool egov_catalogue_window_open (const egov_catalogue_entry_t *entry, const char *form,
                                  int month, int day, const egov_catalogue_window_t **window);
 
+//  The schedule the overall term of an application on channel is counted
+//  on: the provider's (EGOV_CHANNEL_OFFICE), or the channel's own when the
+//  catalogue routes that channel to a register that answers itself (seed
+//  004: 30 minutes of the State Corporation's hours).
+egov_channel_t egov_catalogue_term_schedule (const egov_catalogue_entry_t *entry,
+                                             egov_channel_t channel);
+
 void egov_catalogue_test (bool verbose);
 
 #ifdef __cplusplus

@@ -780,9 +780,8 @@ s_terms (intake_desk_t *self, const egov_catalogue_entry_t *entry, s_terms_t *te
         //  On the provider's hours, or on ours when a register answers the
         //  desk's applications itself (seed 004: within 30 minutes of the
         //  State Corporation's schedule)
-        egov_channel_t schedule = entry->channel_register [self->channel] ? self->channel
-                                                                           : EGOV_CHANNEL_OFFICE;
-        if (!egov_calendar_due (self->calendar, schedule, terms->received,
+        if (!egov_calendar_due (self->calendar, egov_catalogue_term_schedule (entry, self->channel),
+                                terms->received,
                                 entry->deadline.max, &due, &error)) {
             egov_http_reply_error (reply, 422, error.code, "%s", error.message);
             return false;

@@ -357,9 +357,8 @@ s_accept (portal_server_t *self, s_submission_t *submission, egov_http_reply_t *
     }
     //  On the provider's hours, or the portal's when a register answers the
     //  request itself (seed 004's kindergarten queue)
-    egov_channel_t schedule = entry->channel_register [EGOV_CHANNEL_PORTAL] ? EGOV_CHANNEL_PORTAL
-                                                                           : EGOV_CHANNEL_OFFICE;
-    if (!egov_calendar_due (self->config.calendar, schedule, receipt.received_ms,
+    if (!egov_calendar_due (self->config.calendar,
+                            egov_catalogue_term_schedule (entry, EGOV_CHANNEL_PORTAL), receipt.received_ms,
                             entry->deadline.max, &due, &error)) {
         egov_receipt_reset (&receipt);
         egov_http_reply_error (reply, 503, error.code, "%s", error.message);

@@ -34,6 +34,15 @@ check_exit "an unknown code is not found (exit 3)" 3 ctl catalogue show no-such-
 check_output "... NOT_FOUND" 'NOT_FOUND' ctl catalogue show no-such-service
 check_exit "a malformed KATO is a usage error (exit 64)" 64 ctl catalogue --region 75
 
+# Seed 004: the queue register answers the State Corporation's applications itself, within
+# 30 minutes of the State Corporation's hours (a Saturday too); the office's on the provider's
+check_output "Kyzylorda's kindergarten queue at the State Corporation on a Saturday: due 30 minutes later" \
+    "working time on the channel's own .*Mon-Sat 09:00-20:00.*due +2026-03-14T10:30:00\+05:00 Saturday" \
+    deadline --service kindergarten-queue --region 430000000 --channel state-corp --at 2026-03-14T10:00
+check_output "... at its office: on the provider's hours, Monday" \
+    "working time on the provider's hours.*due +2026-03-16T09:30:00\+05:00 Monday" \
+    deadline --service kindergarten-queue --region 430000000 --channel office --at 2026-03-14T10:00
+
 # Deadlines: Friday 20 March 2026 before Nauryz (21-23 March, Saturday to Monday)
 check_output "State Corporation at 19:30 on Friday: received at once" \
     'received +2026-03-20T19:30:00\+05:00 Friday \(inside working hours' \

@@ -596,10 +596,12 @@ s_deadline (s_command_t *self)
     egov_due_t due = { 0 };
     egov_error_t error;
     //  One convention: the channel decides the receipt, the provider's
-    //  working days count the term (docs/regulations.md)
+    //  working days count the term, or the channel's own hours where a
+    //  register answers the channel itself (docs/regulations.md)
     if (!egov_calendar_receipt (self->calendar, self->channel, at_ms, &receipt, &error))
         return egovctl_fail (&self->ctl, &error, EGOVCTL_ERROR);
-    if (!egov_calendar_due (self->calendar, EGOV_CHANNEL_OFFICE, receipt.received_ms,
+    if (!egov_calendar_due (self->calendar, egov_catalogue_term_schedule (entry, self->channel),
+                            receipt.received_ms,
                             entry->deadline.max, &due, &error)) {
         egov_receipt_reset (&receipt);
         return egovctl_fail (&self->ctl, &error, EGOVCTL_ERROR);
@@ -648,17 +650,20 @@ s_deadline (s_command_t *self)
         s_trace_print (&receipt.skipped, EGOV_UNIT_WORKING_DAYS);
         printf ("%-10s %s = %s (%s)\n", "deadline", term, words, cite);
         egov_unit_t unit = entry->deadline.max.unit;
+        egov_channel_t schedule = egov_catalogue_term_schedule (entry, self->channel);
+        const char *whose = schedule == EGOV_CHANNEL_OFFICE ? "the provider's"
+                          : "the channel's own (a register answers it)";
         if (unit == EGOV_UNIT_WORKING_DAYS)
-            printf ("%-10s on the provider's working days (%s); the day of receipt, %s %s,"
-                    " is not counted\n", "", egov_calendar_hours (self->calendar, EGOV_CHANNEL_OFFICE),
+            printf ("%-10s on %s working days (%s); the day of receipt, %s %s,"
+                    " is not counted\n", "", whose, egov_calendar_hours (self->calendar, schedule),
                     egov_weekday_name (receipt.receipt_day), receipt_date);
         else
         if (unit == EGOV_UNIT_CALENDAR_DAYS)
             printf ("%-10s days off count; the day of receipt, %s %s, is not counted\n", "",
                     egov_weekday_name (receipt.receipt_day), receipt_date);
         else
-            printf ("%-10s working time on the provider's hours (%s) from the receipt moment\n",
-                    "", egov_calendar_hours (self->calendar, EGOV_CHANNEL_OFFICE));
+            printf ("%-10s working time on %s hours (%s) from the receipt moment\n",
+                    "", whose, egov_calendar_hours (self->calendar, schedule));
         s_trace_print (&due.days, entry->deadline.max.unit);
         printf ("%-10s %s %s\n", "due", until, egov_weekday_name (due_day));
         printf ("%-10s %s\n", "window", window_line);
