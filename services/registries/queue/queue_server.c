@@ -7,6 +7,7 @@
 #include "egov_iin.h"
 #include "egov_catalogue.h"
 #include "registries.pb-c.h"
+#include "applications.pb-c.h"
 
 extern const char *queue_schema_sql;
 
@@ -542,6 +543,68 @@ queue_server_test (bool verbose)
     egov__envelope__free_unpacked (reply, NULL);
     egov__envelope__free_unpacked (request, NULL);
 
+    //  Seed 004's direct applications: only from a regional gateway, of its
+    //  own region, for a channel the catalogue routes here
+    egov_catalogue_t *catalogue = egov_catalogue_new ("regulations/catalogue", &error);
+    assert (catalogue);
+    queue_server_set_direct (server, catalogue, "/nonexistent-pki");
+    shep_participant_set_service (engine, server);
+    Egov__Applications__Application application = EGOV__APPLICATIONS__APPLICATION__INIT;
+    application.application_id = (char *) "direct-1";
+    application.service = (char *) "kindergarten-queue";
+    application.region = (char *) "430000000";
+    application.channel = EGOV__APPLICATIONS__CHANNEL__PORTAL;
+    Egov__Applications__Registration registration = EGOV__APPLICATIONS__REGISTRATION__INIT;
+    registration.registration_number = (char *) "430000000-2026-000001";
+    Egov__Applications__RegisteredApplication handed = EGOV__APPLICATIONS__REGISTERED_APPLICATION__INIT;
+    handed.application = &application;
+    handed.registration = &registration;
+    const struct {
+        const char *sender;
+        const char *region;
+        const char *service;
+        Egov__Applications__Channel channel;
+        const char *code;               //  "" when applied
+    } cases [] = {
+        { "intake", "430000000", "kindergarten-queue", EGOV__APPLICATIONS__CHANNEL__PORTAL, "UNEXPECTED_SENDER" },
+        { "regional-230000000", "430000000", "kindergarten-queue", EGOV__APPLICATIONS__CHANNEL__PORTAL, "WRONG_REGION" },
+        { "regional-230000000", "230000000", "kindergarten-queue", EGOV__APPLICATIONS__CHANNEL__PORTAL, "NOT_ROUTED_HERE" },
+        { "regional-430000000", "430000000", "kindergarten-queue", EGOV__APPLICATIONS__CHANNEL__PROVIDER_OFFICE, "NOT_ROUTED_HERE" },
+        { "regional-430000000", "430000000", "preschool-admission", EGOV__APPLICATIONS__CHANNEL__PORTAL, "NOT_ROUTED_HERE" },
+        { "regional-430000000", "430000000", "kindergarten-queue", EGOV__APPLICATIONS__CHANNEL__PORTAL, "" },
+        { "regional-430000000", "430000000", "kindergarten-queue", EGOV__APPLICATIONS__CHANNEL__PORTAL, "" },
+    };
+    for (size_t index = 0; index < sizeof (cases) / sizeof (cases [0]); index++) {
+        application.region = (char *) cases [index].region;
+        application.service = (char *) cases [index].service;
+        application.channel = cases [index].channel;
+        request = egov_envelope_new ("application.registered", EGOV__MESSAGE_TYPE__REQUEST);
+        egov_string_set (&request->sender_id, cases [index].sender);
+        egov_string_set (&request->correlation_id, "direct-1");
+        egov_envelope_set_payload (request, &handed.base);
+        egov_error_t reject = { { 0 } };
+        shep_outcome_t applied = shep_participant_apply (engine, request, &reject);
+        assert (applied == (*cases [index].code ? SHEP_REJECT : SHEP_APPLIED));
+        assert (streq (reject.code, cases [index].code));
+        egov__envelope__free_unpacked (request, NULL);
+    }
+    //  Stored once, WAITING (the registry is not there to ask)
+    PGresult *rows = PQexec (shep_participant_db (engine),
+        "SELECT count(*), min (state) FROM direct_application");
+    assert (PQresultStatus (rows) == PGRES_TUPLES_OK && streq (PQgetvalue (rows, 0, 0), "1")
+            && streq (PQgetvalue (rows, 0, 1), "WAITING"));
+    PQclear (rows);
+    //  A return of an application the register never answered is unknown
+    Egov__Applications__ResultMovement movement = EGOV__APPLICATIONS__RESULT_MOVEMENT__INIT;
+    movement.application_id = (char *) "direct-1";
+    request = egov_envelope_new ("application.return", EGOV__MESSAGE_TYPE__REQUEST);
+    egov_string_set (&request->sender_id, "regional-430000000");
+    egov_string_set (&request->correlation_id, "direct-1");
+    egov_envelope_set_payload (request, &movement.base);
+    assert (shep_participant_apply (engine, request, &refusal) == SHEP_REJECT
+            && streq (refusal.code, "UNKNOWN_APPLICATION"));
+    egov__envelope__free_unpacked (request, NULL);
+
     //  A database that went away is noticed, and used again once back
     shep_participant_db_cut (engine);
     queue_store_outcome_t outcome = QUEUE_STORE_FAILED;
@@ -557,6 +620,7 @@ queue_server_test (bool verbose)
     queue_server_destroy (&server);
     queue_server_destroy (&server);
     shep_participant_destroy (&engine);
+    egov_catalogue_destroy (&catalogue);
     assert (egov_db_exec_script (setup, "DROP SCHEMA queue_server_test CASCADE", "drop"));
     PQfinish (setup);
     if (verbose)
