@@ -274,7 +274,8 @@ s_channels (egov_regfile_t *reader, json_t *root, egov_catalogue_entry_t *entry)
         snprintf (path, sizeof (path), "$.channels[%zu]", index);
         if (!json_is_object (object))
             return egov_regfile_fail (reader, path, "must be an object");
-        if (!egov_regfile_keys (reader, object, path, "channel", "source", "note", "register", NULL))
+        if (!egov_regfile_keys (reader, object, path, "channel", "source", "note", "register",
+                                 "unclaimed", NULL))
             return false;
         const char *name = egov_regfile_text (reader, object, path, "channel", true);
         const char *source = name ? egov_regfile_text (reader, object, path, "source", true) : NULL;
@@ -301,6 +302,19 @@ s_channels (egov_regfile_t *reader, json_t *root, egov_catalogue_entry_t *entry)
                 return egov_regfile_fail (reader, path, "\"register\" must be %s, not '%s'",
                                           EGOV_CATALOGUE_QUEUE_REGISTER, target);
             entry->channel_register [channel] = target;
+        }
+        //  Where a result left unclaimed at the State Corporation goes:
+        //  back to the provider (the default), or the centre's own archive
+        if (json_object_get (object, "unclaimed")) {
+            const char *where = egov_regfile_text (reader, object, path, "unclaimed", true);
+            if (!where)
+                return false;
+            if (channel != EGOV_CHANNEL_STATE_CORP)
+                return egov_regfile_fail (reader, path, "\"unclaimed\" is for the state-corp channel");
+            if (!streq (where, "archive") && !streq (where, "provider"))
+                return egov_regfile_fail (reader, path, "\"unclaimed\" must be archive or provider,"
+                                          " not '%s'", where);
+            entry->unclaimed_archive = streq (where, "archive");
         }
     }
     return true;
@@ -803,6 +817,9 @@ egov_catalogue_test (bool verbose)
             && streq (kyzylorda->channel_register [EGOV_CHANNEL_STATE_CORP], "queue")
             && !kyzylorda->channel_register [EGOV_CHANNEL_OFFICE]);
     assert (!externat->channel_register [EGOV_CHANNEL_PORTAL]);
+    //  Seed 001 item 8 7): Atyrau's centre keeps an unclaimed result in its archive
+    assert (egov_catalogue_find (catalogue, "school-duplicate", "230000000")->unclaimed_archive);
+    assert (!egov_catalogue_find (catalogue, "school-duplicate", "750000000")->unclaimed_archive);
     assert (egov_catalogue_term_schedule (kyzylorda, EGOV_CHANNEL_STATE_CORP) == EGOV_CHANNEL_STATE_CORP);
     assert (egov_catalogue_term_schedule (kyzylorda, EGOV_CHANNEL_OFFICE) == EGOV_CHANNEL_OFFICE);
     assert (egov_catalogue_term_schedule (externat, EGOV_CHANNEL_PORTAL) == EGOV_CHANNEL_OFFICE);
@@ -876,6 +893,8 @@ egov_catalogue_test (bool verbose)
                     "$.channels[0]: \"channel\" must be office, state-corp or portal, not 'fax'"));
     assert (strstr (s_broken (real, directory, name, "channels.0.register", json_string ("gbdfl"), &error),
                     "\"register\" must be queue"));
+    assert (strstr (s_broken (real, directory, name, "channels.0.unclaimed", json_string ("shred"), &error),
+                    "\"unclaimed\" must be archive or provider"));
     assert (strstr (s_broken (real, directory, name, "deadline", NULL, &error),
                     "$: the field \"deadline\" is missing"));
     assert (strstr (s_broken (real, directory, name, "documents.0.note", NULL, &error),

@@ -90,6 +90,9 @@ typedef struct {
     //  The register (participant id) that answers the channel's applications
     //  itself, NULL when the provider's staff decide them (the usual route)
     const char *channel_register [EGOV_CHANNEL_COUNT];
+    //  A result unclaimed for a month at the State Corporation goes to the
+    //  centre's own archive, not back to the provider (seed 001 item 8 7))
+    bool unclaimed_archive;
     bool paper;                     //  the service has a paper form
     bool electronic;                //  the service has an electronic form
     const char *form_source;        //  seed item

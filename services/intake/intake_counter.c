@@ -56,7 +56,7 @@ intake_desk__view (intake_desk_t *self, const char *id, bool *failed)
         " register_number, submitted_sim, received_sim, result_due_sim, registration_number,"
         " result_approved, array_to_json (result_grounds), convert_from (result_document, 'UTF8'),"
         " result_signer, result_signature, result_decided_sim, refusal_note, storage_until_sim,"
-        " recall_due_sim, barcode, issued_to, coalesce (form::text, '{}'), child::text"
+        " recall_due_sim, barcode, issued_to, coalesce (form::text, '{}'), child::text, archived_sim"
         " FROM application WHERE id = $1", 1, values, NULL, NULL);
     if (!result) {
         *failed = true;
@@ -101,6 +101,8 @@ intake_desk__view (intake_desk_t *self, const char *id, bool *failed)
         "storage_until", s_moment (result, 0, 24), "recall_due", s_moment (result, 0, 25));
     assert (view);
     json_object_set_new (view, "issued_to", s_text (result, 0, 27));
+    //  Unclaimed for a month and kept in the centre's archive (seed 001 item 8 7))
+    json_object_set_new (view, "archived_at", s_moment (result, 0, 30));
     //  The form as filled in, and the child it names ({iin, name, birth_certificate})
     json_t *form = json_loads (PQgetvalue (result, 0, 28), JSON_DECODE_ANY, NULL);
     json_object_set_new (view, "form", json_is_object (form) ? form : json_object ());

@@ -347,8 +347,11 @@ s_movement (intake_desk_t *self, const char *service_id, const char *id, const c
     return stored;
 }
 
-//  Returns every result kept past its month to its provider, each in its
-//  own transaction; false when the database failed (the rest waits).
+//  Moves every result kept past its month, each in its own transaction:
+//  back to its provider, or, where the catalogue says so (seed 001 item 8
+//  7): "ХҚКО қызмет нәтижесін ХҚКО-ның мұрағатына жолдайды"), into the
+//  centre's own archive, where it stays to be handed over. False when the
+//  database failed (the rest waits).
 static bool
 s_return_unclaimed (intake_desk_t *self)
 {
@@ -357,29 +360,39 @@ s_return_unclaimed (intake_desk_t *self)
     snprintf (now_text, sizeof (now_text), "%" PRId64, now);
     const char *values [] = { now_text };
     PGresult *due = intake_desk__sql (self, PGRES_TUPLES_OK,
-        "SELECT id, region, paper FROM application WHERE storage_until_sim <= $1"
+        "SELECT id, region, paper, service, status FROM application WHERE storage_until_sim <= $1"
         " AND status IN ('READY', 'REFUSED') ORDER BY storage_until_sim", 1, values, NULL, NULL);
     if (!due)
         return false;
     bool done = true;
     for (int row = 0; row < PQntuples (due) && done; row++) {
         const char *id = PQgetvalue (due, row, 0);
-        const char *keys [] = { id };
+        const egov_catalogue_entry_t *entry = egov_catalogue_find (self->catalogue, PQgetvalue (due, row, 3),
+                                                                   PQgetvalue (due, row, 1));
+        bool archive = !*self->office && entry && entry->unclaimed_archive;
+        const char *keys [] = { id, now_text };
         done = intake_desk__exec (self, "BEGIN");
-        PGresult *result = done ? intake_desk__sql (self, PGRES_COMMAND_OK,
-            "UPDATE application SET status = 'RETURNED_TO_PROVIDER', storage_until_sim = NULL"
-            " WHERE id = $1", 1, keys, NULL, NULL) : NULL;
+        PGresult *result = done ? intake_desk__sql (self, PGRES_COMMAND_OK, archive
+            ? "UPDATE application SET storage_until_sim = NULL, archived_sim = $2::bigint WHERE id = $1"
+            : "UPDATE application SET status = 'RETURNED_TO_PROVIDER', storage_until_sim = NULL"
+              " WHERE id = $1", archive ? 2 : 1, keys, NULL, NULL) : NULL;
         done = result != NULL;
         PQclear (result);
-        done = done && intake_desk__history (self, id, "RETURNED_TO_PROVIDER",
-            "unclaimed for one month: the result goes back to the provider", "operator",
-            *self->office ? "the provider's office" : "State Corporation", *PQgetvalue (due, row, 2) == 't'
-            ? "by courier, with the collection sector's register" : "", now);
-        done = done && s_movement (self, "application.return", id, PQgetvalue (due, row, 1),
-                                   "unclaimed for one month", now);
+        if (archive)
+            done = done && intake_desk__history (self, id, PQgetvalue (due, row, 4),
+                "unclaimed for one month: the result goes to the centre's archive (ХҚКО мұрағаты)",
+                "operator", "State Corporation", "kept there to be handed over", now);
+        else
+            done = done && intake_desk__history (self, id, "RETURNED_TO_PROVIDER",
+                "unclaimed for one month: the result goes back to the provider", "operator",
+                *self->office ? "the provider's office" : "State Corporation", *PQgetvalue (due, row, 2) == 't'
+                ? "by courier, with the collection sector's register" : "", now)
+                && s_movement (self, "application.return", id, PQgetvalue (due, row, 1),
+                               "unclaimed for one month", now);
         done = done && intake_desk__exec (self, "COMMIT");
         if (done)
-            zsys_info ("intake: application %s unclaimed for a month: returned to the provider", id);
+            zsys_info ("intake: application %s unclaimed for a month: %s", id,
+                       archive ? "kept in the centre's archive" : "returned to the provider");
         else
             intake_desk__exec (self, "ROLLBACK");
     }
@@ -786,6 +799,31 @@ intake_desk__flow_test (intake_desk_t *self, PGconn *conn, bool verbose)
                              " AND service_id = 'application.return' AND sent_at IS NULL", id,
                        "intake route:750000000"));
     assert (self->storage_timer == 0);
+    //  ... unless the catalogue keeps it in the centre's archive (Atyrau, seed
+    //  001 item 8 7)): still READY there, nothing sent to the provider
+    result = PQexecParams (conn, "CREATE TEMP TABLE kept AS SELECT id, service, region FROM application"
+                           " WHERE id = $1", 1, NULL, key, NULL, NULL, 0);
+    assert (PQresultStatus (result) == PGRES_COMMAND_OK);
+    PQclear (result);
+    result = PQexecParams (conn, "UPDATE application SET service = 'school-duplicate', region = '230000000',"
+                           " status = 'READY', storage_until_sim = 1 WHERE id = $1", 1, NULL, key, NULL, NULL, 0);
+    assert (PQresultStatus (result) == PGRES_COMMAND_OK);
+    PQclear (result);
+    self->rearm_wanted = true;
+    intake_desk_fire (self);
+    intake_desk_fire (self);
+    assert (s_test_is (conn, "SELECT status || ' ' || (archived_sim IS NOT NULL) || ' '"
+                             " || (storage_until_sim IS NULL) FROM application WHERE id = $1", id,
+                       "READY true true"));
+    assert (s_test_is (conn, "SELECT count (*) FROM shep_outbox WHERE correlation_id = $1"
+                             " AND service_id = 'application.return'", id, "1"));
+    assert (s_test_is (conn, "SELECT count (*) FROM history WHERE application_id = $1"
+                             " AND step LIKE '%centre''s archive%'", id, "1"));
+    result = PQexec (conn, "UPDATE application a SET service = k.service, region = k.region,"
+                           " status = 'RETURNED_TO_PROVIDER', archived_sim = NULL FROM kept k WHERE a.id = k.id;"
+                           " DROP TABLE kept");
+    assert (PQresultStatus (result) == PGRES_COMMAND_OK);
+    PQclear (result);
 
     //  A database from before the runtime: unsent messages and applied ids move over
     char *applied = egov_uuid_new (), *unsent = egov_uuid_new (), *sent = egov_uuid_new ();
