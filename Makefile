@@ -180,6 +180,7 @@ test:
 
 bench: all
 	tests/bench.sh $(B)
+	tests/bench-e2e.sh $(B)
 
 # A bounded libFuzzer run (clang) over the protobuf decoders and egov_proto;
 # `make test` runs it for 20 s (tests/integration/45-fuzz.sh). FUZZ_SECONDS=300

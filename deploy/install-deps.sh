@@ -79,6 +79,8 @@ if [[ $mode == all ]]; then
     need python3-protobuf   glob '/usr/lib/python3/dist-packages/google/protobuf/__init__.py'
     need python3-jsonschema glob '/usr/lib/python3/dist-packages/jsonschema/__init__.py'
     need openssl            cmd  openssl
+    # The end-to-end benchmark's client signs the portal's requests (tests/bench_e2e.py)
+    need python3-cryptography glob '/usr/lib/python3/dist-packages/cryptography/__init__.py'
 fi
 
 [[ ${#missing[@]} -eq 0 ]] && exit 0

@@ -107,14 +107,9 @@ intake_desk_new (shep_participant_t *engine, egov_catalogue_t *catalogue, egov_c
     self->lock_after = 5;
     self->lock_ms = 15 * 60 * 1000;
     //  The hash an unknown login is checked against: of a password nobody knows
-    uint8_t secret [32];
-    char password [65], hash [crypto_pwhash_STRBYTES];
-    randombytes_buf (secret, sizeof (secret));
-    sodium_bin2hex (password, sizeof (password), secret, sizeof (secret));
-    int hashed = crypto_pwhash_str (hash, password, strlen (password),
-                                    crypto_pwhash_OPSLIMIT_INTERACTIVE,
-                                    crypto_pwhash_MEMLIMIT_INTERACTIVE);
-    assert (hashed == 0);
+    char hash [crypto_pwhash_STRBYTES];
+    bool hashed = egov_password_dummy (hash);
+    assert (hashed);
     self->dummy_hash = strdup (hash);
     assert (self->dummy_hash);
     //  Results kept from before a restart: their storage timer comes from the rows
@@ -306,9 +301,7 @@ intake_desk_seed_operators (intake_desk_t *self, egov_error_t *error)
             continue;
         char hash [crypto_pwhash_STRBYTES];
         const char *password = *self->office ? s_CLERK_PASSWORD : s_demo_operators [index].password;
-        if (crypto_pwhash_str (hash, password, strlen (password),
-                               crypto_pwhash_OPSLIMIT_INTERACTIVE,
-                               crypto_pwhash_MEMLIMIT_INTERACTIVE) != 0) {
+        if (!egov_password_hash (password, hash)) {
             egov_error_set (error, "PASSWORD_HASH", "out of memory hashing a password");
             egov_pki_destroy (&pki);
             return -1;

@@ -142,14 +142,9 @@ leb_server_new (const leb_config_t *config, shep_participant_t *engine, egov_err
     self->staff = shep_accounts_new (engine, &staff);
     self->worker = egov_worker_new (2, 64);
     //  The hash an unknown login's password is checked against: of a password nobody knows
-    uint8_t random [24];
-    char unknown [49];
-    randombytes_buf (random, sizeof (random));
-    sodium_bin2hex (unknown, sizeof (unknown), random, sizeof (random));
     char hash [crypto_pwhash_STRBYTES];
-    int hashed = crypto_pwhash_str (hash, unknown, strlen (unknown), crypto_pwhash_OPSLIMIT_INTERACTIVE,
-                                    crypto_pwhash_MEMLIMIT_INTERACTIVE);
-    assert (hashed == 0);
+    bool hashed = egov_password_dummy (hash);
+    assert (hashed);
     self->dummy_hash = strdup (hash);
     //  Applications, returns and recalls come from our regional gateway, and
     //  from our own office's desk (the office channel: its clerk registers
@@ -1111,8 +1106,7 @@ s_seed_staff (leb_server_t *self, egov_error_t *error)
             continue;
         char hash [crypto_pwhash_STRBYTES];
         const char *password = s_demo_staff [index].password;
-        if (crypto_pwhash_str (hash, password, strlen (password), crypto_pwhash_OPSLIMIT_INTERACTIVE,
-                               crypto_pwhash_MEMLIMIT_INTERACTIVE) != 0) {
+        if (!egov_password_hash (password, hash)) {
             egov_error_set (error, "PASSWORD_HASH", "out of memory hashing a password");
             return -1;
         }

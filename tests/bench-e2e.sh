@@ -1,0 +1,113 @@
+#!/usr/bin/env bash
+# make bench, end to end: the whole system as `make run` starts it (deploy/run.sh), on a
+# throwaway cluster and ports of its own: how long it takes from stopped to every service
+# answering (the first start, with the cluster made and the population seeded, and a
+# second, warm one), each service's memory idle and after the load, and both diagrams
+# end to end (tests/bench_e2e.py): applications per second from submission to the
+# signed result, p50/p99 per stage, beside the CMS sign and verify rates of the same run.
+#
+#   tests/bench-e2e.sh BUILD_DIR      (BUILD_DIR/bin holds the binaries)
+# Environment: EGOV_BENCH_E2E_COUNT [500] applications per channel,
+# EGOV_BENCH_E2E_CLIENTS [16] requests in flight per channel, EGOV_BENCH_KEEP to keep
+# the work folder.
+set -euo pipefail
+REPO=$(cd "$(dirname "$0")/.." && pwd)
+BIN=$(cd "${1:-$REPO/build/release}/bin" && pwd)
+COUNT=${EGOV_BENCH_E2E_COUNT:-500}
+CLIENTS=${EGOV_BENCH_E2E_CLIENTS:-16}
+
+if ! python3 -c 'import cryptography.hazmat.primitives.serialization.pkcs7' 2>/dev/null; then
+    echo "bench-e2e: needs python3-cryptography (make deps installs it)" >&2
+    exit 1
+fi
+WORK=$(mktemp -d /tmp/egov-bench-e2e.XXXXXX)
+chmod 755 "$WORK"
+port() { echo $(( $1 + RANDOM % 2000 )); }
+export EGOV_BIN=$BIN EGOV_VAR_DIR=$WORK/var EGOV_PG_DIR=$WORK/pg EGOV_PKI_DIR=$WORK/pki
+export EGOV_KEYS_DIR=$WORK/keys EGOV_PG_PORT=$(port 21000)
+export EGOV_SHEP_ENDPOINT=tcp://127.0.0.1:$(port 23000) EGOV_SHEP_METRICS=
+export EGOV_LEB_HTTP_BASE=$(port 25000) EGOV_OFFICE_HTTP_BASE=$(port 27000)
+export EGOV_INTAKE_HTTP=127.0.0.1:$(port 29000) EGOV_PORTAL_HTTP=127.0.0.1:$(port 31000)
+export EGOV_GATEWAY=$EGOV_SHEP_ENDPOINT
+RUN_PID=
+cleanup() {
+    [[ -z $RUN_PID ]] || { kill "$RUN_PID" 2>/dev/null || true; wait "$RUN_PID" 2>/dev/null || true; }
+    "$REPO/deploy/pg.sh" destroy >/dev/null 2>&1 || true
+    [[ -n ${EGOV_BENCH_KEEP:-} ]] || rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+# start_system: deploy/run.sh in the background; STARTUP gets the seconds until it says
+# every service answers.
+STARTUP=
+start_system() {
+    local started=$EPOCHREALTIME
+    "$REPO/deploy/run.sh" >"$WORK/run.out" 2>&1 &
+    RUN_PID=$!
+    local _
+    for _ in $(seq 1 3000); do
+        if grep -q 'The e-government simulator is running' "$WORK/run.out"; then
+            STARTUP=$(awk -v a="$started" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f", b - a }')
+            return 0
+        fi
+        kill -0 "$RUN_PID" 2>/dev/null || break
+        sleep 0.05
+    done
+    cat "$WORK/run.out" >&2
+    echo "bench-e2e: the system did not come up" >&2
+    return 1
+}
+stop_system() {
+    kill "$RUN_PID"
+    wait "$RUN_PID" 2>/dev/null || true
+    RUN_PID=
+}
+# memory TITLE: each service's resident set now (and its peak), MB.
+memory() {
+    local file name pid rss peak
+    printf '%s (MB now / peak):' "$1"
+    for file in "$WORK"/var/run/*.pid; do
+        name=$(basename "$file" .pid)
+        [[ $name != run ]] || continue
+        pid=$(cat "$file")
+        rss=$(awk '/^VmRSS/ { print $2 }' "/proc/$pid/status" 2>/dev/null || echo 0)
+        peak=$(awk '/^VmHWM/ { print $2 }' "/proc/$pid/status" 2>/dev/null || echo 0)
+        awk -v n="$name" -v r="$rss" -v p="$peak" 'BEGIN { printf " %s %.1f/%.1f", n, r / 1024, p / 1024 }'
+    done
+    echo
+}
+
+echo "machine: $(nproc) cores, $(uname -m); build: $BIN"
+start_system
+cold=$STARTUP
+stop_system
+start_system
+warm=$STARTUP
+echo "start-up: from stopped to every service answering: first run ${cold} s (cluster made," \
+     "population seeded, test CA made), warm ${warm} s (target <= 5 s)"
+echo "services: $(ls "$WORK"/var/run/*.pid | grep -vc '/run.pid$') processes beside PostgreSQL"
+sleep 2
+memory "memory idle"
+
+ctl() { "$BIN/egovctl" "$@"; }
+# The desk takes applications in the State Corporation's hours: a working morning
+today=$(ctl --json clock show | jq -r .simulated | cut -c1-10)
+for offset in $(seq 1 30); do
+    day=$(date -u -d "$today $offset days" +%F)
+    if ctl deadline --service externat-permit --region 750000000 --channel state-corp \
+        --at "${day}T09:30" | grep -q "^received .*${day}T09:30"; then
+        break
+    fi
+done
+ctl clock set "${day}T09:30" >/dev/null
+eval "$("$REPO/deploy/pg.sh" env)"
+python3 "$REPO/tests/bench_e2e.py" --portal "http://$EGOV_PORTAL_HTTP" --desk "http://$EGOV_INTAKE_HTTP" \
+    --pki "$EGOV_PKI_DIR" --egovctl "$BIN/egovctl" --count "$COUNT" --clients "$CLIENTS" \
+    --portal-db "${EGOV_SHEP_DB/dbname=shep/dbname=portal}" \
+    --desk-db "${EGOV_SHEP_DB/dbname=shep/dbname=intake}"
+memory "memory after the load"
+echo "signatures per application: 2 (the citizen's or the operator's on the request, the provider's on" \
+     "the result); verifications: 3 (the channel's on the request at the portal — the desk signs its own —," \
+     "the regional gateway's at registration, the channel's on the result)"
+"$BIN/cms-bench" --seconds 2
+stop_system
