@@ -101,10 +101,22 @@ for offset in $(seq 1 30); do
 done
 ctl clock set "${day}T09:30" >/dev/null
 eval "$("$REPO/deploy/pg.sh" env)"
+# pg_totals: commits of every database and WAL flushes of the cluster so far
+pg_totals() {
+    psql -XAtq -F ' ' -d "$EGOV_SHEP_DB" -c "SELECT (SELECT sum (xact_commit) FROM pg_stat_database),
+        (SELECT wal_sync FROM pg_stat_wal)"
+}
+read -r commits_before syncs_before < <(pg_totals)
+load_started=$EPOCHREALTIME
 python3 "$REPO/tests/bench_e2e.py" --portal "http://$EGOV_PORTAL_HTTP" --desk "http://$EGOV_INTAKE_HTTP" \
     --pki "$EGOV_PKI_DIR" --egovctl "$BIN/egovctl" --count "$COUNT" --clients "$CLIENTS" \
     --portal-db "${EGOV_SHEP_DB/dbname=shep/dbname=portal}" \
     --desk-db "${EGOV_SHEP_DB/dbname=shep/dbname=intake}"
+read -r commits_after syncs_after < <(pg_totals)
+awk -v c=$((commits_after - commits_before)) -v s=$((syncs_after - syncs_before)) -v n=$((2 * COUNT)) \
+    -v a="$load_started" -v b="$EPOCHREALTIME" 'BEGIN {
+    printf "  PostgreSQL under the load: %d commits (%.0f per application, %.0f/s), %d WAL flushes (%.0f/s)\n",
+        c, c / n, c / (b - a), s, s / (b - a) }'
 memory "memory after the load"
 echo "signatures per application: 2 (the citizen's or the operator's on the request, the provider's on" \
      "the result); verifications: 3 (the channel's on the request at the portal — the desk signs its own —," \

@@ -76,7 +76,7 @@ def call(base, method, path, body=None, token=None, connection=None):
 
 
 def psql(conninfo, sql):
-    out = subprocess.run(["psql", "-XAtq", "-F", " ", "-d", conninfo, "-c", sql],
+    out = subprocess.run(["psql", "-XAtq", "-F", "|", "-d", conninfo, "-c", sql],
                          check=True, capture_output=True, text=True).stdout
     return out.strip()
 
@@ -138,9 +138,9 @@ SELECT extract (epoch FROM sent - accepted) * 1000,
 
 
 def stages(conninfo, start, jump):
-    rows = [line.split() for line in psql(conninfo, STAGES_SQL.format(start=start, jump=jump)).splitlines()]
-    columns = list(zip(*[[float(value) for value in row] for row in rows])) if rows else [[]] * 5
-    return columns
+    rows = [line.split("|") for line in psql(conninfo, STAGES_SQL.format(start=start, jump=jump)).splitlines()]
+    rows = [[float(value) for value in row] for row in rows if all(row)]
+    return list(zip(*rows)) if rows else [[]] * 5
 
 
 def main():

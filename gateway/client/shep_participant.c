@@ -34,6 +34,7 @@ typedef struct {
     char *recipient;                //  its order key
     Egov__Envelope *envelope;       //  what was sent (for the sent handler)
     int64_t sent_mono;              //  when
+    Egov__DeliveryStatus status;    //  the gateway's answer, once it came
 } s_flight_t;
 
 //  A sync call waiting for its answer.
@@ -60,6 +61,7 @@ struct _shep_participant_t {
     shep_participant_answer_fn *answer;     //  sync requests for us
     zlistx_t *flights;              //  s_flight_t, oldest first
     zlistx_t *calls;                //  s_call_t
+    zlistx_t *receipted;            //  s_flight_t the gateway stored, to mark sent
     uint64_t next_tag;              //  for submissions and calls
     bool flush_wanted;              //  something may wait in the outbox
     zhashx_t *paused;               //  recipient -> monotonic ms before which it waits
@@ -427,25 +429,70 @@ s_on_receipt (shep_participant_t *self, const Egov__Shep__Frame *frame)
     }
     *self->refused_code = 0;
     zhashx_delete (self->paused, flight->recipient);
-    const char *status = egov_delivery_status_name (receipt->status);
-    const char *values [] = { seq, status };
-    PGresult *result = conn ? PQexecParams (conn,
-        "UPDATE shep_outbox SET sent_at = now (), delivery_status = $2 WHERE seq = $1::bigint",
-        2, NULL, values, NULL, NULL, 0) : NULL;
-    bool marked = egov_db_check (result, PGRES_COMMAND_OK, "outbox mark");
-    PQclear (result);
+    //  Marked sent with the others of this burst (s_receipts_settle)
+    flight->status = receipt->status;
+    zlistx_add_end (self->receipted, flight);
+}
+
+//  Marks the submissions the gateway stored in this burst as sent, in one
+//  transaction that does not wait for its WAL flush, then tells the sent
+//  handler of each. A mark lost in a crash costs nothing: the row is
+//  submitted again and the gateway answers the same status, storing
+//  nothing twice; so the only durable commits left on a message's way are
+//  the ones that decide something.
+static void
+s_receipts_settle (shep_participant_t *self)
+{
+    size_t count = zlistx_size (self->receipted);
+    if (count == 0)
+        return;
+    //  {seq,...} and {status,...} as PostgreSQL arrays
+    size_t size = count * 48 + 8;
+    char *seqs = malloc (size), *statuses = malloc (size);
+    assert (seqs && statuses);
+    size_t seqs_used = 0, statuses_used = 0;
+    seqs [seqs_used++] = '{';
+    statuses [statuses_used++] = '{';
+    for (s_flight_t *flight = (s_flight_t *) zlistx_first (self->receipted); flight;
+         flight = (s_flight_t *) zlistx_next (self->receipted)) {
+        const char *comma = seqs_used > 1 ? "," : "";
+        seqs_used += snprintf (seqs + seqs_used, size - seqs_used, "%s%" PRId64, comma, flight->seq);
+        statuses_used += snprintf (statuses + statuses_used, size - statuses_used, "%s%s", comma,
+                                   egov_delivery_status_name (flight->status));
+    }
+    snprintf (seqs + seqs_used, size - seqs_used, "}");
+    snprintf (statuses + statuses_used, size - statuses_used, "}");
+    PGconn *conn = shep_participant_db (self);
+    const char *values [] = { seqs, statuses };
+    bool marked = conn && s_exec (conn, "BEGIN") && s_exec (conn, "SET LOCAL synchronous_commit TO off");
+    if (marked) {
+        PGresult *result = PQexecParams (conn,
+            "UPDATE shep_outbox o SET sent_at = now (), delivery_status = v.status"
+            " FROM unnest ($1::bigint [], $2::text []) AS v (seq, status) WHERE o.seq = v.seq",
+            2, NULL, values, NULL, NULL, 0);
+        marked = egov_db_check (result, PGRES_COMMAND_OK, "outbox mark");
+        PQclear (result);
+        marked = marked && s_exec (conn, "COMMIT");
+        if (!marked)
+            s_exec (conn, "ROLLBACK");
+    }
+    free (seqs);
+    free (statuses);
     if (!marked) {
         //  Submitted again later: the gateway answers the same status, stores nothing twice
         s_db_failed (self);
         self->flush_wanted = true;
     }
-    if (self->verbose)
-        zsys_info ("%s: %s %s to %s stored by the gateway (%s)", self->participant_id,
-                   flight->envelope->service_id, flight->envelope->message_id, flight->recipient,
-                   status);
-    if (marked && self->on_sent)
-        self->on_sent (self->service, flight->envelope, receipt->status);
-    s_flight_destroy (&flight);
+    s_flight_t *flight;
+    while ((flight = (s_flight_t *) zlistx_detach (self->receipted, NULL))) {
+        if (self->verbose)
+            zsys_info ("%s: %s %s to %s stored by the gateway (%s)", self->participant_id,
+                       flight->envelope->service_id, flight->envelope->message_id, flight->recipient,
+                       egov_delivery_status_name (flight->status));
+        if (marked && self->on_sent)
+            self->on_sent (self->service, flight->envelope, flight->status);
+        s_flight_destroy (&flight);
+    }
     self->flush_wanted = true;
 }
 
@@ -865,6 +912,7 @@ s_on_gateway (zloop_t *loop, zsock_t *socket, void *argument)
         if (++handled % 256 == 0)
             shep_client_tick (self->client);
     }
+    s_receipts_settle (self);
     if (self->flush_wanted)
         shep_participant_flush (self);
     return 0;
@@ -938,6 +986,8 @@ shep_participant_new (const shep_participant_config_t *config, void *service, eg
     zlistx_set_destructor (self->flights, (zlistx_destructor_fn *) s_flight_destroy);
     self->calls = zlistx_new ();
     zlistx_set_destructor (self->calls, (zlistx_destructor_fn *) s_call_destroy);
+    self->receipted = zlistx_new ();
+    zlistx_set_destructor (self->receipted, (zlistx_destructor_fn *) s_flight_destroy);
     self->next_tag = s_TAG_BASE;
     self->flush_wanted = true;
     self->paused = zhashx_new ();
@@ -972,6 +1022,7 @@ shep_participant_destroy (shep_participant_t **self_p)
     }
     shep_client_destroy (&self->client);
     zlistx_destroy (&self->flights);
+    zlistx_destroy (&self->receipted);
     //  Calls still waiting hear that we are going
     s_call_t *call;
     while ((call = (s_call_t *) zlistx_detach (self->calls, NULL))) {

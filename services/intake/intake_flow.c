@@ -75,9 +75,15 @@ intake_desk_sent (void *service, const Egov__Envelope *envelope, Egov__DeliveryS
     if (!streq (envelope->service_id, "application.submit"))
         return;
     const char *id = envelope->correlation_id;
-    if (!intake_desk__db (self, NULL) || !intake_desk__exec (self, "BEGIN")) {
+    //  Without waiting for the WAL flush: lost in a crash, the mark comes
+    //  again with the outbox's re-submission (and the regional gateway's
+    //  notice moves the application on in any case)
+    if (!intake_desk__db (self, NULL) || !intake_desk__exec (self, "BEGIN")
+    ||  !intake_desk__exec (self, "SET LOCAL synchronous_commit TO off")) {
         zsys_warning ("intake: %s stored by the gateway, but the database is away: it stays"
                       " ACCEPTED until the regional gateway's notice", id);
+        if (intake_desk__db (self, NULL))
+            intake_desk__exec (self, "ROLLBACK");
         return;
     }
     //  Only from ACCEPTED: called again, or after the registration, it changes nothing

@@ -21,8 +21,14 @@ portal_server_sent (void *service, const Egov__Envelope *envelope, Egov__Deliver
         return;
     }
     PGconn *conn = shep_participant_db (self->engine);
-    if (!conn || !portal_server__exec (conn, "BEGIN")) {
+    //  Without waiting for the WAL flush: lost in a crash, the mark comes
+    //  again with the outbox's re-submission (and the regional gateway's
+    //  notice moves the application on in any case)
+    if (!conn || !portal_server__exec (conn, "BEGIN")
+    ||  !portal_server__exec (conn, "SET LOCAL synchronous_commit TO off")) {
         zsys_error ("portal: application %s is with the gateway, but the database cannot say so", id);
+        if (conn)
+            portal_server__exec (conn, "ROLLBACK");
         return;
     }
     //  Only from ACCEPTED: a second call, or a notice that came first, changes nothing
