@@ -5,12 +5,17 @@
 
 extern const char *queue_schema_sql;
 
+//  Every 50 ms: the direct applications just stored; every second: all
+//  those left WAITING.
 static int
 s_pump (zloop_t *loop, int timer_id, void *argument)
 {
     (void) loop;
     (void) timer_id;
-    queue_server_pump ((queue_server_t *) argument);
+    static int ticks = 0;
+    queue_server_t *server = (queue_server_t *) argument;
+    if (queue_server_pump_wanted (server) || ++ticks % 20 == 0)
+        queue_server_pump (server);
     return 0;
 }
 
@@ -61,10 +66,10 @@ queue_actor (zsock_t *pipe, void *argument)
     zloop_t *loop = zloop_new ();
     assert (loop);
     shep_participant_attach (engine, loop);
-    //  Direct applications left WAITING (a restart, a registry that did not
-    //  answer) are taken in hand again every second
+    //  Direct applications: answered once stored, and those left WAITING (a
+    //  restart, a registry that did not answer) taken in hand again
     queue_server_pump (server);
-    zloop_timer (loop, 1000, 0, s_pump, server);
+    zloop_timer (loop, 50, 0, s_pump, server);
     egov_service_ready (pipe, true);
     egov_service_serve (pipe, loop, NULL, NULL);
     zsys_info ("queue: %s stopping", options->participant);

@@ -12,7 +12,9 @@
     delivery's transaction; the answer (the entry, the outgoing number, the
     row ANSWERED and the result in the outbox) is its own transaction, and
     the enqueue is idempotent per application, so a crash at any point
-    leaves a WAITING row that the pump answers again, once.               */
+    leaves a WAITING row that the pump answers again, once. The pump runs
+    on the loop's timer: soon after a delivery stored a row, and every
+    second for the rows left WAITING.                                     */
 #include "queue_server_private.h"
 #include "queue_rules.h"
 #include "egov_queue.h"
@@ -287,6 +289,7 @@ queue_server_pump (queue_server_t *self)
     assert (self);
     if (!self->catalogue)
         return;
+    self->pump_wanted = false;
     PGconn *conn = shep_participant_db (self->engine);
     if (!conn)
         return;
@@ -302,6 +305,13 @@ queue_server_pump (queue_server_t *self)
                      PQgetvalue (result, row, 2), (const uint8_t *) PQgetvalue (result, row, 3),
                      (size_t) PQgetlength (result, row, 3));
     PQclear (result);
+}
+
+bool
+queue_server_pump_wanted (queue_server_t *self)
+{
+    assert (self);
+    return self->pump_wanted;
 }
 
 shep_outcome_t
@@ -358,8 +368,9 @@ queue_direct_deliver (void *service, PGconn *conn, const shep_delivery_t *delive
         if (stored && self->verbose)
             zsys_info ("queue: %s registered %s for the register (%s)", sender,
                        correlation_id, handed->registration->registration_number);
-        if (stored)
-            s_start (self, correlation_id, sender, region, packed, size);
+        //  Answered by the pump once this transaction committed: the answer
+        //  is a transaction of its own
+        self->pump_wanted = stored;
         free (packed);
         return stored ? SHEP_APPLIED : SHEP_RETRY;
     }

@@ -70,9 +70,11 @@ bool queue_server_seed (queue_server_t *self);
 //  each with the provider's result document signed with pki_dir's
 //  queue-<KATO> key, as application.result. Needs receive_async.
 void queue_server_set_direct (queue_server_t *self, egov_catalogue_t *catalogue, const char *pki_dir);
-//  Takes the direct applications still WAITING in hand (after a restart,
-//  or when the registry of individuals did not answer): call from a timer.
+//  Takes the direct applications still WAITING in hand (just stored, after
+//  a restart, or when the registry of individuals did not answer): call
+//  from a timer; queue_server_pump_wanted says whether one was stored since.
 void queue_server_pump (queue_server_t *self);
+bool queue_server_pump_wanted (queue_server_t *self);
 //  Answers one request (a shep_participant_answer_fn; service: the server).
 Egov__Envelope *queue_server_answer (void *service, const Egov__Envelope *request,
                                      egov_error_t *refusal);

@@ -18,6 +18,7 @@ struct _queue_server_t {
     char *pki_dir;                  //  where the provider's queue-<KATO> keys are
     zhashx_t *signers;              //  egov_cms_signer_t by region, made when first needed
     zhashx_t *answering;            //  correlation ids of direct applications in hand
+    bool pump_wanted;               //  a direct application was stored: pump soon
 };
 
 typedef struct _queue_lookup_t queue_lookup_t;
