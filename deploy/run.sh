@@ -406,7 +406,11 @@ main() {
     # The test certification authority and every demo certificate: made on
     # the first run (a few seconds of RSA key generation), reused after.
     export EGOV_PKI_DIR=${EGOV_PKI_DIR:-$REPO/var/pki}
-    say "certificates in $EGOV_PKI_DIR"
+    if [[ -f $EGOV_PKI_DIR/index.tsv ]]; then
+        say "certificates in $EGOV_PKI_DIR"
+    else
+        say "making the test CA and its demo certificates in $EGOV_PKI_DIR (first run: a few seconds of RSA key generation)"
+    fi
     "$BIN/egovctl" pki init ${EGOV_SHEP_CLOCK_START:+--at "$EGOV_SHEP_CLOCK_START"} >/dev/null || die "cannot set up the test CA in $EGOV_PKI_DIR"
 
     # CURVE key pairs: the gateway's and one per participant (and egovctl's),
@@ -430,6 +434,8 @@ main() {
         sleep 0.5
     done
     say "starting gbdfl and enis"
+    [[ $(psql -XAtq -d "$EGOV_GBDFL_DB" -c "SELECT to_regclass ('person') IS NULL" 2>/dev/null) == t ]] &&
+        say "gbdfl seeds the registry of individuals first (first run: its log says how many and how long)"
     start_service gbdfl --gateway "$EGOV_GATEWAY" --db "$EGOV_GBDFL_DB"
     start_service enis --gateway "$EGOV_GATEWAY" --db "$EGOV_ENIS_DB"
     say "starting the kindergarten queue register"
