@@ -106,6 +106,8 @@ pg_totals() {
     psql -XAtq -F ' ' -d "$EGOV_SHEP_DB" -c "SELECT (SELECT sum (xact_commit) FROM pg_stat_database),
         (SELECT wal_sync FROM pg_stat_wal)"
 }
+per_db() { psql -XAtq -F ' ' -d "$EGOV_SHEP_DB" -c "SELECT datname, xact_commit FROM pg_stat_database WHERE datname IS NOT NULL ORDER BY datname"; }
+per_db >"$WORK/commits.before"
 read -r commits_before syncs_before < <(pg_totals)
 load_started=$EPOCHREALTIME
 python3 "$REPO/tests/bench_e2e.py" --portal "http://$EGOV_PORTAL_HTTP" --desk "http://$EGOV_INTAKE_HTTP" \
@@ -117,6 +119,10 @@ awk -v c=$((commits_after - commits_before)) -v s=$((syncs_after - syncs_before)
     -v a="$load_started" -v b="$EPOCHREALTIME" 'BEGIN {
     printf "  PostgreSQL under the load: %d commits (%.0f per application, %.0f/s), %d WAL flushes (%.0f/s)\n",
         c, c / n, c / (b - a), s, s / (b - a) }'
+per_db >"$WORK/commits.after"
+printf '  commits per database:'
+join "$WORK/commits.before" "$WORK/commits.after" | awk '{ d = $3 - $2; if (d > 0) print d, $1 }' | sort -rn |
+    awk '{ printf " %s %d", $2, $1 } END { print "" }'
 memory "memory after the load"
 echo "signatures per application: 2 (the citizen's or the operator's on the request, the provider's on" \
      "the result); verifications: 3 (the channel's on the request at the portal — the desk signs its own —," \

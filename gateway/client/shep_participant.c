@@ -11,6 +11,7 @@ extern const char *shep_participant_schema_sql;
 
 #define s_TICK_MS           100         //  the engine's timer
 #define s_WINDOW            64          //  submissions in flight, by default
+#define s_BATCH_MAX         64          //  deliveries committed together at most
 #define s_BATCH             256         //  outbox rows read per flush
 #define s_SUBMIT_WAIT_MS    5000        //  a receipt later than this: submit again
 #define s_RETRY_MS          1000        //  after a transient refusal or failure
@@ -37,6 +38,39 @@ typedef struct {
     Egov__DeliveryStatus status;    //  the gateway's answer, once it came
 } s_flight_t;
 
+//  An acknowledgement owed to the gateway once the burst's transaction
+//  committed: applied (code NULL), or rejected with code and message.
+typedef struct {
+    char *message_id;
+    char *code;
+    char *message;
+    bool repeated;                  //  decided before: said again, not counted again
+} s_ack_t;
+
+static s_ack_t *
+s_ack_new (const char *message_id, const char *code, const char *message)
+{
+    s_ack_t *self = calloc (1, sizeof (s_ack_t));
+    assert (self);
+    self->message_id = strdup (message_id);
+    self->code = code ? strdup (code) : NULL;
+    self->message = code ? strdup (message ? message : "") : NULL;
+    assert (self->message_id && (!code || (self->code && self->message)));
+    return self;
+}
+
+static void
+s_ack_destroy (s_ack_t **self_p)
+{
+    if (*self_p) {
+        free ((*self_p)->message_id);
+        free ((*self_p)->code);
+        free ((*self_p)->message);
+        free (*self_p);
+        *self_p = NULL;
+    }
+}
+
 //  A sync call waiting for its answer.
 typedef struct {
     uint64_t tag;                   //  matches the answer
@@ -62,6 +96,8 @@ struct _shep_participant_t {
     zlistx_t *flights;              //  s_flight_t, oldest first
     zlistx_t *calls;                //  s_call_t
     zlistx_t *receipted;            //  s_flight_t the gateway stored, to mark sent
+    bool batch_open;                //  a transaction holds this burst's deliveries
+    zlistx_t *batch_acks;           //  s_ack_t owed once that transaction commits
     uint64_t next_tag;              //  for submissions and calls
     bool flush_wanted;              //  something may wait in the outbox
     zhashx_t *paused;               //  recipient -> monotonic ms before which it waits
@@ -567,12 +603,53 @@ s_reject (shep_participant_t *self, PGconn *conn, const Egov__Envelope *envelope
                   envelope->sender_id ? envelope->sender_id : "?", code, message);
     if (conn && s_inbox_record (self, conn, envelope, code, message) < 0)
         s_db_failed (self);
-    shep_client_ack (self->client, envelope->message_id, code, message);
-    self->rejected++;
+    if (self->batch_open)
+        //  Its decision is in the burst's transaction: said once that commits
+        zlistx_add_end (self->batch_acks, s_ack_new (envelope->message_id, code, message));
+    else {
+        shep_client_ack (self->client, envelope->message_id, code, message);
+        self->rejected++;
+    }
 }
 
-//  One delivery: checked, decided once, applied in one transaction with
-//  its inbox row, then acknowledged.
+//  Commits the burst's deliveries, then acknowledges each (applied, or
+//  rejected with its code). A commit that fails acknowledges nothing: the
+//  gateway delivers them all again, and the inbox decides each once.
+static void
+s_batch_settle (shep_participant_t *self)
+{
+    if (!self->batch_open)
+        return;
+    self->batch_open = false;
+    //  Only a transaction still whole commits: one the server aborted, or
+    //  lost with a reset connection, would "commit" nothing
+    PGconn *conn = self->conn;
+    bool committed = conn && PQstatus (conn) == CONNECTION_OK
+                  && PQtransactionStatus (conn) == PQTRANS_INTRANS && s_exec (conn, "COMMIT");
+    if (!committed) {
+        if (conn)
+            s_exec (conn, "ROLLBACK");
+        s_db_failed (self);
+        zsys_error ("%s: %zu deliveries not applied; the gateway will deliver them again",
+                    self->participant_id, zlistx_size (self->batch_acks));
+    }
+    s_ack_t *ack;
+    while ((ack = (s_ack_t *) zlistx_detach (self->batch_acks, NULL))) {
+        if (committed) {
+            shep_client_ack (self->client, ack->message_id, ack->code, ack->message);
+            if (!ack->repeated && ack->code)
+                self->rejected++;
+            else
+            if (!ack->repeated)
+                self->applied++;
+        }
+        s_ack_destroy (&ack);
+    }
+    shep_participant_flush (self);      //  the handlers may have stored messages
+}
+
+//  One delivery: checked, decided once, applied with its inbox row in the
+//  burst's transaction, acknowledged once that commits.
 static void
 s_on_deliver (shep_participant_t *self, const Egov__Shep__Deliver *deliver)
 {
@@ -596,8 +673,14 @@ s_on_deliver (shep_participant_t *self, const Egov__Shep__Deliver *deliver)
         return;
     }
     if (*outcome) {
-        shep_client_ack (self->client, envelope->message_id,
-                         streq (outcome, "APPLIED") ? NULL : outcome, reject_message);
+        const char *code = streq (outcome, "APPLIED") ? NULL : outcome;
+        if (self->batch_open) {         //  perhaps decided in this very burst
+            s_ack_t *ack = s_ack_new (envelope->message_id, code, reject_message);
+            ack->repeated = true;
+            zlistx_add_end (self->batch_acks, ack);
+        }
+        else
+            shep_client_ack (self->client, envelope->message_id, code, reject_message);
         return;
     }
     s_handler_t *handler = (s_handler_t *) zhashx_lookup (self->handlers,
@@ -628,34 +711,37 @@ s_on_deliver (shep_participant_t *self, const Egov__Shep__Deliver *deliver)
     egov_error_t reject;
     egov_error_set (&reject, "REJECTED", "the service cannot apply this message");
     shep_outcome_t decided = SHEP_RETRY;
-    bool done = false;
-    if (s_exec (conn, "BEGIN")) {
+    //  Each delivery of the burst in a savepoint of the burst's transaction:
+    //  applied, or rolled back alone; one commit for them all (s_batch_settle)
+    if (self->batch_open && PQtransactionStatus (conn) != PQTRANS_INTRANS)
+        s_batch_settle (self);          //  the burst's transaction is gone: none of it holds
+    if ((self->batch_open || (self->batch_open = s_exec (conn, "BEGIN")))
+    &&  s_exec (conn, "SAVEPOINT delivery")) {
         int fresh = s_inbox_record (self, conn, envelope, "APPLIED", "");
         if (fresh == 1)
             decided = handler->handler (self->service, conn, &delivery, &reject);
         else
         if (fresh == 0)
             decided = SHEP_APPLIED;         //  decided meanwhile: nothing more to do
-        if (decided == SHEP_APPLIED)
-            done = s_exec (conn, "COMMIT");
-        else
-            s_exec (conn, "ROLLBACK");
+        if (!s_exec (conn, decided == SHEP_APPLIED ? "RELEASE SAVEPOINT delivery"
+                                                   : "ROLLBACK TO SAVEPOINT delivery")
+        &&  decided == SHEP_APPLIED)
+            decided = SHEP_RETRY;
     }
     if (payload)
         protobuf_c_message_free_unpacked (payload, NULL);
-    if (decided == SHEP_REJECT) {
+    if (decided == SHEP_REJECT)
         s_reject (self, conn, envelope, reject.code, reject.message);
-        return;
-    }
-    if (!done) {
+    else
+    if (decided == SHEP_APPLIED)
+        zlistx_add_end (self->batch_acks, s_ack_new (envelope->message_id, NULL, NULL));
+    else {
         s_db_failed (self);
         zsys_error ("%s: %s (%s) not applied; the gateway will deliver it again",
                     self->participant_id, envelope->message_id, envelope->service_id);
-        return;
     }
-    shep_client_ack (self->client, envelope->message_id, NULL, NULL);
-    self->applied++;
-    shep_participant_flush (self);      //  the handler may have stored messages
+    if (zlistx_size (self->batch_acks) >= s_BATCH_MAX)
+        s_batch_settle (self);
 }
 
 shep_outcome_t
@@ -888,6 +974,10 @@ s_on_gateway (zloop_t *loop, zsock_t *socket, void *argument)
     size_t handled = 0;
     Egov__Shep__Frame *frame;
     while ((frame = shep_client_recv (self->client, 0))) {
+        //  Answers, requests and receipts run their own transactions: the
+        //  deliveries before them are committed first
+        if (frame->body_case != EGOV__SHEP__FRAME__BODY_DELIVER)
+            s_batch_settle (self);
         switch (frame->body_case) {
             case EGOV__SHEP__FRAME__BODY_ASYNC_RECEIPT:
                 s_on_receipt (self, frame);
@@ -912,6 +1002,7 @@ s_on_gateway (zloop_t *loop, zsock_t *socket, void *argument)
         if (++handled % 256 == 0)
             shep_client_tick (self->client);
     }
+    s_batch_settle (self);
     s_receipts_settle (self);
     if (self->flush_wanted)
         shep_participant_flush (self);
@@ -988,6 +1079,8 @@ shep_participant_new (const shep_participant_config_t *config, void *service, eg
     zlistx_set_destructor (self->calls, (zlistx_destructor_fn *) s_call_destroy);
     self->receipted = zlistx_new ();
     zlistx_set_destructor (self->receipted, (zlistx_destructor_fn *) s_flight_destroy);
+    self->batch_acks = zlistx_new ();
+    zlistx_set_destructor (self->batch_acks, (zlistx_destructor_fn *) s_ack_destroy);
     self->next_tag = s_TAG_BASE;
     self->flush_wanted = true;
     self->paused = zhashx_new ();
@@ -1023,6 +1116,7 @@ shep_participant_destroy (shep_participant_t **self_p)
     shep_client_destroy (&self->client);
     zlistx_destroy (&self->flights);
     zlistx_destroy (&self->receipted);
+    zlistx_destroy (&self->batch_acks);
     //  Calls still waiting hear that we are going
     s_call_t *call;
     while ((call = (s_call_t *) zlistx_detach (self->calls, NULL))) {
