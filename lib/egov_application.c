@@ -171,6 +171,44 @@ egov_application_result_document (const egov_catalogue_entry_t *entry,
     return text;
 }
 
+int
+egov_application_result_make (Egov__Applications__Result *result, const char *application_id,
+                              bool approved, json_t *grounds, const char *document,
+                              egov_cms_signer_t *signer, const char *signer_name,
+                              int64_t decided_ms, const char *number, egov_error_t *error)
+{
+    assert (result && application_id && document && signer && signer_name && number);
+    egov__applications__result__init (result);
+    uint8_t *signature = NULL;
+    size_t signature_size = 0;
+    if (egov_cms_sign (signer, document, strlen (document), false, decided_ms,
+                       &signature, &signature_size, error))
+        return -1;
+    result->application_id = (char *) application_id;
+    result->approved = approved;
+    result->n_grounds = approved || !grounds ? 0 : json_array_size (grounds);
+    result->grounds = result->n_grounds ? calloc (result->n_grounds, sizeof (char *)) : NULL;
+    for (size_t index = 0; index < result->n_grounds; index++)
+        result->grounds [index] = (char *) json_string_value (json_array_get (grounds, index));
+    result->document.data = (uint8_t *) document;
+    result->document.len = strlen (document);
+    result->signature.data = signature;
+    result->signature.len = signature_size;
+    result->signer = (char *) signer_name;
+    result->decided_at = decided_ms;
+    result->registration_number = (char *) number;
+    return 0;
+}
+
+void
+egov_application_result_clear (Egov__Applications__Result *result)
+{
+    assert (result);
+    free (result->grounds);
+    free (result->signature.data);
+    egov__applications__result__init (result);
+}
+
 //  A result signed as label (a certificate of the test CA in dir), from sender.
 static Egov__Envelope *
 s_test_result (const char *dir, const char *label, const char *sender)

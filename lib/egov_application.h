@@ -67,6 +67,17 @@ char *egov_application_result_document (const egov_catalogue_entry_t *entry,
                                         const Egov__Applications__RegisteredApplication *registered,
                                         bool approved, json_t *grounds, const char *outgoing_number,
                                         int64_t decided_ms, const char *signer);
+//  The provider's Result for application_id: document signed (CMS with the
+//  content attached) at decided_ms with signer, named signer_name, under
+//  number; the grounds (strings) when refused. result borrows
+//  application_id, document, signer_name, number and the grounds' strings;
+//  free what it allocates with egov_application_result_clear. 0, or -1
+//  with error (CMS_SIGN).
+int egov_application_result_make (Egov__Applications__Result *result, const char *application_id,
+                                  bool approved, json_t *grounds, const char *document,
+                                  egov_cms_signer_t *signer, const char *signer_name,
+                                  int64_t decided_ms, const char *number, egov_error_t *error);
+void egov_application_result_clear (Egov__Applications__Result *result);
 //  Frees what decode allocated; safe on a zeroed or reset update.
 void egov_application_update_reset (egov_application_update_t *update);
 

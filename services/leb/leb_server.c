@@ -499,34 +499,19 @@ s_result (leb_server_t *self, s_app_t *app, int64_t at_ms, egov_error_t *error)
         free (document);
         document = with_queue;
     }
-    uint8_t *signature = NULL;
-    size_t signature_size = 0;
-    if (egov_cms_sign (self->signer, document, strlen (document), false, at_ms,
-                       &signature, &signature_size, error)) {
+    Egov__Applications__Result answer;
+    if (egov_application_result_make (&answer, app->registered->application->application_id, approved,
+                                      app->grounds, document, self->signer, self->signer_name, at_ms,
+                                      number, error)) {
         free (document);
         return -1;
     }
-    Egov__Applications__Result answer = EGOV__APPLICATIONS__RESULT__INIT;
-    answer.application_id = app->registered->application->application_id;
-    answer.approved = approved;
-    answer.n_grounds = approved ? 0 : json_array_size (app->grounds);
-    answer.grounds = answer.n_grounds ? calloc (answer.n_grounds, sizeof (char *)) : NULL;
-    for (size_t index = 0; index < answer.n_grounds; index++)
-        answer.grounds [index] = (char *) json_string_value (json_array_get (app->grounds, index));
-    answer.document.data = (uint8_t *) document;
-    answer.document.len = strlen (document);
-    answer.signature.data = signature;
-    answer.signature.len = signature_size;
-    answer.signer = self->signer_name;
-    answer.decided_at = at_ms;
-    answer.registration_number = number;
     size_t size = protobuf_c_message_get_packed_size (&answer.base);
     uint8_t *packed = malloc (size);
     assert (packed);
     protobuf_c_message_pack (&answer.base, packed);
-    free (answer.grounds);
+    egov_application_result_clear (&answer);
     free (document);
-    free (signature);
     const char *values [] = { app->correlation_id, number, (const char *) packed };
     int lengths [] = { 0, 0, (int) size };
     int formats [] = { 0, 0, 1 };

@@ -162,24 +162,10 @@ s_answer (queue_server_t *self, s_direct_t *direct, bool approved, json_t *groun
         free (document);
         document = with_queue;
     }
-    uint8_t *signature = NULL;
-    size_t signature_size = 0;
-    bool ok = egov_cms_sign (signer->signer, document, strlen (document), false, now,
-                             &signature, &signature_size, &error) == 0;
-    Egov__Applications__Result message = EGOV__APPLICATIONS__RESULT__INIT;
-    message.application_id = application->application_id;
-    message.approved = approved;
-    message.n_grounds = approved ? 0 : json_array_size (grounds);
-    message.grounds = message.n_grounds ? calloc (message.n_grounds, sizeof (char *)) : NULL;
-    for (size_t index = 0; index < message.n_grounds; index++)
-        message.grounds [index] = (char *) json_string_value (json_array_get (grounds, index));
-    message.document.data = (uint8_t *) document;
-    message.document.len = strlen (document);
-    message.signature.data = signature;
-    message.signature.len = signature_size;
-    message.signer = signer->name;
-    message.decided_at = now;
-    message.registration_number = number;
+    Egov__Applications__Result message;
+    bool ok = egov_application_result_make (&message, application->application_id, approved, grounds,
+                                            document, signer->signer, signer->name, now, number,
+                                            &error) == 0;
     size_t size = protobuf_c_message_get_packed_size (&message.base);
     uint8_t *packed = malloc (size);
     assert (packed);
@@ -206,9 +192,8 @@ s_answer (queue_server_t *self, s_direct_t *direct, bool approved, json_t *groun
         zsys_info ("queue: %s answered for %s: %s, %s signed by %s", direct->correlation_id,
                    direct->requester, approved ? "approved" : "refused", number, signer->name);
     }
-    free (message.grounds);
+    egov_application_result_clear (&message);
     free (packed);
-    free (signature);
     free (document);
     return ok;
 }
