@@ -2,8 +2,70 @@
 #include "shep_log.h"
 #include "egov_clock.h"
 #include <openssl/evp.h>
-#include <openssl/sha.h>
+#include <pthread.h>
 #include <sodium.h>
+
+//  OpenSSL's SHA-256, fetched from its provider once: a one-shot call
+//  (SHA256 (), EVP_sha256 ()) fetches it every time, which cost more than
+//  hashing a small payload. OpenSSL uses the processor's SHA instructions
+//  where there are some; libsodium's portable SHA-256 is several times
+//  slower on a record's few hundred bytes.
+static EVP_MD *s_sha256;
+static pthread_once_t s_sha256_once = PTHREAD_ONCE_INIT;
+
+static void
+s_sha256_fetch (void)
+{
+    s_sha256 = EVP_MD_fetch (NULL, "SHA256", NULL);
+    assert (s_sha256);
+}
+
+//  A context started on SHA-256; the caller frees it.
+static EVP_MD_CTX *
+s_sha256_start (void)
+{
+    pthread_once (&s_sha256_once, s_sha256_fetch);
+    EVP_MD_CTX *context = EVP_MD_CTX_new ();
+    assert (context);
+    int rc = EVP_DigestInit_ex (context, s_sha256, NULL);
+    assert (rc == 1);
+    return context;
+}
+
+//  Ends a context started by s_sha256_start: the digest into out, freed.
+static void
+s_sha256_end (EVP_MD_CTX **context_p, uint8_t *out)
+{
+    unsigned int length = 0;
+    EVP_DigestFinal_ex (*context_p, out, &length);
+    assert (length == SHEP_HASH_SIZE);
+    EVP_MD_CTX_free (*context_p);
+    *context_p = NULL;
+}
+
+//  Writes value in decimal at cursor; returns the end. The canonical bytes
+//  of a record hold its numbers as printf would write them.
+static char *
+s_put_uint (char *cursor, uint64_t value)
+{
+    char digits [20];
+    size_t count = 0;
+    do {
+        digits [count++] = (char) ('0' + value % 10);
+        value /= 10;
+    } while (value);
+    while (count)
+        *cursor++ = digits [--count];
+    return cursor;
+}
+
+static char *
+s_put_int (char *cursor, int64_t value)
+{
+    if (value < 0)
+        *cursor++ = '-';
+    return s_put_uint (cursor, value < 0 ? (uint64_t) 0 - (uint64_t) value : (uint64_t) value);
+}
 
 static char *
 s_copy (const char *text)
@@ -32,7 +94,9 @@ shep_log_entry_new (const char *channel, const Egov__Envelope *envelope,
     size_t size = envelope ? envelope->payload.len : 0;
     const uint8_t *bytes = size ? envelope->payload.data : (const uint8_t *) "";
     self->payload_size = (uint32_t) size;
-    SHA256 (bytes, size, self->payload_sha256);
+    EVP_MD_CTX *context = s_sha256_start ();
+    EVP_DigestUpdate (context, bytes, size);
+    s_sha256_end (&context, self->payload_sha256);
     return self;
 }
 
@@ -62,42 +126,56 @@ shep_log_key (const uint8_t *secret, uint8_t key [SHEP_HASH_SIZE])
 }
 
 //  Hashes prev_hash and the record's fields in their canonical order:
-//  HMAC-SHA-256 under key, or plain SHA-256 without one.
+//  HMAC-SHA-256 under key (RFC 2104, as libsodium's crypto_auth_hmacsha256
+//  computed it for the records written before), or plain SHA-256 without one.
 static void
 s_compute (shep_log_entry_t *self, const uint8_t *key, uint8_t *out)
 {
-    char numbers [128];
-    snprintf (numbers, sizeof (numbers), "%" PRIu64 "\x1f%" PRId64 "\x1f%" PRId64 "\x1f%d\x1f%u",
-              self->seq, self->logged_at_us, self->sim_at_us, self->message_type, self->payload_size);
+    char numbers [128], *cursor = numbers;
+    cursor = s_put_uint (cursor, self->seq);
+    *cursor++ = '\x1f';
+    cursor = s_put_int (cursor, self->logged_at_us);
+    *cursor++ = '\x1f';
+    cursor = s_put_int (cursor, self->sim_at_us);
+    *cursor++ = '\x1f';
+    cursor = s_put_int (cursor, self->message_type);
+    *cursor++ = '\x1f';
+    cursor = s_put_uint (cursor, self->payload_size);
+    *cursor++ = '\x1f';
     const char *fields [] = {
-        numbers, self->channel, self->sender_id, self->recipient_id, self->service_id,
+        self->channel, self->sender_id, self->recipient_id, self->service_id,
         self->message_id, self->correlation_id, self->note
     };
+    uint8_t pad [64];
+    EVP_MD_CTX *context = s_sha256_start ();
     if (key) {
-        crypto_auth_hmacsha256_state state;
-        crypto_auth_hmacsha256_init (&state, key, SHEP_HASH_SIZE);
-        crypto_auth_hmacsha256_update (&state, self->prev_hash, SHEP_HASH_SIZE);
-        for (size_t index = 0; index < sizeof (fields) / sizeof (fields [0]); index++) {
-            crypto_auth_hmacsha256_update (&state, (const uint8_t *) fields [index], strlen (fields [index]));
-            crypto_auth_hmacsha256_update (&state, (const uint8_t *) "\x1f", 1);
-        }
-        crypto_auth_hmacsha256_update (&state, self->payload_sha256, SHEP_HASH_SIZE);
-        crypto_auth_hmacsha256_final (&state, out);
-        sodium_memzero (&state, sizeof (state));
-        return;
+        memset (pad, 0x36, sizeof (pad));
+        for (size_t index = 0; index < SHEP_HASH_SIZE; index++)
+            pad [index] ^= key [index];
+        EVP_DigestUpdate (context, pad, sizeof (pad));
     }
-    EVP_MD_CTX *context = EVP_MD_CTX_new ();
-    assert (context);
-    EVP_DigestInit_ex (context, EVP_sha256 (), NULL);
     EVP_DigestUpdate (context, self->prev_hash, SHEP_HASH_SIZE);
+    EVP_DigestUpdate (context, numbers, (size_t) (cursor - numbers));
     for (size_t index = 0; index < sizeof (fields) / sizeof (fields [0]); index++) {
         EVP_DigestUpdate (context, fields [index], strlen (fields [index]));
         EVP_DigestUpdate (context, "\x1f", 1);
     }
     EVP_DigestUpdate (context, self->payload_sha256, SHEP_HASH_SIZE);
-    unsigned int length = 0;
-    EVP_DigestFinal_ex (context, out, &length);
-    EVP_MD_CTX_free (context);
+    if (!key) {
+        s_sha256_end (&context, out);
+        return;
+    }
+    uint8_t inner [SHEP_HASH_SIZE];
+    s_sha256_end (&context, inner);
+    memset (pad, 0x5c, sizeof (pad));
+    for (size_t index = 0; index < SHEP_HASH_SIZE; index++)
+        pad [index] ^= key [index];
+    context = s_sha256_start ();
+    EVP_DigestUpdate (context, pad, sizeof (pad));
+    EVP_DigestUpdate (context, inner, SHEP_HASH_SIZE);
+    s_sha256_end (&context, out);
+    OPENSSL_cleanse (pad, sizeof (pad));
+    OPENSSL_cleanse (inner, sizeof (inner));
 }
 
 void
@@ -147,6 +225,32 @@ shep_log_test (bool verbose)
     shep_log_entry_chain (second, 2, first->hash, key);
     assert (memcmp (first->hash, second->hash, SHEP_HASH_SIZE) != 0);
     assert (first->payload_size == 6);
+    //  The same hashes as libsodium's HMAC-SHA-256 and SHA-256 over the
+    //  canonical bytes, which chained the records written before
+    first->sim_at_us = -first->sim_at_us;
+    shep_log_entry_chain (first, 1, zeros, key);
+    uint8_t canonical [512], expected [SHEP_HASH_SIZE];
+    memcpy (canonical, zeros, SHEP_HASH_SIZE);
+    int length = snprintf ((char *) canonical + SHEP_HASH_SIZE, sizeof (canonical) - 2 * SHEP_HASH_SIZE,
+        "%" PRIu64 "\x1f%" PRId64 "\x1f%" PRId64 "\x1f%d\x1f%u\x1f%s\x1f%s\x1f%s\x1f%s\x1f%s\x1f%s\x1f%s\x1f",
+        first->seq, first->logged_at_us, first->sim_at_us, first->message_type, first->payload_size,
+        first->channel, first->sender_id, first->recipient_id, first->service_id,
+        first->message_id, first->correlation_id, first->note);
+    assert (length > 0 && (size_t) length < sizeof (canonical) - 2 * SHEP_HASH_SIZE);
+    memcpy (canonical + SHEP_HASH_SIZE + length, first->payload_sha256, SHEP_HASH_SIZE);
+    size_t canonical_size = 2 * SHEP_HASH_SIZE + (size_t) length;
+    crypto_auth_hmacsha256_state state;
+    crypto_auth_hmacsha256_init (&state, key, SHEP_HASH_SIZE);
+    crypto_auth_hmacsha256_update (&state, canonical, canonical_size);
+    crypto_auth_hmacsha256_final (&state, expected);
+    assert (memcmp (expected, first->hash, SHEP_HASH_SIZE) == 0);
+    shep_log_entry_chain (first, 1, zeros, NULL);
+    crypto_hash_sha256 (expected, canonical, canonical_size);
+    assert (memcmp (expected, first->hash, SHEP_HASH_SIZE) == 0);
+    crypto_hash_sha256 (expected, (const uint8_t *) "packed", 6);
+    assert (memcmp (expected, first->payload_sha256, SHEP_HASH_SIZE) == 0);
+    first->sim_at_us = -first->sim_at_us;
+    shep_log_entry_chain (first, 1, zeros, key);
 
     //  Any edited field breaks the record's hash
     free (second->recipient_id);
