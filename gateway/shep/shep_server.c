@@ -173,15 +173,14 @@ s_compare_pointer (const void *item1, const void *item2)
 static int
 s_send (shep_server_t *self, zframe_t *routing_id, Egov__Shep__Frame *frame)
 {
-    zmsg_t *msg = zmsg_new ();
-    zframe_t *address = zframe_dup (routing_id);
     zframe_t *body = egov_pb_frame (&frame->base);
-    zmsg_append (msg, &address);
-    zmsg_append (msg, &body);
-    int rc = zmsg_send (&msg, self->router);
-    if (rc)
-        zmsg_destroy (&msg);
-    return rc;
+    //  The router takes the address or refuses the whole message; the
+    //  frames go as they are, without a message object to hold them
+    if (zframe_send (&routing_id, self->router, ZFRAME_MORE | ZFRAME_REUSE)) {
+        zframe_destroy (&body);
+        return -1;
+    }
+    return zframe_send (&body, self->router, 0);
 }
 
 //  Answers a frame with a gateway error; cause (e.g. a provider's refusal)
@@ -1395,12 +1394,12 @@ s_on_job (shep_server_t *self, shep_job_t *job)
 //  ---------------------------------------------------------------------
 //  The reactor
 
+//  Serves one message from the router: its routing id, its body and
+//  whether more parts came after the body (taking the frames).
 static void
-s_handle (shep_server_t *self, zmsg_t *msg)
+s_handle (shep_server_t *self, zframe_t *routing_id, zframe_t *body, bool more)
 {
-    zframe_t *routing_id = zmsg_pop (msg);
-    zframe_t *body = zmsg_pop (msg);
-    if (!routing_id || !body || zmsg_size (msg) > 0) {
+    if (!routing_id || !body || more) {
         if (routing_id && body)
             s_send_error (self, routing_id, 0, "MALFORMED_FRAME", "one protobuf frame per message", NULL, NULL);
         zframe_destroy (&routing_id);
@@ -1519,10 +1518,16 @@ s_router_ready (zloop_t *loop, zsock_t *router, void *argument)
 {
     (void) loop;
     shep_server_t *self = (shep_server_t *) argument;
-    zmsg_t *msg;
-    for (int count = 0; count < 2000 && (msg = zmsg_recv (router)); count++) {
-        s_handle (self, msg);
-        zmsg_destroy (&msg);
+    zframe_t *routing_id;
+    for (int count = 0; count < 2000 && (routing_id = zframe_recv (router)); count++) {
+        zframe_t *body = zsock_rcvmore (router) ? zframe_recv (router) : NULL;
+        bool more = false;
+        while (zsock_rcvmore (router)) {
+            zframe_t *part = zframe_recv (router);
+            zframe_destroy (&part);
+            more = true;
+        }
+        s_handle (self, routing_id, body, more);
     }
     s_flush (self, false);
     return 0;
