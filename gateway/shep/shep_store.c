@@ -497,47 +497,75 @@ s_copy_send (s_store_t *self, const char *sql, zchunk_t *buffer, const char *wha
     return ok;
 }
 
-//  Chains the entries and writes them with one COPY.
+//  Appends a field of COPY's binary format: its length, then its bytes.
+static void
+s_binary_field (zchunk_t *buffer, const void *bytes, size_t size)
+{
+    uint32_t length = htobe32 ((uint32_t) size);
+    zchunk_extend (buffer, &length, 4);
+    zchunk_extend (buffer, bytes, size);
+}
+
+static void
+s_binary_int64 (zchunk_t *buffer, int64_t value)
+{
+    uint64_t big_endian = htobe64 ((uint64_t) value);
+    s_binary_field (buffer, &big_endian, 8);
+}
+
+static void
+s_binary_int32 (zchunk_t *buffer, int32_t value)
+{
+    uint32_t big_endian = htobe32 ((uint32_t) value);
+    s_binary_field (buffer, &big_endian, 4);
+}
+
+static void
+s_binary_text (zchunk_t *buffer, const char *text)
+{
+    s_binary_field (buffer, text, strlen (text));
+}
+
+//  Chains the entries and writes them with one COPY in PostgreSQL's binary
+//  format: the server takes numbers and hashes as they are instead of
+//  parsing decimal and hex text, a good part of what each record cost it.
 static bool
 s_store_write_log (s_store_t *self, zlistx_t *entries)
 {
     if (zlistx_size (entries) == 0)
         return true;
-    zchunk_t *buffer = zchunk_new (NULL, 256 * zlistx_size (entries));
+    zchunk_t *buffer = zchunk_new (NULL, 300 * zlistx_size (entries) + 32);
+    static const char header [] = "PGCOPY\n\377\r\n\0\0\0\0\0\0\0\0\0";
+    zchunk_extend (buffer, header, sizeof (header) - 1);
     for (shep_log_entry_t *entry = (shep_log_entry_t *) zlistx_first (entries); entry;
          entry = (shep_log_entry_t *) zlistx_next (entries)) {
         shep_log_entry_chain (entry, self->last_seq + 1, self->last_hash, self->log_key);
         self->last_seq = entry->seq;
         memcpy (self->last_hash, entry->hash, SHEP_HASH_SIZE);
-        char numbers [96];
-        snprintf (numbers, sizeof (numbers), "%" PRIu64 "\t%" PRId64 "\t%" PRId64 "\t",
-                  entry->seq, entry->logged_at_us, entry->sim_at_us);
-        zchunk_extend (buffer, numbers, strlen (numbers));
-        const char *texts [] = { entry->channel, entry->sender_id, entry->recipient_id, entry->service_id };
-        for (size_t index = 0; index < 4; index++) {
-            s_copy_text (buffer, texts [index]);
-            zchunk_extend (buffer, "\t", 1);
-        }
-        snprintf (numbers, sizeof (numbers), "%d\t", entry->message_type);
-        zchunk_extend (buffer, numbers, strlen (numbers));
-        s_copy_text (buffer, entry->message_id);
-        zchunk_extend (buffer, "\t", 1);
-        s_copy_text (buffer, entry->correlation_id);
-        snprintf (numbers, sizeof (numbers), "\t%u\t", entry->payload_size);
-        zchunk_extend (buffer, numbers, strlen (numbers));
-        s_copy_bytes (buffer, entry->payload_sha256, SHEP_HASH_SIZE);
-        zchunk_extend (buffer, "\t", 1);
-        s_copy_text (buffer, entry->note);
-        zchunk_extend (buffer, "\t", 1);
-        s_copy_bytes (buffer, entry->prev_hash, SHEP_HASH_SIZE);
-        zchunk_extend (buffer, "\t", 1);
-        s_copy_bytes (buffer, entry->hash, SHEP_HASH_SIZE);
-        zchunk_extend (buffer, "\n", 1);
+        uint16_t fields = htobe16 (15);
+        zchunk_extend (buffer, &fields, 2);
+        s_binary_int64 (buffer, (int64_t) entry->seq);
+        s_binary_int64 (buffer, entry->logged_at_us);
+        s_binary_int64 (buffer, entry->sim_at_us);
+        s_binary_text (buffer, entry->channel);
+        s_binary_text (buffer, entry->sender_id);
+        s_binary_text (buffer, entry->recipient_id);
+        s_binary_text (buffer, entry->service_id);
+        s_binary_int32 (buffer, entry->message_type);
+        s_binary_text (buffer, entry->message_id);
+        s_binary_text (buffer, entry->correlation_id);
+        s_binary_int32 (buffer, (int32_t) entry->payload_size);
+        s_binary_field (buffer, entry->payload_sha256, SHEP_HASH_SIZE);
+        s_binary_text (buffer, entry->note);
+        s_binary_field (buffer, entry->prev_hash, SHEP_HASH_SIZE);
+        s_binary_field (buffer, entry->hash, SHEP_HASH_SIZE);
     }
+    uint16_t trailer = 0xFFFF;
+    zchunk_extend (buffer, &trailer, 2);
     bool ok = s_copy_send (self,
         "COPY message_log (seq, logged_at_us, sim_at_us, channel, sender_id, recipient_id, service_id, "
         "message_type, message_id, correlation_id, payload_size, payload_sha256, note, "
-        "prev_hash, hash) FROM STDIN", buffer, "writing the message log");
+        "prev_hash, hash) FROM STDIN (FORMAT binary)", buffer, "writing the message log");
     zchunk_destroy (&buffer);
     return ok;
 }
