@@ -170,7 +170,11 @@ shep_client_send (shep_client_t *self, const Egov__Shep__Frame *frame)
                       size, self->max_message_size);
         return -1;
     }
-    zframe_t *packed = egov_pb_frame (&frame->base);
+    //  Packed here, not with egov_pb_frame: the size is known already, and
+    //  measuring a frame walks all of it again
+    zframe_t *packed = zframe_new (NULL, size);
+    assert (packed);
+    egov__shep__frame__pack (frame, zframe_data (packed));
     int rc = zframe_send (&packed, self->dealer, 0);
     if (rc == 0)
         self->last_sent = zclock_mono ();
