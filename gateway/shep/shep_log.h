@@ -37,7 +37,8 @@ typedef struct {
 } shep_log_entry_t;
 
 //  Makes an entry for an envelope crossing the gateway: the envelope's
-//  payload is measured and hashed here. Strings are copied; NULLs become "".
+//  payload is measured and hashed here. Strings are copied into the entry's
+//  own allocation (never free or replace them one by one); NULLs become "".
 shep_log_entry_t *shep_log_entry_new (const char *channel, const Egov__Envelope *envelope,
                                       const char *sender_id, const char *recipient_id,
                                       const char *note);
