@@ -1416,11 +1416,20 @@ s_handle (shep_server_t *self, zframe_t *routing_id, zframe_t *body, bool more)
         return;
     }
     Egov__Shep__Frame *frame = egov__shep__frame__unpack (NULL, zframe_size (body), zframe_data (body));
-    //  zauth put the participant its CURVE key is bound to on every frame
-    const char *bound = zframe_meta (body, SHEP_KEYS_PARTICIPANT);
-    char *key_owner = bound ? strdup (bound) : NULL;
-    zframe_destroy (&body);
-    char *key = zframe_strhex (routing_id);
+    //  zauth put the participant its CURVE key is bound to on every frame;
+    //  the body keeps it until the frame is served
+    const char *key_owner = zframe_meta (body, SHEP_KEYS_PARTICIPANT);
+    //  The routing id in hex (as zframe_strhex writes it), on the stack: a
+    //  routing id has at most 255 bytes
+    static const char hex [] = "0123456789ABCDEF";
+    char key [2 * 255 + 1];
+    size_t key_size = zframe_size (routing_id) < 255 ? zframe_size (routing_id) : 255;
+    const byte *routing_bytes = zframe_data (routing_id);
+    for (size_t index = 0; index < key_size; index++) {
+        key [2 * index] = hex [routing_bytes [index] >> 4];
+        key [2 * index + 1] = hex [routing_bytes [index] & 15];
+    }
+    key [2 * key_size] = 0;
     if (!frame || frame->body_case == EGOV__SHEP__FRAME__BODY__NOT_SET) {
         s_send_error (self, routing_id, frame ? frame->tag : 0, "MALFORMED_FRAME",
                       "the frame is not a valid egov.shep.Frame", NULL, NULL);
@@ -1505,8 +1514,7 @@ s_handle (shep_server_t *self, zframe_t *routing_id, zframe_t *body, bool more)
 cleanup:
     if (frame)
         egov__shep__frame__free_unpacked (frame, NULL);
-    free (key);
-    free (key_owner);
+    zframe_destroy (&body);
     zframe_destroy (&routing_id);
 }
 
