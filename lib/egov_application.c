@@ -171,6 +171,19 @@ egov_application_result_document (const egov_catalogue_entry_t *entry,
     return text;
 }
 
+const char *
+egov_application_register (egov_catalogue_t *catalogue, const char *region,
+                           const Egov__Applications__Application *application)
+{
+    assert (region && application);
+    const egov_catalogue_entry_t *entry = catalogue && application->service
+        ? egov_catalogue_find (catalogue, application->service, region) : NULL;
+    int channel = application->channel == EGOV__APPLICATIONS__CHANNEL__PORTAL ? EGOV_CHANNEL_PORTAL
+                : application->channel == EGOV__APPLICATIONS__CHANNEL__STATE_CORPORATION
+                                        ? EGOV_CHANNEL_STATE_CORP : -1;
+    return entry && channel >= 0 ? entry->channel_register [channel] : NULL;
+}
+
 int
 egov_application_result_make (Egov__Applications__Result *result, const char *application_id,
                               bool approved, json_t *grounds, const char *document,

@@ -67,6 +67,12 @@ char *egov_application_result_document (const egov_catalogue_entry_t *entry,
                                         const Egov__Applications__RegisteredApplication *registered,
                                         bool approved, json_t *grounds, const char *outgoing_number,
                                         int64_t decided_ms, const char *signer);
+//  The register (participant id) the catalogue routes application's
+//  channel to in region (a channel's "register": seed 004's kindergarten
+//  queue from the desk and the portal), or NULL when the provider decides
+//  it; NULL too without a catalogue.
+const char *egov_application_register (egov_catalogue_t *catalogue, const char *region,
+                                       const Egov__Applications__Application *application);
 //  The provider's Result for application_id: document signed (CMS with the
 //  content attached) at decided_ms with signer, named signer_name, under
 //  number; the grounds (strings) when refused. result borrows

@@ -5,6 +5,7 @@
 #include "egov_iin.h"
 #include "egov_db.h"
 #include "egov_pki.h"
+#include "egov_application.h"
 
 extern const char *regional_schema_sql;
 
@@ -123,14 +124,8 @@ static const char *
 s_provider_for (egov_catalogue_t *catalogue, const char *route, const char *leb,
                 const Egov__Applications__Application *application)
 {
-    const egov_catalogue_entry_t *entry = catalogue && application->service
-        ? egov_catalogue_find (catalogue, application->service, route) : NULL;
-    int channel = application->channel == EGOV__APPLICATIONS__CHANNEL__PORTAL ? EGOV_CHANNEL_PORTAL
-                : application->channel == EGOV__APPLICATIONS__CHANNEL__STATE_CORPORATION
-                                        ? EGOV_CHANNEL_STATE_CORP : -1;
-    if (entry && channel >= 0 && entry->channel_register [channel])
-        return entry->channel_register [channel];
-    return leb;
+    const char *target = egov_application_register (catalogue, route, application);
+    return target ? target : leb;
 }
 
 const char *

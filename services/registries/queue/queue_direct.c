@@ -97,13 +97,8 @@ s_direct_free (s_direct_t **self_p)
 static bool
 s_routed_here (queue_server_t *self, const Egov__Applications__Application *application)
 {
-    const egov_catalogue_entry_t *entry = self->catalogue
-        ? egov_catalogue_find (self->catalogue, application->service, application->region) : NULL;
-    int channel = application->channel == EGOV__APPLICATIONS__CHANNEL__PORTAL ? EGOV_CHANNEL_PORTAL
-                : application->channel == EGOV__APPLICATIONS__CHANNEL__STATE_CORPORATION
-                                        ? EGOV_CHANNEL_STATE_CORP : -1;
-    return entry && channel >= 0 && entry->channel_register [channel]
-        && streq (entry->channel_register [channel], EGOV_CATALOGUE_QUEUE_REGISTER);
+    const char *target = egov_application_register (self->catalogue, application->region, application);
+    return target && streq (target, EGOV_CATALOGUE_QUEUE_REGISTER);
 }
 
 //  Runs a statement; false (logged) on failure.
