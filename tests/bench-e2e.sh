@@ -77,6 +77,29 @@ memory() {
     echo
 }
 
+# cpu_snapshot FILE: CPU ticks so far of each service, and of PostgreSQL's processes by
+# the database they serve ("pg:NAME"; the cluster's own workers as "pg:(cluster)").
+cpu_snapshot() {
+    local file pid name postmaster
+    postmaster=$(sed -n 1p "$EGOV_PG_DIR/data/postmaster.pid" 2>/dev/null || true)
+    {
+        for file in "$WORK"/var/run/*.pid; do
+            name=$(basename "$file" .pid)
+            [[ $name != run ]] || continue
+            ticks "$name" "$(cat "$file")"
+        done
+        [[ -z $postmaster ]] || for pid in $postmaster $(pgrep -P "$postmaster"); do
+            name=$(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null |
+                awk '{ print ($1 == "postgres:" && $4 ~ /^(\(|\[local\]|[0-9])/) ? "pg:" $3 : "pg:(cluster)" }')
+            ticks "${name:-pg:(cluster)}" "$pid"
+        done
+    } | awk '{ t [$1] += $2 } END { for (n in t) print n, t [n] }' | sort >"$1"
+}
+# ticks NAME PID: "NAME user+system ticks" of a live process.
+ticks() {
+    awk -v n="$1" '{ sub(/^.*\) /, ""); print n, $12 + $13 }' "/proc/$2/stat" 2>/dev/null || true
+}
+
 echo "machine: $(nproc) cores, $(uname -m); build: $BIN"
 start_system
 cold=$STARTUP
@@ -109,6 +132,7 @@ pg_totals() {
 per_db() { psql -XAtq -F ' ' -d "$EGOV_SHEP_DB" -c "SELECT datname, xact_commit FROM pg_stat_database WHERE datname IS NOT NULL ORDER BY datname"; }
 per_db >"$WORK/commits.before"
 read -r commits_before syncs_before < <(pg_totals)
+cpu_snapshot "$WORK/cpu.before"
 load_started=$EPOCHREALTIME
 python3 "$REPO/tests/bench_e2e.py" --portal "http://$EGOV_PORTAL_HTTP" --desk "http://$EGOV_INTAKE_HTTP" \
     --pki "$EGOV_PKI_DIR" --egovctl "$BIN/egovctl" --count "$COUNT" --clients "$CLIENTS" \
@@ -119,10 +143,18 @@ awk -v c=$((commits_after - commits_before)) -v s=$((syncs_after - syncs_before)
     -v a="$load_started" -v b="$EPOCHREALTIME" 'BEGIN {
     printf "  PostgreSQL under the load: %d commits (%.0f per application, %.0f/s), %d WAL flushes (%.0f/s)\n",
         c, c / n, c / (b - a), s, s / (b - a) }'
+cpu_snapshot "$WORK/cpu.after"
 per_db >"$WORK/commits.after"
 printf '  commits per database:'
 join "$WORK/commits.before" "$WORK/commits.after" | awk '{ d = $3 - $2; if (d > 0) print d, $1 }' | sort -rn |
     awk '{ printf " %s %d", $2, $1 } END { print "" }'
+# CPU per application: where the machine's time went, the largest first
+printf '  CPU ms per application (%s in all):' \
+    "$(join "$WORK/cpu.before" "$WORK/cpu.after" | awk -v n=$((2 * COUNT)) -v hz="$(getconf CLK_TCK)" \
+        '{ t += $3 - $2 } END { printf "%.1f", t * 1000 / hz / n }')"
+join "$WORK/cpu.before" "$WORK/cpu.after" | awk -v n=$((2 * COUNT)) -v hz="$(getconf CLK_TCK)" \
+    '{ d = ($3 - $2) * 1000 / hz / n; if (d >= 0.05) printf "%.1f %s\n", d, $1 }' | sort -rn |
+    awk '{ printf " %s %s", $2, $1 } END { print "" }'
 memory "memory after the load"
 echo "signatures per application: 2 (the citizen's or the operator's on the request, the provider's on" \
      "the result); verifications: 3 (the channel's on the request at the portal — the desk signs its own —," \

@@ -144,7 +144,7 @@ s_bench_async (s_options_t *options)
             free (envelope->message_id);
             envelope->message_id = uuid;
             sent_at [sent] = egov_now_us ();
-            shep_client_send_submit (sender, envelope, 600000, (uint64_t) sent + 1);
+            shep_client_send_submit (sender, envelope, 600000, (uint64_t) sent + 1, false);
             sent++;
         }
         void *which = zpoller_wait (poller, 10000);

@@ -21,7 +21,8 @@
 //  Deepest a sample message for the mutation loop is filled in.
 #define s_SAMPLE_DEPTH 6
 
-//  Sends raw parts on a DEALER and returns the code of the Error answer.
+//  Sends raw parts on a DEALER and returns the code of the Error answer (or
+//  of the receipt's error, or the status it stored).
 static char *
 s_probe (zsock_t *dealer, zmsg_t *msg)
 {
@@ -37,6 +38,10 @@ s_probe (zsock_t *dealer, zmsg_t *msg)
         else
         if (frame && frame->body_case == EGOV__SHEP__FRAME__BODY_WELCOME)
             code = strdup ("WELCOME");
+        else
+        if (frame && frame->body_case == EGOV__SHEP__FRAME__BODY_ASYNC_RECEIPT)
+            code = strdup (frame->async_receipt->error ? frame->async_receipt->error->code
+                           : egov_delivery_status_name (frame->async_receipt->status));
         if (frame)
             egov__shep__frame__free_unpacked (frame, NULL);
     }
@@ -198,16 +203,22 @@ s_field_zero_frame (void)
     return msg;
 }
 
-//  An async submission to recipient with tag, packed as a message.
+//  An async submission of service (probe.batch when NULL) to recipient
+//  with tag, in_order or not, packed as a message; message_id when given.
 static zmsg_t *
-s_submit_msg (const char *recipient, const char *correlation_id, uint64_t tag)
+s_submit_msg_as (const char *service, const char *recipient, const char *correlation_id,
+                 uint64_t tag, bool in_order, const char *message_id)
 {
-    Egov__Envelope *envelope = egov_envelope_new ("probe.batch", EGOV__MESSAGE_TYPE__NOTIFICATION);
+    Egov__Envelope *envelope = egov_envelope_new (service ? service : "probe.batch",
+                                                  EGOV__MESSAGE_TYPE__NOTIFICATION);
     egov_string_set (&envelope->recipient_id, recipient);
     if (correlation_id)
         egov_string_set (&envelope->correlation_id, correlation_id);
+    if (message_id)
+        egov_string_set (&envelope->message_id, message_id);
     Egov__Shep__AsyncSubmit submit = EGOV__SHEP__ASYNC_SUBMIT__INIT;
     submit.envelope = envelope;
+    submit.in_order = in_order;
     Egov__Shep__Frame frame = EGOV__SHEP__FRAME__INIT;
     frame.body_case = EGOV__SHEP__FRAME__BODY_ASYNC_SUBMIT;
     frame.async_submit = &submit;
@@ -215,6 +226,50 @@ s_submit_msg (const char *recipient, const char *correlation_id, uint64_t tag)
     zmsg_t *msg = s_frame_msg (&frame);
     egov__envelope__free_unpacked (envelope, NULL);
     return msg;
+}
+
+static zmsg_t *
+s_submit_msg (const char *recipient, const char *correlation_id, uint64_t tag)
+{
+    return s_submit_msg_as (NULL, recipient, correlation_id, tag, false, NULL);
+}
+
+//  Submissions in_order: once one to a recipient is refused for now, the
+//  later ones of the same connection to it are refused OUT_OF_ORDER until it
+//  comes again; those not in_order, and a new connection, are not held.
+static void
+s_probe_order (const char *gateway)
+{
+    zsock_t *dealer = s_dealer (gateway, "probe-sender");
+    assert (dealer);
+    if (!s_hello (dealer, "probe-sender")) {
+        s_print ("in order: hello", strdup ("NO_ANSWER"));
+        zsock_destroy (&dealer);
+        return;
+    }
+    char *first = egov_uuid_new (), *second = egov_uuid_new ();
+    //  probe-sender may send probe.batch to itself, not probe.other
+    s_print ("in order, refused for now", s_probe (dealer,
+             s_submit_msg_as ("probe.other", "probe-sender", "probe-order", 1, true, first)));
+    s_print ("in order, the next one", s_probe (dealer,
+             s_submit_msg_as (NULL, "probe-sender", "probe-order", 2, true, second)));
+    s_print ("in order, not in order beside it", s_probe (dealer,
+             s_submit_msg_as (NULL, "probe-sender", "probe-order", 3, false, NULL)));
+    s_print ("in order, the refused one again", s_probe (dealer,
+             s_submit_msg_as ("probe.other", "probe-sender", "probe-order", 4, true, first)));
+    s_print ("in order, the next one again", s_probe (dealer,
+             s_submit_msg_as (NULL, "probe-sender", "probe-order", 5, true, second)));
+    zsock_destroy (&dealer);
+    dealer = s_dealer (gateway, "probe-sender");
+    assert (dealer);
+    if (s_hello (dealer, "probe-sender"))
+        s_print ("in order, on a new connection", s_probe (dealer,
+                 s_submit_msg_as (NULL, "probe-sender", "probe-order", 6, true, second)));
+    else
+        s_print ("in order, on a new connection", strdup ("NO_ANSWER"));
+    zsock_destroy (&dealer);
+    free (first);
+    free (second);
 }
 
 //  One submission whose correlation id is not UTF-8, sent by one participant
@@ -703,6 +758,7 @@ s_catalogue (const char *gateway, size_t large)
     zsock_destroy (&dealer);
 
     s_probe_batch (gateway);
+    s_probe_order (gateway);
     s_probe_trust (gateway);
 }
 

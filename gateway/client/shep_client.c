@@ -611,11 +611,12 @@ shep_client_refuse (shep_client_t *self, const char *in_reply_to,
 
 int
 shep_client_send_submit (shep_client_t *self, const Egov__Envelope *envelope,
-                         uint32_t ttl_ms, uint64_t tag)
+                         uint32_t ttl_ms, uint64_t tag, bool in_order)
 {
     Egov__Shep__AsyncSubmit body = EGOV__SHEP__ASYNC_SUBMIT__INIT;
     body.envelope = (Egov__Envelope *) envelope;
     body.ttl_ms = ttl_ms;
+    body.in_order = in_order;
     Egov__Shep__Frame frame = EGOV__SHEP__FRAME__INIT;
     frame.body_case = EGOV__SHEP__FRAME__BODY_ASYNC_SUBMIT;
     frame.async_submit = &body;
@@ -637,7 +638,7 @@ shep_client_submit (shep_client_t *self, const Egov__Envelope *envelope,
     int64_t deadline = zclock_mono () + timeout_ms;
     while (zclock_mono () < deadline) {
         uint64_t tag = self->next_tag++;
-        if (shep_client_send_submit (self, envelope, ttl_ms, tag)) {
+        if (shep_client_send_submit (self, envelope, ttl_ms, tag, false)) {
             egov_error_set (error, "MESSAGE_TOO_LARGE", "the message does not fit the gateway's limit");
             return -1;
         }

@@ -104,9 +104,13 @@ int shep_client_refuse (shep_client_t *self, const char *in_reply_to,
 int shep_client_submit (shep_client_t *self, const Egov__Envelope *envelope,
                         uint32_t ttl_ms, int timeout_ms,
                         Egov__DeliveryStatus *status, egov_error_t *error);
-//  Async without waiting: AsyncReceipt comes back through recv with tag.
+//  Async without waiting: AsyncReceipt (or Error) comes back through recv
+//  with tag. in_order: the caller keeps its messages to each recipient in
+//  order with several in flight (AsyncSubmit.in_order: after a refusal for
+//  now the gateway answers OUT_OF_ORDER to the later ones until the refused
+//  message comes again).
 int shep_client_send_submit (shep_client_t *self, const Egov__Envelope *envelope,
-                             uint32_t ttl_ms, uint64_t tag);
+                             uint32_t ttl_ms, uint64_t tag, bool in_order);
 //  Receiver: acknowledges a delivered message (reject_code NULL) or rejects it.
 int shep_client_ack (shep_client_t *self, const char *message_id,
                      const char *reject_code, const char *reject_message);

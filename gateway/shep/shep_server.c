@@ -32,6 +32,7 @@ typedef struct {
     int64_t cursor;             //  highest queue position taken into memory for it
     uint64_t generation;        //  tells this connection from an earlier one
     bool serving;               //  provides, routes or receives: the one connection of its id
+    zhashx_t *held;             //  order key -> id of its in_order message refused for now
 } s_peer_t;
 
 //  An async message delivered and awaiting its acknowledgement.
@@ -133,6 +134,7 @@ s_peer_destroy (s_peer_t **self_p)
     zlist_destroy (&self->services);
     zlist_destroy (&self->routes);
     zhashx_destroy (&self->in_flight);
+    zhashx_destroy (&self->held);
     zlistx_destroy (&self->waiting);
     free (self);
     *self_p = NULL;
@@ -438,6 +440,8 @@ s_on_hello (shep_server_t *self, zframe_t *routing_id, const char *key, const ch
     peer->connected_at = egov_now_ms ();
     peer->last_seen = zclock_mono ();
     peer->in_flight = zhashx_new ();
+    peer->held = zhashx_new ();
+    zhashx_set_destructor (peer->held, (zhashx_destructor_fn *) zstr_free);
     zhashx_set_destructor (peer->in_flight, (zhashx_destructor_fn *) s_flight_destroy);
     peer->waiting = zlistx_new ();
     zlistx_set_destructor (peer->waiting, (zlistx_destructor_fn *) s_flight_destroy);
@@ -1067,26 +1071,72 @@ s_resolve (shep_server_t *self, const Egov__Envelope *envelope, const char **cod
     return NULL;
 }
 
+//  The recipient as an in_order sender orders its messages: the recipient
+//  id, else the route, else the service (on the stack, in key).
+static const char *
+s_order_key (const Egov__Envelope *envelope, char *key, size_t size)
+{
+    if (*envelope->recipient_id)
+        snprintf (key, size, "%s", envelope->recipient_id);
+    else
+    if (*envelope->route_id)
+        snprintf (key, size, "route:%s", envelope->route_id);
+    else
+        snprintf (key, size, "service:%s", envelope->service_id);
+    return key;
+}
+
+//  An in_order submission refused for now: the later ones of the same
+//  connection to the same recipient wait until it comes again.
+static void
+s_hold (s_peer_t *peer, const char *order_key, const char *message_id)
+{
+    if (order_key && !zhashx_lookup (peer->held, order_key)) {
+        char *held = strdup (message_id);
+        assert (held);
+        zhashx_insert (peer->held, order_key, held);
+    }
+}
+
 static void
 s_on_async_submit (shep_server_t *self, s_peer_t *peer, Egov__Shep__Frame *frame)
 {
     Egov__Envelope *envelope = frame->async_submit->envelope;
-    char reason [160];
+    char reason [200];
     if (!s_valid_envelope (envelope, reason, sizeof (reason))) {
         s_send_error (self, peer->routing_id, frame->tag, "MALFORMED_ENVELOPE", reason,
                       envelope ? envelope->message_id : NULL, NULL);
         return;
     }
+    char key [SHEP_PARTICIPANT_ID_MAX + 160];
+    const char *order_key = frame->async_submit->in_order
+                          ? s_order_key (envelope, key, sizeof (key)) : NULL;
+    if (order_key) {
+        const char *held = (const char *) zhashx_lookup (peer->held, order_key);
+        if (held && !streq (held, envelope->message_id)) {
+            snprintf (reason, sizeof (reason), "message %.40s to %.60s came first and was not taken;"
+                      " submit it again before this one", held, order_key);
+            s_send_error (self, peer->routing_id, frame->tag, "OUT_OF_ORDER", reason,
+                          envelope->message_id, NULL);
+            return;
+        }
+        if (held)
+            zhashx_delete (peer->held, order_key);
+    }
     const char *code = NULL;
     const char *recipient = s_resolve (self, envelope, &code, reason, sizeof (reason));
     if (!recipient) {
+        s_hold (peer, order_key, envelope->message_id);
         s_send_error (self, peer->routing_id, frame->tag, code, reason, envelope->message_id, NULL);
         return;
     }
     if (!s_allowed (self, peer, frame->tag, SHEP_RIGHT_SEND, recipient, envelope->service_id,
-                    envelope->message_id))
+                    envelope->message_id)) {
+        s_hold (peer, order_key, envelope->message_id);
         return;
+    }
     if (self->queued >= self->config.max_queued) {
+        s_hold (peer, order_key, envelope->message_id);
         snprintf (reason, sizeof (reason), "%zu async messages wait for a commit, the gateway's limit", self->queued);
         s_send_error (self, peer->routing_id, frame->tag, "QUEUE_FULL", reason, envelope->message_id, NULL);
         return;
@@ -1096,8 +1146,13 @@ s_on_async_submit (shep_server_t *self, s_peer_t *peer, Egov__Shep__Frame *frame
         egov_string_set (&envelope->correlation_id, envelope->message_id);
     uint32_t ttl_ms = frame->async_submit->ttl_ms ? frame->async_submit->ttl_ms : self->config.async_ttl_ms;
     frame->async_submit->envelope = NULL;       //  the submission keeps it
-    zlistx_add_end (self->batch->submits,
-        shep_submit_new (envelope, recipient, ttl_ms, zframe_dup (peer->routing_id), frame->tag));
+    shep_submit_t *submit = shep_submit_new (envelope, recipient, ttl_ms, zframe_dup (peer->routing_id),
+                                             frame->tag);
+    if (order_key) {
+        submit->order_key = strdup (order_key);
+        assert (submit->order_key);
+    }
+    zlistx_add_end (self->batch->submits, submit);
     self->queued++;
 }
 
@@ -1137,13 +1192,64 @@ s_on_ack (shep_server_t *self, s_peer_t *peer, Egov__Shep__Frame *frame)
 }
 
 //  The store finished a batch: answer the submitters, deliver what is new.
+//  The peer of a routing id, NULL when it is gone.
+static s_peer_t *
+s_peer_of (shep_server_t *self, zframe_t *routing_id)
+{
+    if (!routing_id)
+        return NULL;
+    char *key = zframe_strhex (routing_id);
+    s_peer_t *peer = (s_peer_t *) zhashx_lookup (self->peers_by_key, key);
+    free (key);
+    return peer;
+}
+
+//  The store could not take in_order submissions: their senders' later ones
+//  to the same recipients, still in the batch being gathered, are refused
+//  too (OUT_OF_ORDER), so that nothing of theirs is stored ahead of them.
+static void
+s_hold_failed (shep_server_t *self, shep_batch_t *batch)
+{
+    bool held = false;
+    for (shep_submit_t *submit = (shep_submit_t *) zlistx_first (batch->submits); submit;
+         submit = (shep_submit_t *) zlistx_next (batch->submits)) {
+        s_peer_t *peer = submit->order_key ? s_peer_of (self, submit->requester) : NULL;
+        if (peer) {
+            s_hold (peer, submit->order_key, submit->envelope->message_id);
+            held = true;
+        }
+    }
+    if (!held)
+        return;
+    shep_submit_t *submit = (shep_submit_t *) zlistx_first (self->batch->submits);
+    while (submit) {
+        s_peer_t *peer = submit->order_key ? s_peer_of (self, submit->requester) : NULL;
+        const char *first = peer ? (const char *) zhashx_lookup (peer->held, submit->order_key) : NULL;
+        if (first && !streq (first, submit->envelope->message_id)) {
+            char reason [200];
+            snprintf (reason, sizeof (reason), "message %.40s to %.60s came first and was not taken;"
+                      " submit it again before this one", first, submit->order_key);
+            s_send_error (self, submit->requester, submit->tag, "OUT_OF_ORDER", reason,
+                          submit->envelope->message_id, NULL);
+            self->queued--;
+            zlistx_delete (self->batch->submits, zlistx_cursor (self->batch->submits));
+            submit = (shep_submit_t *) zlistx_next (self->batch->submits);
+            //  zlistx_delete leaves the cursor before the next item
+            continue;
+        }
+        submit = (shep_submit_t *) zlistx_next (self->batch->submits);
+    }
+}
+
 static void
 s_on_batch (shep_server_t *self, shep_batch_t *batch)
 {
     self->batches_out--;
     self->counts.store_failing = batch->failed;
-    if (batch->failed)
+    if (batch->failed) {
         self->counts.store_failures++;
+        s_hold_failed (self, batch);
+    }
     for (shep_submit_t *submit = (shep_submit_t *) zlistx_first (batch->submits); submit;
          submit = (shep_submit_t *) zlistx_next (batch->submits)) {
         self->queued--;

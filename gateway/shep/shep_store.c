@@ -106,6 +106,7 @@ shep_submit_destroy (shep_submit_t **self_p)
         egov__envelope__free_unpacked (self->envelope, NULL);
     free (self->packed);
     free (self->recipient_id);
+    free (self->order_key);
     zframe_destroy (&self->requester);
     free (self);
     *self_p = NULL;

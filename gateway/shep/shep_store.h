@@ -25,6 +25,7 @@ typedef struct {
     int64_t ttl_ms;                 //  time to live from acceptance
     zframe_t *requester;            //  routing id to send the receipt to (owned)
     uint64_t tag;                   //  the requester's tag, echoed in the receipt
+    char *order_key;                //  in_order submissions: the recipient as the sender orders it
     //  results
     int64_t seq;                    //  queue position when newly stored, 0 for a duplicate
     Egov__DeliveryStatus status;    //  ON_DELIVERY when new, the stored status for a duplicate

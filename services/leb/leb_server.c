@@ -23,6 +23,7 @@ extern const char *leb_schema_sql;
 #define s_MAX_ID        128             //  longest message or correlation id we take
 #define s_MAX_TEXT      256             //  longest short field of an application
 #define s_ADVANCE_MAX   1000            //  tasks completed in one pass at most
+#define s_ADVANCE_BATCH 64              //  of them in one transaction at most
 #define s_RETRY_MS      1000            //  wall time before retrying after a failure
 #define s_QUEUE_WAIT_MS 60000           //  simulated: a decision waiting for the queue register looks again
 
@@ -949,7 +950,8 @@ leb_server_deliver (void *service, PGconn *conn, const shep_delivery_t *delivery
 //  Timers
 
 //  A decision waiting for the queue register: due again a while later (the
-//  answer makes it due at once). False when the database failed.
+//  answer makes it due at once), in the caller's transaction. False when
+//  the database failed.
 static bool
 s_queue_postpone (leb_server_t *self, int64_t id)
 {
@@ -958,54 +960,74 @@ s_queue_postpone (leb_server_t *self, int64_t id)
     snprintf (task, sizeof (task), "%" PRId64, id);
     snprintf (planned, sizeof (planned), "%" PRId64, when);
     egov_error_t error;
-    if (!s_db (self) || !s_run (self, "UPDATE task SET planned_ms = $2 WHERE id = $1", 2,
-                                (const char *[]) { task, planned }, &error))
+    if (!s_run (self, "UPDATE task SET planned_ms = $2 WHERE id = $1", 2,
+                (const char *[]) { task, planned }, &error))
         return false;
     s_arm (self, when);
     return true;
 }
 
+//  Completes the next due task inside the batch's transaction, under a
+//  savepoint of its own: 1 done (or put off for the queue register's
+//  answer), 0 when none is due, -1 when it failed (rolled back alone).
+static int
+s_advance_one (leb_server_t *self)
+{
+    egov_error_t error;
+    int64_t id = leb_tasks_next_due (self->conn, egov_clock_now_ms (), &error);
+    if (id <= 0)
+        return (int) id;
+    if (!s_exec (self, "SAVEPOINT task"))
+        return -1;
+    leb_task_t task;
+    s_app_t app = { 0 };
+    bool ok = leb_tasks_get (self->conn, id, true, &task, &error) == 0
+           && s_app_load (self, task.correlation_id, &app, &error) == 0
+           && s_task_complete (self, &app, &task, NULL, task.planned_ms ? task.planned_ms : task.due_ms,
+                               NULL, NULL, &error) == 0;
+    s_app_reset (&app);
+    if (ok)
+        return s_exec (self, "RELEASE SAVEPOINT task") ? 1 : -1;
+    if (!s_exec (self, "ROLLBACK TO SAVEPOINT task"))
+        return -1;
+    //  The register's answer decides: this task waits for it, the others go on
+    if (streq (error.code, "QUEUE_PENDING"))
+        return s_queue_postpone (self, id) ? 1 : -1;
+    zsys_error ("leb: task %" PRId64 " not completed, retrying: %s %s", id, error.code, error.message);
+    return -1;
+}
+
 //  Auto mode: completes every task whose moment came, earliest first, each
 //  at that moment (its maximum, or earlier to keep the term promised on the
-//  receipt), so one jump of the clock runs a whole chain in order.
+//  receipt), so one jump of the clock runs a whole chain in order. Up to
+//  s_ADVANCE_BATCH tasks share a transaction (one commit, one flush of the
+//  WAL); a task that fails rolls back alone and the batch keeps what went
+//  through before it.
 static size_t
 s_advance (leb_server_t *self)
 {
     size_t completed = 0;
     egov_error_t error;
     while (completed < s_ADVANCE_MAX) {
-        int64_t id = s_db (self) ? leb_tasks_next_due (self->conn, egov_clock_now_ms (), &error) : -1;
-        if (id == 0)
-            break;
-        leb_task_t task;
-        s_app_t app = { 0 };
-        bool ok = id > 0 && s_begin (self, &error)
-               && leb_tasks_get (self->conn, id, true, &task, &error) == 0
-               && s_app_load (self, task.correlation_id, &app, &error) == 0
-               && s_task_complete (self, &app, &task, NULL, task.planned_ms ? task.planned_ms : task.due_ms,
-                                   NULL, NULL, &error) == 0;
-        s_app_reset (&app);
-        if (!ok && id > 0 && streq (error.code, "QUEUE_PENDING")) {
-            //  The register's answer decides: this task waits for it, the others go on
-            s_end (self, false, &error);
-            if (s_queue_postpone (self, id))
-                completed++;
-            else {
-                self->retry_wall_ms = egov_now_ms () + s_RETRY_MS;
-                self->due = true;
-                break;
-            }
-            continue;
-        }
-        if (id < 0 || !s_end (self, ok, &error)) {
-            if (id > 0)
-                zsys_error ("leb: task %" PRId64 " not completed, retrying: %s %s", id, error.code,
-                            error.message);
+        if (!s_begin (self, &error)) {
             self->retry_wall_ms = egov_now_ms () + s_RETRY_MS;
             self->due = true;
             break;
         }
-        completed++;
+        size_t batch = 0;
+        int rc = 1;
+        while (batch < s_ADVANCE_BATCH && (rc = s_advance_one (self)) == 1)
+            batch++;
+        bool committed = s_end (self, true, &error);
+        if (committed)
+            completed += batch;
+        if (!committed || rc < 0) {
+            self->retry_wall_ms = egov_now_ms () + s_RETRY_MS;
+            self->due = true;
+            break;
+        }
+        if (rc == 0)
+            break;
     }
     return completed;
 }

@@ -34,6 +34,16 @@ check_output "a sync request with text that is not UTF-8: MALFORMED_FRAME" \
     'text not UTF-8 +MALFORMED_FRAME' cat "$EGOV_TEST_DIR/probe.txt"
 check_output "a frame with a field numbered 0, which would not survive a relay: MALFORMED_FRAME" \
     'field numbered 0 +MALFORMED_FRAME' cat "$EGOV_TEST_DIR/probe.txt"
+check_output "an in_order submission refused for now (no right to that service)" \
+    'in order, refused for now +ACCESS_DENIED' cat "$EGOV_TEST_DIR/probe.txt"
+check_output "... holds the same connection's later in_order ones to that recipient: OUT_OF_ORDER" \
+    'in order, the next one +OUT_OF_ORDER' cat "$EGOV_TEST_DIR/probe.txt"
+check_output "... but not a submission without in_order" \
+    'in order, not in order beside it +ON_DELIVERY' cat "$EGOV_TEST_DIR/probe.txt"
+check_output "... until the refused one comes again (refused again here, so still held)" \
+    'in order, the next one again +OUT_OF_ORDER' cat "$EGOV_TEST_DIR/probe.txt"
+check_output "... and a new connection starts afresh" \
+    'in order, on a new connection +ON_DELIVERY' cat "$EGOV_TEST_DIR/probe.txt"
 check_output "a clock set past the year 9999, which every process would overflow on: INVALID_CLOCK" \
     'clock set past the year 9999 +INVALID_CLOCK' cat "$EGOV_TEST_DIR/probe.txt"
 check_output "a clock advanced past the year 9999: INVALID_CLOCK" \
@@ -43,7 +53,7 @@ check_output "an async submission whose correlation id is not UTF-8: MALFORMED_F
 check_output "another participant's submissions sent with it are all committed" \
     'beside it +ON_DELIVERY 20/20 committed' cat "$EGOV_TEST_DIR/probe.txt"
 check "... and stored" it_query_is shep \
-    "SELECT count(*) FROM async_message WHERE sender_id = 'probe-sender' AND status = 'ON_DELIVERY'" 20
+    "SELECT count(*) FROM async_message WHERE sender_id = 'probe-sender' AND status = 'ON_DELIVERY' AND correlation_id <> 'probe-order'" 20
 check "nothing of the bad submission is stored" it_query_is shep \
     "SELECT count(*) FROM async_message WHERE sender_id = 'probe-rogue'" 0
 

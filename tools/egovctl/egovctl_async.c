@@ -61,7 +61,7 @@ s_send_pipelined (egovctl_t *self, Egov__Envelope *envelope, json_t *messages)
             char *message_id = egov_uuid_new ();
             s_envelope_renew (self, envelope, message_id);
             snprintf (key, sizeof (key), "%" PRIu64, ++sent);
-            if (shep_client_send_submit (self->client, envelope, self->ttl_ms, sent) == 0) {
+            if (shep_client_send_submit (self->client, envelope, self->ttl_ms, sent, false) == 0) {
                 zhashx_insert (in_flight, key, message_id);
                 continue;
             }
@@ -82,7 +82,7 @@ s_send_pipelined (egovctl_t *self, Egov__Envelope *envelope, json_t *messages)
                  message_id = zhashx_next (in_flight)) {
                 s_envelope_renew (self, envelope, message_id);
                 uint64_t tag = strtoull (zhashx_cursor (in_flight), NULL, 10);
-                shep_client_send_submit (self->client, envelope, self->ttl_ms, tag);
+                shep_client_send_submit (self->client, envelope, self->ttl_ms, tag, false);
             }
             continue;
         }
@@ -104,7 +104,7 @@ s_send_pipelined (egovctl_t *self, Egov__Envelope *envelope, json_t *messages)
         &&  frame->error->error && streq (frame->error->error->code, "NOT_REGISTERED")) {
             //  The gateway restarted; the client said hello again: resubmit
             s_envelope_renew (self, envelope, message_id);
-            shep_client_send_submit (self->client, envelope, self->ttl_ms, frame->tag);
+            shep_client_send_submit (self->client, envelope, self->ttl_ms, frame->tag, false);
             answered = false;
         }
         else
