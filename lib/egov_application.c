@@ -2,6 +2,7 @@
 #include "egov_application.h"
 #include "egov_pki.h"
 #include "egov_clock.h"
+#include "egov_db.h"
 #include <stdlib.h>
 
 bool
@@ -340,7 +341,7 @@ static PGresult *
 s_history (PGconn *conn, const char *application_id)
 {
     const char *values [1] = { application_id };
-    PGresult *result = PQexecParams (conn,
+    PGresult *result = egov_db_params (conn,
         "SELECT status, step, role, actor, note, at_sim,"
         "       (extract (epoch FROM at_wall) * 1000)::bigint"
         "  FROM history WHERE application_id = $1::uuid ORDER BY seq LIMIT 500",
@@ -384,7 +385,7 @@ egov_application_state_answer (PGconn *conn, const char *service_id,
     PGresult *result = NULL;
     if (conn) {
         const char *values [1] = { query->application_id };
-        result = PQexecParams (conn,
+        result = egov_db_params (conn,
             "SELECT a.status, a.service, a.region, coalesce (a.registration_number, ''),"
             "       coalesce ((SELECT max (h.at_sim) FROM history h WHERE h.application_id = a.id),"
             "                 a.submitted_sim),"

@@ -23,6 +23,18 @@ char *egov_db_strdup (const PGresult *result, int row, int column);
 bool egov_db_is_duplicate (PGresult *result);
 //  Re-establishes a broken connection (PQreset) when needed; true when usable.
 bool egov_db_alive (PGconn *conn);
+//  PQexecParams, with the statement prepared on the connection the first
+//  time it runs there and executed prepared after that: PostgreSQL parses
+//  and plans it once per connection instead of every time. A connection
+//  re-established (PQreset) or new at the same address starts afresh; past
+//  EGOV_DB_PREPARED_MAX statements per connection, or where preparing
+//  fails, it runs as PQexecParams does.
+PGresult *egov_db_params (PGconn *conn, const char *sql, int count, const Oid *types,
+                          const char *const *values, const int *lengths, const int *formats,
+                          int result_format);
+#define EGOV_DB_PREPARED_MAX 256
+//  Self test (against EGOV_TEST_DB when set).
+void egov_db_test (bool verbose);
 
 #ifdef __cplusplus
 }

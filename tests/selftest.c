@@ -37,6 +37,7 @@
 #include "queue_server.h"
 #include "egov_http.h"
 #include "egov_worker.h"
+#include "egov_db.h"
 #include "leb_rules.h"
 #include "egov_queue.h"
 #include "leb_tasks.h"
@@ -88,6 +89,7 @@ static void s_queue_store (void **state) { (void) state; queue_store_test (s_ver
 static void s_queue_server (void **state) { (void) state; queue_server_test (s_verbose); }
 static void s_egov_http (void **state) { (void) state; egov_http_test (s_verbose); }
 static void s_egov_worker (void **state) { (void) state; egov_worker_test (s_verbose); }
+static void s_egov_db (void **state) { (void) state; egov_db_test (s_verbose); }
 static void s_leb_rules (void **state) { (void) state; leb_rules_test (s_verbose); }
 static void s_egov_queue (void **state) { (void) state; egov_queue_test (s_verbose); }
 static void s_leb_tasks (void **state) { (void) state; leb_tasks_test (s_verbose); }
@@ -146,6 +148,7 @@ main (int argc, char *argv [])
         cmocka_unit_test (s_queue_server),
         cmocka_unit_test (s_egov_http),
         cmocka_unit_test (s_egov_worker),
+        cmocka_unit_test (s_egov_db),
         cmocka_unit_test (s_leb_rules),
         cmocka_unit_test (s_egov_queue),
         cmocka_unit_test (s_leb_tasks),

@@ -81,7 +81,7 @@ static PGresult *
 s_sql (PGconn *conn, ExecStatusType expected, const char *sql, int count,
        const char *const *values)
 {
-    PGresult *result = PQexecParams (conn, sql, count, NULL, values, NULL, NULL, 0);
+    PGresult *result = egov_db_params (conn, sql, count, NULL, values, NULL, NULL, 0);
     if (PQresultStatus (result) != expected) {
         zsys_error ("accounts: %s", PQresultErrorMessage (result));
         PQclear (result);
@@ -137,7 +137,7 @@ shep_accounts_create (shep_accounts_t *self, const char *login, const char *name
         return -1;
     }
     const char *values [] = { login, name, hash, role };
-    PGresult *result = PQexecParams (conn, self->sql_create, self->roles ? 4 : 3, NULL, values,
+    PGresult *result = egov_db_params (conn, self->sql_create, self->roles ? 4 : 3, NULL, values,
                                      NULL, NULL, 0);
     int rc = 0;
     if (egov_db_is_duplicate (result)) {

@@ -10,8 +10,7 @@
 extern const char *shep_participant_schema_sql;
 
 #define s_TICK_MS           100         //  the engine's timer
-#define s_WINDOW            64          //  submissions in flight, by default
-#define s_RECIPIENT_WINDOW  32          //  of them to one recipient at most
+#define s_WINDOW            128         //  submissions in flight, by default
 #define s_BATCH_MAX         64          //  deliveries committed together at most
 #define s_BATCH             256         //  outbox rows read per flush
 #define s_SUBMIT_WAIT_MS    5000        //  a receipt later than this: submit again
@@ -262,7 +261,7 @@ shep_participant_put (shep_participant_t *self, PGconn *conn, const Egov__Envelo
                               copy.correlation_id, (const char *) packed, ttl };
     int lengths [] = { 0, 0, 0, 0, 0, (int) size, 0 };
     int formats [] = { 0, 0, 0, 0, 0, 1, 0 };
-    PGresult *result = PQexecParams (conn,
+    PGresult *result = egov_db_params (conn,
         "INSERT INTO shep_outbox (sender, message_id, recipient, service_id, correlation_id,"
         " envelope, ttl_ms) VALUES ($1, $2, $3, $4, $5, $6, $7::bigint)",
         7, NULL, values, lengths, formats, 0);
@@ -373,8 +372,8 @@ s_flights_drop (shep_participant_t *self, bool late_only)
 }
 
 //  True when the next message to recipient may go now: it is not waiting
-//  out a refusal (nor for its submissions from before one), and fewer than
-//  s_RECIPIENT_WINDOW of its messages wait for receipts.
+//  out a refusal, nor for its submissions from before one. A wait that ends
+//  reads the outbox again from the start: its rows were passed over.
 static bool
 s_may_send (shep_participant_t *self, const char *recipient)
 {
@@ -383,8 +382,40 @@ s_may_send (shep_participant_t *self, const char *recipient)
         if (zclock_mono () < *until || s_sending (self, recipient) > 0)
             return false;
         zhashx_delete (self->paused, recipient);
+        s_rewind (self, 0);
     }
-    return s_sending (self, recipient) < s_RECIPIENT_WINDOW;
+    return true;
+}
+
+//  The recipients waiting now, as a PostgreSQL text array ("{}" when none).
+static char *
+s_waiting_array (shep_participant_t *self)
+{
+    zlistx_t *keys = zhashx_keys (self->paused);
+    size_t size = 3;
+    for (const char *key = (const char *) zlistx_first (keys); key; key = (const char *) zlistx_next (keys))
+        size += 2 * strlen (key) + 3;
+    char *array = (char *) malloc (size);
+    assert (array);
+    size_t used = 0;
+    array [used++] = '{';
+    for (const char *key = (const char *) zlistx_first (keys); key; key = (const char *) zlistx_next (keys)) {
+        if (s_may_send (self, key))
+            continue;
+        if (used > 1)
+            array [used++] = ',';
+        array [used++] = '"';
+        for (const char *cursor = key; *cursor; cursor++) {
+            if (*cursor == '"' || *cursor == '\\')
+                array [used++] = '\\';
+            array [used++] = *cursor;
+        }
+        array [used++] = '"';
+    }
+    array [used++] = '}';
+    array [used] = 0;
+    zlistx_destroy (&keys);
+    return array;
 }
 
 //  Records that the gateway refused a message for good: it stays in the
@@ -398,7 +429,7 @@ s_mark_failed (shep_participant_t *self, PGconn *conn, int64_t seq, const char *
     zsys_error ("%s: the gateway refuses outbox message %s for good: %s %s",
                 self->participant_id, key, code, message);
     const char *values [] = { key, code, message };
-    PGresult *result = PQexecParams (conn,
+    PGresult *result = egov_db_params (conn,
         "UPDATE shep_outbox SET failed_code = $2, failed_message = $3 WHERE seq = $1::bigint",
         3, NULL, values, NULL, NULL, 0);
     if (!egov_db_check (result, PGRES_COMMAND_OK, "outbox failed")) {
@@ -431,15 +462,20 @@ shep_participant_flush (shep_participant_t *self)
         return;
     self->flush_wanted = false;
     self->swept_mono = zclock_mono ();
-    char batch [16], from [24];
-    snprintf (batch, sizeof (batch), "%d", s_BATCH);
+    //  The rows the window has room for, and those submitted since the
+    //  last rewind (read again, passed over): not the waiting recipients'
+    char limit [16], from [24];
+    size_t room = (size_t) self->window - zlistx_size (self->flights) + zhashx_size (self->pending);
+    snprintf (limit, sizeof (limit), "%zu", room < s_BATCH ? room : s_BATCH);
+    char *waiting = s_waiting_array (self);
     s_seq_key (self->outbox_from, from, sizeof (from));
-    const char *values [] = { self->participant_id, batch, from };
-    PGresult *result = PQexecParams (conn,
+    const char *values [] = { self->participant_id, limit, from, waiting };
+    PGresult *result = egov_db_params (conn,
         "SELECT seq, recipient, envelope, ttl_ms FROM shep_outbox WHERE sender = $1"
         " AND sent_at IS NULL AND failed_code IS NULL AND seq >= $3::bigint"
-        " ORDER BY seq LIMIT $2::integer",
-        3, NULL, values, NULL, NULL, 1);
+        " AND recipient <> ALL ($4::text []) ORDER BY seq LIMIT $2::integer",
+        4, NULL, values, NULL, NULL, 1);
+    free (waiting);
     if (!egov_db_check (result, PGRES_TUPLES_OK, "outbox read")) {
         PQclear (result);
         s_db_failed (self);
@@ -491,8 +527,8 @@ shep_participant_flush (shep_participant_t *self)
         zhashx_insert (self->pending, key, (void *) 1);
         s_sending_add (self, recipient, 1);
     }
-    if (rows == s_BATCH)
-        self->flush_wanted = true;          //  there may be more behind this batch
+    if (rows == atoi (limit))
+        self->flush_wanted = true;          //  there may be more behind these
     if (left >= 0)
         self->outbox_from = left;
     else
@@ -599,7 +635,7 @@ s_receipts_settle (shep_participant_t *self)
     const char *values [] = { seqs, statuses };
     bool marked = conn && s_exec (conn, "BEGIN") && s_exec (conn, "SET LOCAL synchronous_commit TO off");
     if (marked) {
-        PGresult *result = PQexecParams (conn,
+        PGresult *result = egov_db_params (conn,
             "UPDATE shep_outbox o SET sent_at = now (), delivery_status = v.status"
             " FROM unnest ($1::bigint [], $2::text []) AS v (seq, status) WHERE o.seq = v.seq",
             2, NULL, values, NULL, NULL, 0);
@@ -639,7 +675,7 @@ s_inbox_decision (PGconn *conn, const char *message_id, char *outcome, size_t ou
                   char *reject_message, size_t message_size)
 {
     const char *values [] = { message_id };
-    PGresult *result = PQexecParams (conn,
+    PGresult *result = egov_db_params (conn,
         "SELECT outcome, reject_message FROM shep_inbox WHERE message_id = $1",
         1, NULL, values, NULL, NULL, 0);
     bool ok = egov_db_check (result, PGRES_TUPLES_OK, "inbox read");
@@ -662,7 +698,7 @@ s_inbox_record (shep_participant_t *self, PGconn *conn, const Egov__Envelope *en
                               envelope->sender_id ? envelope->sender_id : "",
                               envelope->correlation_id ? envelope->correlation_id : "",
                               outcome, reject_message };
-    PGresult *result = PQexecParams (conn,
+    PGresult *result = egov_db_params (conn,
         "INSERT INTO shep_inbox (message_id, recipient, service_id, sender_id, correlation_id,"
         " outcome, reject_message) VALUES ($1, $2, $3, $4, $5, $6, $7)"
         " ON CONFLICT (message_id) DO NOTHING", 7, NULL, values, NULL, NULL, 0);
@@ -891,7 +927,7 @@ shep_participant_db_cut (shep_participant_t *self)
     PGconn *admin = egov_db_connect (self->conninfo, 5000);
     assert (admin);
     const char *values [] = { pid };
-    PGresult *result = PQexecParams (admin, "SELECT pg_terminate_backend ($1::int, 5000)",
+    PGresult *result = egov_db_params (admin, "SELECT pg_terminate_backend ($1::int, 5000)",
                                      1, NULL, values, NULL, NULL, 0);
     assert (PQresultStatus (result) == PGRES_TUPLES_OK && *PQgetvalue (result, 0, 0) == 't');
     PQclear (result);
@@ -1308,7 +1344,7 @@ shep_participant_health (shep_participant_t *self, bool *ok)
     json_object_set_new (outbox, "in_flight", json_integer ((json_int_t) zlistx_size (self->flights)));
     if (conn) {
         const char *values [] = { self->participant_id };
-        PGresult *result = PQexecParams (conn,
+        PGresult *result = egov_db_params (conn,
             "SELECT count (*) FILTER (WHERE sent_at IS NULL AND failed_code IS NULL),"
             "       count (*) FILTER (WHERE failed_code IS NOT NULL),"
             "       coalesce (extract (epoch FROM clock_timestamp () - min (created_at)"
@@ -1613,7 +1649,9 @@ shep_participant_test (bool verbose)
     //  leb-1 waits out the pause, then gets its first and second again, in order
     shep_participant_flush (self);
     assert (zlistx_size (self->flights) == 0);
-    zhashx_purge (self->paused);
+    for (int64_t *until = (int64_t *) zhashx_first (self->paused); until;
+         until = (int64_t *) zhashx_next (self->paused))
+        *until = 0;             //  the pause is over
     shep_participant_flush (self);
     assert (zlistx_size (self->flights) == 2);
     for (int index = 0; index < 2; index++) {

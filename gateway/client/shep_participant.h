@@ -13,8 +13,8 @@
       - the outbox (table shep_outbox): a service stores a message in its
         own transaction (shep_participant_put); the engine submits it
         without ever waiting, receipt-driven, a window of messages in
-        flight and one at a time per recipient so each recipient gets its
-        messages in the order they were stored, and marks it sent when the
+        flight, each recipient's in the order they were stored (the gateway
+        keeps that order: AsyncSubmit.in_order), and marks it sent when the
         gateway has committed it;
       - the inbox (table shep_inbox): each delivery is applied once, by
         message id, in the transaction of its effect, by the handler named
@@ -49,7 +49,7 @@ typedef struct {
     const char *const *routes;      //  route ids served, NULL-terminated (may be NULL)
     const char *const *services;    //  sync services provided, NULL-terminated (may be NULL)
     bool receive_async;             //  ask the gateway for deliveries
-    int window;                     //  submissions in flight at once, 0 for 64
+    int window;                     //  submissions in flight at once, 0 for 128
     bool verbose;                   //  log every message sent and applied
 } shep_participant_config_t;
 

@@ -648,7 +648,7 @@ s_test_outbox (PGconn *conn)
     zlistx_t *taken = zlistx_new ();
     assert (taken);
     zlistx_set_destructor (taken, s_test_envelope_free);
-    PGresult *result = PQexecParams (conn,
+    PGresult *result = egov_db_params (conn,
         "UPDATE shep_outbox SET sent_at = now () WHERE sent_at IS NULL"
         " AND sender = 'regional-750000000' RETURNING seq, recipient, envelope",
         0, NULL, NULL, NULL, NULL, 1);
@@ -957,7 +957,7 @@ regional_server_test (bool verbose)
         assert (streq (sent->recipient_id, "intake") && streq (sent->service_id, REGIONAL_SERVICE_RESULT));
         assert (sent->message_type == EGOV__MESSAGE_TYPE__RESPONSE);
         zlistx_destroy (&outbox);
-        PGresult *rows = PQexecParams (conn,
+        PGresult *rows = egov_db_params (conn,
             "SELECT last_status || ' ' || result_approved::text || ' ' || result_at::text"
             " FROM registration WHERE correlation_id = 'corr-1'", 0, NULL, NULL, NULL, NULL, 0);
         assert (PQresultStatus (rows) == PGRES_TUPLES_OK && PQntuples (rows) == 1);
@@ -994,7 +994,7 @@ regional_server_test (bool verbose)
         assert (s_test_deliver (server, envelope, code) == REGIONAL_REJECT);
         assert (streq (code, "UNKNOWN_APPLICATION"));
         //  Rejections leave nothing behind
-        rows = PQexecParams (conn, "SELECT (SELECT count(*) FROM shep_outbox)::text || ' '"
+        rows = egov_db_params (conn, "SELECT (SELECT count(*) FROM shep_outbox)::text || ' '"
             " || (SELECT count(*) FROM registration)::text", 0, NULL, NULL, NULL, NULL, 0);
         assert (PQresultStatus (rows) == PGRES_TUPLES_OK);
         assert (streq (PQgetvalue (rows, 0, 0), "9 3"));

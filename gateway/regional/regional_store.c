@@ -40,7 +40,7 @@ static bool
 s_command (regional_store_t *self, const char *what, const char *sql, int count,
            const char *const *values, const int *lengths, const int *formats, long *rows)
 {
-    PGresult *result = PQexecParams (self->conn, sql, count, NULL, values, lengths, formats, 0);
+    PGresult *result = egov_db_params (self->conn, sql, count, NULL, values, lengths, formats, 0);
     bool ok = egov_db_check (result, PGRES_COMMAND_OK, what);
     if (ok && rows)
         *rows = atol (PQcmdTuples (result));
@@ -61,7 +61,7 @@ regional_store_find (regional_store_t *self, const char *correlation_id,
 {
     assert (self && correlation_id && record);
     memset (record, 0, sizeof (*record));
-    PGresult *result = PQexecParams (self->conn,
+    PGresult *result = egov_db_params (self->conn,
         "SELECT correlation_id, application_id, sender_id, status,"
         " coalesce (registration_number, ''), registered_at, registered_wall,"
         " signature_outcome, signer, signer_iin, refusal_code, refusal, service,"
@@ -101,7 +101,7 @@ regional_store_next_sequence (regional_store_t *self, int year)
     char year_text [16];
     snprintf (year_text, sizeof (year_text), "%d", year);
     //  The row lock of the upsert orders concurrent registrations
-    PGresult *result = PQexecParams (self->conn,
+    PGresult *result = egov_db_params (self->conn,
         "INSERT INTO registration_counter (route_id, year, last) VALUES ($1, $2::integer, 1)"
         " ON CONFLICT (route_id, year) DO UPDATE SET last = registration_counter.last + 1"
         " RETURNING last",

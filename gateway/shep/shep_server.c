@@ -1752,7 +1752,7 @@ s_clock_start (shep_server_t *self, PGconn *conn)
     snprintf (sim, sizeof (sim), "%" PRId64, state.base_sim_ms);
     snprintf (version, sizeof (version), "%" PRIu64, state.version);
     const char *values [] = { wall, sim, version };
-    PGresult *result = PQexecParams (conn,
+    PGresult *result = egov_db_params (conn,
         "INSERT INTO sim_clock (id, base_wall_ms, base_sim_ms, speed, version, changed_by) "
         "VALUES (1, $1, $2, 1, $3, '--clock-start') ON CONFLICT (id) DO NOTHING",
         3, NULL, values, NULL, NULL, 0);

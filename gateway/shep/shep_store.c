@@ -371,7 +371,7 @@ s_store_load_head (s_store_t *self)
         strcpy (mac_hex, "\\x");
         sodium_bin2hex (mac_hex + 2, 2 * SHEP_HASH_SIZE + 1, mac, SHEP_HASH_SIZE);
         const char *values [] = { from, mac_hex };
-        result = PQexecParams (self->conn, "INSERT INTO log_chain (keyed_from, mac) VALUES ($1, $2::bytea)",
+        result = egov_db_params (self->conn, "INSERT INTO log_chain (keyed_from, mac) VALUES ($1, $2::bytea)",
                                2, NULL, values, NULL, NULL, 0);
         ok = egov_db_check (result, PGRES_COMMAND_OK, "noting where the keyed chain starts");
         free (mac_hex);

@@ -195,7 +195,7 @@ intake_desk__sql (intake_desk_t *self, ExecStatusType expected, const char *sql,
 {
     if (!self->conn)
         return NULL;                //  the unit of work found no database
-    PGresult *result = PQexecParams (self->conn, sql, count, NULL, values, lengths, formats, 0);
+    PGresult *result = egov_db_params (self->conn, sql, count, NULL, values, lengths, formats, 0);
     if (!egov_db_check (result, expected, sql)) {
         PQclear (result);
         return NULL;

@@ -642,7 +642,7 @@ static bool
 s_test_is (PGconn *conn, const char *sql, const char *parameter, const char *expected)
 {
     const char *values [] = { parameter };
-    PGresult *result = PQexecParams (conn, sql, parameter ? 1 : 0, NULL, values, NULL, NULL, 0);
+    PGresult *result = egov_db_params (conn, sql, parameter ? 1 : 0, NULL, values, NULL, NULL, 0);
     assert (PQresultStatus (result) == PGRES_TUPLES_OK && PQntuples (result) == 1);
     bool same = streq (PQgetvalue (result, 0, 0), expected);
     if (!same)
@@ -674,7 +674,7 @@ intake_desk__flow_test (intake_desk_t *self, PGconn *conn, bool verbose)
     //  An application on paper as the desk stores it when it accepts one
     char *id = egov_uuid_new ();
     const char *key [] = { id };
-    PGresult *result = PQexecParams (conn,
+    PGresult *result = egov_db_params (conn,
         "INSERT INTO application (id, service, region, applicant_iin, applicant_name,"
         " operator_login, status, receipt_number, paper, submitted_sim, received_sim)"
         " VALUES ($1, 'school-duplicate', '750000000', '850314301234', 'Test', 'operator1',"
@@ -791,7 +791,7 @@ intake_desk__flow_test (intake_desk_t *self, PGconn *conn, bool verbose)
     assert (!self->rearm_wanted && self->storage_timer);
 
     //  Unclaimed past its month: returned to the provider through the outbox
-    result = PQexecParams (conn, "UPDATE application SET storage_until_sim = 1 WHERE id = $1",
+    result = egov_db_params (conn, "UPDATE application SET storage_until_sim = 1 WHERE id = $1",
                            1, NULL, key, NULL, NULL, 0);
     assert (PQresultStatus (result) == PGRES_COMMAND_OK);
     PQclear (result);
@@ -807,11 +807,11 @@ intake_desk__flow_test (intake_desk_t *self, PGconn *conn, bool verbose)
     assert (self->storage_timer == 0);
     //  ... unless the catalogue keeps it in the centre's archive (Atyrau, seed
     //  001 item 8 7)): still READY there, nothing sent to the provider
-    result = PQexecParams (conn, "CREATE TEMP TABLE kept AS SELECT id, service, region FROM application"
+    result = egov_db_params (conn, "CREATE TEMP TABLE kept AS SELECT id, service, region FROM application"
                            " WHERE id = $1", 1, NULL, key, NULL, NULL, 0);
     assert (PQresultStatus (result) == PGRES_COMMAND_OK);
     PQclear (result);
-    result = PQexecParams (conn, "UPDATE application SET service = 'school-duplicate', region = '230000000',"
+    result = egov_db_params (conn, "UPDATE application SET service = 'school-duplicate', region = '230000000',"
                            " status = 'READY', storage_until_sim = 1 WHERE id = $1", 1, NULL, key, NULL, NULL, 0);
     assert (PQresultStatus (result) == PGRES_COMMAND_OK);
     PQclear (result);
@@ -842,7 +842,7 @@ intake_desk__flow_test (intake_desk_t *self, PGconn *conn, bool verbose)
         "                     created_wall timestamptz NOT NULL DEFAULT now (), sent_wall timestamptz)");
     assert (PQresultStatus (result) == PGRES_COMMAND_OK);
     PQclear (result);
-    result = PQexecParams (conn,
+    result = egov_db_params (conn,
         "WITH i AS (INSERT INTO inbox (message_id, service_id) VALUES ($2, 'application.status'))"
         " INSERT INTO outbox (message_id, application_id, service_id, envelope, sent_wall)"
         " VALUES ($3, $1, 'application.recall', '\\x0a00'::bytea, NULL),"

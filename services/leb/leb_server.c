@@ -205,7 +205,7 @@ s_db (leb_server_t *self)
 static bool
 s_exec (leb_server_t *self, const char *sql)
 {
-    PGresult *result = PQexecParams (self->conn, sql, 0, NULL, NULL, NULL, NULL, 0);
+    PGresult *result = egov_db_params (self->conn, sql, 0, NULL, NULL, NULL, NULL, 0);
     bool ok = egov_db_check (result, PGRES_COMMAND_OK, sql);
     PQclear (result);
     return ok;
@@ -239,7 +239,7 @@ static bool
 s_run (leb_server_t *self, const char *sql, int count, const char *const *values,
        egov_error_t *error)
 {
-    PGresult *result = PQexecParams (self->conn, sql, count, NULL, values, NULL, NULL, 0);
+    PGresult *result = egov_db_params (self->conn, sql, count, NULL, values, NULL, NULL, 0);
     bool ok = egov_db_check (result, PGRES_COMMAND_OK, "leb statement");
     if (!ok)
         egov_error_set (error, "DB_UNAVAILABLE", "%s", PQresultErrorMessage (result));
@@ -303,7 +303,7 @@ s_app_load (leb_server_t *self, const char *correlation_id, s_app_t *app, egov_e
 {
     memset (app, 0, sizeof (*app));
     const char *values [] = { correlation_id };
-    PGresult *result = PQexecParams (self->conn,
+    PGresult *result = egov_db_params (self->conn,
         "SELECT status, coalesce (decision, ''), grounds::text, registered,"
         "       coalesce (result, '\\x'::bytea),"
         "       coalesce (recalled_ms >= coalesce (returned_ms, 0), false), reply_to,"
@@ -481,7 +481,7 @@ s_result (leb_server_t *self, s_app_t *app, int64_t at_ms, egov_error_t *error)
         json_array_clear (app->grounds);
         approved = leb_rules_decide (app->entry, app->registered->application, app->grounds);
     }
-    PGresult *result = PQexecParams (self->conn, "SELECT nextval ('outgoing_number_seq')",
+    PGresult *result = egov_db_params (self->conn, "SELECT nextval ('outgoing_number_seq')",
                                      0, NULL, NULL, NULL, NULL, 0);
     if (!egov_db_check (result, PGRES_TUPLES_OK, "outgoing number")) {
         egov_error_set (error, "DB_UNAVAILABLE", "%s", PQresultErrorMessage (result));
@@ -516,7 +516,7 @@ s_result (leb_server_t *self, s_app_t *app, int64_t at_ms, egov_error_t *error)
     const char *values [] = { app->correlation_id, number, (const char *) packed };
     int lengths [] = { 0, 0, (int) size };
     int formats [] = { 0, 0, 1 };
-    result = PQexecParams (self->conn,
+    result = egov_db_params (self->conn,
         "UPDATE application SET outgoing_number = $2, result = $3"
         " WHERE correlation_id = $1", 3, NULL, values, lengths, formats, 0);
     int rc = egov_db_check (result, PGRES_COMMAND_OK, "result store") ? 0 : -1;
@@ -593,7 +593,7 @@ s_queue_on_answer (void *argument, const Egov__Envelope *reply, const egov_error
         const char *values [] = { call->correlation_id, (const char *) packed, now };
         int lengths [] = { 0, (int) size, 0 };
         int formats [] = { 0, 1, 0 };
-        PGresult *result = PQexecParams (self->conn,
+        PGresult *result = egov_db_params (self->conn,
             "WITH stored AS (UPDATE application SET queue_answer = $2 WHERE correlation_id = $1)"
             " UPDATE task SET planned_ms = $3::bigint WHERE correlation_id = $1 AND state <> 'done'"
             "   AND coalesce (planned_ms, due_ms) > $3::bigint", 3, NULL, values, lengths, formats, 0);
@@ -768,7 +768,7 @@ s_on_registered (leb_server_t *self, const Egov__Envelope *envelope, const char 
     };
     int lengths [] = { 0, 0, 0, 0, 0, 0, 0, (int) envelope->payload.len, 0 };
     int formats [] = { 0, 0, 0, 0, 0, 0, 0, 1, 0 };
-    PGresult *result = PQexecParams (self->conn,
+    PGresult *result = egov_db_params (self->conn,
         "INSERT INTO application (correlation_id, application_id, service, region,"
         "  registration_number, applicant_iin, reply_to, registered, received_ms)"
         " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::bigint)"
@@ -1068,7 +1068,7 @@ s_migrate_outbox (leb_server_t *self, egov_error_t *error)
         return 0;
     if (!s_begin (self, error))
         return -1;
-    result = PQexecParams (self->conn,
+    result = egov_db_params (self->conn,
         "SELECT message_id, correlation_id, service_id, message_type, recipient_id,"
         "       payload_type, payload FROM outbox WHERE sent_at IS NULL ORDER BY seq",
         0, NULL, NULL, NULL, NULL, 1);
@@ -1543,7 +1543,7 @@ static char *
 s_test_value (PGconn *conn, const char *sql, const char *parameter)
 {
     const char *values [] = { parameter };
-    PGresult *result = PQexecParams (conn, sql, parameter ? 1 : 0, NULL, values, NULL, NULL, 0);
+    PGresult *result = egov_db_params (conn, sql, parameter ? 1 : 0, NULL, values, NULL, NULL, 0);
     assert (PQresultStatus (result) == PGRES_TUPLES_OK && PQntuples (result) == 1);
     char *value = strdup (PQgetvalue (result, 0, 0));
     PQclear (result);
@@ -1569,7 +1569,7 @@ s_test_result (PGconn *conn, const char *correlation_id, int number)
     char offset [8];
     snprintf (offset, sizeof (offset), "%d", number);
     const char *values [] = { correlation_id, offset };
-    PGresult *result = PQexecParams (conn,
+    PGresult *result = egov_db_params (conn,
         "SELECT envelope FROM shep_outbox WHERE correlation_id = $1"
         " AND service_id = 'application.result' ORDER BY seq OFFSET $2::integer LIMIT 1",
         2, NULL, values, NULL, NULL, 1);

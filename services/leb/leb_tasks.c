@@ -62,7 +62,7 @@ leb_tasks_open (PGconn *conn, const leb_task_t *task, egov_error_t *error)
         task->action, task->decides ? "true" : "false", started, due,
         *task->assignee ? task->assignee : NULL, task->planned_ms ? planned : NULL
     };
-    PGresult *result = PQexecParams (conn,
+    PGresult *result = egov_db_params (conn,
         "INSERT INTO task (correlation_id, kind, step, role, action, decides, started_ms,"
         "                  due_ms, assignee, planned_ms)"
         " VALUES ($1, $2, $3::integer, $4, $5, $6::boolean, $7::bigint, $8::bigint, $9, $10::bigint)"
@@ -84,7 +84,7 @@ leb_tasks_get (PGconn *conn, int64_t id, bool lock, leb_task_t *task, egov_error
     char text [24];
     snprintf (text, sizeof (text), "%" PRId64, id);
     const char *values [] = { text };
-    PGresult *result = PQexecParams (conn, lock
+    PGresult *result = egov_db_params (conn, lock
         ? "SELECT " s_COLUMNS " FROM task WHERE id = $1::bigint FOR UPDATE"
         : "SELECT " s_COLUMNS " FROM task WHERE id = $1::bigint",
         1, NULL, values, NULL, NULL, 0);
@@ -107,7 +107,7 @@ static bool
 s_update (PGconn *conn, const char *sql, int count, const char *const *values,
           egov_error_t *error)
 {
-    PGresult *result = PQexecParams (conn, sql, count, NULL, values, NULL, NULL, 0);
+    PGresult *result = egov_db_params (conn, sql, count, NULL, values, NULL, NULL, 0);
     bool ok = egov_db_check (result, PGRES_COMMAND_OK, "task update");
     if (!ok)
         s_db_error (error, result, "task update");
@@ -182,7 +182,7 @@ leb_tasks_list (PGconn *conn, const char *role, int64_t now_ms, egov_error_t *er
 {
     assert (conn);
     const char *values [] = { role };
-    PGresult *result = PQexecParams (conn,
+    PGresult *result = egov_db_params (conn,
         "SELECT " s_COLUMNS ", a.application_id, a.registration_number"
         " FROM task JOIN application a USING (correlation_id)"
         " WHERE state <> 'done' AND ($1::text IS NULL OR role = $1)"
@@ -231,7 +231,7 @@ leb_tasks_next_due (PGconn *conn, int64_t upto_ms, egov_error_t *error)
     char upto [24];
     snprintf (upto, sizeof (upto), "%" PRId64, upto_ms);
     const char *values [] = { upto };
-    PGresult *result = PQexecParams (conn,
+    PGresult *result = egov_db_params (conn,
         "SELECT id FROM task WHERE state <> 'done' AND coalesce (planned_ms, due_ms) <= $1::bigint"
         " ORDER BY coalesce (planned_ms, due_ms), id LIMIT 1", 1, NULL, values, NULL, NULL, 0);
     int64_t id = -1;
@@ -254,7 +254,7 @@ s_free_item (void **item)
 zlistx_t *
 leb_tasks_pending (PGconn *conn, egov_error_t *error)
 {
-    PGresult *result = PQexecParams (conn,
+    PGresult *result = egov_db_params (conn,
         "SELECT coalesce (planned_ms, due_ms) FROM task WHERE state <> 'done' AND NOT overdue"
         " ORDER BY 1",
         0, NULL, NULL, NULL, NULL, 0);
@@ -282,7 +282,7 @@ leb_tasks_flag_overdue (PGconn *conn, int64_t now_ms, egov_error_t *error)
     char now [24];
     snprintf (now, sizeof (now), "%" PRId64, now_ms);
     const char *values [] = { now };
-    PGresult *result = PQexecParams (conn,
+    PGresult *result = egov_db_params (conn,
         "UPDATE task SET overdue = true"
         " WHERE state <> 'done' AND NOT overdue AND due_ms < $1::bigint"
         " RETURNING id, correlation_id, role, coalesce (assignee, ''), due_ms",

@@ -53,6 +53,8 @@ CREATE INDEX IF NOT EXISTS task_open ON task (due_ms) WHERE state <> 'done';
 -- Auto mode's moment to complete a step: its maximum (due_ms), or earlier, so that the
 -- chain ends by the term promised on the receipt (NULL: due_ms)
 ALTER TABLE task ADD COLUMN IF NOT EXISTS planned_ms bigint;
+-- The next task due (auto mode): by its planned moment, else its due one
+CREATE INDEX IF NOT EXISTS task_next ON task ((coalesce (planned_ms, due_ms)), id) WHERE state <> 'done';
 -- The kindergarten queue register's answer (egov.queue.EnqueueResponse, packed): its
 -- entry goes into the result, its refusal is the motivated refusal (lib/egov_queue.h).
 ALTER TABLE application ADD COLUMN IF NOT EXISTS queue_answer bytea;

@@ -137,7 +137,7 @@ portal_server__sql (PGconn *conn, ExecStatusType expected, const char *sql, int 
                     const char *const *values, const int *lengths, const int *formats)
 {
     //  A connection that broke is the engine's to re-establish, on its next use
-    PGresult *result = PQexecParams (conn, sql, count, NULL, values, lengths, formats, 0);
+    PGresult *result = egov_db_params (conn, sql, count, NULL, values, lengths, formats, 0);
     if (!egov_db_check (result, expected, "portal")) {
         PQclear (result);
         return NULL;
@@ -784,7 +784,7 @@ static bool
 s_test_is (PGconn *conn, const char *sql, const char *parameter, const char *expected)
 {
     const char *values [] = { parameter };
-    PGresult *result = PQexecParams (conn, sql, parameter ? 1 : 0, NULL, values, NULL, NULL, 0);
+    PGresult *result = egov_db_params (conn, sql, parameter ? 1 : 0, NULL, values, NULL, NULL, 0);
     bool same = PQresultStatus (result) == PGRES_TUPLES_OK && PQntuples (result) == 1
              && streq (PQgetvalue (result, 0, 0), expected);
     if (!same)
@@ -1055,7 +1055,7 @@ portal_server_test (bool verbose)
     //  for it (SENT, once however often it is told), and what comes back
     const char *id = "5f0c1b3e-8d2a-4c6f-9e71-2b4d6a8c0e13";
     const char *row [] = { id };
-    PGresult *result = PQexecParams (conn,
+    PGresult *result = egov_db_params (conn,
         "INSERT INTO application (id, citizen_iin, service, region, status, receipt_number, document,"
         " signature, signer, submitted_sim, received_sim) VALUES ($1, '850314301234', 'externat-permit',"
         " '750000000', 'ACCEPTED', 'PORTAL-2026-000001', '\\x7b7d', '\\x00', 'signer', 0, 0)",

@@ -406,7 +406,7 @@ enis_seed_list (size_t count)
 static bool
 s_exec (PGconn *conn, const char *statement, egov_error_t *error)
 {
-    PGresult *result = PQexecParams (conn, statement, 0, NULL, NULL, NULL, NULL, 0);
+    PGresult *result = egov_db_params (conn, statement, 0, NULL, NULL, NULL, NULL, 0);
     bool ok = PQresultStatus (result) == PGRES_COMMAND_OK
            || PQresultStatus (result) == PGRES_TUPLES_OK;
     if (!ok)
@@ -431,7 +431,7 @@ s_store (PGconn *conn, zlistx_t *list, egov_error_t *error)
             poa->number, poa->principal_iin, poa->representative_iin, poa->notary,
             poa->issued, poa->valid_until, services, poa->revoked ? poa->revoked_on : NULL
         };
-        PGresult *result = PQexecParams (conn,
+        PGresult *result = egov_db_params (conn,
             "INSERT INTO power_of_attorney (number, principal_iin, representative_iin, notary,"
             " issued, valid_until, services, revoked_on)"
             " VALUES ($1, $2, $3, $4, $5, $6, coalesce (string_to_array ($7, ','), '{}'), $8)",
@@ -461,7 +461,7 @@ enis_seed (PGconn *conn, size_t count, egov_error_t *error)
     int64_t stored = -1;
     //  Two registries starting on one database must not both seed it
     if (s_exec (conn, "LOCK TABLE power_of_attorney IN SHARE ROW EXCLUSIVE MODE", error)) {
-        PGresult *result = PQexecParams (conn, "SELECT EXISTS (SELECT 1 FROM power_of_attorney)",
+        PGresult *result = egov_db_params (conn, "SELECT EXISTS (SELECT 1 FROM power_of_attorney)",
                                          0, NULL, NULL, NULL, NULL, 0);
         if (PQresultStatus (result) == PGRES_TUPLES_OK && PQntuples (result) == 1) {
             if (streq (PQgetvalue (result, 0, 0), "t"))
@@ -723,7 +723,7 @@ enis_server_test (bool verbose)
             }
         }
         //  A revocation written to the store counts at once
-        PGresult *result = PQexecParams (conn,
+        PGresult *result = egov_db_params (conn,
             "UPDATE power_of_attorney SET revoked_on = '2026-05-01' WHERE number = $1",
             1, NULL, (const char *[]) { "POA-2026-0001" }, NULL, NULL, 0);
         assert (PQresultStatus (result) == PGRES_COMMAND_OK);

@@ -69,7 +69,7 @@ static bool
 s_copy_table (gbdfl_population_t *population, PGconn *conn, const char *statement,
               s_rows_fn *write_rows, egov_error_t *error)
 {
-    PGresult *result = PQexecParams (conn, statement, 0, NULL, NULL, NULL, NULL, 0);
+    PGresult *result = egov_db_params (conn, statement, 0, NULL, NULL, NULL, NULL, 0);
     if (PQresultStatus (result) != PGRES_COPY_IN) {
         egov_error_set (error, "DB_FAILED", "%s: %s", statement, PQresultErrorMessage (result));
         PQclear (result);
@@ -185,7 +185,7 @@ gbdfl_seed_store (gbdfl_population_t *population, PGconn *conn, egov_error_t *er
 static bool
 s_exec (PGconn *conn, const char *statement, egov_error_t *error)
 {
-    PGresult *result = PQexecParams (conn, statement, 0, NULL, NULL, NULL, NULL, 0);
+    PGresult *result = egov_db_params (conn, statement, 0, NULL, NULL, NULL, NULL, 0);
     bool ok = PQresultStatus (result) == PGRES_COMMAND_OK
            || PQresultStatus (result) == PGRES_TUPLES_OK;
     if (!ok)
@@ -213,7 +213,7 @@ gbdfl_seed (PGconn *conn, uint64_t seed, size_t count, egov_error_t *error)
     int64_t stored = -1;
     if (!s_exec (conn, "LOCK TABLE person IN SHARE ROW EXCLUSIVE MODE", error))
         goto cleanup;
-    PGresult *result = PQexecParams (conn, "SELECT EXISTS (SELECT 1 FROM person)",
+    PGresult *result = egov_db_params (conn, "SELECT EXISTS (SELECT 1 FROM person)",
                                      0, NULL, NULL, NULL, NULL, 0);
     if (PQresultStatus (result) != PGRES_TUPLES_OK || PQntuples (result) != 1) {
         egov_error_set (error, "DB_FAILED", "checking for people: %s", PQresultErrorMessage (result));
@@ -265,7 +265,7 @@ gbdfl_seed_test (bool verbose)
         assert (gbdfl_seed (conn, EGOV_POPULATION_SEED, 500, &error) == 0);
         assert (gbdfl_seed (conn, EGOV_POPULATION_SEED, GBDFL_POPULATION_MAX + 1, &error) == -1);
         assert (streq (error.code, "INVALID_REQUEST"));
-        PGresult *result = PQexecParams (conn,
+        PGresult *result = egov_db_params (conn,
             "SELECT (SELECT count(*) FROM person), (SELECT count(*) FROM birth_certificate),"
             " (SELECT surname FROM person WHERE iin = $1)",
             1, NULL, (const char *[]) { "951203407770" }, NULL, NULL, 0);
@@ -281,7 +281,7 @@ gbdfl_seed_test (bool verbose)
                                      "break address"));
         assert (gbdfl_seed (conn, EGOV_POPULATION_SEED, 10, &error) == -1);
         assert (streq (error.code, "DB_FAILED"));
-        result = PQexecParams (conn, "SELECT count(*) FROM person", 0, NULL, NULL, NULL, NULL, 0);
+        result = egov_db_params (conn, "SELECT count(*) FROM person", 0, NULL, NULL, NULL, NULL, 0);
         assert (PQresultStatus (result) == PGRES_TUPLES_OK);
         assert (streq (PQgetvalue (result, 0, 0), "0"));
         PQclear (result);

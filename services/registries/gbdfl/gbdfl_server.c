@@ -94,7 +94,7 @@ gbdfl_server_answered (gbdfl_server_t *self)
 static PGresult *
 s_query (PGconn *conn, const char *sql, const char *what, egov_error_t *error)
 {
-    PGresult *result = PQexecParams (conn, sql, 0, NULL, NULL, NULL, NULL, 0);
+    PGresult *result = egov_db_params (conn, sql, 0, NULL, NULL, NULL, NULL, 0);
     if (PQresultStatus (result) == PGRES_TUPLES_OK || PQresultStatus (result) == PGRES_COMMAND_OK)
         return result;
     egov_error_set (error, "DB_FAILED", "loading %s: %s", what, PQresultErrorMessage (result));
@@ -251,7 +251,7 @@ gbdfl_server_load (gbdfl_server_t *self, PGconn *conn, egov_error_t *error)
     PQclear (begin);
     zhashx_t *people = s_index_new ();
     bool loaded = s_load_snapshot (people, conn, error);
-    PGresult *end = PQexecParams (conn, loaded ? "COMMIT" : "ROLLBACK",
+    PGresult *end = egov_db_params (conn, loaded ? "COMMIT" : "ROLLBACK",
                                   0, NULL, NULL, NULL, NULL, 0);
     PQclear (end);
     if (!loaded) {

@@ -105,7 +105,7 @@ s_routed_here (queue_server_t *self, const Egov__Applications__Application *appl
 static bool
 s_exec (PGconn *conn, const char *sql, int count, const char *const *values, const char *what)
 {
-    PGresult *result = PQexecParams (conn, sql, count, NULL, values, NULL, NULL, 0);
+    PGresult *result = egov_db_params (conn, sql, count, NULL, values, NULL, NULL, 0);
     bool ok = egov_db_check (result, PGRES_COMMAND_OK, what);
     PQclear (result);
     return ok;
@@ -133,7 +133,7 @@ s_answer (queue_server_t *self, s_direct_t *direct, bool approved, json_t *groun
     }
     if (!s_exec (conn, "BEGIN", 0, NULL, "beginning an answer"))
         return false;
-    PGresult *result = PQexecParams (conn,
+    PGresult *result = egov_db_params (conn,
         "SELECT state, nextval ('outgoing_number_seq') FROM direct_application"
         " WHERE correlation_id = $1 FOR UPDATE", 1, NULL,
         (const char *[]) { direct->correlation_id }, NULL, NULL, 0);
@@ -168,7 +168,7 @@ s_answer (queue_server_t *self, s_direct_t *direct, bool approved, json_t *groun
     char at [24];
     snprintf (at, sizeof (at), "%" PRId64, now);
     if (ok) {
-        result = PQexecParams (conn,
+        result = egov_db_params (conn,
             "UPDATE direct_application SET state = 'ANSWERED', outgoing_number = $2, result = $3,"
             " answered_ms = $4::bigint WHERE correlation_id = $1", 4, NULL,
             (const char *[]) { direct->correlation_id, number, (const char *) packed, at },
@@ -275,7 +275,7 @@ queue_server_pump (queue_server_t *self)
         return;
     char limit [16];
     snprintf (limit, sizeof (limit), "%d", s_PUMP_BATCH);
-    PGresult *result = PQexecParams (conn,
+    PGresult *result = egov_db_params (conn,
         "SELECT correlation_id, requester, region, registered FROM direct_application"
         " WHERE state = 'WAITING' ORDER BY received_ms LIMIT $1::int", 1, NULL,
         (const char *[]) { limit }, NULL, NULL, 1);
@@ -338,7 +338,7 @@ queue_direct_deliver (void *service, PGconn *conn, const shep_delivery_t *delive
         uint8_t *packed = malloc (size);
         assert (packed);
         protobuf_c_message_pack (&handed->base, packed);
-        PGresult *result = PQexecParams (conn,
+        PGresult *result = egov_db_params (conn,
             "INSERT INTO direct_application (correlation_id, region, requester, registered, received_ms)"
             " VALUES ($1, $2, $3, $4, $5::bigint) ON CONFLICT (correlation_id) DO NOTHING", 5, NULL,
             (const char *[]) { correlation_id, region, sender, (const char *) packed, now },
@@ -356,7 +356,7 @@ queue_direct_deliver (void *service, PGconn *conn, const shep_delivery_t *delive
     }
     //  The channel returned the result unclaimed, or asks it back
     bool recall = streq (envelope->service_id, s_SERVICE_RECALL);
-    PGresult *result = PQexecParams (conn,
+    PGresult *result = egov_db_params (conn,
         recall ? "UPDATE direct_application SET returned_ms = NULL"
                  " WHERE correlation_id = $1 AND requester = $2 AND state = 'ANSWERED' RETURNING result"
                : "UPDATE direct_application SET returned_ms = $3::bigint"

@@ -15,7 +15,7 @@ static PGresult *
 s_sql (PGconn *conn, const char *sql, int count, const char *const *values,
        ExecStatusType expected, const char *what)
 {
-    PGresult *result = PQexecParams (conn, sql, count, NULL, values, NULL, NULL, 0);
+    PGresult *result = egov_db_params (conn, sql, count, NULL, values, NULL, NULL, 0);
     if (egov_db_check (result, expected, what))
         return result;
     PQclear (result);
