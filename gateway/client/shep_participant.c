@@ -725,17 +725,45 @@ s_payload (const Egov__Envelope *envelope, const ProtobufCMessageDescriptor *des
     return payload;
 }
 
+//  A delivery decided before (our acknowledgement was lost, or it came
+//  twice in a burst): acknowledged again with the same answer, once the
+//  burst's transaction holds.
+static void
+s_repeat (shep_participant_t *self, PGconn *conn, const Egov__Envelope *envelope)
+{
+    char outcome [64], reject_message [512];
+    if (!s_inbox_decision (conn, envelope->message_id, outcome, sizeof (outcome),
+                           reject_message, sizeof (reject_message)) || !*outcome) {
+        s_db_failed (self);
+        return;                     //  delivered again; decided then
+    }
+    const char *code = streq (outcome, "APPLIED") ? NULL : outcome;
+    if (self->batch_open) {
+        s_ack_t *ack = s_ack_new (envelope->message_id, code, reject_message);
+        ack->repeated = true;
+        zlistx_add_end (self->batch_acks, ack);
+    }
+    else
+        shep_client_ack (self->client, envelope->message_id, code, reject_message);
+}
+
 //  Rejects a delivery once and for all: the decision is kept, so a
 //  redelivery gets the same answer without the handler running again.
 static void
 s_reject (shep_participant_t *self, PGconn *conn, const Egov__Envelope *envelope,
           const char *code, const char *message)
 {
+    int fresh = conn ? s_inbox_record (self, conn, envelope, code, message) : -1;
+    if (fresh < 0)
+        s_db_failed (self);
+    if (fresh == 0) {
+        //  Decided before (our acknowledgement was lost): the same answer
+        s_repeat (self, conn, envelope);
+        return;
+    }
     zsys_warning ("%s: rejected %s (%s) from %s: %s %s", self->participant_id,
                   envelope->message_id, envelope->service_id,
                   envelope->sender_id ? envelope->sender_id : "?", code, message);
-    if (conn && s_inbox_record (self, conn, envelope, code, message) < 0)
-        s_db_failed (self);
     if (self->batch_open)
         //  Its decision is in the burst's transaction: said once that commits
         zlistx_add_end (self->batch_acks, s_ack_new (envelope->message_id, code, message));
@@ -798,24 +826,6 @@ s_on_deliver (shep_participant_t *self, const Egov__Shep__Deliver *deliver)
     PGconn *conn = shep_participant_db (self);
     if (!conn)
         return;                     //  delivered again once the database is back
-    //  Decided before (our acknowledgement was lost): the same answer
-    char outcome [64], reject_message [512];
-    if (!s_inbox_decision (conn, envelope->message_id, outcome, sizeof (outcome),
-                           reject_message, sizeof (reject_message))) {
-        s_db_failed (self);
-        return;
-    }
-    if (*outcome) {
-        const char *code = streq (outcome, "APPLIED") ? NULL : outcome;
-        if (self->batch_open) {         //  perhaps decided in this very burst
-            s_ack_t *ack = s_ack_new (envelope->message_id, code, reject_message);
-            ack->repeated = true;
-            zlistx_add_end (self->batch_acks, ack);
-        }
-        else
-            shep_client_ack (self->client, envelope->message_id, code, reject_message);
-        return;
-    }
     s_handler_t *handler = (s_handler_t *) zhashx_lookup (self->handlers,
                                                           envelope->service_id ? envelope->service_id : "");
     if (!handler) {
@@ -845,24 +855,27 @@ s_on_deliver (shep_participant_t *self, const Egov__Shep__Deliver *deliver)
     egov_error_set (&reject, "REJECTED", "the service cannot apply this message");
     shep_outcome_t decided = SHEP_RETRY;
     //  Each delivery of the burst in a savepoint of the burst's transaction:
-    //  applied, or rolled back alone; one commit for them all (s_batch_settle)
+    //  applied, or rolled back alone; one commit for them all (s_batch_settle).
+    //  A savepoint is not released: the next one of the same name hides it,
+    //  and the commit keeps what each applied
     if (self->batch_open && PQtransactionStatus (conn) != PQTRANS_INTRANS)
         s_batch_settle (self);          //  the burst's transaction is gone: none of it holds
+    int fresh = -1;
     if ((self->batch_open || (self->batch_open = s_exec (conn, "BEGIN")))
     &&  s_exec (conn, "SAVEPOINT delivery")) {
-        int fresh = s_inbox_record (self, conn, envelope, "APPLIED", "");
+        fresh = s_inbox_record (self, conn, envelope, "APPLIED", "");
         if (fresh == 1)
             decided = handler->handler (self->service, conn, &delivery, &reject);
-        else
-        if (fresh == 0)
-            decided = SHEP_APPLIED;         //  decided meanwhile: nothing more to do
-        if (!s_exec (conn, decided == SHEP_APPLIED ? "RELEASE SAVEPOINT delivery"
-                                                   : "ROLLBACK TO SAVEPOINT delivery")
-        &&  decided == SHEP_APPLIED)
+        if (fresh == 1 && decided != SHEP_APPLIED
+        &&  !s_exec (conn, "ROLLBACK TO SAVEPOINT delivery"))
             decided = SHEP_RETRY;
     }
     if (payload)
         protobuf_c_message_free_unpacked (payload, NULL);
+    if (fresh == 0) {
+        s_repeat (self, conn, envelope);    //  decided before: the same answer
+        return;
+    }
     if (decided == SHEP_REJECT)
         s_reject (self, conn, envelope, reject.code, reject.message);
     else

@@ -38,8 +38,9 @@ int64_t gbdfl_server_load (gbdfl_server_t *self, PGconn *conn, egov_error_t *err
 void gbdfl_server_insert (gbdfl_server_t *self, Egov__Registries__Person **person_p);
 //  Number of people in the index.
 size_t gbdfl_server_size (gbdfl_server_t *self);
-//  The indexed person with the IIN, or NULL.
-const Egov__Registries__Person *gbdfl_server_person (gbdfl_server_t *self, const char *iin);
+//  A copy of the indexed person with the IIN (caller frees with
+//  egov__registries__person__free_unpacked), or NULL.
+Egov__Registries__Person *gbdfl_server_person (gbdfl_server_t *self, const char *iin);
 //  Answers one request envelope. Returns the reply envelope (caller frees
 //  with egov__envelope__free_unpacked), or NULL with refusal set when the
 //  request is not ours to answer.
