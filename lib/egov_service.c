@@ -1,6 +1,7 @@
 /*  egov_service — a service as an actor, started by a thin main or by a
     selftest.                                                            */
 #include "egov_service.h"
+#include <malloc.h>
 #include "egov_util.h"
 #include <openssl/crypto.h>
 
@@ -90,6 +91,10 @@ egov_service_start (zactor_fn *actor, void *argument)
 int
 egov_service_main (zactor_fn *actor, void *argument)
 {
+    //  Large blocks (a message of a megabyte, a page of the log) are mapped
+    //  and given back when freed: a fixed threshold, since glibc's adaptive
+    //  one would rise past them after the first and keep them in the heap
+    mallopt (M_MMAP_THRESHOLD, 256 * 1024);
     zsys_init ();
     zactor_t *self = egov_service_start (actor, argument);
     if (!self)

@@ -61,6 +61,22 @@ pg=$("$BIN/shep-bench" pg --db "$BENCH_DB" --seconds 3)
 echo "$pg"
 async=$("$BIN/shep-bench" async --count "$ASYNC" --window 1000)
 echo "$async"
+# Bursts of large messages, 15 and then 45 of 1 MiB (less the envelope) at once: the
+# gateway's peak resident set (clear_refs 5 resets it) stays within what its limits
+# allow (--max-queued-bytes, 16 MiB by default: that much waiting for a commit, and
+# apart that much waiting for delivery; the rest is refused for now or waits in the
+# database), however large the burst.
+shep_pid=${PIDS[0]}
+for burst_count in 15 45; do
+    echo 5 >"/proc/$shep_pid/clear_refs"
+    before=$(awk '/^VmRSS/ { print $2 }' "/proc/$shep_pid/status")
+    burst=$("$BIN/shep-bench" async --count "$burst_count" --window "$burst_count" --size 1040000)
+    awk -v n="$burst_count" -v b="$before" -v p="$(awk '/^VmHWM/ { print $2 }' "/proc/$shep_pid/status")" \
+        -v a="$(awk '/^VmRSS/ { print $2 }' "/proc/$shep_pid/status")" 'BEGIN {
+        printf "a burst of %d MiB (%d async messages of 1 MiB at once): the gateway %.1f MB before, peak %.1f MB, %.1f MB after\n",
+            n, n, b / 1024, p / 1024, a / 1024 }'
+    sed 's/^/  /' <<<"$burst"
+done
 "$BIN/cms-bench" --seconds 2
 
 rate() { sed -n 's/.*= \([0-9]*\)\/s.*/\1/p' <<<"$1" | head -n 1; }

@@ -182,12 +182,14 @@ def main():
                 Channel("desk", options.desk, operator, desk_bodies)]
 
     start = time.time()
+    client_cpu = time.process_time()
     threads = [threading.Thread(target=channel.run, args=(options.clients,)) for channel in channels]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
     submitted = time.time()
+    client_cpu = time.process_time() - client_cpu
     for channel in channels:
         if channel.errors:
             print(f"{channel.name}: {len(channel.errors)} refused, first: {channel.errors[0]}", file=sys.stderr)
@@ -218,7 +220,8 @@ def main():
     print(f"  submitting {submitted - start:.2f} s, registering {jump - submitted:.2f} s,"
           f" after the clock jump ({options.advance}) {finished - jump:.2f} s")
     print(f"  complete applications = {total / (finished - start):.0f}/s (first submission to last result)")
-    print(f"  accepted = {sum(expected.values()) / (submitted - start):.0f}/s over HTTP;"
+    print(f"  accepted = {sum(expected.values()) / (submitted - start):.0f}/s over HTTP"
+          f" (this client's own CPU meanwhile: {client_cpu / (submitted - start):.0%} of one core);"
           f" decided after the jump = {total / max(finished - jump, 1e-9):.0f}/s")
     for channel in channels:
         store, registration, provider, back, _ = stages(databases[channel.name], start, jump)

@@ -15,6 +15,7 @@ typedef struct {
     const char *conninfo;
     int count;
     int window;
+    int size;                   //  async payload bytes (0: a status notice's few dozen)
     double seconds;
 } s_options_t;
 
@@ -131,14 +132,31 @@ s_bench_async (s_options_t *options)
     }
     Egov__Envelope *envelope = egov_envelope_new ("bench.async", EGOV__MESSAGE_TYPE__NOTIFICATION);
     egov_string_set (&envelope->recipient_id, receiver_id);
-    envelope->payload.data = (uint8_t *) strdup ("benchmark payload of a modest size, like a status notice");
-    envelope->payload.len = strlen ((char *) envelope->payload.data);
+    if (options->size > 0) {
+        envelope->payload.data = (uint8_t *) malloc ((size_t) options->size);
+        assert (envelope->payload.data);
+        memset (envelope->payload.data, 'x', (size_t) options->size);
+        envelope->payload.len = (size_t) options->size;
+    }
+    else {
+        envelope->payload.data = (uint8_t *) strdup ("benchmark payload of a modest size, like a status notice");
+        envelope->payload.len = strlen ((char *) envelope->payload.data);
+    }
     int64_t *sent_at = (int64_t *) calloc (options->count + 1, sizeof (int64_t));
     int64_t *latencies = (int64_t *) calloc (options->count + 1, sizeof (int64_t));
-    int sent = 0, committed = 0, delivered = 0, failed = 0;
+    int sent = 0, committed = 0, delivered = 0, failed = 0, refused = 0;
+    //  Submissions the gateway refused for now (QUEUE_FULL): sent again
+    uint64_t *again = (uint64_t *) calloc (options->count + 1, sizeof (uint64_t));
+    int agains = 0;
     int64_t start = egov_now_us (), committed_at = 0;
     zpoller_t *poller = zpoller_new (shep_client_sock (sender), shep_client_sock (receiver), NULL);
     while (delivered < options->count && failed == 0) {
+        while (agains > 0) {
+            char *uuid = egov_uuid_new ();
+            free (envelope->message_id);
+            envelope->message_id = uuid;
+            shep_client_send_submit (sender, envelope, 600000, again [--agains], false);
+        }
         while (sent < options->count && sent - committed < options->window) {
             char *uuid = egov_uuid_new ();
             free (envelope->message_id);
@@ -158,6 +176,13 @@ s_bench_async (s_options_t *options)
                 latencies [committed++] = egov_now_us () - sent_at [frame->tag - 1];
                 if (committed == options->count)
                     committed_at = egov_now_us ();
+            }
+            else
+            if (frame->body_case == EGOV__SHEP__FRAME__BODY_ERROR && frame->error->error
+            &&  streq (frame->error->error->code, "QUEUE_FULL") && frame->tag >= 1
+            &&  frame->tag <= (uint64_t) options->count) {
+                refused++;
+                again [agains++] = frame->tag;
             }
             else
                 failed++;
@@ -180,12 +205,15 @@ s_bench_async (s_options_t *options)
     if (delivered > 0)
         printf ("async messages delivered and acknowledged: %d in %.3f s = %.0f/s\n",
                 delivered, elapsed / 1e6, delivered * 1e6 / (double) elapsed);
+    if (refused)
+        printf ("  %d submissions refused for now (QUEUE_FULL) and sent again\n", refused);
     if (failed)
         printf ("  %d submissions failed\n", failed);
     zpoller_destroy (&poller);
     egov__envelope__free_unpacked (envelope, NULL);
     free (sent_at);
     free (latencies);
+    free (again);
     shep_client_destroy (&receiver);
     shep_client_destroy (&sender);
     return delivered == options->count && failed == 0 ? 0 : 1;
@@ -284,7 +312,7 @@ main (int argc, char *argv [])
     };
     if (argc < 2) {
         fprintf (stderr, "usage: shep-bench sync|async|zmq|pg [--gateway E] [--count N] [--window N] "
-                         "[--service S] [--db CONNINFO] [--seconds S]\n");
+                         "[--service S] [--db CONNINFO] [--seconds S] [--size BYTES]\n");
         return 64;
     }
     options.mode = argv [1];
@@ -295,6 +323,7 @@ main (int argc, char *argv [])
         else if (streq (argv [arg], "--service")) options.service = argv [arg + 1];
         else if (streq (argv [arg], "--db")) options.conninfo = argv [arg + 1];
         else if (streq (argv [arg], "--seconds")) options.seconds = atof (argv [arg + 1]);
+        else if (streq (argv [arg], "--size")) options.size = atoi (argv [arg + 1]);
         else {
             fprintf (stderr, "shep-bench: unknown option %s\n", argv [arg]);
             return 64;

@@ -18,6 +18,7 @@ typedef struct {
     int64_t window;                 //  deliveries in flight per recipient
     int64_t max_calls;              //  sync calls waiting at once
     int64_t max_queued;             //  async messages waiting for a commit
+    int64_t max_queued_bytes;       //  their bytes, and those waiting for delivery
     int64_t clock_start_ms;         //  first start of the simulation clock, when given
     const char *metrics;            //  HOST:PORT of GET /metrics and /health, or NULL
     bool verbose;                   //  log every gateway error answered
@@ -57,6 +58,10 @@ static const egov_flag_t s_flags [] = {
     { .name = "max-queued", s_POSITIVE, .env = "EGOV_SHEP_MAX_QUEUED", .value_name = "N",
       .fallback = "20000", .help = "async messages waiting for a commit",
       .target = &s_options.max_queued },
+    { .name = "max-queued-bytes", s_POSITIVE, .env = "EGOV_SHEP_MAX_QUEUED_BYTES", .value_name = "BYTES",
+      .fallback = "16777216", .help = "bytes of async messages held in memory waiting for a commit,"
+      " and apart those waiting for delivery (the rest wait in the database)",
+      .target = &s_options.max_queued_bytes },
     { .name = "clock-start", .kind = EGOV_FLAG_MOMENT, .env = "EGOV_SHEP_CLOCK_START",
       .value_name = "TIME", .help = "on a first start (no clock saved yet), begin the simulation"
       " clock at TIME, ISO 8601, Almaty time unless an offset is given",
@@ -87,6 +92,7 @@ s_run (const s_options_t *options, bool clock_start_set)
     config.window = (uint32_t) options->window;
     config.max_calls = (uint32_t) options->max_calls;
     config.max_queued = (uint32_t) options->max_queued;
+    config.max_queued_bytes = (uint32_t) options->max_queued_bytes;
     config.clock_start_set = clock_start_set;
     config.clock_start_ms = options->clock_start_ms;
     config.metrics_address = options->metrics && *options->metrics ? options->metrics : NULL;

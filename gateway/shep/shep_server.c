@@ -42,7 +42,13 @@ typedef struct {
     uint32_t attempts;          //  deliveries so far
     int64_t sent_at;            //  monotonic ms of the last delivery
     int64_t held_until;         //  a delay fault holds it until then (monotonic ms), 0: not held
+    size_t size;                //  its packed bytes, counted in s_flight_bytes
 } s_flight_t;
+
+//  Bytes of the async messages held in memory for delivery (waiting or in
+//  flight), over every recipient: bounded by max_queued_bytes (plus one
+//  message), the rest waits in the database.
+static size_t s_flight_bytes;
 
 //  A sync call waiting for its provider.
 typedef struct {
@@ -84,6 +90,7 @@ struct _shep_server_t {
     size_t batches_out;         //  batches handed to the store, not yet back
     size_t jobs_out;            //  jobs handed to the store, not yet back
     size_t queued;              //  async submissions not yet committed
+    size_t queued_bytes;        //  and their packed bytes
     bool expiring;              //  an EXPIRE job is out
     uint64_t generations;       //  counter for s_peer_t generation
     int64_t started_at;         //  wall ms
@@ -118,6 +125,7 @@ s_flight_destroy (s_flight_t **self_p)
         return;
     if (self->envelope)
         egov__envelope__free_unpacked (self->envelope, NULL);
+    s_flight_bytes -= self->size;
     free (self);
     *self_p = NULL;
 }
@@ -940,6 +948,8 @@ s_flight_new (int64_t seq, const uint8_t *packed, size_t size, uint32_t attempts
     flight->seq = seq;
     flight->envelope = envelope;
     flight->attempts = attempts;
+    flight->size = size;
+    s_flight_bytes += size;
     return flight;
 }
 
@@ -966,7 +976,8 @@ s_peer_feed (shep_server_t *self, s_peer_t *peer)
 static void
 s_peer_queue (shep_server_t *self, s_peer_t *peer, s_flight_t *flight)
 {
-    if (zlistx_size (peer->waiting) >= 16 * (size_t) self->config.window) {
+    if (zlistx_size (peer->waiting) >= 16 * (size_t) self->config.window
+    ||  s_flight_bytes > self->config.max_queued_bytes) {
         s_flight_destroy (&flight);
         zlistx_purge (peer->waiting);
         peer->backlog = true;
@@ -985,6 +996,9 @@ s_peer_pull (shep_server_t *self, s_peer_t *peer)
     job->recipient_id = strdup (peer->id);
     job->after_seq = peer->cursor;
     job->limit = 8 * (int) self->config.window;
+    //  What memory the bound leaves, one message at least
+    job->max_bytes = s_flight_bytes < self->config.max_queued_bytes
+                   ? (int64_t) (self->config.max_queued_bytes - s_flight_bytes) : 1;
     job->tag = peer->generation;
     peer->loading = true;
     s_send_job (self, job);
@@ -1008,7 +1022,13 @@ s_on_loaded (shep_server_t *self, shep_job_t *job)
     s_flight_t *last = (s_flight_t *) zlistx_last (peer->waiting);
     if (last && last->seq > peer->cursor)
         peer->cursor = last->seq;
-    if ((int) zlistx_size (job->loaded) < job->limit)
+    //  Fewer than asked, and not for the bytes: nothing more waits
+    size_t bytes = 0;
+    for (shep_loaded_t *loaded = (shep_loaded_t *) zlistx_first (job->loaded); loaded;
+         loaded = (shep_loaded_t *) zlistx_next (job->loaded))
+        bytes += loaded->packed_size;
+    if ((int) zlistx_size (job->loaded) < job->limit
+    &&  (int64_t) (bytes + self->config.max_message_size) <= job->max_bytes)
         peer->backlog = false;
     s_peer_feed (self, peer);
 }
@@ -1141,6 +1161,15 @@ s_on_async_submit (shep_server_t *self, s_peer_t *peer, Egov__Shep__Frame *frame
         s_send_error (self, peer->routing_id, frame->tag, "QUEUE_FULL", reason, envelope->message_id, NULL);
         return;
     }
+    //  Bytes too: one message always goes, so the largest allowed does
+    size_t size = egov__envelope__get_packed_size (envelope);
+    if (self->queued > 0 && self->queued_bytes + size > self->config.max_queued_bytes) {
+        s_hold (peer, order_key, envelope->message_id);
+        snprintf (reason, sizeof (reason), "%zu bytes of async messages wait for a commit, the gateway's"
+                  " limit is %u", self->queued_bytes, self->config.max_queued_bytes);
+        s_send_error (self, peer->routing_id, frame->tag, "QUEUE_FULL", reason, envelope->message_id, NULL);
+        return;
+    }
     egov_string_set (&envelope->sender_id, peer->id);
     if (!*envelope->correlation_id)
         egov_string_set (&envelope->correlation_id, envelope->message_id);
@@ -1154,6 +1183,7 @@ s_on_async_submit (shep_server_t *self, s_peer_t *peer, Egov__Shep__Frame *frame
     }
     zlistx_add_end (self->batch->submits, submit);
     self->queued++;
+    self->queued_bytes += submit->packed_size;
 }
 
 static void
@@ -1232,6 +1262,7 @@ s_hold_failed (shep_server_t *self, shep_batch_t *batch)
             s_send_error (self, submit->requester, submit->tag, "OUT_OF_ORDER", reason,
                           submit->envelope->message_id, NULL);
             self->queued--;
+            self->queued_bytes -= submit->packed_size;
             zlistx_delete (self->batch->submits, zlistx_cursor (self->batch->submits));
             submit = (shep_submit_t *) zlistx_next (self->batch->submits);
             //  zlistx_delete leaves the cursor before the next item
@@ -1253,6 +1284,7 @@ s_on_batch (shep_server_t *self, shep_batch_t *batch)
     for (shep_submit_t *submit = (shep_submit_t *) zlistx_first (batch->submits); submit;
          submit = (shep_submit_t *) zlistx_next (batch->submits)) {
         self->queued--;
+        self->queued_bytes -= submit->packed_size;
         Egov__ErrorInfo error = EGOV__ERROR_INFO__INIT;
         Egov__Shep__AsyncReceipt receipt = EGOV__SHEP__ASYNC_RECEIPT__INIT;
         receipt.message_id = submit->envelope->message_id;
@@ -1738,6 +1770,7 @@ shep_config_defaults (shep_config_t *config)
     config->window = 256;
     config->max_calls = 50000;
     config->max_queued = 20000;
+    config->max_queued_bytes = 16 * 1024 * 1024;
 }
 
 //  A gateway whose database has never kept a clock starts it at the moment

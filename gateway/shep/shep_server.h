@@ -31,6 +31,8 @@ typedef struct {
     uint32_t window;                //  deliveries in flight per recipient
     uint32_t max_calls;             //  sync calls waiting for providers, at most
     uint32_t max_queued;            //  async submissions waiting for a commit, at most
+    uint32_t max_queued_bytes;      //  bytes of async messages held in memory at most: waiting
+                                    //  for a commit, and (apart) waiting for or in delivery
     bool clock_start_set;           //  a first start begins the simulated clock at
     int64_t clock_start_ms;         //  clock_start_ms (a clock already saved is kept)
     const char *metrics_address;    //  "HOST:PORT" of GET /metrics and /health, NULL: none

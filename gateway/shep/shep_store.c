@@ -287,9 +287,12 @@ static const char *s_statements [][2] = {
       "COALESCE ((extract (epoch FROM finished_at) * 1000)::bigint, 0), "
       "attempts, error_code, error_message FROM async_message WHERE message_id = $1" },
     { "load",
-      "SELECT seq, message_id, envelope, attempts FROM async_message "
-      "WHERE recipient_id = $1 AND status = 'ON_DELIVERY' AND seq > $2 "
-      "ORDER BY seq LIMIT $3" },
+      "SELECT seq, message_id, envelope, attempts FROM ("
+      "  SELECT seq, message_id, envelope, attempts, octet_length (envelope) AS size,"
+      "         sum (octet_length (envelope)) OVER (ORDER BY seq) AS upto FROM async_message "
+      "  WHERE recipient_id = $1 AND status = 'ON_DELIVERY' AND seq > $2 "
+      "  ORDER BY seq LIMIT $3) page "
+      "WHERE upto - size < $4::bigint ORDER BY seq" },
     { "expire",
       "UPDATE async_message SET status = 'NOT_DELIVERED', finished_at = now(), "
       "error_code = 'TTL_EXPIRED', error_message = 'not acknowledged within its time to live' "
@@ -1007,11 +1010,12 @@ s_store_verify (s_store_t *self, shep_job_t *job)
 static void
 s_store_load (s_store_t *self, shep_job_t *job)
 {
-    char after [32], limit [16];
+    char after [32], limit [16], bytes [32];
     snprintf (after, sizeof (after), "%" PRId64, job->after_seq);
     snprintf (limit, sizeof (limit), "%d", job->limit);
-    const char *values [3] = { job->recipient_id, after, limit };
-    PGresult *result = PQexecPrepared (self->conn, "load", 3, values, NULL, NULL, 0);
+    snprintf (bytes, sizeof (bytes), "%" PRId64, job->max_bytes > 0 ? job->max_bytes : INT64_MAX);
+    const char *values [4] = { job->recipient_id, after, limit, bytes };
+    PGresult *result = PQexecPrepared (self->conn, "load", 4, values, NULL, NULL, 0);
     if (egov_db_check (result, PGRES_TUPLES_OK, "loading pending messages")) {
         for (int row = 0; row < PQntuples (result); row++) {
             shep_loaded_t *loaded = (shep_loaded_t *) zmalloc (sizeof (shep_loaded_t));

@@ -93,6 +93,7 @@ typedef struct {
     char *recipient_id;             //  LOAD: whose messages
     int64_t after_seq;              //  LOAD: above this queue position
     int limit;                      //  LOAD/EXPIRE: at most this many
+    int64_t max_bytes;              //  LOAD: and of at most about these bytes (one at least)
     zframe_t *answer;               //  STATUS/LOG/VERIFY: packed answer frame
     zlistx_t *loaded;               //  LOAD: shep_loaded_t *
     zlistx_t *expired;              //  EXPIRE: shep_final_t * (message id, recipient)
