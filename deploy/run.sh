@@ -101,6 +101,13 @@ alive() {
     [[ ${stat:0:1} != Z ]]
 }
 
+# Sets PID to the number in pid file $1 ("" when there is none), without a fork: the
+# supervision reads every service's each second.
+pid_from() {
+    PID=
+    { read -r PID <"$1"; } 2>/dev/null || PID=
+}
+
 # The pid in pid file $1 when that process still runs, else nothing.
 live_pid() {
     local pid
@@ -488,7 +495,8 @@ supervise() {
     for name in "${SERVICES[@]}"; do
         if [[ -f $RUN_DIR/$name.held ]]; then
             #  Stopped on request: reap it once, then leave it alone
-            pid=$(cat "$RUN_DIR/$name.pid" 2>/dev/null || true)
+            pid_from "$RUN_DIR/$name.pid"
+            pid=$PID
             if [[ -n $pid ]] && ! alive "$pid"; then
                 wait "$pid" 2>/dev/null || true
                 rm -f "$RUN_DIR/$name.pid"
@@ -496,7 +504,8 @@ supervise() {
             fi
             continue
         fi
-        pid=$(cat "$RUN_DIR/$name.pid" 2>/dev/null || true)
+        pid_from "$RUN_DIR/$name.pid"
+        pid=$PID
         if [[ -n $pid ]] && alive "$pid"; then
             #  A minute of running forgives earlier failures
             (( SECONDS - ${STARTED_AT[$name]:-0} < 60 )) || FAILURES[$name]=0

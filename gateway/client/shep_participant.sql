@@ -19,6 +19,8 @@ CREATE TABLE IF NOT EXISTS shep_outbox (
     failed_code     text,                       -- the gateway refused it for good
     failed_message  text
 );
+-- An envelope of a few kilobytes stays in its row as it is (not compressed past 2 kB)
+ALTER TABLE shep_outbox SET (toast_tuple_target = 8160);
 CREATE INDEX IF NOT EXISTS shep_outbox_unsent ON shep_outbox (sender, seq)
     WHERE sent_at IS NULL AND failed_code IS NULL;
 

@@ -330,7 +330,7 @@ s_store_connect (s_store_t *self, int timeout_ms)
     const char *staging =
         "CREATE TEMP TABLE IF NOT EXISTS stage_submit (position int, message_id text, "
         "sender_id text, recipient_id text, service_id text, correlation_id text, "
-        "envelope bytea, ttl_ms bigint) ON COMMIT DELETE ROWS; "
+        "envelope bytea, ttl_ms bigint) WITH (toast_tuple_target = 8160) ON COMMIT DELETE ROWS; "
         "CREATE TEMP TABLE IF NOT EXISTS stage_final (message_id text, recipient_id text, "
         "status text, attempts int, error_code text, error_message text) ON COMMIT DELETE ROWS";
     if (!egov_db_exec_script (self->conn, staging, "creating staging tables"))
