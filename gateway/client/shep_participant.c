@@ -468,6 +468,7 @@ shep_participant_flush (shep_participant_t *self)
     size_t room = (size_t) self->window - zlistx_size (self->flights) + zhashx_size (self->pending);
     snprintf (limit, sizeof (limit), "%zu", room < s_BATCH ? room : s_BATCH);
     char *waiting = s_waiting_array (self);
+    int64_t started_from = self->outbox_from;
     s_seq_key (self->outbox_from, from, sizeof (from));
     const char *values [] = { self->participant_id, limit, from, waiting };
     PGresult *result = egov_db_params (conn,
@@ -529,6 +530,11 @@ shep_participant_flush (shep_participant_t *self)
     }
     if (rows == atoi (limit))
         self->flush_wanted = true;          //  there may be more behind these
+    //  On from where this pass stopped, unless something sent it back meanwhile
+    //  (a wait that ended, a refusal)
+    if (self->outbox_from < started_from)
+        self->flush_wanted = true;
+    else
     if (left >= 0)
         self->outbox_from = left;
     else
