@@ -450,25 +450,6 @@ s_copy_text (zchunk_t *buffer, const char *text)
     }
 }
 
-//  Appends bytes as a bytea literal in COPY's text format (\\x...).
-static void
-s_copy_bytes (zchunk_t *buffer, const uint8_t *bytes, size_t size)
-{
-    static const char hex [] = "0123456789abcdef";
-    char chunk [3 + 2 * 256];
-    memcpy (chunk, "\\\\x", 3);
-    size_t length = 3;
-    for (size_t index = 0; index < size; index++) {
-        chunk [length++] = hex [bytes [index] >> 4];
-        chunk [length++] = hex [bytes [index] & 15];
-        if (length >= sizeof (chunk) - 1) {
-            zchunk_extend (buffer, chunk, length);
-            length = 0;
-        }
-    }
-    zchunk_extend (buffer, chunk, length);
-}
-
 //  Appends a text field or \N for NULL, then the separator.
 static void
 s_copy_field (zchunk_t *buffer, const char *text, const char *separator)
@@ -589,25 +570,52 @@ s_store_submits (s_store_t *self, zlistx_t *submits)
 {
     if (zlistx_size (submits) == 0)
         return true;
-    zchunk_t *buffer = zchunk_new (NULL, 512 * zlistx_size (submits));
+    //  Binary COPY, a row at a time, the packed envelope handed to libpq as
+    //  it is: no hex text twice its size, and no buffer of the whole batch
+    //  (a burst of megabyte messages cost the gateway four copies of each)
+    PGresult *started = PQexec (self->conn, "COPY stage_submit FROM STDIN (FORMAT binary)");
+    bool ok = PQresultStatus (started) == PGRES_COPY_IN;
+    if (!ok)
+        egov_db_check (started, PGRES_COPY_IN, "staging async messages");
+    PQclear (started);
+    if (!ok)
+        return false;
+    static const char header [] = "PGCOPY\n\377\r\n\0\0\0\0\0\0\0\0\0";
+    ok = PQputCopyData (self->conn, header, sizeof (header) - 1) == 1;
+    zchunk_t *row = zchunk_new (NULL, 512);
     int position = 0;
-    for (shep_submit_t *submit = (shep_submit_t *) zlistx_first (submits); submit;
+    for (shep_submit_t *submit = (shep_submit_t *) zlistx_first (submits); submit && ok;
          submit = (shep_submit_t *) zlistx_next (submits)) {
         Egov__Envelope *envelope = submit->envelope;
-        char number [32];
-        snprintf (number, sizeof (number), "%d\t", position++);
-        zchunk_extend (buffer, number, strlen (number));
-        s_copy_field (buffer, envelope->message_id, "\t");
-        s_copy_field (buffer, envelope->sender_id, "\t");
-        s_copy_field (buffer, submit->recipient_id, "\t");
-        s_copy_field (buffer, envelope->service_id, "\t");
-        s_copy_field (buffer, envelope->correlation_id, "\t");
-        s_copy_bytes (buffer, submit->packed, submit->packed_size);
-        snprintf (number, sizeof (number), "\t%" PRId64 "\n", submit->ttl_ms);
-        zchunk_extend (buffer, number, strlen (number));
+        zchunk_set (row, NULL, 0);
+        uint16_t fields = htobe16 (8);
+        zchunk_extend (row, &fields, 2);
+        s_binary_int32 (row, position++);
+        s_binary_text (row, envelope->message_id ? envelope->message_id : "");
+        s_binary_text (row, envelope->sender_id ? envelope->sender_id : "");
+        s_binary_text (row, submit->recipient_id);
+        s_binary_text (row, envelope->service_id ? envelope->service_id : "");
+        s_binary_text (row, envelope->correlation_id ? envelope->correlation_id : "");
+        uint32_t length = htobe32 ((uint32_t) submit->packed_size);
+        zchunk_extend (row, &length, 4);
+        ok = PQputCopyData (self->conn, (const char *) zchunk_data (row), (int) zchunk_size (row)) == 1
+          && (submit->packed_size == 0
+              || PQputCopyData (self->conn, (const char *) submit->packed, (int) submit->packed_size) == 1);
+        zchunk_set (row, NULL, 0);
+        s_binary_int64 (row, submit->ttl_ms);
+        ok = ok && PQputCopyData (self->conn, (const char *) zchunk_data (row), (int) zchunk_size (row)) == 1;
     }
-    bool ok = s_copy_send (self, "COPY stage_submit FROM STDIN", buffer, "staging async messages");
-    zchunk_destroy (&buffer);
+    zchunk_destroy (&row);
+    static const char trailer [] = "\377\377";
+    ok = ok && PQputCopyData (self->conn, trailer, 2) == 1;
+    if (PQputCopyEnd (self->conn, ok ? NULL : "the batch could not be sent") != 1)
+        ok = false;
+    PGresult *copied;
+    while ((copied = PQgetResult (self->conn))) {
+        if (!egov_db_check (copied, PGRES_COMMAND_OK, "staging async messages"))
+            ok = false;
+        PQclear (copied);
+    }
     if (!ok)
         return false;
     PGresult *result = s_exec (self, "submit_staged", 0, NULL, NULL, NULL);
