@@ -62,9 +62,10 @@ stop_system() {
     wait "$RUN_PID" 2>/dev/null || true
     RUN_PID=
 }
-# memory TITLE: each service's resident set now (and its peak), MB.
+# memory TITLE: each service's resident set now (and its peak), MB, and how many are
+# within the targets (16 MB now, 64 MB at the peak).
 memory() {
-    local file name pid rss peak
+    local file name pid rss peak now_ok=0 peak_ok=0 count=0
     printf '%s (MB now / peak):' "$1"
     for file in "$WORK"/var/run/*.pid; do
         name=$(basename "$file" .pid)
@@ -73,8 +74,12 @@ memory() {
         rss=$(awk '/^VmRSS/ { print $2 }' "/proc/$pid/status" 2>/dev/null || echo 0)
         peak=$(awk '/^VmHWM/ { print $2 }' "/proc/$pid/status" 2>/dev/null || echo 0)
         awk -v n="$name" -v r="$rss" -v p="$peak" 'BEGIN { printf " %s %.1f/%.1f", n, r / 1024, p / 1024 }'
+        count=$((count + 1))
+        (( rss > 16 * 1024 )) || now_ok=$((now_ok + 1))
+        (( peak > 64 * 1024 )) || peak_ok=$((peak_ok + 1))
     done
     echo
+    echo "  targets: <= 16 MB now: $now_ok of $count services; <= 64 MB at the peak: $peak_ok of $count"
 }
 
 # cpu_snapshot FILE: CPU ticks so far of each service, and of PostgreSQL's processes by

@@ -248,7 +248,9 @@ def main():
           f" ({done.get('portal', 0)} portal, {done.get('desk', 0)} desk), {options.clients} in flight per channel")
     print(f"  submitting {submitted - start:.2f} s, registering {jump - submitted:.2f} s,"
           f" after the clock jump ({options.advance}) {finished - jump:.2f} s")
-    print(f"  complete applications = {total / (finished - start):.0f}/s (first submission to last result)")
+    rate = total / (finished - start)
+    print(f"  complete applications = {rate:.0f}/s (first submission to last result;"
+          f" target >= 250/s: {'met' if rate >= 250 else 'NOT met'})")
     print(f"  accepted = {sum(expected.values()) / (submitted - start):.0f}/s over HTTP"
           f" (this client's own CPU meanwhile: {client_cpu / (submitted - start):.0%} of one core);"
           f" decided after the jump = {total / max(finished - jump, 1e-9):.0f}/s")
