@@ -129,10 +129,11 @@ s_one_month_after (intake_desk_t *self, int64_t ms)
 }
 
 //  Applies a status notice inside the delivery's transaction; the
-//  application moves to update (the lifecycle's decision) or stays (NULL).
+//  application moves to update (the lifecycle's decision) or stays (NULL);
+//  numbered when it holds its registration number already.
 static bool
 s_apply_notice (intake_desk_t *self, const char *id, const char *update, const char *paper,
-                const Egov__Applications__StatusNotice *notice)
+                bool numbered, const Egov__Applications__StatusNotice *notice)
 {
     const char *name = egov_status_name (notice->status);
     assert (name);                  //  the lifecycle knew it
@@ -153,7 +154,9 @@ s_apply_notice (intake_desk_t *self, const char *id, const char *update, const c
               *notice->registration_number ? notice->registration_number : "");
     if (!intake_desk__history (self, id, name, step, role, notice->actor, note, at))
         return false;
-    const char *registration = *notice->registration_number ? notice->registration_number : NULL;
+    //  A step's notice repeats the number the application holds: nothing to change
+    const char *registration = *notice->registration_number && !numbered
+                             ? notice->registration_number : NULL;
     if (update || registration) {
         const char *values [] = { id, update, registration, update && streq (update, "REFUSED")
                                   ? (*notice->note ? notice->note : "refused") : NULL };
@@ -283,7 +286,8 @@ intake_desk_deliver (void *service, PGconn *conn, const shep_delivery_t *deliver
     const char *id = update.application_id;
     const char *key [] = { id };
     PGresult *result = intake_desk__sql (self, PGRES_TUPLES_OK,
-        "SELECT status, paper, region FROM application WHERE id = $1 FOR UPDATE", 1, key, NULL, NULL);
+        "SELECT status, paper, region, registration_number IS NOT NULL FROM application"
+        " WHERE id = $1 FOR UPDATE", 1, key, NULL, NULL);
     shep_outcome_t outcome = SHEP_RETRY;
     char signer [400];
     if (result && PQntuples (result) == 1
@@ -308,7 +312,7 @@ intake_desk_deliver (void *service, PGconn *conn, const shep_delivery_t *deliver
             outcome = SHEP_REJECT;
         else
         if (update.notice ? s_apply_notice (self, id, move ? egov_status_name (next) : NULL, paper,
-                                            update.notice)
+                                            streq (PQgetvalue (result, 0, 3), "t"), update.notice)
                           : s_apply_result (self, id, status, paper, move, update.result, signer))
             outcome = SHEP_APPLIED;
     }

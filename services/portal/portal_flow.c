@@ -68,6 +68,7 @@ typedef struct {
     char iin [13];                  //  the citizen's
     char status [32];               //  before this delivery
     char receipt [64];              //  the portal's receipt number
+    bool numbered;                  //  it holds its registration number already
 } s_target_t;
 
 //  Applies a status notice inside the delivery's transaction; forward when
@@ -91,16 +92,20 @@ s_apply_notice (PGconn *conn, const s_target_t *target, bool forward,
               *notice->registration_number ? notice->registration_number : "");
     if (!portal_server__history (conn, target->id, name, step, role, notice->actor, note, at))
         return false;
-    const char *registration = *notice->registration_number ? notice->registration_number : NULL;
-    const char *values [] = { target->id, forward ? name : NULL, registration,
-        forward && streq (name, "REFUSED") ? (*notice->note ? notice->note : "refused") : NULL };
-    PGresult *result = portal_server__sql (conn, PGRES_COMMAND_OK,
-        "UPDATE application SET status = coalesce ($2, status),"
-        " registration_number = coalesce (registration_number, $3),"
-        " refusal_note = coalesce ($4, refusal_note) WHERE id = $1", 4, values, NULL, NULL);
-    PQclear (result);
-    if (!result)
-        return false;
+    //  A step's notice repeats the number the application holds: nothing to change
+    const char *registration = *notice->registration_number && !target->numbered
+                             ? notice->registration_number : NULL;
+    if (forward || registration) {
+        const char *values [] = { target->id, forward ? name : NULL, registration,
+            forward && streq (name, "REFUSED") ? (*notice->note ? notice->note : "refused") : NULL };
+        PGresult *result = portal_server__sql (conn, PGRES_COMMAND_OK,
+            "UPDATE application SET status = coalesce ($2, status),"
+            " registration_number = coalesce (registration_number, $3),"
+            " refusal_note = coalesce ($4, refusal_note) WHERE id = $1", 4, values, NULL, NULL);
+        PQclear (result);
+        if (!result)
+            return false;
+    }
     if (!forward)
         return true;
     char text [900];
@@ -197,7 +202,8 @@ portal_server_deliver (void *service, PGconn *conn, const shep_delivery_t *deliv
     const char *id = update.application_id;
     const char *key [] = { id };
     PGresult *result = portal_server__sql (conn, PGRES_TUPLES_OK,
-        "SELECT id, citizen_iin, status, receipt_number, region FROM application WHERE id = $1 FOR UPDATE",
+        "SELECT id, citizen_iin, status, receipt_number, region, registration_number IS NOT NULL"
+        " FROM application WHERE id = $1 FOR UPDATE",
         1, key, NULL, NULL);
     shep_outcome_t outcome = SHEP_RETRY;
     char signer [400];
@@ -216,6 +222,7 @@ portal_server_deliver (void *service, PGconn *conn, const shep_delivery_t *deliv
         snprintf (target.iin, sizeof (target.iin), "%s", PQgetvalue (result, 0, 1));
         snprintf (target.status, sizeof (target.status), "%s", PQgetvalue (result, 0, 2));
         snprintf (target.receipt, sizeof (target.receipt), "%s", PQgetvalue (result, 0, 3));
+        target.numbered = streq (PQgetvalue (result, 0, 5), "t");
         //  The one lifecycle decides: a move, a late update kept as history, or poison
         egov_status_t next;
         egov_lifecycle_t decision = egov_application_update_decide (&update, target.status, &next,
