@@ -974,15 +974,14 @@ static int
 s_advance_one (leb_server_t *self)
 {
     egov_error_t error;
-    int64_t id = leb_tasks_next_due (self->conn, egov_clock_now_ms (), &error);
-    if (id <= 0)
-        return (int) id;
     if (!s_exec (self, "SAVEPOINT task"))
         return -1;
     leb_task_t task;
+    int64_t id = leb_tasks_next_due (self->conn, egov_clock_now_ms (), &task, &error);
+    if (id <= 0)
+        return (int) id;        //  the savepoint stays unused
     s_app_t app = { 0 };
-    bool ok = leb_tasks_get (self->conn, id, true, &task, &error) == 0
-           && s_app_load (self, task.correlation_id, &app, &error) == 0
+    bool ok = s_app_load (self, task.correlation_id, &app, &error) == 0
            && s_task_complete (self, &app, &task, NULL, task.planned_ms ? task.planned_ms : task.due_ms,
                                NULL, NULL, &error) == 0;
     s_app_reset (&app);

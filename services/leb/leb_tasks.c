@@ -152,29 +152,35 @@ leb_tasks_finish (PGconn *conn, int64_t id, bool must_be_taken, const char *assi
                   egov_error_t *error)
 {
     assert (conn);
-    leb_task_t current;
-    if (leb_tasks_get (conn, id, true, &current, error))
-        return -1;
-    if (streq (current.state, "done")) {
-        egov_error_set (error, "TASK_DONE", "task %" PRId64 " is done", id);
-        return -1;
-    }
-    if (must_be_taken && !streq (current.state, "taken")) {
-        egov_error_set (error, "TASK_NOT_TAKEN", "task %" PRId64 " must be taken first", id);
-        return -1;
-    }
     char text [24], completed [24];
     snprintf (text, sizeof (text), "%" PRId64, id);
     snprintf (completed, sizeof (completed), "%" PRId64, completed_ms);
     const char *values [] = {
         text, completed, assignee && *assignee ? assignee : NULL, decision,
-        grounds ? grounds : "[]"
+        grounds ? grounds : "[]", must_be_taken ? "t" : "f"
     };
-    return s_update (conn,
+    //  Done in one statement when it may be; only a refusal reads why
+    PGresult *result = egov_db_params (conn,
         "UPDATE task SET state = 'done', completed_ms = $2::bigint,"
         " assignee = coalesce ($3, assignee), decision = $4, grounds = $5::jsonb,"
         " overdue = overdue OR $2::bigint > due_ms"
-        " WHERE id = $1::bigint", 5, values, error) ? 0 : -1;
+        " WHERE id = $1::bigint AND state <> 'done' AND (NOT $6::boolean OR state = 'taken')",
+        6, NULL, values, NULL, NULL, 0);
+    bool ok = egov_db_check (result, PGRES_COMMAND_OK, "task update");
+    bool finished = ok && streq (PQcmdTuples (result), "1");
+    if (!ok)
+        s_db_error (error, result, "task update");
+    PQclear (result);
+    if (finished)
+        return 0;
+    leb_task_t current;
+    if (!ok || leb_tasks_get (conn, id, true, &current, error))
+        return -1;
+    if (streq (current.state, "done"))
+        egov_error_set (error, "TASK_DONE", "task %" PRId64 " is done", id);
+    else
+        egov_error_set (error, "TASK_NOT_TAKEN", "task %" PRId64 " must be taken first", id);
+    return -1;
 }
 
 json_t *
@@ -226,17 +232,23 @@ leb_tasks_list (PGconn *conn, const char *role, int64_t now_ms, egov_error_t *er
 }
 
 int64_t
-leb_tasks_next_due (PGconn *conn, int64_t upto_ms, egov_error_t *error)
+leb_tasks_next_due (PGconn *conn, int64_t upto_ms, leb_task_t *task, egov_error_t *error)
 {
     char upto [24];
     snprintf (upto, sizeof (upto), "%" PRId64, upto_ms);
     const char *values [] = { upto };
-    PGresult *result = egov_db_params (conn,
-        "SELECT id FROM task WHERE state <> 'done' AND coalesce (planned_ms, due_ms) <= $1::bigint"
-        " ORDER BY coalesce (planned_ms, due_ms), id LIMIT 1", 1, NULL, values, NULL, NULL, 0);
+    PGresult *result = egov_db_params (conn, task
+        ? "SELECT " s_COLUMNS " FROM task WHERE state <> 'done'"
+          " AND coalesce (planned_ms, due_ms) <= $1::bigint"
+          " ORDER BY coalesce (planned_ms, due_ms), id LIMIT 1 FOR UPDATE"
+        : "SELECT id FROM task WHERE state <> 'done' AND coalesce (planned_ms, due_ms) <= $1::bigint"
+          " ORDER BY coalesce (planned_ms, due_ms), id LIMIT 1", 1, NULL, values, NULL, NULL, 0);
     int64_t id = -1;
-    if (egov_db_check (result, PGRES_TUPLES_OK, "due tasks"))
+    if (egov_db_check (result, PGRES_TUPLES_OK, "due tasks")) {
         id = PQntuples (result) ? strtoll (PQgetvalue (result, 0, 0), NULL, 10) : 0;
+        if (id > 0 && task)
+            s_row (result, 0, task);
+    }
     else
         s_db_error (error, result, "due tasks");
     PQclear (result);
@@ -402,8 +414,10 @@ leb_tasks_test (bool verbose)
     assert (streq (taken.state, "done") && taken.completed_ms == 7000 && !taken.overdue);
 
     //  Due tasks, earliest first; overdue flagged once
-    assert (leb_tasks_next_due (conn, 4999, &error) == 0);
-    assert (leb_tasks_next_due (conn, 5000, &error) == first);
+    assert (leb_tasks_next_due (conn, 4999, NULL, &error) == 0);
+    assert (leb_tasks_next_due (conn, 5000, NULL, &error) == first);
+    leb_task_t due;
+    assert (leb_tasks_next_due (conn, 5000, &due, &error) == first && due.id == first);
     zlistx_t *pending = leb_tasks_pending (conn, &error);
     assert (pending && zlistx_size (pending) == 3);
     assert (*(int64_t *) zlistx_first (pending) == 5000);
@@ -422,7 +436,7 @@ leb_tasks_test (bool verbose)
     s_exec (conn, "DROP TABLE task");
     assert (leb_tasks_list (conn, NULL, 0, &error) == NULL);
     assert (streq (error.code, "DB_UNAVAILABLE"));
-    assert (leb_tasks_next_due (conn, 0, &error) == -1);
+    assert (leb_tasks_next_due (conn, 0, NULL, &error) == -1);
     s_exec (conn, "DROP SCHEMA leb_tasks_test CASCADE");
     PQfinish (conn);
     if (verbose)
