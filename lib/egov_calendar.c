@@ -6,7 +6,10 @@
     year; the data (transfer decrees, announced lunar dates) lies on top
     where it is published, and a lunar holiday without an announced date
     gets the tabular Islamic calendar's. Receipts and deadlines then walk
-    the tables day by day.                                               */
+    the tables day by day. The tables are built a day per entry, then kept
+    as a bit per day and the few days whose reason is not their weekday's
+    (holidays, moved days off, transfers), sorted: some twenty a year
+    instead of a pointer for each of 65,000 days.                        */
 #define _GNU_SOURCE                     //  asprintf
 #include "egov_calendar.h"
 #include "egov_iin.h"
@@ -32,6 +35,15 @@ typedef struct {
     char hours [160];               //  for people: "Mon-Fri 09:00-13:00, 14:00-18:00"
 } s_schedule_t;
 
+//  A day whose reason is not its weekday's: a holiday, a moved day off, a
+//  working day by transfer.
+typedef struct {
+    int32_t index;                  //  day index
+    uint16_t reason;                //  its reason (off) or note (worked) in reasons; 0 none
+} s_mark_t;
+
+#define REASONS_MAX     UINT16_MAX  //  distinct reasons a calendar may hold
+
 struct _egov_calendar_t {
     int64_t offset_ms;              //  local time = UTC + offset
     int first_year;                 //  first year covered
@@ -39,11 +51,15 @@ struct _egov_calendar_t {
     int64_t first_day;              //  1 January of first_year, days since 1970-01-01
     int64_t day_count;              //  days in the tables
     s_schedule_t schedules [EGOV_CHANNEL_COUNT];    //  by channel
-    bool *off [SCHEDULES];          //  day index -> day off
-    const char **why [SCHEDULES];   //  day index -> reason (off) or note (worked by transfer)
-    char **texts;                   //  reason texts the tables point to
-    size_t text_count;              //  texts used
-    size_t text_capacity;           //  texts allocated
+    bool *off [SCHEDULES];          //  while loading: day index -> day off
+    const char **why [SCHEDULES];   //  while loading: day index -> reason (off) or note (worked by transfer)
+    uint64_t *off_bits [SCHEDULES]; //  loaded: bit per day index, set when off
+    s_mark_t *marks [SCHEDULES];    //  loaded: the days whose reason is not their weekday's, by index
+    size_t mark_count [SCHEDULES];  //  marks per table
+    const char **reasons;           //  the marks' reasons, [0] NULL
+    size_t reason_count;            //  reasons used
+    zhashx_t *reason_ids;           //  while loading: reason text address -> id
+    egov_strings_t *texts;          //  reason texts the tables point to
 };
 
 static const char *s_weekdays [7] = {
@@ -115,7 +131,82 @@ egov_regfile_text (egov_regfile_t *reader, json_t *object, const char *path, con
                            key, TEXT_MAX, length);
         return NULL;
     }
-    return json_string_value (value);
+    return egov_regfile_keep (reader, json_string_value (value));
+}
+
+const char *
+egov_regfile_keep (egov_regfile_t *reader, const char *text)
+{
+    return reader->strings && text ? egov_strings_keep (reader->strings, text) : text;
+}
+
+//  ---------------------------------------------------------------------
+//  Kept strings: copied one after another into blocks
+
+#define STRINGS_BLOCK   8192            //  bytes per block; a longer text gets its own
+
+typedef struct _s_block_t s_block_t;
+struct _s_block_t {
+    s_block_t *next;                //  the block filled before this one
+    size_t used;                    //  bytes of text used
+    size_t size;                    //  bytes of text room
+    char text [];
+};
+
+struct _egov_strings_t {
+    s_block_t *blocks;              //  the one being filled first
+};
+
+egov_strings_t *
+egov_strings_new (void)
+{
+    egov_strings_t *self = calloc (1, sizeof (egov_strings_t));
+    assert (self);
+    return self;
+}
+
+void
+egov_strings_destroy (egov_strings_t **self_p)
+{
+    assert (self_p);
+    egov_strings_t *self = *self_p;
+    if (!self)
+        return;
+    while (self->blocks) {
+        s_block_t *next = self->blocks->next;
+        free (self->blocks);
+        self->blocks = next;
+    }
+    free (self);
+    *self_p = NULL;
+}
+
+const char *
+egov_strings_keep (egov_strings_t *self, const char *text)
+{
+    assert (self && text);
+    size_t length = strlen (text) + 1;
+    s_block_t *block = self->blocks;
+    if (!block || block->size - block->used < length) {
+        size_t size = length > STRINGS_BLOCK ? length : STRINGS_BLOCK;
+        block = malloc (sizeof (s_block_t) + size);
+        assert (block);
+        block->used = 0;
+        block->size = size;
+        //  A text of its own block goes behind the one being filled
+        if (self->blocks && length > STRINGS_BLOCK) {
+            block->next = self->blocks->next;
+            self->blocks->next = block;
+        }
+        else {
+            block->next = self->blocks;
+            self->blocks = block;
+        }
+    }
+    char *copy = block->text + block->used;
+    memcpy (copy, text, length);
+    block->used += length;
+    return copy;
 }
 
 bool
@@ -369,17 +460,17 @@ egov_calendar_time_format (egov_calendar_t *self, int64_t ms, char *buffer, size
 static const char *
 s_text (egov_calendar_t *self, const char *format, ...)
 {
-    if (self->text_count == self->text_capacity) {
-        self->text_capacity = self->text_capacity ? self->text_capacity * 2 : 32;
-        self->texts = realloc (self->texts, self->text_capacity * sizeof (char *));
-        assert (self->texts);
-    }
+    if (!self->texts)
+        self->texts = egov_strings_new ();
     va_list args;
     va_start (args, format);
-    int rc = vasprintf (self->texts + self->text_count, format, args);
+    char *text = NULL;
+    int rc = vasprintf (&text, format, args);
     va_end (args);
     assert (rc >= 0);
-    return self->texts [self->text_count++];
+    const char *kept = egov_strings_keep (self->texts, text);
+    free (text);
+    return kept;
 }
 
 //  Reads "+05:00" style offsets.
@@ -818,6 +909,86 @@ s_load_transfers (egov_calendar_t *self, egov_regfile_t *reader, json_t *root)
     return true;
 }
 
+//  What a day's reason is when nothing but its weekday decides it.
+static const char *
+s_weekday_why (egov_calendar_t *self, int table, int64_t index, bool off)
+{
+    int weekday = s_weekday (self->first_day + index);
+    return off && !self->schedules [table].weekdays [weekday] ? s_weekdays [weekday] : NULL;
+}
+
+//  Reason texts are told apart by address: each is kept once.
+static size_t
+s_address_hash (const void *key)
+{
+    return (size_t) ((uintptr_t) key >> 3) * 2654435761u;
+}
+
+static int
+s_address_compare (const void *one, const void *two)
+{
+    return one < two ? -1 : one > two;
+}
+
+//  The id of a mark's reason, kept the first time it is seen.
+static uint16_t
+s_reason_id (egov_calendar_t *self, const char *why)
+{
+    if (!why)
+        return 0;
+    if (!self->reason_ids) {
+        self->reason_ids = zhashx_new ();
+        assert (self->reason_ids);
+        zhashx_set_key_hasher (self->reason_ids, s_address_hash);
+        zhashx_set_key_comparator (self->reason_ids, s_address_compare);
+        zhashx_set_key_duplicator (self->reason_ids, NULL);
+        zhashx_set_key_destructor (self->reason_ids, NULL);
+        self->reasons = calloc (1, sizeof (char *));
+        assert (self->reasons);
+        self->reason_count = 1;         //  [0] is no reason
+    }
+    uintptr_t id = (uintptr_t) zhashx_lookup (self->reason_ids, why);
+    if (id)
+        return (uint16_t) id;
+    //  A calendar of at most 200 years has a few thousand
+    assert (self->reason_count < REASONS_MAX);
+    const char **grown = realloc (self->reasons, (self->reason_count + 1) * sizeof (char *));
+    assert (grown);
+    self->reasons = grown;
+    self->reasons [self->reason_count] = why;
+    zhashx_insert (self->reason_ids, why, (void *) (uintptr_t) self->reason_count);
+    return (uint16_t) self->reason_count++;
+}
+
+//  Turns a table built a day per entry into a bit per day and the sorted
+//  days whose reason is not their weekday's.
+static void
+s_compact (egov_calendar_t *self, int table)
+{
+    size_t words = (size_t) (self->day_count + 63) / 64;
+    self->off_bits [table] = calloc (words, sizeof (uint64_t));
+    assert (self->off_bits [table]);
+    size_t count = 0;
+    for (int64_t index = 0; index < self->day_count; index++)
+        if (self->why [table][index] != s_weekday_why (self, table, index, self->off [table][index]))
+            count++;
+    self->marks [table] = calloc (count ? count : 1, sizeof (s_mark_t));
+    assert (self->marks [table]);
+    for (int64_t index = 0; index < self->day_count; index++) {
+        bool off = self->off [table][index];
+        if (off)
+            self->off_bits [table][index / 64] |= (uint64_t) 1 << (index % 64);
+        const char *why = self->why [table][index];
+        if (why != s_weekday_why (self, table, index, off))
+            self->marks [table][self->mark_count [table]++] = (s_mark_t) {
+                (int32_t) index, s_reason_id (self, why) };
+    }
+    free (self->off [table]);
+    free (self->why [table]);
+    self->off [table] = NULL;
+    self->why [table] = NULL;
+}
+
 //  Fills the tables from a parsed document.
 static bool
 s_load (egov_calendar_t *self, egov_regfile_t *reader, json_t *root)
@@ -890,7 +1061,12 @@ s_load (egov_calendar_t *self, egov_regfile_t *reader, json_t *root)
     free (holiday_of);
     free (names);
     free (movable);
-    return loaded && s_load_transfers (self, reader, root);
+    loaded = loaded && s_load_transfers (self, reader, root);
+    if (loaded)
+        for (int table = 0; table < SCHEDULES; table++)
+            s_compact (self, table);
+    zhashx_destroy (&self->reason_ids);
+    return loaded;
 }
 
 egov_calendar_t *
@@ -921,10 +1097,12 @@ egov_calendar_destroy (egov_calendar_t **self_p)
     for (int table = 0; table < SCHEDULES; table++) {
         free (self->off [table]);
         free (self->why [table]);
+        free (self->off_bits [table]);
+        free (self->marks [table]);
     }
-    for (size_t index = 0; index < self->text_count; index++)
-        free (self->texts [index]);
-    free (self->texts);
+    zhashx_destroy (&self->reason_ids);
+    free (self->reasons);
+    egov_strings_destroy (&self->texts);
     free (self);
     *self_p = NULL;
 }
@@ -964,10 +1142,26 @@ egov_calendar_day (egov_calendar_t *self, egov_channel_t channel, int64_t day, c
     int table = s_table (self, channel);
     int64_t index = s_index (self, day);
     if (why)
-        *why = index < 0 ? NULL : self->why [table][index];
+        *why = NULL;
     if (index < 0)
         return EGOV_DAY_UNKNOWN;
-    return self->off [table][index] ? EGOV_DAY_OFF : EGOV_DAY_WORKING;
+    bool off = (self->off_bits [table][index / 64] >> (index % 64)) & 1;
+    if (why) {
+        *why = s_weekday_why (self, table, index, off);
+        //  Binary search of the marked days
+        const s_mark_t *marks = self->marks [table];
+        size_t low = 0, high = self->mark_count [table];
+        while (low < high) {
+            size_t middle = low + (high - low) / 2;
+            if (marks [middle].index < index)
+                low = middle + 1;
+            else
+                high = middle;
+        }
+        if (low < self->mark_count [table] && marks [low].index == index)
+            *why = self->reasons [marks [low].reason];
+    }
+    return off ? EGOV_DAY_OFF : EGOV_DAY_WORKING;
 }
 
 const char *
@@ -1284,6 +1478,26 @@ egov_calendar_test (bool verbose)
     if (verbose)
         printf (" * egov_calendar: ");
 
+    //  Kept strings: copies, in order, a long one in a block of its own
+    egov_strings_t *strings = egov_strings_new ();
+    char source [40] = "first";
+    const char *first = egov_strings_keep (strings, source);
+    strcpy (source, "changed");
+    assert (streq (first, "first"));
+    char *long_text = malloc (STRINGS_BLOCK * 2);
+    assert (long_text);
+    memset (long_text, 'x', STRINGS_BLOCK * 2 - 1);
+    long_text [STRINGS_BLOCK * 2 - 1] = 0;
+    const char *kept_long = egov_strings_keep (strings, long_text);
+    const char *after = egov_strings_keep (strings, "after");
+    assert (strlen (kept_long) == STRINGS_BLOCK * 2 - 1 && streq (after, "after"));
+    assert (after == first + strlen ("first") + 1);     //  the block being filled goes on
+    for (int index = 0; index < 2000; index++)
+        assert (streq (egov_strings_keep (strings, "a text of some length"), "a text of some length"));
+    free (long_text);
+    egov_strings_destroy (&strings);
+    egov_strings_destroy (&strings);
+
     //  The duration grammar: one number and one unit, nothing else
     egov_duration_t duration;
     char text [40];
@@ -1355,6 +1569,16 @@ egov_calendar_test (bool verbose)
             && strstr (why, "Victory Day (Saturday 2026-05-09)"));
     assert (s_day (calendar, EGOV_CHANNEL_STATE_CORP, "2026-05-11", &why) == EGOV_DAY_WORKING);
     //  Constitution Day: 30 August until 2025, none in 2026, 15 March from 2027
+    //  The first and last days of the tables, and beyond them
+    assert (s_day (calendar, EGOV_CHANNEL_OFFICE, "2023-01-01", &why) == EGOV_DAY_OFF
+            && streq (why, "New Year"));
+    assert (s_day (calendar, EGOV_CHANNEL_OFFICE, "2199-12-28", &why) == EGOV_DAY_OFF
+            && streq (why, "Saturday"));
+    assert (s_day (calendar, EGOV_CHANNEL_STATE_CORP, "2199-12-28", &why) == EGOV_DAY_WORKING
+            && !why);
+    assert (s_day (calendar, EGOV_CHANNEL_OFFICE, "2199-12-31", &why) == EGOV_DAY_WORKING && !why);
+    assert (s_day (calendar, EGOV_CHANNEL_OFFICE, "2200-01-01", &why) == EGOV_DAY_UNKNOWN && !why);
+    assert (s_day (calendar, EGOV_CHANNEL_OFFICE, "2022-12-31", &why) == EGOV_DAY_UNKNOWN && !why);
     assert (s_day (calendar, EGOV_CHANNEL_OFFICE, "2025-08-30", &why) == EGOV_DAY_OFF
             && streq (why, "Constitution Day"));
     assert (s_day (calendar, EGOV_CHANNEL_OFFICE, "2026-08-31", &why) == EGOV_DAY_WORKING && !why);

@@ -155,12 +155,25 @@ typedef struct {
     const char *en;                 //  English
 } egov_names_t;
 
+//  Strings kept together for the life of their owner: what a catalogue
+//  keeps of its files once their parse trees are freed (a parsed tree
+//  costs three to four times the file; the strings alone less than it).
+typedef struct _egov_strings_t egov_strings_t;
+egov_strings_t *egov_strings_new (void);
+//  Frees every string kept and nulls the pointer; safe twice.
+void egov_strings_destroy (egov_strings_t **self_p);
+//  A copy of text that lives as long as the store.
+const char *egov_strings_keep (egov_strings_t *self, const char *text);
+
 //  Reading regulation files, shared with egov_catalogue and egov_form:
 //  every failure sets error to code with "FILE: PATH: message".
 typedef struct {
     const char *file;               //  the file being read, for messages
     const char *code;               //  CALENDAR_INVALID or CATALOGUE_INVALID
     egov_error_t *error;            //  where failures go
+    egov_strings_t *strings;        //  when set, texts read are copied here (the
+                                    //  document may then be freed); else they
+                                    //  point into the document
 } egov_regfile_t;
 
 //  Sets the error for the field at path; returns false for chaining.
@@ -170,7 +183,8 @@ bool egov_regfile_fail (egov_regfile_t *reader, const char *path, const char *fo
 //  absent and required, or of another type, after setting the error.
 json_t *egov_regfile_get (egov_regfile_t *reader, json_t *object, const char *path,
                           const char *key, json_type type, bool required);
-//  A string member: non-empty, at most 2000 bytes; NULL as above.
+//  A string member: non-empty, at most 2000 bytes; NULL as above. Kept in
+//  the reader's strings when it has them.
 const char *egov_regfile_text (egov_regfile_t *reader, json_t *object, const char *path,
                                const char *key, bool required);
 //  False after setting the error when object has a key outside the
@@ -183,6 +197,9 @@ bool egov_regfile_names (egov_regfile_t *reader, json_t *parent, const char *pat
                          const char *key, egov_names_t *names);
 //  Parses a file into *document; false with the error naming the line.
 bool egov_regfile_load (egov_regfile_t *reader, const char *path, json_t **document);
+//  A text read from a document, kept in the reader's strings when it has
+//  them (for strings read other than by egov_regfile_text).
+const char *egov_regfile_keep (egov_regfile_t *reader, const char *text);
 
 void egov_calendar_test (bool verbose);
 
