@@ -1,6 +1,7 @@
 /*  egov_catalogue — loading and checking the service catalogue. Each file
-    is parsed with jansson and kept whole; the entry's strings point into
-    it, so nothing is copied and everything goes with one json_decref.    */
+    is parsed with jansson, checked and read into its entry; the strings
+    the entries keep are copied into one store and the parsed trees freed
+    (a tree costs three to four times its file, kept in every service).  */
 #define _GNU_SOURCE                     //  asprintf
 #include "egov_catalogue.h"
 #include "egov_iin.h"
@@ -12,6 +13,7 @@
 struct _egov_catalogue_t {
     egov_catalogue_entry_t *entries;    //  sorted by code, then KATO
     size_t size;                        //  entries used
+    egov_strings_t *strings;            //  the entries' texts
 };
 
 static const char *s_roles [] = { "clerk", "head", "executor", NULL };
@@ -462,7 +464,6 @@ s_entry_free (egov_catalogue_entry_t *entry)
     free (entry->windows);
     egov_form_destroy (&entry->request_form);
     free ((char *) entry->file);
-    json_decref (entry->document);
     memset (entry, 0, sizeof (*entry));
 }
 
@@ -534,14 +535,17 @@ egov_catalogue_new (const char *directory, egov_error_t *error)
     assert (self);
     self->entries = calloc (count, sizeof (egov_catalogue_entry_t));
     assert (self->entries);
+    self->strings = egov_strings_new ();
     bool loaded = true;
     for (size_t index = 0; index < count && loaded; index++) {
         egov_catalogue_entry_t *entry = self->entries + self->size++;
         entry->file = names [index];
         names [index] = NULL;           //  the entry owns it now
-        egov_regfile_t reader = { entry->file, "CATALOGUE_INVALID", error };
-        loaded = egov_regfile_load (&reader, entry->file, &entry->document)
-              && s_entry (&reader, entry->document, entry);
+        egov_regfile_t reader = { entry->file, "CATALOGUE_INVALID", error, self->strings };
+        json_t *document = NULL;
+        loaded = egov_regfile_load (&reader, entry->file, &document)
+              && s_entry (&reader, document, entry);
+        json_decref (document);
     }
     for (size_t index = 0; index < count; index++)
         free (names [index]);
@@ -580,8 +584,19 @@ egov_catalogue_destroy (egov_catalogue_t **self_p)
     for (size_t index = 0; index < self->size; index++)
         s_entry_free (self->entries + index);
     free (self->entries);
+    egov_strings_destroy (&self->strings);
     free (self);
     *self_p = NULL;
+}
+
+json_t *
+egov_catalogue_entry_json (const egov_catalogue_entry_t *entry, egov_error_t *error)
+{
+    assert (entry && error);
+    egov_regfile_t reader = { entry->file, "CATALOGUE_INVALID", error };
+    json_t *document = NULL;
+    egov_regfile_load (&reader, entry->file, &document);
+    return document;
 }
 
 size_t
@@ -803,6 +818,11 @@ egov_catalogue_test (bool verbose)
     assert (externat->refusal_count == 3 && streq (externat->refusals [0].code, "incomplete-package"));
     assert (externat->documents [0].assumed && externat->documents [0].note);
     assert (externat->max_wait.set && externat->max_service.set);
+    //  The entry keeps its texts, not the parsed file; --json reads the file again
+    json_t *document = egov_catalogue_entry_json (externat, &error);
+    assert (document && streq (json_string_value (json_object_get (document, "code")),
+                               "externat-permit"));
+    json_decref (document);
     //  Atyrau's variant: office only, and its overall term is ours, marked so
     const egov_catalogue_entry_t *atyrau = egov_catalogue_find (catalogue, "externat-permit",
                                                                 "230000000");

@@ -114,7 +114,6 @@ typedef struct {
     const char *request_form_note;      //  why assumed, or a remark; may be NULL
     bool request_form_assumed;          //  the fields are ours, not the seed's
     const char *note;               //  remark on the whole entry, may be NULL
-    json_t *document;               //  the file as loaded (for --json output)
 } egov_catalogue_entry_t;
 
 //  Loads and validates every *.json file in directory. NULL with
@@ -128,6 +127,9 @@ int egov_regulations_load (const char *directory, egov_calendar_t **calendar,
                            egov_catalogue_t **catalogue, egov_error_t *error);
 //  Frees the catalogue and nulls the pointer; safe twice.
 void egov_catalogue_destroy (egov_catalogue_t **self_p);
+//  The entry's file as it is now (for --json output), parsed; NULL with
+//  CATALOGUE_INVALID when it can no longer be read. The caller frees it.
+json_t *egov_catalogue_entry_json (const egov_catalogue_entry_t *entry, egov_error_t *error);
 //  Number of entries; entries are sorted by code, then KATO.
 size_t egov_catalogue_size (egov_catalogue_t *self);
 const egov_catalogue_entry_t *egov_catalogue_entry (egov_catalogue_t *self, size_t index);

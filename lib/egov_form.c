@@ -77,7 +77,7 @@ s_choices (egov_regfile_t *reader, json_t *object, const char *path, egov_field_
         for (size_t other = 0; other < index; other++)
             if (streq (field->choices [other], choice))
                 return egov_regfile_fail (reader, path, "choice '%s' is listed twice", choice);
-        field->choices [index] = choice;
+        field->choices [index] = egov_regfile_keep (reader, choice);
         field->choice_count = index + 1;
     }
     return true;

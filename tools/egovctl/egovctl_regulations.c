@@ -390,7 +390,12 @@ s_catalogue_show (s_command_t *self)
         if (!streq (entry->code, self->code) || (self->region && !streq (entry->kato, self->region)))
             continue;
         if (self->ctl.json) {
-            json_t *copy = json_deep_copy (entry->document);
+            egov_error_t error = { { 0 } };
+            json_t *copy = egov_catalogue_entry_json (entry, &error);
+            if (!copy) {
+                json_decref (services);
+                return egovctl_fail_code (&self->ctl, error.code, error.message, EGOVCTL_LOCAL_ERROR);
+            }
             json_object_set_new (copy, "file", json_string (entry->file));
             json_array_append_new (services, copy);
             continue;
