@@ -140,6 +140,10 @@ egov_file_read (const char *path, size_t max, size_t *size)
         free (text);
         return NULL;
     }
+    //  Kept as long as the caller likes: no spare room of the doubling
+    char *fitted = (char *) realloc (text, length + 1);
+    assert (fitted);
+    text = fitted;
     text [length] = 0;
     if (size)
         *size = length;

@@ -77,6 +77,8 @@ intake_actor (zsock_t *pipe, void *argument)
     intake_desk_set_verbose (desk, options->verbose);
     intake_desk_set_lock (desk, (int) options->lock_after, options->lock_ms);
     http = intake_http_new (options->http_address, desk, openapi, &error);
+    free (openapi);                     //  the HTTP server keeps its own copy
+    openapi = NULL;
     if (!http) {
         fprintf (stderr, "intake: error %s: %s\n", error.code, error.message);
         goto cleanup;

@@ -66,6 +66,8 @@ portal_actor (zsock_t *pipe, void *argument)
     shep_participant_set_service (engine, server);
     portal_server_set_verbose (server, options->verbose);
     http = portal_http_new (options->http_address, server, openapi, options->www, &error);
+    free (openapi);                     //  the HTTP server keeps its own copy
+    openapi = NULL;
     if (!http) {
         fprintf (stderr, "portal: error %s: %s\n", error.code, error.message);
         goto cleanup;
