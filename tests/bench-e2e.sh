@@ -63,23 +63,33 @@ stop_system() {
     RUN_PID=
 }
 # memory TITLE: each service's resident set now (and its peak), MB, and how many are
-# within the targets (16 MB now, 64 MB at the peak).
+# within the targets (16 MB now, 64 MB at the peak); then what the resident sets are
+# made of: the service's own memory (RssAnon: heap, stacks, the libraries' written
+# data) and the pages of the program and its libraries it has mapped (RssFile: the
+# same pages in every service, held once by the system).
 memory() {
-    local file name pid rss peak now_ok=0 peak_ok=0 count=0
+    local file name pid rss peak anon pages now_ok=0 peak_ok=0 count=0 spread=""
     printf '%s (MB now / peak):' "$1"
     for file in "$WORK"/var/run/*.pid; do
         name=$(basename "$file" .pid)
         [[ $name != run ]] || continue
         pid=$(cat "$file")
-        rss=$(awk '/^VmRSS/ { print $2 }' "/proc/$pid/status" 2>/dev/null || echo 0)
-        peak=$(awk '/^VmHWM/ { print $2 }' "/proc/$pid/status" 2>/dev/null || echo 0)
+        read -r rss peak anon pages < <(awk '/^VmRSS/ { r = $2 } /^VmHWM/ { h = $2 }
+            /^RssAnon/ { a = $2 } /^RssFile/ { f = $2 }
+            END { print r + 0, h + 0, a + 0, f + 0 }' "/proc/$pid/status" 2>/dev/null || echo 0 0 0 0)
         awk -v n="$name" -v r="$rss" -v p="$peak" 'BEGIN { printf " %s %.1f/%.1f", n, r / 1024, p / 1024 }'
+        spread+="$anon $pages"$'\n'
         count=$((count + 1))
         (( rss > 16 * 1024 )) || now_ok=$((now_ok + 1))
         (( peak > 64 * 1024 )) || peak_ok=$((peak_ok + 1))
     done
     echo
     echo "  targets: <= 16 MB now: $now_ok of $count services; <= 64 MB at the peak: $peak_ok of $count"
+    printf '%s' "$spread" | awk 'NF == 2 {
+            if (n == 0 || $1 < a0) a0 = $1; if ($1 > a1) a1 = $1
+            if (n == 0 || $2 < f0) f0 = $2; if ($2 > f1) f1 = $2; n++ }
+        END { if (n) printf "  made of: own memory %.1f-%.1f MB; program and library pages %.1f-%.1f MB\n",
+                  a0 / 1024, a1 / 1024, f0 / 1024, f1 / 1024 }'
 }
 
 # cpu_snapshot FILE: CPU ticks so far of each service, and of PostgreSQL's processes by
