@@ -972,12 +972,17 @@ s_peer_feed (shep_server_t *self, s_peer_t *peer)
 }
 
 //  Keeps a message in the peer's waiting list; past the list's bound, drops
-//  the list and lets the database hold the queue (backlog) until it drains.
+//  the list and lets the database hold the queue (backlog) until it drains:
+//  the next load reads from before the first message dropped.
 static void
 s_peer_queue (shep_server_t *self, s_peer_t *peer, s_flight_t *flight)
 {
     if (zlistx_size (peer->waiting) >= 16 * (size_t) self->config.window
     ||  s_flight_bytes > self->config.max_queued_bytes) {
+        s_flight_t *first = (s_flight_t *) zlistx_first (peer->waiting);
+        int64_t dropped_from = first && first->seq < flight->seq ? first->seq : flight->seq;
+        if (peer->cursor >= dropped_from)
+            peer->cursor = dropped_from - 1;
         s_flight_destroy (&flight);
         zlistx_purge (peer->waiting);
         peer->backlog = true;
