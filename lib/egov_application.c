@@ -110,6 +110,50 @@ egov_application_update_trusted (const egov_application_update_t *update,
 }
 
 void
+egov_notice_line (const Egov__Applications__StatusNotice *notice, egov_notice_line_t *line)
+{
+    assert (notice && line);
+    const char *name = egov_status_name (notice->status);
+    assert (name);
+    bool registered = streq (name, "REGISTERED"), refused = streq (name, "REFUSED");
+    line->status = name;
+    line->at = notice->at ? notice->at : egov_clock_now_ms ();
+    snprintf (line->step, sizeof (line->step), "%s", *notice->step ? notice->step
+        : registered ? "the regional gateway (ЭҮӨШ) registers the electronic document"
+        : refused ? "refusal" : name);
+    line->role = *notice->role ? notice->role : registered || refused ? "regional-gateway" : "";
+    snprintf (line->note, sizeof (line->note), "%s%s%s", notice->note,
+              *notice->registration_number && *notice->note ? "; " : "",
+              notice->registration_number);
+}
+
+bool
+egov_application_apply_notice (PGconn *conn, const char *id, const char *status,
+                               bool numbered, const Egov__Applications__StatusNotice *notice,
+                               const char **registration)
+{
+    assert (id && notice);
+    //  A step's notice repeats the number the application holds: nothing to change
+    const char *number = *notice->registration_number && !numbered
+                       ? notice->registration_number : NULL;
+    if (registration)
+        *registration = number;
+    if (!status && !number)
+        return true;
+    if (!conn)
+        return false;               //  the unit of work found no database
+    const char *values [] = { id, status, number, status && streq (status, "REFUSED")
+                              ? (*notice->note ? notice->note : "refused") : NULL };
+    const char *sql = "UPDATE application SET status = coalesce ($2, status),"
+                      " registration_number = coalesce (registration_number, $3),"
+                      " refusal_note = coalesce ($4, refusal_note) WHERE id = $1";
+    PGresult *result = egov_db_params (conn, sql, 4, NULL, values, NULL, NULL, 0);
+    bool applied = egov_db_check (result, PGRES_COMMAND_OK, "application notice");
+    PQclear (result);
+    return applied;
+}
+
+void
 egov_application_update_reset (egov_application_update_t *update)
 {
     if (update->notice)
@@ -503,6 +547,31 @@ egov_application_test (bool verbose)
     assert (application.form == NULL && application.n_form == 0);
     egov_application_update_t update;
     egov_error_t reject;
+
+    //  How notices read in a channel's history
+    Egov__Applications__StatusNotice line_notice = EGOV__APPLICATIONS__STATUS_NOTICE__INIT;
+    egov_notice_line_t line;
+    line_notice.status = EGOV__APPLICATIONS__STATUS__REFUSED;
+    line_notice.at = 1234;
+    egov_notice_line (&line_notice, &line);
+    assert (streq (line.status, "REFUSED") && streq (line.step, "refusal") && line.at == 1234
+            && streq (line.role, "regional-gateway") && streq (line.note, ""));
+    line_notice.status = EGOV__APPLICATIONS__STATUS__REGISTERED;
+    line_notice.registration_number = "KZ-01";
+    egov_notice_line (&line_notice, &line);
+    assert (strstr (line.step, "registers") && streq (line.role, "regional-gateway")
+            && streq (line.note, "KZ-01"));
+    line_notice.status = EGOV__APPLICATIONS__STATUS__IN_PROGRESS;
+    line_notice.step = "the executor prepares the result";
+    line_notice.role = "executor";
+    line_notice.note = "done";
+    egov_notice_line (&line_notice, &line);
+    assert (streq (line.step, "the executor prepares the result") && streq (line.role, "executor")
+            && streq (line.note, "done; KZ-01"));
+    //  A notice that changes nothing needs no database; one that does, needs one
+    const char *taken = "";
+    assert (egov_application_apply_notice (NULL, "id", NULL, true, &line_notice, &taken) && !taken);
+    assert (!egov_application_apply_notice (NULL, "id", "IN_PROGRESS", true, &line_notice, &taken));
 
     //  A notice naming its application
     Egov__Envelope *envelope = egov_envelope_new ("application.status", EGOV__MESSAGE_TYPE__UPDATE);

@@ -87,6 +87,29 @@ void egov_application_result_clear (Egov__Applications__Result *result);
 //  Frees what decode allocated; safe on a zeroed or reset update.
 void egov_application_update_reset (egov_application_update_t *update);
 
+//  How a status notice reads in a channel's history.
+typedef struct {
+    const char *status;             //  the notice's status name
+    char step [300];                //  the notice's step, or what the status means
+    const char *role;               //  the notice's role; a registration or a refusal
+                                    //  that names none is the regional gateway's
+    char note [600];                //  the notice's note, then its registration number
+    int64_t at;                     //  the notice's moment, or now when it has none
+} egov_notice_line_t;
+//  Fills line from notice, whose status the lifecycle knows.
+void egov_notice_line (const Egov__Applications__StatusNotice *notice, egov_notice_line_t *line);
+//  Applies a status notice to the channel's application row id (the
+//  columns status, registration_number and refusal_note) on conn, inside
+//  the delivery's transaction: the status when the lifecycle moves the
+//  application to it (status NULL: it stays), the notice's registration
+//  number when the row holds none yet (numbered: it does), the note of a
+//  refusal. A notice that changes nothing writes nothing. *registration
+//  (may be NULL) gets the number the row took now, else NULL. False when
+//  the update failed or there is no connection to make it on.
+bool egov_application_apply_notice (PGconn *conn, const char *id, const char *status,
+                                    bool numbered, const Egov__Applications__StatusNotice *notice,
+                                    const char **registration);
+
 //  Whether an application is late for the term on its receipt: it has
 //  result_due_ms (0: no term) and was decided after it (decided_ms, 0 when
 //  not yet), or is still undecided (status before READY or REFUSED) at

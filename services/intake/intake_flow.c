@@ -135,39 +135,13 @@ static bool
 s_apply_notice (intake_desk_t *self, const char *id, const char *update, const char *paper,
                 bool numbered, const Egov__Applications__StatusNotice *notice)
 {
-    const char *name = egov_status_name (notice->status);
-    assert (name);                  //  the lifecycle knew it
-    int64_t at = notice->at ? notice->at : egov_clock_now_ms ();
-    const char *step = *notice->step ? notice->step : NULL;
-    char text [256];
-    if (!step) {
-        snprintf (text, sizeof (text), "%s", streq (name, "REGISTERED")
-            ? "the regional gateway (ЭҮӨШ) registers the electronic document"
-            : streq (name, "REFUSED") ? "refusal" : name);
-        step = text;
-    }
-    const char *role = *notice->role ? notice->role
-                     : streq (name, "REGISTERED") ? "regional-gateway" : "";
-    char note [512];
-    snprintf (note, sizeof (note), "%s%s%s", notice->note,
-              *notice->registration_number && *notice->note ? "; " : "",
-              *notice->registration_number ? notice->registration_number : "");
-    if (!intake_desk__history (self, id, name, step, role, notice->actor, note, at))
+    egov_notice_line_t line;
+    egov_notice_line (notice, &line);
+    const char *name = line.status, *registration = NULL;
+    int64_t at = line.at;
+    if (!intake_desk__history (self, id, name, line.step, line.role, notice->actor, line.note, at)
+    ||  !egov_application_apply_notice (self->conn, id, update, numbered, notice, &registration))
         return false;
-    //  A step's notice repeats the number the application holds: nothing to change
-    const char *registration = *notice->registration_number && !numbered
-                             ? notice->registration_number : NULL;
-    if (update || registration) {
-        const char *values [] = { id, update, registration, update && streq (update, "REFUSED")
-                                  ? (*notice->note ? notice->note : "refused") : NULL };
-        PGresult *result = intake_desk__sql (self, PGRES_COMMAND_OK,
-            "UPDATE application SET status = coalesce ($2, status),"
-            " registration_number = coalesce (registration_number, $3),"
-            " refusal_note = coalesce ($4, refusal_note) WHERE id = $1", 4, values, NULL, NULL);
-        PQclear (result);
-        if (!result)
-            return false;
-    }
     if (streq (name, "REGISTERED") && *paper == 't') {
         char date [11], receipt [256];
         egov_date_format (egov_calendar_local_day (self->calendar, at), date);

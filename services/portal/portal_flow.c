@@ -77,35 +77,15 @@ static bool
 s_apply_notice (PGconn *conn, const s_target_t *target, bool forward,
                 const Egov__Applications__StatusNotice *notice)
 {
-    const char *name = egov_status_name (notice->status);
-    assert (name);                  //  the lifecycle knew it
-    int64_t at = notice->at ? notice->at : egov_clock_now_ms ();
-    char step [300];
-    snprintf (step, sizeof (step), "%s", *notice->step ? notice->step
-        : streq (name, "REGISTERED") ? "the regional gateway (ЭҮӨШ) registers the electronic document"
-        : streq (name, "REFUSED") ? "refusal" : name);
-    const char *role = *notice->role ? notice->role
-                     : streq (name, "REGISTERED") || streq (name, "REFUSED") ? "regional-gateway" : "";
-    char note [600];
-    snprintf (note, sizeof (note), "%s%s%s", notice->note,
-              *notice->registration_number && *notice->note ? "; " : "",
-              *notice->registration_number ? notice->registration_number : "");
-    if (!portal_server__history (conn, target->id, name, step, role, notice->actor, note, at))
+    egov_notice_line_t line;
+    egov_notice_line (notice, &line);
+    const char *name = line.status, *step = line.step, *registration = NULL;
+    int64_t at = line.at;
+    if (!portal_server__history (conn, target->id, name, step, line.role, notice->actor,
+                                 line.note, at)
+    ||  !egov_application_apply_notice (conn, target->id, forward ? name : NULL, target->numbered,
+                                        notice, &registration))
         return false;
-    //  A step's notice repeats the number the application holds: nothing to change
-    const char *registration = *notice->registration_number && !target->numbered
-                             ? notice->registration_number : NULL;
-    if (forward || registration) {
-        const char *values [] = { target->id, forward ? name : NULL, registration,
-            forward && streq (name, "REFUSED") ? (*notice->note ? notice->note : "refused") : NULL };
-        PGresult *result = portal_server__sql (conn, PGRES_COMMAND_OK,
-            "UPDATE application SET status = coalesce ($2, status),"
-            " registration_number = coalesce (registration_number, $3),"
-            " refusal_note = coalesce ($4, refusal_note) WHERE id = $1", 4, values, NULL, NULL);
-        PQclear (result);
-        if (!result)
-            return false;
-    }
     if (!forward)
         return true;
     char text [900];
