@@ -371,20 +371,22 @@ s_flights_drop (shep_participant_t *self, bool late_only)
     }
 }
 
-//  True when the next message to recipient may go now: it is not waiting
-//  out a refusal, nor for its submissions from before one. A wait that ends
-//  reads the outbox again from the start: its rows were passed over.
-static bool
-s_may_send (shep_participant_t *self, const char *recipient)
+//  Ends the waits that are over: a recipient past its pause, whose
+//  submissions from before the refusal have all come back, takes messages
+//  again. Its rows were passed over: the outbox is read again from the start.
+static void
+s_end_waits (shep_participant_t *self)
 {
-    int64_t *until = (int64_t *) zhashx_lookup (self->paused, recipient);
-    if (until) {
-        if (zclock_mono () < *until || s_sending (self, recipient) > 0)
-            return false;
-        zhashx_delete (self->paused, recipient);
-        s_rewind (self, 0);
+    int64_t now = zclock_mono ();
+    zlistx_t *keys = zhashx_keys (self->paused);
+    for (const char *key = (const char *) zlistx_first (keys); key; key = (const char *) zlistx_next (keys)) {
+        int64_t *until = (int64_t *) zhashx_lookup (self->paused, key);
+        if (now >= *until && s_sending (self, key) == 0) {
+            zhashx_delete (self->paused, key);
+            s_rewind (self, 0);
+        }
     }
-    return true;
+    zlistx_destroy (&keys);
 }
 
 //  The recipients waiting now, as a PostgreSQL text array ("{}" when none).
@@ -400,8 +402,6 @@ s_waiting_array (shep_participant_t *self)
     size_t used = 0;
     array [used++] = '{';
     for (const char *key = (const char *) zlistx_first (keys); key; key = (const char *) zlistx_next (keys)) {
-        if (s_may_send (self, key))
-            continue;
         if (used > 1)
             array [used++] = ',';
         array [used++] = '"';
@@ -464,9 +464,11 @@ shep_participant_flush (shep_participant_t *self)
     self->swept_mono = zclock_mono ();
     //  The rows the window has room for, and those submitted since the
     //  last rewind (read again, passed over): not the waiting recipients'
+    s_end_waits (self);
     char limit [16], from [24];
     size_t room = (size_t) self->window - zlistx_size (self->flights) + zhashx_size (self->pending);
-    snprintf (limit, sizeof (limit), "%zu", room < s_BATCH ? room : s_BATCH);
+    size_t limit_rows = room < s_BATCH ? room : s_BATCH;
+    snprintf (limit, sizeof (limit), "%zu", limit_rows);
     char *waiting = s_waiting_array (self);
     int64_t started_from = self->outbox_from;
     s_seq_key (self->outbox_from, from, sizeof (from));
@@ -495,7 +497,7 @@ shep_participant_flush (shep_participant_t *self)
         if (zhashx_lookup (self->pending, s_seq_key (seq, key, sizeof (key))))
             continue;               //  submitted, its receipt on the way
         const char *recipient = PQgetvalue (result, row, 1);
-        if (zhashx_lookup (stopped, recipient) || !s_may_send (self, recipient)
+        if (zhashx_lookup (stopped, recipient) || zhashx_lookup (self->paused, recipient)
         ||  (int) zlistx_size (self->flights) >= self->window) {
             zhashx_update (stopped, recipient, (void *) 1);
             if (left < 0)
@@ -528,7 +530,7 @@ shep_participant_flush (shep_participant_t *self)
         zhashx_insert (self->pending, key, (void *) 1);
         s_sending_add (self, recipient, 1);
     }
-    if (rows == atoi (limit))
+    if ((size_t) rows == limit_rows)
         self->flush_wanted = true;          //  there may be more behind these
     //  On from where this pass stopped, unless something sent it back meanwhile
     //  (a wait that ended, a refusal)
