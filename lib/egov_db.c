@@ -1,6 +1,7 @@
 /*  egov_db — PostgreSQL helpers.  */
 #include "egov_db.h"
 #include <czmq.h>
+#include <libpq-events.h>
 #include <pthread.h>
 
 //  The statements prepared on one connection.
@@ -32,6 +33,27 @@ s_prepared_free (void)
     pthread_mutex_lock (&s_prepared_lock);
     zhashx_destroy (&s_prepared);
     pthread_mutex_unlock (&s_prepared_lock);
+}
+
+//  A connection that is reset or finished forgets what was prepared on it
+//  (libpq tells each connection's registered event procedure): a new
+//  connection that libpq happens to allocate at the same address starts
+//  afresh, and nothing of a finished one stays behind.
+static int
+s_on_conn_event (PGEventId event, void *info, void *pass_through)
+{
+    (void) pass_through;
+    PGconn *conn = event == PGEVT_CONNRESET ? ((PGEventConnReset *) info)->conn
+                 : event == PGEVT_CONNDESTROY ? ((PGEventConnDestroy *) info)->conn : NULL;
+    if (conn) {
+        char key [32];
+        snprintf (key, sizeof (key), "%p", (void *) conn);
+        pthread_mutex_lock (&s_prepared_lock);
+        if (s_prepared)
+            zhashx_delete (s_prepared, key);
+        pthread_mutex_unlock (&s_prepared_lock);
+    }
+    return 1;
 }
 
 PGconn *
@@ -133,6 +155,8 @@ s_prepare (PGconn *conn, const char *sql, int count, const Oid *types, char *nam
         cache->names = zhashx_new ();
         zhashx_set_destructor (cache->names, (zhashx_destructor_fn *) zstr_free);
         zhashx_insert (s_prepared, key, cache);
+        //  Once per connection (libpq refuses the same procedure twice)
+        PQregisterEventProc (conn, s_on_conn_event, "egov_db", NULL);
     }
     const char *known = (const char *) zhashx_lookup (cache->names, sql);
     bool found = known != NULL;
@@ -239,7 +263,16 @@ egov_db_test (bool verbose)
         PQclear (result);
     }
     assert (s_test_prepared_count (conn) == EGOV_DB_PREPARED_MAX);
+    //  A finished connection is forgotten
+    char key [32];
+    snprintf (key, sizeof (key), "%p", (void *) conn);
+    pthread_mutex_lock (&s_prepared_lock);
+    assert (zhashx_lookup (s_prepared, key));
+    pthread_mutex_unlock (&s_prepared_lock);
     PQfinish (conn);
+    pthread_mutex_lock (&s_prepared_lock);
+    assert (!zhashx_lookup (s_prepared, key));
+    pthread_mutex_unlock (&s_prepared_lock);
     if (verbose)
         printf ("OK\n");
 }
