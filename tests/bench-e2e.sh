@@ -22,12 +22,15 @@ if ! python3 -c 'import cryptography.hazmat.primitives.serialization.pkcs7' 2>/d
 fi
 WORK=$(mktemp -d /tmp/egov-bench-e2e.XXXXXX)
 chmod 755 "$WORK"
-port() { echo $(( $1 + RANDOM % 2000 )); }
+# Ports nothing else uses (the regions' lebs and offices take base + their index)
+EGOV_PORTS_GIVEN=$WORK/ports
+# shellcheck source=tests/ports.sh
+source "$REPO/tests/ports.sh"
 export EGOV_BIN=$BIN EGOV_VAR_DIR=$WORK/var EGOV_PG_DIR=$WORK/pg EGOV_PKI_DIR=$WORK/pki
-export EGOV_KEYS_DIR=$WORK/keys EGOV_PG_PORT=$(port 21000)
-export EGOV_SHEP_ENDPOINT=tcp://127.0.0.1:$(port 23000) EGOV_SHEP_METRICS=
-export EGOV_LEB_HTTP_BASE=$(port 25000) EGOV_OFFICE_HTTP_BASE=$(port 27000)
-export EGOV_INTAKE_HTTP=127.0.0.1:$(port 29000) EGOV_PORTAL_HTTP=127.0.0.1:$(port 31000)
+export EGOV_KEYS_DIR=$WORK/keys EGOV_PG_PORT=$(egov_free_port)
+export EGOV_SHEP_ENDPOINT=tcp://127.0.0.1:$(egov_free_port) EGOV_SHEP_METRICS=
+export EGOV_LEB_HTTP_BASE=$(egov_free_ports 8) EGOV_OFFICE_HTTP_BASE=$(egov_free_ports 8)
+export EGOV_INTAKE_HTTP=127.0.0.1:$(egov_free_port) EGOV_PORTAL_HTTP=127.0.0.1:$(egov_free_port)
 export EGOV_GATEWAY=$EGOV_SHEP_ENDPOINT
 RUN_PID=
 cleanup() {

@@ -17,8 +17,11 @@ WINDOW=${EGOV_BENCH_WINDOW:-16}
 WORK=$(mktemp -d /tmp/egov-bench.XXXXXX)
 chmod 755 "$WORK"
 export EGOV_PG_DIR=$WORK/pg
-export EGOV_PG_PORT=$(( 20000 + RANDOM % 20000 ))
-GATEWAY_PORT=$(( 40000 + RANDOM % 20000 ))
+EGOV_PORTS_GIVEN=$WORK/ports
+# shellcheck source=tests/ports.sh
+source "$REPO/tests/ports.sh"
+export EGOV_PG_PORT=$(egov_free_port)
+GATEWAY_PORT=$(egov_free_port)
 export EGOV_GATEWAY=tcp://127.0.0.1:$GATEWAY_PORT
 PIDS=()
 cleanup() {

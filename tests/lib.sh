@@ -354,30 +354,10 @@ egov_wait_for() {
 # ---------------------------------------------------------------------------
 # Ports and the throwaway cluster
 
-# True when something uses TCP port $1 on this host.
-egov__port_used() {
-    if command -v ss >/dev/null 2>&1; then
-        [[ -n $(ss -Htan "( sport = :$1 )" 2>/dev/null) ]]
-    else
-        (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
-    fi
-}
-
-# egov_free_port — a TCP port nothing uses, below the kernel's ephemeral range and not
-# handed out before in this test.
-egov_free_port() {
-    local port tries=0 given=$EGOV_TEST_DIR/ports
-    while (( tries++ < 500 )); do
-        port=$(( 20000 + (RANDOM * 32768 + RANDOM) % 12000 ))
-        grep -qx "$port" "$given" 2>/dev/null && continue
-        egov__port_used "$port" && continue
-        echo "$port" >>"$given"
-        echo "$port"
-        return 0
-    done
-    echo "egov_free_port: no free port found" >&2
-    return 1
-}
+# egov_free_port and what it needs, shared with the benchmarks
+EGOV_PORTS_GIVEN=$EGOV_TEST_DIR/ports
+# shellcheck source=tests/ports.sh
+source "$EGOV_REPO/tests/ports.sh"
 
 # egov_free_endpoint — tcp://127.0.0.1:<free port>, for a gateway.
 egov_free_endpoint() {
