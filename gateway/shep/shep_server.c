@@ -1016,6 +1016,8 @@ s_on_loaded (shep_server_t *self, shep_job_t *job)
     if (!peer || peer->generation != job->tag)
         return;                 //  gone or reconnected since; its new hello loads again
     peer->loading = false;
+    if (job->failed)
+        return;                 //  the backlog stays; the next tick asks again
     for (shep_loaded_t *loaded = (shep_loaded_t *) zlistx_first (job->loaded); loaded;
          loaded = (shep_loaded_t *) zlistx_next (job->loaded)) {
         if (loaded->seq <= peer->cursor)
@@ -1286,6 +1288,18 @@ s_on_batch (shep_server_t *self, shep_batch_t *batch)
         self->counts.store_failures++;
         s_hold_failed (self, batch);
     }
+    //  A submission found stored already (a resend, or this batch's commit
+    //  that succeeded before its connection was lost) has no queue position
+    //  here: its recipient's queue is read from the database, so that a later
+    //  message dispatched from memory cannot move the cursor past it
+    for (shep_submit_t *submit = (shep_submit_t *) zlistx_first (batch->submits); submit;
+         submit = (shep_submit_t *) zlistx_next (batch->submits))
+        if (!submit->failed && submit->seq == 0
+        &&  submit->status == EGOV__DELIVERY_STATUS__ON_DELIVERY) {
+            s_peer_t *peer = (s_peer_t *) zhashx_lookup (self->peers_by_id, submit->recipient_id);
+            if (peer && peer->receive_async)
+                peer->backlog = true;
+        }
     for (shep_submit_t *submit = (shep_submit_t *) zlistx_first (batch->submits); submit;
          submit = (shep_submit_t *) zlistx_next (batch->submits)) {
         self->queued--;
@@ -1516,8 +1530,18 @@ s_on_job (shep_server_t *self, shep_job_t *job)
         for (shep_final_t *expired = (shep_final_t *) zlistx_first (job->expired); expired;
              expired = (shep_final_t *) zlistx_next (job->expired)) {
             s_peer_t *peer = (s_peer_t *) zhashx_lookup (self->peers_by_id, expired->recipient_id);
-            if (peer)
-                zhashx_delete (peer->in_flight, expired->message_id);
+            if (!peer)
+                continue;
+            //  Given up: neither in flight nor waiting any more, and its room
+            //  in the window goes to the next
+            zhashx_delete (peer->in_flight, expired->message_id);
+            for (s_flight_t *waiting = (s_flight_t *) zlistx_first (peer->waiting); waiting;
+                 waiting = (s_flight_t *) zlistx_next (peer->waiting))
+                if (streq (waiting->envelope->message_id, expired->message_id)) {
+                    zlistx_delete (peer->waiting, zlistx_cursor (peer->waiting));
+                    break;
+                }
+            s_peer_feed (self, peer);
         }
         if (zlistx_size (job->expired))
             zsys_info ("shep: %zu async messages not delivered within their time to live",
@@ -1740,9 +1764,10 @@ s_tick_slow (zloop_t *loop, int timer_id, void *argument)
         for (s_flight_t *flight = (s_flight_t *) zlist_first (due); flight;
              flight = (s_flight_t *) zlist_next (due))
             s_deliver (self, peer, flight);
-        if (zlist_size (due))
-            s_peer_feed (self, peer);
         zlist_destroy (&due);
+        //  Fills what room there is, and asks again for a backlog whose last
+        //  load failed
+        s_peer_feed (self, peer);
     }
     for (s_peer_t *peer = (s_peer_t *) zlist_first (silent); peer; peer = (s_peer_t *) zlist_next (silent)) {
         zsys_info ("shep: participant %s vanished (no heartbeat for %u ms)", peer->id, 3 * peer->heartbeat_ms);

@@ -1042,6 +1042,8 @@ s_store_load (s_store_t *self, shep_job_t *job)
             zlistx_add_end (job->loaded, loaded);
         }
     }
+    else
+        job->failed = true;         //  not "nothing waits": the gateway asks again
     PQclear (result);
 }
 

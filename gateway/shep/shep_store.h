@@ -97,7 +97,7 @@ typedef struct {
     zframe_t *answer;               //  STATUS/LOG/VERIFY: packed answer frame
     zlistx_t *loaded;               //  LOAD: shep_loaded_t *
     zlistx_t *expired;              //  EXPIRE: shep_final_t * (message id, recipient)
-    bool failed;                    //  EXPIRE: the database could not be used
+    bool failed;                    //  LOAD/EXPIRE: the database could not be used
 } shep_job_t;
 
 shep_batch_t *shep_batch_new (void);
