@@ -42,13 +42,9 @@ typedef struct {
     uint32_t attempts;          //  deliveries so far
     int64_t sent_at;            //  monotonic ms of the last delivery
     int64_t held_until;         //  a delay fault holds it until then (monotonic ms), 0: not held
-    size_t size;                //  its packed bytes, counted in s_flight_bytes
+    size_t size;                //  its packed bytes, counted in *held
+    size_t *held;               //  the server's flight_bytes
 } s_flight_t;
-
-//  Bytes of the async messages held in memory for delivery (waiting or in
-//  flight), over every recipient: bounded by max_queued_bytes (plus one
-//  message), the rest waits in the database.
-static size_t s_flight_bytes;
 
 //  A sync call waiting for its provider.
 typedef struct {
@@ -91,6 +87,10 @@ struct _shep_server_t {
     size_t jobs_out;            //  jobs handed to the store, not yet back
     size_t queued;              //  async submissions not yet committed
     size_t queued_bytes;        //  and their packed bytes
+    size_t flight_bytes;        //  bytes of async messages held for delivery (waiting or
+                                //  in flight), every recipient together: bounded by
+                                //  max_queued_bytes (plus one message), the rest waits
+                                //  in the database
     bool expiring;              //  an EXPIRE job is out
     uint64_t generations;       //  counter for s_peer_t generation
     int64_t started_at;         //  wall ms
@@ -125,7 +125,7 @@ s_flight_destroy (s_flight_t **self_p)
         return;
     if (self->envelope)
         egov__envelope__free_unpacked (self->envelope, NULL);
-    s_flight_bytes -= self->size;
+    *self->held -= self->size;
     free (self);
     *self_p = NULL;
 }
@@ -936,7 +936,8 @@ s_deliver (shep_server_t *self, s_peer_t *peer, s_flight_t *flight)
 
 //  A stored message on its way to a peer; NULL when it cannot be decoded.
 static s_flight_t *
-s_flight_new (int64_t seq, const uint8_t *packed, size_t size, uint32_t attempts)
+s_flight_new (shep_server_t *server, int64_t seq, const uint8_t *packed, size_t size,
+              uint32_t attempts)
 {
     Egov__Envelope *envelope = egov__envelope__unpack (NULL, size, packed);
     if (!envelope) {
@@ -949,7 +950,8 @@ s_flight_new (int64_t seq, const uint8_t *packed, size_t size, uint32_t attempts
     flight->envelope = envelope;
     flight->attempts = attempts;
     flight->size = size;
-    s_flight_bytes += size;
+    flight->held = &server->flight_bytes;
+    server->flight_bytes += size;
     return flight;
 }
 
@@ -978,7 +980,7 @@ static void
 s_peer_queue (shep_server_t *self, s_peer_t *peer, s_flight_t *flight)
 {
     if (zlistx_size (peer->waiting) >= 16 * (size_t) self->config.window
-    ||  s_flight_bytes > self->config.max_queued_bytes) {
+    ||  self->flight_bytes > self->config.max_queued_bytes) {
         s_flight_t *first = (s_flight_t *) zlistx_first (peer->waiting);
         int64_t dropped_from = first && first->seq < flight->seq ? first->seq : flight->seq;
         if (peer->cursor >= dropped_from)
@@ -1002,8 +1004,8 @@ s_peer_pull (shep_server_t *self, s_peer_t *peer)
     job->after_seq = peer->cursor;
     job->limit = 8 * (int) self->config.window;
     //  What memory the bound leaves, one message at least
-    job->max_bytes = s_flight_bytes < self->config.max_queued_bytes
-                   ? (int64_t) (self->config.max_queued_bytes - s_flight_bytes) : 1;
+    job->max_bytes = self->flight_bytes < self->config.max_queued_bytes
+                   ? (int64_t) (self->config.max_queued_bytes - self->flight_bytes) : 1;
     job->tag = peer->generation;
     peer->loading = true;
     s_send_job (self, job);
@@ -1022,7 +1024,7 @@ s_on_loaded (shep_server_t *self, shep_job_t *job)
          loaded = (shep_loaded_t *) zlistx_next (job->loaded)) {
         if (loaded->seq <= peer->cursor)
             continue;
-        s_flight_t *flight = s_flight_new (loaded->seq, loaded->packed, loaded->packed_size, loaded->attempts);
+        s_flight_t *flight = s_flight_new (self, loaded->seq, loaded->packed, loaded->packed_size, loaded->attempts);
         if (flight)
             zlistx_add_end (peer->waiting, flight);
     }
@@ -1052,7 +1054,7 @@ s_dispatch (shep_server_t *self, shep_submit_t *submit)
         s_peer_pull (self, peer);
         return;
     }
-    s_flight_t *flight = s_flight_new (submit->seq, submit->packed, submit->packed_size, 0);
+    s_flight_t *flight = s_flight_new (self, submit->seq, submit->packed, submit->packed_size, 0);
     if (!flight)
         return;
     if (submit->seq > peer->cursor)
