@@ -377,6 +377,8 @@ s_flights_drop (shep_participant_t *self, bool late_only)
 static void
 s_end_waits (shep_participant_t *self)
 {
+    if (zhashx_size (self->paused) == 0)
+        return;                     //  the usual case: nobody waits
     int64_t now = zclock_mono ();
     zlistx_t *keys = zhashx_keys (self->paused);
     for (const char *key = (const char *) zlistx_first (keys); key; key = (const char *) zlistx_next (keys)) {
@@ -393,15 +395,15 @@ s_end_waits (shep_participant_t *self)
 static char *
 s_waiting_array (shep_participant_t *self)
 {
-    zlistx_t *keys = zhashx_keys (self->paused);
     size_t size = 3;
-    for (const char *key = (const char *) zlistx_first (keys); key; key = (const char *) zlistx_next (keys))
-        size += 2 * strlen (key) + 3;
+    for (void *item = zhashx_first (self->paused); item; item = zhashx_next (self->paused))
+        size += 2 * strlen ((const char *) zhashx_cursor (self->paused)) + 3;
     char *array = (char *) malloc (size);
     assert (array);
     size_t used = 0;
     array [used++] = '{';
-    for (const char *key = (const char *) zlistx_first (keys); key; key = (const char *) zlistx_next (keys)) {
+    for (void *item = zhashx_first (self->paused); item; item = zhashx_next (self->paused)) {
+        const char *key = (const char *) zhashx_cursor (self->paused);
         if (used > 1)
             array [used++] = ',';
         array [used++] = '"';
@@ -414,7 +416,6 @@ s_waiting_array (shep_participant_t *self)
     }
     array [used++] = '}';
     array [used] = 0;
-    zlistx_destroy (&keys);
     return array;
 }
 
