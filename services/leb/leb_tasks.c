@@ -234,19 +234,18 @@ leb_tasks_list (PGconn *conn, const char *role, int64_t now_ms, egov_error_t *er
 int64_t
 leb_tasks_next_due (PGconn *conn, int64_t upto_ms, leb_task_t *task, egov_error_t *error)
 {
+    assert (conn && task);
     char upto [24];
     snprintf (upto, sizeof (upto), "%" PRId64, upto_ms);
     const char *values [] = { upto };
-    PGresult *result = egov_db_params (conn, task
-        ? "SELECT " s_COLUMNS " FROM task WHERE state <> 'done'"
-          " AND coalesce (planned_ms, due_ms) <= $1::bigint"
-          " ORDER BY coalesce (planned_ms, due_ms), id LIMIT 1 FOR UPDATE"
-        : "SELECT id FROM task WHERE state <> 'done' AND coalesce (planned_ms, due_ms) <= $1::bigint"
-          " ORDER BY coalesce (planned_ms, due_ms), id LIMIT 1", 1, NULL, values, NULL, NULL, 0);
+    PGresult *result = egov_db_params (conn,
+        "SELECT " s_COLUMNS " FROM task WHERE state <> 'done'"
+        " AND coalesce (planned_ms, due_ms) <= $1::bigint"
+        " ORDER BY coalesce (planned_ms, due_ms), id LIMIT 1 FOR UPDATE", 1, NULL, values, NULL, NULL, 0);
     int64_t id = -1;
     if (egov_db_check (result, PGRES_TUPLES_OK, "due tasks")) {
         id = PQntuples (result) ? strtoll (PQgetvalue (result, 0, 0), NULL, 10) : 0;
-        if (id > 0 && task)
+        if (id > 0)
             s_row (result, 0, task);
     }
     else
@@ -414,9 +413,8 @@ leb_tasks_test (bool verbose)
     assert (streq (taken.state, "done") && taken.completed_ms == 7000 && !taken.overdue);
 
     //  Due tasks, earliest first; overdue flagged once
-    assert (leb_tasks_next_due (conn, 4999, NULL, &error) == 0);
-    assert (leb_tasks_next_due (conn, 5000, NULL, &error) == first);
     leb_task_t due;
+    assert (leb_tasks_next_due (conn, 4999, &due, &error) == 0);
     assert (leb_tasks_next_due (conn, 5000, &due, &error) == first && due.id == first);
     zlistx_t *pending = leb_tasks_pending (conn, &error);
     assert (pending && zlistx_size (pending) == 3);
@@ -436,7 +434,7 @@ leb_tasks_test (bool verbose)
     s_exec (conn, "DROP TABLE task");
     assert (leb_tasks_list (conn, NULL, 0, &error) == NULL);
     assert (streq (error.code, "DB_UNAVAILABLE"));
-    assert (leb_tasks_next_due (conn, 0, NULL, &error) == -1);
+    assert (leb_tasks_next_due (conn, 0, &due, &error) == -1);
     s_exec (conn, "DROP SCHEMA leb_tasks_test CASCADE");
     PQfinish (conn);
     if (verbose)

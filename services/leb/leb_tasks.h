@@ -68,8 +68,8 @@ int leb_tasks_finish (PGconn *conn, int64_t id, bool must_be_taken, const char *
 //  past due at now_ms. NULL with DB_UNAVAILABLE.
 json_t *leb_tasks_list (PGconn *conn, const char *role, int64_t now_ms, egov_error_t *error);
 //  The earliest task not done whose planned moment (else due_ms) is <=
-//  upto_ms, or 0 when none; -1 with DB_UNAVAILABLE. With task, the row is
-//  locked (FOR UPDATE) and read into it.
+//  upto_ms, read into task and locked (FOR UPDATE), or 0 when none; -1
+//  with DB_UNAVAILABLE.
 int64_t leb_tasks_next_due (PGconn *conn, int64_t upto_ms, leb_task_t *task, egov_error_t *error);
 //  Planned (else due) moments of the tasks not done that are not flagged
 //  overdue yet (to re-arm timers at start): a zlistx of int64_t* (freed
