@@ -63,6 +63,11 @@ typedef struct {
 
 #define SHEP_FAULTS_MAX     100
 #define SHEP_FAULT_DELAY_MAX 600000
+//  Log records waiting for the database, at most: while it cannot take them
+//  (down, or refusing), the oldest beyond this are dropped and counted
+#define SHEP_LOG_HELD_MAX   50000
+//  After a batch the database refused, the next waits this long (ms)
+#define SHEP_STORE_RETRY_MS 250
 
 struct _shep_server_t {
     shep_config_t config;       //  settings (strings owned below)
@@ -84,6 +89,7 @@ struct _shep_server_t {
     zlistx_t *deadlines;        //  s_call_t * sorted by deadline
     shep_batch_t *batch;        //  what the next commit will hold
     size_t batches_out;         //  batches handed to the store, not yet back
+    int64_t store_retry_at;     //  after a failed batch, no next one before (monotonic ms)
     size_t jobs_out;            //  jobs handed to the store, not yet back
     size_t queued;              //  async submissions not yet committed
     size_t queued_bytes;        //  and their packed bytes
@@ -110,6 +116,7 @@ struct _shep_server_t {
         uint64_t async_delivered;       //  acknowledged by their recipients
         uint64_t async_stopped;         //  rejected by them (or stopped by a fault)
         uint64_t store_failures;        //  batches the database could not take
+        uint64_t log_dropped;           //  log records dropped over SHEP_LOG_HELD_MAX
         bool store_failing;             //  the last batch or expiry could not use the database
     } counts;
 };
@@ -222,12 +229,30 @@ s_send_error (shep_server_t *self, zframe_t *routing_id, uint64_t tag,
 }
 
 //  Adds a message log record to the next commit.
+//  Keeps the log records waiting for the database within SHEP_LOG_HELD_MAX:
+//  the oldest go, counted, when it has not taken any for that long.
+static void
+s_log_bound (shep_server_t *self)
+{
+    size_t dropped = 0;
+    while (zlistx_size (self->batch->entries) > SHEP_LOG_HELD_MAX) {
+        shep_log_entry_t *entry = (shep_log_entry_t *) zlistx_detach (self->batch->entries, NULL);
+        shep_log_entry_destroy (&entry);
+        dropped++;
+    }
+    if (dropped && self->counts.log_dropped / 10000 != (self->counts.log_dropped + dropped) / 10000)
+        zsys_warning ("shep: the database takes no log records; %" PRIu64 " dropped so far",
+                      self->counts.log_dropped + dropped);
+    self->counts.log_dropped += dropped;
+}
+
 static void
 s_log (shep_server_t *self, const char *channel, const Egov__Envelope *envelope,
        const char *sender_id, const char *recipient_id, const char *note)
 {
     zlistx_add_end (self->batch->entries,
                     shep_log_entry_new (channel, envelope, sender_id, recipient_id, note));
+    s_log_bound (self);
 }
 
 //  Hands the current batch to the store when it is idle (group commit:
@@ -239,6 +264,8 @@ s_flush (shep_server_t *self, bool force)
     if (shep_batch_empty (self->batch))
         return;
     if (self->batches_out > 0 && !force)
+        return;
+    if (!force && self->store_retry_at && zclock_mono () < self->store_retry_at)
         return;
     zsock_send (self->store, "sp", "BATCH", self->batch);
     self->batches_out++;
@@ -1281,14 +1308,40 @@ s_hold_failed (shep_server_t *self, shep_batch_t *batch)
     }
 }
 
+//  Moves what a failed batch held that nobody will send again into the
+//  batch being gathered, ahead of what came since: recipients' acknowledgements
+//  (dropped, their messages would stay ON_DELIVERY though delivered), log
+//  records and hellos. Submissions are refused (their senders send them again)
+//  and clock changes answered with an error.
+static void
+s_carry_over (shep_server_t *self, shep_batch_t *batch)
+{
+    zlistx_t **lists [][2] = {
+        { &batch->entries, &self->batch->entries },
+        { &batch->finals, &self->batch->finals },
+        { &batch->registrations, &self->batch->registrations } };
+    for (size_t index = 0; index < sizeof (lists) / sizeof (lists [0]); index++) {
+        zlistx_t **failed = lists [index][0], **gathering = lists [index][1];
+        while (zlistx_size (*gathering))
+            zlistx_add_end (*failed, zlistx_detach (*gathering, NULL));
+        zlistx_t *swap = *gathering;
+        *gathering = *failed;
+        *failed = swap;
+    }
+    s_log_bound (self);
+}
+
 static void
 s_on_batch (shep_server_t *self, shep_batch_t *batch)
 {
     self->batches_out--;
     self->counts.store_failing = batch->failed;
+    self->store_retry_at = 0;
     if (batch->failed) {
         self->counts.store_failures++;
         s_hold_failed (self, batch);
+        s_carry_over (self, batch);
+        self->store_retry_at = zclock_mono () + SHEP_STORE_RETRY_MS;
     }
     //  A submission found stored already (a resend, or this batch's commit
     //  that succeeded before its connection was lost) has no queue position
@@ -1900,7 +1953,7 @@ s_health (shep_server_t *self)
         waiting += zlistx_size (peer->waiting);
         receiving += peer->receive_async;
     }
-    return json_pack ("{s:s, s:s, s:{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}}",
+    return json_pack ("{s:s, s:s, s:{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}}",
         "status", self->counts.store_failing ? "degraded" : "ok",
         "database", self->counts.store_failing ? "failing" : "ok",
         "gateway",
@@ -1918,6 +1971,7 @@ s_health (shep_server_t *self)
         "async_in_flight", (json_int_t) in_flight,
         "async_queued", (json_int_t) (waiting + self->queued),
         "store_failures_total", (json_int_t) self->counts.store_failures,
+        "log_records_dropped_total", (json_int_t) self->counts.log_dropped,
         "faults", (json_int_t) zlistx_size (self->faults));
 }
 

@@ -119,5 +119,44 @@ check_output "every fault on a delivery is in the message log" \
     bash -c "'$EGOV_BIN/egovctl' log --participant box | tr '\n' ' '"
 egov_kill box TERM
 
+# The database refusing a commit (not a lost connection): the acknowledgements and log
+# records it held go into a later one, and their messages end DELIVERED without the
+# recipient having to come back
+egov_start box "$EGOV_BIN/shep-sink" --id box --service test.box --route 750000000 --db "$(it_db sink)"
+egov_wait_for it_connected box
+egov_kill box TERM
+egov_wait_for it_gone box
+refused_ids=$(ctl send --to box --text "acknowledged while the database refuses" --count 10 | cut -d' ' -f1)
+id_list=$(echo "$refused_ids" | sed "s/.*/'&'/" | paste -sd,)
+it_psql shep -q <<'SQL'
+CREATE TABLE refuse_updates (since timestamptz DEFAULT now ());
+CREATE FUNCTION refuse_update () RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF EXISTS (SELECT 1 FROM refuse_updates) THEN
+        RAISE EXCEPTION 'updates refused for the test';
+    END IF;
+    RETURN NEW;
+END $$;
+CREATE TRIGGER refuse_update BEFORE UPDATE ON async_message FOR EACH ROW EXECUTE FUNCTION refuse_update ();
+INSERT INTO refuse_updates DEFAULT VALUES;
+SQL
+egov_start box "$EGOV_BIN/shep-sink" --id box --service test.box --route 750000000 --db "$(it_db sink)"
+egov_wait_for it_query_is sink "SELECT count(*) FROM inbox WHERE message_id IN ($id_list)" 10
+egov_wait_for grep -q "updates refused for the test" "$(egov_log shep)"
+sleep 1
+check_output "while the database refuses the commit, the 10 acknowledged messages stay ON_DELIVERY" \
+    '^10$' it_psql shep -Atc "SELECT count(*) FROM async_message WHERE message_id IN ($id_list) AND status = 'ON_DELIVERY'"
+it_psql shep -qc "DELETE FROM refuse_updates"
+egov_wait_for it_query_is shep "SELECT count(*) FROM async_message WHERE message_id IN ($id_list) AND status = 'DELIVERED'" 10
+check_output "once it takes them again, all 10 are DELIVERED, the recipient still connected" 'DELIVERED:10 ' \
+    bash -c "it_psql shep -Atc \"SELECT status || ':' || count(*) FROM async_message WHERE message_id IN ($id_list) GROUP BY status\" | tr '\n' ' '"
+check_output "... each delivered once, no attempt made again" '^10$' \
+    it_psql sink -Atc "SELECT count(*) FROM inbox WHERE message_id IN ($id_list) AND attempt = 1"
+check_output "... and each one's delivery and acknowledgement are in the message log" '^10 10$' \
+    it_psql shep -Atc "SELECT count(*) FILTER (WHERE note = 'delivery attempt 1'), count(*) FILTER (WHERE note = 'DELIVERED')
+                       FROM message_log WHERE message_id IN ($id_list)" -F ' '
+egov_kill box TERM
+it_psql shep -qc "DROP TRIGGER refuse_update ON async_message"
+
 check "the message log's hash chain holds after the crash and restart" ctl log verify
 egov_test_done
