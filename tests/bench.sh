@@ -56,6 +56,8 @@ echo "machine: $(nproc) cores, $(uname -m); build: $BIN"
 echo
 zmq=$("$BIN/shep-bench" zmq --count "$COUNT" --window "$WINDOW")
 echo "$zmq"
+relay=$("$BIN/shep-bench" relay --count "$COUNT" --window "$WINDOW")
+echo "$relay"
 sync=$("$BIN/shep-bench" sync --count "$COUNT" --window "$WINDOW")
 echo "$sync (window $WINDOW)"
 peak=$("$BIN/shep-bench" sync --count "$COUNT" --window 64)
@@ -84,12 +86,14 @@ done
 
 rate() { sed -n 's/.*= \([0-9]*\)\/s.*/\1/p' <<<"$1" | head -n 1; }
 p99() { sed -n 's/.*p99 \([0-9]*\).*/\1/p' <<<"$1" | head -n 1; }
-zmq_rate=$(rate "$zmq"); sync_rate=$(rate "$sync"); pg_rate=$(rate "$pg"); async_rate=$(rate "$async")
+zmq_rate=$(rate "$zmq"); relay_rate=$(rate "$relay"); sync_rate=$(rate "$sync"); pg_rate=$(rate "$pg"); async_rate=$(rate "$async")
 sync_p99=$(p99 "$sync")
 echo
-awk -v s="$sync_rate" -v z="$zmq_rate" -v a="$async_rate" -v p="$pg_rate" -v l="$sync_p99" 'BEGIN {
+awk -v s="$sync_rate" -v z="$zmq_rate" -v r="$relay_rate" -v a="$async_rate" -v p="$pg_rate" -v l="$sync_p99" 'BEGIN {
     printf "ratios:\n"
     printf "  sync look-ups / raw ZeroMQ round trips      = %.2f (two hops, a registry and the log vs one echo)\n", s / z
+    printf "  relayed round trips / raw round trips       = %.2f (the least a gateway costs: three processes, CURVE)\n", r / z
+    printf "  sync look-ups / relayed round trips         = %.2f (what decoding, checks, the registry and the log cost)\n", s / r
     printf "  async commits / PostgreSQL one-row commits  = %.2f (group commit lets this exceed 1)\n", a / p
     printf "targets: sync (16 in flight) >= 0.30 of the raw round trips: %s (%.2f); its p99 < 2 ms: %s (%.2f ms); async >= half of commits: %s\n",
         (s >= 0.30 * z ? "met" : "NOT met"), s / z, (l < 2000 ? "met" : "NOT met"), l / 1000,

@@ -8,7 +8,7 @@
 #include "shep_keys.h"
 
 typedef struct {
-    const char *mode;           //  sync | async | zmq | pg
+    const char *mode;           //  sync | async | zmq | relay | pg
     const char *gateway;
     const char *service;
     const char *recipient;
@@ -276,6 +276,177 @@ s_bench_zmq (s_options_t *options)
     return 0;
 }
 
+//  The round trip through a relay: the least any gateway does. The caller's
+//  DEALER, a ROUTER that forwards each frame to a DEALER echo and its answer
+//  back, and the echo, each in its own process, CURVE on both links, as a
+//  look-up through the gateway crosses them; no decoding, checks or log.
+
+//  The relay: a frame from the echo goes to the caller it names, any other
+//  frame to the echo with its sender's routing id in front.
+static void
+s_relay_run (zcert_t *server, int port_pipe)
+{
+    zsys_init ();
+    zsock_t *router = zsock_new (ZMQ_ROUTER);
+    zcert_apply (server, router);
+    zsock_set_curve_server (router, 1);
+    zsock_set_rcvtimeo (router, 0);
+    int port = zsock_bind (router, "tcp://127.0.0.1:*");
+    if (write (port_pipe, &port, sizeof (port)) != (ssize_t) sizeof (port))
+        _exit (1);
+    close (port_pipe);
+    zframe_t *echo = NULL;
+    zpoller_t *poller = zpoller_new (router, NULL);
+    while (zpoller_wait (poller, -1) == router) {
+        //  Drained without a poll per frame, as the gateway's router is
+        zframe_t *from;
+        while ((from = zframe_recv (router))) {
+            zframe_t *body = zsock_rcvmore (router) ? zframe_recv (router) : NULL;
+            if (!echo && body && zframe_streq (body, "echo")) {
+                echo = from;
+                zframe_destroy (&body);
+                continue;
+            }
+            if (echo && zframe_eq (from, echo)) {
+                //  [caller, body] from the echo: to the caller
+                zframe_t *payload = zsock_rcvmore (router) ? zframe_recv (router) : NULL;
+                zframe_destroy (&from);
+                if (body && payload) {
+                    zframe_send (&body, router, ZFRAME_MORE);
+                    zframe_send (&payload, router, 0);
+                }
+                zframe_destroy (&body);
+                zframe_destroy (&payload);
+            }
+            else
+            if (echo && body) {
+                zframe_t *to = zframe_dup (echo);
+                zframe_send (&to, router, ZFRAME_MORE);
+                zframe_send (&from, router, ZFRAME_MORE);
+                zframe_send (&body, router, 0);
+            }
+            zframe_destroy (&from);
+            zframe_destroy (&body);
+        }
+    }
+    _exit (0);
+}
+
+//  The echo: says who it is, then sends every [caller, body] back.
+static void
+s_relay_echo (zcert_t *server, zcert_t *client, int port)
+{
+    zsys_init ();
+    zsock_t *dealer = zsock_new (ZMQ_DEALER);
+    zcert_apply (client, dealer);
+    zsock_set_curve_serverkey (dealer, zcert_public_txt (server));
+    zsock_connect (dealer, "tcp://127.0.0.1:%d", port);
+    zstr_send (dealer, "echo");
+    zsock_set_rcvtimeo (dealer, 0);
+    zpoller_t *poller = zpoller_new (dealer, NULL);
+    while (zpoller_wait (poller, -1) == dealer) {
+        zframe_t *caller;
+        while ((caller = zframe_recv (dealer))) {
+            zframe_t *body = zsock_rcvmore (dealer) ? zframe_recv (dealer) : NULL;
+            if (body) {
+                zframe_send (&caller, dealer, ZFRAME_MORE);
+                zframe_send (&body, dealer, 0);
+            }
+            zframe_destroy (&caller);
+        }
+    }
+    _exit (0);
+}
+
+static int
+s_bench_relay (s_options_t *options)
+{
+    //  Forked before this process makes a ZeroMQ context
+    zcert_t *server = zcert_new (), *client = zcert_new ();
+    int pipe_fds [2];
+    if (pipe (pipe_fds)) {
+        perror ("shep-bench: pipe");
+        return 1;
+    }
+    pid_t relay = fork ();
+    if (relay == 0) {
+        close (pipe_fds [0]);
+        s_relay_run (server, pipe_fds [1]);
+    }
+    close (pipe_fds [1]);
+    int port = 0;
+    if (relay < 0 || read (pipe_fds [0], &port, sizeof (port)) != (ssize_t) sizeof (port) || port <= 0) {
+        fprintf (stderr, "shep-bench: the relay did not start\n");
+        if (relay > 0)
+            kill (relay, SIGKILL);
+        return 1;
+    }
+    close (pipe_fds [0]);
+    pid_t echo = fork ();
+    if (echo == 0)
+        s_relay_echo (server, client, port);
+    zsys_init ();
+    zsock_t *dealer = zsock_new (ZMQ_DEALER);
+    zcert_apply (client, dealer);
+    zsock_set_curve_serverkey (dealer, zcert_public_txt (server));
+    zsock_connect (dealer, "tcp://127.0.0.1:%d", port);
+    int64_t *latencies = (int64_t *) calloc (options->count + 1, sizeof (int64_t));
+    int64_t *sent_at = (int64_t *) calloc (options->count + 1, sizeof (int64_t));
+    uint8_t body [96] = { 0 };
+    //  A round trip first, so the timing starts with the echo in place (the
+    //  relay drops what comes before the echo): asked again every 100 ms
+    memset (body, 0xff, sizeof (body));
+    zsock_set_rcvtimeo (dealer, 100);
+    zframe_t *first = NULL;
+    for (int attempt = 0; attempt < 100 && !first; attempt++) {
+        zframe_t *probe = zframe_new (body, sizeof (body));
+        zframe_send (&probe, dealer, 0);
+        first = zframe_recv (dealer);
+    }
+    //  Late answers to the probes are skipped by their index
+    zsock_set_rcvtimeo (dealer, 10000);
+    int done = 0;
+    if (first) {
+        zframe_destroy (&first);
+        int sent = 0;
+        int64_t start = egov_now_us ();
+        while (done < options->count) {
+            while (sent < options->count && sent - done < options->window) {
+                sent_at [sent] = egov_now_us ();
+                memcpy (body, &sent, sizeof (sent));
+                zframe_t *frame = zframe_new (body, sizeof (body));
+                zframe_send (&frame, dealer, 0);
+                sent++;
+            }
+            zframe_t *frame = zframe_recv (dealer);
+            if (!frame)
+                break;
+            int index;
+            memcpy (&index, zframe_data (frame), sizeof (index));
+            if (index >= 0 && index < sent)
+                latencies [done++] = egov_now_us () - sent_at [index];
+            zframe_destroy (&frame);
+        }
+        if (done)
+            s_report ("ZeroMQ round trips through a relay (three processes, CURVE)", done,
+                      egov_now_us () - start, latencies);
+    }
+    else
+        fprintf (stderr, "shep-bench: no answer through the relay\n");
+    free (latencies);
+    free (sent_at);
+    zsock_destroy (&dealer);
+    kill (relay, SIGKILL);
+    if (echo > 0)
+        kill (echo, SIGKILL);
+    waitpid (relay, NULL, 0);
+    if (echo > 0)
+        waitpid (echo, NULL, 0);
+    zcert_destroy (&server);
+    zcert_destroy (&client);
+    return done == options->count ? 0 : 1;
+}
+
 //  PostgreSQL's commit rate: one-row transactions, one connection, durable commits.
 static int
 s_bench_pg (s_options_t *options)
@@ -311,7 +482,7 @@ main (int argc, char *argv [])
         .conninfo = egov_env ("EGOV_BENCH_DB", "dbname=postgres")
     };
     if (argc < 2) {
-        fprintf (stderr, "usage: shep-bench sync|async|zmq|pg [--gateway E] [--count N] [--window N] "
+        fprintf (stderr, "usage: shep-bench sync|async|zmq|relay|pg [--gateway E] [--count N] [--window N] "
                          "[--service S] [--db CONNINFO] [--seconds S] [--size BYTES]\n");
         return 64;
     }
@@ -333,6 +504,8 @@ main (int argc, char *argv [])
         fprintf (stderr, "shep-bench: --count and --window must be positive\n");
         return 64;
     }
+    if (streq (options.mode, "relay"))
+        return s_bench_relay (&options);
     zsys_init ();
     if (streq (options.mode, "sync"))
         return s_bench_sync (&options);
