@@ -158,5 +158,28 @@ check_output "... and each one's delivery and acknowledgement are in the message
 egov_kill box TERM
 it_psql shep -qc "DROP TRIGGER refuse_update ON async_message"
 
+# The database failing the read of a returning recipient's backlog: the gateway asks
+# again, and the messages arrive without the recipient having to reconnect
+egov_start box "$EGOV_BIN/shep-sink" --id box --service test.box --route 750000000 --db "$(it_db sink)"
+egov_wait_for it_connected box
+egov_kill box TERM
+egov_wait_for it_gone box
+backlog_ids=$(ctl send --to box --text "waiting while the database cannot be read" --count 10 | cut -d' ' -f1)
+id_list=$(echo "$backlog_ids" | sed "s/.*/'&'/" | paste -sd,)
+it_psql shep -qc "ALTER TABLE async_message RENAME TO async_message_away"
+egov_start box "$EGOV_BIN/shep-sink" --id box --service test.box --route 750000000 --db "$(it_db sink)"
+egov_wait_for it_connected box
+connections=$(grep -c "box connected to" "$(egov_log box)")
+egov_wait_for grep -q "loading pending messages" "$(egov_log shep)"
+sleep 1
+check_output "while the backlog cannot be read, none of the 10 arrives" '^0$' \
+    it_psql sink -Atc "SELECT count(*) FROM inbox WHERE message_id IN ($id_list)"
+it_psql shep -qc "ALTER TABLE async_message_away RENAME TO async_message"
+egov_wait_for it_query_is sink "SELECT count(*) FROM inbox WHERE message_id IN ($id_list)" 10
+check_output "once it can be read, all 10 arrive, the recipient still on the same connection" "^10 $connections\$" \
+    bash -c "echo \$(it_psql sink -Atc \"SELECT count(*) FROM inbox WHERE message_id IN ($id_list)\") \$(grep -c 'box connected to' '$(egov_log box)')"
+egov_wait_for it_query_is shep "SELECT count(*) FROM async_message WHERE message_id IN ($id_list) AND status = 'DELIVERED'" 10
+egov_kill box TERM
+
 check "the message log's hash chain holds after the crash and restart" ctl log verify
 egov_test_done
