@@ -122,12 +122,15 @@ egov_kill box TERM
 # The database refusing a commit (not a lost connection): the acknowledgements and log
 # records it held go into a later one, and their messages end DELIVERED without the
 # recipient having to come back
-egov_start box "$EGOV_BIN/shep-sink" --id box --service test.box --route 750000000 --db "$(it_db sink)"
-egov_wait_for it_connected box
-egov_kill box TERM
-egov_wait_for it_gone box
-refused_ids=$(ctl send --to box --text "acknowledged while the database refuses" --count 10 | cut -d' ' -f1)
-id_list=$(echo "$refused_ids" | sed "s/.*/'&'/" | paste -sd,)
+# waiting_for_box TEXT: sends box, down, ten messages; id_list: their ids as a SQL list
+waiting_for_box() {
+    egov_start box "$EGOV_BIN/shep-sink" --id box --service test.box --route 750000000 --db "$(it_db sink)"
+    egov_wait_for it_connected box
+    egov_kill box TERM
+    egov_wait_for it_gone box
+    id_list=$(ctl send --to box --text "$1" --count 10 | cut -d' ' -f1 | sed "s/.*/'&'/" | paste -sd,)
+}
+waiting_for_box "acknowledged while the database refuses"
 it_psql shep -q <<'SQL'
 CREATE TABLE refuse_updates (since timestamptz DEFAULT now ());
 CREATE FUNCTION refuse_update () RETURNS trigger LANGUAGE plpgsql AS $$
@@ -160,12 +163,7 @@ it_psql shep -qc "DROP TRIGGER refuse_update ON async_message"
 
 # The database failing the read of a returning recipient's backlog: the gateway asks
 # again, and the messages arrive without the recipient having to reconnect
-egov_start box "$EGOV_BIN/shep-sink" --id box --service test.box --route 750000000 --db "$(it_db sink)"
-egov_wait_for it_connected box
-egov_kill box TERM
-egov_wait_for it_gone box
-backlog_ids=$(ctl send --to box --text "waiting while the database cannot be read" --count 10 | cut -d' ' -f1)
-id_list=$(echo "$backlog_ids" | sed "s/.*/'&'/" | paste -sd,)
+waiting_for_box "waiting while the database cannot be read"
 it_psql shep -qc "ALTER TABLE async_message RENAME TO async_message_away"
 egov_start box "$EGOV_BIN/shep-sink" --id box --service test.box --route 750000000 --db "$(it_db sink)"
 egov_wait_for it_connected box
