@@ -40,6 +40,8 @@
 #                        no saved clock starts the simulation clock there, and the test
 #                        CA's new certificates are current then [real time]
 #   EGOV_VAR_DIR         where log/ and run/ (pid files) go [var]
+#   EGOV_POPULATION_YEAR the synthetic population is as of its 1 January, for a registry
+#                        seeded now [this year; then kept in var/population-year]
 #   EGOV_RUN_TIMEOUT     seconds to wait for everything to connect [60]
 #   EGOV_STOP_TIMEOUT    seconds a process gets after SIGTERM before SIGKILL [10]
 # Logs go to var/log/<name>.log (the previous run's to <name>.log.1), pid files to var/run/.
@@ -441,8 +443,15 @@ main() {
         sleep 0.5
     done
     say "starting gbdfl and enis"
-    [[ $(psql -XAtq -d "$EGOV_GBDFL_DB" -c "SELECT to_regclass ('person') IS NULL" 2>/dev/null) == t ]] &&
+    # The synthetic population is made as of 1 January of the year gbdfl is first seeded
+    # in, and enis names the same people: the year is kept in var/ for both (a registry
+    # seeded before it was kept is as of 2026)
+    if [[ $(psql -XAtq -d "$EGOV_GBDFL_DB" -c "SELECT to_regclass ('person') IS NULL" 2>/dev/null) == t ]]; then
         say "gbdfl seeds the registry of individuals first (first run: its log says how many and how long)"
+        echo "${EGOV_POPULATION_YEAR:-$(date -u +%Y)}" >"$VAR/population-year"
+    fi
+    EGOV_POPULATION_YEAR=$(cat "$VAR/population-year" 2>/dev/null || echo 2026)
+    export EGOV_POPULATION_YEAR
     start_service gbdfl --gateway "$EGOV_GATEWAY" --db "$EGOV_GBDFL_DB"
     start_service enis --gateway "$EGOV_GATEWAY" --db "$EGOV_ENIS_DB"
     say "starting the kindergarten queue register"

@@ -43,10 +43,54 @@ egov_random_between (uint64_t *state, int64_t low, int64_t high)
     return low + (int64_t) (egov_splitmix64 (state) % span);
 }
 
+//  The population's birth years are written as of 2026; made as of a later
+//  year, everyone is born that many years later
+#define s_BASE_YEAR 2026
+#define s_LAST_YEAR 2099            //  IINs stop at births in 2099
+
+static int s_year;
+static pthread_once_t s_year_once = PTHREAD_ONCE_INIT;
+
+static void
+s_year_read (void)
+{
+    time_t now = time (NULL);
+    struct tm parts;
+    gmtime_r (&now, &parts);
+    s_year = parts.tm_year + 1900;
+    const char *given = getenv ("EGOV_POPULATION_YEAR");
+    if (given && *given) {
+        char *end = NULL;
+        long year = strtol (given, &end, 10);
+        if (*end || year < s_BASE_YEAR || year > s_LAST_YEAR)
+            zsys_warning ("EGOV_POPULATION_YEAR=%.20s is not a year from %d to %d; using %d",
+                          given, s_BASE_YEAR, s_LAST_YEAR, s_year);
+        else
+            s_year = (int) year;
+    }
+    if (s_year < s_BASE_YEAR)
+        s_year = s_BASE_YEAR;
+    if (s_year > s_LAST_YEAR)
+        s_year = s_LAST_YEAR;
+}
+
+int
+egov_population_year (void)
+{
+    pthread_once (&s_year_once, s_year_read);
+    return s_year;
+}
+
 int64_t
 egov_population_as_of (void)
 {
-    return egov_date_days (2026, 1, 1);
+    return egov_date_days (egov_population_year (), 1, 1);
+}
+
+int
+egov_population_shifted (int year)
+{
+    return year + egov_population_year () - s_BASE_YEAR;
 }
 
 bool
@@ -63,8 +107,8 @@ egov_population_reserved (const char *iin)
 static int64_t
 s_day_between_years (uint64_t *state, int first_year, int last_year)
 {
-    return egov_random_between (state, egov_date_days (first_year, 1, 1),
-                                egov_date_days (last_year, 12, 31));
+    return egov_random_between (state, egov_date_days (egov_population_shifted (first_year), 1, 1),
+                                egov_date_days (egov_population_shifted (last_year), 12, 31));
 }
 
 //  Birth day of a mother's next child: between her 20th and 40th birthdays,
@@ -110,7 +154,7 @@ s_household_plan (uint64_t seed, size_t household, egov_population_id_t plan [EG
         plan [slot].father = -1;
     }
     //  Latest birth of a mother, so she is at least 24 on the as-of date
-    int64_t latest_mother = egov_date_days (2001, 12, 31);
+    int64_t latest_mother = egov_date_days (egov_population_shifted (2001), 12, 31);
     int64_t previous_child = -1;
     switch (kind) {
         case s_COUPLE_TWO_CHILDREN:
@@ -281,7 +325,7 @@ egov_population_ids_test (bool verbose)
     zhashx_t *seen = zhashx_new ();
     assert (seen);
     int64_t as_of = egov_population_as_of ();
-    size_t born_after_2008 = 0;
+    size_t born_after_2008 = 0, under_seven = 0;
     for (size_t index = 0; index < egov_population_ids_size (large); index++) {
         const egov_population_id_t *person = egov_population_ids_get (large, index);
         assert (egov_iin_valid (person->iin, NULL));
@@ -307,8 +351,10 @@ egov_population_ids_test (bool verbose)
             const egov_population_id_t *previous = egov_population_ids_get (large, index - 1);
             if (previous->role == EGOV_POPULATION_CHILD)
                 assert (person->birth_days - previous->birth_days >= 548);
-            if (person->birth_days >= egov_date_days (2009, 1, 1))
+            if (person->birth_days >= egov_date_days (egov_population_shifted (2009), 1, 1))
                 born_after_2008++;
+            if (as_of - person->birth_days < 7 * 365)
+                under_seven++;
         }
         else {
             assert (person->mother == -1 && person->father == -1);
@@ -316,6 +362,8 @@ egov_population_ids_test (bool verbose)
         }
     }
     assert (born_after_2008 > 1000);
+    //  Whatever the year it is made as of, it has children of kindergarten age
+    assert (under_seven > 100);
     zhashx_destroy (&seen);
 
     egov_population_ids_t *empty = egov_population_ids_new (EGOV_POPULATION_SEED, 0);

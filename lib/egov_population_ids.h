@@ -55,9 +55,17 @@ void egov_population_ids_destroy (egov_population_ids_t **self_p);
 size_t egov_population_ids_size (egov_population_ids_t *self);
 //  The index-th identity; index must be below the size.
 const egov_population_id_t *egov_population_ids_get (egov_population_ids_t *self, size_t index);
-//  The day the synthetic population is "as of" (days since 1970-01-01): no
-//  one is born after it. Fixed, so data never depend on when they were made.
+//  The year the synthetic population is made as of: EGOV_POPULATION_YEAR
+//  (2026 to 2099) when set, else the current year (UTC), read once. Its people
+//  are those of 2026 made younger by the years since, so a population made in
+//  any year has children of every age; deploy/run.sh and the tests pin it, so
+//  a database keeps the people it was seeded with.
+int egov_population_year (void);
+//  1 January of that year (days since 1970-01-01): no one is born after it.
 int64_t egov_population_as_of (void);
+//  A year the population's rules name as of 2026 (births from 2009 have birth
+//  certificates, say), moved to the population's year.
+int egov_population_shifted (int year);
 //  True when iin is one of egov_population_reserved_iins.
 bool egov_population_reserved (const char *iin);
 

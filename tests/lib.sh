@@ -29,6 +29,8 @@
 #                      new-year-eve (the next 31 December, 23:30), leap-day (the next
 #                      29 February, 12:00), calendar-data-end (31 December, 12:00, of the
 #                      last year regulations/calendar/kz.json has transfer decrees for)
+#   EGOV_POPULATION_YEAR  the registries' synthetic population is as of its 1 January [this
+#                      year]: with a later EGOV_TEST_AS_OF, a run as in a later year
 
 EGOV_REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 EGOV_PG_SH=$EGOV_REPO/deploy/pg.sh
@@ -38,12 +40,16 @@ EGOV_PG_SH=$EGOV_REPO/deploy/pg.sh
 for egov_variable in $(compgen -e | grep '^EGOV_' || true); do
     case $egov_variable in
         EGOV_BIN|EGOV_TEST_*|EGOV_SELFTEST_DB|EGOV_WAIT_TIMEOUT|EGOV_STOP_TIMEOUT|EGOV_KEEP_TMP|EGOV_DOCS_UPDATE \
-        |EGOV_CHROMIUM|EGOV_FUZZ_SECONDS) ;;
+        |EGOV_CHROMIUM|EGOV_FUZZ_SECONDS|EGOV_POPULATION_YEAR) ;;
         *) unset "$egov_variable" ;;
     esac
 done
 unset egov_variable
 export EGOV_BIN=${EGOV_BIN:-$EGOV_REPO/build/san/bin}
+# The synthetic population is made as of this year's 1 January (lib/egov_population_ids.h),
+# or EGOV_POPULATION_YEAR's: read once, so the registries a test seeds name the same
+# people even across New Year
+export EGOV_POPULATION_YEAR=${EGOV_POPULATION_YEAR:-$(date -u +%Y)}
 
 # The test's scratch directory; world-searchable because, as root, the cluster in it
 # belongs to the postgres user.

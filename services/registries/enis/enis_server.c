@@ -368,8 +368,8 @@ enis_seed_list (size_t count)
         do
             representative = egov_population_ids_get (ids, (size_t) egov_random_between (&state, 0, 1999));
         while (representative->birth_days > adult_by || representative == principal);
-        int64_t issued = egov_random_between (&state, egov_date_days (2023, 1, 1),
-                                              egov_date_days (2026, 10, 31));
+        int64_t issued = egov_random_between (&state, egov_date_days (egov_population_shifted (2023), 1, 1),
+                                              egov_date_days (egov_population_shifted (2026), 10, 31));
         int years = (int) egov_random_between (&state, 1, 3);
         int year, month, day;
         egov_date_from_days (issued, &year, &month, &day);
@@ -381,7 +381,7 @@ enis_seed_list (size_t count)
         egov_date_format (until, until_text);
         if (egov_random_between (&state, 0, 99) < 8) {
             int64_t revoked = issued + egov_random_between (&state, 1, 300);
-            int64_t latest = egov_date_days (2026, 11, 1);
+            int64_t latest = egov_date_days (egov_population_shifted (2026), 11, 1);
             egov_date_format (revoked < latest ? revoked : latest, revoked_text);
         }
         char services [128] = "";

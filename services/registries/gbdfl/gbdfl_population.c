@@ -432,7 +432,7 @@ s_synthetic_fill (gbdfl_population_t *self, uint64_t seed, size_t synthetic)
         snprintf (person->flat, sizeof (person->flat), "%d", (int) egov_random_between (&home, 1, 240));
 
     uint64_t papers = s_stream (seed, synthetic, 5);
-    if (id->role == EGOV_POPULATION_CHILD && id->birth_days >= egov_date_days (2009, 1, 1)) {
+    if (id->role == EGOV_POPULATION_CHILD && id->birth_days >= egov_date_days (egov_population_shifted (2009), 1, 1)) {
         char number [16], issued [11], office [128];
         snprintf (number, sizeof (number), "%07zu", (size_t) 2000000 + synthetic);
         int64_t day = id->birth_days + egov_random_between (&papers, 2, 30);
@@ -695,7 +695,7 @@ gbdfl_population_test (bool verbose)
     assert (seen);
     size_t regions_seen [s_REGION_COUNT] = { 0 };
     size_t certificates = 0;
-    int64_t after_2008 = egov_date_days (2009, 1, 1);
+    int64_t after_2008 = egov_date_days (egov_population_shifted (2009), 1, 1);
     for (size_t index = 0; index < gbdfl_population_size (population); index++) {
         Egov__Registries__Person *person = gbdfl_population_person (population, index);
         assert (streq (person->iin, gbdfl_population_iin (population, index)));
