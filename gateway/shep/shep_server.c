@@ -228,7 +228,6 @@ s_send_error (shep_server_t *self, zframe_t *routing_id, uint64_t tag,
         zsys_debug ("shep: answered %s: %s", code, message);
 }
 
-//  Adds a message log record to the next commit.
 //  Keeps the log records waiting for the database within SHEP_LOG_HELD_MAX:
 //  the oldest go, counted, when it has not taken any for that long.
 static void
@@ -246,6 +245,7 @@ s_log_bound (shep_server_t *self)
     self->counts.log_dropped += dropped;
 }
 
+//  Adds a message log record to the next commit.
 static void
 s_log (shep_server_t *self, const char *channel, const Egov__Envelope *envelope,
        const char *sender_id, const char *recipient_id, const char *note)
