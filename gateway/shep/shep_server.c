@@ -66,8 +66,10 @@ typedef struct {
 //  Log records waiting for the database, at most: while it cannot take them
 //  (down, or refusing), the oldest beyond this are dropped and counted
 #define SHEP_LOG_HELD_MAX   50000
-//  After a batch the database refused, the next waits this long (ms)
+//  After a batch the database refused, the next waits this long (ms), twice
+//  as long after each further one, up to the most
 #define SHEP_STORE_RETRY_MS 250
+#define SHEP_STORE_RETRY_MAX_MS 8000
 
 struct _shep_server_t {
     shep_config_t config;       //  settings (strings owned below)
@@ -90,6 +92,7 @@ struct _shep_server_t {
     shep_batch_t *batch;        //  what the next commit will hold
     size_t batches_out;         //  batches handed to the store, not yet back
     int64_t store_retry_at;     //  after a failed batch, no next one before (monotonic ms)
+    int64_t store_retry_ms;     //  the wait after the last failed batch, 0 after a good one
     size_t jobs_out;            //  jobs handed to the store, not yet back
     size_t queued;              //  async submissions not yet committed
     size_t queued_bytes;        //  and their packed bytes
@@ -255,6 +258,13 @@ s_log (shep_server_t *self, const char *channel, const Egov__Envelope *envelope,
     s_log_bound (self);
 }
 
+//  True while the store waits to try again after a failed batch.
+static bool
+s_store_waiting (shep_server_t *self)
+{
+    return self->store_retry_at && zclock_mono () < self->store_retry_at;
+}
+
 //  Hands the current batch to the store when it is idle (group commit:
 //  whatever piles up meanwhile goes into the next transaction), or at once
 //  when force is set (a job must see what came before it).
@@ -265,7 +275,7 @@ s_flush (shep_server_t *self, bool force)
         return;
     if (self->batches_out > 0 && !force)
         return;
-    if (!force && self->store_retry_at && zclock_mono () < self->store_retry_at)
+    if (!force && s_store_waiting (self))
         return;
     zsock_send (self->store, "sp", "BATCH", self->batch);
     self->batches_out++;
@@ -275,7 +285,11 @@ s_flush (shep_server_t *self, bool force)
 static void
 s_send_job (shep_server_t *self, shep_job_t *job)
 {
-    s_flush (self, true);
+    //  A job sees what came before it; after a failed batch, what is held
+    //  waits for the next try (a load may then deliver a message again whose
+    //  acknowledgement is held: the recipient knows it and acknowledges again)
+    if (!s_store_waiting (self))
+        s_flush (self, true);
     zsock_send (self->store, "sp", "JOB", job);
     self->jobs_out++;
 }
@@ -1341,8 +1355,14 @@ s_on_batch (shep_server_t *self, shep_batch_t *batch)
         self->counts.store_failures++;
         s_hold_failed (self, batch);
         s_carry_over (self, batch);
-        self->store_retry_at = zclock_mono () + SHEP_STORE_RETRY_MS;
+        //  Each try writes everything carried over again: wait longer each time
+        self->store_retry_ms = self->store_retry_ms ? self->store_retry_ms * 2 : SHEP_STORE_RETRY_MS;
+        if (self->store_retry_ms > SHEP_STORE_RETRY_MAX_MS)
+            self->store_retry_ms = SHEP_STORE_RETRY_MAX_MS;
+        self->store_retry_at = zclock_mono () + self->store_retry_ms;
     }
+    else
+        self->store_retry_ms = 0;
     //  A submission found stored already (a resend, or this batch's commit
     //  that succeeded before its connection was lost) has no queue position
     //  here: its recipient's queue is read from the database, so that a later
@@ -1830,7 +1850,9 @@ s_tick_slow (zloop_t *loop, int timer_id, void *argument)
     }
     zlist_destroy (&silent);
     s_rights_refresh (self);
-    if (!self->expiring) {
+    //  Not while acknowledgements wait for the store to try again: their
+    //  messages would expire though delivered
+    if (!self->expiring && !s_store_waiting (self)) {
         shep_job_t *job = shep_job_new (SHEP_JOB_EXPIRE);
         job->limit = 1000;
         self->expiring = true;

@@ -88,4 +88,35 @@ it_psql shep -qc "UPDATE log_chain SET keyed_from = keyed_from - 1000"
 egov_kill shep TERM
 it_start_gateway
 check "put back, the chain holds again" ctl log verify
+# While the database takes no log records, sync calls are answered all the same; the
+# gateway holds the newest 50,000 records, drops the older ones and counts them, and
+# writes what it holds once it can
+metrics=127.0.0.1:$(egov_free_port)
+it_grant 'bench-sync call test.echo'
+egov_kill shep TERM
+it_start_gateway --metrics "$metrics"
+egov_wait_for it_connected echo
+health() { curl -s "http://$metrics/health"; }
+logged=$(it_psql shep -Atc "SELECT count(*) FROM message_log")
+it_psql shep -q <<'SQL'
+CREATE FUNCTION refuse_log () RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    RAISE EXCEPTION 'log records refused for the test';
+END $$;
+CREATE TRIGGER refuse_log BEFORE INSERT ON message_log FOR EACH ROW EXECUTE FUNCTION refuse_log ();
+SQL
+check "30,000 sync calls are answered while the log cannot be written" \
+    "$EGOV_BIN/shep-bench" sync --gateway "$EGOV_GATEWAY" --service test.echo --count 30000 --window 16
+check_output "... the gateway's health says its database is failing" '"database": *"failing"' health
+# Two records a call (a call timed out would add two more)
+check_output "... it dropped the oldest of the 60,000 records beyond the 50,000 it holds" '^yes$' \
+    bash -c "curl -s 'http://$metrics/health' | jq '.gateway.log_records_dropped_total | if . >= 10000 and . <= 10100 then \"yes\" else . end' -r"
+it_psql shep -qc "DROP TRIGGER refuse_log ON message_log"
+egov_wait_for it_query_is shep "SELECT count(*) - $logged FROM message_log" 50000
+check_output "once the database takes them, the 50,000 held are written" '^50000$' \
+    it_psql shep -Atc "SELECT count(*) - $logged FROM message_log"
+egov_wait_for bash -c "curl -s 'http://$metrics/health' | grep -q '\"database\": *\"ok\"'"
+check_output "... the health is ok again" '"database": *"ok"' health
+check "... and the chain holds" ctl log verify
+
 egov_test_done
