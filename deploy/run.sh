@@ -118,14 +118,9 @@ live_pid() {
     return 0
 }
 
-# True when something listens on TCP port $1 of this host.
-port_in_use() {
-    if command -v ss >/dev/null 2>&1; then
-        [[ -n $(ss -Hltn "( sport = :$1 )" 2>/dev/null) ]]
-    else
-        (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
-    fi
-}
+# egov_port_used PORT [listening]
+# shellcheck source=deploy/ports.sh
+source "$REPO/deploy/ports.sh"
 
 # Sends SIGTERM to the given pids, waits up to STOP_TIMEOUT for them, then SIGKILLs.
 terminate() {
@@ -375,11 +370,11 @@ main() {
     done
     # Another gateway on our port would answer the health checks in our shep's stead.
     local port=${EGOV_SHEP_ENDPOINT##*:}
-    if [[ $EGOV_SHEP_ENDPOINT == tcp://* && $port =~ ^[0-9]+$ ]] && port_in_use "$port"; then
+    if [[ $EGOV_SHEP_ENDPOINT == tcp://* && $port =~ ^[0-9]+$ ]] && egov_port_used "$port" listening; then
         die "port $port of $EGOV_SHEP_ENDPOINT is taken (another instance? 'make stop', or set EGOV_SHEP_ENDPOINT)"
     fi
     port=${EGOV_SHEP_METRICS##*:}
-    if [[ -n $EGOV_SHEP_METRICS && $port =~ ^[0-9]+$ ]] && port_in_use "$port"; then
+    if [[ -n $EGOV_SHEP_METRICS && $port =~ ^[0-9]+$ ]] && egov_port_used "$port" listening; then
         die "port $port of EGOV_SHEP_METRICS=$EGOV_SHEP_METRICS is taken (another instance? 'make stop', or set EGOV_SHEP_METRICS, empty for none)"
     fi
     echo $$ >"$RUN_PID"

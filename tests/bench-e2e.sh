@@ -24,8 +24,8 @@ WORK=$(mktemp -d /tmp/egov-bench-e2e.XXXXXX)
 chmod 755 "$WORK"
 # Ports nothing else uses (the regions' lebs and offices take base + their index)
 EGOV_PORTS_GIVEN=$WORK/ports
-# shellcheck source=tests/ports.sh
-source "$REPO/tests/ports.sh"
+# shellcheck source=deploy/ports.sh
+source "$REPO/deploy/ports.sh"
 export EGOV_BIN=$BIN EGOV_VAR_DIR=$WORK/var EGOV_PG_DIR=$WORK/pg EGOV_PKI_DIR=$WORK/pki
 export EGOV_KEYS_DIR=$WORK/keys EGOV_PG_PORT=$(egov_free_port)
 export EGOV_SHEP_ENDPOINT=tcp://127.0.0.1:$(egov_free_port) EGOV_SHEP_METRICS=

@@ -18,8 +18,8 @@ WORK=$(mktemp -d /tmp/egov-bench.XXXXXX)
 chmod 755 "$WORK"
 export EGOV_PG_DIR=$WORK/pg
 EGOV_PORTS_GIVEN=$WORK/ports
-# shellcheck source=tests/ports.sh
-source "$REPO/tests/ports.sh"
+# shellcheck source=deploy/ports.sh
+source "$REPO/deploy/ports.sh"
 export EGOV_PG_PORT=$(egov_free_port)
 GATEWAY_PORT=$(egov_free_port)
 export EGOV_GATEWAY=tcp://127.0.0.1:$GATEWAY_PORT

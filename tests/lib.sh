@@ -362,8 +362,8 @@ egov_wait_for() {
 
 # egov_free_port and what it needs, shared with the benchmarks
 EGOV_PORTS_GIVEN=$EGOV_TEST_DIR/ports
-# shellcheck source=tests/ports.sh
-source "$EGOV_REPO/tests/ports.sh"
+# shellcheck source=deploy/ports.sh
+source "$EGOV_REPO/deploy/ports.sh"
 
 # egov_free_endpoint — tcp://127.0.0.1:<free port>, for a gateway.
 egov_free_endpoint() {

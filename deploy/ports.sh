@@ -1,10 +1,15 @@
-# Free TCP ports for the tests (tests/lib.sh) and the benchmarks: sourced, not run.
+# TCP ports: whether one is taken (deploy/run.sh, before it starts a service on it), and
+# free ones for the tests (tests/lib.sh) and the benchmarks. Sourced, not run.
 # shellcheck shell=bash
 
-# True when something uses TCP port $1 on this host.
-egov__port_used() {
+# egov_port_used PORT [listening] — true when something uses TCP port PORT on this host
+# (any socket, a connection lingering after its close too), or with "listening", when
+# something listens on it.
+egov_port_used() {
+    local states=a
+    [[ ${2:-} == listening ]] && states=l
     if command -v ss >/dev/null 2>&1; then
-        [[ -n $(ss -Htan "( sport = :$1 )" 2>/dev/null) ]]
+        [[ -n $(ss -Ht"$states"n "( sport = :$1 )" 2>/dev/null) ]]
     else
         (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
     fi
@@ -17,7 +22,7 @@ egov_free_port() {
     while (( tries++ < 500 )); do
         port=$(( 20000 + (RANDOM * 32768 + RANDOM) % 12000 ))
         grep -qx "$port" "$given" 2>/dev/null && continue
-        egov__port_used "$port" && continue
+        egov_port_used "$port" && continue
         echo "$port" >>"$given"
         echo "$port"
         return 0
@@ -25,7 +30,6 @@ egov_free_port() {
     echo "egov_free_port: no free port found" >&2
     return 1
 }
-
 
 # egov_free_ports N — the first of N consecutive TCP ports nothing uses (for a base that
 # services add their index to), each handed out as egov_free_port does.
@@ -35,7 +39,7 @@ egov_free_ports() {
         base=$(egov_free_port) || return 1
         for (( offset = 1; offset < $1; offset++ )); do
             grep -qx "$((base + offset))" "$given" 2>/dev/null && break
-            egov__port_used "$((base + offset))" && break
+            egov_port_used "$((base + offset))" && break
         done
         if (( offset == $1 )); then
             for (( offset = 1; offset < $1; offset++ )); do echo "$((base + offset))" >>"$given"; done
