@@ -442,8 +442,11 @@ main() {
     # in, and enis names the same people: the year is kept in var/ for both (a registry
     # seeded before it was kept is as of 2026)
     if [[ $(psql -XAtq -d "$EGOV_GBDFL_DB" -c "SELECT to_regclass ('person') IS NULL" 2>/dev/null) == t ]]; then
+        local year=${EGOV_POPULATION_YEAR:-$(date -u +%Y)}
+        [[ $year =~ ^[0-9]{4}$ ]] && (( 10#$year >= 2026 && 10#$year <= 2099 )) ||
+            die "EGOV_POPULATION_YEAR=$year: the population's year is one from 2026 to 2099"
         say "gbdfl seeds the registry of individuals first (first run: its log says how many and how long)"
-        echo "${EGOV_POPULATION_YEAR:-$(date -u +%Y)}" >"$VAR/population-year"
+        echo "$year" >"$VAR/population-year"
     fi
     EGOV_POPULATION_YEAR=$(cat "$VAR/population-year" 2>/dev/null || echo 2026)
     export EGOV_POPULATION_YEAR
